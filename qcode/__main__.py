@@ -1,0 +1,5 @@
+"""python -m qcode"""
+
+from .cli import main
+
+main()

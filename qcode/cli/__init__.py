@@ -1,0 +1,68 @@
+"""The ``qcode`` command line: thin Typer commands over the library.
+
+This is the one place where a :class:`~qcode.errors.QcodeError` becomes
+``Error: <message>`` on stderr and exit status 2 (STYLE.md 2). Command modules
+register themselves on :data:`app`; each keeps heavy imports inside its functions
+so that ``qcode --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import typer
+import typer.core
+
+from ..errors import QcodeError
+
+
+class QcodeGroup(typer.core.TyperGroup):
+    """Translate library errors into one line and exit status 2, for every sub-command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QcodeError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # definition order, not alphabetical
+
+
+def new_app(help_text: str) -> typer.Typer:
+    """A Typer (sub-)app with the house settings (STYLE.md 5)."""
+    return typer.Typer(
+        cls=QcodeGroup,
+        help=help_text,
+        rich_markup_mode=None,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+
+app = new_app(
+    "qcode: qualitative coding in the terminal. Plain-text projects, hash-chained audit "
+    "logs, spaCy-assisted suggestions, inter-coder agreement."
+)
+
+
+def _register() -> None:
+    # Imported for their side effect of adding commands to ``app``, in help order.
+    from . import (
+        codebook_cmds,  # noqa: F401
+        corpus_cmds,  # noqa: F401  (init, ingest, docs, turns, units, show, attrs)
+        project_cmds,  # noqa: F401  (demo)
+    )
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,86 @@
+"""Option aliases shared by every command (STYLE.md 5), and output helpers."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class DocFormat(enum.StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+ProjectOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--project",
+        "-P",
+        help="Project folder (default: QCODE_PROJECT, else the nearest folder upwards "
+        "holding qcode.yaml).",
+        show_default=False,
+    ),
+]
+CoderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--coder",
+        "-c",
+        help="Who is coding (default: QCODE_CODER, else 'coder:' in ~/.config/qcode/config.yaml).",
+        show_default=False,
+    ),
+]
+CodersOption = Annotated[
+    list[str] | None,
+    typer.Option("--coder", "-c", help="A coder; repeat for several (default: all).",
+                 show_default=False),
+]
+FormatOption = Annotated[
+    Format, typer.Option("--format", "-f", help="Output format: table, csv or json.")
+]
+
+
+def project_from(path: Path | None):
+    """Open the project for a command (lazy import keeps --help light)."""
+    from ..project import find_project
+
+    return find_project(path)
+
+
+def stdout_console():
+    from rich.console import Console
+
+    return Console(soft_wrap=False)
+
+
+def stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def emit(records, columns, fmt, *, title: str | None = None, caption: str | None = None) -> None:
+    """Write records to stdout as table/csv/json/markdown (data on stdout, STYLE.md 6)."""
+    from ..reports import render
+
+    out = render(records, columns, getattr(fmt, "value", fmt), title=title, caption=caption)
+    if isinstance(out, str):
+        typer.echo(out, nl=False)
+    else:
+        stdout_console().print(out)
+
+
+def info(message: str) -> None:
+    """A message for the person (stderr), never mixed with data."""
+    typer.echo(message, err=True)

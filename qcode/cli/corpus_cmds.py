@@ -1,0 +1,200 @@
+"""Project and corpus commands: init, ingest, docs, turns, units, show, attrs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import app, new_app
+from ._options import FormatOption, ProjectOption, emit, info, project_from
+
+UnitKindOption = Annotated[
+    str | None,
+    typer.Option("--kind", "-k", help="Unit kind: sentence, turn or paragraph "
+                 "(default: the project's unit).", show_default=False),
+]
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder to create the project in.")],
+    *,
+    name: Annotated[str | None, typer.Option(help="Project name (default: folder name).")] = None,
+    language: Annotated[str, typer.Option(help="Language of the documents: en, nb, ...")] = "en",
+    unit: Annotated[str, typer.Option(help="Default unit kind: sentence, turn or paragraph.")] = "sentence",
+    coder: Annotated[list[str] | None, typer.Option(
+        "--coder", "-c", help="A known coder; repeat for several.")] = None,
+    sample: Annotated[bool, typer.Option(
+        "--sample", help="Fill it with the bundled sample study (documents, codebook, codings).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Allow a non-empty folder.")] = False,
+) -> None:
+    """Create a project folder: qcode.yaml, codebook.yaml, documents/, audit/."""
+    from ..project import init_project
+
+    if sample:
+        from ..demo import init_sample
+
+        project = init_sample(folder, force=force, report=info)
+    else:
+        project = init_project(folder, name=name, language=language, unit=unit,
+                               coders=tuple(coder or ()), force=force)
+    info(f"Created project {project.settings.name!r} in {folder} (id {project.id}).")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Source files: .txt, .md, .docx, .vtt, .srt.", show_default=False)] = None,
+    *,
+    attr: Annotated[list[str] | None, typer.Option(
+        "--attr", "-a", help="An attribute key=value for these documents; repeat for several.")] = None,
+    doc_id: Annotated[str | None, typer.Option(
+        "--id", help="Document id (default: the file name's stem); one PATH only.")] = None,
+    resegment: Annotated[bool, typer.Option(
+        "--resegment", help="Recompute turns and units of stored documents (all, or the "
+        "ids given as PATH) after a language or pipeline change.")] = False,
+    project: ProjectOption = None,
+) -> None:
+    """Read sources into the project (re-ingesting an unchanged source changes nothing)."""
+    from ..corpus import ingest as do_ingest
+    from ..corpus import parse_attrs
+    from ..corpus import resegment as do_resegment
+    from ..errors import InputError
+
+    proj = project_from(project)
+    if resegment:
+        results = do_resegment(proj, [str(p) for p in paths] if paths else None)
+    else:
+        if not paths:
+            raise InputError("Give at least one source file to ingest (or --resegment).")
+        results = do_ingest(proj, list(paths), attrs=parse_attrs(attr or ()), doc_id=doc_id,
+                            on_document=lambda r: info(f"{r.status:>11}  {r.doc_id}  "
+                                                       f"({r.words} words, {r.turns} turns, "
+                                                       f"{r.sentences} sentences)"))
+        return
+    for r in results:
+        info(f"{r.status:>11}  {r.doc_id}  ({r.sentences} sentences)")
+
+
+@app.command()
+def docs(*, format: FormatOption = "table", project: ProjectOption = None) -> None:  # noqa: A002
+    """List documents with their attributes, word and turn counts."""
+    from ..corpus import list_documents, load_document
+
+    proj = project_from(project)
+    records = []
+    keys: list[str] = []
+    for doc_id in list_documents(proj):
+        doc = load_document(proj, doc_id)
+        attrs = doc.attributes
+        keys += [k for k in attrs if k not in keys]
+        records.append({"doc": doc_id, "format": doc.meta.get("format"), "kind": doc.kind,
+                        "language": doc.language, "words": doc.words(),
+                        "turns": len(doc.meta.get("turns") or ()), **attrs})
+    columns = ["doc", "format", "kind", "language", "words", "turns", *keys]
+    emit(records, columns, format, title="Documents")
+
+
+@app.command()
+def turns(
+    doc: Annotated[str, typer.Argument(help="Document id.")],
+    *,
+    format: FormatOption = "table",  # noqa: A002
+    project: ProjectOption = None,
+) -> None:
+    """List a document's speaker turns (or fieldnote entries)."""
+    from ..corpus import load_document
+
+    d = load_document(project_from(project), doc)
+    records = [
+        {"turn": t.n, "start": t.start, "end": t.end, "speaker": t.speaker or t.heading,
+         "role": t.role, "time": t.time, "words": len(d.text[t.start:t.end].split()),
+         "text": _clip(d.text[t.start:t.end], 60)}
+        for t in d.turns
+    ]
+    emit(records, ["turn", "speaker", "role", "time", "start", "end", "words", "text"], format,
+         title=f"{doc}: {len(records)} {'entries' if d.kind == 'fieldnote' else 'turns'}")
+
+
+@app.command()
+def units(
+    doc: Annotated[str, typer.Argument(help="Document id.")],
+    *,
+    kind: UnitKindOption = None,
+    format: FormatOption = "table",  # noqa: A002
+    project: ProjectOption = None,
+) -> None:
+    """List a document's units with their numbers and offsets."""
+    from ..corpus import load_document
+
+    proj = project_from(project)
+    d = load_document(proj, doc)
+    kind = kind or proj.settings.unit
+    records = [{"unit": f"{kind}:{i}", "start": a, "end": b, "text": _clip(d.text[a:b], 70)}
+               for i, (a, b) in enumerate(d.units(kind), start=1)]
+    emit(records, ["unit", "start", "end", "text"], format, title=f"{doc}: {len(records)} {kind} units")
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@app.command()
+def show(
+    doc: Annotated[str, typer.Argument(help="Document id.")],
+    *,
+    kind: UnitKindOption = None,
+    coder: Annotated[list[str] | None, typer.Option(
+        "--coder", "-c", help="Show this coder's codings; repeat for several.")] = None,
+    pager: Annotated[bool, typer.Option(help="Page long output in a terminal.")] = True,
+    project: ProjectOption = None,
+) -> None:
+    """Render a document with its turns, speakers, attributes and unit numbers."""
+    from ..corpus import load_document
+    from ..views import document_view
+
+    proj = project_from(project)
+    d = load_document(proj, doc)
+    renderable = document_view(proj, d, kind or proj.settings.unit, coders=coder or ())
+    from ._options import stdout_console
+
+    console = stdout_console()
+    if pager and console.is_terminal and d.words() > 400:
+        with console.pager(styles=True):
+            console.print(renderable)
+    else:
+        console.print(renderable)
+
+
+attrs_app = new_app("Document attributes: set them by hand or import a CSV.")
+app.add_typer(attrs_app, name="attrs")
+
+
+@attrs_app.command("set")
+def attrs_set(
+    doc: Annotated[str, typer.Argument(help="Document id.")],
+    pairs: Annotated[list[str], typer.Argument(help="key=value pairs (an empty value clears).")],
+    *,
+    project: ProjectOption = None,
+) -> None:
+    """Set attributes of one document: qcode attrs set hc01 team=north role=nurse."""
+    from ..corpus import parse_attrs, set_attributes
+
+    d = set_attributes(project_from(project), doc, parse_attrs(pairs, "attribute"))
+    info(f"{doc}: " + ", ".join(f"{k}={v}" for k, v in d.attributes.items()))
+
+
+@attrs_app.command("import")
+def attrs_import(
+    file: Annotated[Path, typer.Argument(help="CSV with a 'doc' column and one column per attribute.")],
+    *,
+    project: ProjectOption = None,
+) -> None:
+    """Set attributes of many documents from a CSV (one row per document)."""
+    from ..corpus import import_attributes
+
+    changed = import_attributes(project_from(project), file)
+    info(f"Set attributes of {len(changed)} documents from {file}.")

@@ -1,0 +1,204 @@
+"""Documents on disk: ``documents/<id>.txt`` (the text) and ``documents/<id>.yaml``
+(its metadata, turns and units). Earlier versions move to ``documents/.versions/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .. import yamlio
+from ..errors import InputError, SpanError
+from .turns import Turn
+
+UNIT_KINDS = ("sentence", "turn", "paragraph")
+DOC_ID_RE = re.compile(r"^[^\W_][\w-]*$")
+ATTR_KEY_RE = re.compile(r"^[A-Za-z_][\w-]*$")
+
+
+def sha256(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def now_iso() -> str:
+    """UTC ISO 8601 with milliseconds, e.g. 2026-11-24T09:15:02.137Z."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def doc_id_from_path(path: Path) -> str:
+    """File stem, lower-cased, spaces and punctuation turned into '-'."""
+    stem = re.sub(r"[\W_]+", "-", path.stem.casefold()).strip("-")
+    return stem or "document"
+
+
+def check_doc_id(doc_id: str) -> str:
+    if not DOC_ID_RE.match(doc_id) or doc_id != doc_id.casefold():
+        raise InputError(
+            f"Document id {doc_id!r} is not allowed: use lower-case letters, digits and '-'."
+        )
+    return doc_id
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A stored document: its normalised text and its metadata."""
+
+    id: str
+    text: str
+    meta: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def version(self) -> str:
+        """The audit ``docv``: the first 12 hex digits of the text's sha256."""
+        return str(self.meta["sha256_text"])[:12]
+
+    @property
+    def language(self) -> str:
+        return str(self.meta.get("language") or "en")
+
+    @property
+    def attributes(self) -> dict[str, str]:
+        return dict(self.meta.get("attributes") or {})
+
+    @property
+    def kind(self) -> str:
+        return str(self.meta.get("kind") or "text")
+
+    @property
+    def turns(self) -> tuple[Turn, ...]:
+        roles = self.meta.get("roles") or {}
+        return tuple(
+            Turn(
+                n=t["n"], start=t["start"], end=t["end"], speaker=t.get("speaker"),
+                role=roles.get(t.get("speaker")) if t.get("speaker") else None,
+                time=t.get("time"), line_start=t.get("line", t["start"]), heading=t.get("heading"),
+            )
+            for t in self.meta.get("turns") or ()
+        )
+
+    def units(self, kind: str) -> tuple[tuple[int, int], ...]:
+        if kind not in UNIT_KINDS:
+            raise SpanError(f"Unit kind {kind!r} must be one of {', '.join(UNIT_KINDS)}.")
+        return tuple((a, b) for a, b in (self.meta.get("units") or {}).get(kind, ()))
+
+    def resolve_unit(self, ref: str, default_kind: str) -> tuple[str, int, int, int]:
+        """``"14"`` (unit 14 of the default kind) or ``"turn:3"`` -> (kind, n, start, end)."""
+        kind, _, number = str(ref).rpartition(":")
+        kind = kind or default_kind
+        try:
+            n = int(number)
+        except ValueError:
+            raise SpanError(
+                f"Unit {ref!r} is not a unit number: write 14, or a kind and number like turn:3."
+            ) from None
+        units = self.units(kind)
+        if not 1 <= n <= len(units):
+            raise SpanError(
+                f"Document {self.id!r} has {len(units)} {kind} units; {ref!r} is not one of them "
+                f"(see `qcode units {self.id} --kind {kind}`)."
+            )
+        start, end = units[n - 1]
+        return kind, n, start, end
+
+    def unit_at(self, kind: str, offset: int) -> int | None:
+        """The 1-based number of the unit of ``kind`` containing ``offset``."""
+        import bisect
+
+        units = self.units(kind)
+        i = bisect.bisect_right([a for a, _ in units], offset) - 1
+        if i >= 0 and units[i][0] <= offset < units[i][1]:
+            return i + 1
+        return None
+
+    def words(self) -> int:
+        return int(self.meta.get("words") or 0)
+
+
+def doc_paths(documents_dir: Path, doc_id: str) -> tuple[Path, Path]:
+    return documents_dir / f"{doc_id}.txt", documents_dir / f"{doc_id}.yaml"
+
+
+def list_document_ids(documents_dir: Path) -> list[str]:
+    if not documents_dir.is_dir():
+        return []
+    return sorted(p.stem for p in documents_dir.glob("*.yaml") if (p.with_suffix(".txt")).is_file())
+
+
+def read_document(documents_dir: Path, doc_id: str) -> Document:
+    txt, meta_path = doc_paths(documents_dir, doc_id)
+    if not meta_path.is_file() or not txt.is_file():
+        from ..codebook import did_you_mean
+
+        hint = did_you_mean(doc_id, list_document_ids(documents_dir))
+        raise InputError(
+            f"No document {doc_id!r} in {documents_dir}{hint} See `qcode docs`."
+            if hint else f"No document {doc_id!r} in {documents_dir}; see `qcode docs`."
+        )
+    with open(txt, encoding="utf-8", newline="") as fh:
+        text = fh.read()
+    meta = yamlio.loads(meta_path.read_text(encoding="utf-8"), str(meta_path))
+    if not isinstance(meta, dict) or "sha256_text" not in meta:
+        raise InputError(f"{meta_path}: not a qcode document metadata file; re-ingest the source.")
+    return Document(id=doc_id, text=text, meta=meta)
+
+
+class _FlowLeavesDumper(yamlio._NoAliasDumper):  # type: ignore[misc, name-defined]
+    pass
+
+
+def dump_meta(meta: dict[str, Any]) -> str:
+    """Block style, but each unit, turn and cue on one line (readable, diffable)."""
+    return yaml.dump(
+        meta, Dumper=_FlowLeavesDumper, sort_keys=False, allow_unicode=True,
+        default_flow_style=None, width=4096,
+    )
+
+
+def atomic_write(path: Path, data: str) -> None:
+    """Write a file whole or not at all (temp file, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_document(documents_dir: Path, doc_id: str, text: str, meta: dict[str, Any]) -> None:
+    txt, meta_path = doc_paths(documents_dir, doc_id)
+    atomic_write(txt, text)
+    atomic_write(meta_path, dump_meta(meta))
+
+
+def archive_version(documents_dir: Path, doc: Document) -> str:
+    """Keep an earlier version's text and metadata under documents/.versions/<id>/."""
+    folder = documents_dir / ".versions" / doc.id
+    short = str(doc.meta["sha256_text"])[:12]
+    atomic_write(folder / f"{short}.txt", doc.text)
+    atomic_write(folder / f"{short}.yaml", dump_meta(doc.meta))
+    return f".versions/{doc.id}/{short}.txt"
+
+
+def read_version_text(documents_dir: Path, doc_id: str, docv: str) -> str | None:
+    """The text of an earlier version by its ``docv`` prefix, if kept."""
+    folder = documents_dir / ".versions" / doc_id
+    for path in sorted(folder.glob(f"{docv[:12]}*.txt")) if folder.is_dir() else []:
+        return path.read_text(encoding="utf-8")
+    return None

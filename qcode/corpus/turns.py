@@ -1,0 +1,174 @@
+"""Speaker turns and fieldnote entries, from the conventions transcribers use.
+
+Recognised turn labels at the start of a line::
+
+    Interviewer: ...        I: ...   R: ...   P3: ...   NURSE 2: ...
+    [00:01:02] Kari: ...    00:01:02 Kari: ...
+    Kari (00:01:02): ...
+
+A plain ``Label:`` counts as a speaker when it has a timestamp, is a known role
+(Interviewer, I, R, Q, A, ...), or labels at least two lines of the document, so
+that a stray "Note:" in prose does not start a turn. Fieldnote entries start at
+dated headings: ``## 2020-01-14``, ``14.01.2020``, ``Day 3 — Tuesday``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+_LABEL = r"(?P<label>[A-ZÆØÅÄÖÜ][\w.'’\-]*(?:[ \t]+[\w.'’\-]+){0,3})"
+_TIME = r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)"
+_PATTERNS = (
+    re.compile(rf"^\[{_TIME}\][ \t]*{_LABEL}[ \t]*:[ \t]*"),
+    re.compile(rf"^\(?{_TIME}\)?[ \t]+{_LABEL}[ \t]*:[ \t]*"),
+    re.compile(rf"^{_LABEL}[ \t]*[(\[]{_TIME}[)\]][ \t]*:[ \t]*"),
+    re.compile(rf"^\*\*{_LABEL}:?\*\*:?[ \t]*"),
+    re.compile(rf"^{_LABEL}[ \t]*:[ \t]+(?=\S)"),
+)
+KNOWN_ROLES = {
+    "interviewer": "interviewer", "intervjuer": "interviewer", "i": "interviewer",
+    "q": "interviewer", "int": "interviewer", "moderator": "interviewer",
+    "facilitator": "interviewer", "researcher": "interviewer", "forsker": "interviewer",
+    "r": "respondent", "a": "respondent", "respondent": "respondent",
+    "informant": "respondent", "participant": "respondent", "deltaker": "respondent",
+}
+_NOT_SPEAKERS = {"note", "notes", "nb", "ps", "p.s", "update", "edit", "example", "merk",
+                 "obs", "tips", "warning", "todo", "source", "kilde", "title", "tittel"}
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DMY = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b")
+_HEADING = re.compile(
+    r"^(?:#{1,6}[ \t]+)?(?P<h>(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})|"
+    r"(?:Day|Dag)[ \t]+\d+)\b.*)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """A speaker turn, or a fieldnote entry (speaker None, heading set).
+
+    ``start:end`` is the turn's content (label excluded); ``line_start`` is where
+    its label or heading begins.
+    """
+
+    n: int
+    start: int
+    end: int
+    speaker: str | None
+    role: str | None
+    time: str | None
+    line_start: int
+    heading: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    line_start: int
+    content_start: int
+    speaker: str | None
+    time: str | None
+    heading: str | None
+
+
+def _lines(text: str):
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, line
+        pos += len(line) + 1
+
+
+def _label_match(line: str):
+    for pattern in _PATTERNS:
+        m = pattern.match(line)
+        if m:
+            return m
+    return None
+
+
+def infer_role(speaker: str | None) -> str | None:
+    if speaker is None:
+        return None
+    key = speaker.strip().casefold().rstrip(".")
+    if key in KNOWN_ROLES:
+        return KNOWN_ROLES[key]
+    if key.startswith(("interviewer", "intervjuer", "moderator", "researcher")):
+        return "interviewer"
+    return "respondent"
+
+
+def entry_date(heading: str) -> str | None:
+    """ISO date of a fieldnote heading, when it carries one."""
+    m = _ISO.search(heading)
+    if m:
+        return m.group(0)
+    m = _DMY.search(heading)
+    if m:
+        day, month, year = int(m[1]), int(m[2]), m[3]
+        year = f"20{year}" if len(year) == 2 else year
+        if 1 <= day <= 31 and 1 <= month <= 12:
+            return f"{year}-{month:02d}-{day:02d}"
+    return None
+
+
+def _marks(text: str) -> tuple[list[_Mark], list[_Mark]]:
+    candidates = []
+    headings = []
+    for pos, line in _lines(text):
+        h = _HEADING.match(line.strip()) if len(line.strip()) <= 80 else None
+        if h and not _label_match(line):
+            heading = line.strip().lstrip("#").strip()
+            headings.append(_Mark(pos, pos + len(line), None, entry_date(h["h"]), heading))
+            continue
+        m = _label_match(line)
+        if m:
+            candidates.append((pos, m))
+    counts = Counter(m["label"].strip() for _, m in candidates)
+    speakers = []
+    for pos, m in candidates:
+        label = m["label"].strip()
+        timed = m.groupdict().get("time") is not None
+        if label.casefold().rstrip(".") in _NOT_SPEAKERS:
+            continue
+        if timed or label.casefold() in KNOWN_ROLES or counts[label] >= 2:
+            time = m["time"].replace(",", ".") if timed else None
+            speakers.append(_Mark(pos, pos + m.end(), label, time, None))
+    return speakers, headings
+
+
+def detect_turns(text: str) -> tuple[str, tuple[Turn, ...]]:
+    """(kind, turns): kind is "transcript", "fieldnote" or "text"."""
+    speakers, headings = _marks(text)
+    if len(headings) >= 2:  # dated entries make a fieldnote, even with reported speech
+        speakers = []
+    if speakers:
+        kind, marks = "transcript", speakers
+        boundaries = sorted([m.line_start for m in speakers] + [m.line_start for m in headings])
+    elif headings:
+        kind, marks = "fieldnote", headings
+        boundaries = [m.line_start for m in headings]
+    else:
+        return "text", ()
+    turns = []
+    for mark in marks:
+        nxt = next((b for b in boundaries if b > mark.line_start), len(text))
+        start = mark.content_start
+        while start < nxt and text[start] in " \t\n":
+            start += 1
+        end = nxt
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        turns.append(
+            Turn(len(turns) + 1, start, end, mark.speaker, infer_role(mark.speaker), mark.time,
+                 mark.line_start, mark.heading)
+        )
+    return kind, tuple(turns)
+
+
+def caption_turns(parsed_turns, roles: dict[str, str] | None = None) -> tuple[Turn, ...]:
+    """Turns for caption formats, whose readers already know speakers and times."""
+    return tuple(
+        Turn(i + 1, t.start, t.end, t.speaker, infer_role(t.speaker), t.time, t.line_start)
+        for i, t in enumerate(parsed_turns)
+    )

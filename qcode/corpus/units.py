@@ -1,0 +1,88 @@
+"""Units: sentences, turns and paragraphs, computed once at ingest.
+
+Offsets are Python str indices into the stored text; each unit's slice is its
+text with surrounding whitespace trimmed. Sentences never include a speaker
+label or a fieldnote heading and never cross a turn boundary. A document with
+no turns uses its paragraphs as turn units.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .turns import Turn
+
+Span = tuple[int, int]
+_BLANK = re.compile(r"\n[ \t]*\n")
+
+
+def _trim(text: str, start: int, end: int) -> Span | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def paragraphs(text: str) -> list[Span]:
+    """Blocks separated by blank lines."""
+    spans: list[Span] = []
+    pos = 0
+    for m in _BLANK.finditer(text):
+        span = _trim(text, pos, m.start())
+        if span:
+            spans.append(span)
+        pos = m.end()
+    span = _trim(text, pos, len(text))
+    if span:
+        spans.append(span)
+    return spans
+
+
+def sentence_regions(text: str, paras: Sequence[Span], turns: Sequence[Turn]) -> list[Span]:
+    """Stretches of text to split into sentences: paragraphs minus labels and headings,
+    cut at every turn start."""
+    cuts = sorted((t.line_start, t.start) for t in turns if t.start > t.line_start)
+    regions: list[Span] = []
+    ci = 0
+    for p_start, p_end in paras:
+        pos = p_start
+        while ci < len(cuts) and cuts[ci][1] <= p_start:
+            ci += 1
+        j = ci
+        while j < len(cuts) and cuts[j][0] < p_end:
+            c_start, c_end = cuts[j]
+            span = _trim(text, pos, min(c_start, p_end))
+            if span:
+                regions.append(span)
+            pos = max(pos, c_end)
+            j += 1
+        span = _trim(text, pos, p_end)
+        if span:
+            regions.append(span)
+    return regions
+
+
+def sentences(text: str, regions: Sequence[Span], lang: str, model: str | None = None) -> list[Span]:
+    from ..nlp import sentence_spans
+
+    pieces = [text[a:b] for a, b in regions]
+    out: list[Span] = []
+    for (offset, _), spans in zip(regions, sentence_spans(pieces, lang, model), strict=True):
+        out.extend((offset + a, offset + b) for a, b in spans)
+    return out
+
+
+def compute_units(
+    text: str, turns: Sequence[Turn], lang: str, model: str | None = None
+) -> dict[str, list[Span]]:
+    """All three unit kinds, each in text order."""
+    paras = paragraphs(text)
+    regions = sentence_regions(text, paras, turns)
+    turn_units = [(t.start, t.end) for t in turns if t.end > t.start] or list(paras)
+    return {
+        "sentence": sentences(text, regions, lang, model),
+        "turn": turn_units,
+        "paragraph": paras,
+    }

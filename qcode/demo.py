@@ -1,0 +1,112 @@
+"""The main job: build a project from the sample study and run everything end to end.
+
+``STEPS`` is an ordered list; each step takes the demo context and returns the
+lines it reports. Later features add their steps in the order the design gives:
+init and ingest -> codebook check -> the sample coders' decisions -> suggestions
+-> agreement, co-occurrence, crosstab -> a codebook change and re-coding -> summary.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ProjectError
+from .project import Project, init_project
+from .sample import SAMPLE_CODERS, SUPERVISOR, sample_attributes, sample_root, sample_sources
+
+Report = Callable[[str], None]
+
+
+@dataclass
+class DemoContext:
+    folder: Path
+    report: Report
+    project: Project | None = None
+    facts: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    name: str
+    run: Callable[[DemoContext], None]
+
+
+def init_sample(folder: Path, *, force: bool = False, report: Report = lambda s: None) -> Project:
+    """A project holding the sample study: codebook, documents, attributes, codings."""
+    root = sample_root()
+    codebook_text = (root / "codebooks" / "homecare.yaml").read_text(encoding="utf-8")
+    project = init_project(
+        folder, name="Home care after the trust reform (sample study)", language="en",
+        unit="sentence", coders=(*SAMPLE_CODERS, SUPERVISOR), force=force,
+        codebook_text=codebook_text,
+    )
+    from .corpus import ingest
+
+    attributes = sample_attributes(root)
+    sources = sample_sources(root)
+    for path in sources:
+        doc_id = path.stem.lower()
+        ingest(project, [path], attrs=attributes.get(doc_id, {}))
+    report(f"ingested {len(sources)} documents of the sample study")
+    _load_sample_codings(project, root, report)
+    return project
+
+
+def _load_sample_codings(project: Project, root: Path, report: Report) -> None:
+    from .sample import sample_codings
+
+    files = sample_codings(root)
+    if not files:
+        return
+    from .coding import apply_csv
+
+    for coder, path in files.items():
+        result = apply_csv(project, coder, path)
+        report(f"loaded {len(result.events)} decisions of {coder} from corpus/codings/{path.name}")
+
+
+def step_init(ctx: DemoContext) -> None:
+    ctx.project = init_sample(ctx.folder, force=bool(ctx.facts.get("force")), report=ctx.report)
+    from .corpus import list_documents, load_document
+
+    docs = [load_document(ctx.project, d) for d in list_documents(ctx.project)]
+    words = sum(d.words() for d in docs)
+    sentences = sum(len(d.units("sentence")) for d in docs)
+    ctx.report(f"project {ctx.folder}: {len(docs)} documents, {words:,} words, "
+               f"{sentences:,} sentences, {sum(len(d.turns) for d in docs)} turns/entries")
+
+
+def step_codebook_check(ctx: DemoContext) -> None:
+    from .codebook import check, load_codebook
+
+    assert ctx.project is not None
+    problems = check(ctx.project.codebook_path)
+    codebook = load_codebook(ctx.project.codebook_path)
+    errors = sum(p.severity == "error" for p in problems)
+    ctx.report(f"codebook version {codebook.version}: {len(codebook.codes)} codes, "
+               f"{errors} errors, {len(problems) - errors} warnings")
+
+
+STEPS: list[Step] = [
+    Step("init and ingest the sample study", step_init),
+    Step("check the codebook", step_codebook_check),
+]
+
+
+def run_demo(folder: Path | None, *, force: bool = False, report: Report = print) -> DemoContext:
+    """Run every step in order, reporting as it goes."""
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="qcode-demo-")) / "study"
+    elif folder.exists() and folder.is_dir() and any(folder.iterdir()) and not force:
+        raise ProjectError(f"{folder}: folder is not empty; choose an empty folder or pass --force.")
+    ctx = DemoContext(folder=folder, report=report, facts={"force": force})
+    for i, step in enumerate(STEPS, start=1):
+        started = time.perf_counter()
+        report(f"[{i}/{len(STEPS)}] {step.name}")
+        step.run(ctx)
+        report(f"      done in {time.perf_counter() - started:.1f} s")
+    return ctx

@@ -1,0 +1,99 @@
+"""Turn result data into text: table (Rich), CSV, JSON or Markdown.
+
+The library computes records (lists of dicts with a fixed column order); this
+module renders them. Nothing here prints: callers write the returned text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+Record = dict[str, Any]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def to_csv(records: Sequence[Record], columns: Sequence[str]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for rec in records:
+        writer.writerow([_csv_cell(rec.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def to_json(records: Sequence[Record], columns: Sequence[str] | None = None) -> str:
+    if columns is not None:
+        records = [{c: rec.get(c) for c in columns} for rec in records]
+    return json.dumps(list(records), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_markdown(records: Sequence[Record], columns: Sequence[str]) -> str:
+    def esc(v: Any) -> str:
+        return _cell(v).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(esc(rec.get(c)) for c in columns) + " |" for rec in records]
+    return "\n".join(lines) + "\n"
+
+
+def to_table(
+    records: Sequence[Record],
+    columns: Sequence[str],
+    *,
+    title: str | None = None,
+    width: int | None = None,
+    caption: str | None = None,
+):
+    """A Rich Table renderable (the CLI prints it with its console)."""
+    from rich.table import Table
+
+    table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    for col in columns:
+        numeric = bool(records) and all(
+            isinstance(r.get(col), int | float) or r.get(col) is None for r in records
+        )
+        table.add_column(col, justify="right" if numeric else "left", overflow="fold")
+    for rec in records:
+        table.add_row(*(_cell(rec.get(c)) for c in columns))
+    return table
+
+
+def render(
+    records: Sequence[Record],
+    columns: Sequence[str],
+    fmt: str,
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+) -> Any:
+    """Text for csv/json/markdown, or a Rich renderable for table."""
+    if fmt == "csv":
+        return to_csv(records, columns)
+    if fmt == "json":
+        return to_json(records, columns)
+    if fmt == "markdown":
+        return to_markdown(records, columns)
+    return to_table(records, columns, title=title, caption=caption)

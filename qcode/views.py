@@ -1,0 +1,106 @@
+"""Rich renderables of documents (used by ``qcode show``); no printing here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .corpus import Document
+from .project import Project
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def code_colours(project: Project) -> dict[str, str]:
+    """Each code's colour from the codebook, or a stable palette colour."""
+    from .codebook import load_codebook
+
+    try:
+        codebook = load_codebook(project.codebook_path)
+    except Exception:  # a broken codebook must not stop a document from showing
+        return {}
+    return {c.id: c.colour or PALETTE[i % len(PALETTE)] for i, c in enumerate(codebook.codes)}
+
+
+def document_view(
+    project: Project, doc: Document, kind: str, *, coders: Sequence[str] = (),
+    codings: Iterable[Any] | None = None,
+) -> Any:
+    """Header with attributes, then one row per unit: number, speaker, text, codes.
+
+    ``codings`` are objects with ``doc, start, end, code, coder``; when coders are
+    named and codings not given, they are replayed from the audit logs.
+    """
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    if codings is None and coders:
+        codings = _replayed(project, doc.id, coders)
+    codings = [c for c in (codings or []) if c.doc == doc.id and (not coders or c.coder in coders)]
+    colours = code_colours(project) if codings else {}
+    attrs = ", ".join(f"{k}={v}" for k, v in doc.attributes.items()) or "no attributes"
+    header = Panel(
+        Text(f"{doc.kind}, {doc.meta.get('format')}, {doc.language}, {doc.words()} words, "
+             f"{len(doc.turns)} turns\n{attrs}"),
+        title=doc.id, title_align="left",
+    )
+    table = Table(show_header=False, box=None, pad_edge=False, expand=True)
+    table.add_column("n", justify="right", style="dim", no_wrap=True)
+    table.add_column("who", style="bold", no_wrap=True, max_width=18)
+    table.add_column("text", ratio=1)
+    if codings:
+        table.add_column("codes", no_wrap=False, max_width=28)
+    turn_starts = {t.start: t for t in doc.turns}
+    turns = doc.turns
+    for n, (a, b) in enumerate(doc.units(kind), start=1):
+        turn = turn_starts.get(a) or (
+            next((t for t in turns if t.start == a), None) if kind != "sentence" else None
+        )
+        who = ""
+        if turn is not None:
+            who = turn.speaker or turn.heading or ""
+            if turn.time and turn.speaker:
+                who = f"{who} {turn.time}"
+        text = Text(doc.text[a:b])
+        labels = []
+        for c in codings:
+            if c.start < b and c.end > a:
+                style = colours.get(c.code, "bold")
+                text.stylize(f"underline {style}", max(c.start, a) - a, min(c.end, b) - a)
+                labels.append(Text(f"{c.code}" + (f" ({c.coder})" if len(coders) > 1 else ""),
+                                   style=style))
+        row = [str(n), who, text]
+        if codings:
+            differ = _coders_differ(codings, a, b, coders)
+            label_text = Text("\n").join(_unique(labels)) if labels else Text("")
+            if differ:
+                label_text.append("  ≠", style="bold red")
+            row.append(label_text)
+        table.add_row(*row)
+    return Group(header, table)
+
+
+def _unique(labels: list[Any]) -> list[Any]:
+    seen, out = set(), []
+    for label in labels:
+        if label.plain not in seen:
+            seen.add(label.plain)
+            out.append(label)
+    return out
+
+
+def _coders_differ(codings: list[Any], a: int, b: int, coders: Sequence[str]) -> bool:
+    if len(coders) < 2:
+        return False
+    sets = [frozenset(c.code for c in codings if c.coder == who and c.start < b and c.end > a)
+            for who in coders]
+    return len(set(sets)) > 1
+
+
+def _replayed(project: Project, doc_id: str, coders: Sequence[str]) -> list[Any]:
+    from .codings import replay
+
+    return [c for c in replay(project).codings if c.doc == doc_id and c.coder in coders]
