@@ -1,0 +1,92 @@
+"""``audit verify --git``: every committed version of a log is a prefix of today's.
+
+Like a transparency log's consistency check: a log that was truncated, edited
+or rewritten and re-chained from scratch no longer starts with the bytes that git
+recorded earlier. Uses the ``git`` program through subprocess.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from ..errors import AuditError
+from .verify import Problem
+
+
+def _git(cwd: Path, *args: str, data: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, input=data, capture_output=True,
+                              check=False)
+    except FileNotFoundError as exc:
+        raise AuditError("`git` is not installed; install it or verify without --git.") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise AuditError(f"git {args[0]} failed in {cwd}: {message[-1] if message else '?'}; "
+                         "--git needs the project inside a git repository with commits.")
+    return done.stdout
+
+
+def committed_versions(audit_dir: Path) -> tuple[Path, list[tuple[str, str, bytes]]]:
+    """``(repository top, [(commit, path relative to top, blob bytes), ...])`` for every
+    commit on HEAD's history that changed a ``*.log`` under ``audit_dir``, oldest first."""
+    top = Path(_git(audit_dir.parent, "rev-parse", "--show-toplevel").decode().strip())
+    rel = audit_dir.resolve().relative_to(top.resolve()).as_posix()
+    out = _git(top, "log", "--reverse", "--no-renames", "--name-only", "--format=@%H",
+               "--", rel).decode("utf-8", "surrogateescape")
+    wanted, commit = [], ""
+    for line in out.splitlines():
+        if line.startswith("@"):
+            commit = line[1:]
+        elif line.endswith(".log") and commit:
+            wanted.append((commit, line))
+    return top, _blobs(top, wanted) if wanted else []
+
+
+def _blobs(top: Path, wanted: list[tuple[str, str]]) -> list[tuple[str, str, bytes]]:
+    request = "".join(f"{c}:{p}\n" for c, p in wanted).encode("utf-8", "surrogateescape")
+    out = _git(top, "cat-file", "--batch", data=request)
+    found, pos = [], 0
+    for commit, path in wanted:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) < 3 or header[1] != b"blob":
+            continue  # deleted in that commit
+        size = int(header[2])
+        found.append((commit, path, out[pos:pos + size]))
+        pos += size + 1
+    return found
+
+
+def check_history(audit_dir: Path) -> list[Problem]:
+    """One problem per log whose committed versions are not all prefixes of today's."""
+    top, versions = committed_versions(audit_dir)
+    worst: dict[str, Problem] = {}
+    for commit, rel, blob in versions:
+        problem = _compare(top / rel, commit, blob)
+        name = Path(rel).stem
+        if problem and (name not in worst or (problem.line or 0) < (worst[name].line or 0)):
+            worst[name] = problem
+    return [worst[n] for n in sorted(worst)]
+
+
+def _compare(path: Path, commit: str, blob: bytes) -> Problem | None:
+    label = f"audit/{path.name}"
+    if not path.exists():
+        lines = blob.count(b"\n")
+        return Problem(path.stem, None, "history",
+                       f"{label} is gone, but commit {commit[:10]} has it ({lines} lines).")
+    whole = blob[: blob.rfind(b"\n") + 1]
+    current = path.read_bytes()
+    if current.startswith(whole):
+        return None
+    same = 0
+    for old, new in zip(whole.split(b"\n"), current.split(b"\n"), strict=False):
+        if old != new:
+            break
+        same += 1
+    return Problem(path.stem, same + 1, "history",
+                   f"{label} line {same + 1}: differs from the version committed in "
+                   f"{commit[:10]}; every committed version must be a prefix of today's "
+                   "(the log was edited, truncated or rewritten).")

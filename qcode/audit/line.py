@@ -1,0 +1,225 @@
+"""One audit line: the canonical bytes, the chain hash and the genesis value.
+
+A line is the JSON object of :data:`KEYS`, in that order, every key present
+(``null`` where it does not apply), written by ``json.dumps(obj,
+ensure_ascii=False, separators=(",", ":"))`` and encoded as UTF-8, followed by
+one ``\\n``. ``hash`` is the last key: ``sha256(prev_hash + body)`` in lower-case
+hex, where ``prev_hash`` is the previous line's ``hash`` (or the log's genesis
+value) as 64 ASCII bytes and ``body`` is the line's bytes without ``,"hash":"…"``
+(the canonical JSON of the other sixteen keys). docs/audit-format.md is the
+reference; this module is its implementation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import AuditError
+
+KEYS = (
+    "seq", "time", "actor", "action", "doc", "docv", "span", "code", "codebook",
+    "quote", "fp", "source", "score", "ref", "memo", "data", "hash",
+)
+BODY_KEYS = KEYS[:-1]
+ACTIONS = (
+    "apply", "remove", "memo", "void", "seal", "accept", "reject",
+    "migrate", "route", "reanchor", "docversion",
+)
+FORMAT_VERSION = "qcode-audit-v1"
+HASH_SUFFIX_LEN = len(',"hash":""}') + 64
+QUOTE_MAX = 120
+
+_TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+_HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
+_STR_KEYS = ("doc", "docv", "span", "code", "quote", "fp", "source", "ref", "memo")
+
+
+class LineError(AuditError):
+    """A line that is not a canonical audit line; ``reason`` says what is wrong."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"not a canonical audit line: {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One parsed log line. ``data`` is a dict, so events compare but do not hash."""
+
+    seq: int
+    time: str
+    actor: str
+    action: str
+    doc: str | None = None
+    docv: str | None = None
+    span: str | None = None
+    code: str | None = None
+    codebook: int | str | None = None
+    quote: str | None = None
+    fp: str | None = None
+    source: str | None = None
+    score: int | float | None = None
+    ref: str | None = None
+    memo: str | None = None
+    data: dict[str, Any] | None = None
+    hash: str = ""
+
+    @property
+    def bounds(self) -> tuple[int, int] | None:
+        """``span`` as ``(start, end)``, or None."""
+        return parse_span(self.span) if self.span is not None else None
+
+    def values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, k) for k in KEYS)
+
+
+# ---------------------------------------------------------------- values
+
+
+def genesis(project_id: str, log_name: str) -> str:
+    """The value the first line of ``audit/<log_name>.log`` chains to."""
+    seed = f"{FORMAT_VERSION}\n{project_id}\n{log_name}".encode()
+    return hashlib.sha256(seed).hexdigest()
+
+
+def chain_hash(prev: str, body: bytes) -> str:
+    return hashlib.sha256(prev.encode("ascii") + body).hexdigest()
+
+
+def now_iso(moment: datetime | None = None) -> str:
+    """UTC ISO 8601 with milliseconds, e.g. ``2025-03-01T09:30:00.125Z``."""
+    moment = (moment or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def fingerprint(text: str) -> str:
+    """``fp``: the first 12 hex digits of the sha256 of the full coded text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def shorten(text: str, limit: int = QUOTE_MAX) -> str:
+    """``quote``: the text itself, or its head and tail around one ``…`` if longer
+    than ``limit`` characters (the result is exactly ``limit`` long)."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 2 // 3
+    tail = limit - 1 - head
+    return text[:head] + "…" + text[len(text) - tail:]
+
+
+def format_span(start: int, end: int) -> str:
+    return f"{start}:{end}"
+
+
+def parse_span(span: str) -> tuple[int, int]:
+    """``"12:40"`` -> ``(12, 40)``; raises LineError unless canonical and ordered."""
+    start_s, sep, end_s = span.partition(":")
+    if not sep or not start_s.isdigit() or not end_s.isdigit() or not start_s.isascii():
+        raise LineError(f"span {span!r} is not 'start:end'")
+    start, end = int(start_s), int(end_s)
+    if format_span(start, end) != span or start > end:
+        raise LineError(f"span {span!r} is not 'start:end' with start <= end")
+    return start, end
+
+
+# ---------------------------------------------------------------- bytes
+
+
+def _dumps(obj: dict[str, Any]) -> str:
+    try:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError as exc:
+        raise AuditError(f"cannot write an audit line: {exc}") from exc
+
+
+def format_body(fields: dict[str, Any]) -> str:
+    """The canonical JSON of the sixteen keys before ``hash`` (missing keys -> null)."""
+    unknown = set(fields) - set(KEYS)
+    if unknown:
+        raise AuditError(f"unknown audit field(s): {', '.join(sorted(unknown))}")
+    return _dumps({k: fields.get(k) for k in BODY_KEYS})
+
+
+def join_hash(body: str, hash_hex: str) -> str:
+    """A line (without its newline) from its body and hash."""
+    return f'{body[:-1]},"hash":"{hash_hex}"}}'
+
+
+def format_line(event: Event) -> str:
+    """The canonical line of ``event`` (without the trailing newline)."""
+    body = format_body({k: getattr(event, k) for k in BODY_KEYS})
+    return join_hash(body, event.hash)
+
+
+def seal_line(fields: dict[str, Any], prev_hash: str) -> tuple[Event, str]:
+    """Chain ``fields`` to ``prev_hash``: the Event and its line (no newline)."""
+    body = format_body(fields)
+    hash_hex = chain_hash(prev_hash, body.encode("utf-8"))
+    line = join_hash(body, hash_hex)
+    return Event(**{k: fields.get(k) for k in BODY_KEYS}, hash=hash_hex), line
+
+
+def split_hash(raw: bytes) -> tuple[bytes, str]:
+    """``(body bytes, stored hash)`` of a line without its newline; LineError if the
+    line does not end with a ``hash`` key."""
+    tail = raw[-HASH_SUFFIX_LEN:]
+    if len(raw) <= HASH_SUFFIX_LEN or not tail.startswith(b',"hash":"') or not tail.endswith(b'"}'):
+        raise LineError('it does not end with the "hash" key')
+    return raw[:-HASH_SUFFIX_LEN] + b"}", tail[9:-2].decode("ascii", "replace")
+
+
+def parse_line(raw: bytes | str, *, strict: bool = True) -> Event:
+    """The Event of one line (without its newline). ``strict`` also checks that the
+    bytes are exactly canonical (what ``audit verify`` requires); replay skips that."""
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        raise LineError(f"invalid JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(obj, dict):
+        raise LineError("it is not a JSON object")
+    if tuple(obj) != KEYS:
+        raise LineError(_key_problem(tuple(obj)))
+    _check_types(obj)
+    if strict and _dumps(obj) != text:
+        raise LineError("its bytes are not canonical (spacing, escapes or number form)")
+    return Event(*obj.values())
+
+
+def _key_problem(keys: tuple[str, ...]) -> str:
+    missing = [k for k in KEYS if k not in keys]
+    extra = [k for k in keys if k not in KEYS]
+    if missing or extra:
+        parts = [f"missing {', '.join(missing)}" if missing else "",
+                 f"unknown {', '.join(extra)}" if extra else ""]
+        return "keys " + "; ".join(p for p in parts if p)
+    return "keys out of the documented order"
+
+
+def _check_types(obj: dict[str, Any]) -> None:
+    seq = obj["seq"]
+    if type(seq) is not int or seq < 1:
+        raise LineError("seq must be a positive integer")
+    if not isinstance(obj["time"], str) or not _TIME_RE.match(obj["time"]):
+        raise LineError("time must be UTC ISO 8601 with milliseconds")
+    for key in ("actor", "action"):
+        if not isinstance(obj[key], str) or not obj[key]:
+            raise LineError(f"{key} must be a non-empty string")
+    for key in _STR_KEYS:
+        if obj[key] is not None and not isinstance(obj[key], str):
+            raise LineError(f"{key} must be a string or null")
+    if obj["span"] is not None:
+        parse_span(obj["span"])
+    if obj["codebook"] is not None and type(obj["codebook"]) not in (int, str):
+        raise LineError("codebook must be a version number, a string or null")
+    if obj["score"] is not None and type(obj["score"]) not in (int, float):
+        raise LineError("score must be a number or null")
+    if obj["data"] is not None and not isinstance(obj["data"], dict):
+        raise LineError("data must be an object or null")
+    if not isinstance(obj["hash"], str) or not _HEX64_RE.match(obj["hash"]):
+        raise LineError("hash must be 64 lower-case hex digits")

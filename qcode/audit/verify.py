@@ -1,0 +1,308 @@
+"""Verify audit logs: bytes, key order, sequence, chain, and the seals between logs.
+
+The chain is checked in one streaming pass per log. At the first bad line a
+second look at the lines after it says what happened (edited, deleted, inserted,
+reordered, a line from another log). Seals then witness what a chain alone cannot
+see: a log cut off at a line boundary, or rewritten and re-chained from scratch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import AuditError
+from .line import (
+    Event,
+    LineError,
+    chain_hash,
+    format_body,
+    genesis,
+    parse_line,
+    split_hash,
+)
+from .log import PROJECT_LOG, Head, display, iter_lines, log_names, partial_path
+
+TAMPERING = ("edited", "deleted", "inserted", "reordered", "foreign", "truncated",
+             "rewritten", "missing", "history")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """The first thing wrong with one log. ``line`` is 1-based (None: the whole file)."""
+
+    log: str
+    line: int | None
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True, slots=True)
+class Seal:
+    """A seal line: log ``by`` recorded ``heads`` (name -> (seq, hash)) at ``line``."""
+
+    by: str
+    line: int
+    seq: int
+    time: str
+    heads: tuple[tuple[str, int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LogCheck:
+    name: str
+    path: Path
+    lines: int          # whole lines that verified
+    head: Head          # the last verified line
+    problem: Problem | None
+    notes: tuple[str, ...]
+    seals: tuple[Seal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    logs: tuple[LogCheck, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(n for log in self.logs for n in log.notes)
+
+
+# ---------------------------------------------------------------- one log
+
+
+def check_log(path: Path, project_id: str, others: Iterable[Path] = ()) -> LogCheck:
+    """Check one log's chain; ``others`` are searched for a copied (foreign) line."""
+    name = path.stem
+    prev = genesis(project_id, name)
+    count, seals, notes = 0, [], []
+    problem = None
+    for number, raw, complete in iter_lines(path):
+        if not complete:
+            notes.append(_tail_note(path, raw, prev, count + 1))
+            break
+        event = _verified(raw, prev, count + 1, name)
+        if event is None:
+            problem = _classify(path, number, prev, count + 1, others)
+            break
+        count, prev = number, event.hash
+        if event.action == "seal":
+            seals.append(_seal_of(name, number, event))
+    quarantine = partial_path(path)
+    if quarantine.exists():
+        pieces = quarantine.read_bytes().count(b"\n")
+        notes.append(f"{display(quarantine)} holds {pieces} fragment(s) of interrupted writes, "
+                     "moved aside by a later append (not counted as decisions).")
+    return LogCheck(name, path, count, Head(count, prev), problem, tuple(notes), tuple(seals))
+
+
+def _verified(raw: bytes, prev: str, seq: int, name: str) -> Event | None:
+    """The event if this line is canonical, in sequence, chained and in its own log."""
+    try:
+        body, stored = split_hash(raw)
+        if chain_hash(prev, body) != stored:
+            return None
+        event = parse_line(raw)
+    except (LineError, UnicodeDecodeError):
+        return None
+    if event.seq != seq or (name != PROJECT_LOG and event.actor != name):
+        return None
+    return event
+
+
+def _tail_note(path: Path, raw: bytes, prev: str, seq: int) -> str:
+    if _verified(raw, prev, seq, path.stem) is not None:
+        return (f"{display(path)} line {seq}: whole, but its newline is missing "
+                "(an interrupted write); the next append completes it.")
+    return (f"{display(path)} line {seq}: a partial line of {len(raw)} bytes (an "
+            f"interrupted write); the next append moves it to {display(partial_path(path))}.")
+
+
+def _seal_of(name: str, number: int, event: Event) -> Seal:
+    logs = (event.data or {}).get("logs")
+    heads = []
+    if isinstance(logs, dict):
+        for log, head in sorted(logs.items()):
+            if isinstance(head, dict) and type(head.get("seq")) is int:
+                heads.append((log, head["seq"], str(head.get("hash"))))
+    return Seal(name, number, event.seq, event.time, tuple(heads))
+
+
+# ---------------------------------------------------------------- what happened
+
+
+def _try_parse(raw: bytes) -> Event | None:
+    try:
+        return parse_line(raw)
+    except (LineError, UnicodeDecodeError):
+        return None
+
+
+def _chains(prev: str, raw: bytes | None) -> bool:
+    if raw is None:
+        return False
+    try:
+        body, stored = split_hash(raw)
+    except LineError:
+        return False
+    return chain_hash(prev, body) == stored
+
+
+def _rest(path: Path, number: int) -> list[bytes]:
+    return [raw for n, raw, complete in iter_lines(path) if n >= number and complete]
+
+
+def _classify(path: Path, number: int, prev: str, seq: int, others: Iterable[Path]) -> Problem:
+    """Name what happened at line ``number``, the first line that does not verify."""
+    name, where = path.stem, f"{display(path)} line {number}"
+    rest = _rest(path, number)
+    raw, nxt = rest[0], (rest[1] if len(rest) > 1 else None)
+    event = _try_parse(raw)
+    origin = _find_copy(raw, others)
+    if origin is not None or (event and name != PROJECT_LOG and event.actor != name):
+        source = f"it is {origin}" if origin else f"its actor is {event.actor!r}"
+        return Problem(name, number, "foreign", f"{where}: a line from another log ({source}).")
+    if event is None:
+        if _chains(prev, nxt):
+            return Problem(name, number, "inserted", f"{where}: inserted (not an audit line).")
+        reason = _reason(raw)
+        return Problem(name, number, "edited", f"{where}: edited; {reason}.")
+    if _chains(prev, raw):
+        return Problem(name, number, "edited",
+                       f"{where}: edited; seq {event.seq} where {seq} was expected.")
+    later = _reordered(event, raw, rest[1:])
+    if later is not None:
+        return Problem(name, number, "reordered",
+                       f"{where}: out of order; seq {event.seq} belongs after line "
+                       f"{number + later} (seq {event.seq - 1}).")
+    if _chains(prev, nxt):
+        return Problem(name, number, "inserted",
+                       f"{where}: inserted; removing it restores the chain.")
+    if event.seq == seq or _seq_was_edited(event, prev, seq):
+        chained = "" if nxt is not None else " (or a forged last line)"
+        return Problem(name, number, "edited",
+                       f"{where}: edited{chained}; its hash does not match its bytes and "
+                       "the line before.")
+    if event.seq > seq:
+        gap = f"seq {seq}" if event.seq == seq + 1 else f"seq {seq} to {event.seq - 1}"
+        return Problem(name, number, "deleted", f"{where}: line(s) deleted before it ({gap} "
+                       "missing).")
+    return Problem(name, number, "inserted",
+                   f"{where}: inserted; seq {event.seq} repeats an earlier line.")
+
+
+def _reason(raw: bytes) -> str:
+    try:
+        parse_line(raw)
+    except (LineError, UnicodeDecodeError) as exc:
+        return str(exc)
+    return "its hash does not chain to the line before"
+
+
+def _reordered(event: Event, raw: bytes, later: list[bytes]) -> int | None:
+    """Offset of a later line whose hash this line chains to, if any (a swap)."""
+    try:
+        body, stored = split_hash(raw)
+    except LineError:
+        return None
+    for offset, other in enumerate(later, start=1):
+        candidate = _try_parse(other)
+        if candidate and candidate.seq == event.seq - 1 and chain_hash(candidate.hash,
+                                                                     body) == stored:
+            return offset
+    return None
+
+
+def _seq_was_edited(event: Event, prev: str, seq: int) -> bool:
+    fields = {k: getattr(event, k) for k in Event.__slots__ if k != "hash"}
+    body = format_body({**fields, "seq": seq}).encode("utf-8")
+    return chain_hash(prev, body) == event.hash
+
+
+def _find_copy(raw: bytes, others: Iterable[Path]) -> str | None:
+    for other in others:
+        if other.exists():
+            for n, line, _ in iter_lines(other):
+                if line == raw:
+                    return f"{display(other)} line {n}"
+    return None
+
+
+# ---------------------------------------------------------------- all logs
+
+
+def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None) -> VerifyReport:
+    """Check the chosen logs (default: every log, and every log a seal names) and every
+    seal in any other log against them. Raises AuditError for an unknown name."""
+    every = log_names(audit_dir)
+    paths = {n: audit_dir / f"{n}.log" for n in every}
+    checks = {n: check_log(paths[n], project_id, [paths[o] for o in every if o != n])
+              for n in every}
+    sealed = {log for c in checks.values() for s in c.seals for log, _, _ in s.heads}
+    chosen = sorted(set(every) | sealed) if names is None else list(dict.fromkeys(names))
+    for name in chosen:
+        if name not in checks and name not in sealed:
+            raise AuditError(f"No log audit/{name}.log and no seal names it; logs: "
+                             f"{', '.join(every) or 'none yet'}.")
+    problems = [checks[n].problem for n in chosen if n in checks and checks[n].problem]
+    problems += _seal_problems(checks, chosen, audit_dir)
+    ordered = sorted(problems, key=lambda p: (p.log, p.line or 0))
+    return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered))
+
+
+def _seal_problems(checks: dict[str, LogCheck], chosen: list[str], audit_dir: Path) -> list[Problem]:
+    wanted: dict[str, dict[int, list[tuple[Seal, str]]]] = {}
+    for check in checks.values():
+        for seal in check.seals:
+            for log, seq, hash_hex in seal.heads:
+                if log != seal.by and log in chosen:
+                    wanted.setdefault(log, {}).setdefault(seq, []).append((seal, hash_hex))
+    problems = []
+    for log, by_seq in sorted(wanted.items()):
+        check = checks.get(log)
+        problem = (_missing(log, by_seq, audit_dir) if check is None
+                   else _against_seals(check, by_seq))
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+def _sealed_by(seal: Seal) -> str:
+    return f"{seal.by}'s seal (audit/{seal.by}.log line {seal.line}, {seal.time})"
+
+
+def _missing(log: str, by_seq: dict[int, list[tuple[Seal, str]]], audit_dir: Path) -> Problem:
+    seq = max(by_seq)
+    seal = by_seq[seq][0][0]
+    return Problem(log, None, "missing", f"audit/{log}.log is missing, but {_sealed_by(seal)} "
+                   f"recorded it at seq {seq}.")
+
+
+def _against_seals(check: LogCheck, by_seq: dict[int, list[tuple[Seal, str]]]) -> Problem | None:
+    """Compare the sealed heads with the log's verified lines (seq n is line n)."""
+    if check.problem is not None:
+        by_seq = {s: v for s, v in by_seq.items() if s < check.problem.line}
+    beyond = [s for s in by_seq if s > check.lines]
+    if beyond:
+        seq = max(beyond)
+        return Problem(check.name, check.lines + 1, "truncated",
+                       f"{display(check.path)}: truncated after line {check.lines}; "
+                       f"{_sealed_by(by_seq[seq][0][0])} recorded seq {seq}.")
+    needed = set(by_seq)
+    for number, raw, complete in iter_lines(check.path):
+        if number in needed and complete:
+            for seal, hash_hex in by_seq[number]:
+                if split_hash(raw)[1] != hash_hex:
+                    return Problem(check.name, number, "rewritten",
+                                   f"{display(check.path)} line {number}: not the line "
+                                   f"{_sealed_by(seal)} recorded (the log was rewritten).")
+    return None
