@@ -1,19 +1,48 @@
 """qcode: qualitative fieldwork coding in the terminal.
 
-The public API for notebooks and scripts. Heavy modules (spaCy, numpy) load only
-when a function that needs them is called.
+The public API for notebooks and scripts::
+
+    import qcode
+    project = qcode.find_project("my-study")
+    doc = qcode.load_document(project, "hc01-nurse-team-north")
+
+Names load on first use (PEP 562), so ``qcode --help`` stays fast and heavy
+modules (spaCy, numpy) load only when a function that needs them runs.
 """
 
 from __future__ import annotations
 
-from .codebook import Code, Codebook, check, load_codebook
-from .corpus import Document, ingest, list_documents, load_document
-from .errors import QcodeError
-from .project import Project, find_project, init_project
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Code", "Codebook", "Document", "Project", "QcodeError", "check", "find_project", "ingest",
-    "init_project", "list_documents", "load_codebook", "load_document", "__version__",
-]
+_EXPORTS = {
+    "QcodeError": "qcode.errors",
+    "Project": "qcode.project",
+    "find_project": "qcode.project",
+    "init_project": "qcode.project",
+    "Code": "qcode.codebook",
+    "Codebook": "qcode.codebook",
+    "check": "qcode.codebook",
+    "load_codebook": "qcode.codebook",
+    "Document": "qcode.corpus",
+    "ingest": "qcode.corpus",
+    "list_documents": "qcode.corpus",
+    "load_document": "qcode.corpus",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qcode' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -20,9 +20,13 @@ def pipeline_identity(lang: str, model: str | None = None) -> str:
     return f"blank:{lang}+sentencizer"
 
 
-@lru_cache(maxsize=8)
 def sentence_pipeline(lang: str, model: str | None = None) -> Any:
     """A pipeline that sets sentence boundaries (and nothing slower than needed)."""
+    return _sentence_pipeline(lang, model or None)
+
+
+@lru_cache(maxsize=8)
+def _sentence_pipeline(lang: str, model: str | None) -> Any:
     try:
         import spacy
     except ImportError:  # pragma: no cover - a runtime dependency
@@ -49,19 +53,35 @@ def sentence_pipeline(lang: str, model: str | None = None) -> Any:
 
 
 def sentence_spans(texts: list[str], lang: str, model: str | None = None) -> list[list[tuple[int, int]]]:
-    """Sentence (start, end) character offsets for each text, whitespace trimmed."""
+    """Sentence (start, end) character offsets for each text, whitespace trimmed.
+
+    Reads sentence starts as arrays (``Doc.to_array``) rather than iterating
+    ``doc.sents``, which builds a Python object per token and costs more than
+    the sentencizer itself.
+    """
     nlp = sentence_pipeline(lang, model)
-    out: list[list[tuple[int, int]]] = []
-    for doc in nlp.pipe(texts, batch_size=64):
-        spans = []
-        for sent in doc.sents:
-            start, end = sent.start_char, sent.end_char
-            text = doc.text
-            while start < end and text[start].isspace():
-                start += 1
-            while end > start and text[end - 1].isspace():
-                end -= 1
-            if end > start:
-                spans.append((start, end))
-        out.append(spans)
-    return out
+    docs = nlp.pipe(texts, batch_size=256)
+    return [doc_sentence_spans(doc, text) for doc, text in zip(docs, texts, strict=True)]
+
+
+def doc_sentence_spans(doc: Any, text: str | None = None) -> list[tuple[int, int]]:
+    """Trimmed sentence offsets of a parsed Doc (pass its text: ``Doc.text`` is slow)."""
+    if len(doc) == 0:
+        return []
+    from spacy.attrs import IDX, LENGTH, SENT_START
+
+    arr = doc.to_array([SENT_START, IDX, LENGTH])
+    text = doc.text if text is None else text
+    starts = [0, *(i for i in (arr[:, 0] == 1).nonzero()[0].tolist() if i != 0)]
+    idx, length = arr[:, 1].tolist(), arr[:, 2].tolist()
+    bounds = [*starts, len(doc)]
+    spans = []
+    for first, stop in zip(bounds, bounds[1:], strict=False):
+        start, end = idx[first], idx[stop - 1] + length[stop - 1]
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans

@@ -8,6 +8,7 @@ decode to binary garbage, are refused with a message naming the file.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from ..errors import InputError
@@ -80,8 +81,11 @@ def _looks_utf16(data: bytes) -> str | None:
     return None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
 def _refuse_binary_text(text: str, source: str) -> None:
-    controls = sum(1 for ch in text[:65536] if ch < " " and ch not in "\t\n\r\f\v")
+    controls = len(_CONTROL.findall(text, 0, 65536))
     if "\x00" in text or controls > max(8, len(text[:65536]) // 100):
         raise InputError(f"{source}: looks like a binary file, not text; check the file.")
 

@@ -25,9 +25,8 @@ from .store import (
     write_document,
 )
 from .turns import caption_turns, detect_turns
-from .units import compute_units
+from .units import compute_units, structural_units
 
-_WORD = re.compile(r"\w+(?:['’-]\w+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +85,27 @@ def plan_ids(paths: list[Path], explicit_id: str | None) -> list[tuple[Path, str
 
 
 def count_words(text: str) -> int:
-    return sum(1 for _ in _WORD.finditer(text))
+    return len(text.split())
+
+
+@dataclass
+class _Pending:
+    """A document read and segmented except for sentences, which are batched."""
+
+    doc_id: str
+    path: Path
+    text: str
+    meta: dict[str, Any]
+    regions: list[tuple[int, int]]
+    previous: Document | None
 
 
 def build_meta(
     project: Project, parsed: Parsed, source: Path, raw: bytes, attrs: dict[str, str],
     previous: Document | None,
-) -> dict[str, Any]:
-    """The metadata of a newly read version (turns, units, attributes, history)."""
+) -> tuple[dict[str, Any], list[tuple[int, int]]]:
+    """The metadata of a newly read version (all but its sentence units), and the
+    regions of text to split into sentences."""
     text = parsed.text
     if parsed.turns is not None:
         kind, turns = "transcript", caption_turns(parsed.turns)
@@ -102,14 +114,14 @@ def build_meta(
     attributes = dict(previous.attributes) if previous else {}
     attributes.update(attrs)
     language = attributes.get("language") or project.settings.language
-    units = compute_units(text, turns, language, project.settings.pipeline)
+    units, regions = structural_units(text, turns)
     roles = dict((previous.meta.get("roles") or {}) if previous else {})
     for t in turns:
         if t.speaker and t.speaker not in roles:
             roles[t.speaker] = t.role
     from ..nlp import pipeline_identity
 
-    return {
+    meta = {
         "id": None,  # filled by the caller
         "source": str(source),
         "format": parsed.format,
@@ -125,9 +137,10 @@ def build_meta(
         "roles": roles,
         "turns": [_turn_record(t) for t in turns],
         "timestamps": [[c.start, c.end, c.begin_time, c.end_time] for c in parsed.cues],
-        "units": {k: [list(s) for s in v] for k, v in units.items()},
+        "units": {"sentence": [], **{k: [list(s) for s in v] for k, v in units.items()}},
         "history": list(previous.meta.get("history") or []) if previous else [],
     }
+    return meta, regions
 
 
 def _turn_record(t) -> dict[str, Any]:
@@ -149,21 +162,59 @@ def ingest(
     doc_id: str | None = None,
     on_document: Callable[[IngestResult], None] | None = None,
 ) -> list[IngestResult]:
-    """Ingest sources; all are read and checked before anything is written."""
+    """Ingest sources; all are read and checked before anything is written.
+
+    Documents stream through in small groups: each group's text regions go
+    through one ``nlp.pipe`` call (batching across documents), then the group is
+    written and dropped, so memory does not grow with the corpus.
+    """
     attrs = attrs or {}
     planned = plan_ids(list(paths), doc_id)
     for path, _ in planned:  # validation pass: every source must read
         read_source(path, _read_bytes(path))
-    results = []
-    for path, this_id in planned:
-        result = _ingest_one(project, path, this_id, attrs)
+    results: list[IngestResult] = []
+
+    def done(result: IngestResult) -> None:
         results.append(result)
         if on_document:
             on_document(result)
+
+    group: list[_Pending] = []
+    for path, this_id in planned:
+        item = _prepare(project, path, this_id, attrs)
+        if isinstance(item, IngestResult):
+            done(item)
+            continue
+        if group and group[0].meta["language"] != item.meta["language"]:
+            _flush(project, group, done)
+        group.append(item)
+        if sum(len(p.regions) for p in group) >= _GROUP_REGIONS:
+            _flush(project, group, done)
+    _flush(project, group, done)
     return results
 
 
-def _ingest_one(project: Project, path: Path, doc_id: str, attrs: dict[str, str]) -> IngestResult:
+_GROUP_REGIONS = 2000
+
+
+def _flush(project: Project, group: list[_Pending], done: Callable[[IngestResult], None]) -> None:
+    """Sentence-split a group of documents in one batch, then write each."""
+    if not group:
+        return
+    from ..nlp import sentence_spans
+
+    pieces = [p.text[a:b] for p in group for a, b in p.regions]
+    spans = iter(sentence_spans(pieces, group[0].meta["language"], project.settings.pipeline))
+    for pending in group:
+        sentences = []
+        for offset, _ in pending.regions:
+            sentences.extend((offset + a, offset + b) for a, b in next(spans))
+        pending.meta["units"]["sentence"] = [list(s) for s in sentences]
+        done(_write_new(project, pending))
+    group.clear()
+
+
+def _prepare(project: Project, path: Path, doc_id: str, attrs: dict[str, str]) -> IngestResult | _Pending:
     raw = _read_bytes(path)
     previous = None
     if doc_id in list_document_ids(project.documents_dir):
@@ -179,9 +230,14 @@ def _ingest_one(project: Project, path: Path, doc_id: str, attrs: dict[str, str]
         meta["sha256_source"], meta["source"] = sha256(raw), str(path)
         write_document(project.documents_dir, doc_id, previous.text, meta)
         return _result(Document(doc_id, previous.text, meta), "updated", path)
-    meta = build_meta(project, parsed, path, raw, attrs, previous)
+    meta, regions = build_meta(project, parsed, path, raw, attrs, previous)
     meta["id"] = doc_id
-    prior = None
+    return _Pending(doc_id, path, parsed.text, meta, regions, previous)
+
+
+def _write_new(project: Project, pending: _Pending) -> IngestResult:
+    """Write a new document or a new version (the old one is archived first)."""
+    meta, previous, prior = pending.meta, pending.previous, None
     if previous is not None:
         kept = archive_version(project.documents_dir, previous)
         meta["history"].append({
@@ -192,9 +248,9 @@ def _ingest_one(project: Project, path: Path, doc_id: str, attrs: dict[str, str]
             "text": kept,
         })
         prior = previous.version
-    write_document(project.documents_dir, doc_id, parsed.text, meta)
+    write_document(project.documents_dir, pending.doc_id, pending.text, meta)
     status = "updated" if previous is not None else "new"
-    return _result(Document(doc_id, parsed.text, meta), status, path, prior)
+    return _result(Document(pending.doc_id, pending.text, meta), status, pending.path, prior)
 
 
 def _result(doc: Document, status: str, path: Path, prior: str | None = None) -> IngestResult:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import tempfile
@@ -157,12 +158,43 @@ class _FlowLeavesDumper(yamlio._NoAliasDumper):  # type: ignore[misc, name-defin
     pass
 
 
+_FLOW_LISTS = ("turns", "timestamps", "units")
+
+
+def _flow(value: Any) -> str:
+    """One value in YAML flow style; strings as JSON strings (valid YAML)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
 def dump_meta(meta: dict[str, Any]) -> str:
-    """Block style, but each unit, turn and cue on one line (readable, diffable)."""
-    return yaml.dump(
-        meta, Dumper=_FlowLeavesDumper, sort_keys=False, allow_unicode=True,
-        default_flow_style=None, width=4096,
-    )
+    """Block style, with each turn, cue and unit on one line (readable, diffable).
+
+    Turns, cues and units (the bulk of the file) are written directly in flow
+    style, several times faster than PyYAML's representer, and load the same.
+    """
+    head = {k: v for k, v in meta.items() if k not in _FLOW_LISTS}
+    parts = [yaml.dump(head, Dumper=_FlowLeavesDumper, sort_keys=False, allow_unicode=True,
+                       default_flow_style=None, width=4096)]
+    for key in ("turns", "timestamps"):
+        if key in meta:
+            items = meta[key]
+            parts.append(f"{key}:" + ("\n" if items else " []\n"))
+            parts.append("".join(f"- {_flow(item)}\n" for item in items))
+    units = meta.get("units")
+    if units is not None:
+        parts.append("units:\n")
+        for kind, spans in units.items():
+            parts.append(f"  {kind}:" + ("\n" if spans else " []\n"))
+            parts.append("".join(f"  - [{int(a)}, {int(b)}]\n" for a, b in spans))
+    return "".join(parts)
 
 
 def atomic_write(path: Path, data: str) -> None:

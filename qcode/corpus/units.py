@@ -74,6 +74,13 @@ def sentences(text: str, regions: Sequence[Span], lang: str, model: str | None =
     return out
 
 
+def structural_units(text: str, turns: Sequence[Turn]) -> tuple[dict[str, list[Span]], list[Span]]:
+    """Turn and paragraph units (no spaCy needed), and the regions for sentences."""
+    paras = paragraphs(text)
+    turn_units = [(t.start, t.end) for t in turns if t.end > t.start] or list(paras)
+    return {"turn": turn_units, "paragraph": paras}, sentence_regions(text, paras, turns)
+
+
 def compute_units(
     text: str, turns: Sequence[Turn], lang: str, model: str | None = None
 ) -> dict[str, list[Span]]:
