@@ -3,7 +3,6 @@ one at a time (memory does not grow with the number of documents)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,6 @@ from .store import (
 )
 from .turns import caption_turns, detect_turns
 from .units import compute_units, structural_units
-
 
 
 @dataclass(frozen=True, slots=True)
