@@ -68,11 +68,13 @@ def display(path: Path) -> str:
 # ---------------------------------------------------------------- reading
 
 
-def iter_lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
+def iter_lines(path: Path, *, lock: bool = True) -> Iterator[tuple[int, bytes, bool]]:
     """``(line number, bytes without the newline, complete)`` for every line; only the
-    last line can be incomplete (no newline: crash residue). Splits on ``\\n`` only."""
+    last line can be incomplete (no newline: crash residue). Splits on ``\\n`` only.
+    Takes a shared lock unless ``lock`` is False (the caller already holds the log)."""
     with open(path, "rb") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        if lock:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
         for number, raw in enumerate(fh, start=1):
             if raw.endswith(b"\n"):
                 yield number, raw[:-1], True

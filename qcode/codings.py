@@ -1,0 +1,390 @@
+"""Replay the audit logs into the current codings, memos and suggestion decisions.
+
+Nothing else stores codings (DESIGN.md): this module folds every log in
+``audit/`` -- one per coder, plus project.log -- into frozen records. Each log is
+read twice, streaming: once to find which events a ``void`` undoes, then to fold
+the rest in ``seq`` order. The result depends only on the bytes of the logs, so
+replaying twice gives the same records.
+
+Project-level steps (``migrate``, ``route``, ``reanchor``, ``docversion``) are
+parsed and collected but not yet applied: :func:`map_codings` is the one place
+where they will map codes and spans, after the logs are folded and before the
+records are sorted. Each Coding keeps the codebook version and document version
+it was made under, which is what that mapping needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .audit.line import Event, LineError, parse_line, parse_span
+from .audit.log import display, iter_lines, log_names
+from .errors import AuditError
+
+CODING_ACTIONS = ("apply", "accept")
+STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
+KNOWN_ACTIONS = ("apply", "accept", "remove", "memo", "void", "seal", "reject", *STEP_ACTIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    """One live coding; ``id`` is ``coder:seq`` of the event that made it."""
+
+    id: str
+    coder: str
+    doc: str
+    start: int
+    end: int
+    code: str
+    source: str
+    time: str
+    docv: str | None = None
+    memo: str | None = None
+    codebook: int | str | None = None
+    fp: str | None = None
+    score: int | float | None = None
+
+    @property
+    def span(self) -> str:
+        return f"{self.start}:{self.end}"
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self.start < end and start < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Memo:
+    """A memo on a document, a code or a coding (``coding`` is its id)."""
+
+    id: str
+    coder: str
+    time: str
+    text: str
+    doc: str | None = None
+    code: str | None = None
+    coding: str | None = None
+    span: str | None = None
+
+    @property
+    def target(self) -> str:
+        if self.coding:
+            return "coding"
+        return "document" if self.doc else "code"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """An accepted or rejected suggestion, with what the suggester said."""
+
+    id: str
+    coder: str
+    time: str
+    doc: str
+    start: int
+    end: int
+    code: str
+    source: str
+    score: int | float | None
+    accepted: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Codings:
+    """Everything a replay derives, with queries. Codings are sorted by document,
+    start, end, code, coder and id; memos by time and id."""
+
+    codings: tuple[Coding, ...]
+    memos: tuple[Memo, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    steps: tuple[Event, ...] = ()
+    warnings: tuple[str, ...] = ()
+    _by_id: dict[str, Coding] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update((c.id, c) for c in self.codings)
+
+    def __len__(self) -> int:
+        return len(self.codings)
+
+    def __iter__(self) -> Iterator[Coding]:
+        return iter(self.codings)
+
+    def get(self, coding_id: str) -> Coding | None:
+        return self._by_id.get(coding_id)
+
+    @property
+    def coders(self) -> tuple[str, ...]:
+        return tuple(sorted({c.coder for c in self.codings}))
+
+    @property
+    def docs(self) -> tuple[str, ...]:
+        return tuple(sorted({c.doc for c in self.codings}))
+
+    def select(self, *, coders: Iterable[str] | None = None, codes: Iterable[str] | None = None,
+               docs: Iterable[str] | None = None) -> tuple[Coding, ...]:
+        """Codings of any of the given coders, codes and documents (None: all)."""
+        want_coders = set(coders) if coders is not None else None
+        want_codes = set(codes) if codes is not None else None
+        want_docs = set(docs) if docs is not None else None
+        return tuple(c for c in self.codings
+                     if (want_coders is None or c.coder in want_coders)
+                     and (want_codes is None or c.code in want_codes)
+                     and (want_docs is None or c.doc in want_docs))
+
+    def by_doc(self, doc: str) -> tuple[Coding, ...]:
+        return self.select(docs=[doc])
+
+    def by_coder(self, coder: str) -> tuple[Coding, ...]:
+        return self.select(coders=[coder])
+
+    def by_code(self, code: str) -> tuple[Coding, ...]:
+        return self.select(codes=[code])
+
+    def overlapping(self, doc: str, start: int, end: int) -> tuple[Coding, ...]:
+        """Codings of ``doc`` that share at least one character with ``start:end``."""
+        return tuple(c for c in self.by_doc(doc) if c.overlaps(start, end))
+
+    def in_unit(self, document: Any, ref: str, default_kind: str = "sentence"
+                ) -> tuple[Coding, ...]:
+        """Codings that overlap unit ``ref`` (``"14"`` or ``"turn:3"``) of ``document``."""
+        _, _, start, end = document.resolve_unit(str(ref), default_kind)
+        return self.overlapping(document.id, start, end)
+
+    def memos_for(self, *, doc: str | None = None, code: str | None = None,
+                  coder: str | None = None) -> tuple[Memo, ...]:
+        return tuple(m for m in self.memos
+                     if (doc is None or m.doc == doc) and (code is None or m.code == code)
+                     and (coder is None or m.coder == coder))
+
+
+# ---------------------------------------------------------------- one log
+
+
+def _events(path: Path, limit: int | None, lock: bool) -> Iterator[tuple[int, Event]]:
+    for number, raw, complete in iter_lines(path, lock=lock):
+        if not complete or (limit is not None and number > limit):
+            return
+        try:
+            yield number, parse_line(raw, strict=False)
+        except (LineError, UnicodeDecodeError) as exc:
+            raise AuditError(f"{display(path)} line {number}: {exc}; run `qcode audit verify` "
+                             "to see what happened to the log.") from exc
+
+
+def voided_seqs(path: Path, *, lock: bool = True) -> tuple[set[int], int, bytes | None]:
+    """``(seqs undone by a void, whole lines, partial last line)``. A void of a void
+    cancels it; voids only ever name earlier events of the same log."""
+    voids: list[tuple[int, int]] = []
+    count, partial = 0, None
+    name = path.stem
+    for number, raw, complete in iter_lines(path, lock=lock):
+        if not complete:
+            partial = raw
+            break
+        count = number
+        if b'"action":"void"' in raw:
+            event = parse_line(raw, strict=False)
+            target = _ref_seq(event.ref, name)
+            if event.action == "void" and target is not None:
+                voids.append((event.seq, target))
+    voided: set[int] = set()
+    for seq, target in reversed(voids):
+        if seq not in voided:
+            voided.add(target)
+    return voided, count, partial
+
+
+def _ref_seq(ref: str | None, log: str) -> int | None:
+    if not ref:
+        return None
+    name, _, seq = ref.rpartition(":")
+    return int(seq) if name == log and seq.isdigit() else None
+
+
+class _Fold:
+    """The state of one log while its events are folded in order."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.live: dict[str, Coding] = {}
+        self.keys: dict[tuple[str, int, int, str], str] = {}
+        self.memos: list[Memo] = []
+        self.decisions: list[Decision] = []
+        self.steps: list[Event] = []
+        self.warnings: list[str] = []
+
+    def feed(self, number: int, e: Event) -> None:
+        handler = getattr(self, f"_on_{e.action}", None)
+        if handler is None:
+            self.warnings.append(f"audit/{self.name}.log line {number}: unknown action "
+                                 f"{e.action!r} (from a newer qcode?); ignored.")
+            return
+        try:
+            handler(e)
+        except (LineError, KeyError, TypeError, ValueError) as exc:
+            self.warnings.append(f"audit/{self.name}.log line {number}: {e.action} event "
+                                 f"lacks what it needs ({exc}); ignored.")
+
+    def _add(self, e: Event) -> None:
+        if not (e.doc and e.code and e.span):
+            raise ValueError("doc, span and code")
+        start, end = parse_span(e.span)
+        key = (e.doc, start, end, e.code)
+        if key in self.keys:
+            return
+        coding = Coding(f"{self.name}:{e.seq}", e.actor, e.doc, start, end, e.code,
+                        e.source or "manual", e.time, e.docv, e.memo, e.codebook, e.fp, e.score)
+        self.live[coding.id] = coding
+        self.keys[key] = coding.id
+        if e.memo:
+            self.memos.append(Memo(coding.id, e.actor, e.time, e.memo, e.doc, e.code,
+                                   coding.id, e.span))
+
+    _on_apply = _add
+
+    def _on_accept(self, e: Event) -> None:
+        self._add(e)
+        self._decide(e, True)
+
+    def _on_reject(self, e: Event) -> None:
+        self._decide(e, False)
+
+    def _decide(self, e: Event, accepted: bool) -> None:
+        if not (e.doc and e.code and e.span):
+            raise ValueError("doc, span and code")
+        start, end = parse_span(e.span)
+        reason = (e.data or {}).get("reason")
+        self.decisions.append(Decision(f"{self.name}:{e.seq}", e.actor, e.time, e.doc, start,
+                                       end, e.code, e.source or "", e.score, accepted,
+                                       None if reason is None else str(reason)))
+
+    def _on_remove(self, e: Event) -> None:
+        target = e.ref if e.ref in self.live else None
+        if target is None and e.doc and e.code and e.span:
+            start, end = parse_span(e.span)
+            target = self.keys.get((e.doc, start, end, e.code))
+        if target is not None:
+            gone = self.live.pop(target)
+            self.keys.pop((gone.doc, gone.start, gone.end, gone.code), None)
+
+    def _on_memo(self, e: Event) -> None:
+        if not e.memo:
+            raise ValueError("memo text")
+        self.memos.append(Memo(f"{self.name}:{e.seq}", e.actor, e.time, e.memo, e.doc, e.code,
+                               e.ref, e.span))
+        if e.ref in self.live:
+            self.live[e.ref] = _with_memo(self.live[e.ref], e.memo)
+
+    def _on_void(self, e: Event) -> None:
+        """Voids were applied before the fold (their targets are skipped)."""
+
+    def _on_seal(self, e: Event) -> None:
+        """Seals witness other logs; they change no coding."""
+
+    def _step(self, e: Event) -> None:
+        self.steps.append(e)
+
+    _on_migrate = _on_route = _on_reanchor = _on_docversion = _step
+
+
+def _with_memo(coding: Coding, memo: str) -> Coding:
+    from dataclasses import replace
+
+    return replace(coding, memo=memo)
+
+
+def fold_log(path: Path, *, lock: bool = True) -> _Fold:
+    """Fold one log file (events undone by a void are skipped). ``lock=False`` when
+    the caller holds the log's exclusive lock already."""
+    fold = _Fold(path.stem)
+    if not path.exists():
+        return fold
+    voided, count, partial = voided_seqs(path, lock=lock)
+    for number, event in _events(path, count, lock):
+        if event.seq not in voided:
+            fold.feed(number, event)
+    if partial is not None:
+        fold.warnings.append(f"{display(path)} ends with a partial line ({len(partial)} bytes, "
+                             "an interrupted write); not replayed. The next append moves it "
+                             "aside; `qcode audit verify` reports it.")
+    return fold
+
+
+# ---------------------------------------------------------------- all logs
+
+
+def map_codings(codings: list[Coding], steps: list[Event]) -> list[Coding]:
+    """Map codings through project-level steps (migrations, routes, re-anchorings,
+    document versions). No step changes codings yet; this is where they will."""
+    return codings
+
+
+def replay_dir(audit_dir: Path) -> Codings:
+    """Replay every ``*.log`` in ``audit_dir``."""
+    folds = [fold_log(audit_dir / f"{name}.log") for name in log_names(audit_dir)]
+    codings = [c for f in folds for c in f.live.values()]
+    steps = sorted((e for f in folds for e in f.steps), key=lambda e: (e.time, e.actor, e.seq))
+    codings = map_codings(codings, steps)
+    codings.sort(key=lambda c: (c.doc, c.start, c.end, c.code, c.coder, _seq_of(c.id)))
+    memos = sorted((m for f in folds for m in f.memos), key=lambda m: (m.time, m.coder,
+                                                                        _seq_of(m.id)))
+    decisions = [d for f in folds for d in f.decisions]
+    return Codings(tuple(codings), tuple(memos), tuple(decisions), tuple(steps),
+                   tuple(w for f in folds for w in f.warnings))
+
+
+def _seq_of(coding_id: str) -> int:
+    return int(coding_id.rpartition(":")[2])
+
+
+def replay(project: Any) -> Codings:
+    """The project's current codings, memos and suggestion decisions."""
+    return replay_dir(project.audit_dir)
+
+
+def as_records(codings: Iterable[Coding]) -> list[dict[str, Any]]:
+    """Plain dicts (for reports and JSON)."""
+    return [{"id": c.id, "coder": c.coder, "doc": c.doc, "start": c.start, "end": c.end,
+             "code": c.code, "source": c.source, "time": c.time, "docv": c.docv,
+             "memo": c.memo} for c in codings]
+
+
+# ---------------------------------------------------------------- highlighting
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of text covered by the same codings: ``labels`` are (code, coder)."""
+
+    start: int
+    end: int
+    labels: tuple[tuple[str, str], ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(code for code, _ in self.labels))
+
+    def differ(self, coders: Iterable[str]) -> bool:
+        """Whether the given coders do not all have the same codes here."""
+        sets = {frozenset(c for c, who in self.labels if who == coder) for coder in coders}
+        return len(sets) > 1
+
+
+def span_labels(codings: Iterable[Coding], *, doc: str | None = None,
+                code_order: Iterable[str] = ()) -> tuple[Segment, ...]:
+    """Split a document's coded text into segments with their code labels, in text
+    order (for ``qcode show``); labels follow ``code_order``, then code, then coder."""
+    rank = {code: i for i, code in enumerate(code_order)}
+    chosen = [c for c in codings if doc is None or c.doc == doc]
+    cuts = sorted({p for c in chosen for p in (c.start, c.end)})
+    segments = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        here = {(c.code, c.coder) for c in chosen if c.start < end and start < c.end}
+        if here:
+            labels = tuple(sorted(here, key=lambda lc: (rank.get(lc[0], len(rank)), lc)))
+            segments.append(Segment(start, end, labels))
+    return tuple(segments)
