@@ -8,6 +8,7 @@ knows. Plain text, Markdown and Word documents get their turns from
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Callable
@@ -125,6 +126,11 @@ def _caption_blocks(text: str) -> list[tuple[str, str, list[str]]]:
     return cues
 
 
+def _unescape(text: str, fmt: str) -> str:
+    """WebVTT escapes '&', '<' and '>' as character references (&amp; &lt; &gt; &nbsp;)."""
+    return html.unescape(text) if fmt == "vtt" else text
+
+
 def _build_captions(cues: list[tuple[str, str, list[str]]], fmt: str, encoding: str) -> Parsed:
     """Merge consecutive cues of one speaker into a turn "Speaker: text ..."."""
     parts: list[str] = []
@@ -145,8 +151,8 @@ def _build_captions(cues: list[tuple[str, str, list[str]]], fmt: str, encoding: 
     for begin, end, lines in cues:
         raw = " ".join(ln.strip() for ln in lines)
         voice = _VOICE.search(raw)
-        new_speaker = voice.group(1).strip() if voice else None
-        body = normalise(_TAG.sub("", raw)).strip()
+        new_speaker = _unescape(voice.group(1), fmt).strip() if voice else None
+        body = normalise(_unescape(_TAG.sub("", raw), fmt)).strip()
         if new_speaker is None:
             label = _INLINE_LABEL.match(body)
             if label:

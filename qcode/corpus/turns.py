@@ -154,7 +154,7 @@ def detect_turns(text: str) -> tuple[str, tuple[Turn, ...]]:
     for mark in marks:
         nxt = next((b for b in boundaries if b > mark.line_start), len(text))
         start = mark.content_start
-        while start < nxt and text[start] in " \t\n":
+        while start < nxt and text[start].isspace():
             start += 1
         end = nxt
         while end > start and text[end - 1].isspace():
