@@ -54,10 +54,14 @@ app = new_app(
 def _register() -> None:
     # Imported for their side effect of adding commands to ``app``, in help order.
     from . import (
+        audit_cmds,  # noqa: F401  (audit verify, seal, show, blame, stats)
         codebook_cmds,  # noqa: F401
         corpus_cmds,  # noqa: F401  (init, ingest, docs, turns, units, show, attrs)
         project_cmds,  # noqa: F401  (demo)
     )
+
+    # isort: split
+    from . import coding_cmds  # noqa: F401  (apply, remove, memo, memos, undo, codings)
 
 
 _register()

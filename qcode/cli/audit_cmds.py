@@ -1,0 +1,240 @@
+"""``qcode audit``: verify, seal, show, blame and stats over the decision logs."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from . import app, new_app
+from ._options import (
+    CoderOption,
+    CodersOption,
+    FormatOption,
+    ProjectOption,
+    emit,
+    info,
+    project_from,
+    stdout_console,
+)
+
+audit_app = new_app("The audit trail: verify the logs, seal them, and review who did what.")
+app.add_typer(audit_app, name="audit")
+
+VERIFY_COLUMNS = ["log", "lines", "seq", "hash", "status", "problem"]
+
+
+@audit_app.command()
+def verify(
+    *,
+    coder: CodersOption = None,
+    git: Annotated[bool, typer.Option(
+        "--git", help="Also check that every committed version of each log is a prefix of "
+        "today's.")] = False,
+    format: FormatOption = "table",  # noqa: A002
+    project: ProjectOption = None,
+) -> None:
+    """Check every log's bytes, order, sequence, chain and seals; exit 1 on tampering."""
+    from ..audit import verify_project
+
+    report = verify_project(project_from(project), coder or None, git=git)
+    first = {}
+    for problem in report.problems:
+        first.setdefault(problem.log, problem)
+    records = [{"log": f"{c.name}.log", "lines": c.lines, "seq": c.head.seq,
+                "hash": c.head.hash[:12], "status": first[c.name].kind if c.name in first
+                else "ok", "problem": first[c.name].message if c.name in first else ""}
+               for c in report.logs]
+    records += [{"log": f"{p.log}.log", "lines": None, "seq": None, "hash": None,
+                 "status": p.kind, "problem": p.message}
+                for p in first.values() if p.log not in {c.name for c in report.logs}]
+    emit(records, VERIFY_COLUMNS, format, title="Audit logs")
+    for note in report.notes:
+        info(f"Note: {note}")
+    for problem in report.problems:
+        info(f"Tampering: {problem.message}")
+    if report.problems:
+        info(f"{len(report.problems)} problem(s) found; restore the logs from git or ask who "
+             "changed them.")
+        raise typer.Exit(1)
+    info(f"{len(report.logs)} log(s) intact" + (" and consistent with git history." if git
+                                                else "."))
+
+
+@audit_app.command()
+def seal(*, coder: CoderOption = None, project: ProjectOption = None) -> None:
+    """Record the current seq and hash of every other log in your own log."""
+    from ..audit import seal as do_seal
+    from ..project import resolve_coder
+
+    name = resolve_coder(coder)
+    written = do_seal(project_from(project), name)
+    for warning in written.warnings:
+        info(f"Warning: {warning}")
+    event = written.events[0]
+    logs = (event.data or {}).get("logs", {})
+    sealed = ", ".join(f"{log}@{head['seq']}" for log, head in logs.items()) or "no other logs"
+    info(f"{name}:{event.seq} sealed {sealed}.")
+
+
+class Action(enum.StrEnum):
+    apply = "apply"
+    remove = "remove"
+    memo = "memo"
+    void = "void"
+    seal = "seal"
+    accept = "accept"
+    reject = "reject"
+    migrate = "migrate"
+    route = "route"
+    reanchor = "reanchor"
+    docversion = "docversion"
+
+
+@audit_app.command()
+def show(
+    *,
+    coder: CodersOption = None,
+    code: Annotated[list[str] | None, typer.Option("--code", help="Only this code; repeat "
+                                                   "for several.", show_default=False)] = None,
+    doc: Annotated[list[str] | None, typer.Option("--doc", help="Only this document; repeat "
+                                                  "for several.", show_default=False)] = None,
+    since: Annotated[str | None, typer.Option(help="From this UTC date or time on.")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this UTC date or time.")] = None,
+    action: Annotated[list[Action] | None, typer.Option(
+        "--action", help="Only this action; repeat for several.", show_default=False)] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="Only sources starting with this (manual, suggest, import:csv).",
+        show_default=False)] = None,
+    format: FormatOption = "table",  # noqa: A002
+    project: ProjectOption = None,
+) -> None:
+    """A timeline of decisions with the coded text in its context."""
+    from ..review import TIMELINE_COLUMNS, entry_record, timeline
+
+    proj = project_from(project)
+    entries = timeline(proj, coders=coder, codes=code, docs=doc, since=since, until=until,
+                       actions=[a.value for a in action or ()], sources=source)
+    if getattr(format, "value", format) != "table":
+        emit([entry_record(x) for x in entries], list(TIMELINE_COLUMNS), format)
+        return
+    stdout_console().print(_timeline_view(proj, entries))
+    info(f"{len(entries)} events.")
+
+
+def _timeline_view(proj, entries):
+    from rich.console import Group
+    from rich.text import Text
+
+    from ..review import in_context
+
+    texts: dict[str, object] = {}
+    blocks = []
+    for x in entries:
+        e = x.event
+        head = Text()
+        head.append(e.time.replace("T", " ")[:19], style="dim")
+        head.append(f"  {x.id:<12} ", style="bold")
+        head.append(f"{e.action:<7} ", style="cyan")
+        for part, style in ((e.code, "magenta"), (e.doc, ""), (e.span, "dim"),
+                            (e.source, "dim"), (f"-> {e.ref}" if e.ref else None, "yellow")):
+            if part:
+                head.append(f"{part}  ", style=style)
+        blocks.append(head)
+        doc = _doc_at(proj, texts, e.doc, e.docv)
+        if e.span and doc is not None:
+            start, end = (int(v) for v in e.span.split(":"))
+            before, coded, after = in_context(doc.text, start, end)
+            blocks.append(Text("    ").append(before, style="dim").append(
+                coded, style="underline").append(after, style="dim"))
+        elif e.quote:
+            blocks.append(Text(f"    \"{e.quote}\""))
+        if e.memo:
+            blocks.append(Text(f"    memo: {e.memo}", style="italic"))
+    return Group(*blocks)
+
+
+def _doc_at(proj, cache: dict, doc_id, docv):
+    """The document if its current version is the one the event saw."""
+    from ..errors import InputError
+
+    if not doc_id:
+        return None
+    if doc_id not in cache:
+        from ..corpus import load_document
+
+        try:
+            cache[doc_id] = load_document(proj, doc_id)
+        except InputError:
+            cache[doc_id] = None
+    doc = cache[doc_id]
+    return doc if doc is not None and (docv is None or doc.version == docv) else None
+
+
+@audit_app.command()
+def blame(
+    doc: Annotated[str, typer.Argument(help="Document id.")],
+    *,
+    span: Annotated[str | None, typer.Option(
+        "--span", "-s", help="Only events on text overlapping START:END.")] = None,
+    format: FormatOption = "table",  # noqa: A002
+    project: ProjectOption = None,
+) -> None:
+    """Who applied or removed which code on this text, when, and how."""
+    from ..review import BLAME_COLUMNS
+    from ..review import blame as do_blame
+
+    proj = project_from(project)
+    start = end = None
+    if span:
+        from ..coding import parse_span_arg
+        from ..corpus import load_document
+
+        start, end = parse_span_arg(span, load_document(proj, doc))
+    records = do_blame(proj, doc, start=start, end=end)
+    if getattr(format, "value", format) == "table":
+        records = [{**r, "time": r["time"].replace("T", " ")[:16],
+                    "quote": _clip(r["quote"] or "", 48)} for r in records]
+        columns = ["time", "id", "action", "code", "span", "how", "status", "quote"]
+    else:
+        columns = list(BLAME_COLUMNS)
+    emit(records, columns, format, title=f"{doc}: {len(records)} events")
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class By(enum.StrEnum):
+    coder = "coder"
+    day = "day"
+    code = "code"
+
+
+@audit_app.command()
+def stats(
+    *,
+    by: Annotated[By | None, typer.Option(
+        "--by", help="One table: per coder, per coder and day, or per code (default: all "
+        "three; csv shows the coder table).", show_default=False)] = None,
+    format: FormatOption = "table",  # noqa: A002
+    project: ProjectOption = None,
+) -> None:
+    """Events per coder and day, codes used, voids, and the share from suggestions."""
+    from ..review import stats as do_stats
+
+    tables = do_stats(project_from(project))
+    fmt = getattr(format, "value", format)
+    names = {"coder": "coders", "day": "days", "code": "codes"}
+    if by is None and fmt == "json":
+        import json
+
+        typer.echo(json.dumps(tables, ensure_ascii=False, indent=2))
+        return
+    chosen = [names[by.value]] if by else (["coders", "days", "codes"] if fmt == "table"
+                                           else ["coders"])
+    for name in chosen:
+        rows = tables[name]
+        columns = list(rows[0]) if rows else ["coder"]
+        emit(rows, columns, format, title=name)

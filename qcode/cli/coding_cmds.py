@@ -1,0 +1,228 @@
+"""Coding commands: apply, remove, memo, memos, undo, codings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import app
+from ._options import (
+    CoderOption,
+    CodersOption,
+    DocFormat,
+    FormatOption,
+    ProjectOption,
+    emit,
+    info,
+    project_from,
+)
+
+SpanOption = Annotated[str | None, typer.Option(
+    "--span", "-s", help="Character offsets START:END of the document text.", show_default=False)]
+QuoteOption = Annotated[str | None, typer.Option(
+    "--quote", "-q", help="The exact text to select (must occur once).", show_default=False)]
+UnitOption = Annotated[str | None, typer.Option(
+    "--unit", "-u", help="A unit number (14, of the project's unit kind) or KIND:N (turn:3).",
+    show_default=False)]
+DocArg = Annotated[str | None, typer.Argument(help="Document id.", show_default=False)]
+CodeArg = Annotated[str | None, typer.Argument(help="Code id.", show_default=False)]
+
+
+def _report(outcome, done: str) -> None:
+    for warning in outcome.warnings:
+        info(f"Warning: {warning}")
+    for note in outcome.notes:
+        info(note)
+    if outcome.events:
+        info(done)
+
+
+def _need(value: str | None, what: str, usage: str) -> str:
+    if not value:
+        from ..errors import InputError
+
+        raise InputError(f"Missing {what}; usage: {usage}.")
+    return value
+
+
+@app.command()
+def apply(
+    doc: DocArg = None,
+    code: CodeArg = None,
+    *,
+    span: SpanOption = None,
+    quote: QuoteOption = None,
+    unit: UnitOption = None,
+    memo: Annotated[str | None, typer.Option("--memo", "-m", help="A memo on this coding.")] = None,
+    from_file: Annotated[Path | None, typer.Option(
+        "--from", help="A CSV of decisions (doc, code, quote|unit|span, memo, action), all "
+        "applied in one write or none.", show_default=False)] = None,
+    coder: CoderOption = None,
+    project: ProjectOption = None,
+) -> None:
+    """Code a span of a document: qcode apply DOC CODE --quote "exact text"."""
+    from .. import coding
+
+    proj = project_from(project)
+    if from_file is not None:
+        if doc or code or span or quote or unit or memo:
+            from ..errors import InputError
+
+            raise InputError("--from FILE takes no DOC, CODE, selection or --memo; they come "
+                             "from the file's columns.")
+        out = coding.apply_csv(proj, coder, from_file)
+        _report(out, f"{out.coder}: wrote {out.written} events from {from_file} to "
+                     f"audit/{out.coder}.log.")
+        return
+    usage = "qcode apply DOC CODE (--span A:B | --quote TEXT | --unit N)"
+    out = coding.apply(proj, _need(doc, "DOC", usage), _need(code, "CODE", usage), span=span,
+                       quote=quote, unit=unit, memo=memo, coder=coder)
+    e = out.events[0] if out.events else None
+    _report(out, f"{out.coder}:{e.seq} {e.code} on {e.doc} {e.span}: \"{e.quote}\"" if e else "")
+
+
+@app.command()
+def remove(
+    doc: DocArg = None,
+    code: CodeArg = None,
+    *,
+    span: SpanOption = None,
+    quote: QuoteOption = None,
+    unit: UnitOption = None,
+    overlapping: Annotated[bool, typer.Option(
+        "--overlapping", help="Remove every coding of CODE that overlaps the selection.")] = False,
+    coding_id: Annotated[str | None, typer.Option(
+        "--coding", help="Remove one coding by its id (anna:42) instead.", show_default=False)] = None,
+    coder: CoderOption = None,
+    project: ProjectOption = None,
+) -> None:
+    """Remove your codings of CODE on a selection (or one coding by --coding ID)."""
+    from .. import coding
+
+    proj = project_from(project)
+    if coding_id:
+        out = coding.remove_coding(proj, coding_id, coder=coder)
+    else:
+        usage = "qcode remove DOC CODE (--span A:B | --quote TEXT | --unit N) [--overlapping]"
+        out = coding.remove(proj, _need(doc, "DOC", usage), _need(code, "CODE", usage),
+                            span=span, quote=quote, unit=unit, overlapping=overlapping,
+                            coder=coder)
+    removed = ", ".join(f"{e.ref} ({e.code} {e.doc} {e.span})" for e in out.events)
+    _report(out, f"{out.coder}: removed {removed}")
+
+
+@app.command()
+def memo(
+    args: Annotated[list[str], typer.Argument(
+        help="DOC TEXT for a memo on a document, or TEXT with --code or --coding.",
+        show_default=False)],
+    *,
+    code: Annotated[str | None, typer.Option("--code", help="A memo on this code.")] = None,
+    coding_id: Annotated[str | None, typer.Option(
+        "--coding", help="A memo on this coding (anna:42).")] = None,
+    coder: CoderOption = None,
+    project: ProjectOption = None,
+) -> None:
+    """Write a memo on a document, a code or a coding."""
+    from .. import coding
+    from ..errors import InputError
+
+    proj = project_from(project)
+    targeted = bool(code or coding_id)
+    if len(args) != (1 if targeted else 2):
+        raise InputError("Usage: qcode memo DOC TEXT, qcode memo --code CODE TEXT or "
+                         "qcode memo --coding anna:42 TEXT (quote TEXT if it has spaces).")
+    doc = None if targeted else args[0]
+    out = coding.memo(proj, args[-1], doc=doc, code=code, coding=coding_id, coder=coder)
+    e = out.events[0]
+    _report(out, f"{out.coder}:{e.seq} memo on {e.ref or e.doc or e.code}")
+
+
+MEMO_COLUMNS = ["id", "coder", "time", "target", "doc", "code", "coding", "span", "text"]
+
+
+@app.command()
+def memos(
+    *,
+    doc: Annotated[str | None, typer.Option("--doc", help="Only memos on this document.")] = None,
+    code: Annotated[str | None, typer.Option("--code", help="Only memos about this code.")] = None,
+    coder: CodersOption = None,
+    format: Annotated[DocFormat, typer.Option(  # noqa: A002
+        "--format", "-f", help="table, csv, json or markdown.")] = DocFormat.table,
+    project: ProjectOption = None,
+) -> None:
+    """List or export memos on documents, codes and codings (markdown for a report)."""
+    from ..codings import replay
+
+    found = replay(project_from(project)).memos
+    records = [{"id": m.id, "coder": m.coder, "time": m.time, "target": m.target, "doc": m.doc,
+                "code": m.code, "coding": m.coding, "span": m.span, "text": m.text}
+               for m in found
+               if (not doc or m.doc == doc) and (not code or m.code == code)
+               and (not coder or m.coder in coder)]
+    emit(records, MEMO_COLUMNS, format, title=f"{len(records)} memos")
+
+
+@app.command()
+def undo(*, coder: CoderOption = None, project: ProjectOption = None) -> None:
+    """Undo your last decision (a void line is appended; history is never edited)."""
+    from .. import coding
+
+    out = coding.undo(project_from(project), coder=coder)
+    for warning in out.warnings:
+        info(f"Warning: {warning}")
+    info(f"{out.coder}: " + "; ".join(out.notes))
+
+
+CODING_COLUMNS = ["id", "coder", "doc", "start", "end", "code", "source", "time", "memo", "text"]
+TABLE_COLUMNS = ["id", "doc", "start", "end", "code", "source", "text"]
+
+
+@app.command()
+def codings(
+    *,
+    coder: CodersOption = None,
+    code: Annotated[list[str] | None, typer.Option(
+        "--code", help="Only this code; repeat for several.", show_default=False)] = None,
+    doc: Annotated[list[str] | None, typer.Option(
+        "--doc", help="Only this document; repeat for several.", show_default=False)] = None,
+    format: FormatOption = "table",  # noqa: A002
+    project: ProjectOption = None,
+) -> None:
+    """List the current codings (replayed from the audit logs)."""
+    from ..codings import replay
+
+    proj = project_from(project)
+    replayed = replay(proj)
+    for warning in replayed.warnings:
+        info(f"Warning: {warning}")
+    chosen = replayed.select(coders=coder or None, codes=code or None, docs=doc or None)
+    wide = getattr(format, "value", format) != "table"
+    records = _coding_records(proj, chosen, wide=wide)
+    emit(records, CODING_COLUMNS if wide else TABLE_COLUMNS, format,
+         title=f"{len(records)} codings")
+
+
+def _coding_records(proj, chosen, *, wide: bool) -> list[dict]:
+    from ..audit.line import shorten
+    from ..corpus import load_document
+    from ..errors import InputError
+    from ..review import code_order
+
+    rank = {c: i for i, c in enumerate(code_order(proj))}
+    texts: dict[str, str] = {}
+    records = []
+    for c in sorted(chosen, key=lambda c: (c.doc, c.start, c.end, rank.get(c.code, len(rank)),
+                                           c.code, c.coder)):
+        if c.doc not in texts:
+            try:
+                texts[c.doc] = load_document(proj, c.doc).text
+            except InputError:
+                texts[c.doc] = ""
+        text = " ".join(texts[c.doc][c.start:c.end].split())
+        records.append({"id": c.id, "coder": c.coder, "doc": c.doc, "start": c.start,
+                        "end": c.end, "code": c.code, "source": c.source, "time": c.time,
+                        "memo": c.memo, "text": text if wide else shorten(text, 60)})
+    return records

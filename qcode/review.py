@@ -1,0 +1,212 @@
+"""Supervisor review of the audit trail: timeline, blame and statistics.
+
+Each function returns records (dicts in a fixed column order) that ``reports``
+or the CLI render; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .audit.line import Event, parse_span
+from .audit.log import log_names, read_log
+from .codings import CODING_ACTIONS, Codings, replay
+from .errors import InputError
+
+TIMELINE_COLUMNS = ("time", "id", "actor", "action", "doc", "span", "code", "source", "score",
+                    "ref", "memo", "quote", "codebook", "docv")
+BLAME_COLUMNS = ("time", "id", "actor", "action", "code", "span", "how", "source", "ref",
+                 "status", "quote")
+_DATE_RE = re.compile(r"^\d{4}-\d\d(-\d\d([T ]\d\d(:\d\d(:\d\d(\.\d{1,3})?)?)?Z?)?)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One event with the log it came from (``id`` is ``log:seq``)."""
+
+    log: str
+    event: Event
+
+    @property
+    def id(self) -> str:
+        return f"{self.log}:{self.event.seq}"
+
+
+def all_events(project: Any) -> list[Entry]:
+    """Every event of every log, in time order (then log and seq)."""
+    entries = [Entry(name, e) for name in log_names(project.audit_dir)
+               for e in read_log(project.log_path(name)).events]
+    entries.sort(key=lambda x: (x.event.time, x.log, x.event.seq))
+    return entries
+
+
+def _check_date(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().replace(" ", "T")
+    if not _DATE_RE.match(value):
+        raise InputError(f"{option} {value!r} is not a date like 2025-03-01 or "
+                         "2025-03-01T09:30 (UTC).")
+    return value
+
+
+def how(source: str | None, action: str) -> str:
+    """manual, suggested, imported, migrated, re-anchored: how a decision came about."""
+    src = source or ""
+    if action == "reanchor" or src.startswith("reanchor"):
+        return "re-anchored"
+    if action in ("migrate", "route") or src.startswith("migrate"):
+        return "migrated"
+    if action in ("accept", "reject") or src.startswith("suggest"):
+        return "suggested"
+    if src.startswith("import"):
+        return "imported"
+    return "manual" if src in ("", "manual") else src
+
+
+def timeline(project: Any, *, coders: Iterable[str] | None = None,
+             codes: Iterable[str] | None = None, docs: Iterable[str] | None = None,
+             since: str | None = None, until: str | None = None,
+             actions: Iterable[str] | None = None, sources: Iterable[str] | None = None
+             ) -> list[Entry]:
+    """Events that match every filter given (``sources`` match by prefix)."""
+    since, until = _check_date(since, "--since"), _check_date(until, "--until")
+    want = {k: set(v) for k, v in (("actor", coders), ("code", codes), ("doc", docs),
+                                   ("action", actions)) if v}
+    prefixes = tuple(sources or ())
+    chosen = []
+    for entry in all_events(project):
+        e = entry.event
+        if any(getattr(e, key) not in values for key, values in want.items()):
+            continue
+        if prefixes and not (e.source or "").startswith(prefixes):
+            continue
+        if (since and e.time < since) or (until and e.time[:len(until)] > until):
+            continue
+        chosen.append(entry)
+    return chosen
+
+
+def entry_record(entry: Entry) -> dict[str, Any]:
+    e = entry.event
+    return {"time": e.time, "id": entry.id, "actor": e.actor, "action": e.action, "doc": e.doc,
+            "span": e.span, "code": e.code, "source": e.source, "score": e.score,
+            "ref": e.ref, "memo": e.memo, "quote": e.quote, "codebook": e.codebook,
+            "docv": e.docv}
+
+
+def blame(project: Any, doc: str, *, start: int | None = None, end: int | None = None
+          ) -> list[dict[str, Any]]:
+    """Who applied or removed which code on (part of) ``doc``, when and how; each apply
+    says whether its coding is live, removed or undone."""
+    codings = replay(project)
+    entries = [x for x in all_events(project) if x.event.doc == doc and x.event.span]
+    fate = _fates(entries, codings)
+    records = []
+    for x in entries:
+        a, b = parse_span(x.event.span or "0:0")
+        if start is not None and end is not None and not (a < end and start < b):
+            continue
+        e = x.event
+        records.append({"time": e.time, "id": x.id, "actor": e.actor, "action": e.action,
+                        "code": e.code, "span": e.span, "how": how(e.source, e.action),
+                        "source": e.source, "ref": e.ref, "status": fate.get(x.id, ""),
+                        "quote": e.quote})
+    return records
+
+
+def _fates(entries: list[Entry], codings: Codings) -> dict[str, str]:
+    """For each coding event: live, or which event removed or voided it."""
+    ended: dict[str, str] = {}
+    for x in entries:
+        if x.event.action in ("remove", "void") and x.event.ref:
+            verb = "removed" if x.event.action == "remove" else "undone"
+            ended.setdefault(x.event.ref, f"{verb} by {x.id}")
+    fate = {}
+    for x in entries:
+        if x.event.action in CODING_ACTIONS:
+            fate[x.id] = "live" if codings.get(x.id) else ended.get(x.id, "not live")
+    return fate
+
+
+def stats(project: Any) -> dict[str, list[dict[str, Any]]]:
+    """Three tables: ``coders`` (totals, voids, share from suggestions), ``days``
+    (events per coder per day) and ``codes`` (live codings per code and coder)."""
+    entries = all_events(project)
+    codings = replay(project)
+    return {"coders": _coder_rows(entries, codings), "days": _day_rows(entries),
+            "codes": _code_rows(project, codings)}
+
+
+def _coder_rows(entries: list[Entry], codings: Codings) -> list[dict[str, Any]]:
+    by_actor: dict[str, Counter] = defaultdict(Counter)
+    times: dict[str, list[str]] = defaultdict(list)
+    for x in entries:
+        by_actor[x.event.actor][x.event.action] += 1
+        times[x.event.actor].append(x.event.time)
+    rows = []
+    for actor in sorted(by_actor):
+        mine = codings.by_coder(actor)
+        suggested = sum(c.source.startswith("suggest") for c in mine)
+        counts = by_actor[actor]
+        rows.append({"coder": actor, "events": sum(counts.values()), "codings": len(mine),
+                     "applied": counts["apply"] + counts["accept"], "removed": counts["remove"],
+                     "memos": counts["memo"], "voids": counts["void"],
+                     "from_suggestions": round(suggested / len(mine), 3) if mine else 0.0,
+                     "first": min(times[actor])[:10], "last": max(times[actor])[:10],
+                     "days": len({t[:10] for t in times[actor]})})
+    return rows
+
+
+def _day_rows(entries: list[Entry]) -> list[dict[str, Any]]:
+    days: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for x in entries:
+        days[(x.event.actor, x.event.time[:10])][x.event.action] += 1
+    return [{"coder": actor, "day": day, "events": sum(c.values()),
+             "apply": c["apply"] + c["accept"], "remove": c["remove"], "memo": c["memo"],
+             "void": c["void"], "other": sum(c.values()) - c["apply"] - c["accept"]
+             - c["remove"] - c["memo"] - c["void"]}
+            for (actor, day), c in sorted(days.items())]
+
+
+def _code_rows(project: Any, codings: Codings) -> list[dict[str, Any]]:
+    order = list(code_order(project))
+    seen = order + sorted({c.code for c in codings} - set(order))
+    counts = Counter((c.code, c.coder) for c in codings)
+    rows = []
+    for code in seen:
+        per = {coder: counts[(code, coder)] for coder in codings.coders}
+        if any(per.values()) or code in order:
+            rows.append({"code": code, **per, "total": sum(per.values())})
+    return rows
+
+
+def code_order(project: Any) -> tuple[str, ...]:
+    """Code ids in codebook order (empty if the codebook does not load)."""
+    from .codebook import load_codebook
+    from .errors import QcodeError
+
+    try:
+        return load_codebook(project.codebook_path).ids
+    except QcodeError:
+        return ()
+
+
+def in_context(text: str, start: int, end: int, width: int = 60) -> tuple[str, str, str]:
+    """``(before, coded, after)``: the coded text with up to ``width`` characters either
+    side, whitespace collapsed so that it fits on a line or two."""
+    def squash(s: str) -> str:
+        return " ".join(s.split())
+
+    before = squash(text[max(0, start - width):start])
+    after = squash(text[end:end + width])
+    if before and text[start - 1:start].isspace():
+        before += " "
+    if after and text[end:end + 1].isspace():
+        after = " " + after
+    return ("…" + before if start > width else before), squash(text[start:end]), (
+        after + "…" if end + width < len(text) else after)
