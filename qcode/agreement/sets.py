@@ -1,0 +1,87 @@
+"""Alpha over sets of codes per unit, with the Jaccard or MASI distance.
+
+When a coder may give a unit several codes, the value of a cell is the set of
+codes she applied. Krippendorff's alpha then uses a distance between sets:
+
+- Jaccard: d(A, B) = 1 - |A & B| / |A | B|   (two empty sets: 0)
+- MASI (Passonneau 2006): d(A, B) = 1 - J(A, B) * M(A, B), where M is 1 when
+  A = B, 2/3 when one contains the other, 1/3 when they only overlap, 0 when
+  disjoint.
+
+The distance itself is alpha's difference function delta_ck (as in Passonneau
+2006), so with one code per cell Jaccard and MASI alpha equal nominal alpha.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import InputError
+from .alpha import Statistic, fixed_delta_parts, pairable
+from .data import ReliabilityData, unit_counts
+
+DISTANCES = ("jaccard", "masi")
+
+
+def set_data(
+    present: np.ndarray,
+    missing: np.ndarray,
+    *,
+    codes: Sequence[str],
+    coders: Sequence[str],
+) -> ReliabilityData:
+    """Reliability data whose values are code sets.
+
+    ``present[u, i, c]`` says coder ``i`` applied code ``c`` to unit ``u``;
+    ``missing[u, i]`` marks cells with no value (the coder did not code that
+    document). The domain is the distinct sets seen, as frozensets of code ids.
+    """
+    present = np.asarray(present, dtype=bool)
+    missing = np.asarray(missing, dtype=bool)
+    n_units, n_coders, n_codes = present.shape
+    if missing.shape != (n_units, n_coders) or len(codes) != n_codes or len(coders) != n_coders:
+        raise InputError("Set data: shapes of present, missing, codes and coders do not agree.")
+    rows = present.reshape(-1, n_codes)[~missing.ravel()]
+    patterns, inverse = np.unique(rows, axis=0, return_inverse=True)
+    cells = np.full(n_units * n_coders, -1, dtype=np.int64)
+    cells[~missing.ravel()] = inverse.ravel()
+    domain = tuple(frozenset(codes[j] for j in np.flatnonzero(p)) for p in patterns)
+    # ``numeric`` holds the sets' 0/1 indicator rows, from which distances are computed.
+    return ReliabilityData(
+        cells.reshape(n_units, n_coders), domain, tuple(coders), "nominal", patterns.astype(np.float64)
+    )
+
+
+def set_distance_matrix(patterns: np.ndarray, distance: str) -> np.ndarray:
+    """Pairwise distances between the sets given as 0/1 indicator rows."""
+    p = np.asarray(patterns, dtype=np.float64)
+    inter = p @ p.T
+    size = p.sum(axis=1)
+    union = size[:, None] + size[None, :] - inter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jac = np.where(union > 0, inter / union, 1.0)
+    if distance == "jaccard":
+        return 1.0 - jac
+    if distance != "masi":
+        raise InputError(f"Unknown set distance {distance!r}; use one of {', '.join(DISTANCES)}.")
+    equal = (inter == size[:, None]) & (inter == size[None, :])
+    subset = (inter == size[:, None]) | (inter == size[None, :])
+    mono = np.where(equal, 1.0, np.where(subset, 2.0 / 3.0, np.where(inter > 0, 1.0 / 3.0, 0.0)))
+    return 1.0 - jac * mono
+
+
+def set_alpha_statistic(data: ReliabilityData, distance: str = "masi") -> Statistic:
+    """Krippendorff's alpha over code sets (built by :func:`set_data`)."""
+    if data.numeric is None:
+        raise InputError("Set alpha needs data built by set_data().")
+    delta = set_distance_matrix(data.numeric, distance)
+    counts = unit_counts(data.codes, data.n_categories)
+    rows = np.flatnonzero(pairable(counts))
+    summaries, finish = fixed_delta_parts(counts[rows].astype(np.float64), delta)
+    return Statistic(f"alpha-{distance}", summaries, finish, data.n_coders, "nominal", rows)
+
+
+def set_alpha(data: ReliabilityData, distance: str = "masi") -> float | None:
+    return set_alpha_statistic(data, distance).value()
