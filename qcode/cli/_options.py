@@ -84,3 +84,14 @@ def emit(records, columns, fmt, *, title: str | None = None, caption: str | None
 def info(message: str) -> None:
     """A message for the person (stderr), never mixed with data."""
     typer.echo(message, err=True)
+
+
+def shown(path) -> str:
+    """A path as the person would type it: relative to the current folder when inside it."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

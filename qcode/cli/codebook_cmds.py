@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import app, new_app
-from ._options import FormatOption, ProjectOption, emit, info, project_from, stdout_console
+from ._options import FormatOption, ProjectOption, emit, info, project_from, shown, stdout_console
 
 codebook_app = new_app("The codebook: check it, show it.")
 app.add_typer(codebook_app, name="codebook")
@@ -28,17 +28,19 @@ def codebook_check(
     """Report every problem with file:line:column; exit 2 when there are errors."""
     from ..codebook import check, load_codebook
     from ..errors import CodebookError
+    from ..yamlio import read_text
 
     path = _codebook_path(file, project)
+    read_text(path)  # an unreadable file is one error line, not a list of problems
     problems = check(path)
     for problem in problems:
         typer.echo(str(problem), err=True)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
-        raise CodebookError(f"{path}: {len(errors)} error(s) in the codebook; fix the lines above.")
+        raise CodebookError(f"{shown(path)}: {len(errors)} error(s) in the codebook; fix the lines above.")
     codebook = load_codebook(path)
     warnings = len(problems) - len(errors)
-    info(f"{path}: {len(codebook.codes)} codes, version {codebook.version}, no errors"
+    info(f"{shown(path)}: {len(codebook.codes)} codes, version {codebook.version}, no errors"
          + (f", {warnings} warning(s)." if warnings else "."))
 
 

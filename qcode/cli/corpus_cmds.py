@@ -88,7 +88,7 @@ def docs(*, format: FormatOption = "table", project: ProjectOption = None) -> No
     keys: list[str] = []
     for doc_id in list_documents(proj):
         doc = load_document(proj, doc_id)
-        attrs = doc.attributes
+        attrs = {k: v for k, v in doc.attributes.items() if k != "language"}  # a column already
         keys += [k for k in attrs if k not in keys]
         records.append({"doc": doc_id, "format": doc.meta.get("format"), "kind": doc.kind,
                         "language": doc.language, "words": doc.words(),

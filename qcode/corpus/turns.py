@@ -36,6 +36,7 @@ KNOWN_ROLES = {
 }
 _NOT_SPEAKERS = {"note", "notes", "nb", "ps", "p.s", "update", "edit", "example", "merk",
                  "obs", "tips", "warning", "todo", "source", "kilde", "title", "tittel"}
+_LEADING_TIME = re.compile(rf"\[{_TIME}\]")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DMY = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b")
 _HEADING = re.compile(
@@ -112,7 +113,7 @@ def entry_date(heading: str) -> str | None:
     return None
 
 
-def _marks(text: str) -> tuple[list[_Mark], list[_Mark]]:
+def _marks(text: str) -> tuple[list[_Mark], list[_Mark]]:  # noqa: C901 - one pass, two kinds
     candidates = []
     headings = []
     for pos, line in _lines(text):
@@ -133,6 +134,9 @@ def _marks(text: str) -> tuple[list[_Mark], list[_Mark]]:
             continue
         if timed or label.casefold() in KNOWN_ROLES or counts[label] >= 2:
             time = m["time"].replace(",", ".") if timed else None
+            if time is None:  # "R: [00:04:10] text": a timestamp right after the label
+                stamp = _LEADING_TIME.match(text, pos + m.end())
+                time = stamp["time"].replace(",", ".") if stamp else None
             speakers.append(_Mark(pos, pos + m.end(), label, time, None))
     return speakers, headings
 
