@@ -1,0 +1,234 @@
+"""From codings on text to reliability data: which coder coded which unit with which code.
+
+A unit (sentence, turn, paragraph, or a fixed character window) counts as coded
+with code C by a coder when her spans for C overlap it by at least
+``min_chars`` characters and at least ``min_fraction`` of the unit (default:
+any overlap). Her spans of one code are merged first, so overlapping spans are
+not counted twice. A document she has not coded at all is *missing* for her,
+not "nothing applies": its cells are left out of every coefficient.
+
+Codings are any objects with ``.coder``, ``.doc``, ``.start``, ``.end`` and
+``.code`` (the records :func:`qcode.codings.replay` returns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..errors import InputError
+from .data import ReliabilityData
+
+
+class CodingLike(Protocol):
+    coder: str
+    doc: str
+    start: int
+    end: int
+    code: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Units:
+    """Units of analysis across documents, in document order then text order."""
+
+    docs: tuple[str, ...]  # the documents, in order
+    doc: np.ndarray  # index into ``docs`` of each unit
+    number: np.ndarray  # 1-based unit number within its document
+    start: np.ndarray
+    end: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.doc.size)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CodedUnits:
+    """``present[u, i, c]``: coder i coded unit u with code c; ``missing[u, i]``: she did not
+    code u's document at all."""
+
+    units: Units
+    coders: tuple[str, ...]
+    codes: tuple[str, ...]
+    present: np.ndarray
+    missing: np.ndarray
+
+    def code_data(self, code: str) -> ReliabilityData:
+        """Binary reliability data (1 coded, 0 not, missing) for one code."""
+        j = self.codes.index(code)
+        cells = np.where(self.missing, -1, self.present[:, :, j].astype(np.int64))
+        return ReliabilityData(cells, (0, 1), self.coders, "nominal", np.array([0.0, 1.0]))
+
+    def missing_cells(self) -> dict[str, list[str]]:
+        """Per coder, the documents she has not coded (reported in the output)."""
+        out: dict[str, list[str]] = {}
+        for i, coder in enumerate(self.coders):
+            docs = np.unique(self.units.doc[self.missing[:, i]])
+            if docs.size:
+                out[coder] = [self.units.docs[d] for d in docs]
+        return out
+
+
+def char_windows(length: int, size: int) -> tuple[tuple[int, int], ...]:
+    """Consecutive windows of ``size`` characters covering [0, length); the last may be shorter."""
+    if size < 1:
+        raise InputError(f"A character window must be at least 1 character, not {size}.")
+    starts = range(0, length, size)
+    return tuple((s, min(s + size, length)) for s in starts)
+
+
+def build_units(unit_spans: Mapping[str, Sequence[tuple[int, int]]]) -> Units:
+    """Units from per-document spans (dict order is document order)."""
+    docs = tuple(unit_spans)
+    sizes = [len(unit_spans[d]) for d in docs]
+    pairs = np.array([s for d in docs for s in unit_spans[d]], dtype=np.int64).reshape(-1, 2)
+    doc = np.repeat(np.arange(len(docs)), sizes)
+    number = np.concatenate([np.arange(1, n + 1) for n in sizes]) if sizes else np.empty(0, np.int64)
+    return Units(docs, doc, number.astype(np.int64), pairs[:, 0], pairs[:, 1])
+
+
+def coded_units(
+    codings: Iterable[CodingLike],
+    unit_spans: Mapping[str, Sequence[tuple[int, int]]],
+    *,
+    coders: Sequence[str],
+    codes: Sequence[str],
+    coded_docs: Mapping[str, Iterable[str]] | None = None,
+    min_chars: int = 1,
+    min_fraction: float = 0.0,
+) -> CodedUnits:
+    """Which coder coded which unit with which code, with documents a coder skipped as missing.
+
+    ``coded_docs`` maps a coder to the documents she coded; by default, those
+    where she has at least one coding (of any code).
+    """
+    if min_chars < 1 or not 0.0 <= min_fraction <= 1.0:
+        raise InputError("Minimum overlap must be at least 1 character and a fraction between 0 and 1.")
+    codings = list(codings)
+    units = build_units(unit_spans)
+    coders, codes = tuple(coders), tuple(codes)
+    overlap = _overlaps(codings, units, coders, codes)
+    length = (units.end - units.start).astype(np.float64)
+    present = (overlap >= min_chars) & (overlap >= min_fraction * length[:, None, None])
+    missing = _missing(codings, units, coders, coded_docs)
+    present &= ~missing[:, :, None]
+    return CodedUnits(units, coders, codes, present, missing)
+
+
+def _missing(codings, units: Units, coders, coded_docs) -> np.ndarray:
+    if coded_docs is None:
+        done: dict[str, set[str]] = {c: set() for c in coders}
+        for c in codings:
+            if c.coder in done:
+                done[c.coder].add(c.doc)
+    else:
+        done = {c: set(coded_docs.get(c, ())) for c in coders}
+    doc_done = np.array([[d in done[c] for c in coders] for d in units.docs], dtype=bool)
+    return ~doc_done.reshape(len(units.docs), len(coders))[units.doc]
+
+
+def _overlaps(codings, units: Units, coders, codes) -> np.ndarray:
+    """Characters of each unit covered by each coder's merged spans of each code."""
+    out = np.zeros((len(units), len(coders), len(codes)))
+    coder_ix = {c: i for i, c in enumerate(coders)}
+    code_ix = {c: i for i, c in enumerate(codes)}
+    doc_ix = {d: i for i, d in enumerate(units.docs)}
+    rows = [
+        (doc_ix[c.doc], coder_ix[c.coder], code_ix[c.code], c.start, c.end)
+        for c in codings
+        if c.doc in doc_ix and c.coder in coder_ix and c.code in code_ix and c.end > c.start
+    ]
+    if not rows or not len(units):
+        return out
+    arr = np.array(rows, dtype=np.int64)
+    key = (arr[:, 0] * len(coders) + arr[:, 1]) * len(codes) + arr[:, 2]
+    key, s, e = merge_grouped(key, arr[:, 3], arr[:, 4])
+    d = key // (len(coders) * len(codes))
+    # unit rows overlapping each merged span: units of the same doc, sorted by start
+    order = np.lexsort((units.start, units.doc))
+    u_doc, u_start, u_end = units.doc[order], units.start[order], units.end[order]
+    first = np.searchsorted(u_doc * _BIG + u_end, d * _BIG + s, side="right")
+    last = np.searchsorted(u_doc * _BIG + u_start, d * _BIG + e, side="left")
+    count = np.maximum(last - first, 0)
+    span = np.repeat(np.arange(key.size), count)
+    unit = np.repeat(first - np.cumsum(count) + count, count) + np.arange(count.sum())
+    length = np.minimum(e[span], u_end[unit]) - np.maximum(s[span], u_start[unit])
+    keep = length > 0
+    cell = order[unit[keep]] * (len(coders) * len(codes)) + key[span[keep]] % (len(coders) * len(codes))
+    out.ravel()[:] = np.bincount(cell, weights=length[keep], minlength=out.size)
+    return out
+
+
+_BIG = np.int64(1) << 40  # offsets are below 2**40; doc index goes above
+
+
+def merge_grouped(key: np.ndarray, start: np.ndarray, end: np.ndarray):
+    """Merge overlapping [start, end) spans within each key; touching spans stay apart."""
+    order = np.lexsort((end, start, key))
+    k, s, e = key[order], start[order], end[order]
+    group_start = np.ones(k.size, dtype=bool)
+    group_start[1:] = k[1:] != k[:-1]
+    reach = _running_max_by_group(e, group_start)
+    new = group_start.copy()
+    new[1:] |= s[1:] >= reach[:-1]
+    idx = np.flatnonzero(new)
+    return k[idx], s[idx], np.maximum.reduceat(e, idx)
+
+
+def _running_max_by_group(values: np.ndarray, group_start: np.ndarray) -> np.ndarray:
+    """Running maximum of ``values`` that restarts where ``group_start`` is True."""
+    group = np.cumsum(group_start) - 1
+    lifted = values + group.astype(np.int64) * _BIG  # later groups dominate earlier ones
+    return np.maximum.accumulate(lifted) - group.astype(np.int64) * _BIG
+
+
+# ---------------------------------------------------------------- disagreements
+
+
+def disagreements(
+    coded: CodedUnits,
+    *,
+    texts: Mapping[str, str] | None = None,
+    context: int = 60,
+    codes: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """One record per (code, unit) where the coders who coded the document differ."""
+    out: list[dict[str, Any]] = []
+    for code in codes or coded.codes:
+        j = coded.codes.index(code)
+        yes = coded.present[:, :, j]
+        seen = ~coded.missing
+        differ = (yes & seen).any(axis=1) & (~yes & seen).any(axis=1)
+        for u in np.flatnonzero(differ):
+            out.append(_disagreement(coded, code, int(u), yes[u], seen[u], texts, context))
+    order = {c: i for i, c in enumerate(coded.codes)}
+    out.sort(key=lambda r: (order[r["code"]], r["doc_order"], r["start"]))
+    for r in out:
+        del r["doc_order"]
+    return out
+
+
+def _disagreement(coded, code, u, yes, seen, texts, context) -> dict[str, Any]:
+    units = coded.units
+    doc = units.docs[units.doc[u]]
+    start, end = int(units.start[u]), int(units.end[u])
+    rec: dict[str, Any] = {
+        "code": code,
+        "doc": doc,
+        "doc_order": int(units.doc[u]),
+        "unit": int(units.number[u]),
+        "start": start,
+        "end": end,
+        "coded_by": [c for c, y, s in zip(coded.coders, yes, seen, strict=True) if y and s],
+        "not_coded_by": [c for c, y, s in zip(coded.coders, yes, seen, strict=True) if s and not y],
+        "missing": [c for c, s in zip(coded.coders, seen, strict=True) if not s],
+    }
+    if texts is not None and doc in texts:
+        text = texts[doc]
+        rec["before"] = text[max(0, start - context) : start]
+        rec["text"] = text[start:end]
+        rec["after"] = text[end : end + context]
+    return rec
