@@ -68,11 +68,19 @@ def doc_sentence_spans(doc: Any, text: str | None = None) -> list[tuple[int, int
     """Trimmed sentence offsets of a parsed Doc (pass its text: ``Doc.text`` is slow)."""
     if len(doc) == 0:
         return []
-    from spacy.attrs import IDX, LENGTH, SENT_START
+    from spacy.attrs import IDX, IS_LEFT_PUNCT, LENGTH, SENT_START
 
-    arr = doc.to_array([SENT_START, IDX, LENGTH])
+    arr = doc.to_array([SENT_START, IDX, LENGTH, IS_LEFT_PUNCT])
     text = doc.text if text is None else text
-    starts = [0, *(i for i in (arr[:, 0] == 1).nonzero()[0].tolist() if i != 0)]
+    starts = [0]
+    left_punct = arr[:, 3].tolist()
+    for i in (arr[:, 0] == 1).nonzero()[0].tolist():
+        # an opening bracket the sentencizer left at the end of a sentence ("... cabinet. [")
+        # belongs to the next one ("[laughs] You have to ...")
+        while i - 1 > starts[-1] and left_punct[i - 1]:
+            i -= 1
+        if i > starts[-1]:
+            starts.append(i)
     idx, length = arr[:, 1].tolist(), arr[:, 2].tolist()
     bounds = [*starts, len(doc)]
     spans = []

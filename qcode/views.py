@@ -49,10 +49,10 @@ def document_view(
     )
     table = Table(show_header=False, box=None, pad_edge=False, expand=True)
     table.add_column("n", justify="right", style="dim", no_wrap=True)
-    table.add_column("who", style="bold", no_wrap=True, max_width=18)
+    table.add_column("who", style="bold", no_wrap=True, max_width=16)
     table.add_column("text", ratio=1)
     if codings:
-        table.add_column("codes", no_wrap=False, max_width=28)
+        table.add_column("codes", width=28, no_wrap=False)
     turn_starts = {t.start: t for t in doc.turns}
     turns = doc.turns
     for n, (a, b) in enumerate(doc.units(kind), start=1):
@@ -65,42 +65,46 @@ def document_view(
             if turn.time and turn.speaker:
                 who = f"{who} {turn.time}"
         text = Text(doc.text[a:b])
-        labels = []
-        for c in codings:
-            if c.start < b and c.end > a:
-                style = colours.get(c.code, "bold")
-                text.stylize(f"underline {style}", max(c.start, a) - a, min(c.end, b) - a)
-                labels.append(Text(f"{c.code}" + (f" ({c.coder})" if len(coders) > 1 else ""),
-                                   style=style))
+        here = [c for c in codings if c.start < b and c.end > a]
+        for c in here:
+            text.stylize(f"underline {colours.get(c.code, 'bold')}", max(c.start, a) - a,
+                         min(c.end, b) - a)
         row = [str(n), who, text]
         if codings:
-            differ = _coders_differ(codings, a, b, coders)
-            label_text = Text("\n").join(_unique(labels)) if labels else Text("")
-            if differ:
-                label_text.append("  ≠", style="bold red")
-            row.append(label_text)
+            row.append(_labels(here, colours, len(coders) > 1, _coders_differ(here, coders)))
         table.add_row(*row)
     return Group(header, table)
 
 
-def _unique(labels: list[Any]) -> list[Any]:
-    seen, out = set(), []
-    for label in labels:
-        if label.plain not in seen:
-            seen.add(label.plain)
-            out.append(label)
+def _labels(here: list[Any], colours: dict[str, str], with_coders: bool, differ: bool) -> Any:
+    """The margin: one line per code, with who applied it; ``≠`` where coders differ."""
+    from rich.text import Text
+
+    by_code: dict[str, list[str]] = {}
+    for c in here:
+        who = by_code.setdefault(c.code, [])
+        if c.coder not in who:
+            who.append(c.coder)
+    lines = []
+    for code, who in by_code.items():
+        line = Text(code, style=colours.get(code, "bold"))
+        if with_coders:
+            line.append(" " + " ".join(who), style="dim")
+        lines.append(line)
+    out = Text("\n").join(lines) if lines else Text("")
+    if differ:
+        out.append(" ≠", style="bold red")
     return out
 
 
-def _coders_differ(codings: list[Any], a: int, b: int, coders: Sequence[str]) -> bool:
+def _coders_differ(here: list[Any], coders: Sequence[str]) -> bool:
     if len(coders) < 2:
         return False
-    sets = [frozenset(c.code for c in codings if c.coder == who and c.start < b and c.end > a)
-            for who in coders]
-    return len(set(sets)) > 1
+    sets = {frozenset(c.code for c in here if c.coder == who) for who in coders}
+    return len(sets) > 1
 
 
 def _replayed(project: Project, doc_id: str, coders: Sequence[str]) -> list[Any]:
     from .codings import replay
 
-    return [c for c in replay(project).codings if c.doc == doc_id and c.coder in coders]
+    return list(replay(project).select(coders=coders, docs=[doc_id]))
