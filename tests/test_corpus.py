@@ -540,3 +540,13 @@ def test_roles_can_be_overridden_in_the_metadata(project, tmp_path):
     doc = load_document(project, "timestamped")
     assert len(doc.turns) == 5
     assert [t.role for t in doc.turns] == ["interviewer"] * 5
+
+
+@pytest.mark.parametrize("odd", ["\u0081", "\u0085", "\u2029", "\x7f", "\ufffe"])
+def test_headings_with_odd_characters_survive_the_metadata_file(project, tmp_path, odd):
+    # JSON leaves these raw; YAML refuses them or reads them as line breaks.
+    src = tmp_path / "odd.txt"
+    src.write_text(f"## 2020-01-14 a{odd}b\nx\n\n## 2020-01-15\ny\n", encoding="utf-8")
+    ingest(project, [src])
+    doc = load_document(project, "odd")
+    assert [t.heading for t in doc.turns] == [f"2020-01-14 a{odd}b", "2020-01-15"]

@@ -171,7 +171,16 @@ def _flow(value: Any) -> str:
         return {True: "true", False: "false", None: "null"}[value]
     if isinstance(value, int):
         return str(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return _YAML_UNSAFE.sub(_escape, json.dumps(str(value), ensure_ascii=False))
+
+
+# Characters JSON leaves as they are but YAML refuses (non-printable) or reads as
+# a line break inside a quoted scalar (NEL, LS, PS): written as \uXXXX escapes.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
 
 
 def dump_meta(meta: dict[str, Any]) -> str:
