@@ -1,0 +1,149 @@
+"""Records and the registry of suggesters (STYLE.md 7: versioned names).
+
+A suggester is looked up by its versioned name (``rules.v1``, ``textcat.v1``);
+the name goes into every accept or reject line as ``source: suggest:<name>``. A
+changed behaviour is registered under a new name, never as an edit of an old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from ..errors import InputError
+
+METHODS = {"rules": ("rules.v1",), "model": ("textcat.v1",), "both": ("rules.v1", "textcat.v1")}
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One unit of a document (a sentence, turn or paragraph), numbered from 1."""
+
+    kind: str
+    n: int
+    start: int
+    end: int
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}:{self.n}"
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """What a suggester says about one unit: a code, a score and why."""
+
+    unit: Unit
+    code: str
+    method: str
+    score: float
+    reason: str
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A proposal in a coder's queue. ``id`` is a short hash of what is suggested
+    (document version, span, code), so it is the same whenever the queue is rebuilt."""
+
+    id: str
+    coder: str
+    doc: str
+    docv: str
+    unit: str
+    start: int
+    end: int
+    code: str
+    method: str
+    score: float
+    reason: str
+    words: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        return f"suggest:{self.method}"
+
+    @property
+    def span(self) -> str:
+        return f"{self.start}:{self.end}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["words"] = list(self.words)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Suggestion:
+        return cls(**{**data, "words": tuple(data.get("words") or ())})
+
+
+def suggestion_id(doc: str, docv: str, start: int, end: int, code: str) -> str:
+    key = f"{doc}\n{docv}\n{start}:{end}\n{code}".encode()
+    return hashlib.sha256(key).hexdigest()[:8]
+
+
+def make_suggestion(coder: str, doc: Any, p: Proposal) -> Suggestion:
+    return Suggestion(
+        id=suggestion_id(doc.id, doc.version, p.unit.start, p.unit.end, p.code),
+        coder=coder, doc=doc.id, docv=doc.version, unit=p.unit.ref, start=p.unit.start,
+        end=p.unit.end, code=p.code, method=p.method, score=round(p.score, 4),
+        reason=p.reason, words=p.words,
+    )
+
+
+class Suggester(Protocol):
+    """Proposes codes for the units of a parsed document."""
+
+    name: str
+
+    def propose(self, parsed: Any) -> list[Proposal]:
+        """Proposals for ``parsed`` (a :class:`~qcode.suggest.parse.Parsed`)."""
+        ...
+
+
+REGISTRY: dict[str, Callable[..., Suggester]] = {}
+
+
+def register(name: str) -> Callable[[Callable[..., Suggester]], Callable[..., Suggester]]:
+    """Register a suggester factory under a versioned name such as ``rules.v1``."""
+
+    def add(factory: Callable[..., Suggester]) -> Callable[..., Suggester]:
+        if name in REGISTRY and REGISTRY[name] is not factory:
+            raise ValueError(f"suggester {name!r} is registered already; register a new version")
+        REGISTRY[name] = factory
+        return factory
+
+    return add
+
+
+def resolve_methods(method: str) -> tuple[str, ...]:
+    """``rules`` / ``model`` / ``both``, or registered names, -> registered names."""
+    names: list[str] = []
+    for part in (p.strip() for p in method.split(",")):
+        chosen = METHODS.get(part, (part,))
+        for name in chosen:
+            if name not in REGISTRY:
+                from ..codebook import did_you_mean
+
+                hint = did_you_mean(part, [*METHODS, *REGISTRY])
+                raise InputError(f"No suggestion method {part!r}{hint}; use rules, model or both.")
+            names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def merge(proposals: Iterable[Proposal]) -> list[Proposal]:
+    """One proposal per unit and code: the rules' (explainable) one if both proposed,
+    with the other method's score named in its reason."""
+    best: dict[tuple[int, str], Proposal] = {}
+    for p in proposals:
+        key = (p.unit.start, p.code)
+        have = best.get(key)
+        if have is None:
+            best[key] = p
+            continue
+        first, second = (have, p) if have.method <= p.method else (p, have)
+        best[key] = Proposal(first.unit, first.code, first.method, first.score,
+                             f"{first.reason}; {second.method} {second.score:.2f}", first.words)
+    return list(best.values())

@@ -1,0 +1,96 @@
+"""``qcode suggest``: run the chosen suggesters over documents into the coder's queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InputError
+from .base import REGISTRY, Suggestion, make_suggestion, merge, resolve_methods
+from .parse import ParseCache
+from .queue import read_queue, write_queue
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestResult:
+    """The suggestions made, and what it took: documents parsed or read from the
+    cache, proposals skipped as already decided, models trained, notes."""
+
+    coder: str
+    methods: tuple[str, ...]
+    suggestions: tuple[Suggestion, ...]
+    documents: int
+    parsed: int
+    cached: int
+    decided: int
+    trained: int
+    notes: tuple[str, ...] = ()
+
+
+class Decided:
+    """The (document, code) stretches a coder has already decided: her live codings
+    and every suggestion she accepted or rejected. A unit overlapping one of them is
+    not suggested that code again."""
+
+    def __init__(self, codings: Sequence[Any], decisions_: Sequence[Any]) -> None:
+        self.spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for item in [*codings, *decisions_]:
+            self.spans.setdefault((item.doc, item.code), []).append((item.start, item.end))
+
+    @classmethod
+    def of(cls, project: Any, coder: str) -> Decided:
+        from ..codings import fold_log
+
+        fold = fold_log(project.log_path(coder))
+        return cls(list(fold.live.values()), fold.decisions)
+
+    def covers(self, doc: str, code: str, start: int, end: int) -> bool:
+        return any(a < end and start < b for a, b in self.spans.get((doc, code), ()))
+
+
+def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, method: str = "rules",
+            codes: Sequence[str] | None = None, min_score: float = 0.0, pooled: bool = False,
+            on_document: Callable[[Any], None] | None = None,
+            use_cache: bool = True) -> SuggestResult:
+    """Suggest codes for the units of ``docs`` (default: every document) and merge them
+    into ``coder``'s queue (replacing what was queued for those documents and codes)."""
+    from ..codebook import load_codebook
+    from ..corpus import list_documents, load_document
+
+    codebook = load_codebook(project.codebook_path)
+    chosen = tuple(dict.fromkeys(codebook.require(c).id for c in codes)) if codes else None
+    names = resolve_methods(method)
+    doc_ids = list(dict.fromkeys(docs)) if docs else list_documents(project)
+    documents = [load_document(project, d) for d in doc_ids]  # every one must exist first
+    if not documents:
+        raise InputError("The project has no documents; run `qcode ingest FILE...` first.")
+    cache = ParseCache(project, use_cache=use_cache)
+    suggesters = [REGISTRY[name](codebook, chosen, project=project, coder=coder, cache=cache,
+                                 pooled=pooled) for name in names]
+    decided = Decided.of(project, coder)
+    made: list[Suggestion] = []
+    skipped = 0
+    for parsed in cache.parse(documents, on_document):
+        for p in merge(p for s in suggesters for p in s.propose(parsed)):
+            if p.score < min_score:
+                continue
+            if decided.covers(parsed.document.id, p.code, p.unit.start, p.unit.end):
+                skipped += 1
+                continue
+            made.append(make_suggestion(coder, parsed.document, p))
+    _update_queue(project, coder, made, doc_ids, chosen, codebook.ids)
+    notes = tuple(n for s in suggesters for n in getattr(s, "notes", ()))
+    return SuggestResult(coder, names, tuple(made), len(documents), cache.stats.parsed,
+                         cache.stats.cached, skipped,
+                         sum(bool(getattr(s, "trained", False)) for s in suggesters), notes)
+
+
+def _update_queue(project: Any, coder: str, made: list[Suggestion], doc_ids: Sequence[str],
+                  codes: Sequence[str] | None, code_order: Sequence[str]) -> None:
+    redone = set(doc_ids)
+    kept = [s for s in read_queue(project, coder)
+            if not (s.doc in redone and (codes is None or s.code in codes))]
+    rank = {c: i for i, c in enumerate(code_order)}
+    queue = sorted([*kept, *made], key=lambda s: (s.doc, s.start, rank.get(s.code, len(rank)), s.id))
+    write_queue(project, coder, queue)

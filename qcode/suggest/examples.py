@@ -1,0 +1,119 @@
+"""Training and test data from the coders' own decisions, unit by unit.
+
+A unit of a document the coder has coded is an example for every code: positive
+for the codes she applied (or accepted) on text overlapping it, negative for the
+others. A suggestion she rejected makes its unit a negative example for that one
+code, also in a document she has not coded otherwise. Codings made on an earlier
+version of a document are left out until they are re-anchored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .base import Unit
+from .parse import ParseCache
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One unit: its words (stems) and its labels. ``known`` is None when the unit
+    is labelled for every code (the unit of a coded document)."""
+
+    doc: str
+    docv: str
+    unit: Unit
+    words: tuple[str, ...]
+    positives: frozenset[str]
+    known: frozenset[str] | None = None
+
+    def cats(self, labels: Iterable[str]) -> dict[str, float]:
+        return {label: float(label in self.positives) for label in labels
+                if self.known is None or label in self.known}
+
+
+@dataclass(frozen=True, slots=True)
+class Decisions:
+    """What a coder (or, pooled, every coder) decided: live codings and rejections."""
+
+    codings: tuple[Any, ...]
+    rejected: tuple[Any, ...]
+
+    @property
+    def coded_docs(self) -> tuple[str, ...]:
+        return tuple(sorted({c.doc for c in self.codings}))
+
+
+def decisions(project: Any, coder: str | None) -> Decisions:
+    """The decisions in ``coder``'s own log, or (``coder`` None) in every log."""
+    if coder is None:
+        from ..codings import replay
+
+        replayed = replay(project)
+        return Decisions(replayed.codings, tuple(d for d in replayed.decisions if not d.accepted))
+    from ..codings import fold_log
+
+    fold = fold_log(project.log_path(coder))
+    codings = tuple(sorted(fold.live.values(), key=lambda c: (c.doc, c.start, c.end, c.code)))
+    return Decisions(codings, tuple(d for d in fold.decisions if not d.accepted))
+
+
+def unit_words(doc: Any, start: int, end: int) -> tuple[str, ...]:
+    """The stems of the words in ``start:end`` (punctuation and spaces left out)."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return ()
+    return tuple(t.norm_ for t in span if not (t.is_punct or t.is_space))
+
+
+def build_examples(project: Any, cache: ParseCache, found: Decisions,
+                   docs: Iterable[str] | None = None) -> list[Example]:
+    """Examples from the coded documents (or only ``docs``) and the rejections."""
+    from ..corpus import document_exists, load_document
+
+    wanted = set(docs) if docs is not None else None
+    by_doc: dict[str, list[Any]] = {}
+    for c in found.codings:
+        by_doc.setdefault(c.doc, []).append(c)
+    for d in found.rejected:
+        by_doc.setdefault(d.doc, [])
+    ids = [d for d in sorted(by_doc) if (wanted is None or d in wanted) and document_exists(project, d)]
+    rejected: dict[str, list[Any]] = {}
+    for d in found.rejected:
+        rejected.setdefault(d.doc, []).append(d)
+    examples: list[Example] = []
+    for parsed in cache.parse(load_document(project, d) for d in ids):
+        document = parsed.document
+        codings = [c for c in by_doc[document.id] if c.docv in (None, document.version)]
+        examples.extend(_doc_examples(parsed, codings, rejected.get(document.id, [])))
+    return examples
+
+
+def _doc_examples(parsed: Any, codings: list[Any], rejected: list[Any]) -> list[Example]:
+    document, out = parsed.document, []
+    coded = bool(codings)
+    for unit in parsed.units:
+        positives = frozenset(c.code for c in codings if c.start < unit.end and unit.start < c.end)
+        refused = frozenset(d.code for d in rejected if d.start < unit.end and unit.start < d.end)
+        if not coded and not refused:
+            continue
+        words = unit_words(parsed.doc, unit.start, unit.end)
+        if words:
+            known = None if coded else refused
+            out.append(Example(document.id, document.version, unit, words, positives, known))
+    return out
+
+
+def fingerprint(examples: Iterable[Example], labels: Iterable[str], *extra: str) -> str:
+    """sha256 of the decisions a model learns from (changes when a decision does)."""
+    h = hashlib.sha256()
+    h.update(json.dumps([list(labels), list(extra)]).encode())
+    for e in examples:
+        row = [e.doc, e.docv, e.unit.start, e.unit.end, sorted(e.positives),
+               None if e.known is None else sorted(e.known)]
+        h.update(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+    return h.hexdigest()

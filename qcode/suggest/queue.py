@@ -1,0 +1,56 @@
+"""The suggestion queue of a coder: ``.qcode/suggestions/<coder>.json``.
+
+Derived and rebuildable: ``qcode suggest`` writes it, accept and reject take
+suggestions out of it, and deleting it loses nothing (an accept or reject line
+carries the whole suggestion). Queue ids are a convenience for the command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .base import Suggestion
+from .files import read_json, write_json
+
+FORMAT = "qcode-suggestions-v1"
+
+
+def queue_path(project: Any, coder: str) -> Path:
+    return project.cache_dir / "suggestions" / f"{coder}.json"
+
+
+def read_queue(project: Any, coder: str) -> list[Suggestion]:
+    data = read_json(queue_path(project, coder))
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return []
+    return [Suggestion.from_dict(item) for item in data.get("suggestions") or ()]
+
+
+def write_queue(project: Any, coder: str, suggestions: Iterable[Suggestion]) -> None:
+    items = [s.to_dict() for s in suggestions]
+    write_json(queue_path(project, coder), {"format": FORMAT, "coder": coder, "suggestions": items})
+
+
+def find(queue: list[Suggestion], ids: Iterable[str], coder: str) -> list[Suggestion]:
+    """The queued suggestions with these ids (a unique prefix is enough)."""
+    chosen: list[Suggestion] = []
+    for wanted in ids:
+        hits = [s for s in queue if s.id.startswith(wanted.strip().lower())] if wanted.strip() else []
+        if len(hits) != 1:
+            what = "matches several suggestions" if hits else "is not in the queue"
+            raise InputError(
+                f"Suggestion {wanted!r} {what} of {coder}; see `qcode suggestions --coder {coder}`"
+                f" (or run `qcode suggest --coder {coder}` to rebuild the queue)."
+            )
+        if hits[0] not in chosen:
+            chosen.append(hits[0])
+    return chosen
+
+
+def select(queue: list[Suggestion], *, doc: str | None = None, code: str | None = None,
+           min_score: float | None = None) -> list[Suggestion]:
+    return [s for s in queue if (doc is None or s.doc == doc) and (code is None or s.code == code)
+            and (min_score is None or s.score >= min_score)]

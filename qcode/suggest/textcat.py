@@ -1,0 +1,173 @@
+"""``textcat.v1``: a bag-of-words ``textcat_multilabel`` learned from decisions.
+
+One model per coder (or one pooled team model), trained on CPU from a blank
+pipeline on the stems of each unit (see :mod:`qcode.suggest.examples`). It is
+stored in ``.qcode/models/textcat.v1/<coder>/`` with ``training.json``, which holds
+the fingerprint of the decisions it learned from: a later run loads it unless the
+decisions have changed, and trains again only then. A code with fewer than
+:data:`MIN_POSITIVES` positive units is never suggested by the model; the notes
+say so.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .base import Proposal, register
+from .examples import Example, build_examples, decisions, fingerprint, unit_words
+from .files import read_json, write_json
+
+METHOD = "textcat.v1"
+MIN_POSITIVES = 10
+THRESHOLD = 0.5
+EPOCHS = 12
+SEED = 0
+CONFIG = {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
+          "ngram_size": 1, "no_output_layer": False, "length": 262144}
+
+
+@dataclass
+class Model:
+    """A trained (or loaded) model and what it was trained on."""
+
+    nlp: Any
+    labels: tuple[str, ...]
+    positives: dict[str, int]
+    examples: int
+    trained: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def predict(self, word_lists: Sequence[Sequence[str]]) -> list[dict[str, float]]:
+        """Probabilities per label for each list of words."""
+        if not word_lists or not self.labels:
+            return [{} for _ in word_lists]
+        from spacy.tokens import Doc
+
+        textcat = self.nlp.get_pipe("textcat_multilabel")
+        docs = [Doc(self.nlp.vocab, words=list(words)) for words in word_lists]
+        scores = textcat.model.ops.to_numpy(textcat.predict(docs))
+        names = list(textcat.labels)
+        return [{name: float(row[i]) for i, name in enumerate(names)} for row in scores]
+
+
+def positive_counts(examples: Sequence[Example], codes: Sequence[str]) -> dict[str, int]:
+    return {code: sum(code in e.positives for e in examples) for code in codes}
+
+
+def train(examples: Sequence[Example], labels: Sequence[str], *, seed: int = SEED,
+          epochs: int = EPOCHS) -> Any:
+    """A blank ``xx`` pipeline with a trained ``textcat_multilabel`` (deterministic)."""
+    import spacy
+    from spacy.tokens import Doc
+    from spacy.training import Example as SpacyExample
+    from spacy.util import fix_random_seed, minibatch
+
+    fix_random_seed(seed)
+    nlp = spacy.blank("xx")
+    textcat = nlp.add_pipe("textcat_multilabel", config={"model": CONFIG, "threshold": THRESHOLD})
+    for label in labels:
+        textcat.add_label(label)
+    data = [SpacyExample.from_dict(Doc(nlp.vocab, words=list(e.words)), {"cats": e.cats(labels)})
+            for e in examples]
+    optimizer = nlp.initialize(lambda: data)
+    rng = random.Random(seed)
+    order = list(range(len(data)))
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for batch in minibatch([data[i] for i in order], size=32):
+            nlp.update(batch, sgd=optimizer, drop=0.2, losses={})
+    return nlp
+
+
+def model_dir(project: Any, coder: str | None) -> Path:
+    return project.cache_dir / "models" / METHOD / (coder or "_pooled")
+
+
+def load_or_train(project: Any, coder: str | None, examples: Sequence[Example],
+                  codes: Sequence[str], identity: str) -> Model:
+    """The model for these decisions: loaded when they are the ones it was trained
+    on, else trained and stored. Codes below :data:`MIN_POSITIVES` are left out."""
+    counts = positive_counts(examples, codes)
+    labels = tuple(c for c in codes if counts[c] >= MIN_POSITIVES)
+    notes = [f"{METHOD}: not used for {c!r}: {counts[c]} positive unit(s), fewer than "
+             f"{MIN_POSITIVES}" for c in codes if counts[c] < MIN_POSITIVES]
+    if not labels:
+        return Model(None, (), counts, len(examples), notes=notes)
+    print_ = fingerprint(examples, labels, METHOD, identity, repr(sorted(CONFIG.items())))
+    folder = model_dir(project, coder)
+    meta = read_json(folder / "training.json")
+    if isinstance(meta, dict) and meta.get("fingerprint") == print_:
+        nlp = _load(folder / "model")
+        if nlp is not None:
+            return Model(nlp, labels, counts, len(examples), notes=notes)
+    nlp = train(examples, labels)
+    nlp.to_disk(folder / "model")
+    write_json(folder / "training.json", _meta(print_, coder, labels, counts, examples))
+    return Model(nlp, labels, counts, len(examples), trained=True, notes=notes)
+
+
+def _load(path: Path) -> Any | None:
+    import spacy
+
+    try:
+        return spacy.load(path)
+    except Exception:  # a damaged cached model is trained again, never trusted
+        return None
+
+
+def _meta(print_: str, coder: str | None, labels: Sequence[str], counts: dict[str, int],
+          examples: Sequence[Example]) -> dict[str, Any]:
+    return {
+        "method": METHOD, "coder": coder, "fingerprint": print_, "labels": list(labels),
+        "positives": counts, "examples": len(examples),
+        "decisions": [[e.doc, e.docv, e.unit.start, e.unit.end, sorted(e.positives),
+                       None if e.known is None else sorted(e.known)] for e in examples],
+    }
+
+
+@register(METHOD)
+class TextcatSuggester:
+    """Suggest the codes the coder's model gives a probability of at least 0.5."""
+
+    name = METHOD
+
+    def __init__(self, codebook: Any, codes: tuple[str, ...] | None = None, *, project: Any,
+                 coder: str, cache: Any, pooled: bool = False, **_: Any) -> None:
+        from ..lemmas import lemma_identity
+
+        chosen = set(codes) if codes is not None else None
+        ids = [c.id for c in codebook.active() if chosen is None or c.id in chosen]
+        examples = build_examples(project, cache, decisions(project, None if pooled else coder))
+        identity = lemma_identity(project.settings.language, project.settings.pipeline)
+        self.model = load_or_train(project, None if pooled else coder, examples, ids, identity)
+        self.whose = "the team's" if pooled else f"{coder}'s"
+
+    @property
+    def trained(self) -> bool:
+        return self.model.trained
+
+    @property
+    def notes(self) -> list[str]:
+        return self.model.notes
+
+    def propose(self, parsed: Any) -> list[Proposal]:
+        if not self.model.labels:
+            return []
+        units = list(parsed.units)
+        words = [unit_words(parsed.doc, u.start, u.end) for u in units]
+        keep = [i for i, w in enumerate(words) if w]
+        probs = self.model.predict([words[i] for i in keep])
+        out = []
+        for i, scores in zip(keep, probs, strict=True):
+            for code in self.model.labels:
+                p = scores.get(code, 0.0)
+                if p >= THRESHOLD:
+                    n = self.model.positives[code]
+                    out.append(Proposal(units[i], code, METHOD, p,
+                                        f"model of {self.whose} decisions: p={p:.2f} "
+                                        f"({n} coded units)"))
+        return out
