@@ -63,6 +63,9 @@ def _register() -> None:
     # isort: split
     from . import coding_cmds  # noqa: F401  (apply, remove, memo, memos, undo, codings)
 
+    # isort: split
+    from . import analysis_cmds  # noqa: F401  (agree, cooccur, crosstab)
+
 
 _register()
 

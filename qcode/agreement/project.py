@@ -1,0 +1,268 @@
+"""Agreement, co-occurrence and crosstabs on a project's replayed codings.
+
+These functions gather the codings (:func:`qcode.codings.replay`), the
+documents (:func:`qcode.corpus.load_document`) and the codebook order, then call
+the pure functions of this package and :mod:`qcode.cooccurrence`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from . import bootstrap
+from .coefficients import COEFFICIENTS, TWO_CODER_ONLY, statistic
+from .data import ReliabilityData
+from .results import Agreement, evaluate
+from .sets import set_alpha_statistic, set_data
+from .units import CodedUnits, char_windows, coded_units, disagreements
+
+UNIT_CHOICES = ("sentence", "turn", "paragraph", "char", "doc")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What an analysis covers: codings of the chosen coders, codes and documents."""
+
+    codings: tuple[Any, ...]
+    coders: tuple[str, ...]
+    codes: tuple[str, ...]
+    docs: tuple[str, ...]
+    documents: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementReport:
+    results: tuple[Agreement, ...]
+    missing: dict[str, list[str]]  # coder -> documents she has not coded (left out as missing)
+    unit: str
+
+
+def scope(project, *, coders=None, codes=None, docs=None, min_coders: int = 1) -> Scope:
+    """Replay the logs and pick coders (default: all who coded), codes (codebook order) and docs."""
+    from ..codebook import load_codebook
+    from ..codings import replay
+    from ..corpus import list_documents, load_document
+
+    all_codings = replay(project).codings
+    coders = tuple(coders) if coders else tuple(sorted({c.coder for c in all_codings}))
+    if len(coders) < min_coders:
+        raise InputError(
+            f"Found {len(coders)} coder(s) with codings; agreement needs at least {min_coders}. "
+            "Name them with --coder, or code the documents first."
+        )
+    known = set(list_documents(project))
+    unknown = [d for d in docs or () if d not in known]
+    if unknown:
+        raise InputError(f"No document {unknown[0]!r} in this project; see `qcode docs`.")
+    mine = [c for c in all_codings if c.coder in coders and (not docs or c.doc in docs)]
+    codebook = load_codebook(project.codebook_path)
+    if codes:
+        codes = tuple(codebook.require(c).id for c in codes)
+    else:
+        used = {c.code for c in mine}
+        codes = tuple(c for c in codebook.ids if c in used) + tuple(sorted(used - set(codebook.ids)))
+    doc_ids = tuple(docs) if docs else tuple(sorted({c.doc for c in mine}))
+    documents = {d: load_document(project, d) for d in doc_ids}
+    return Scope(tuple(mine), coders, codes, doc_ids, documents)
+
+
+def unit_spans(sc: Scope, unit: str) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Units per document: a kind, ``doc`` (whole documents) or ``window:N`` (N characters)."""
+    if unit == "doc":
+        return {d: ((0, len(sc.documents[d].text)),) for d in sc.docs}
+    if unit.startswith("window:"):
+        try:
+            size = int(unit.partition(":")[2])
+        except ValueError:
+            raise InputError(f"--unit {unit!r}: write window:N with N a number of characters.") from None
+        return {d: char_windows(len(sc.documents[d].text), size) for d in sc.docs}
+    if unit not in ("sentence", "turn", "paragraph"):
+        raise InputError(f"Unknown unit {unit!r}; use sentence, turn, paragraph, doc, char or window:N.")
+    return {d: sc.documents[d].units(unit) for d in sc.docs}
+
+
+def coded(sc: Scope, unit: str, *, min_chars: int = 1, min_fraction: float = 0.0) -> CodedUnits:
+    return coded_units(
+        sc.codings,
+        unit_spans(sc, unit),
+        coders=sc.coders,
+        codes=sc.codes,
+        min_chars=min_chars,
+        min_fraction=min_fraction,
+    )
+
+
+def agreement_rows(
+    cu: CodedUnits,
+    coefficients: Sequence[str],
+    *,
+    set_distance: str = "masi",
+    ci: str | None = None,
+    n_replicates: int = bootstrap.DEFAULT_REPLICATES,
+    seed: int | None = 0,
+    extra: dict[str, Any] | None = None,
+) -> list[Agreement]:
+    """Per code, then overall: the pooled per-code figure and alpha over code sets."""
+    names = [c for c in coefficients if c in COEFFICIENTS]
+    if len(cu.coders) != 2:
+        skipped = [c for c in names if c in TWO_CODER_ONLY]
+        if skipped:
+            raise InputError(
+                f"{skipped[0]} is for two coders and {len(cu.coders)} are compared; "
+                "use conger or fleiss, or pick two coders with --coder."
+            )
+    kw = {"ci": ci, "n_replicates": n_replicates, "seed": seed, "extra": extra}
+    out = [evaluate(statistic(n, cu.code_data(code)), code=code, **kw) for code in cu.codes for n in names]
+    if cu.codes:
+        pooled = _pooled(cu)
+        out += [evaluate(statistic(n, pooled), **kw) for n in names]
+        sets = set_data(cu.present, cu.missing, codes=cu.codes, coders=cu.coders)
+        out.append(evaluate(set_alpha_statistic(sets, set_distance), **kw))
+    return out
+
+
+def _pooled(cu: CodedUnits) -> ReliabilityData:
+    """All codes' binary tables stacked: one unit per (unit, code)."""
+    cells = [cu.code_data(code).codes for code in cu.codes]
+    return ReliabilityData(np.concatenate(cells), (0, 1), cu.coders, "nominal", np.array([0.0, 1.0]))
+
+
+def project_agreement(
+    project,
+    *,
+    coders: Sequence[str] | None = None,
+    codes: Sequence[str] | None = None,
+    docs: Sequence[str] | None = None,
+    unit: str | None = None,
+    coefficients: Sequence[str] = ("percent", "alpha"),
+    set_distance: str = "masi",
+    ci: str | None = None,
+    n_replicates: int = bootstrap.DEFAULT_REPLICATES,
+    seed: int | None = 0,
+    min_chars: int = 1,
+    min_fraction: float = 0.0,
+    by: str | None = None,
+) -> AgreementReport:
+    """``qcode agree`` on a project (units of a kind, whole documents or windows)."""
+    sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
+    kind = unit or project.settings.unit
+    cu = coded(sc, kind, min_chars=min_chars, min_fraction=min_fraction)
+    kw = {"set_distance": set_distance, "ci": ci, "n_replicates": n_replicates, "seed": seed}
+    if by is None:
+        results = agreement_rows(cu, coefficients, **kw)
+    else:
+        results = []
+        for value, rows in _groups_by(sc, cu, by):
+            sub = CodedUnits(_take_units(cu, rows), cu.coders, cu.codes, cu.present[rows], cu.missing[rows])
+            results += agreement_rows(sub, coefficients, extra={"group": {by: value}}, **kw)
+    return AgreementReport(tuple(results), cu.missing_cells(), kind)
+
+
+def _groups_by(sc: Scope, cu: CodedUnits, attribute: str):
+    values = [sc.documents[d].attributes.get(attribute) for d in cu.units.docs]
+    if all(v is None for v in values):
+        raise InputError(f"No document has the attribute {attribute!r}; see `qcode attrs`.")
+    per_unit = np.array([values[i] if values[i] is not None else "" for i in cu.units.doc], dtype=object)
+    for value in sorted({v for v in values if v is not None}):
+        yield value, np.flatnonzero(per_unit == value)
+
+
+def _take_units(cu: CodedUnits, rows: np.ndarray):
+    from .units import Units
+
+    u = cu.units
+    return Units(u.docs, u.doc[rows], u.number[rows], u.start[rows], u.end[rows])
+
+
+def project_disagreements(
+    project,
+    *,
+    coders=None,
+    codes=None,
+    docs=None,
+    unit=None,
+    min_chars: int = 1,
+    min_fraction: float = 0.0,
+    context: int = 60,
+):
+    sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
+    cu = coded(sc, unit or project.settings.unit, min_chars=min_chars, min_fraction=min_fraction)
+    texts = {d: sc.documents[d].text for d in sc.docs}
+    return disagreements(cu, texts=texts, context=context), cu.missing_cells()
+
+
+def project_char_agreement(project, *, coders=None, codes=None, docs=None):
+    """NVivo-compatible: Cohen's kappa on characters per code per document."""
+    from .chars import char_agreement
+
+    sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
+    lengths = {d: len(sc.documents[d].text) for d in sc.docs}
+    return char_agreement(sc.codings, lengths, coders=sc.coders, codes=sc.codes)
+
+
+def project_cooccurrence(
+    project,
+    *,
+    coders=None,
+    codes=None,
+    docs=None,
+    unit: str | None = None,
+    overlap: bool = False,
+    window: int | None = None,
+):
+    """Per-coder co-occurrence tables and their pooled sum."""
+    from ..cooccurrence import from_incidence, pooled, span_cooccurrence
+
+    sc = scope(project, coders=coders, codes=codes, docs=docs)
+    if overlap or window is not None:
+        gap = -1 if overlap else int(window)
+        if gap < -1:
+            raise InputError(f"--window {window} must be 0 or more characters.")
+        lengths = {d: len(sc.documents[d].text) for d in sc.docs}
+        tables = [
+            span_cooccurrence(
+                [c for c in sc.codings if c.coder == coder], sc.codes, gap=gap, lengths=lengths, coder=coder
+            )
+            for coder in sc.coders
+        ]
+    else:
+        kind = unit or project.settings.unit
+        cu = coded(sc, kind)
+        tables = [
+            from_incidence(cu.present[:, i, :], sc.codes, "doc" if kind == "doc" else "unit", coder)
+            for i, coder in enumerate(sc.coders)
+        ]
+    return tables, pooled(tables), sc
+
+
+def project_crosstab(
+    project,
+    *,
+    by: str,
+    coders=None,
+    codes=None,
+    docs=None,
+    unit: str = "doc",
+    n_replicates: int = bootstrap.DEFAULT_REPLICATES,
+    seed: int | None = 0,
+):
+    """Code frequencies by a document attribute (a unit counts when any chosen coder coded it)."""
+    from ..cooccurrence import crosstab, proportion_differences
+
+    sc = scope(project, coders=coders, codes=codes, docs=docs)
+    cu = coded(sc, unit)
+    values = [sc.documents[d].attributes.get(by) for d in cu.units.docs]
+    if all(v is None for v in values):
+        raise InputError(f"No document has the attribute {by!r}; see `qcode attrs`.")
+    groups = [values[i] for i in cu.units.doc]
+    incidence = cu.present.any(axis=1)
+    table = crosstab(incidence, groups, sc.codes, attribute=by)
+    diffs = proportion_differences(
+        incidence, groups, sc.codes, attribute=by, n_replicates=n_replicates, seed=seed
+    )
+    return table, diffs
