@@ -216,12 +216,14 @@ def read_matrix_csv(
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"Cannot read {path}: {exc}.") from None
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
-    if not rows:
+    reader = csv.reader(io.StringIO(text))
+    numbered = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
+    if not numbered:
         raise InputError(f"{path} is empty; expected a header row of coder names, then one row per unit.")
+    rows = [r for _, r in numbered]
     header = [h.strip() for h in rows[0]]
     _check_header(path, header)
-    for lineno, row in enumerate(rows[1:], start=2):
+    for lineno, row in numbered[1:]:
         if len(row) != len(header):
             raise InputError(
                 f"{path}: row {lineno} has {len(row)} cells but the header names "
