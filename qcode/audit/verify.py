@@ -20,6 +20,7 @@ from .line import (
     format_body,
     genesis,
     parse_line,
+    parse_object,
     split_hash,
 )
 from .log import PROJECT_LOG, Head, display, iter_lines, log_names, partial_path
@@ -84,19 +85,25 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = ()) -> LogCh
     """Check one log's chain; ``others`` are searched for a copied (foreign) line."""
     name = path.stem
     prev = genesis(project_id, name)
+    before = (None, b"")  # hash and bytes of the line before ``prev``'s line
     count, seals, notes = 0, [], []
     problem = None
     for number, raw, complete in iter_lines(path):
         if not complete:
             notes.append(_tail_note(path, raw, prev, count + 1))
             break
-        event = _verified(raw, prev, count + 1, name)
-        if event is None:
-            problem = _classify(path, number, prev, count + 1, others)
+        obj = _verified(raw, prev, count + 1, name)
+        if obj is None:
+            problem = _after_good(path, number, raw, before) or _classify(
+                path, number, prev, count + 1, others)
             break
-        count, prev = number, event.hash
-        if event.action == "seal":
-            seals.append(_seal_of(name, number, event))
+        before = (prev, raw)
+        count, prev = number, obj["hash"]
+        if obj["action"] == "seal":
+            seals.append(_seal_of(name, number, Event(*obj.values())))
+    if problem is not None and problem.line is not None and problem.line <= count:
+        count, prev = problem.line - 1, before[0] or prev
+        seals = [s for s in seals if s.line <= count]
     quarantine = partial_path(path)
     if quarantine.exists():
         pieces = quarantine.read_bytes().count(b"\n")
@@ -105,18 +112,33 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = ()) -> LogCh
     return LogCheck(name, path, count, Head(count, prev), problem, tuple(notes), tuple(seals))
 
 
-def _verified(raw: bytes, prev: str, seq: int, name: str) -> Event | None:
-    """The event if this line is canonical, in sequence, chained and in its own log."""
+def _after_good(path: Path, number: int, raw: bytes, before: tuple[str | None, bytes]
+                ) -> Problem | None:
+    """A line inserted just before ``number`` that chains to its predecessor: the line
+    at ``number`` then chains to the one before the inserted line (or repeats it)."""
+    hash_before, raw_before = before
+    where = f"{display(path)} line {number - 1}"
+    if number > 1 and raw == raw_before:
+        return Problem(path.stem, number, "inserted",
+                       f"{display(path)} line {number}: inserted; a copy of line {number - 1}.")
+    if hash_before is not None and _chains(hash_before, raw):
+        return Problem(path.stem, number - 1, "inserted",
+                       f"{where}: inserted; line {number} chains to the line before it.")
+    return None
+
+
+def _verified(raw: bytes, prev: str, seq: int, name: str) -> dict | None:
+    """The line's object if it is canonical, in sequence, chained and in its own log."""
     try:
         body, stored = split_hash(raw)
         if chain_hash(prev, body) != stored:
             return None
-        event = parse_line(raw)
+        obj = parse_object(raw)
     except (LineError, UnicodeDecodeError):
         return None
-    if event.seq != seq or (name != PROJECT_LOG and event.actor != name):
+    if obj["seq"] != seq or (name != PROJECT_LOG and obj["actor"] != name):
         return None
-    return event
+    return obj
 
 
 def _tail_note(path: Path, raw: bytes, prev: str, seq: int) -> str:
@@ -168,9 +190,13 @@ def _classify(path: Path, number: int, prev: str, seq: int, others: Iterable[Pat
     raw, nxt = rest[0], (rest[1] if len(rest) > 1 else None)
     event = _try_parse(raw)
     origin = _find_copy(raw, others)
-    if origin is not None or (event and name != PROJECT_LOG and event.actor != name):
-        source = f"it is {origin}" if origin else f"its actor is {event.actor!r}"
-        return Problem(name, number, "foreign", f"{where}: a line from another log ({source}).")
+    if origin is not None:
+        return Problem(name, number, "foreign", f"{where}: a line from another log (it is "
+                       f"{origin}).")
+    stranger = event is not None and name != PROJECT_LOG and event.actor != name
+    if stranger and nxt is not None and not _chains(event.hash, nxt):
+        return Problem(name, number, "foreign", f"{where}: a line from another log (its "
+                       f"actor is {event.actor!r}).")
     if event is None:
         if _chains(prev, nxt):
             return Problem(name, number, "inserted", f"{where}: inserted (not an audit line).")
@@ -179,7 +205,7 @@ def _classify(path: Path, number: int, prev: str, seq: int, others: Iterable[Pat
     if _chains(prev, raw):
         return Problem(name, number, "edited",
                        f"{where}: edited; seq {event.seq} where {seq} was expected.")
-    later = _reordered(event, raw, rest[1:])
+    later = _reordered(event, raw, rest[1:]) if event.seq > seq else None
     if later is not None:
         return Problem(name, number, "reordered",
                        f"{where}: out of order; seq {event.seq} belongs after line "
@@ -209,16 +235,17 @@ def _reason(raw: bytes) -> str:
 
 
 def _reordered(event: Event, raw: bytes, later: list[bytes]) -> int | None:
-    """Offset of a later line whose hash this line chains to, if any (a swap)."""
+    """Offset of a later line (seq one less) whose hash this line chains to: a swap."""
     try:
         body, stored = split_hash(raw)
     except LineError:
         return None
+    prefix = b'{"seq":%d,' % (event.seq - 1)
     for offset, other in enumerate(later, start=1):
-        candidate = _try_parse(other)
-        if candidate and candidate.seq == event.seq - 1 and chain_hash(candidate.hash,
-                                                                     body) == stored:
-            return offset
+        if other.startswith(prefix):
+            candidate = _try_parse(other)
+            if candidate and chain_hash(candidate.hash, body) == stored:
+                return offset
     return None
 
 
