@@ -66,6 +66,9 @@ def _register() -> None:
     # isort: split
     from . import analysis_cmds  # noqa: F401  (agree, cooccur, crosstab)
 
+    # isort: split
+    from . import tui_cmds  # noqa: F401  (code, review)
+
 
 _register()
 

@@ -1,0 +1,46 @@
+"""Suggestions in the coding view, through :mod:`qcode.suggest` (which imports spaCy
+inside its functions; the view calls :func:`for_document` in a worker thread after
+the first paint).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .session import Shown
+
+METHODS = ("rules", "model", "both", "off")
+
+
+def shown(s: Any) -> Shown:
+    return Shown(s.doc, s.start, s.end, s.code, s.score, s.reason, s.source, s)
+
+
+def queued(project: Any, coder: str, doc: Any | None = None) -> list[Shown]:
+    """The coder's queue (for ``doc`` only, at its current version, if given)."""
+    from ..suggest import read_queue
+
+    return [shown(s) for s in read_queue(project, coder)
+            if doc is None or (s.doc == doc.id and s.docv == doc.version)]
+
+
+def for_document(project: Any, coder: str, doc: Any, method: str = "rules"
+                 ) -> tuple[list[Shown], str]:
+    """Suggestions for ``doc``: the coder's queue when it holds some for this version
+    of the document (whatever methods made them), else a fresh run of ``method``
+    over this one document (which also files them in the queue)."""
+    found = queued(project, coder, doc)
+    if found or method == "off":
+        return found, ""
+    from ..suggest import suggest
+
+    result = suggest(project, coder, docs=[doc.id], method=method)
+    return [shown(s) for s in result.suggestions], "; ".join(result.notes)
+
+
+def decide(project: Any, coder: str, suggestion: Shown, *, accept: bool,
+           memo: str | None = None, clock: Any = None) -> Any:
+    """One accept or reject line for ``suggestion`` (qcode.suggest.decide)."""
+    from ..suggest import decide as decide_many
+
+    return decide_many(project, coder, [suggestion.raw], accept=accept, memo=memo, clock=clock)
