@@ -98,17 +98,24 @@ def _ratio_table(counts: np.ndarray) -> np.ndarray:
         return np.where(union > 0, counts / union, np.nan)
 
 
+def _exact_dtype(n_units: int):
+    """float32 sums 0/1 exactly below 2**24 units (and halves the product's cost); else float64."""
+    return np.float32 if n_units < 2**24 else np.float64
+
+
 def incidence_counts(incidence: np.ndarray) -> np.ndarray:
     """n_ij = units with both codes, from a units x codes 0/1 matrix (one matrix product)."""
-    x = np.asarray(incidence, dtype=np.float64)
+    x = np.asarray(incidence)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(_exact_dtype(x.shape[0]))
     return np.rint(x.T @ x).astype(np.int64)
 
 
 def incidence_from_pairs(unit: np.ndarray, code: np.ndarray, n_units: int, n_codes: int) -> np.ndarray:
-    """Units x codes 0/1 matrix from (unit, code) pairs, duplicates collapsed."""
-    flat = np.asarray(unit, np.int64) * n_codes + np.asarray(code, np.int64)
-    hits = np.bincount(flat, minlength=n_units * n_codes) > 0
-    return hits.reshape(n_units, n_codes)
+    """Units x codes 0/1 matrix (float) from (unit, code) pairs; repeated pairs count once."""
+    x = np.zeros((n_units, n_codes), dtype=_exact_dtype(n_units))
+    x[np.asarray(unit, np.int64), np.asarray(code, np.int64)] = 1.0
+    return x
 
 
 def from_incidence(
