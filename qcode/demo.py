@@ -91,9 +91,17 @@ def step_codebook_check(ctx: DemoContext) -> None:
                f"{errors} errors, {len(problems) - errors} warnings")
 
 
+def step_agreement(ctx: DemoContext) -> None:
+    from .agreement.demo import report_agreement
+
+    assert ctx.project is not None
+    ctx.facts.update(report_agreement(ctx.project, ctx.report))
+
+
 STEPS: list[Step] = [
     Step("init and ingest the sample study", step_init),
     Step("check the codebook", step_codebook_check),
+    Step("agreement, co-occurrence and a crosstab of the two sample coders", step_agreement),
 ]
 
 
