@@ -246,16 +246,33 @@ class LockedLog:
 def locked_log(
     path: Path, project_id: str, *, clock: Callable[[], str] | None = None
 ) -> Iterator[LockedLog]:
-    """Open ``path`` for appending under an exclusive lock (created if missing)."""
+    """Open ``path`` for appending under an exclusive lock. A log created here and
+    left empty (the caller wrote nothing) is removed again before the lock is released."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    created = not path.exists()
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+    fd, created = _open_locked(path)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        if created:
-            _fsync_dir(path.parent)
         yield LockedLog(path, fd, genesis(project_id, path.stem), clock or now_iso)
     finally:
+        if created and os.fstat(fd).st_size == 0:
+            path.unlink()
+        os.close(fd)
+
+
+def _open_locked(path: Path) -> tuple[int, bool]:
+    """An exclusively locked descriptor of ``path``, and whether the file is new. Retries
+    when another writer removed an empty log while this one waited for the lock."""
+    while True:
+        created = not path.exists()
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            if created:
+                _fsync_dir(path.parent)
+            return fd, created
         os.close(fd)
 
 
