@@ -206,8 +206,10 @@ class Plain:
         a, b = s.unit
         head = f"[{s.doc.id}] {s.kind} {s.index + 1}/{len(s.units)}"
         turn = s.turn_of(s.index)
-        if turn is not None and (turn.speaker or turn.heading):
-            head += f" · {turn.speaker or turn.heading}" + (f" {turn.time}" if turn.time else "")
+        if turn is not None and turn.speaker:
+            head += f" · {turn.speaker}" + (f" {turn.time}" if turn.time else "")
+        elif turn is not None and turn.heading:
+            head += f" · {turn.heading}"
         review = getattr(s, "review_label", None)
         self.say(f"{review} · {head}" if review else head)
         self.say(s.doc.text[a:b])

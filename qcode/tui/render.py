@@ -37,7 +37,7 @@ class Layout:
 
 
 def layout(width: int, units: int) -> Layout:
-    gutter = len(str(units)) + 2
+    gutter = len(str(units)) + 3
     margin = 0 if width < 44 else 12 if width < 90 else 18
     return Layout(width, gutter, margin)
 
@@ -98,10 +98,9 @@ def _header(session: Any, i: int) -> Text | None:
     if not session.starts_turn(i):
         return None
     turn = session.turn_of(i)
-    who = turn.speaker or turn.heading
-    if not who:
-        return None
-    return Text.assemble((who, "bold"), (f" {turn.time}" if turn.time else "", "dim"))
+    if not turn.speaker:
+        return Text(turn.heading, style="bold") if turn.heading else None
+    return Text.assemble((turn.speaker, "bold"), (f" {turn.time}" if turn.time else "", "dim"))
 
 
 def unit_block(session: Any, i: int, lay: Layout, colours: dict[str, str],
@@ -116,7 +115,7 @@ def unit_block(session: Any, i: int, lay: Layout, colours: dict[str, str],
     labels = _labels(session, i, colours, lay.margin) if lay.margin else []
     if lay.margin == 0 and session.mine_by_unit[i]:
         body.append(Text("  " + ", ".join(session.mine_by_unit[i]), style="italic"))
-    gutter = f"{_marker(session, i)}{i + 1:>{lay.gutter - 2}} "
+    gutter = f"{_marker(session, i)} {i + 1:>{lay.gutter - 3}} "
     for k in range(max(len(body), len(labels))):
         line = Text(gutter if k == 0 else " " * lay.gutter,
                     style="bold" if i == session.index else "dim")

@@ -77,7 +77,7 @@ class CodebookTree(Tree[str]):
             self.move_cursor(node)
 
 
-class CodeDetail(VerticalScroll):
+class CodeDetail(VerticalScroll, can_focus=False):
     """Definition, include and exclude criteria and examples of one code."""
 
     DEFAULT_CSS = """

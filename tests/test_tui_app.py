@@ -1,0 +1,170 @@
+"""Whole sessions in the full-screen view, driven by Pilot: keys in, audit lines out."""
+
+from __future__ import annotations
+
+import pytest
+from tui_support import FIELDNOTE, INTERVIEW, briefs, clock, drive, events, make_study
+
+from qcode.tui.app import CodingApp, screen_text
+from qcode.tui.session import Session
+
+
+@pytest.fixture
+def study(tmp_path):
+    return make_study(tmp_path / "study")
+
+
+def app_for(study, coder="anna", method="off", **kw):
+    session = Session(study, coder, clock=clock(), suggest=method != "off", **kw)
+    return CodingApp(session, method=method)
+
+
+def test_a_coding_session_writes_exactly_its_decisions(study):
+    app = app_for(study, doc=INTERVIEW)
+    keys = ["j", "j", "j", "1",            # unit 4: coordination
+            "L", "3",                       # grow to unit 5: autonomy on both sentences
+            "j", "v", "h", "h", "4",        # unit 5 minus two words: autonomy/limits
+            "n",                            # next unit without a coding: unit 6
+            "x",                            # nothing to remove there
+            "G", "full_stop",               # last unit: the last code again
+            "k", "k", "x"]                  # unit 15 has no coding: nothing removed
+    drive(app, keys)
+    assert briefs(study, "anna") == [
+        ("apply", INTERVIEW, "135:175", "coordination", "manual", None, None),
+        ("apply", INTERVIEW, "135:238", "autonomy", "manual", None, None),
+        ("apply", INTERVIEW, "176:225", "autonomy/limits", "manual", None, None),
+        ("apply", INTERVIEW, "717:768", "autonomy/limits", "manual", None, None),
+    ]
+    assert app.session.index == 14
+    assert "no coding of yours on the selection" in str(app.message)
+
+
+def test_remove_asks_which_coding_when_several_overlap(study):
+    app = app_for(study, doc=INTERVIEW)
+    drive(app, ["j", "j", "j", "1", "2", "x", "2"])
+    assert briefs(study, "anna")[-1] == ("remove", INTERVIEW, "135:175", "collaboration",
+                                         "manual", "anna:2", None)
+    assert app.session.mine_by_unit[3] == ("coordination",)
+
+
+def test_undo_key_voids_the_last_decision(study):
+    app = app_for(study, doc=INTERVIEW)
+    drive(app, ["j", "1", "j", "2", "u"])
+    assert [e.action for e in events(study, "anna")] == ["apply", "apply", "void"]
+    assert events(study, "anna")[-1].ref == "anna:2"
+    assert app.session.mine_by_unit[2] == () and app.session.mine_by_unit[1] == ("coordination",)
+    assert str(app.message).startswith("voided anna:2")
+
+
+def test_fuzzy_search_applies_the_intended_code(study):
+    app = app_for(study, doc=INTERVIEW)
+    drive(app, ["j", "slash", "type:resour", "enter",
+                "j", "slash", "type:limi", "enter",
+                "j", "slash", "type:colab", "enter",
+                "j", "slash", "type:a", "down", "enter",
+                "j", "slash", "type:coord", "escape"])
+    assert [(b[2], b[3]) for b in briefs(study, "anna")] == [
+        ("66:91", "time-resources"), ("92:128", "autonomy/limits"),
+        ("135:175", "collaboration"), ("176:238", "autonomy/limits"),
+    ]  # "a" ranks autonomy, then its child: Down picks the second match
+
+
+def test_codebook_tree_enter_applies_the_code_under_the_cursor(study):
+    app = app_for(study, doc=INTERVIEW)
+
+    async def look(pilot):
+        tree = app.query_one("#codebook")
+        assert tree.code == "autonomy"
+        assert "decide ourselves" not in str(app.query_one("#rules").render())
+        assert "The team deciding for itself" in str(app.query_one("#rules").render())
+
+    drive(app, ["j", "tab", "down", "down", "enter", "tab", "j", "enter"], then=look)
+    assert [(b[2], b[3]) for b in briefs(study, "anna")] == [("66:91", "autonomy"),
+                                                             ("92:128", "autonomy")]
+
+
+def test_memos_through_the_prompt(study):
+    app = app_for(study, doc=INTERVIEW)
+    drive(app, ["j", "m", "type:polite start", "enter",
+                "M", "type:a calm interview", "enter",
+                "1", "c", "type:obvious", "enter",
+                "m", "type:never mind", "escape"])
+    assert briefs(study, "anna") == [
+        ("memo", INTERVIEW, "66:91", None, None, None, "polite start"),
+        ("memo", INTERVIEW, None, None, None, None, "a calm interview"),
+        ("apply", INTERVIEW, "66:91", "coordination", "manual", None, None),
+        ("memo", INTERVIEW, "66:91", "coordination", None, "anna:3", "obvious"),
+    ]
+
+
+def test_reopening_resumes_at_the_last_position(study):
+    drive(app_for(study, doc=INTERVIEW), ["j"] * 6 + ["q"])
+    again = app_for(study)
+    screen = drive(again)
+    assert (again.session.doc.id, again.session.index) == (INTERVIEW, 6)
+    assert f"{INTERVIEW} · sentence 7/17 · anna" in screen
+    assert "▶  7 Who decides the order of the" in screen
+
+
+def test_next_and_previous_document(study):
+    app = app_for(study, doc=FIELDNOTE)
+    screen = drive(app, ["greater_than_sign"])
+    assert app.session.doc.id == INTERVIEW and "opened interview" in screen
+    drive(app := app_for(study), ["less_than_sign", "less_than_sign"])
+    assert app.session.doc.id == FIELDNOTE and "no previous document" in str(app.message)
+
+
+def test_disagreements_with_compare(study):
+    ben = Session(study, "ben", doc=INTERVIEW, clock=clock(), suggest=False)
+    ben.goto(4)
+    ben.apply("coordination")
+    app = app_for(study, doc=INTERVIEW, compare="ben")
+    screen = drive(app, ["d"])
+    assert app.session.index == 4
+    assert "≠ ben: coor" in screen and "anna vs ben" in screen
+    drive(app := app_for(study, doc=INTERVIEW, compare="ben"), ["d", "d"])
+    assert "no disagreement with ben after this unit" in str(app.message)
+
+
+def test_help_overlay_lists_the_keys_and_closes(study):
+    app = app_for(study)
+    screen = drive(app, ["question_mark"])
+    assert "next disagreement (with --compare)" in screen
+    screen = drive(app_for(study), ["question_mark", "escape", "j"])
+    assert "next disagreement" not in screen
+    assert "▶ 2 The morning meeting" in screen
+
+
+def test_suggestions_arrive_after_the_first_paint_and_are_decided(study):
+    app = app_for(study, doc=INTERVIEW, method="rules")
+    painted, shown = [], []
+
+    async def decide(pilot):
+        painted.append(app.first_paint)
+        await pilot.press("s")
+        assert app.session.index == 3 and app.session.shown_suggestion().code == "coordination"
+        await pilot.pause()
+        shown.append(screen_text(app))
+        await pilot.press("a")
+        await pilot.press("s")
+        await pilot.press("r")
+
+    drive(app, wait_workers=True, then=decide)
+    assert painted[0] is not None
+    accepted, rejected = events(study, "anna")
+    assert (accepted.action, accepted.span, accepted.code, accepted.source) == (
+        "accept", "135:175", "coordination", "suggest:rules.v1")
+    assert "driving list" in accepted.data["reason"] and accepted.score is not None
+    assert (rejected.action, rejected.span, rejected.code, rejected.source) == (
+        "reject", "176:238", "coordination", "suggest:rules.v1")
+    assert "▸ ◆ coordination" in shown[0] and "driving list" in shown[0]
+    assert app.session.suggestions_here() == []
+
+
+def test_no_colour_keeps_every_marker(study, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = app_for(study, doc=INTERVIEW)
+    assert app.no_color
+    screen = drive(app, ["j", "j", "j", "1"])
+    assert "▶  4 We start at seven with the" in screen
+    assert "■ coordinat" in screen
