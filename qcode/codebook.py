@@ -76,6 +76,7 @@ class Codebook:
     language: str | None = None
     changes: tuple[Any, ...] = ()
     source: str = field(default="codebook.yaml", compare=False)
+    steps: tuple[Any, ...] = field(default=(), compare=False)  # ``changes`` as migrations.Step
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -205,6 +206,9 @@ class _Parser:
         if not isinstance(changes, list):
             self.at(("changes",), "error", "'changes' must be a list of steps")
             changes = []
+        from .migrations.steps import check_changes
+
+        steps = check_changes(changes, version, [c for c, _ in codes], self.at, self.marks, self.source)
         return Codebook(
             version=version,
             codes=tuple(c for c, _ in codes),
@@ -212,6 +216,7 @@ class _Parser:
             language=data.get("language"),
             changes=tuple(changes),
             source=self.source,
+            steps=steps,
         )
 
     def _codes(self, items: list, path: tuple, parent: str | None) -> Iterator[tuple[Code, tuple]]:

@@ -1,0 +1,33 @@
+"""Codebook evolution: versioned change steps, batch re-coding, review of routed codings.
+
+``steps`` validates a codebook's ``changes``; ``mapping`` maps replayed codings
+through the ``migrate``, ``route``, ``docversion`` and ``reanchor`` lines of the
+logs; ``recode`` plans and writes a migration; ``review`` lists and decides the
+codings a migration left for review; ``diff`` compares two codebooks and proposes
+steps; ``history`` reads the codebook's history from project.log. Names load on
+first use, so ``qcode.codebook`` can use ``steps`` without loading the rest.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "KINDS": "steps", "Step": "steps",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qcode.migrations' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
