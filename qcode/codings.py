@@ -7,10 +7,10 @@ the rest in ``seq`` order. The result depends only on the bytes of the logs, so
 replaying twice gives the same records.
 
 Project-level steps (``migrate``, ``route``, ``reanchor``, ``docversion``) are
-parsed and collected but not yet applied: :func:`map_codings` is the one place
-where they will map codes and spans, after the logs are folded and before the
-records are sorted. Each Coding keeps the codebook version and document version
-it was made under, which is what that mapping needs.
+collected while folding and applied in one place, :func:`map_codings`, after the
+logs are folded and before the records are sorted: it maps codes through codebook
+migrations and spans through document versions (qcode.migrations.mapping). Each
+Coding keeps the codebook version it was made under, which is what that needs.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ class Coding:
     codebook: int | str | None = None
     fp: str | None = None
     score: int | float | None = None
+    # set by the mapping through project-level steps (qcode.migrations.mapping):
+    # "pending:<step>", "review:<step>", "retired", "orphan", "union:<ids>"
+    flags: tuple[str, ...] = ()
 
     @property
     def span(self) -> str:
@@ -319,8 +322,12 @@ def fold_log(path: Path, *, lock: bool = True) -> _Fold:
 
 def map_codings(codings: list[Coding], steps: list[Event]) -> list[Coding]:
     """Map codings through project-level steps (migrations, routes, re-anchorings,
-    document versions). No step changes codings yet; this is where they will."""
-    return codings
+    document versions): :func:`qcode.migrations.mapping.map_codings`."""
+    if not steps:
+        return codings
+    from .migrations.mapping import map_codings as through_steps
+
+    return through_steps(codings, steps)
 
 
 def replay_dir(audit_dir: Path) -> Codings:
