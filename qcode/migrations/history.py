@@ -1,0 +1,94 @@
+"""The codebook's history as project.log records it, and undoing a migration.
+
+``qcode codebook log`` lists every version and step that ``qcode recode`` wrote,
+with when and by whom; a migration undone (its lines voided) is shown as such.
+:func:`undo_migration` voids every line of one version: its ``migrate`` lines and
+the ``route`` lines that recode wrote for it. Decisions made later in review sit
+in the reviewers' own logs; they refer to the voided steps and so no longer apply.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import QcodeError
+from .steps import step_from_data
+
+COLUMNS = ("time", "actor", "version", "step", "change", "reason", "routed", "status")
+
+
+def _project_events(project: Any) -> tuple[list[Any], set[int]]:
+    from ..audit.log import PROJECT_LOG
+    from ..codings import voided_seqs
+
+    path = project.log_path(PROJECT_LOG)
+    if not path.exists():
+        return [], set()
+    from ..audit.log import read_log
+
+    voided, _, _ = voided_seqs(path)
+    return list(read_log(path).events), voided
+
+
+def _describe(data: dict[str, Any]) -> str:
+    if data.get("step") == "version":
+        previous = data.get("previous")
+        return f"version {previous} -> {data.get('version')}" if previous is not None \
+            else f"version {data.get('version')}"
+    try:
+        return step_from_data(data).describe()
+    except (KeyError, TypeError, ValueError):
+        return str(data.get("step"))
+
+
+def codebook_log(project: Any, *, all_lines: bool = False) -> list[dict[str, Any]]:
+    """Versions and steps from project.log, oldest first: time, who, version, step id,
+    the change, its reason, how many codings recode routed for it, and whether it is
+    in force or was undone (undone ones only with ``all_lines``)."""
+    events, voided = _project_events(project)
+    routed = Counter(str((e.data or {}).get("step")) for e in events
+                     if e.action == "route" and e.seq not in voided)
+    rows = []
+    for e in events:
+        if e.action != "migrate" or (e.seq in voided and not all_lines):
+            continue
+        data = e.data or {}
+        header = data.get("step") == "version"
+        rows.append({
+            "time": e.time, "actor": e.actor, "version": data.get("version", e.codebook),
+            "step": "" if header else str(data.get("id") or ""),
+            "change": _describe(data), "reason": "" if header else data.get("reason") or "",
+            "routed": "" if header else routed.get(str(data.get("id")), 0),
+            "status": "undone" if e.seq in voided else "in force",
+        })
+    return rows
+
+
+def undo_migration(project: Any, version: Any, *, actor: str | None = None,
+                   clock: Callable[[], str] | None = None) -> Any:
+    """Void every live line of migration ``version`` in project.log (its version and
+    steps, and recode's route lines for them). Returns what was written."""
+    from ..audit.log import PROJECT_LOG
+    from ..audit.ops import append_events
+    from ..project import resolve_coder
+
+    who = resolve_coder(actor)
+    events, voided = _project_events(project)
+    mine = [e for e in events if e.action == "migrate" and e.seq not in voided
+            and str((e.data or {}).get("version", e.codebook)) == str(version)]
+    if not mine:
+        known = sorted({str((e.data or {}).get("version")) for e in events
+                        if e.action == "migrate" and e.seq not in voided})
+        raise QcodeError(f"No migration to version {version} in force in audit/project.log"
+                         + (f" (versions in force: {', '.join(known)})" if known else "")
+                         + "; see `qcode codebook log`.")
+    steps = {str((e.data or {}).get("id")) for e in mine}
+    routes = [e for e in events if e.action == "route" and e.seq not in voided
+              and str((e.data or {}).get("step")) in steps]
+    batch = [{"actor": who, "action": "void", "ref": f"{PROJECT_LOG}:{e.seq}",
+              "code": e.code, "codebook": e.codebook, "doc": e.doc, "span": e.span,
+              "data": {"undid": e.action}}
+             for e in sorted([*mine, *routes], key=lambda e: -e.seq)]
+    return append_events(project, PROJECT_LOG, batch, clock=clock)
