@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -92,6 +93,7 @@ class LemmaTable:
 
     forms: dict[str, str]
     shared: dict[str, tuple[str, ...]]
+    lemmas: frozenset[str] = frozenset()
 
     def key(self, word: str) -> str:
         return self.forms.get(word, word)
@@ -139,7 +141,31 @@ def _table(first: dict[str, str], several: dict[str, set[str]]) -> LemmaTable:
     for key in sorted({first[form] for form in several}):
         for lemma in key.split(SEP):
             shared.setdefault(lemma, []).append(key)
-    return LemmaTable(first, {lemma: tuple(found) for lemma, found in shared.items()})
+    lemmas = frozenset(lemma for key in set(first.values()) for lemma in key.split(SEP))
+    return LemmaTable(first, {lemma: tuple(found) for lemma, found in shared.items()}, lemmas)
+
+
+def claims(lang: str, phrase: str) -> bool:
+    """Whether every word of ``phrase`` is a dictionary form (a lemma) in the table of
+    ``lang``: Bokmål claims ``stilling``, English does not (there it is a form of
+    *still*). Used to keep a bilingual codebook's keywords to their own language."""
+    words = re.findall(r"[^\W\d_]+", phrase.lower())
+    table = lemma_table(lang)
+    if not words or not table.lemmas:
+        return False
+    stop_words = _stop_words(lang)
+    return all(w in table.lemmas or w in stop_words for w in words)
+
+
+@lru_cache(maxsize=8)
+def _stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop words of ``lang`` (function words, missing from lemma tables)."""
+    import spacy.util
+
+    try:
+        return frozenset(spacy.util.get_lang_class(spacy_lang(lang)).Defaults.stop_words)
+    except ImportError:
+        return frozenset()
 
 
 @lru_cache(maxsize=8)

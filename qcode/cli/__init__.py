@@ -64,6 +64,9 @@ def _register() -> None:
     from . import coding_cmds  # noqa: F401  (apply, remove, memo, memos, undo, codings)
 
     # isort: split
+    from . import suggest_cmds  # noqa: F401  (suggest, suggestions, accept, reject)
+
+    # isort: split
     from . import analysis_cmds  # noqa: F401  (agree, cooccur, crosstab)
 
     # isort: split

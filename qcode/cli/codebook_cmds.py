@@ -33,6 +33,9 @@ def codebook_check(
     path = _codebook_path(file, project)
     read_text(path)  # an unreadable file is one error line, not a list of problems
     problems = check(path)
+    from ..suggest.check import pattern_problems  # spaCy's own check of `patterns`
+
+    problems = sorted([*problems, *pattern_problems(path, problems)], key=lambda p: (p.line, p.column))
     for problem in problems:
         typer.echo(str(problem), err=True)
     errors = [p for p in problems if p.severity == "error"]

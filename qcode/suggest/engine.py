@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import InputError
 from .base import REGISTRY, Suggestion, make_suggestion, merge, resolve_methods
-from .parse import ParseCache
+from .parse import ParseCache, project_languages
 from .queue import read_queue, write_queue
 
 
@@ -61,16 +61,21 @@ def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, meth
     codebook = load_codebook(project.codebook_path)
     chosen = tuple(dict.fromkeys(codebook.require(c).id for c in codes)) if codes else None
     names = resolve_methods(method)
-    doc_ids = list(dict.fromkeys(docs)) if docs else list_documents(project)
-    documents = [load_document(project, d) for d in doc_ids]  # every one must exist first
-    if not documents:
+    known = list_documents(project)
+    doc_ids = list(dict.fromkeys(docs)) if docs else known
+    for doc_id in doc_ids:  # every one must exist before anything runs
+        if doc_id not in known:
+            load_document(project, doc_id)  # raises with a did-you-mean
+    if not doc_ids:
         raise InputError("The project has no documents; run `qcode ingest FILE...` first.")
     cache = ParseCache(project, use_cache=use_cache)
     suggesters = [REGISTRY[name](codebook, chosen, project=project, coder=coder, cache=cache,
-                                 pooled=pooled) for name in names]
+                                 pooled=pooled, languages=project_languages(project))
+                  for name in names]
     decided = Decided.of(project, coder)
     made: list[Suggestion] = []
     skipped = 0
+    documents = (load_document(project, d) for d in doc_ids)  # one at a time
     for parsed in cache.parse(documents, on_document):
         for p in merge(p for s in suggesters for p in s.propose(parsed)):
             if p.score < min_score:
@@ -81,7 +86,7 @@ def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, meth
             made.append(make_suggestion(coder, parsed.document, p))
     _update_queue(project, coder, made, doc_ids, chosen, codebook.ids)
     notes = tuple(n for s in suggesters for n in getattr(s, "notes", ()))
-    return SuggestResult(coder, names, tuple(made), len(documents), cache.stats.parsed,
+    return SuggestResult(coder, names, tuple(made), len(doc_ids), cache.stats.parsed,
                          cache.stats.cached, skipped,
                          sum(bool(getattr(s, "trained", False)) for s in suggesters), notes)
 

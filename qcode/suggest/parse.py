@@ -9,6 +9,7 @@ Deleting the folder only costs time.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,21 @@ class ParseStats:
     cached: int = 0
 
 
+_LANGUAGE = re.compile(rb"^language: *'?([^'\s]+)'?\s*$", re.MULTILINE)
+
+
+def project_languages(project: Any) -> tuple[str, ...]:
+    """The project's language and every document's (read from the head of each
+    document's metadata, without loading the documents)."""
+    found = {project.settings.language}
+    for path in sorted(project.documents_dir.glob("*.yaml")):
+        with open(path, "rb") as fh:
+            match = _LANGUAGE.search(fh.read(4096))
+        if match:
+            found.add(match.group(1).decode("utf-8"))
+    return tuple(sorted(found))
+
+
 def doc_units(document: Any, kind: str) -> tuple[Unit, ...]:
     return tuple(Unit(kind, n, a, b) for n, (a, b) in enumerate(document.units(kind), start=1))
 
@@ -52,13 +68,10 @@ class ParseCache:
         self.stats = ParseStats()
         self.unit_kind = project.settings.unit
 
-    def language(self, document: Any) -> str:
-        return document.attributes.get("language") or document.language
-
     def pipeline(self, document: Any) -> tuple[Any, str]:
         from ..lemmas import lemma_identity, lemma_pipeline
 
-        lang, model = self.language(document), self.project.settings.pipeline
+        lang, model = document.language, self.project.settings.pipeline
         return lemma_pipeline(lang, model), lemma_identity(lang, model)
 
     def path(self, document: Any, identity: str) -> Path:

@@ -54,3 +54,23 @@ def select(queue: list[Suggestion], *, doc: str | None = None, code: str | None 
            min_score: float | None = None) -> list[Suggestion]:
     return [s for s in queue if (doc is None or s.doc == doc) and (code is None or s.code == code)
             and (min_score is None or s.score >= min_score)]
+
+
+def queue_records(project: Any, coder: str, *, doc: str | None = None, code: str | None = None,
+                  min_score: float | None = None, width: int = 70) -> list[dict[str, Any]]:
+    """The queue as records for listing, with the start of each unit's text."""
+    from ..audit.line import shorten
+    from ..corpus import load_document
+
+    texts: dict[str, str] = {}
+    out = []
+    for s in select(read_queue(project, coder), doc=doc, code=code, min_score=min_score):
+        if s.doc not in texts:
+            try:
+                texts[s.doc] = load_document(project, s.doc).text
+            except InputError:
+                texts[s.doc] = ""
+        text = " ".join(texts[s.doc][s.start:s.end].split())
+        out.append({"id": s.id, "doc": s.doc, "unit": s.unit, "code": s.code, "score": s.score,
+                    "method": s.method, "reason": s.reason, "text": shorten(text, width)})
+    return out

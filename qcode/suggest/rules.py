@@ -34,7 +34,8 @@ class Label:
 class Matchers:
     """The matchers of one pipeline (vocabulary) for a set of codes."""
 
-    def __init__(self, nlp: Any, codes: tuple[Any, ...], source: str) -> None:
+    def __init__(self, nlp: Any, codes: tuple[Any, ...], source: str,
+                 languages: tuple[str, ...] = ()) -> None:
         from spacy.matcher import Matcher, PhraseMatcher
 
         self.lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
@@ -45,6 +46,8 @@ class Matchers:
         for code in codes:
             for include, words in ((True, code.keywords), (False, code.exclude_keywords)):
                 for word in words:
+                    if not keyword_applies(word, nlp.lang, languages):
+                        continue
                     key = self._label(nlp, Label(code.id, word, include))
                     lemma_docs, stem_docs = keyword_docs(nlp, lemmatizer, word)
                     if lemma_docs:
@@ -72,6 +75,20 @@ class Matchers:
 def _first_line(exc: Exception) -> str:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip().startswith("- [")]
     return lines[0][2:] if lines else str(exc).splitlines()[0]
+
+
+def keyword_applies(phrase: str, lang: str, languages: tuple[str, ...]) -> bool:
+    """A keyword is matched in documents of ``lang`` unless it is a dictionary word
+    of another of the project's languages and not of ``lang``: a bilingual codebook's
+    ``stilling`` (Bokmål) is not looked for in English text, where it would be read
+    as a form of *still*, nor ``skill`` in Bokmål, where it is a form of *skille*."""
+    from ..lemmas import claims, spacy_lang
+
+    lang = spacy_lang(lang)
+    others = {spacy_lang(other) for other in languages} - {lang}
+    if not others or claims(lang, phrase):
+        return True
+    return not any(claims(other, phrase) for other in sorted(others))
 
 
 def keyword_docs(nlp: Any, lemmatizer: Any, phrase: str) -> tuple[list[Any], list[Any]]:
@@ -121,16 +138,19 @@ class RuleSuggester:
 
     name = METHOD
 
-    def __init__(self, codebook: Any, codes: tuple[str, ...] | None = None, **_: Any) -> None:
+    def __init__(self, codebook: Any, codes: tuple[str, ...] | None = None, *,
+                 languages: tuple[str, ...] = (), **_: Any) -> None:
         chosen = set(codes) if codes is not None else None
         self.codes = tuple(c for c in codebook.active() if chosen is None or c.id in chosen)
         self.source = codebook.source
+        self.languages = languages
         self._matchers: dict[int, Matchers] = {}
 
     def matchers(self, nlp: Any) -> Matchers:
         found = self._matchers.get(id(nlp))
         if found is None:
-            found = self._matchers[id(nlp)] = Matchers(nlp, self.codes, self.source)
+            found = self._matchers[id(nlp)] = Matchers(nlp, self.codes, self.source,
+                                                       self.languages)
         return found
 
     def propose(self, parsed: Any) -> list[Proposal]:

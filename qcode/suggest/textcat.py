@@ -23,11 +23,12 @@ from .files import read_json, write_json
 
 METHOD = "textcat.v1"
 MIN_POSITIVES = 10
-THRESHOLD = 0.5
-EPOCHS = 12
+THRESHOLD = 0.4
+EPOCHS = 8
+REPEAT_POSITIVES = 4  # units with a code are seen this often per epoch (codes are rare)
 SEED = 0
 CONFIG = {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
-          "ngram_size": 1, "no_output_layer": False, "length": 262144}
+          "ngram_size": 1, "no_output_layer": False, "length": 16384}
 
 
 @dataclass
@@ -75,7 +76,8 @@ def train(examples: Sequence[Example], labels: Sequence[str], *, seed: int = SEE
             for e in examples]
     optimizer = nlp.initialize(lambda: data)
     rng = random.Random(seed)
-    order = list(range(len(data)))
+    order = [i for i, e in enumerate(examples)
+             for _ in range(REPEAT_POSITIVES if e.positives & set(labels) else 1)]
     for _ in range(epochs):
         rng.shuffle(order)
         for batch in minibatch([data[i] for i in order], size=32):
@@ -97,7 +99,7 @@ def load_or_train(project: Any, coder: str | None, examples: Sequence[Example],
              f"{MIN_POSITIVES}" for c in codes if counts[c] < MIN_POSITIVES]
     if not labels:
         return Model(None, (), counts, len(examples), notes=notes)
-    print_ = fingerprint(examples, labels, METHOD, identity, repr(sorted(CONFIG.items())))
+    print_ = fingerprint(examples, labels, METHOD, identity, _settings())
     folder = model_dir(project, coder)
     meta = read_json(folder / "training.json")
     if isinstance(meta, dict) and meta.get("fingerprint") == print_:
@@ -105,9 +107,29 @@ def load_or_train(project: Any, coder: str | None, examples: Sequence[Example],
         if nlp is not None:
             return Model(nlp, labels, counts, len(examples), notes=notes)
     nlp = train(examples, labels)
-    nlp.to_disk(folder / "model")
+    _save(nlp, folder)
     write_json(folder / "training.json", _meta(print_, coder, labels, counts, examples))
     return Model(nlp, labels, counts, len(examples), trained=True, notes=notes)
+
+
+def _settings() -> str:
+    return repr([sorted(CONFIG.items()), EPOCHS, REPEAT_POSITIVES, SEED])
+
+
+def _save(nlp: Any, folder: Path) -> None:
+    """Write the model next to the old one, then swap it in (training.json last)."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fresh, old = folder / ".model.new", folder / ".model.old"
+    for stale in (fresh, old):
+        shutil.rmtree(stale, ignore_errors=True)
+    (folder / "training.json").unlink(missing_ok=True)
+    nlp.to_disk(fresh)
+    if (folder / "model").exists():
+        (folder / "model").rename(old)
+    fresh.rename(folder / "model")
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _load(path: Path) -> Any | None:
@@ -131,7 +153,7 @@ def _meta(print_: str, coder: str | None, labels: Sequence[str], counts: dict[st
 
 @register(METHOD)
 class TextcatSuggester:
-    """Suggest the codes the coder's model gives a probability of at least 0.5."""
+    """Suggest the codes to which the coder's model gives at least :data:`THRESHOLD`."""
 
     name = METHOD
 
