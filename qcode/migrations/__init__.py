@@ -15,6 +15,14 @@ from typing import Any
 
 _EXPORTS = {
     "KINDS": "steps", "Step": "steps",
+    "map_codings": "mapping",
+    "RecodePlan": "recode", "RecodeResult": "recode", "Change": "recode", "plan_recode": "recode",
+    "commit": "recode", "recode": "recode", "queue_suggestions": "recode",
+    "PendingReview": "review", "pending_reviews": "review", "route": "review",
+    "codebook_log": "history", "undo_migration": "history",
+    "Diff": "diff", "diff_codebooks": "diff", "write_steps": "diff",
+    "Reanchored": "reanchor", "Orphan": "reanchor", "reanchor_documents": "reanchor",
+    "orphans": "reanchor", "place_orphan": "reanchor", "void_orphan": "reanchor",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -92,22 +92,52 @@ def reanchor_documents(project: Any, results: Iterable[Any], actor: str | None =
                if r.status == "updated" and r.previous_version]
     if not changed:
         return []
+    from ..codings import replay
+
+    codings = replay(project)
+    return _record(project, actor, {pair: [c for c in codings.by_doc(pair[0])
+                                           if c.docv == pair[1] and "orphan" not in c.flags]
+                                    for pair in changed}, threshold, clock)
+
+
+def reanchor_stale(project: Any, actor: str | None = None, *, threshold: float | None = None,
+                   clock: Clock = None) -> list[Reanchored]:
+    """Re-anchor codings still on a replaced version of their document that no
+    re-anchoring has handled (an ingest whose re-anchoring did not run, or codings
+    made on the old text after it was replaced, e.g. in another clone)."""
+    from ..codings import replay
+    from ..corpus import document_exists, load_document
+    from .mapping import StepIndex
+
+    codings = replay(project)
+    handled = StepIndex.build(codings.steps).reanchors
+    current: dict[str, str | None] = {}
+    pairs: dict[tuple[str, str], list[Any]] = {}
+    for c in codings:
+        if c.doc not in current:
+            current[c.doc] = load_document(project, c.doc).version \
+                if document_exists(project, c.doc) else None
+        if c.docv and current[c.doc] not in (None, c.docv) and (c.id, c.docv) not in handled:
+            pairs.setdefault((c.doc, c.docv), []).append(c)
+    return _record(project, actor, pairs, threshold, clock) if pairs else []
+
+
+def _record(project: Any, actor: str | None, pairs: dict[tuple[str, str], list[Any]],
+            threshold: float | None, clock: Clock) -> list[Reanchored]:
+    """Re-anchor ``{(doc, previous docv): codings}`` and append the lines in one write."""
     from ..anchor import THRESHOLD
     from ..audit.log import PROJECT_LOG
     from ..audit.ops import append_events
-    from ..codings import replay
     from ..corpus import load_document
     from ..corpus.store import read_version_text
     from ..project import resolve_coder
 
     who = resolve_coder(actor)
-    codings = replay(project)
     version = _codebook_version(project)
     batch: list[dict[str, Any]] = []
     reports = []
-    for doc_id, previous in changed:
+    for (doc_id, previous), mine in pairs.items():
         document = load_document(project, doc_id)
-        mine = [c for c in codings.by_doc(doc_id) if c.docv == previous and "orphan" not in c.flags]
         old_text = read_version_text(project.documents_dir, doc_id, previous)
         lines, report = _lines(who, document, previous, mine, old_text,
                                THRESHOLD if threshold is None else threshold, version)

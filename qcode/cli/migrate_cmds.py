@@ -1,0 +1,315 @@
+"""Codebook evolution commands: codebook diff and log, recode, orphans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import app
+from ._options import CodersOption, FormatOption, ProjectOption, emit, info, project_from
+from .codebook_cmds import codebook_app
+
+ActorOption = Annotated[str | None, typer.Option(
+    "--as", help="Who is acting (default: QCODE_CODER, else 'coder:' in "
+    "~/.config/qcode/config.yaml); named in the lines written.", show_default=False)]
+
+
+# ---------------------------------------------------------------- codebook diff / log
+
+
+@codebook_app.command("diff")
+def codebook_diff(
+    old: Annotated[Path, typer.Argument(help="The codebook before (YAML).")],
+    new: Annotated[Path, typer.Argument(help="The codebook after (YAML).")],
+    *,
+    write: Annotated[bool, typer.Option(
+        "--write", help="Add the proposed steps to NEW's 'changes' (all, or those chosen "
+        "with --step).")] = False,
+    step: Annotated[list[int] | None, typer.Option(
+        "--step", help="With --write: only proposal number N; repeat for several.",
+        show_default=False)] = None,
+    format: FormatOption = "table",  # noqa: A002
+) -> None:
+    """Show added, removed and changed codes, and propose the steps between them."""
+    from ..codebook import load_codebook
+    from ..errors import InputError
+    from ..migrations.diff import diff_codebooks, write_steps
+
+    before, after = load_codebook(old), load_codebook(new)
+    found = diff_codebooks(before, after)
+    proposals = list(enumerate(found.proposals, start=1))
+    rows = [{"n": "", "what": c.what, "code": c.code, "detail": _change_detail(c), "score": "",
+             "why": ""} for c in found.changes]
+    rows += [{"n": n, "what": "proposed", "code": p.step.code, "detail": p.step.describe(),
+              "score": p.score, "why": p.why} for n, p in proposals]
+    emit(rows, ["n", "what", "code", "detail", "score", "why"], format,
+         title=f"{old} (version {before.version}) -> {new} (version {after.version})")
+    for code in found.unaccounted:
+        info(f"Removed without a step: {code!r}; its codings would keep a code the new codebook "
+             "lacks. Keep it with 'retired: true', or rename or merge it.")
+    if not write:
+        if proposals:
+            info(f"{len(proposals)} step(s) proposed; add them to {new} with --write "
+                 "(or --write --step N).")
+        return
+    if before.version == after.version:
+        raise InputError(f"{new} has the same version as {old} ({after.version}); raise "
+                         f"'version' in {new} so the steps lead somewhere, then --write again.")
+    chosen = [p.step for n, p in proposals if not step or n in step]
+    unknown = sorted(set(step or ()) - {n for n, _ in proposals})
+    if unknown:
+        raise InputError(f"No proposal number {unknown[0]}; the proposals are 1 to {len(proposals)}.")
+    if not chosen:
+        info("Nothing to write.")
+        return
+    write_steps(new, chosen)
+    info(f"Added {len(chosen)} step(s) to 'changes' in {new}; edit each 'reason', then run "
+         f"`qcode recode --to {new} --dry-run`.")
+
+
+def _change_detail(change) -> str:
+    if change.what in ("added", "removed"):
+        return ""
+    clip = lambda s: s if len(s) <= 40 else s[:39] + "…"  # noqa: E731
+    return f"{clip(change.old) or '(none)'} -> {clip(change.new) or '(none)'}"
+
+
+@codebook_app.command("log")
+def codebook_log(
+    *,
+    all_lines: Annotated[bool, typer.Option("--all", help="Also migrations that were undone.")] = False,
+    format: FormatOption = "table",  # noqa: A002
+    project: ProjectOption = None,
+) -> None:
+    """Codebook versions and change steps, with when and by whom (from audit/project.log)."""
+    from ..migrations.history import COLUMNS
+    from ..migrations.history import codebook_log as history
+
+    rows = history(project_from(project), all_lines=all_lines)
+    if not rows:
+        info("No codebook migrations in audit/project.log yet (see `qcode recode --to`).")
+    emit(rows, list(COLUMNS), format, title="Codebook history")
+
+
+# ---------------------------------------------------------------- recode
+
+
+@app.command()
+def recode(
+    *,
+    to: Annotated[Path | None, typer.Option(
+        "--to", help="The new codebook (YAML) whose 'changes' lead to its version.",
+        show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show what would change, per code and coder; write nothing.")] = False,
+    coder: CodersOption = None,
+    union: Annotated[bool, typer.Option(
+        "--union", help="Join overlapping codings of one coder that a merge brings together.")] = False,
+    detail: Annotated[bool, typer.Option("--detail", help="List every coding that changes.")] = False,
+    min_score: Annotated[float | None, typer.Option(
+        "--min-score", help="Rules score (0-1) a split needs to route a coding (default 0.5).",
+        show_default=False)] = None,
+    no_suggest: Annotated[bool, typer.Option(
+        "--no-suggest", help="Do not queue suggestions for new and redefined codes.")] = False,
+    review: Annotated[bool, typer.Option(
+        "--review", help="List codings waiting for a migration decision; with --coding and "
+        "--code, decide one.")] = False,
+    coding: Annotated[str | None, typer.Option(
+        "--coding", help="With --review: the coding to decide (e.g. anna:42).",
+        show_default=False)] = None,
+    code: Annotated[str | None, typer.Option(
+        "--code", help="With --review --coding: the code it takes.", show_default=False)] = None,
+    undo: Annotated[str | None, typer.Option(
+        "--undo", help="Undo the migration to this version (voids its lines).",
+        show_default=False)] = None,
+    actor: ActorOption = None,
+    format: FormatOption = "table",  # noqa: A002
+    project: ProjectOption = None,
+) -> None:
+    """Carry every coding to a new codebook version: renames and merges map codes, splits
+    are routed by the rules or left for review, retired codes' codings are kept.
+    --coder limits the report, the routing and the suggestions to those coders."""
+    from ..errors import InputError
+
+    proj = project_from(project)
+    modes = [m for m, on in (("--to", to is not None), ("--review", review),
+                             ("--undo", undo is not None)) if on]
+    if len(modes) != 1:
+        raise InputError("Give one of --to NEW.yaml, --review or --undo VERSION "
+                         "(see `qcode recode --help`).")
+    if review:
+        _review(proj, coder, coding, code, actor, format)
+    elif undo is not None:
+        from ..migrations.history import undo_migration
+
+        written = undo_migration(proj, undo, actor=actor)
+        _warn(written.warnings)
+        info(f"Voided {len(written.events)} line(s) of the migration to version {undo}; restore "
+             "codebook.yaml of the earlier version from git if it should be in force again.")
+    else:
+        _recode(proj, to, dry_run=dry_run, coders=coder, union=union, detail=detail,
+                min_score=min_score, suggest=not no_suggest, actor=actor, fmt=format)
+
+
+def _warn(warnings) -> None:
+    for warning in warnings:
+        info(f"Warning: {warning}")
+
+
+def _recode(proj, to, *, dry_run, coders, union, detail, min_score, suggest, actor, fmt) -> None:
+    from ..migrations.recode import commit, plan_recode
+
+    plan = plan_recode(proj, to, actor=actor, coders=coders, union=union, min_score=min_score)
+    wanted = set(coders or ())
+    changes = [c for c in plan.changed() if not wanted or c.coder in wanted]
+    if detail:
+        rows = [{"coding": c.coding, "coder": c.coder, "doc": c.doc, "span": c.span,
+                 "from": c.before, "to": c.after or c.into, "outcome": c.outcome,
+                 "score": c.score} for c in changes]
+        emit(rows, ["coding", "coder", "doc", "span", "from", "to", "outcome", "score"], fmt,
+             title=f"Codings that change (version {plan.previous} -> {plan.version})")
+    else:
+        rows = [r for r in plan.summary() if not wanted or r["coder"] in wanted]
+        emit(rows, ["coder", "from", "to", "outcome", "codings"], fmt,
+             title=f"Version {plan.previous} -> {plan.version}: what changes, per coder and code")
+    for note in plan.notes:
+        info(note)
+    counts = plan.counts()
+    described = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    info(f"{len(plan.steps)} step(s), {len(plan.changes)} codings: {described or 'none'}.")
+    if dry_run:
+        info("Dry run: nothing was written.")
+        return
+    events, warnings = commit(proj, plan)
+    _warn(warnings)
+    info(f"Wrote {len(events)} line(s) to audit/project.log as {plan.actor}; codebook version "
+         f"{plan.version} is in force.")
+    if counts.get("pending") or counts.get("review"):
+        info("Codings waiting for a decision: `qcode recode --review`.")
+    if suggest:
+        _suggest(proj, plan, coders)
+
+
+def _suggest(proj, plan, coders) -> None:
+    from ..codings import replay
+    from ..corpus import list_documents
+    from ..migrations.recode import codes_to_suggest, queue_suggestions
+    from .suggest_cmds import _progress
+
+    codes = codes_to_suggest(plan)
+    who = list(coders or replay(proj).coders)
+    if not codes or not who:
+        return
+    with _progress(len(list_documents(proj)) * len(who), "suggesting new codes") as step:
+        queued = queue_suggestions(proj, plan, who, on_document=step)
+    for name, n in queued.items():
+        info(f"Queued {n} suggestion(s) of {', '.join(codes)} for {name} (`qcode suggestions`).")
+
+
+def _review(proj, coders, coding, code, actor, fmt) -> None:
+    from ..errors import InputError
+    from ..migrations.review import COLUMNS, pending_reviews, route
+
+    if coding is None:
+        if code is not None:
+            raise InputError("--code needs --coding: which coding takes it?")
+        rows = [p.record() for p in pending_reviews(proj, coders=coders)]
+        emit(rows, list(COLUMNS), fmt, title="Codings waiting for a migration decision")
+        if rows:
+            info("Decide one with `qcode recode --review --coding ID --code CODE`.")
+        return
+    if code is None:
+        raise InputError("--coding needs --code: the code it takes.")
+    written = route(proj, coding, code, actor=actor)
+    _warn(written.warnings)
+    info(f"Routed {coding} to {code!r} (audit/{written.events[0].actor}.log).")
+
+
+# ---------------------------------------------------------------- orphans
+
+
+@app.command()
+def orphans(
+    *,
+    coder: CodersOption = None,
+    doc: Annotated[list[str] | None, typer.Option(
+        "--doc", "-d", help="Only this document; repeat for several.", show_default=False)] = None,
+    place: Annotated[str | None, typer.Option(
+        "--place", help="Put this orphaned coding (e.g. anna:42) on the current text, at "
+        "--span, --quote or --unit.", show_default=False)] = None,
+    void: Annotated[str | None, typer.Option(
+        "--void", help="Undo this orphaned coding (its coder only).", show_default=False)] = None,
+    reanchor: Annotated[bool, typer.Option(
+        "--reanchor", help="Re-anchor codings still on a replaced version of their document "
+        "that no re-anchoring has handled yet.")] = False,
+    span: Annotated[str | None, typer.Option("--span", help="START:END on the current text.",
+                                             show_default=False)] = None,
+    quote: Annotated[str | None, typer.Option("--quote", help="Exact text on the current text.",
+                                              show_default=False)] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="A unit: 14 or turn:3.",
+                                             show_default=False)] = None,
+    actor: ActorOption = None,
+    format: FormatOption = "table",  # noqa: A002
+    project: ProjectOption = None,
+) -> None:
+    """Codings an edit of their document left without a place (kept on the old version),
+    to place on the current text or void."""
+    from ..errors import InputError
+    from ..migrations.reanchor import COLUMNS, place_orphan, void_orphan
+    from ..migrations.reanchor import orphans as find
+
+    proj = project_from(project)
+    if place and void:
+        raise InputError("Give --place or --void, not both.")
+    if reanchor:
+        from ..migrations.reanchor import reanchor_stale
+
+        _report_reanchored(reanchor_stale(proj, actor))
+        return
+    if place:
+        if sum(x is not None for x in (span, quote, unit)) != 1:
+            raise InputError("--place needs exactly one of --span, --quote or --unit.")
+        written = place_orphan(proj, place, span=span, quote=quote, unit=unit, actor=actor)
+        _warn(written.warnings)
+        info(f"Placed {place} at {written.events[0].span} on the current text.")
+        return
+    if void:
+        written = void_orphan(proj, void, coder=actor)
+        _warn(written.warnings)
+        info(f"Voided {void} in audit/{written.events[0].actor}.log.")
+        return
+    rows = [o.record() for o in find(proj, coders=coder, docs=doc)]
+    emit(rows, list(COLUMNS), format, title="Orphaned codings")
+    if rows:
+        info("Place one with `qcode orphans --place ID --quote TEXT`, or void it with --void ID.")
+
+
+def _report_reanchored(reports) -> None:
+    for r in reports:
+        missing = " (the replaced text was not kept)" if r.missing_text else ""
+        info(f"  re-anchored {r.doc}: {r.same} in place, {r.moved} moved, {r.fuzzy} fuzzy, "
+             f"{r.orphaned} orphaned{missing}")
+    if any(r.orphaned for r in reports):
+        info("Orphaned codings are kept on the old version: see `qcode orphans`.")
+
+
+def reanchor_after_ingest(proj, results) -> None:
+    """Re-anchor the codings of documents that ``ingest`` gave a new text (called by
+    the ingest command); the person acting is the one configured as coder."""
+    from ..errors import ProjectError
+    from ..migrations.reanchor import reanchor_documents
+    from ..project import resolve_coder
+
+    changed = [r for r in results if r.status == "updated" and r.previous_version]
+    if not changed:
+        return
+    try:
+        actor = resolve_coder(None)
+    except ProjectError:
+        info(f"Warning: {len(changed)} document(s) got a new text, but nobody is named to record "
+             "the re-anchoring of their codings: set QCODE_CODER (or 'coder:' in your config) "
+             "and run `qcode orphans --reanchor`.")
+        return
+    _report_reanchored(reanchor_documents(proj, changed, actor))
