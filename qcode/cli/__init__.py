@@ -72,6 +72,9 @@ def _register() -> None:
     # isort: split
     from . import tui_cmds  # noqa: F401  (code, review)
 
+    # isort: split
+    from . import migrate_cmds  # noqa: F401  (codebook diff, codebook log, recode, orphans)
+
 
 _register()
 
