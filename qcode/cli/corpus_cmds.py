@@ -73,6 +73,9 @@ def ingest(
                             on_document=lambda r: info(f"{r.status:>11}  {r.doc_id}  "
                                                        f"({r.words} words, {r.turns} turns, "
                                                        f"{r.sentences} sentences)"))
+        from .migrate_cmds import reanchor_after_ingest  # codings follow a changed text
+
+        reanchor_after_ingest(proj, results)
         return
     for r in results:
         info(f"{r.status:>11}  {r.doc_id}  ({r.sentences} sentences)")
