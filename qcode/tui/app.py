@@ -229,8 +229,9 @@ class CodingApp(App[None]):
             return
         parts = []
         for i, code in enumerate(prompt.matches[:6]):
-            style = "reverse bold" if i == prompt.chosen else ""
-            parts.append(Text(f" {code.id} ", style=style))
+            chosen = i == prompt.chosen
+            parts.append(Text(f"{'▸' if chosen else ' '}{code.id} ",
+                              style="reverse bold" if chosen else ""))
         prompt.info(Text(" ").join(parts))
         self.query_one(CodebookTree).point_at(prompt.matches[prompt.chosen].id)
 

@@ -38,7 +38,7 @@ class Layout:
 
 def layout(width: int, units: int) -> Layout:
     gutter = len(str(units)) + 3
-    margin = 0 if width < 44 else 12 if width < 90 else 18
+    margin = 0 if width < 44 else 12 if width < 70 else 16 if width < 100 else 20
     return Layout(width, gutter, margin)
 
 

@@ -94,7 +94,7 @@ class CodeDetail(VerticalScroll, can_focus=False):
 
 
 class StatusLine(Static):
-    DEFAULT_CSS = "StatusLine { height: 2; dock: bottom; background: $panel; }"
+    DEFAULT_CSS = "StatusLine { height: 2; background: $panel; }"
 
     def show(self, text: Text) -> None:
         width = max(self.size.width, 20) if self.size.width else 80
@@ -115,10 +115,10 @@ class Prompt(Vertical):
     or a memo."""
 
     DEFAULT_CSS = """
-    Prompt { height: auto; dock: bottom; display: none; }
+    Prompt { height: auto; display: none; }
     Prompt.open { display: block; }
     Prompt > Static { height: 1; background: $panel; }
-    Prompt > Input { height: 1; border: none; padding: 0 1; }
+    Prompt > Input, Prompt > Input:focus { height: 1; border: none; padding: 0 1; }
     """
     BINDINGS = [
         Binding("escape", "close", "cancel", show=False),

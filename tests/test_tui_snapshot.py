@@ -1,0 +1,64 @@
+"""Snapshots of the coding view at 80x24 and 120x40, so that a change of layout shows
+up in review: SVG screenshots (pytest-textual-snapshot) and the same screens as
+plain text (syrupy), which read well in a diff. After an intended change of
+layout, look at the new screens and run pytest with --snapshot-update."""
+
+from __future__ import annotations
+
+import pytest
+from tui_support import INTERVIEW, clock, drive, make_study
+
+from qcode.tui.app import CodingApp
+from qcode.tui.session import Session, Shown
+
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture
+def study(tmp_path):
+    project = make_study(tmp_path / "study")
+    for coder, marks in [("anna", [(3, "coordination"), (4, "coordination"), (8, "autonomy"),
+                                   (12, "time-resources"), (13, "collaboration")]),
+                         ("ben", [(3, "coordination"), (7, "autonomy/limits")])]:
+        s = Session(project, coder, doc=INTERVIEW, clock=clock(), suggest=False)
+        for index, code in marks:
+            s.goto(index)
+            s.apply(code)
+    return project
+
+
+def coding_app(study) -> CodingApp:
+    session = Session(study, "anna", doc=INTERVIEW, compare="ben", clock=clock(),
+                      suggest=False)
+    session.goto(6)
+    session.set_suggestions([
+        Shown(INTERVIEW, 328, 365, "autonomy", 0.8, "matched decide ourselves: 'decide', "
+              "'ourselves'", "suggest:rules.v1"),
+        Shown(INTERVIEW, 502, 553, "time-resources", 0.5, "matched rush: 'rush'",
+              "suggest:rules.v1"),
+    ])
+    return CodingApp(session, method="off")
+
+
+KEYS = ["j", "l", "l"]  # to unit 8, with its suggestion, and grow the selection
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_main_screen_svg(study, snap_compare, size):
+    assert snap_compare(coding_app(study), press=KEYS, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_main_screen_text(study, snapshot, size):
+    screen = drive(coding_app(study), KEYS, size=size)
+    assert screen == snapshot
+    lines = screen.splitlines()
+    assert len(lines) == size[1] and max(len(line) for line in lines) <= size[0]
+    assert lines[-1].startswith("interview · sentence 8/17 · anna vs ben · 5 codings")
+    assert any("▶  8 Since the change we decide" in line for line in lines)
+    assert any("▸ ◆ autonomy 0.80" in line for line in lines)
+
+
+def test_help_and_search_screens_text(study, snapshot):
+    assert drive(coding_app(study), ["question_mark"]) == snapshot(name="help")
+    assert drive(coding_app(study), ["slash", "a", "u"]) == snapshot(name="search")
