@@ -159,7 +159,7 @@ def _warn(warnings) -> None:
 
 
 def _recode(proj, to, *, dry_run, coders, union, detail, min_score, suggest, actor, fmt) -> None:
-    from ..migrations.recode import commit, plan_recode
+    from ..migrations.batch import commit, plan_recode
 
     plan = plan_recode(proj, to, actor=actor, coders=coders, union=union, min_score=min_score)
     wanted = set(coders or ())
@@ -195,7 +195,7 @@ def _recode(proj, to, *, dry_run, coders, union, detail, min_score, suggest, act
 def _suggest(proj, plan, coders) -> None:
     from ..codings import replay
     from ..corpus import list_documents
-    from ..migrations.recode import codes_to_suggest, queue_suggestions
+    from ..migrations.batch import codes_to_suggest, queue_suggestions
     from .suggest_cmds import _progress
 
     codes = codes_to_suggest(plan)

@@ -2,7 +2,7 @@
 
 ``steps`` validates a codebook's ``changes``; ``mapping`` maps replayed codings
 through the ``migrate``, ``route``, ``docversion`` and ``reanchor`` lines of the
-logs; ``recode`` plans and writes a migration; ``review`` lists and decides the
+logs; ``batch`` plans and writes a migration; ``review`` lists and decides the
 codings a migration left for review; ``diff`` compares two codebooks and proposes
 steps; ``history`` reads the codebook's history from project.log. Names load on
 first use, so ``qcode.codebook`` can use ``steps`` without loading the rest.
@@ -16,8 +16,8 @@ from typing import Any
 _EXPORTS = {
     "KINDS": "steps", "Step": "steps",
     "map_codings": "mapping",
-    "RecodePlan": "recode", "RecodeResult": "recode", "Change": "recode", "plan_recode": "recode",
-    "commit": "recode", "recode": "recode", "queue_suggestions": "recode",
+    "RecodePlan": "batch", "RecodeResult": "batch", "Change": "batch", "plan_recode": "batch",
+    "commit": "batch", "recode": "batch", "queue_suggestions": "batch",
     "PendingReview": "review", "pending_reviews": "review", "route": "review",
     "codebook_log": "history", "undo_migration": "history",
     "Diff": "diff", "diff_codebooks": "diff", "write_steps": "diff",

@@ -238,7 +238,7 @@ class _Checker:
 
     def _make(self, kind: str, path: tuple, version: Any, reason: str, sources: tuple[str, ...],
               targets: tuple[str, ...] = (), **extra: Any) -> Step:
-        return Step(version, kind, sources, targets, reason, line=self.line(path[:-1]),
+        return Step(version, kind, sources, targets, reason, line=self.line(path),
                     source=self.source, **extra)
 
     def _rename(self, body: Any, path: tuple, version: Any, reason: str) -> Step | None:
