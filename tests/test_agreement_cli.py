@@ -256,3 +256,27 @@ def test_help_does_not_import_numpy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_project_unitized_on_raw_spans(sample):
+    result = _run(
+        "agree",
+        "--project",
+        str(sample),
+        "--unit",
+        "none",
+        "--code",
+        "autonomy",
+        "--code",
+        "leadership",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["coefficient"], r["code"]) for r in rows[:3]] == [
+        ("u-alpha-2004", "autonomy"),
+        ("u-alpha-2004", "leadership"),
+        ("u-alpha-2004", None),
+    ]
+    assert all(list(r) == SCHEMA and r["coders"] == 2 for r in rows)

@@ -266,3 +266,36 @@ def project_crosstab(
         incidence, groups, sc.codes, attribute=by, n_replicates=n_replicates, seed=seed
     )
     return table, diffs
+
+
+def project_unitized(project, *, coders=None, codes=None, docs=None) -> tuple[list[Agreement], list[str]]:
+    """Unitized agreement on raw spans: documents every chosen coder coded, laid end to end.
+
+    Returns the results and notes (documents left out; the 2016 family skipped when a
+    coder's spans of different codes overlap).
+    """
+    from .unitized import FAMILY_2016, Segment, family_2016, u_alpha_2004
+
+    sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
+    done = {c: {x.doc for x in sc.codings if x.coder == c} for c in sc.coders}
+    both = [d for d in sc.docs if all(d in done[c] for c in sc.coders)]
+    notes = [f"left out {d}: not coded by every coder" for d in sc.docs if d not in both]
+    offsets, total = {}, 0
+    for d in both:
+        offsets[d] = total
+        total += len(sc.documents[d].text)
+    segments = [
+        Segment(c.coder, c.start + offsets[c.doc], c.end + offsets[c.doc], c.code)
+        for c in sc.codings
+        if c.doc in offsets and c.end > c.start
+    ]
+    if not segments:
+        raise InputError("No document was coded by every chosen coder; unitized agreement needs one.")
+    kw = {"coders": sc.coders, "codes": sc.codes, "continuum": (0, total)}
+    results = u_alpha_2004(segments, **kw)
+    try:
+        results += family_2016(segments, **kw)
+    except InputError as exc:
+        notes.append(f"{', '.join(FAMILY_2016)} skipped: {exc.message}")
+    rows = [Agreement(r.coefficient, "nominal", r.code, r.value, total, len(sc.coders)) for r in results]
+    return rows, notes

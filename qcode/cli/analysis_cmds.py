@@ -125,6 +125,13 @@ def agree(
         _show_disagreements(proj, common, unit, min_chars, min_fraction, fmt)
     elif unit == "char":
         _agree_chars(proj, common, fmt)
+    elif unit == "none":
+        from ..agreement.project import project_unitized
+
+        results, notes = project_unitized(proj, **common)
+        for note in notes:
+            info(f"Note: {note}")
+        _emit_agreements(results, fmt, title="Unitized agreement on raw spans")
     else:
         from ..agreement.project import project_agreement
 
