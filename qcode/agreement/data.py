@@ -231,7 +231,7 @@ def read_matrix_csv(
             )
     cells = np.array([[c.strip() for c in row] for row in rows[1:]], dtype=object).reshape(-1, len(header))
     if level in ("interval", "ratio"):
-        _check_numeric_cells(path, cells, level)
+        _check_numeric_cells(path, cells, level, [n for n, _ in numbered[1:]])
     data = from_values(cells, coders=header, level=level, categories=categories)
     _check_pairable(path, data)
     return data
@@ -249,11 +249,11 @@ def _check_header(path: Path, header: list[str]) -> None:
         raise InputError(f"{path}: coder {dup!r} appears twice in the header; names must be unique.")
 
 
-def _check_numeric_cells(path: Path, cells: np.ndarray, level: str) -> None:
+def _check_numeric_cells(path: Path, cells: np.ndarray, level: str, lines: list[int]) -> None:
     for (r, c), value in np.ndenumerate(cells):
         if value and not _is_number(value):
             raise InputError(
-                f"{path}: row {r + 2}, column {c + 1} holds {value!r}, not a number; "
+                f"{path}: row {lines[r]}, column {c + 1} holds {value!r}, not a number; "
                 f"{level} data must be numeric (use --level nominal for labels)."
             )
 
