@@ -97,8 +97,9 @@ def _pairs(table: list[list[int]]) -> np.ndarray:
 
 def test_cohen_1960():
     # Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational and
-    # Psychological Measurement 20(1), 37-46, Table 1: two judges, 200 subjects, 3 categories,
-    # proportions .44 .07 .09 / .05 .20 .05 / .01 .03 .06; p_o = .70, p_c = .41, kappa = .49.
+    # Psychological Measurement 20(1), 37-46: published p_o = .70, p_c = .41, kappa = .49. The
+    # cells (proportions .44 .07 .09 / .05 .20 .05 / .01 .03 .06 of 200, margins .60 .30 .10 and
+    # .50 .30 .20) reproduce those three published figures.
     data = from_values(_pairs([[88, 14, 18], [10, 40, 10], [2, 6, 12]]))
     assert percent_agreement(data) == pytest.approx(0.70)
     assert cohen_kappa(data) == pytest.approx(0.29 / 0.59)  # .4915...
@@ -157,8 +158,10 @@ def test_brennan_prediger_uses_declared_categories():
 
 def test_gwet_ac1_two_raters_two_categories():
     # Gwet (2008), Computing inter-rater reliability and its variance in the presence of high
-    # agreement, eq. for two raters: p_e = 2 pi (1 - pi). Here 118 (+,+), 5 (+,-), 2 (-,+),
-    # 0 (-,-): p_a = 118/125, pi = (123/125 + 120/125)/2, AC1 = .941 while kappa is -.023.
+    # agreement: for two raters and two categories p_e = 2 pi (1 - pi). A high-agreement table
+    # of the kind the paper discusses (worked here by hand, not copied from it): 118 (+,+),
+    # 5 (+,-), 2 (-,+), 0 (-,-); p_a = 118/125, pi = (123/125 + 120/125)/2, so AC1 = .941 while
+    # Cohen's kappa is -.023 (the "kappa paradox").
     data = from_values(_pairs([[118, 5], [2, 0]]))
     pi = (123 / 125 + 120 / 125) / 2
     p_e = 2 * pi * (1 - pi)
