@@ -91,8 +91,9 @@ def _progress(total: int, what: str):
 
     @contextmanager
     def bar():
-        with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(),
-                      console=stderr_console(), transient=True) as progress:
+        console = stderr_console()
+        with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), console=console,
+                      transient=True, disable=not console.is_terminal) as progress:
             task = progress.add_task(what, total=total)
             yield lambda _=None: progress.advance(task)
 

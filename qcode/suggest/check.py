@@ -77,11 +77,11 @@ def _refusal(matcher: Any, pattern: list[dict[str, Any]]) -> str | None:
     try:
         matcher.add("check", [pattern])
     except Exception as exc:  # spaCy raises MatchPatternError, ValueError, re.error, ...
-        return _explain(exc)
+        return explain(exc)
     return None
 
 
-def _explain(exc: Exception) -> str:
+def explain(exc: Exception) -> str:
     lines = [ln.strip()[2:] for ln in str(exc).splitlines() if ln.strip().startswith("- [")]
     if not lines:
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import CodebookError
 from .base import Proposal, Unit, register
+from .check import explain
 
 METHOD = "rules.v1"
 MAX_VARIANTS = 64  # lemma/stem combinations per keyword phrase
@@ -60,7 +61,7 @@ class Matchers:
                 except Exception as exc:  # spaCy raises several types for bad patterns
                     raise CodebookError(
                         f"{source}: code {code.id!r}: pattern {i} is not a valid spaCy Matcher "
-                        f"pattern ({_first_line(exc)}); run `qcode codebook check`."
+                        f"pattern ({explain(exc)}); run `qcode codebook check`."
                     ) from None
 
     def _label(self, nlp: Any, label: Label) -> str:
@@ -69,12 +70,8 @@ class Matchers:
         return key
 
     def __call__(self, doc: Any) -> list[tuple[int, int, int]]:
-        return [*self.lemma(doc), *self.stem(doc), *self.patterns(doc)]
-
-
-def _first_line(exc: Exception) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip().startswith("- [")]
-    return lines[0][2:] if lines else str(exc).splitlines()[0]
+        found = [*self.lemma(doc), *self.stem(doc)] if len(self.lemma) else []
+        return found + (list(self.patterns(doc)) if len(self.patterns) else [])
 
 
 def keyword_applies(phrase: str, lang: str, languages: tuple[str, ...]) -> bool:
@@ -99,7 +96,7 @@ def keyword_docs(nlp: Any, lemmatizer: Any, phrase: str) -> tuple[list[Any], lis
     tokens = [t for t in nlp(phrase) if not t.is_space]
     if not tokens:
         return [], []
-    options = [lemmatizer.alternatives(t.lemma_) for t in tokens]
+    options = [_either(lemmatizer, t) for t in tokens]
     lemma_docs = [Doc(nlp.vocab, words=list(c), lemmas=list(c))
                   for c in islice(product(*(o[0] for o in options)), MAX_VARIANTS)]
     stem_docs = []
@@ -109,6 +106,13 @@ def keyword_docs(nlp: Any, lemmatizer: Any, phrase: str) -> tuple[list[Any], lis
             token.norm_ = stem
         stem_docs.append(doc)
     return lemma_docs, stem_docs
+
+
+def _either(lemmatizer: Any, token: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A keyword's word is a dictionary form itself, and may also be a form of another
+    lemma (English 'wound' of 'wind'): match both."""
+    own, looked_up = lemmatizer.alternatives(token.lower_), lemmatizer.alternatives(token.lemma_)
+    return (tuple(dict.fromkeys(own[0] + looked_up[0])), tuple(dict.fromkeys(own[1] + looked_up[1])))
 
 
 def lemma_pattern(pattern: list[dict[str, Any]], lemmatizer: Any) -> list[dict[str, Any]]:

@@ -1,0 +1,74 @@
+"""The parse cache: warm runs parse nothing; deleting .qcode changes no result."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from suggest_support import make_project
+
+from qcode.suggest import suggest
+from qcode.suggest.queue import queue_path
+
+DOCS = {
+    "a": "We coordinate the visits. The driving list was wrong. We had to hurry.\n",
+    "b": "Vi koordinerte besøkene. Kjørelista var feil, og tidspresset var stort.\n",
+    "c": "She showered at nine. The wound was dressed. We called the pharmacy.\n",
+}
+
+
+@pytest.fixture
+def study(tmp_path):
+    return make_project(tmp_path / "study", DOCS, attrs={"b": {"language": "nb"}})
+
+
+def test_warm_run_parses_no_document(study):
+    cold = suggest(study, "anna")
+    assert (cold.parsed, cold.cached) == (3, 0)
+    warm = suggest(study, "anna")
+    assert (warm.parsed, warm.cached) == (0, 3)
+    assert warm.suggestions == cold.suggestions
+
+
+def test_deleting_the_cache_gives_identical_suggestions(study):
+    suggest(study, "anna", method="both")
+    before = queue_path(study, "anna").read_bytes()
+    shutil.rmtree(study.cache_dir)
+    again = suggest(study, "anna", method="both")
+    assert again.parsed == 3
+    assert queue_path(study, "anna").read_bytes() == before
+
+
+def test_an_edited_document_alone_is_parsed_again(study, tmp_path):
+    from qcode.corpus import ingest
+
+    suggest(study, "anna")
+    source = tmp_path / "study-sources" / "c.txt"
+    source.write_text(DOCS["c"].replace("nine", "ten"), encoding="utf-8")
+    ingest(study, [source])
+    result = suggest(study, "anna")
+    assert (result.parsed, result.cached) == (1, 2)
+
+
+def test_a_damaged_cache_entry_is_parsed_again(study):
+    first = suggest(study, "anna")
+    for path in (study.cache_dir / "parses").rglob("*.spacy"):
+        path.write_bytes(b"not a docbin")
+    again = suggest(study, "anna")
+    assert again.parsed == 3 and again.suggestions == first.suggestions
+
+
+def test_cache_entries_are_keyed_by_text_and_pipeline(study):
+    from qcode.corpus import load_document
+    from qcode.suggest.parse import ParseCache
+
+    suggest(study, "anna")
+    cache = ParseCache(study)
+    paths = set()
+    for doc_id in DOCS:
+        document = load_document(study, doc_id)
+        _, identity = cache.pipeline(document)
+        path = cache.path(document, identity)
+        assert path.is_file() and path.stem == document.meta["sha256_text"]
+        paths.add(path.parent.name)
+    assert len(paths) == 2  # one folder per pipeline (en, nb)
