@@ -15,13 +15,14 @@ Coding keeps the codebook version it was made under, which is what that needs.
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .audit.line import Event, LineError, parse_line, parse_span
-from .audit.log import display, iter_lines, log_names
+from .audit.line import Event, LineError, parse_object
+from .audit.log import display, log_names
 from .errors import AuditError
 
 CODING_ACTIONS = ("apply", "accept")
@@ -167,15 +168,19 @@ class Codings:
 # ---------------------------------------------------------------- one log
 
 
-def _events(path: Path, limit: int | None, lock: bool) -> Iterator[tuple[int, Event]]:
-    for number, raw, complete in iter_lines(path, lock=lock):
-        if not complete or (limit is not None and number > limit):
-            return
-        try:
-            yield number, parse_line(raw, strict=False)
-        except (LineError, UnicodeDecodeError) as exc:
-            raise AuditError(f"{display(path)} line {number}: {exc}; run `qcode audit verify` "
-                             "to see what happened to the log.") from exc
+def _objects(path: Path, limit: int, lock: bool) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, parsed object)`` of the first ``limit`` lines (keys checked)."""
+    with open(path, "rb") as fh:
+        if lock:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        for number, raw in enumerate(fh, start=1):
+            if number > limit:
+                return
+            try:
+                yield number, parse_object(raw[:-1], strict=False)
+            except (LineError, UnicodeDecodeError) as exc:
+                raise AuditError(f"{display(path)} line {number}: {exc}; run `qcode audit "
+                                 "verify` to see what happened to the log.") from exc
 
 
 def voided_seqs(path: Path, *, lock: bool = True) -> tuple[set[int], int, bytes | None]:
@@ -184,16 +189,19 @@ def voided_seqs(path: Path, *, lock: bool = True) -> tuple[set[int], int, bytes 
     voids: list[tuple[int, int]] = []
     count, partial = 0, None
     name = path.stem
-    for number, raw, complete in iter_lines(path, lock=lock):
-        if not complete:
-            partial = raw
-            break
-        count = number
-        if b'"action":"void"' in raw:
-            event = parse_line(raw, strict=False)
-            target = _ref_seq(event.ref, name)
-            if event.action == "void" and target is not None:
-                voids.append((event.seq, target))
+    with open(path, "rb") as fh:
+        if lock:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        for raw in fh:
+            if raw[-1:] != b"\n":
+                partial = raw
+                break
+            count += 1
+            if b'"action":"void"' in raw:
+                event = parse_object(raw[:-1], strict=False)
+                target = _ref_seq(event["ref"], name)
+                if event["action"] == "void" and target is not None:
+                    voids.append((event["seq"], target))
     voided: set[int] = set()
     for seq, target in reversed(voids):
         if seq not in voided:
@@ -208,8 +216,16 @@ def _ref_seq(ref: str | None, log: str) -> int | None:
     return int(seq) if name == log and seq.isdigit() else None
 
 
+def _bounds(span: Any) -> tuple[int, int]:
+    start, sep, end = span.partition(":")
+    if not sep:
+        raise ValueError(f"span {span!r}")
+    return int(start), int(end)
+
+
 class _Fold:
-    """The state of one log while its events are folded in order."""
+    """The state of one log while its events (parsed objects) are folded in order:
+    ``live`` codings by id, ``memos``, ``decisions``, ``steps`` (as Events), warnings."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -219,85 +235,82 @@ class _Fold:
         self.decisions: list[Decision] = []
         self.steps: list[Event] = []
         self.warnings: list[str] = []
+        self._handlers = {
+            "apply": self._add, "accept": self._accept, "reject": self._reject,
+            "remove": self._remove, "memo": self._memo, "void": _nothing, "seal": _nothing,
+            **dict.fromkeys(STEP_ACTIONS, self._step),
+        }
 
-    def feed(self, number: int, e: Event) -> None:
-        handler = getattr(self, f"_on_{e.action}", None)
+    def feed(self, number: int, e: dict[str, Any]) -> None:
+        handler = self._handlers.get(e["action"])
         if handler is None:
             self.warnings.append(f"audit/{self.name}.log line {number}: unknown action "
-                                 f"{e.action!r} (from a newer qcode?); ignored.")
+                                 f"{e['action']!r} (from a newer qcode?); ignored.")
             return
         try:
             handler(e)
-        except (LineError, KeyError, TypeError, ValueError) as exc:
-            self.warnings.append(f"audit/{self.name}.log line {number}: {e.action} event "
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            self.warnings.append(f"audit/{self.name}.log line {number}: {e['action']} event "
                                  f"lacks what it needs ({exc}); ignored.")
 
-    def _add(self, e: Event) -> None:
-        if not (e.doc and e.code and e.span):
+    def _add(self, e: dict[str, Any]) -> None:
+        doc, code, span = e["doc"], e["code"], e["span"]
+        if not (doc and code and span):
             raise ValueError("doc, span and code")
-        start, end = parse_span(e.span)
-        key = (e.doc, start, end, e.code)
+        start, end = _bounds(span)
+        key = (doc, start, end, code)
         if key in self.keys:
             return
-        coding = Coding(f"{self.name}:{e.seq}", e.actor, e.doc, start, end, e.code,
-                        e.source or "manual", e.time, e.docv, e.memo, e.codebook, e.fp, e.score)
-        self.live[coding.id] = coding
-        self.keys[key] = coding.id
-        if e.memo:
-            self.memos.append(Memo(coding.id, e.actor, e.time, e.memo, e.doc, e.code,
-                                   coding.id, e.span))
+        coding_id = f"{self.name}:{e['seq']}"
+        memo = e["memo"]
+        self.live[coding_id] = Coding(coding_id, e["actor"], doc, start, end, code,
+                                      e["source"] or "manual", e["time"], e["docv"], memo,
+                                      e["codebook"], e["fp"], e["score"])
+        self.keys[key] = coding_id
+        if memo:
+            self.memos.append(Memo(coding_id, e["actor"], e["time"], memo, doc, code,
+                                   coding_id, span))
 
-    _on_apply = _add
-
-    def _on_accept(self, e: Event) -> None:
+    def _accept(self, e: dict[str, Any]) -> None:
         self._add(e)
         self._decide(e, True)
 
-    def _on_reject(self, e: Event) -> None:
+    def _reject(self, e: dict[str, Any]) -> None:
         self._decide(e, False)
 
-    def _decide(self, e: Event, accepted: bool) -> None:
-        if not (e.doc and e.code and e.span):
+    def _decide(self, e: dict[str, Any], accepted: bool) -> None:
+        if not (e["doc"] and e["code"] and e["span"]):
             raise ValueError("doc, span and code")
-        start, end = parse_span(e.span)
-        reason = (e.data or {}).get("reason")
-        self.decisions.append(Decision(f"{self.name}:{e.seq}", e.actor, e.time, e.doc, start,
-                                       end, e.code, e.source or "", e.score, accepted,
+        start, end = _bounds(e["span"])
+        reason = (e["data"] or {}).get("reason")
+        self.decisions.append(Decision(f"{self.name}:{e['seq']}", e["actor"], e["time"],
+                                       e["doc"], start, end, e["code"], e["source"] or "",
+                                       e["score"], accepted,
                                        None if reason is None else str(reason)))
 
-    def _on_remove(self, e: Event) -> None:
-        target = e.ref if e.ref in self.live else None
-        if target is None and e.doc and e.code and e.span:
-            start, end = parse_span(e.span)
-            target = self.keys.get((e.doc, start, end, e.code))
+    def _remove(self, e: dict[str, Any]) -> None:
+        target = e["ref"] if e["ref"] in self.live else None
+        if target is None and e["doc"] and e["code"] and e["span"]:
+            start, end = _bounds(e["span"])
+            target = self.keys.get((e["doc"], start, end, e["code"]))
         if target is not None:
             gone = self.live.pop(target)
             self.keys.pop((gone.doc, gone.start, gone.end, gone.code), None)
 
-    def _on_memo(self, e: Event) -> None:
-        if not e.memo:
+    def _memo(self, e: dict[str, Any]) -> None:
+        if not e["memo"]:
             raise ValueError("memo text")
-        self.memos.append(Memo(f"{self.name}:{e.seq}", e.actor, e.time, e.memo, e.doc, e.code,
-                               e.ref, e.span))
-        if e.ref in self.live:
-            self.live[e.ref] = _with_memo(self.live[e.ref], e.memo)
+        self.memos.append(Memo(f"{self.name}:{e['seq']}", e["actor"], e["time"], e["memo"],
+                               e["doc"], e["code"], e["ref"], e["span"]))
+        if e["ref"] in self.live:
+            self.live[e["ref"]] = replace(self.live[e["ref"]], memo=e["memo"])
 
-    def _on_void(self, e: Event) -> None:
-        """Voids were applied before the fold (their targets are skipped)."""
-
-    def _on_seal(self, e: Event) -> None:
-        """Seals witness other logs; they change no coding."""
-
-    def _step(self, e: Event) -> None:
-        self.steps.append(e)
-
-    _on_migrate = _on_route = _on_reanchor = _on_docversion = _step
+    def _step(self, e: dict[str, Any]) -> None:
+        self.steps.append(Event(*e.values()))
 
 
-def _with_memo(coding: Coding, memo: str) -> Coding:
-    from dataclasses import replace
-
-    return replace(coding, memo=memo)
+def _nothing(e: dict[str, Any]) -> None:
+    """Voids were applied before the fold; seals change no coding."""
 
 
 def fold_log(path: Path, *, lock: bool = True) -> _Fold:
@@ -307,9 +320,10 @@ def fold_log(path: Path, *, lock: bool = True) -> _Fold:
     if not path.exists():
         return fold
     voided, count, partial = voided_seqs(path, lock=lock)
-    for number, event in _events(path, count, lock):
-        if event.seq not in voided:
-            fold.feed(number, event)
+    feed = fold.feed
+    for number, event in _objects(path, count, lock):
+        if event["seq"] not in voided:
+            feed(number, event)
     if partial is not None:
         fold.warnings.append(f"{display(path)} ends with a partial line ({len(partial)} bytes, "
                              "an interrupted write); not replayed. The next append moves it "
@@ -336,16 +350,12 @@ def replay_dir(audit_dir: Path) -> Codings:
     codings = [c for f in folds for c in f.live.values()]
     steps = sorted((e for f in folds for e in f.steps), key=lambda e: (e.time, e.actor, e.seq))
     codings = map_codings(codings, steps)
-    codings.sort(key=lambda c: (c.doc, c.start, c.end, c.code, c.coder, _seq_of(c.id)))
+    codings.sort(key=lambda c: (c.doc, c.start, c.end, c.code, c.coder, len(c.id), c.id))
     memos = sorted((m for f in folds for m in f.memos), key=lambda m: (m.time, m.coder,
-                                                                        _seq_of(m.id)))
+                                                                        len(m.id), m.id))
     decisions = [d for f in folds for d in f.decisions]
     return Codings(tuple(codings), tuple(memos), tuple(decisions), tuple(steps),
                    tuple(w for f in folds for w in f.warnings))
-
-
-def _seq_of(coding_id: str) -> int:
-    return int(coding_id.rpartition(":")[2])
 
 
 def replay(project: Any) -> Codings:

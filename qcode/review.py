@@ -210,3 +210,22 @@ def in_context(text: str, start: int, end: int, width: int = 60) -> tuple[str, s
         after = " " + after
     return ("…" + before if start > width else before), squash(text[start:end]), (
         after + "…" if end + width < len(text) else after)
+
+
+def report_decisions(project: Any, report: Any, supervisor: str) -> dict[str, Any]:
+    """For ``qcode demo``: summarise each coder's log, seal as ``supervisor`` and verify."""
+    from .audit import seal, verify_project
+
+    tables, codings = stats(project), replay(project)
+    for row in tables["coders"]:
+        if row["events"]:
+            docs = len({c.doc for c in codings.by_coder(row["coder"])})
+            report(f"{row['coder']}: {row['events']} decisions, {row['codings']} codings on "
+                   f"{docs} documents, {row['memos']} memos, {row['removed']} removals")
+    written = seal(project, supervisor)
+    event = written.events[0]
+    verified = verify_project(project)
+    sealed = ", ".join(f"{name}@{head['seq']}" for name, head in event.data["logs"].items())
+    report(f"{supervisor} sealed {sealed} ({supervisor}:{event.seq}); "
+           f"audit verify: {'intact' if verified.ok else 'PROBLEMS'}")
+    return {"sealed_by": supervisor, "audit_ok": verified.ok}

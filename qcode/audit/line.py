@@ -144,8 +144,21 @@ _TYPES = (
 _SPAN_RE = re.compile(r"(0|[1-9][0-9]*):(0|[1-9][0-9]*)")
 
 
+try:  # the C encoder made once, as JSONEncoder.encode would make it on every call
+    from json.encoder import c_encode_basestring, c_make_encoder
+
+    _C_ENCODE = c_make_encoder(None, _ENCODER.default, c_encode_basestring, None, ":", ",",
+                               False, False, False)
+except (ImportError, TypeError):  # pragma: no cover - pure-Python json
+    _C_ENCODE = None
+
+
 def _dumps(obj: dict[str, Any]) -> str:
+    """``json.dumps(obj, ensure_ascii=False, separators=(",", ":"))`` for a JSON object
+    without cycles (NaN and infinities refused)."""
     try:
+        if _C_ENCODE is not None:
+            return "".join(_C_ENCODE(obj, 0))
         return _ENCODER.encode(obj)
     except ValueError as exc:
         raise AuditError(f"cannot write an audit line: {exc}") from exc
@@ -193,9 +206,11 @@ def parse_object(raw: bytes | str, *, strict: bool = True) -> dict[str, Any]:
     ``audit verify`` requires); replay needs less and skips that."""
     text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     try:
-        obj = _DECODER.decode(text)
+        obj, end = _DECODER.raw_decode(text)
     except ValueError as exc:  # JSONDecodeError, or NaN/Infinity
         raise LineError(f"invalid JSON ({getattr(exc, 'msg', exc)})") from exc
+    if end != len(text):
+        raise LineError("text after the JSON object")
     if type(obj) is not dict:
         raise LineError("it is not a JSON object")
     if tuple(obj) != KEYS:
