@@ -120,3 +120,15 @@ def test_bad_pattern_at_suggestion_time_is_one_clear_error(tmp_path, runner):
     assert result.exit_code == 2, result.output
     assert result.output.startswith("Error: ") and "codebook check" in result.output
     assert not (project.audit_dir / "anna.log").exists()
+
+
+def test_one_word_matching_two_keywords_counts_once(tmp_path):
+    codebook = CODEBOOK.replace("koordinere, kjøreliste]", "koordinere, koordinering, kjøreliste]")
+    text = "Koordineringen tok tid. Koordineringen og kjørelista tok tid.\n"
+    project = make_project(tmp_path / "p", {"n": text}, codebook=codebook,
+                           attrs={"n": {"language": "nb"}})
+    found = by_unit(suggest(project, "anna"))
+    one = found[("sentence:1", "coordination")]
+    assert "koordinere: 'Koordineringen'; koordinering: 'Koordineringen'" in one.reason
+    assert one.score == 0.5
+    assert found[("sentence:2", "coordination")].score == 0.75

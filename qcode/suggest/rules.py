@@ -6,7 +6,8 @@ lemmas and, as a fallback, on stems (``PhraseMatcher`` on ``LEMMA`` and on
 spaCy ``Matcher`` patterns, whose ``LEMMA`` values are looked up in the same table.
 The suggested span is the unit (the project's unit kind) holding the start of a
 match; the score is ``1 - 0.5**n`` for ``n`` distinct keywords and patterns matched
-in the unit (0.5, 0.75, 0.875, ...); the reason names each keyword and the words
+in the unit (0.5, 0.75, 0.875, ...), where words matching several keywords count
+once; the reason names each keyword and the words
 that matched it. An ``exclude_keywords`` match in the unit vetoes the code there.
 """
 
@@ -162,6 +163,7 @@ class RuleSuggester:
         doc, units = parsed.doc, parsed.units
         starts = [u.start for u in units]
         hits: dict[tuple[int, str], dict[str, list[str]]] = {}
+        spans: dict[tuple[int, str], set[tuple[int, int]]] = {}
         vetoed: set[tuple[int, str]] = set()
         for match_id, start, end in matchers(doc):
             label = matchers.labels[match_id]
@@ -171,12 +173,13 @@ class RuleSuggester:
             if not label.include:
                 vetoed.add((index, label.code))
                 continue
+            spans.setdefault((index, label.code), set()).add((start, end))
             words = hits.setdefault((index, label.code), {}).setdefault(label.keyword, [])
             text = doc[start:end].text
             if text not in words:
                 words.append(text)
         order = {c.id: i for i, c in enumerate(self.codes)}
-        return [_proposal(units[i], code, found) for (i, code), found in
+        return [_proposal(units[i], code, found, len(spans[(i, code)])) for (i, code), found in
                 sorted(hits.items(), key=lambda kv: (kv[0][0], order[kv[0][1]]))
                 if (i, code) not in vetoed]
 
@@ -186,9 +189,11 @@ def _unit_index(units: tuple[Unit, ...], starts: list[int], offset: int) -> int 
     return i if i >= 0 and units[i].start <= offset < units[i].end else None
 
 
-def _proposal(unit: Unit, code: str, found: dict[str, list[str]]) -> Proposal:
+def _proposal(unit: Unit, code: str, found: dict[str, list[str]], places: int) -> Proposal:
+    """``n`` is the number of distinct keywords, but a word matching two keywords
+    (``faglige``: faglig and faglighet) counts once."""
     keywords = sorted(found)
     reason = "matched " + "; ".join(
         f"{k}: {', '.join(repr(w) for w in sorted(found[k]))}" for k in keywords)
     words = tuple(sorted({w for k in keywords for w in found[k]}))
-    return Proposal(unit, code, METHOD, 1 - 0.5 ** len(keywords), reason, words)
+    return Proposal(unit, code, METHOD, 1 - 0.5 ** min(len(keywords), places), reason, words)
