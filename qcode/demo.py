@@ -107,14 +107,6 @@ def step_suggestions(ctx: DemoContext) -> None:
     ctx.facts.update(report_suggestions(ctx.project, ctx.report, SAMPLE_CODERS[0]))
 
 
-def step_suggestions(ctx: DemoContext) -> None:
-    from .sample import SAMPLE_CODERS
-    from .suggest.demo import report_suggestions
-
-    assert ctx.project is not None
-    ctx.facts.update(report_suggestions(ctx.project, ctx.report, SAMPLE_CODERS[0]))
-
-
 def step_agreement(ctx: DemoContext) -> None:
     from .agreement.demo import report_agreement
 
@@ -125,7 +117,6 @@ def step_agreement(ctx: DemoContext) -> None:
 STEPS: list[Step] = [
     Step("init and ingest the sample study", step_init),
     Step("check the codebook", step_codebook_check),
-    Step("code suggestions: rules and a model of one coder's decisions", step_suggestions),
     Step("the sample coders' decisions, sealed by the supervisor", step_decisions),
     Step("code suggestions: rules and a model of one coder's decisions", step_suggestions),
     Step("agreement, co-occurrence and a crosstab of the two sample coders", step_agreement),
