@@ -550,3 +550,25 @@ def test_headings_with_odd_characters_survive_the_metadata_file(project, tmp_pat
     ingest(project, [src])
     doc = load_document(project, "odd")
     assert [t.heading for t in doc.turns] == [f"2020-01-14 a{odd}b", "2020-01-15"]
+
+
+def test_focus_group_participants_who_speak_once_get_their_own_turns(project):
+    _, doc = ingest_fixture(project, "focus_group.txt")
+    assert speakers(doc) == ["Moderator", "P1", "P2", "P1", "P3", "Moderator"]
+    assert [t.role for t in doc.turns] == ["interviewer"] + ["respondent"] * 4 + ["interviewer"]
+    assert turn_texts(doc) == [
+        "What changed for you after the reform?",
+        "We got more say over the rota.",
+        "Not in our team.",
+        "Maybe it depends on the leader.",
+        "Some days nobody answers the phone. Then we decide alone.",
+        "Thank you.",
+    ]
+    assert len(doc.units("sentence")) == 7
+    assert len(doc.units("paragraph")) == 1
+
+
+def test_single_capital_or_coded_labels_need_a_transcript():
+    kind, turns = detect_turns("I: Who called?\nKARI: Me.\nNURSE 2: And me.\n")
+    assert [t.speaker for t in turns] == ["I", "KARI", "NURSE 2"]
+    assert detect_turns("Step 1: park the car.\nChapter 2: the base.\n") == ("text", ())

@@ -8,7 +8,10 @@ Recognised turn labels at the start of a line::
 
 A plain ``Label:`` counts as a speaker when it has a timestamp, is a known role
 (Interviewer, I, R, Q, A, ...), or labels at least two lines of the document, so
-that a stray "Note:" in prose does not start a turn. Fieldnote entries start at
+that a stray "Note:" in prose does not start a turn. Once a document has speakers,
+a label used only once counts too when it looks like a participant code (``P3``,
+``NURSE 2``) or a name in capitals, so one remark in a focus group is not merged
+into the turn before it. Fieldnote entries start at
 dated headings: ``## 2020-01-14``, ``14.01.2020``, ``Day 3 — Tuesday``.
 """
 
@@ -36,6 +39,7 @@ KNOWN_ROLES = {
 }
 _NOT_SPEAKERS = {"note", "notes", "nb", "ps", "p.s", "update", "edit", "example", "merk",
                  "obs", "tips", "warning", "todo", "source", "kilde", "title", "tittel"}
+_CODE_LABEL = re.compile(r"^(?:[^\W\d_]{1,15}[ \t]?\d{1,3}|[A-ZÆØÅÄÖÜ][A-ZÆØÅÄÖÜ .'’\-]{0,30})$")
 _LEADING_TIME = re.compile(rf"\[{_TIME}\]")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DMY = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b")
@@ -113,6 +117,18 @@ def entry_date(heading: str) -> str | None:
     return None
 
 
+def _is_speaker(m: re.Match[str], counts: Counter[str], transcript: bool) -> bool:
+    """Whether a ``Label:`` starts a turn. In a document that already has speakers,
+    a label used once counts too when it looks like a participant code (P3, NURSE 2)
+    or a name in capitals (KARI)."""
+    label = m["label"].strip()
+    if label.casefold().rstrip(".") in _NOT_SPEAKERS:
+        return False
+    if m.groupdict().get("time") is not None or label.casefold() in KNOWN_ROLES or counts[label] >= 2:
+        return True
+    return transcript and bool(_CODE_LABEL.match(label))
+
+
 def _marks(text: str) -> tuple[list[_Mark], list[_Mark]]:  # noqa: C901 - one pass, two kinds
     candidates = []
     headings = []
@@ -126,13 +142,12 @@ def _marks(text: str) -> tuple[list[_Mark], list[_Mark]]:  # noqa: C901 - one pa
         if m:
             candidates.append((pos, m))
     counts = Counter(m["label"].strip() for _, m in candidates)
+    transcript = any(_is_speaker(m, counts, False) for _, m in candidates)
     speakers = []
     for pos, m in candidates:
         label = m["label"].strip()
         timed = m.groupdict().get("time") is not None
-        if label.casefold().rstrip(".") in _NOT_SPEAKERS:
-            continue
-        if timed or label.casefold() in KNOWN_ROLES or counts[label] >= 2:
+        if _is_speaker(m, counts, transcript):
             time = m["time"].replace(",", ".") if timed else None
             if time is None:  # "R: [00:04:10] text": a timestamp right after the label
                 stamp = _LEADING_TIME.match(text, pos + m.end())
