@@ -168,3 +168,31 @@ def test_no_colour_keeps_every_marker(study, monkeypatch):
     screen = drive(app, ["j", "j", "j", "1"])
     assert "▶  4 We start at seven with the" in screen
     assert "■ coordinat" in screen
+
+
+def test_migration_review_in_the_full_screen_view(study):
+    from tui_support import split_coordination
+
+    from qcode.tui.review import MigrationReview
+
+    anna = Session(study, "anna", doc=INTERVIEW, clock=clock(), suggest=False)
+    for index in (3, 12):
+        anna.goto(index)
+        anna.apply("coordination")
+    split_coordination(study)
+    app = CodingApp(MigrationReview(study, "anna", clock=clock()), method="off")
+    first = []
+
+    async def look(pilot):
+        from qcode.tui.app import screen_text
+
+        first.append(screen_text(app))
+        await pilot.press("s", "a", "a")
+
+    screen = drive(app, then=look)
+    assert "migration review 1/2 · interview · sentence 4/17" in first[0]
+    assert "■ coordina…?" in first[0] and "▸ ◆ logistics" in first[0]
+    assert "a take it" in first[0]
+    routes = [(e.ref, e.code) for e in events(study, "anna") if e.action == "route"]
+    assert routes == [("anna:1", "handover"), ("anna:2", "logistics")]
+    assert "migration review: done" in screen

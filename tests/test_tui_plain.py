@@ -156,3 +156,38 @@ def test_every_key_has_a_plain_command_that_runs(study):
             assert "Unknown command" not in err.getvalue(), line
     plain.handle("help")
     assert "apply CODE" in out.getvalue()
+
+
+def test_migration_review_routes_split_codings(study):
+    from tui_support import split_coordination
+
+    from qcode.codings import replay
+    from qcode.migrations import pending_reviews
+
+    anna = Session(study, "anna", doc=INTERVIEW, clock=clock(), suggest=False)
+    for index in (3, 4, 5):
+        anna.goto(index)
+        anna.apply("coordination")
+    split_coordination(study)
+    assert len(pending_reviews(study, "anna")) == 3
+    done = run_plain(study, "show\na\nsuggestion\na\nr\nquit\n", "review", "--migration",
+                     "--coder", "anna", "--plain")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "migration review 1/3 · [interview] sentence 4/17 · Liv" in out
+    assert "  codes: coordination?\n" in out
+    assert "  choice: logistics — split coordination (4.1) — Two kinds of coordination work." in out
+    assert "  also: handover" in out
+    assert "routed anna:1 from coordination to logistics (4.1)" in out
+    assert "routed anna:2 from coordination to handover (4.1)" in out
+    assert "a coding waiting after a split takes one of its new codes" in out
+    routes = [e for e in events(study, "anna") if e.action == "route"]
+    assert [(e.ref, e.code, e.span, e.data["step"]) for e in routes] == [
+        ("anna:1", "logistics", "135:175", "4.1"), ("anna:2", "handover", "176:238", "4.1")]
+    codes = {c.id: (c.code, c.flags) for c in replay(study).by_coder("anna")}
+    assert codes["anna:1"] == ("logistics", ()) and codes["anna:2"] == ("handover", ())
+    assert codes["anna:3"][1] == ("pending:4.1",)
+    result = subprocess.run([QCODE, "review", "--migration", "--coder", "ben", "--plain", "-P",
+                             str(study.root)], capture_output=True, text=True, input="")
+    assert result.returncode == 2
+    assert "No codings of ben wait for a migration decision" in result.stderr

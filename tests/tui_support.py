@@ -83,3 +83,23 @@ def drive(app: Any, keys: Iterable[str] = (), *, size: tuple[int, int] = (80, 24
 def _typed(text: str) -> list[str]:
     names = {" ": "space", "/": "slash", "-": "minus", ".": "full_stop", ",": "comma"}
     return [names.get(ch, ch) for ch in text]
+
+
+def split_coordination(project: Any) -> None:
+    """Codebook version 4: coordination split into logistics and hand-over, every
+    coding of it left for review (no rules)."""
+    from qcode.migrations import recode
+
+    text = (FIXTURES / "codebook.yaml").read_text(encoding="utf-8")
+    head, _, rest = text.partition("  - id: coordination\n")
+    rest = rest[rest.index("  - id: collaboration"):]
+    new = head.replace("version: 3", "version: 4") + (
+        "  - id: logistics\n    label: Logistics\n    definition: Cars, keys and lists.\n"
+        "  - id: handover\n    label: Hand-over\n    definition: Passing on what happened.\n"
+    ) + rest + (
+        "changes:\n  - version: 4\n"
+        "    split: {from: coordination, into: [logistics, handover], by: review}\n"
+        "    reason: Two kinds of coordination work.\n")
+    path = project.root / "codebook-v4.yaml"
+    path.write_text(new, encoding="utf-8")
+    recode(project, path, actor="lead", rules=False)

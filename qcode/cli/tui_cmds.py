@@ -71,6 +71,10 @@ def review(
     coder: CoderOption = None,
     plain: PlainOption = False,
     unit: UnitOption = None,
+    migration: Annotated[bool, typer.Option(
+        "--migration", help="Instead of suggestions, your codings that a codebook migration "
+        "left waiting (a split the rules could not call, a redefined code): s shows each "
+        "possible code, a takes it.")] = False,
 ) -> None:
     """Decide the suggestion queue (from `qcode suggest`) in the coding view: each
     queued suggestion in turn; a accepts, r rejects."""
@@ -79,9 +83,10 @@ def review(
     started = perf_counter()
     proj = project_from(project)
     name = _coder(proj, coder)
-    from ..tui.review import ReviewSession
+    from ..tui.review import MigrationReview, SuggestionReview
 
-    _run(ReviewSession(proj, name, kind=unit and unit.value), plain, "off", started)
+    queue = MigrationReview if migration else SuggestionReview
+    _run(queue(proj, name, kind=unit and unit.value), plain, "off", started)
 
 
 def _coder(project, coder: str | None) -> str:

@@ -220,9 +220,9 @@ class Plain:
         here = s.suggestions_here()
         for k, sug in enumerate(here):
             score = f" {sug.score:.2f}" if isinstance(sug.score, int | float) else ""
-            mark = "suggestion" if k == min(s.pick, len(here) - 1) else "also"
-            self.say(f"  {mark}: {sug.code}{score} — {sug.reason} (a accept, r reject)"
-                     if mark == "suggestion" else f"  {mark}: {sug.code}{score} — {sug.reason}")
+            mark = s.CHOICE if k == min(s.pick, len(here) - 1) else "also"
+            self.say(f"  {mark}: {sug.code}{score} — {sug.reason} ({s.HINT})"
+                     if mark == s.CHOICE else f"  {mark}: {sug.code}{score} — {sug.reason}")
 
 
 def _count(args: list[str]) -> int:

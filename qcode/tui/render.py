@@ -47,8 +47,11 @@ def _clip(label: str, width: int) -> str:
 
 
 def _labels(session: Any, i: int, colours: dict[str, str], width: int) -> list[Text]:
-    rows = [Text.assemble(("■ ", colours.get(code, "")), (_clip(code, width - 2), "bold"))
-            for code in session.mine_by_unit[i]]
+    rows = []
+    for code in session.mine_by_unit[i]:
+        name, mark = code.rstrip("?"), "?" if code.endswith("?") else ""
+        rows.append(Text.assemble(("■ ", colours.get(name, "")),
+                                  (_clip(name, width - 2 - len(mark)) + mark, "bold")))
     if session.compare and session.differs(i):
         theirs = ",".join(session.theirs_by_unit[i]) or "none"
         rows.append(Text(_clip(f"≠ {session.compare}: {theirs}", width), style="italic"))
@@ -79,7 +82,7 @@ def _suggestion_lines(session: Any, colours: dict[str, str]) -> list[Text]:
             ("▸ " if picked else "  ", "bold"), ("◆ ", colours.get(s.code, "")),
             (s.code, "bold" if picked else ""), (score, "italic"),
             (f" — {s.reason}" if s.reason else "", "italic"),
-            ("  a accept · r reject" if picked else "", "dim"),
+            (f"  {session.HINT}" if picked else "", "dim"),
         ))
     if not here and not session.suggestions_loaded and session.suggestions_wanted:
         rows.append(Text("  suggestions loading…", style="dim italic"))

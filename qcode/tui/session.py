@@ -40,21 +40,31 @@ class Shown:
 
 def unit_code_sets(units: Sequence[Span], codings: Sequence[Any],
                    rank: dict[str, int]) -> list[tuple[str, ...]]:
-    """For each unit, the codes of the codings that overlap it, in codebook order."""
+    """For each unit, the codes of the codings that overlap it, in codebook order; a
+    code waiting for a migration decision ends in ``?``."""
     ends = [b for _, b in units]
     found: list[set[str]] = [set() for _ in units]
     for c in codings:
+        label = c.code + ("?" if waiting(c) else "")
         i = bisect.bisect_right(ends, c.start)
         while i < len(units) and units[i][0] < c.end:
-            found[i].add(c.code)
+            found[i].add(label)
             i += 1
-    return [tuple(sorted(s, key=lambda code: (rank.get(code, len(rank)), code))) for s in found]
+    return [tuple(sorted(s, key=lambda code: (rank.get(code.rstrip("?"), len(rank)), code)))
+            for s in found]
+
+
+def waiting(coding: Any) -> bool:
+    """Whether a codebook migration left this coding waiting for a decision."""
+    return any(f.startswith(("pending:", "review:")) for f in getattr(coding, "flags", ()))
 
 
 class Session:
     """One coder working through the project's documents; see the module docstring."""
 
     POSITION_SUFFIX = ""
+    CHOICE = "suggestion"  # what plain mode calls an item listed under a unit
+    HINT = "a accept · r reject"
 
     def __init__(self, project: Any, coder: str, *, doc: str | None = None,
                  compare: str | None = None, kind: str | None = None,
@@ -137,19 +147,24 @@ class Session:
     def _derive(self) -> None:
         """Per-document views of the replay: this coder's codings, the other's, and the
         codes of each unit."""
-        here = self.replayed.by_doc(self.doc.id)
+        here = [c for c in self.replayed.by_doc(self.doc.id) if "orphan" not in c.flags]
         self.mine = tuple(c for c in here if c.coder == self.coder)
         self.theirs = tuple(c for c in here if c.coder == self.compare) if self.compare else ()
         self.mine_by_unit = unit_code_sets(self.units, self.mine, self.rank)
         self.theirs_by_unit = (unit_code_sets(self.units, self.theirs, self.rank)
                                if self.compare else [])
-        decided = {(d.doc, d.start, d.end, d.code) for d in self.replayed.decisions
-                   if d.coder == self.coder}
-        kept = [(s, self.unit_of(s.start)) for s in self.suggestions
-                if (s.doc, s.start, s.end, s.code) not in decided]
-        kept = [(s, u) for s, u in kept if s.code not in self.mine_by_unit[u]]
+        self._decided = {(d.doc, d.start, d.end, d.code) for d in self.replayed.decisions
+                         if d.coder == self.coder}
+        kept = [(s, self.unit_of(s.start)) for s in self.suggestions]
+        kept = [(s, u) for s, u in kept if not self.settled(s, u)]
         self.suggestions = [s for s, _ in kept]
         self._sugg_units = [u for _, u in kept]
+
+    def settled(self, suggestion: Shown, unit: int) -> bool:
+        """Whether a suggestion is no longer worth showing: the coder decided it, or
+        already has its code on that unit."""
+        key = (suggestion.doc, suggestion.start, suggestion.end, suggestion.code)
+        return key in self._decided or suggestion.code in self.mine_by_unit[unit]
 
     def refresh(self) -> None:
         """Re-read the logs (after a decision, or to see another coder's new work)."""
