@@ -572,3 +572,81 @@ def test_single_capital_or_coded_labels_need_a_transcript():
     kind, turns = detect_turns("I: Who called?\nKARI: Me.\nNURSE 2: And me.\n")
     assert [t.speaker for t in turns] == ["I", "KARI", "NURSE 2"]
     assert detect_turns("Step 1: park the car.\nChapter 2: the base.\n") == ("text", ())
+
+
+# ------------------------------------------------------------- the sample study (golden counts)
+
+# Recorded from the sample study, on top of the hand-counted fixtures above. The
+# turn counts of the plain-text transcripts were cross-checked by counting their
+# label lines with grep (62, 77, 43, 57). Update these when corpus/ changes.
+SAMPLE_GOLDEN = [
+    # (doc, format, kind, language, turns, sentences, paragraphs, words)
+    ("fn01-team-north", "md", "fieldnote", "en", 7, 110, 29, 1632),
+    ("fn02-team-south", "txt", "fieldnote", "en", 8, 94, 30, 1465),
+    ("fn03-nursing-home-cafe", "md", "fieldnote", "en", 6, 87, 23, 1609),
+    ("fn04-home-care-volunteers", "txt", "fieldnote", "en", 7, 89, 25, 1538),
+    ("hc01-nurse-team-north", "txt", "transcript", "en", 62, 236, 64, 2922),
+    ("hc02-assistant-team-south", "docx", "transcript", "en", 54, 246, 55, 2395),
+    ("hc03-team-coordinator", "vtt", "transcript", "en", 56, 251, 56, 2419),
+    ("hc04-physiotherapist", "srt", "transcript", "en", 38, 170, 38, 2053),
+    ("hc05-sykepleier-team-vest", "txt", "transcript", "nb", 43, 186, 44, 2259),
+    ("hc06-group-interview-team-east", "txt", "transcript", "en", 77, 231, 78, 2279),
+    ("nh01-activity-coordinator", "txt", "transcript", "en", 57, 232, 57, 3290),
+    ("nh02-volunteer-centre-leader", "docx", "transcript", "en", 44, 174, 45, 2480),
+    ("nh03-volunteer-visitor", "vtt", "transcript", "en", 46, 181, 46, 2076),
+]
+
+
+@pytest.fixture(scope="module")
+def sample_project(tmp_path_factory):
+    """The sample study ingested as the demo does: one source at a time, with its
+    attributes from corpus/attributes.csv."""
+    from qcode.project import init_project
+    from qcode.sample import sample_attributes, sample_root, sample_sources
+
+    root = sample_root()
+    attributes = sample_attributes(root)
+    project = init_project(tmp_path_factory.mktemp("sample") / "study")
+    for path in sample_sources(root):
+        ingest(project, [path], attrs=attributes[doc_id_from_path(path)])
+    return project
+
+
+def test_sample_study_golden_counts(sample_project):
+    found = []
+    for doc_id in list_documents(sample_project):
+        doc = load_document(sample_project, doc_id)
+        found.append((doc_id, doc.meta["format"], doc.kind, doc.language, len(doc.turns),
+                      len(doc.units("sentence")), len(doc.units("paragraph")), doc.words()))
+    assert found == SAMPLE_GOLDEN
+
+
+def test_sample_study_meets_the_brief(sample_project):
+    docs = [load_document(sample_project, d) for d in list_documents(sample_project)]
+    assert sum(d.kind == "transcript" for d in docs) >= 8
+    assert sum(d.kind == "fieldnote" for d in docs) >= 4
+    assert sum(d.words() for d in docs) >= 25_000
+    assert {"txt", "docx", "vtt"} <= {d.meta["format"] for d in docs}
+    assert any(d.language == "nb" for d in docs)
+    for doc in docs:
+        assert {"role", "setting"} <= set(doc.attributes), doc.id
+        if doc.attributes["setting"] == "home care":  # nursing homes have no team
+            assert "team" in doc.attributes, doc.id
+        for kind in ("sentence", "turn", "paragraph"):
+            for a, b in doc.units(kind):
+                assert doc.text[a:b] == doc.text[a:b].strip() != ""
+
+
+def test_batch_ingest_segments_like_one_at_a_time(sample_project, tmp_path):
+    """Sentences are split in batches across documents; the result must not depend on it."""
+    from qcode.project import init_project
+    from qcode.sample import sample_root, sample_sources
+
+    batch = init_project(tmp_path / "batch")
+    ingest(batch, sample_sources(sample_root()))
+    for doc_id in list_documents(batch):
+        one, many = load_document(sample_project, doc_id), load_document(batch, doc_id)
+        assert many.text == one.text
+        assert many.turns == one.turns
+        if one.language == "en":
+            assert many.meta["units"] == one.meta["units"], doc_id
