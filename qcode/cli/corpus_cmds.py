@@ -186,8 +186,10 @@ def attrs_set(
     """Set attributes of one document: qcode attrs set hc01 team=north role=nurse."""
     from ..corpus import parse_attrs, set_attributes
 
-    d = set_attributes(project_from(project), doc, parse_attrs(pairs, "attribute"))
+    proj = project_from(project)
+    d = set_attributes(proj, doc, parse_attrs(pairs, "attribute"))
     info(f"{doc}: " + ", ".join(f"{k}={v}" for k, v in d.attributes.items()))
+    _resegment_hint(proj, [doc])
 
 
 @attrs_app.command("import")
@@ -199,5 +201,22 @@ def attrs_import(
     """Set attributes of many documents from a CSV (one row per document)."""
     from ..corpus import import_attributes
 
-    changed = import_attributes(project_from(project), file)
+    proj = project_from(project)
+    changed = import_attributes(proj, file)
     info(f"Set attributes of {len(changed)} documents from {file}.")
+    _resegment_hint(proj, changed)
+
+
+def _resegment_hint(proj, doc_ids: list[str]) -> None:
+    """Units were split in the document's old language; say how to redo them."""
+    from ..corpus import load_document
+
+    stale = []
+    for doc_id in doc_ids:
+        d = load_document(proj, doc_id)
+        wanted = d.attributes.get("language") or proj.settings.language
+        if wanted != d.language:
+            stale.append(doc_id)
+    if stale:
+        info(f"The language of {', '.join(stale)} changed; run `qcode ingest --resegment "
+             f"{' '.join(stale)}` to split its sentences in the new language.")
