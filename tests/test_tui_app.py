@@ -196,3 +196,44 @@ def test_migration_review_in_the_full_screen_view(study):
     routes = [(e.ref, e.code) for e in events(study, "anna") if e.action == "route"]
     assert routes == [("anna:1", "handover"), ("anna:2", "logistics")]
     assert "migration review: done" in screen
+
+
+def test_a_click_in_the_codebook_shows_rules_and_writes_nothing(study):
+    app = app_for(study, doc=INTERVIEW)
+
+    async def click(pilot):
+        tree = app.query_one("#codebook")
+        await pilot.click("#codebook", offset=(4, 4))  # the fifth line: time-resources
+        assert tree.code == "time-resources"
+        assert "Too few minutes" in str(app.query_one("#rules").render())
+
+    drive(app, then=click)
+    assert events(study, "anna") == []
+
+
+def test_shortcuts_from_the_users_own_config(study, tmp_path):
+    from qcode.errors import ProjectError
+    from qcode.tui.shortcuts import load_shortcuts
+
+    config = tmp_path / ".config" / "qcode" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text("coder: anna\nshortcuts:\n  e: coord\n  f2: Time/resources\n")
+    session = Session(study, "anna", doc=INTERVIEW, clock=clock(), suggest=False)
+    keys = load_shortcuts(session.codebook)
+    assert keys == {"e": "coordination", "f2": "time-resources"}
+    app = CodingApp(session, method="off", shortcuts=keys)
+    screen = drive(app, ["j", "e", "j", "f2", "slash", "e", "escape", "question_mark"])
+    assert [(b[2], b[3]) for b in briefs(study, "anna")] == [("66:91", "coordination"),
+                                                             ("92:128", "time-resources")]
+    assert "■ Coordination [e]" in drive(CodingApp(session, method="off", shortcuts=keys))
+    assert "╭" in screen  # the help overlay is open: "e" went to the search line, not a code
+    from qcode.tui.widgets import help_text
+
+    assert "  f2         apply time-resources" in help_text(keys).plain
+    for bad, message in [("  x: coordination\n", "'x' is already a key of the coding view"),
+                         ("  o: coordinaton\n", "did you mean 'coordination'"),
+                         ("  o: old-code\n", "No code 'old-code' among the active codes")]:
+        config.write_text(f"shortcuts:\n{bad}")
+        with pytest.raises(ProjectError, match=message) as caught:
+            load_shortcuts(session.codebook)
+        assert str(config) in str(caught.value)

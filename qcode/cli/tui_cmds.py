@@ -119,8 +119,10 @@ def _run(session, plain: bool, method: str, started: float) -> None:
         raise InputError("The coding view needs a terminal; pass --plain to read commands "
                          "from piped input (type help in it for the commands).")
     from ..tui.app import CodingApp
+    from ..tui.shortcuts import load_shortcuts
 
-    CodingApp(session, method=method, started=started).run()
+    shortcuts = load_shortcuts(session.codebook)
+    CodingApp(session, method=method, started=started, shortcuts=shortcuts).run()
 
 
 def _loader(method: str):

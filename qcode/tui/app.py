@@ -52,10 +52,11 @@ class CodingApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = _bindings()
 
-    def __init__(self, session: Any, *, method: str = "rules",
-                 started: float | None = None) -> None:
+    def __init__(self, session: Any, *, method: str = "rules", started: float | None = None,
+                 shortcuts: dict[str, str] | None = None) -> None:
         super().__init__()
         self.session = session
+        self.shortcuts = dict(shortcuts or {})
         self.method = method
         if method == "off":
             session.suggestions_wanted = False
@@ -73,7 +74,7 @@ class CodingApp(App[None]):
             yield DocumentView(self.session, self.colours, id="doc")
             with Vertical(id="side"):
                 yield CodebookTree(self.session.codebook, self.numbers, self.colours,
-                                   id="codebook")
+                                   self.shortcuts, id="codebook")
                 yield CodeDetail(id="detail")
         yield Prompt(id="prompt")
         yield StatusLine(id="status")
@@ -215,6 +216,12 @@ class CodingApp(App[None]):
                                         self.colours.get(code.id, ""))
             self.query_one(CodeDetail).show(detail)
 
+    def on_key(self, event: Any) -> None:
+        code = self.shortcuts.get(event.key)
+        if code is not None and not isinstance(self.focused, Input):
+            event.stop()
+            self.apply(code)
+
     def action_repeat(self) -> None:
         self.run_step(self.session.repeat)
 
@@ -304,7 +311,7 @@ class CodingApp(App[None]):
         self.run_step(self.session.reject)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.shortcuts))
 
 
 def screen_text(app: App[Any]) -> str:

@@ -49,22 +49,32 @@ class CodebookTree(Tree[str]):
     DEFAULT_CSS = "CodebookTree { height: 1fr; min-height: 5; }"
 
     def __init__(self, codebook: Any, numbers: dict[str, int], colours: dict[str, str],
-                 **kwargs: Any) -> None:
+                 shortcuts: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(codebook.name or "codebook", **kwargs)
         self.show_root = False
         self.auto_expand = False
         self.guide_depth = 2
         self.nodes_by_code: dict[str, Any] = {}
+        keys = {code: key for key, code in (shortcuts or {}).items()}
         for code in codebook.codes:
             parent = self.nodes_by_code.get(code.parent, self.root)
             number = numbers.get(code.id)
             label = Text.assemble((f"{number % 10} " if number and number <= 10 else "  ", "bold"),
                                   ("■ ", colours.get(code.id, "")),
-                                  (code.label, "strike" if code.retired else ""))
+                                  (code.label, "strike" if code.retired else ""),
+                                  (f" [{keys[code.id]}]" if code.id in keys else "", "dim"))
             node = parent.add(label, data=code.id, expand=True,
                               allow_expand=bool(codebook.children(code.id)))
             self.nodes_by_code[code.id] = node
         self.root.expand()
+
+    async def _on_click(self, event: Any) -> None:
+        """A click shows a code's rules; only Enter applies it (a click is too easy
+        to make by accident for something that writes to the audit log)."""
+        meta = event.style.meta
+        if "line" in meta and not meta.get("toggle", False):
+            event.prevent_default()
+            self.cursor_line = meta["line"]
 
     @property
     def code(self) -> str | None:
@@ -171,18 +181,27 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close", show=False)]
 
+    def __init__(self, shortcuts: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.shortcuts = shortcuts or {}
+
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(help_text())
+            yield Static(help_text(self.shortcuts))
 
 
-def help_text() -> Text:
+def help_text(shortcuts: dict[str, str] | None = None) -> Text:
     out = Text("Keys (every decision is saved at once; Esc closes this)\n", style="bold")
     for group, keys in keymap.by_group():
         out.append(f"\n{group}\n", style="bold underline")
         for k in keys:
             out.append(f"  {k.shown:<10}", style="bold")
             out.append(f" {k.help}\n")
+    if shortcuts:
+        out.append("\nYour shortcuts (shortcuts: in your config file)\n", style="bold underline")
+        for key, code in shortcuts.items():
+            out.append(f"  {key:<10}", style="bold")
+            out.append(f" apply {code}\n")
     return out
 
 
