@@ -96,8 +96,9 @@ class Codebook:
         by_label = [c for c in self.codes if c.label.casefold() == code_id.casefold()]
         if len(by_label) == 1:
             return by_label[0]
+        hint = did_you_mean(code_id, self.ids)
         raise UnknownCodeError(
-            f"No code {code_id!r} in {self.source}{did_you_mean(code_id, self.ids)}. "
+            f"No code {code_id!r} in {Path(self.source).name}{hint}{' ' if hint else '. '}"
             "See `qcode codebook show`."
         )
 

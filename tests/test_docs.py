@@ -7,7 +7,6 @@ import re
 import sys
 from pathlib import Path
 
-import click
 import pytest
 from typer.main import get_command
 
@@ -17,16 +16,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import walkthrough  # noqa: E402
 
 
-def all_commands() -> list[tuple[str, click.Command]]:
+def all_commands() -> list[tuple[str, object]]:
+    """Every command and sub-app, as ("audit verify", command). Typer ships its own
+    copy of click, so groups are recognised by their ``commands``, not by class."""
     out = []
 
-    def walk(prefix: str, cmd: click.Command) -> None:
-        if isinstance(cmd, click.Group):
-            for name, sub in cmd.commands.items():
+    def walk(prefix: str, cmd) -> None:
+        subs = getattr(cmd, "commands", None)
+        if subs:
+            for name, sub in subs.items():
                 walk(f"{prefix} {name}".strip(), sub)
-        else:
-            out.append((prefix, cmd))
-        if isinstance(cmd, click.Group) and prefix:
+        if prefix:
             out.append((prefix, cmd))
 
     walk("", get_command(app))
@@ -37,7 +37,7 @@ def all_commands() -> list[tuple[str, click.Command]]:
 def test_every_command_has_help(name, command):
     assert (command.help or "").strip(), f"`qcode {name}` has no help text"
     for param in command.params:
-        if isinstance(param, click.Option) and param.name != "help":
+        if param.param_type_name == "option" and param.name != "help":
             assert (param.help or "").strip(), f"`qcode {name}` option {param.opts} has no help"
 
 

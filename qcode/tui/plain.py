@@ -141,8 +141,8 @@ class Plain:
         if args[0] not in self.session.doc_ids:
             from ..codebook import did_you_mean
 
-            raise QcodeError(f"No document {args[0]!r}"
-                             f"{did_you_mean(args[0], self.session.doc_ids)}.")
+            hint = did_you_mean(args[0], self.session.doc_ids)
+            raise QcodeError(f"No document {args[0]!r}{hint or '; see `qcode docs`.'}")
         self.session.open(args[0])
         return f"opened {args[0]}"
 
