@@ -71,14 +71,12 @@ def to_table(
     from rich.table import Table
 
     table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
-    for i, col in enumerate(columns):
+    for col in columns:
         numeric = bool(records) and all(
             isinstance(r.get(col), int | float) or r.get(col) is None for r in records
         )
-        widest = max((len(_cell(r.get(col))) for r in records), default=0)
-        short = widest <= 12  # ids, numbers and dates are never folded
         table.add_column(col, justify="right" if numeric else "left", overflow="fold",
-                         no_wrap=i == 0 or short, min_width=min(len(col), 16) if short else None)
+                         min_width=min(len(col), 8) if numeric else None)
     for rec in records:
         table.add_row(*(_cell(rec.get(c)) for c in columns))
     return table
