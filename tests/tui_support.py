@@ -64,7 +64,11 @@ def drive(app: Any, keys: Iterable[str] = (), *, size: tuple[int, int] = (80, 24
     async def go() -> str:
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
-            if wait_workers:
+            if wait_workers:  # the worker starts after the first paint: wait for its result
+                for _ in range(1200):
+                    if app.session.suggestions_loaded:
+                        break
+                    await pilot.pause(0.05)
                 await app.workers.wait_for_complete()
                 await pilot.pause()
             for key in keys:

@@ -159,6 +159,9 @@ class Session:
         kept = [(s, u) for s, u in kept if not self.settled(s, u)]
         self.suggestions = [s for s, _ in kept]
         self._sugg_units = [u for _, u in kept]
+        self._sugg_by_unit: dict[int, list[Shown]] = {}
+        for s, u in kept:
+            self._sugg_by_unit.setdefault(u, []).append(s)
 
     def settled(self, suggestion: Shown, unit: int) -> bool:
         """Whether a suggestion is no longer worth showing: the coder decided it, or
@@ -347,7 +350,7 @@ class Session:
         self._derive()
 
     def suggestions_at(self, i: int) -> list[Shown]:
-        return [s for s, u in zip(self.suggestions, self._sugg_units, strict=True) if u == i]
+        return list(self._sugg_by_unit.get(i, ()))
 
     def suggestions_here(self) -> list[Shown]:
         return self.suggestions_at(self.index)
