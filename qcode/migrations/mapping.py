@@ -18,13 +18,29 @@ orphans are whatever replay says they are. Voiding a step's lines undoes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from .steps import Step, is_after, step_from_data
 
 MAX_HOPS = 64  # document versions followed for one coding
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch makes many small records that
+    hold no cycles (otherwise it walks the whole heap again and again as they pile
+    up); its state is restored afterwards. Used as a decorator on batch functions."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,25 +138,25 @@ def walk(code: str, coding_id: str, steps: tuple[tuple[Step, bool], ...],
     for step, union in steps:
         if code not in step.sources:
             continue
-        kind = step.kind
+        kind, sid = step.kind, step.id
         if kind in ("rename", "merge"):
             code = step.targets[0]
-            touched.append(step.id)
+            touched.append(sid)
             if union and kind == "merge":
-                unions.append(step.id)
+                unions.append(sid)
         elif kind in ("split", "redefine"):
-            routed = routes.get((coding_id, step.id))
-            touched.append(step.id)
+            routed = routes.get((coding_id, sid))
+            touched.append(sid)
             per_coding = True
             if routed is not None:
                 code = routed
             elif kind == "split":
-                flags.append(f"pending:{step.id}")
+                flags.append(f"pending:{sid}")
                 break  # its code no longer exists; later steps wait for the decision
             else:
-                flags.append(f"review:{step.id}")
+                flags.append(f"review:{sid}")
         elif kind == "retire":
-            touched.append(step.id)
+            touched.append(sid)
             if "retired" not in flags:
                 flags.append("retired")
     return Outcome(code, tuple(flags), tuple(unions), tuple(touched), per_coding)
@@ -185,6 +201,7 @@ def place(coding: Any, index: StepIndex) -> tuple[int, int, str | None, str | No
     return start, end, docv, fp, False
 
 
+@paused_gc()
 def map_codings(codings: list[Any], events: list[Any]) -> list[Any]:
     """Codings mapped through the step ``events`` (in time order); see the module text.
     Returns the same objects when nothing applies to them."""
@@ -211,13 +228,33 @@ def map_codings(codings: list[Any], events: list[Any]) -> list[Any]:
                 flags.append("orphan")
         if flags:
             changes["flags"] = (*coding.flags, *flags)
-        mapped = replace(coding, **changes) if changes else coding
+        mapped = _replace(coding, changes) if changes else coding
         if outcome.unions:
             unions.append((mapped, outcome.unions))
         else:
             out.append(mapped)
     out.extend(join_unions(unions))
     return out
+
+
+_FIELDS: dict[type, tuple[dict[str, int], Any]] = {}
+
+
+def _replace(record: Any, changes: dict[str, Any]) -> Any:
+    """``dataclasses.replace`` for one record, about twice as fast (replay maps many)."""
+    kind = type(record)
+    found = _FIELDS.get(kind)
+    if found is None:
+        from dataclasses import fields
+        from operator import attrgetter
+
+        names = [f.name for f in fields(kind)]
+        found = _FIELDS[kind] = ({n: i for i, n in enumerate(names)}, attrgetter(*names))
+    where, values = found
+    row = list(values(record))
+    for name, value in changes.items():
+        row[where[name]] = value
+    return kind(*row)
 
 
 def _seq(coding_id: str) -> int:
@@ -250,5 +287,5 @@ def _joined(cluster: list[Any]) -> Any:
         return cluster[0]
     keep = min(cluster, key=lambda c: _seq(c.id))
     others = sorted((c.id for c in cluster if c is not keep), key=_seq)
-    return replace(keep, start=min(c.start for c in cluster), end=max(c.end for c in cluster),
-                   fp=None, flags=(*keep.flags, "union:" + "+".join(others)))
+    return _replace(keep, {"start": min(c.start for c in cluster), "end": max(c.end for c in cluster),
+                           "fp": None, "flags": (*keep.flags, "union:" + "+".join(others))})

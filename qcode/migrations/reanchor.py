@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SpanError
+from .mapping import paused_gc
 
 Clock = Callable[[], str] | None
 
@@ -83,6 +84,7 @@ def _lines(actor: str, document: Any, previous: str, codings: list[Any], old_tex
     return [header, *moved], report
 
 
+@paused_gc()
 def reanchor_documents(project: Any, results: Iterable[Any], actor: str | None = None, *,
                        threshold: float | None = None, clock: Clock = None) -> list[Reanchored]:
     """Re-anchor the codings of every document that ``ingest`` updated to a new text
@@ -94,12 +96,15 @@ def reanchor_documents(project: Any, results: Iterable[Any], actor: str | None =
         return []
     from ..codings import replay
 
-    codings = replay(project)
-    return _record(project, actor, {pair: [c for c in codings.by_doc(pair[0])
-                                           if c.docv == pair[1] and "orphan" not in c.flags]
-                                    for pair in changed}, threshold, clock)
+    pairs: dict[tuple[str, str], list[Any]] = {pair: [] for pair in changed}
+    for c in replay(project):  # one pass (a query per document would scan them all each time)
+        mine = pairs.get((c.doc, c.docv or ""))
+        if mine is not None and "orphan" not in c.flags:
+            mine.append(c)
+    return _record(project, actor, pairs, threshold, clock)
 
 
+@paused_gc()
 def reanchor_stale(project: Any, actor: str | None = None, *, threshold: float | None = None,
                    clock: Clock = None) -> list[Reanchored]:
     """Re-anchor codings still on a replaced version of their document that no

@@ -8,6 +8,8 @@ least ``margin`` ahead of the next; otherwise it is left for review.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 MIN_SCORE = 0.5  # one keyword or pattern of rules.v1
 MARGIN = 0.25
 SOURCE = "migrate:rules.v1"
+SENTENCES = ("sentencizer", "senter", "parser", "ner")  # components routing does not need
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,51 +45,125 @@ def decide(scores: dict[str, tuple[float, str]], *, min_score: float = MIN_SCORE
     return None, best, f"too close to call ({others})"
 
 
-def _texts(project: Any, items: Sequence[tuple[Any, Any]]) -> list[tuple[Any, Any, str | None, str]]:
-    """``(coding, step, text or None, language)``: the coded text on the document's
-    current version (None when the coding is on another version)."""
-    from ..corpus import load_document
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """A coding's text standing in for a document (``id`` is the coding's)."""
 
-    documents: dict[str, Any] = {}
+    id: str
+    text: str
+    language: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class _Coded:
+    """One coding's text as the rules suggester reads a parsed document: the text,
+    its spaCy Doc, its units (the whole text is one) and the pipeline."""
+
+    document: _Text
+    doc: Any
+    units: tuple[Any, ...]
+    nlp: Any
+    identity: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """What routing needs of a stored document: its text, version and language."""
+
+    id: str
+    text: str
+    version: str
+    language: str
+
+
+_LANGUAGE = re.compile(r"^language: *['\"]?([^'\"\s]+)['\"]?\s*$", re.MULTILINE)
+
+
+class Documents:
+    """Stored documents by id, each read once (None for a document that is gone).
+    Only the text and the ``language`` line of the metadata are read: parsing the
+    metadata (turns and units) would cost more than routing itself."""
+
+    def __init__(self, project: Any) -> None:
+        from ..corpus import list_documents
+
+        self.project = project
+        self.ids = set(list_documents(project))
+        self.loaded: dict[str, Text | None] = {}
+
+    def get(self, doc_id: str) -> Text | None:
+        if doc_id not in self.loaded:
+            self.loaded[doc_id] = self._read(doc_id) if doc_id in self.ids else None
+        return self.loaded[doc_id]
+
+    def _read(self, doc_id: str) -> Text:
+        from ..corpus.store import doc_paths
+
+        txt, meta = doc_paths(self.project.documents_dir, doc_id)
+        with open(txt, encoding="utf-8", newline="") as fh:
+            text = fh.read()
+        found = _LANGUAGE.search(meta.read_text(encoding="utf-8"))
+        language = found.group(1) if found else self.project.settings.language
+        return Text(doc_id, text, hashlib.sha256(text.encode("utf-8")).hexdigest()[:12], language)
+
+
+def _texts(documents: Documents, items: Sequence[tuple[Any, Any]]
+           ) -> list[tuple[Any, Any, str | None, str]]:
+    """``(coding, step, text or None, language)``: the coded text on the document's
+    current version (None when the coding is on another version or the document is gone)."""
     out = []
     for coding, step in items:
         doc = documents.get(coding.doc)
         if doc is None:
-            doc = documents[coding.doc] = load_document(project, coding.doc)
+            out.append((coding, step, None, ""))
+            continue
         current = coding.docv in (None, doc.version) and coding.end <= len(doc.text)
         text = doc.text[coding.start:coding.end] if current else None
-        out.append((coding, step, text, doc.attributes.get("language") or doc.language))
+        out.append((coding, step, text, doc.language))
     return out
 
 
 def route_by_rules(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]], *,
-                   min_score: float = MIN_SCORE, margin: float = MARGIN) -> list[Routed]:
+                   min_score: float = MIN_SCORE, margin: float = MARGIN,
+                   documents: Documents | None = None) -> list[Routed]:
     """A rules decision for each ``(coding, split step)``; ``codebook`` holds the
     step's new codes with their keywords and patterns."""
     if not items:
         return []
     from ..lemmas import lemma_pipeline
     from ..suggest.base import Unit
-    from ..suggest.parse import Parsed
     from ..suggest.rules import RuleSuggester
 
     suggesters: dict[str, Any] = {}
     out: list[Routed] = []
     by_language: dict[str, list[tuple[Any, Any, str]]] = {}
-    for coding, step, text, language in _texts(project, items):
+    for coding, step, text, language in _texts(documents or Documents(project), items):
         if text is None or not text.strip():
             out.append(Routed(coding, step, None, 0.0, "its text is not on the current version"))
         else:
             by_language.setdefault(language, []).append((coding, step, text))
     for language, group in by_language.items():
         nlp = lemma_pipeline(language, project.settings.pipeline)
-        for (coding, step, text), doc in zip(group, nlp.pipe(t for _, _, t in group),
-                                             strict=True):
-            suggester = suggesters.get(step.id)
-            if suggester is None:
-                suggester = suggesters[step.id] = RuleSuggester(codebook, step.targets)
-            parsed = Parsed(None, doc, (Unit("coding", 1, 0, len(text)),), nlp)
-            scores = {p.code: (p.score, p.reason) for p in suggester.propose(parsed)}
-            code, score, reason = decide(scores, min_score=min_score, margin=margin)
+        skip = [n for n in SENTENCES if n in nlp.pipe_names]  # a coding is one unit
+        steps: dict[str, dict[str, Any]] = {}  # coders often code the same text: parse it once
+        for _, step, text in group:
+            steps.setdefault(text, {})[step.id] = step
+        scored: dict[tuple[str, str], tuple[str | None, float, str]] = {}
+        for text, doc in zip(steps, nlp.pipe(list(steps), disable=skip, batch_size=512),
+                             strict=True):
+            parsed = _Coded(_Text(f"text:{len(scored)}", text, language), doc,
+                            (Unit("coding", 1, 0, len(text)),), nlp)
+            for step in steps[text].values():
+                suggester = suggesters.get(step.id)
+                if suggester is None:
+                    suggester = suggesters[step.id] = RuleSuggester(codebook, step.targets)
+                found = {p.code: (p.score, p.reason) for p in suggester.propose(parsed)}
+                scored[(step.id, text)] = decide(found, min_score=min_score, margin=margin)
+        for coding, step, text in group:
+            code, score, reason = scored[(step.id, text)]
             out.append(Routed(coding, step, code, round(score, 4), reason))
     return out
