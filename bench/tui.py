@@ -88,8 +88,9 @@ async def first_paint(project, doc_id: str) -> tuple[float, float]:
     return opened, painted
 
 
-async def keystrokes(project, doc_id: str) -> tuple[list[float], list[float], list[float]]:
-    """Pilot round trip per key, our own work per key, and apply keys' round trip."""
+async def keystrokes(project, doc_id: str) -> tuple[list[float], ...]:
+    """Pilot round trip per moving key, our own work per moving key, and the apply
+    keys' round trip and own work."""
     from qcode.tui import widgets
     from qcode.tui.app import CodingApp
     from qcode.tui.session import Session
@@ -128,9 +129,10 @@ async def keystrokes(project, doc_id: str) -> tuple[list[float], list[float], li
                 await pilot.press(key)
                 if key.isdigit():
                     applies.append(time.perf_counter() - began)
+            handled = ours[len(moves):][1::2]  # the apply keys' own work
     finally:
         widgets.DocumentView.render = render
-    return trips, moves, applies
+    return trips, moves, applies, handled
 
 
 async def trivial_first_paint() -> float:
@@ -198,7 +200,7 @@ def main() -> None:
         print(f"time to first paint (opening included), median of 5: {painted:7.1f} ms "
               f"= {painted / reference:.2f}x reading the document; "
               f"{painted - opened - textual:.1f} ms beyond opening and Textual's start-up")
-        trips, ours, applies = asyncio.run(keystrokes(project, doc.id))
+        trips, ours, applies, handled = asyncio.run(keystrokes(project, doc.id))
         base = asyncio.run(trivial_round_trip(len(trips)))
         ours_ms = sorted(x * 1000 for x in ours)
         print(f"per key, our work (session step + document layout), {len(ours)} moves: "
@@ -208,8 +210,9 @@ def main() -> None:
         trip, ref = median_ms(trips), median_ms(base)
         print(f"per key, Pilot round trip: coding view {trip:.1f} ms, one-widget Textual app "
               f"{ref:.1f} ms (ratio {trip / ref:.2f}x; the view adds {trip - ref:.1f} ms)")
-        print(f"per apply key (fsynced audit line, replay, repaint): median "
-              f"{median_ms(applies):.1f} ms over {len(applies)}")
+        print(f"per apply key (an fsynced audit line, a replay of both logs, repaint): our "
+              f"work median {median_ms(handled):.1f} ms (the first, with its imports, "
+              f"{handled[0] * 1000:.1f} ms); Pilot round trip median {median_ms(applies):.1f} ms")
 
 
 if __name__ == "__main__":
