@@ -134,6 +134,15 @@ def route_by_rules(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]]
     step's new codes with their keywords and patterns."""
     if not items:
         return []
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*\[W036\]")  # a split code without patterns
+        return _route_all(project, codebook, items, min_score, margin, documents)
+
+
+def _route_all(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]], min_score: float,
+               margin: float, documents: Documents | None) -> list[Routed]:
     from ..lemmas import lemma_pipeline
     from ..suggest.base import Unit
     from ..suggest.rules import RuleSuggester
