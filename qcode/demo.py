@@ -114,12 +114,21 @@ def step_agreement(ctx: DemoContext) -> None:
     ctx.facts.update(report_agreement(ctx.project, ctx.report))
 
 
+def step_migration(ctx: DemoContext) -> None:
+    from .migrations.demo import report_migration
+    from .sample import SUPERVISOR
+
+    assert ctx.project is not None
+    ctx.facts.update(report_migration(ctx.project, ctx.report, SUPERVISOR))
+
+
 STEPS: list[Step] = [
     Step("init and ingest the sample study", step_init),
     Step("check the codebook", step_codebook_check),
     Step("the sample coders' decisions, sealed by the supervisor", step_decisions),
     Step("code suggestions: rules and a model of one coder's decisions", step_suggestions),
     Step("agreement, co-occurrence and a crosstab of the two sample coders", step_agreement),
+    Step("a codebook change: two codes merged, one split, one retired; re-coding", step_migration),
 ]
 
 
