@@ -15,6 +15,7 @@ from qcode.codings import replay
 from qcode.errors import CodebookError, QcodeError
 from qcode.migrations import (
     codebook_log,
+    coding_trails,
     pending_reviews,
     plan_recode,
     recode,
@@ -286,3 +287,19 @@ def test_redefine_flags_earlier_codings_for_review_until_confirmed(study, tmp_pa
     route(study, flagged[0].id, "leadership", actor="sigrid")
     assert replay(study).get(flagged[0].id).flags == ()
     assert len([p for p in pending_reviews(study) if p.kind == "redefine"]) == len(flagged) - 1
+
+
+def test_coding_trails_name_the_steps_each_coding_went_through(study, tmp_path):
+    recode(study, _write(tmp_path / "v2.yaml", CODES_V2))
+    codings = {c.id: c for c in replay(study)}
+    trails = coding_trails(study)
+    for coding_id, trail in trails.items():
+        assert trail[-1]["to"] == codings[coding_id].code
+        assert all(t["id"].startswith("project:") and t["actor"] == "sigrid" for t in trail)
+    kinds = Counter(t["what"] for trail in trails.values() for t in trail)
+    assert set(kinds) == {"mapped", "routed", "pending", "retired"}
+    assert kinds["pending"] == len(pending_reviews(study))
+    untouched = [c for c in codings.values() if c.code in ("time", "leadership")]
+    assert not any(c.id in trails for c in untouched)
+    only = coding_trails(study, doc="doc001")
+    assert only and all(codings[i].doc == "doc001" for i in only)

@@ -19,7 +19,7 @@ _EXPORTS = {
     "RecodePlan": "batch", "RecodeResult": "batch", "Change": "batch", "plan_recode": "batch",
     "commit": "batch", "recode": "batch", "queue_suggestions": "batch",
     "PendingReview": "review", "pending_reviews": "review", "route": "review",
-    "codebook_log": "history", "undo_migration": "history",
+    "codebook_log": "history", "undo_migration": "history", "coding_trails": "history",
     "Diff": "diff", "diff_codebooks": "diff", "write_steps": "diff",
     "Reanchored": "reanchor", "Orphan": "reanchor", "reanchor_documents": "reanchor",
     "orphans": "reanchor", "place_orphan": "reanchor", "void_orphan": "reanchor",

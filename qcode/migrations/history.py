@@ -92,3 +92,64 @@ def undo_migration(project: Any, version: Any, *, actor: str | None = None,
               "data": {"undid": e.action}}
              for e in sorted([*mine, *routes], key=lambda e: -e.seq)]
     return append_events(project, PROJECT_LOG, batch, clock=clock)
+
+
+def coding_trails(project: Any, *, doc: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """For each coding (of ``doc``, or all) that a migration changed or flagged, the
+    steps it went through, in order: the ``migrate`` line (``id`` as ``project:seq``,
+    time, who), the step, the code before and after it, and what it did (``mapped``,
+    ``routed``, ``pending``, ``review``, ``confirmed`` or ``retired``). For
+    ``qcode audit blame`` and for reports of a coding's history."""
+    from .batch import raw_replay
+    from .mapping import StepIndex
+
+    codings, events = raw_replay(project)
+    index = StepIndex.build(events)
+    lines = _step_lines(project)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for coding in codings:
+        if doc is not None and coding.doc != doc:
+            continue
+        trail = _trail(coding, index, lines)
+        if trail:
+            out[coding.id] = trail
+    return out
+
+
+def _step_lines(project: Any) -> dict[str, tuple[str, str, str]]:
+    """``{step id: (event id, time, actor)}`` of the migrate lines in force."""
+    from ..audit.log import PROJECT_LOG
+
+    events, voided = _project_events(project)
+    return {str((e.data or {}).get("id")): (f"{PROJECT_LOG}:{e.seq}", e.time, e.actor)
+            for e in events if e.action == "migrate" and e.seq not in voided
+            and (e.data or {}).get("step") != "version"}
+
+
+def _trail(coding: Any, index: Any, lines: dict[str, tuple[str, str, str]]) -> list[dict[str, Any]]:
+    code, trail = coding.code, []
+    for step, _ in index.after(coding.codebook):
+        if code not in step.sources:
+            continue
+        before = code
+        if step.kind in ("rename", "merge"):
+            if step.targets[0] == code:
+                continue  # merged into itself: nothing changed
+            code, what = step.targets[0], "mapped"
+        elif step.kind in ("split", "redefine"):
+            routed = index.routes.get((coding.id, step.id))
+            if routed is None:
+                what = "pending" if step.kind == "split" else "review"
+            else:
+                what = "confirmed" if routed == code else "routed"
+                code = routed
+        elif step.kind == "retire":
+            what = "retired"
+        else:
+            continue
+        ref, time, actor = lines.get(step.id, ("", "", ""))
+        trail.append({"time": time, "id": ref, "actor": actor, "step": step.id,
+                      "change": step.describe(), "from": before, "to": code, "what": what})
+        if what == "pending":
+            break
+    return trail
