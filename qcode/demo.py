@@ -122,6 +122,30 @@ def step_migration(ctx: DemoContext) -> None:
     ctx.facts.update(report_migration(ctx.project, ctx.report, SUPERVISOR))
 
 
+def step_summary(ctx: DemoContext) -> None:
+    """Where things stand at the end, and what to try next."""
+    from collections import Counter
+
+    from .audit.ops import verify_project
+    from .codebook import load_codebook
+    from .codings import replay
+
+    project = ctx.project
+    assert project is not None
+    codings = replay(project)
+    per_coder = Counter(c.coder for c in codings)
+    codebook = load_codebook(project.codebook_path)
+    report = verify_project(project)
+    logs = sorted(p.name for p in project.audit_dir.glob("*.log"))
+    ctx.report(f"codebook version {codebook.version} in force, {len(codebook.active())} active codes")
+    ctx.report("codings now: " + ", ".join(f"{who} {n}" for who, n in sorted(per_coder.items())))
+    ctx.report(f"audit logs: {', '.join(logs)}; verify: "
+               + ("intact" if report.ok else f"{len(report.problems)} problem(s)"))
+    doc = "hc01-nurse-team-north"
+    ctx.report(f"next: cd {ctx.folder} and try `qcode show {doc} -c astrid -c emil`, "
+               f"`qcode code {doc} --coder astrid`, `qcode agree --ci bca`, `qcode audit show`")
+
+
 STEPS: list[Step] = [
     Step("init and ingest the sample study", step_init),
     Step("check the codebook", step_codebook_check),
@@ -129,6 +153,7 @@ STEPS: list[Step] = [
     Step("code suggestions: rules and a model of one coder's decisions", step_suggestions),
     Step("agreement, co-occurrence and a crosstab of the two sample coders", step_agreement),
     Step("a codebook change: two codes merged, one split, one retired; re-coding", step_migration),
+    Step("summary", step_summary),
 ]
 
 
