@@ -128,3 +128,15 @@ def test_installed_qcode_runs_a_dry_run(study, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("coder,from,to,outcome,codings\n")
     assert "Dry run: nothing was written." in result.stderr
+
+
+def test_recode_queues_suggestions_for_the_new_codes(study, runner, tmp_path):
+    from qcode.suggest import read_queue
+
+    result = _run(runner, "recode", "--to", str(tmp_path / "v2.yaml"), "--coder", "ben",
+                  "-P", str(study.root))
+    assert result.exit_code == 0, result.output
+    queued = read_queue(study, "ben")
+    assert queued and {s.code for s in queued} <= {"lists", "calls"}
+    assert "Queued" in result.stderr and "for ben" in result.stderr
+    assert read_queue(study, "anna") == []
