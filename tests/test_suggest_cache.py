@@ -24,10 +24,23 @@ def study(tmp_path):
 
 def test_warm_run_parses_no_document(study):
     cold = suggest(study, "anna")
-    assert (cold.parsed, cold.cached) == (3, 0)
+    assert (cold.parsed, cold.cached, cold.kept) == (3, 0, 0)
     warm = suggest(study, "anna")
-    assert (warm.parsed, warm.cached) == (0, 3)
+    assert (warm.parsed, warm.cached, warm.kept) == (0, 0, 3)  # the rules kept their matches
     assert warm.suggestions == cold.suggestions
+
+
+def test_a_changed_codebook_reads_the_parses_again(study):
+    cold = suggest(study, "anna")
+    text = study.codebook_path.read_text(encoding="utf-8")
+    study.codebook_path.write_text(text.replace("tidspress]", "tidspress, nine]"),
+                                   encoding="utf-8")
+    warm = suggest(study, "anna")
+    assert (warm.parsed, warm.cached, warm.kept) == (0, 3, 0)
+    before = {(s.doc, s.unit, s.code) for s in cold.suggestions}
+    assert {(s.doc, s.unit, s.code) for s in warm.suggestions} - before == {
+        ("c", "sentence:1", "time")}
+    assert suggest(study, "anna").kept == 3
 
 
 def test_deleting_the_cache_gives_identical_suggestions(study):
@@ -47,15 +60,20 @@ def test_an_edited_document_alone_is_parsed_again(study, tmp_path):
     source.write_text(DOCS["c"].replace("nine", "ten"), encoding="utf-8")
     ingest(study, [source])
     result = suggest(study, "anna")
-    assert (result.parsed, result.cached) == (1, 2)
+    assert (result.parsed, result.cached, result.kept) == (1, 0, 2)
 
 
-def test_a_damaged_cache_entry_is_parsed_again(study):
+def test_damaged_cache_entries_are_made_again(study):
     first = suggest(study, "anna")
+    for path in (study.cache_dir / "matches").rglob("*.json"):
+        path.write_text("[[", encoding="utf-8")
+    again = suggest(study, "anna")
+    assert (again.parsed, again.cached) == (0, 3) and again.suggestions == first.suggestions
     for path in (study.cache_dir / "parses").rglob("*.spacy"):
         path.write_bytes(b"not a docbin")
+    shutil.rmtree(study.cache_dir / "matches")
     again = suggest(study, "anna")
-    assert again.parsed == 3 and again.suggestions == first.suggestions
+    assert (again.parsed, again.cached) == (3, 0) and again.suggestions == first.suggestions
 
 
 def test_cache_entries_are_keyed_by_text_and_pipeline(study):
@@ -72,3 +90,14 @@ def test_cache_entries_are_keyed_by_text_and_pipeline(study):
         assert path.is_file() and path.stem == document.meta["sha256_text"]
         paths.add(path.parent.name)
     assert len(paths) == 2  # one folder per pipeline (en, nb)
+
+
+def test_the_queue_is_in_document_and_codebook_order(study):
+    from qcode.suggest import read_queue
+
+    suggest(study, "anna", method="both")
+    suggest(study, "anna", docs=["b", "a"], codes=["time"])  # a partial run merges in
+    queue = read_queue(study, "anna")
+    rank = {"coordination": 0, "time": 1, "care": 2}
+    assert queue == sorted(queue, key=lambda s: (s.doc, s.start, rank[s.code]))
+    assert len({s.id for s in queue}) == len(queue)

@@ -76,7 +76,8 @@ def suggest(
         info(note)
     info(f"{name}: {len(result.suggestions)} suggestions from {', '.join(result.methods)} in "
          f"{result.documents} document(s) ({result.parsed} parsed, {result.cached} from the "
-         f"cache; {result.decided} already decided, skipped"
+         f"parse cache, {result.kept} with their matches kept; {result.decided} already "
+         "decided, skipped"
          + ("; model trained on your decisions" if result.trained else "") + "). "
          f"List them with `qcode suggestions --coder {name}`.")
 

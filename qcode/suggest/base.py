@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
 
 from ..errors import InputError
 
 METHODS = {"rules": ("rules.v1",), "model": ("textcat.v1",), "both": ("rules.v1", "textcat.v1")}
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
-    """One unit of a document (a sentence, turn or paragraph), numbered from 1."""
+class Unit(NamedTuple):
+    """One unit of a document (a sentence, turn or paragraph), numbered from 1 (a
+    named tuple: a corpus has many, and they are made on every run)."""
 
     kind: str
     n: int
@@ -70,9 +70,10 @@ class Suggestion:
         return f"{self.start}:{self.end}"
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["words"] = list(self.words)
-        return out
+        return {"id": self.id, "coder": self.coder, "doc": self.doc, "docv": self.docv,
+                "unit": self.unit, "start": self.start, "end": self.end, "code": self.code,
+                "method": self.method, "score": self.score, "reason": self.reason,
+                "words": list(self.words)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Suggestion:

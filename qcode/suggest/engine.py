@@ -8,14 +8,16 @@ from typing import Any
 
 from ..errors import InputError
 from .base import REGISTRY, Suggestion, make_suggestion, merge, resolve_methods
+from .docs import read_view
 from .parse import ParseCache, project_languages
 from .queue import read_queue, write_queue
 
 
 @dataclass(frozen=True, slots=True)
 class SuggestResult:
-    """The suggestions made, and what it took: documents parsed or read from the
-    cache, proposals skipped as already decided, models trained, notes."""
+    """The suggestions made, and what it took: documents parsed, read from the
+    parse cache, or not needed as spaCy Docs at all (their rule matches were kept),
+    proposals skipped as already decided, models trained, notes."""
 
     coder: str
     methods: tuple[str, ...]
@@ -26,6 +28,7 @@ class SuggestResult:
     decided: int
     trained: int
     notes: tuple[str, ...] = ()
+    kept: int = 0
 
 
 class Decided:
@@ -73,11 +76,19 @@ def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, meth
                                  pooled=pooled, languages=project_languages(project))
                   for name in names]
     decided = Decided.of(project, coder)
+    rank = {c: i for i, c in enumerate(codebook.ids)}
     made: list[Suggestion] = []
     skipped = 0
-    documents = (load_document(project, d) for d in doc_ids)  # one at a time
-    for parsed in cache.parse(documents, on_document):
-        for p in merge(p for s in suggesters for p in s.propose(parsed)):
+    documents = (read_view(project, d) for d in doc_ids)  # one at a time
+    def wants(parsed: Any) -> bool:
+        needed = [s.wants(parsed) for s in suggesters]  # each one looks (rules read their cache)
+        return any(needed)
+
+    for parsed in cache.parse(documents, wants=wants, on_document=on_document):
+        proposals = [p for s in suggesters for p in s.propose(parsed)]
+        if len(suggesters) > 1:
+            proposals = sorted(merge(proposals), key=lambda p: (p.unit.start, rank[p.code]))
+        for p in proposals:
             if p.score < min_score:
                 continue
             if decided.covers(parsed.document.id, p.code, p.unit.start, p.unit.end):
@@ -88,14 +99,20 @@ def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, meth
     notes = tuple(n for s in suggesters for n in getattr(s, "notes", ()))
     return SuggestResult(coder, names, tuple(made), len(doc_ids), cache.stats.parsed,
                          cache.stats.cached, skipped,
-                         sum(bool(getattr(s, "trained", False)) for s in suggesters), notes)
+                         sum(bool(getattr(s, "trained", False)) for s in suggesters), notes,
+                         cache.stats.unneeded)
 
 
 def _update_queue(project: Any, coder: str, made: list[Suggestion], doc_ids: Sequence[str],
                   codes: Sequence[str] | None, code_order: Sequence[str]) -> None:
+    from ..corpus import list_documents
+
     redone = set(doc_ids)
-    kept = [s for s in read_queue(project, coder)
-            if not (s.doc in redone and (codes is None or s.code in codes))]
-    rank = {c: i for i, c in enumerate(code_order)}
-    queue = sorted([*kept, *made], key=lambda s: (s.doc, s.start, rank.get(s.code, len(rank)), s.id))
+    everything = codes is None and redone >= set(list_documents(project))
+    kept = [] if everything else [s for s in read_queue(project, coder)
+                                  if not (s.doc in redone and (codes is None or s.code in codes))]
+    queue = [*kept, *made]
+    if kept or list(doc_ids) != sorted(doc_ids):  # else made in this order already
+        rank = {c: i for i, c in enumerate(code_order)}
+        queue.sort(key=lambda s: (s.doc, s.start, rank.get(s.code, len(rank)), s.id))
     write_queue(project, coder, queue)

@@ -147,12 +147,12 @@ def _tally(cell: list[int], guessed: bool, truth: bool) -> None:
 
 def _rule_predictions(project: Any, cache: ParseCache, codebook: Any, ids: tuple[str, ...],
                       examples: list[Example]) -> dict[tuple[str, int], frozenset[str]]:
-    from ..corpus import load_document
+    from .docs import read_view
 
-    rules = RuleSuggester(codebook, ids, languages=project_languages(project))
+    rules = RuleSuggester(codebook, ids, languages=project_languages(project), project=project)
     docs = sorted({e.doc for e in examples})
     out: dict[tuple[str, int], set[str]] = {}
-    for parsed in cache.parse(load_document(project, d) for d in docs):
+    for parsed in cache.parse((read_view(project, d) for d in docs), wants=rules.wants):
         for p in rules.propose(parsed):
             out.setdefault((parsed.document.id, p.unit.start), set()).add(p.code)
     return {k: frozenset(v) for k, v in out.items()}

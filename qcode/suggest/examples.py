@@ -73,7 +73,8 @@ def unit_words(doc: Any, start: int, end: int) -> tuple[str, ...]:
 def build_examples(project: Any, cache: ParseCache, found: Decisions,
                    docs: Iterable[str] | None = None) -> list[Example]:
     """Examples from the coded documents (or only ``docs``) and the rejections."""
-    from ..corpus import document_exists, load_document
+    from ..corpus import list_documents
+    from .docs import read_view
 
     wanted = set(docs) if docs is not None else None
     by_doc: dict[str, list[Any]] = {}
@@ -81,12 +82,13 @@ def build_examples(project: Any, cache: ParseCache, found: Decisions,
         by_doc.setdefault(c.doc, []).append(c)
     for d in found.rejected:
         by_doc.setdefault(d.doc, [])
-    ids = [d for d in sorted(by_doc) if (wanted is None or d in wanted) and document_exists(project, d)]
+    stored = set(list_documents(project))
+    ids = [d for d in sorted(by_doc) if (wanted is None or d in wanted) and d in stored]
     rejected: dict[str, list[Any]] = {}
     for d in found.rejected:
         rejected.setdefault(d.doc, []).append(d)
     examples: list[Example] = []
-    for parsed in cache.parse(load_document(project, d) for d in ids):
+    for parsed in cache.parse(read_view(project, d) for d in ids):
         document = parsed.document
         codings = [c for c in by_doc[document.id] if c.docv in (None, document.version)]
         examples.extend(_doc_examples(parsed, codings, rejected.get(document.id, [])))

@@ -3,7 +3,9 @@
 A parse is keyed by the sha256 of the document's text and the identity of the
 pipeline that made it (:func:`qcode.lemmas.lemma_identity`), so an edited document,
 another language or another pipeline is parsed again and nothing stale is read.
-Deleting the folder only costs time.
+A document's spaCy Doc is made only when a suggester needs it (the rules keep
+their own cache of matches), parsing the misses of a batch together with
+``nlp.pipe``. Deleting the folder only costs time.
 """
 
 from __future__ import annotations
@@ -11,33 +13,42 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .base import Unit
 from .files import atomic_write_bytes
 
-DOCBIN_ATTRS = ("ORTH", "LEMMA", "NORM", "SENT_START")
+DOCBIN_ATTRS = ("ORTH", "LEMMA", "NORM")
 BATCH = 16
 
 
-@dataclass(frozen=True, slots=True)
 class Parsed:
-    """A stored document, its spaCy Doc (lemmas and stems set) and its units."""
+    """A document, its units, its pipeline and (made on first use) its spaCy Doc."""
 
-    document: Any
-    doc: Any
-    units: tuple[Unit, ...]
-    nlp: Any = field(repr=False)
+    __slots__ = ("document", "units", "nlp", "identity", "_doc", "_make")
+
+    def __init__(self, document: Any, units: tuple[Unit, ...], nlp: Any, identity: str,
+                 doc: Any = None, make: Callable[[], Any] | None = None) -> None:
+        self.document, self.units, self.nlp, self.identity = document, units, nlp, identity
+        self._doc, self._make = doc, make
+
+    @property
+    def doc(self) -> Any:
+        if self._doc is None and self._make is not None:
+            self._doc = self._make()
+        return self._doc
 
 
 @dataclass
 class ParseStats:
-    """How many documents were parsed, and how many came from the cache."""
+    """Documents parsed, read from the cache, or never needed as spaCy Docs."""
 
     parsed: int = 0
     cached: int = 0
+    unneeded: int = 0
 
 
 _LANGUAGE = re.compile(rb"^language: *'?([^'\s]+)'?\s*$", re.MULTILINE)
@@ -59,6 +70,13 @@ def doc_units(document: Any, kind: str) -> tuple[Unit, ...]:
     return tuple(Unit(kind, n, a, b) for n, (a, b) in enumerate(document.units(kind), start=1))
 
 
+@lru_cache(maxsize=16)
+def _pipeline(lang: str, model: str | None) -> tuple[Any, str]:
+    from ..lemmas import lemma_identity, lemma_pipeline
+
+    return lemma_pipeline(lang, model), lemma_identity(lang, model)
+
+
 class ParseCache:
     """Parse documents with the project's lemma pipeline, reading and writing the cache."""
 
@@ -69,68 +87,118 @@ class ParseCache:
         self.unit_kind = project.settings.unit
 
     def pipeline(self, document: Any) -> tuple[Any, str]:
-        from ..lemmas import lemma_identity, lemma_pipeline
-
-        lang, model = document.language, self.project.settings.pipeline
-        return lemma_pipeline(lang, model), lemma_identity(lang, model)
+        return _pipeline(document.language, self.project.settings.pipeline)
 
     def path(self, document: Any, identity: str) -> Path:
         folder = hashlib.sha256(identity.encode()).hexdigest()[:16]
-        return self.project.cache_dir / "parses" / folder / f"{document.meta['sha256_text']}.spacy"
+        return self.project.cache_dir / "parses" / folder / f"{_sha(document)}.spacy"
 
-    def parse(self, documents: Iterable[Any],
+    def parse(self, documents: Iterable[Any], *, wants: Callable[[Parsed], bool] | None = None,
               on_document: Callable[[Any], None] | None = None) -> Iterator[Parsed]:
-        """Parsed documents in the given order; misses are parsed in batches with
-        ``nlp.pipe`` and stored. Memory holds one batch at a time."""
-        batch: list[Any] = []
-        for document in documents:
-            batch.append(document)
-            if len(batch) == BATCH:
-                yield from self._batch(batch, on_document)
-                batch = []
-        if batch:
-            yield from self._batch(batch, on_document)
-
-    def _batch(self, documents: list[Any], on_document) -> Iterator[Parsed]:
-        found: dict[str, Any] = {}
-        misses: dict[tuple[int, str], list[Any]] = {}
+        """Each document in order. Its spaCy Doc is made now if ``wants`` says so (the
+        misses of a batch parsed together), else only when first used."""
+        batch: list[Parsed] = []
         for document in documents:
             nlp, identity = self.pipeline(document)
-            doc = self._load(document, identity, nlp)
-            if doc is not None:
-                found[document.id] = doc
-                self.stats.cached += 1
-            else:
-                misses.setdefault((id(nlp), identity), []).append(document)
-        for group in misses.values():
-            nlp, identity = self.pipeline(group[0])
-            for document, doc in zip(group, nlp.pipe(d.text for d in group), strict=True):
-                self.stats.parsed += 1
-                found[document.id] = doc
-                if self.use_cache:
-                    self._store(document, identity, doc)
-        for document in documents:
-            if on_document is not None:
-                on_document(document)
-            nlp, _ = self.pipeline(document)
-            yield Parsed(document, found[document.id], doc_units(document, self.unit_kind), nlp)
+            batch.append(Parsed(document, doc_units(document, self.unit_kind), nlp, identity))
+            if len(batch) == BATCH:
+                yield from self._batch(batch, wants, on_document)
+                batch = []
+        if batch:
+            yield from self._batch(batch, wants, on_document)
 
-    def _load(self, document: Any, identity: str, nlp: Any) -> Any | None:
-        path = self.path(document, identity)
+    def _batch(self, batch: list[Parsed], wants, on_document) -> Iterator[Parsed]:
+        misses: dict[str, list[Parsed]] = {}
+        for parsed in batch:
+            if wants is not None and not wants(parsed):
+                parsed._make = lambda p=parsed: self._one(p)
+                continue
+            parsed._doc = self._load(parsed)
+            if parsed._doc is None:
+                misses.setdefault(parsed.identity, []).append(parsed)
+        for group in misses.values():
+            texts = (p.document.text for p in group)
+            for parsed, doc in zip(group, group[0].nlp.pipe(texts), strict=True):
+                self._parsed(parsed, doc)
+        for parsed in batch:
+            if on_document is not None:
+                on_document(parsed.document)
+            if parsed._doc is None and parsed._make is not None:
+                self.stats.unneeded += 1
+            yield parsed
+
+    def _one(self, parsed: Parsed) -> Any:
+        self.stats.unneeded -= 1
+        doc = self._load(parsed)
+        if doc is None:
+            doc = parsed.nlp(parsed.document.text)
+            self._parsed(parsed, doc)
+        return doc
+
+    def _parsed(self, parsed: Parsed, doc: Any) -> None:
+        self.stats.parsed += 1
+        parsed._doc = doc
+        if self.use_cache:
+            atomic_write_bytes(self.path(parsed.document, parsed.identity), _docbin_bytes(doc))
+
+    def _load(self, parsed: Parsed) -> Any | None:
+        path = self.path(parsed.document, parsed.identity)
         if not self.use_cache or not path.is_file():
             return None
         from spacy.tokens import DocBin
 
         try:
-            docs = list(DocBin().from_bytes(path.read_bytes()).get_docs(nlp.vocab))
+            docs = list(DocBin().from_bytes(path.read_bytes()).get_docs(parsed.nlp.vocab))
         except Exception:  # a damaged cache entry is parsed again, never trusted
             return None
-        if len(docs) != 1 or docs[0].text != document.text:
+        if len(docs) != 1 or _length(docs[0]) != len(parsed.document.text):
             return None
+        self.stats.cached += 1
         return docs[0]
 
-    def _store(self, document: Any, identity: str, doc: Any) -> None:
-        from spacy.tokens import DocBin
 
-        data = DocBin(attrs=list(DOCBIN_ATTRS), docs=[doc], store_user_data=False).to_bytes()
-        atomic_write_bytes(self.path(document, identity), data)
+def _length(doc: Any) -> int:
+    """The length of the Doc's text, without joining it (entries are keyed by the
+    text's sha256; this catches a damaged entry, cheaply)."""
+    return doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0
+
+
+def _sha(document: Any) -> str:
+    sha = getattr(document, "sha256", None)
+    return sha if sha is not None else str(document.meta["sha256_text"])
+
+
+def _docbin_bytes(doc: Any) -> bytes:
+    """What ``DocBin(attrs=DOCBIN_ATTRS, docs=[doc]).to_bytes()`` writes, read back
+    with ``DocBin().from_bytes``, made faster: strings from the array's distinct
+    values rather than from every token, and zlib at level 1 rather than 6 (this is
+    a cache; the spaCy version is part of its key, and an entry that does not load
+    is parsed again)."""
+    import zlib
+
+    import numpy
+    import srsly
+    from spacy.attrs import SPACY
+
+    version, attrs = _docbin_header()
+    tokens = doc.to_array(attrs)
+    spaces = numpy.asarray(doc.to_array(SPACY).reshape((-1, 1)), dtype=bool)
+    strings = doc.vocab.strings
+    msg = {
+        "version": version, "attrs": attrs, "tokens": tokens.tobytes("C"),
+        "spaces": spaces.tobytes("C"),
+        "lengths": numpy.asarray([len(tokens)], dtype="int32").tobytes("C"),
+        "strings": sorted(strings[v] for v in numpy.unique(tokens).tolist() if v in strings),
+        "cats": [doc.cats], "flags": [{"has_unknown_spaces": doc.has_unknown_spaces}],
+        "span_groups": [doc.spans.to_bytes()],
+    }
+    return zlib.compress(srsly.msgpack_dumps(msg), 1)
+
+
+@lru_cache(maxsize=1)
+def _docbin_header() -> tuple[Any, list[int]]:
+    """DocBin's format version and attribute ids (making a DocBin is not free)."""
+    from spacy.tokens import DocBin
+
+    docbin = DocBin(attrs=list(DOCBIN_ATTRS), store_user_data=False)
+    return docbin.version, list(docbin.attrs)

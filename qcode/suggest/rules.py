@@ -14,13 +14,17 @@ that matched it. An ``exclude_keywords`` match in the unit vetoes the code there
 from __future__ import annotations
 
 import bisect
+import hashlib
+import json
 from dataclasses import dataclass
 from itertools import islice, product
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from ..errors import CodebookError
 from .base import Proposal, Unit, register
 from .check import explain
+from .files import read_json, write_json
 
 METHOD = "rules.v1"
 MAX_VARIANTS = 64  # lemma/stem combinations per keyword phrase
@@ -139,17 +143,26 @@ def lemma_pattern(pattern: list[dict[str, Any]], lemmatizer: Any) -> list[dict[s
 
 @register(METHOD)
 class RuleSuggester:
-    """Keyword and pattern rules of the chosen codes (default: all active codes)."""
+    """Keyword and pattern rules of the chosen codes (default: all active codes).
+
+    With a project, each document's matches are kept in ``.qcode/matches/``, keyed by
+    the document's text, the pipeline and the rules (codes, keywords, patterns and the
+    project's languages), so a later run needs no spaCy Doc for it."""
 
     name = METHOD
 
     def __init__(self, codebook: Any, codes: tuple[str, ...] | None = None, *,
-                 languages: tuple[str, ...] = (), **_: Any) -> None:
+                 languages: tuple[str, ...] = (), project: Any = None, **_: Any) -> None:
         chosen = set(codes) if codes is not None else None
         self.codes = tuple(c for c in codebook.active() if chosen is None or c.id in chosen)
         self.source = codebook.source
         self.languages = languages
+        self.cache_dir = project.cache_dir / "matches" if project is not None else None
         self._matchers: dict[int, Matchers] = {}
+        self._pending: dict[str, list[Match]] = {}
+        self._config = json.dumps([METHOD, list(languages), [
+            [c.id, list(c.keywords), list(c.exclude_keywords), list(c.patterns)]
+            for c in self.codes]], sort_keys=True, ensure_ascii=False)
 
     def matchers(self, nlp: Any) -> Matchers:
         found = self._matchers.get(id(nlp))
@@ -158,30 +171,77 @@ class RuleSuggester:
                                                        self.languages)
         return found
 
+    def _path(self, parsed: Any) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        key = hashlib.sha256(f"{parsed.identity}\n{self._config}".encode()).hexdigest()[:16]
+        return self.cache_dir / key / f"{parsed.document.sha256}.json"
+
+    def wants(self, parsed: Any) -> bool:
+        """Whether this document's spaCy Doc is needed (not if its matches are kept)."""
+        path = self._path(parsed)
+        data = read_json(path) if path is not None and path.is_file() else None
+        if isinstance(data, list):
+            self._pending[parsed.document.sha256] = [Match(*m) for m in data]
+            return False
+        return True
+
+    def matches(self, parsed: Any) -> list[Match]:
+        """Every keyword, exclude-keyword and pattern match in the document."""
+        kept = self._pending.pop(parsed.document.sha256, None)
+        if kept is not None:
+            return kept
+        from spacy.attrs import IDX, LENGTH
+
+        matchers, doc = self.matchers(parsed.nlp), parsed.doc
+        hits = sorted(set(matchers(doc)))  # the lemma and stem matchers often agree
+        found = []
+        if hits:
+            where = doc.to_array([IDX, LENGTH])
+            text, labels = parsed.document.text, matchers.labels
+            for match_id, start, end in hits:
+                label = labels[match_id]
+                first, (last, length) = int(where[start, 0]), where[end - 1].tolist()
+                found.append(Match(label.code, label.keyword, label.include, first,
+                                   text[first:last + length]))
+            found.sort()
+        path = self._path(parsed)
+        if path is not None:
+            write_json(path, [list(m) for m in found], indent=None)
+        return found
+
     def propose(self, parsed: Any) -> list[Proposal]:
-        matchers = self.matchers(parsed.nlp)
-        doc, units = parsed.doc, parsed.units
+        units = parsed.units
         starts = [u.start for u in units]
         hits: dict[tuple[int, str], dict[str, list[str]]] = {}
-        spans: dict[tuple[int, str], set[tuple[int, int]]] = {}
+        places: dict[tuple[int, str], set[tuple[int, str]]] = {}
         vetoed: set[tuple[int, str]] = set()
-        for match_id, start, end in matchers(doc):
-            label = matchers.labels[match_id]
-            index = _unit_index(units, starts, doc[start].idx)
+        for m in self.matches(parsed):
+            index = _unit_index(units, starts, m.offset)
             if index is None:
                 continue
-            if not label.include:
-                vetoed.add((index, label.code))
+            if not m.include:
+                vetoed.add((index, m.code))
                 continue
-            spans.setdefault((index, label.code), set()).add((start, end))
-            words = hits.setdefault((index, label.code), {}).setdefault(label.keyword, [])
-            text = doc[start:end].text
-            if text not in words:
-                words.append(text)
+            places.setdefault((index, m.code), set()).add((m.offset, m.text))
+            words = hits.setdefault((index, m.code), {}).setdefault(m.keyword, [])
+            if m.text not in words:
+                words.append(m.text)
         order = {c.id: i for i, c in enumerate(self.codes)}
-        return [_proposal(units[i], code, found, len(spans[(i, code)])) for (i, code), found in
+        return [_proposal(units[i], code, found, len(places[(i, code)])) for (i, code), found in
                 sorted(hits.items(), key=lambda kv: (kv[0][0], order[kv[0][1]]))
                 if (i, code) not in vetoed]
+
+
+class Match(NamedTuple):
+    """One match, as kept in the cache: the code, keyword (or ``pattern N``), whether
+    it includes (or, an exclude keyword, vetoes), and where and what it matched."""
+
+    code: str
+    keyword: str
+    include: bool
+    offset: int
+    text: str
 
 
 def _unit_index(units: tuple[Unit, ...], starts: list[int], offset: int) -> int | None:

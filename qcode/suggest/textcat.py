@@ -176,6 +176,9 @@ class TextcatSuggester:
     def notes(self) -> list[str]:
         return self.model.notes
 
+    def wants(self, parsed: Any) -> bool:
+        return bool(self.model.labels)
+
     def propose(self, parsed: Any) -> list[Proposal]:
         if not self.model.labels:
             return []
