@@ -303,3 +303,12 @@ def test_coding_trails_name_the_steps_each_coding_went_through(study, tmp_path):
     assert not any(c.id in trails for c in untouched)
     only = coding_trails(study, doc="doc001")
     assert only and all(codings[i].doc == "doc001" for i in only)
+
+
+def test_codes_removed_without_a_step_are_reported_not_lost(study, tmp_path):
+    v2 = RENAME_MERGE_V2.replace("  - {id: staff, label: Staff, definition: d}\n", "")
+    plan = plan_recode(study, _write(tmp_path / "v2.yaml", v2))
+    staff = sum(1 for c in replay(study) if c.code == "staff")
+    assert any(f"{staff} codings keep codes" in n and "staff" in n for n in plan.notes)
+    recode(study, tmp_path / "v2.yaml")
+    assert sum(1 for c in replay(study) if c.code == "staff") == staff

@@ -195,7 +195,7 @@ def _recode(proj, to, *, dry_run, coders, union, detail, min_score, suggest, act
 def _suggest(proj, plan, coders) -> None:
     from ..codings import replay
     from ..corpus import list_documents
-    from ..migrations.batch import codes_to_suggest, queue_suggestions
+    from ..migrations.suggestions import codes_to_suggest, queue_suggestions
     from .suggest_cmds import _progress
 
     codes = codes_to_suggest(plan)

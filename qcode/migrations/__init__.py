@@ -17,7 +17,7 @@ _EXPORTS = {
     "KINDS": "steps", "Step": "steps",
     "map_codings": "mapping",
     "RecodePlan": "batch", "RecodeResult": "batch", "Change": "batch", "plan_recode": "batch",
-    "commit": "batch", "recode": "batch", "queue_suggestions": "batch",
+    "commit": "batch", "recode": "batch", "queue_suggestions": "suggestions",
     "PendingReview": "review", "pending_reviews": "review", "route": "review",
     "codebook_log": "history", "undo_migration": "history", "coding_trails": "history",
     "Diff": "diff", "diff_codebooks": "diff", "write_steps": "diff",

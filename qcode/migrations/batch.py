@@ -215,7 +215,7 @@ def plan_recode(project: Any, new_path: Path | str, *, actor: str | None = None,
     notes: list[str] = []
     if old is not None:
         check_sources(steps, old)
-    if not steps and previous == new.version:
+    if not steps and previous in (new.version, None):
         raise QcodeError(f"Nothing to migrate: codebook version {new.version} is in force and "
                          f"{new_path} lists no change that is not recorded yet. Raise 'version' "
                          "and add the change steps under 'changes'.")
@@ -224,9 +224,22 @@ def plan_recode(project: Any, new_path: Path | str, *, actor: str | None = None,
     after, routed, scores = _simulate(project, new, codings, staged, who, coders=coders,
                                       union=union, rules=rules, min_score=min_score, notes=notes)
     changes = _changes(map_codings(codings, events), after, steps, StepIndex.build(staged), scores)
+    notes.extend(_missing_codes(after, new))
     return RecodePlan(who, previous, new, new_path, text, steps, tuple(lines + routed),
                       tuple(changes), head, union, tuple(notes),
                       old.ids if old is not None else None)
+
+
+def _missing_codes(after: list[Any], new: Any) -> list[str]:
+    """A note on codings left with codes the new codebook lacks (removed without a step)."""
+    known = set(new.ids)
+    missing = Counter(c.code for c in after if c.code not in known
+                      and not any(f.startswith("pending:") for f in c.flags))
+    if not missing:
+        return []
+    listed = ", ".join(f"{code} ({n})" for code, n in sorted(missing.items()))
+    return [f"{sum(missing.values())} codings keep codes that {new.source} lacks: {listed}. "
+            "Keep such codes with 'retired: true', or rename or merge them."]
 
 
 def _simulate(project: Any, new: Any, codings: list[Any], staged: list[Any], who: str, *,
@@ -364,29 +377,3 @@ def recode(project: Any, new_path: Path | str, *, actor: str | None = None,
         return RecodeResult(plan)
     events, warnings = commit(project, plan)
     return RecodeResult(plan, events, warnings)
-
-
-def codes_to_suggest(plan: RecodePlan) -> tuple[str, ...]:
-    """The codes a migration brings in (added outright, or made by a split) and the
-    codes it redefines, active in the new codebook, in codebook order. Renamed and
-    merged codes keep their codings and are not suggested again."""
-    steps = plan.steps
-    carried = {t for s in steps if s.kind in ("rename", "merge") for t in s.targets}
-    wanted = {t for s in steps if s.kind == "split" for t in s.targets}
-    wanted |= {s.sources[0] for s in steps if s.kind == "redefine"}
-    if plan.old_ids is not None:
-        wanted |= set(plan.codebook.ids) - set(plan.old_ids) - carried
-    return tuple(c.id for c in plan.codebook.active() if c.id in wanted)
-
-
-def queue_suggestions(project: Any, plan: RecodePlan, coders: list[str], *,
-                      on_document: Any = None) -> dict[str, int]:
-    """Run rules suggestions for the plan's new and redefined codes across the corpus
-    into each coder's queue; ``{coder: suggestions queued}``."""
-    codes = codes_to_suggest(plan)
-    if not codes or not coders:
-        return {}
-    from ..suggest import suggest
-
-    return {coder: len(suggest(project, coder, codes=list(codes), method="rules",
-                               on_document=on_document).suggestions) for coder in coders}
