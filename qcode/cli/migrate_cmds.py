@@ -163,17 +163,18 @@ def _recode(proj, to, *, dry_run, coders, union, detail, min_score, suggest, act
 
     plan = plan_recode(proj, to, actor=actor, coders=coders, union=union, min_score=min_score)
     wanted = set(coders or ())
+    previous = "(none recorded)" if plan.previous is None else plan.previous
     changes = [c for c in plan.changed() if not wanted or c.coder in wanted]
     if detail:
         rows = [{"coding": c.coding, "coder": c.coder, "doc": c.doc, "span": c.span,
                  "from": c.before, "to": c.after or c.into, "outcome": c.outcome,
                  "score": c.score} for c in changes]
         emit(rows, ["coding", "coder", "doc", "span", "from", "to", "outcome", "score"], fmt,
-             title=f"Codings that change (version {plan.previous} -> {plan.version})")
+             title=f"Codings that change (version {previous} -> {plan.version})")
     else:
         rows = [r for r in plan.summary() if not wanted or r["coder"] in wanted]
         emit(rows, ["coder", "from", "to", "outcome", "codings"], fmt,
-             title=f"Version {plan.previous} -> {plan.version}: what changes, per coder and code")
+             title=f"Version {previous} -> {plan.version}: what changes, per coder and code")
     for note in plan.notes:
         info(note)
     counts = plan.counts()
