@@ -312,3 +312,14 @@ def test_codes_removed_without_a_step_are_reported_not_lost(study, tmp_path):
     assert any(f"{staff} codings keep codes" in n and "staff" in n for n in plan.notes)
     recode(study, tmp_path / "v2.yaml")
     assert sum(1 for c in replay(study) if c.code == "staff") == staff
+
+
+def test_recode_to_the_codebook_in_force_after_editing_it_in_place(study):
+    counts = _counts(replay(study))
+    study.codebook_path.write_text(RENAME_MERGE_V2)
+    result = recode(study, study.codebook_path)
+    assert result.plan.previous is None and len(result.plan.steps) == 3
+    assert _counts(replay(study))["autonomy"] == counts["trust"]
+    with pytest.raises(QcodeError, match="Nothing to migrate"):
+        recode(study, study.codebook_path)
+    assert verify_project(study).ok
