@@ -147,7 +147,7 @@ def _sentence(draw) -> str:
 
 _LEAD = st.sampled_from(["", "", "", " ", "\u3000", "\u00a0 ", "\t", "\x0b"])
 # Odd characters in a heading line: YAML refuses some, reads others as line breaks.
-_ODD = st.text(st.characters(exclude_characters="\n\r") | st.sampled_from(
+_ODD = st.text(st.characters(codec="utf-8", exclude_characters="\n\r") | st.sampled_from(
     ["\x85", "\u2029", "\x81", "\x7f", "\ufffe", "\"", "\\", "'", ":", "#", "{", "&"]), max_size=6)
 
 
