@@ -101,3 +101,35 @@ def test_the_queue_is_in_document_and_codebook_order(study):
     rank = {"coordination": 0, "time": 1, "care": 2}
     assert queue == sorted(queue, key=lambda s: (s.doc, s.start, rank[s.code]))
     assert len({s.id for s in queue}) == len(queue)
+
+
+def test_the_fast_document_reader_agrees_with_load_document(study, tmp_path):
+    from qcode.corpus import ingest, load_document
+    from qcode.suggest.docs import parse_meta, read_view
+
+    talk = tmp_path / "talk.txt"
+    talk.write_text("I: How was it?\nR: We had to hurry. No time.\n\nI: And then?\nR: Nothing.\n",
+                    encoding="utf-8")
+    ingest(study, [talk], attrs={"language": "nb"})
+    for doc_id in [*DOCS, "talk"]:
+        view, document = read_view(study, doc_id), load_document(study, doc_id)
+        assert (view.id, view.text, view.version, view.language) == (
+            document.id, document.text, document.version, document.language)
+        for kind in ("sentence", "turn", "paragraph"):
+            assert view.units(kind) == document.units(kind)
+    meta = (study.documents_dir / "a.yaml").read_text(encoding="utf-8")
+    assert parse_meta("a", "", meta.replace("  - [", "  -  [", 1)) is None  # unknown layout
+    (study.documents_dir / "a.yaml").write_text(meta.replace("units:\n", "units: \n"),
+                                                encoding="utf-8")
+    assert read_view(study, "a").units("sentence") == load_document(study, "a").units("sentence")
+
+
+def test_the_bokmal_table_is_kept_in_the_cache(study):
+    from qcode.lemmas import _read_kept, lemma_table
+
+    suggest(study, "anna")
+    kept = list((study.cache_dir / "lemmas").glob("nb-*.marshal"))
+    assert len(kept) == 1
+    assert _read_kept(kept[0]) == lemma_table("nb")
+    kept[0].write_bytes(b"damaged")
+    assert _read_kept(kept[0]) is None  # rebuilt, never trusted

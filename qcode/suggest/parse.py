@@ -26,14 +26,19 @@ BATCH = 16
 
 
 class Parsed:
-    """A document, its units, its pipeline and (made on first use) its spaCy Doc."""
+    """A document, its units, its pipeline and (made on first use) its spaCy Doc.
+    The pipeline too is loaded only when needed (``identity`` names it)."""
 
-    __slots__ = ("document", "units", "nlp", "identity", "_doc", "_make")
+    __slots__ = ("document", "units", "identity", "_nlp", "_doc", "_make")
 
-    def __init__(self, document: Any, units: tuple[Unit, ...], nlp: Any, identity: str,
-                 doc: Any = None, make: Callable[[], Any] | None = None) -> None:
-        self.document, self.units, self.nlp, self.identity = document, units, nlp, identity
-        self._doc, self._make = doc, make
+    def __init__(self, document: Any, units: tuple[Unit, ...], nlp: Callable[[], Any],
+                 identity: str) -> None:
+        self.document, self.units, self.identity = document, units, identity
+        self._nlp, self._doc, self._make = nlp, None, None
+
+    @property
+    def nlp(self) -> Any:
+        return self._nlp()
 
     @property
     def doc(self) -> Any:
@@ -70,11 +75,10 @@ def doc_units(document: Any, kind: str) -> tuple[Unit, ...]:
     return tuple(Unit(kind, n, a, b) for n, (a, b) in enumerate(document.units(kind), start=1))
 
 
-@lru_cache(maxsize=16)
-def _pipeline(lang: str, model: str | None) -> tuple[Any, str]:
-    from ..lemmas import lemma_identity, lemma_pipeline
+def _pipeline(lang: str, model: str | None) -> Any:
+    from ..lemmas import lemma_pipeline
 
-    return lemma_pipeline(lang, model), lemma_identity(lang, model)
+    return lemma_pipeline(lang, model)
 
 
 class ParseCache:
@@ -85,9 +89,23 @@ class ParseCache:
         self.use_cache = use_cache
         self.stats = ParseStats()
         self.unit_kind = project.settings.unit
+        self._tables: set[str] = set()
 
-    def pipeline(self, document: Any) -> tuple[Any, str]:
-        return _pipeline(document.language, self.project.settings.pipeline)
+    def pipeline(self, document: Any) -> tuple[Callable[[], Any], str]:
+        """A loader of the document's pipeline, and the pipeline's identity."""
+        from ..lemmas import lemma_identity
+
+        lang, model = document.language, self.project.settings.pipeline
+
+        def load() -> Any:
+            if lang not in self._tables:  # read a kept table, or keep it
+                from ..lemmas import lemma_table
+
+                lemma_table(lang, self.project.cache_dir)
+                self._tables.add(lang)
+            return _pipeline(lang, model)
+
+        return load, lemma_identity(lang, model)
 
     def path(self, document: Any, identity: str) -> Path:
         folder = hashlib.sha256(identity.encode()).hexdigest()[:16]

@@ -253,7 +253,11 @@ def _proposal(unit: Unit, code: str, found: dict[str, list[str]], places: int) -
     """``n`` is the number of distinct keywords, but a word matching two keywords
     (``faglige``: faglig and faglighet) counts once."""
     keywords = sorted(found)
-    reason = "matched " + "; ".join(
-        f"{k}: {', '.join(repr(w) for w in sorted(found[k]))}" for k in keywords)
-    words = tuple(sorted({w for k in keywords for w in found[k]}))
-    return Proposal(unit, code, METHOD, 1 - 0.5 ** min(len(keywords), places), reason, words)
+    parts, words = [], set()
+    for keyword in keywords:
+        matched = found[keyword]
+        words.update(matched)
+        shown = f"'{matched[0]}'" if len(matched) == 1 else ", ".join(f"'{w}'" for w in sorted(matched))
+        parts.append(f"{keyword}: {shown}")
+    return Proposal(unit, code, METHOD, 1 - 0.5 ** min(len(keywords), places),
+                    "matched " + "; ".join(parts), tuple(sorted(words)))
