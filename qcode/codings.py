@@ -367,7 +367,8 @@ def as_records(codings: Iterable[Coding]) -> list[dict[str, Any]]:
     """Plain dicts (for reports and JSON)."""
     return [{"id": c.id, "coder": c.coder, "doc": c.doc, "start": c.start, "end": c.end,
              "code": c.code, "source": c.source, "time": c.time, "docv": c.docv,
-             "memo": c.memo} for c in codings]
+             "memo": c.memo, "flags": ",".join(getattr(c, "flags", ()) or ()) or None}
+            for c in codings]
 
 
 # ---------------------------------------------------------------- highlighting

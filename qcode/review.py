@@ -19,7 +19,7 @@ from .errors import InputError
 
 TIMELINE_COLUMNS = ("time", "id", "actor", "action", "doc", "span", "code", "source", "score",
                     "ref", "memo", "quote", "codebook", "docv")
-BLAME_COLUMNS = ("time", "id", "actor", "action", "code", "span", "how", "source", "ref",
+BLAME_COLUMNS = ("time", "id", "actor", "action", "code", "now", "span", "how", "source", "ref",
                  "status", "quote")
 _DATE_RE = re.compile(r"^\d{4}-\d\d(-\d\d([T ]\d\d(:\d\d(:\d\d(\.\d{1,3})?)?)?Z?)?)?$")
 
@@ -103,20 +103,34 @@ def blame(project: Any, doc: str, *, start: int | None = None, end: int | None =
           ) -> list[dict[str, Any]]:
     """Who applied or removed which code on (part of) ``doc``, when and how; each apply
     says whether its coding is live, removed or undone."""
+    from .migrations import coding_trails
+
     codings = replay(project)
     entries = [x for x in all_events(project) if x.event.doc == doc and x.event.span]
     fate = _fates(entries, codings)
+    trails = coding_trails(project, doc=doc)
     records = []
     for x in entries:
         a, b = parse_span(x.event.span or "0:0")
         if start is not None and end is not None and not (a < end and start < b):
             continue
         e = x.event
+        live = codings.get(x.id)
         records.append({"time": e.time, "id": x.id, "actor": e.actor, "action": e.action,
-                        "code": e.code, "span": e.span, "how": how(e.source, e.action),
-                        "source": e.source, "ref": e.ref, "status": fate.get(x.id, ""),
-                        "quote": e.quote})
+                        "code": e.code, "now": live.code if live else None, "span": e.span,
+                        "how": how(e.source, e.action), "source": e.source, "ref": e.ref,
+                        "status": fate.get(x.id, ""), "quote": e.quote})
+        records.extend(_migration_records(trails.get(x.id, ()), x.id, e))
     return records
+
+
+def _migration_records(trail, coding_id: str, applied: Any) -> list[dict[str, Any]]:
+    """One blame row per codebook step that changed or flagged this coding."""
+    return [{"time": t["time"], "id": t["id"], "actor": t["actor"], "action": "migrate",
+             "code": f"{t['from']} -> {'?' if t['what'] in ('pending', 'review') else t['to']}",
+             "now": None, "span": applied.span, "how": "migrated", "source": "migrate",
+             "ref": coding_id, "status": t["what"], "quote": applied.quote}
+            for t in trail]
 
 
 def _fates(entries: list[Entry], codings: Codings) -> dict[str, str]:

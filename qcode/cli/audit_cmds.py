@@ -196,7 +196,7 @@ def blame(
     if getattr(format, "value", format) == "table":
         records = [{**r, "time": r["time"].replace("T", " ")[:16],
                     "quote": _clip(r["quote"] or "", 48)} for r in records]
-        columns = ["time", "id", "action", "code", "span", "how", "status", "quote"]
+        columns = ["time", "id", "action", "code", "now", "span", "how", "status", "quote"]
     else:
         columns = list(BLAME_COLUMNS)
     emit(records, columns, format, title=f"{doc}: {len(records)} events")
