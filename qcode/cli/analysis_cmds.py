@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from . import app
-from ._options import CodersOption, Format, FormatOption, ProjectOption, emit, info, project_from
+from ._options import (
+    CodersOption,
+    Format,
+    FormatOption,
+    ProjectOption,
+    emit,
+    info,
+    project_from,
+    stdout_console,
+)
 
 CodesOption = Annotated[
     list[str] | None,
@@ -222,8 +231,35 @@ def _show_disagreements(proj, common, unit, min_chars, min_fraction, fmt) -> Non
         proj, **common, unit=unit, min_chars=min_chars, min_fraction=min_fraction
     )
     _note_missing(missing)
+    if getattr(fmt, "value", fmt) == "table":
+        stdout_console().print(disagreement_blocks(records, unit or proj.settings.unit))
+        return
     columns = ("code", "doc", "unit", "start", "end", "coded_by", "not_coded_by", "before", "text", "after")
     emit(records, columns, fmt, title=f"{len(records)} disagreements")
+
+
+def disagreement_blocks(records, unit: str):
+    """For a reconciliation meeting: each disagreement as a heading (code, place, who
+    coded it and who did not) over its text in context, the unit in bold."""
+    from rich.console import Group
+    from rich.text import Text
+
+    blocks = [Text(f"{len(records)} disagreements on {unit} units", style="bold")]
+    for r in records:
+        head = Text()
+        head.append(f"\n{r['code']}", style="bold")
+        head.append(f"  {r['doc']} {unit} {r['unit']} ({r['start']}:{r['end']})  ", style="dim")
+        head.append(f"coded by {_names(r['coded_by'])}", style="green")
+        head.append(f"; not by {_names(r['not_coded_by'])}", style="red")
+        body = Text("  …" + " ".join((r.get("before") or "").split()) + " ", style="dim")
+        body.append(" ".join((r.get("text") or "").split()), style="bold")
+        body.append(" " + " ".join((r.get("after") or "").split()) + "…", style="dim")
+        blocks += [head, body]
+    return Group(*blocks)
+
+
+def _names(value) -> str:
+    return ", ".join(value) if isinstance(value, list | tuple) else str(value or "nobody")
 
 
 def _agree_chars(proj, common, fmt) -> None:
