@@ -69,16 +69,6 @@ class Suggestion:
     def span(self) -> str:
         return f"{self.start}:{self.end}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "coder": self.coder, "doc": self.doc, "docv": self.docv,
-                "unit": self.unit, "start": self.start, "end": self.end, "code": self.code,
-                "method": self.method, "score": self.score, "reason": self.reason,
-                "words": list(self.words)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Suggestion:
-        return cls(**{**data, "words": tuple(data.get("words") or ())})
-
 
 def suggestion_id(doc: str, docv: str, start: int, end: int, code: str) -> str:
     key = f"{doc}\n{docv}\n{start}:{end}\n{code}".encode()

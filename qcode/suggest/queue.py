@@ -23,18 +23,29 @@ def queue_path(project: Any, coder: str) -> Path:
     return project.cache_dir / "suggestions" / f"{coder}.json"
 
 
+COLUMNS = ("id", "coder", "doc", "docv", "unit", "start", "end", "code", "method", "score",
+           "reason", "words")
+
+
 def read_queue(project: Any, coder: str) -> list[Suggestion]:
     data = read_json(queue_path(project, coder))
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("columns") != list(
+            COLUMNS):
         return []
-    return [Suggestion.from_dict(item) for item in data.get("suggestions") or ()]
+    try:
+        return [Suggestion(*row[:-1], tuple(row[-1])) for row in data.get("suggestions") or ()]
+    except (TypeError, ValueError):
+        return []
 
 
 def write_queue(project: Any, coder: str, suggestions: Iterable[Suggestion]) -> None:
-    """One JSON document, one suggestion per line (readable, and fast to write)."""
-    head = json.dumps({"format": FORMAT, "coder": coder}, ensure_ascii=False)[:-1]
-    items = ",\n".join(json.dumps(s.to_dict(), ensure_ascii=False) for s in suggestions)
-    text = f'{head}, "suggestions": [\n{items}\n]}}\n' if items else f'{head}, "suggestions": []}}\n'
+    """One JSON document: the column names, then one suggestion per line as a list
+    of values in that order (readable, and fast to write and read)."""
+    head = json.dumps({"format": FORMAT, "coder": coder, "columns": COLUMNS}, ensure_ascii=False)
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    rows = ",\n".join(dumps([s.id, s.coder, s.doc, s.docv, s.unit, s.start, s.end, s.code,
+                              s.method, s.score, s.reason, s.words]) for s in suggestions)
+    text = f'{head[:-1]}, "suggestions": [\n{rows}\n]}}\n' if rows else f'{head[:-1]}, "suggestions": []}}\n'
     atomic_write_bytes(queue_path(project, coder), text.encode("utf-8"))
 
 

@@ -253,11 +253,12 @@ def _proposal(unit: Unit, code: str, found: dict[str, list[str]], places: int) -
     """``n`` is the number of distinct keywords, but a word matching two keywords
     (``faglige``: faglig and faglighet) counts once."""
     keywords = sorted(found)
-    parts, words = [], set()
+    parts, words = [], []
     for keyword in keywords:
         matched = found[keyword]
-        words.update(matched)
+        words += matched
         shown = f"'{matched[0]}'" if len(matched) == 1 else ", ".join(f"'{w}'" for w in sorted(matched))
         parts.append(f"{keyword}: {shown}")
     return Proposal(unit, code, METHOD, 1 - 0.5 ** min(len(keywords), places),
-                    "matched " + "; ".join(parts), tuple(sorted(words)))
+                    "matched " + "; ".join(parts),
+                    tuple(words) if len(words) == 1 else tuple(sorted(set(words))))
