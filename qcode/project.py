@@ -219,6 +219,6 @@ def resolve_coder(explicit: str | None = None) -> str:
     if not name:
         raise ProjectError(
             "Who is coding? Pass --coder NAME, set QCODE_CODER, or put 'coder: NAME' in "
-            f"{user_config_path()}."
+            "your config file (~/.config/qcode/config.yaml)."
         )
     return check_coder_name(name)

@@ -71,11 +71,21 @@ def to_table(
     from rich.table import Table
 
     table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    import shutil
+
+    widest = {c: max((len(_cell(r.get(c))) for r in records), default=0) for c in columns}
+    # When a column of long text can absorb the width (a quote, a definition) and the
+    # short columns (ids, codes, dates, numbers) fit beside it, they keep to one line.
+    room = width or shutil.get_terminal_size((100, 24)).columns
+    needed = sum(max(widest[c], len(c)) + 3 for c in columns if widest[c] <= 16) + 24
+    absorbing = any(w > 30 for w in widest.values()) and needed <= room
     for col in columns:
         numeric = bool(records) and all(
             isinstance(r.get(col), int | float) or r.get(col) is None for r in records
         )
+        short = absorbing and widest[col] <= 16
         table.add_column(col, justify="right" if numeric else "left", overflow="fold",
+                         no_wrap=short, ratio=1 if widest[col] > 30 else None,
                          min_width=min(len(col), 8) if numeric else None)
     for rec in records:
         table.add_row(*(_cell(rec.get(c)) for c in columns))

@@ -83,7 +83,7 @@ def run(command: str, cwd: Path) -> tuple[int, list[str]]:
     argv = shlex.split(command)
     if argv[0] != "qcode":
         raise ValueError(f"README example is not a qcode command: {command}")
-    env = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "QCODE_CODER": ""}
+    env = {"COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb", "QCODE_CODER": ""}
     old = Path.cwd()
     os.chdir(cwd)
     try:
@@ -95,10 +95,15 @@ def run(command: str, cwd: Path) -> tuple[int, list[str]]:
 
 def setup_project(root: Path) -> Path:
     """A fresh sample project in ``root/study``; examples run inside it."""
+    from qcode.codebook import dump_codebook, load_codebook
     from qcode.demo import init_sample
+    from qcode.migrations.demo import version_two
 
     init_sample(root / "study")
-    (root / "notes.txt").write_text(NOTES, encoding="utf-8")
+    for name, text in FILES.items():
+        (root / name).write_text(text, encoding="utf-8")
+    v2 = version_two(load_codebook(root / "study" / "codebook.yaml"))
+    (root / "codebook-v2.yaml").write_text(dump_codebook(v2), encoding="utf-8")
     return root / "study"
 
 
@@ -139,6 +144,39 @@ def update_readme() -> None:
             if not dropping:
                 out.append(line)
     README.write_text("\n".join(out), encoding="utf-8")
+
+
+
+# The corrected transcript of the notes: a typo fixed, a sentence dropped.
+CORRECTED = NOTES.replace("so two visits ended up", "so two visits were put").replace(
+    "Nobody from the unit leadership came to the meeting. ", "")
+
+DECISIONS = """doc,code,quote,unit,memo,action
+notes,coordination,,2,,apply
+notes,time-resources,so two visits ended up on the same car,,Double-booked car.,apply
+notes,leadership,,3,,apply
+notes,,,,Short entries; the second day repeats the first.,memo
+"""
+
+# Krippendorff's reliability data (Content Analysis, 2nd ed., ch. 12): 4 coders,
+# 12 units, values 1-5, empty cells missing. Nominal alpha = 0.743.
+RELIABILITY = """A,B,C,D
+1,1,,1
+2,2,3,2
+3,3,3,3
+3,3,3,3
+2,2,2,2
+1,2,3,4
+4,4,4,4
+1,1,2,1
+2,2,2,2
+,5,5,5
+,,1,1
+,,3,
+"""
+
+FILES = {"notes.txt": NOTES, "notes-corrected.txt": CORRECTED, "decisions.csv": DECISIONS,
+         "reliability.csv": RELIABILITY}
 
 
 if __name__ == "__main__":

@@ -195,8 +195,9 @@ def blame(
     records = do_blame(proj, doc, start=start, end=end)
     if getattr(format, "value", format) == "table":
         records = [{**r, "time": r["time"].replace("T", " ")[:16],
-                    "quote": _clip(r["quote"] or "", 48)} for r in records]
-        columns = ["time", "id", "action", "code", "now", "span", "how", "status", "quote"]
+                    "code": r["code"] if r["now"] in (None, r["code"]) else f"{r['code']} → {r['now']}",
+                    "quote": _clip(" ".join((r["quote"] or "").split()), 48)} for r in records]
+        columns = ["time", "id", "action", "code", "span", "how", "status", "quote"]
     else:
         columns = list(BLAME_COLUMNS)
     emit(records, columns, format, title=f"{doc}: {len(records)} events")

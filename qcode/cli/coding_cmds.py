@@ -80,7 +80,8 @@ def apply(
     out = coding.apply(proj, _need(doc, "DOC", usage), _need(code, "CODE", usage), span=span,
                        quote=quote, unit=unit, memo=memo, coder=coder)
     e = out.events[0] if out.events else None
-    _report(out, f"{out.coder}:{e.seq} {e.code} on {e.doc} {e.span}: \"{e.quote}\"" if e else "")
+    quoted = " ".join((e.quote or "").split()) if e else ""
+    _report(out, f"{out.coder}:{e.seq} {e.code} on {e.doc} {e.span}: \"{quoted}\"" if e else "")
 
 
 @app.command()

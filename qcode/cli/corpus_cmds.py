@@ -55,6 +55,9 @@ def ingest(
     resegment: Annotated[bool, typer.Option(
         "--resegment", help="Recompute turns and units of stored documents (all, or the "
         "ids given as PATH) after a language or pipeline change.")] = False,
+    actor: Annotated[str | None, typer.Option(
+        "--as", help="Who records the re-anchoring when a document's text changed (default: "
+        "QCODE_CODER, else 'coder:' in your config).", show_default=False)] = None,
     project: ProjectOption = None,
 ) -> None:
     """Read sources into the project (re-ingesting an unchanged source changes nothing)."""
@@ -75,7 +78,7 @@ def ingest(
                                                        f"{r.sentences} sentences)"))
         from .migrate_cmds import reanchor_after_ingest  # codings follow a changed text
 
-        reanchor_after_ingest(proj, results)
+        reanchor_after_ingest(proj, results, actor)
         return
     for r in results:
         info(f"{r.status:>11}  {r.doc_id}  ({r.sentences} sentences)")

@@ -90,6 +90,8 @@ def codebook_log(
     rows = history(project_from(project), all_lines=all_lines)
     if not rows:
         info("No codebook migrations in audit/project.log yet (see `qcode recode --to`).")
+    if getattr(format, "value", format) == "table":  # minutes are enough to read by
+        rows = [{**r, "time": str(r.get("time") or "").replace("T", " ")[:16]} for r in rows]
     emit(rows, list(COLUMNS), format, title="Codebook history")
 
 
@@ -296,7 +298,7 @@ def _report_reanchored(reports) -> None:
         info("Orphaned codings are kept on the old version: see `qcode orphans`.")
 
 
-def reanchor_after_ingest(proj, results) -> None:
+def reanchor_after_ingest(proj, results, actor: str | None = None) -> None:
     """Re-anchor the codings of documents that ``ingest`` gave a new text (called by
     the ingest command); the person acting is the one configured as coder."""
     from ..errors import ProjectError
@@ -307,7 +309,7 @@ def reanchor_after_ingest(proj, results) -> None:
     if not changed:
         return
     try:
-        actor = resolve_coder(None)
+        actor = resolve_coder(actor)
     except ProjectError:
         info(f"Warning: {len(changed)} document(s) got a new text, but nobody is named to record "
              "the re-anchoring of their codings: set QCODE_CODER (or 'coder:' in your config) "
