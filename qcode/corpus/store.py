@@ -161,6 +161,16 @@ class _FlowLeavesDumper(yamlio._NoAliasDumper):  # type: ignore[misc, name-defin
 _FLOW_LISTS = ("turns", "timestamps", "units")
 
 
+def _flow_item(value: Any) -> str:
+    """A turn or cue: plain JSON (one C call), made safe for YAML."""
+    if isinstance(value, dict | list | tuple) and all(
+        isinstance(v, str | int) and not isinstance(v, bool)
+        for v in (value.values() if isinstance(value, dict) else value)
+    ):
+        return _YAML_UNSAFE.sub(_escape, json.dumps(value, ensure_ascii=False))
+    return _flow(value)
+
+
 def _flow(value: Any) -> str:
     """One value in flow style that is both YAML and JSON (keys and strings quoted)."""
     if isinstance(value, dict):
@@ -196,7 +206,7 @@ def dump_meta(meta: dict[str, Any]) -> str:
         if key in meta:
             items = meta[key]
             parts.append(f"{key}:" + ("\n" if items else " []\n"))
-            parts.append("".join(f"- {_flow(item)}\n" for item in items))
+            parts.append("".join(f"- {_flow_item(item)}\n" for item in items))
     units = meta.get("units")
     if units is not None:
         parts.append("units:\n")
