@@ -171,3 +171,24 @@ def test_model_suggestions_come_from_unseen_units(tmp_path):
         right += s.code in truth(load_document(project, s.doc).text[s.start:s.end])
         assert s.reason.startswith("model of anna's decisions: p=")
     assert right / len(result.suggestions) > 0.8
+
+
+def test_pooled_evaluation_trains_on_every_coder_but_never_on_test_documents(tmp_path,
+                                                                             monkeypatch):
+    docs = synthetic_docs(n_docs=6, seed=5)
+    project = make_project(tmp_path / "study", docs, codebook=CODEBOOK)
+    code_all(project, "anna", list(docs)[:4])
+    code_all(project, "ben", list(docs)[2:], mood=0)  # ben also coded two documents anna did not
+    seen: list[set[str]] = []
+    real_train = evaluation.train
+
+    def spy(examples, labels, **kw):
+        seen.append({e.doc for e in examples})
+        return real_train(examples, labels, **kw)
+
+    monkeypatch.setattr(evaluation, "train", spy)
+    ev = evaluate(project, "anna", folds=2, pooled=True)
+    assert ev.pooled and sorted(d for f in ev.folds for d in f.test) == sorted(docs)[:4]
+    for fold, trained_on in zip(ev.folds, seen, strict=True):
+        assert not trained_on & set(fold.test)
+        assert set(sorted(docs)[4:]) <= trained_on  # ben's own documents help the team model
