@@ -59,31 +59,54 @@ def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, meth
     """Suggest codes for the units of ``docs`` (default: every document) and merge them
     into ``coder``'s queue (replacing what was queued for those documents and codes)."""
     from ..codebook import load_codebook
-    from ..corpus import list_documents, load_document
 
     codebook = load_codebook(project.codebook_path)
     chosen = tuple(dict.fromkeys(codebook.require(c).id for c in codes)) if codes else None
     names = resolve_methods(method)
-    known = list_documents(project)
-    doc_ids = list(dict.fromkeys(docs)) if docs else known
-    for doc_id in doc_ids:  # every one must exist before anything runs
-        if doc_id not in known:
-            load_document(project, doc_id)  # raises with a did-you-mean
-    if not doc_ids:
-        raise InputError("The project has no documents; run `qcode ingest FILE...` first.")
+    doc_ids = _documents(project, docs)
     cache = ParseCache(project, use_cache=use_cache)
     suggesters = [REGISTRY[name](codebook, chosen, project=project, coder=coder, cache=cache,
                                  pooled=pooled, languages=project_languages(project))
                   for name in names]
+    made, skipped = _run(project, coder, suggesters, cache, doc_ids, codebook.ids, min_score,
+                         on_document)
+    _update_queue(project, coder, made, doc_ids, chosen, codebook.ids)
+    notes = tuple(n for s in suggesters for n in getattr(s, "notes", ()))
+    return SuggestResult(coder, names, tuple(made), len(doc_ids), cache.stats.parsed,
+                         cache.stats.cached, skipped,
+                         sum(bool(getattr(s, "trained", False)) for s in suggesters), notes,
+                         cache.stats.unneeded)
+
+
+def _documents(project: Any, docs: Sequence[str] | None) -> list[str]:
+    """The ids asked for (default: all), each checked to exist before anything runs."""
+    from ..corpus import list_documents, load_document
+
+    known = list_documents(project)
+    doc_ids = list(dict.fromkeys(docs)) if docs else known
+    for doc_id in doc_ids:
+        if doc_id not in known:
+            load_document(project, doc_id)  # raises with a did-you-mean
+    if not doc_ids:
+        raise InputError("The project has no documents; run `qcode ingest FILE...` first.")
+    return doc_ids
+
+
+def _run(project: Any, coder: str, suggesters: list[Any], cache: ParseCache,
+         doc_ids: list[str], code_order: Sequence[str], min_score: float,
+         on_document: Callable[[Any], None] | None) -> tuple[list[Suggestion], int]:
+    """The suggestions for the documents, one at a time, and how many proposals were
+    skipped as already decided."""
     decided = Decided.of(project, coder)
-    rank = {c: i for i, c in enumerate(codebook.ids)}
+    rank = {c: i for i, c in enumerate(code_order)}
     made: list[Suggestion] = []
     skipped = 0
-    documents = (read_view(project, d) for d in doc_ids)  # one at a time
+
     def wants(parsed: Any) -> bool:
         needed = [s.wants(parsed) for s in suggesters]  # each one looks (rules read their cache)
         return any(needed)
 
+    documents = (read_view(project, d) for d in doc_ids)
     for parsed in cache.parse(documents, wants=wants, on_document=on_document):
         proposals = [p for s in suggesters for p in s.propose(parsed)]
         if len(suggesters) > 1:
@@ -95,12 +118,7 @@ def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, meth
                 skipped += 1
                 continue
             made.append(make_suggestion(coder, parsed.document, p))
-    _update_queue(project, coder, made, doc_ids, chosen, codebook.ids)
-    notes = tuple(n for s in suggesters for n in getattr(s, "notes", ()))
-    return SuggestResult(coder, names, tuple(made), len(doc_ids), cache.stats.parsed,
-                         cache.stats.cached, skipped,
-                         sum(bool(getattr(s, "trained", False)) for s in suggesters), notes,
-                         cache.stats.unneeded)
+    return made, skipped
 
 
 def _update_queue(project: Any, coder: str, made: list[Suggestion], doc_ids: Sequence[str],
