@@ -167,6 +167,11 @@ class RuleSuggester:
     def matchers(self, nlp: Any) -> Matchers:
         found = self._matchers.get(id(nlp))
         if found is None:
+            if self.cache_dir is not None:  # the tables keyword_applies consults, kept ones
+                from ..lemmas import lemma_table
+
+                for lang in self.languages:
+                    lemma_table(lang, self.cache_dir.parent)
             found = self._matchers[id(nlp)] = Matchers(nlp, self.codes, self.source,
                                                        self.languages)
         return found
