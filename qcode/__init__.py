@@ -30,6 +30,12 @@ _EXPORTS = {
     "ingest": "qcode.corpus",
     "list_documents": "qcode.corpus",
     "load_document": "qcode.corpus",
+    "Coding": "qcode.codings",
+    "replay": "qcode.codings",
+    "apply": "qcode.coding",
+    "apply_csv": "qcode.coding",
+    "verify_project": "qcode.audit",
+    "suggest": "qcode.suggest",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -261,15 +261,17 @@ def _load_lists(tail: str) -> dict[str, Any] | None:
     return out
 
 
-def atomic_write(path: Path, data: str) -> None:
-    """Write a file whole or not at all (temp file, fsync, rename)."""
+def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None:
+    """Write a file whole or not at all (temp file, rename); ``durable`` fsyncs before
+    the rename (caches need not: a damaged entry is detected and rebuilt)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

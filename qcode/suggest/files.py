@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = False) -> None:
-    """Write ``path`` whole via a temporary file and a rename; ``durable`` also
-    fsyncs (caches need not: a damaged entry is detected and rebuilt)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write a cache file whole via a temporary file and a rename, without fsync by
+    default (a damaged cache entry is detected and rebuilt)."""
+    from ..corpus.store import atomic_write
+
+    atomic_write(path, data, durable=durable)
 
 
 def write_json(path: Path, data: Any, *, indent: int | None = 1) -> None:
