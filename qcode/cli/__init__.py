@@ -6,7 +6,6 @@ register themselves on :data:`app`; each keeps heavy imports inside its function
 so that ``qcode --help`` starts fast.
 """
 
-from __future__ import annotations
 
 import sys
 from typing import Any

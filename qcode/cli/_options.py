@@ -1,6 +1,5 @@
 """Option aliases shared by every command (STYLE.md 5), and output helpers."""
 
-from __future__ import annotations
 
 import enum
 from pathlib import Path

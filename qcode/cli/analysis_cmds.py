@@ -1,6 +1,5 @@
 """Analysis commands: agree, cooccur, crosstab. numpy is imported inside the commands only."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

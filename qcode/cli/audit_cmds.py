@@ -1,6 +1,5 @@
 """``qcode audit``: verify, seal, show, blame and stats over the decision logs."""
 
-from __future__ import annotations
 
 import enum
 from typing import Annotated

@@ -1,6 +1,5 @@
 """Codebook commands: check and show (diff and log come with codebook versions)."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

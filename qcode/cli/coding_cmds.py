@@ -1,6 +1,5 @@
 """Coding commands: apply, remove, memo, memos, undo, codings."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

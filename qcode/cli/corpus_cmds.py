@@ -1,6 +1,5 @@
 """Project and corpus commands: init, ingest, docs, turns, units, show, attrs."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -1,6 +1,5 @@
 """Codebook evolution commands: codebook diff and log, recode, orphans."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -1,6 +1,5 @@
 """The main job: qcode demo."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

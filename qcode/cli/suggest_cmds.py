@@ -1,6 +1,5 @@
 """Suggestion commands: suggest (and --evaluate), suggestions, accept, reject."""
 
-from __future__ import annotations
 
 import enum
 from typing import Annotated

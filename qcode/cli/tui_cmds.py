@@ -1,6 +1,5 @@
 """qcode code and qcode review: the keyboard-driven coding view (or --plain)."""
 
-from __future__ import annotations
 
 import enum
 from typing import Annotated
