@@ -65,27 +65,39 @@ def sentence_spans(texts: list[str], lang: str, model: str | None = None) -> lis
 
 
 def doc_sentence_spans(doc: Any, text: str | None = None) -> list[tuple[int, int]]:
-    """Trimmed sentence offsets of a parsed Doc (pass its text: ``Doc.text`` is slow)."""
-    if len(doc) == 0:
-        return []
-    from spacy.attrs import IDX, IS_LEFT_PUNCT, LENGTH, SENT_START
+    """Trimmed sentence offsets of a parsed Doc (pass its text: ``Doc.text`` is slow).
 
-    arr = doc.to_array([SENT_START, IDX, LENGTH, IS_LEFT_PUNCT])
+    Computed on token arrays: a sentence runs from its first to its last non-space
+    token; an opening bracket the sentencizer left at the end of a sentence
+    ("... cabinet. [") moves to the next one ("[laughs] You have to ...").
+    """
+    n = len(doc)
+    if n == 0:
+        return []
+    import numpy as np
+    from spacy.attrs import IDX, IS_LEFT_PUNCT, IS_SPACE, LENGTH, SENT_START
+
     text = doc.text if text is None else text
-    starts = [0]
-    left_punct = arr[:, 3].tolist()
-    for i in (arr[:, 0] == 1).nonzero()[0].tolist():
-        # an opening bracket the sentencizer left at the end of a sentence ("... cabinet. [")
-        # belongs to the next one ("[laughs] You have to ...")
-        while i - 1 > starts[-1] and left_punct[i - 1]:
-            i -= 1
-        if i > starts[-1]:
-            starts.append(i)
-    idx, length = arr[:, 1].tolist(), arr[:, 2].tolist()
-    bounds = [*starts, len(doc)]
+    arr = doc.to_array([SENT_START, IDX, LENGTH, IS_LEFT_PUNCT, IS_SPACE]).astype(np.int64)
+    is_start = arr[:, 0] == 1
+    is_start[0] = True
+    left_punct = arr[:-1, 3] == 1
+    for _ in range(4):  # at most a few brackets in a row
+        moved = np.flatnonzero(is_start[1:] & left_punct & ~is_start[:-1]) + 1
+        if not len(moved):
+            break
+        is_start[moved] = False
+        is_start[moved - 1] = True
+    starts = np.flatnonzero(is_start)
+    token = np.arange(n)
+    solid = arr[:, 4] == 0
+    first = np.minimum.reduceat(np.where(solid, token, n), starts)
+    last = np.maximum.reduceat(np.where(solid, token, -1), starts)
+    keep = first <= last
+    begins = arr[first[keep], 1].tolist()
+    ends = (arr[last[keep], 1] + arr[last[keep], 2]).tolist()
     spans = []
-    for first, stop in zip(bounds, bounds[1:], strict=False):
-        start, end = idx[first], idx[stop - 1] + length[stop - 1]
+    for start, end in zip(begins, ends, strict=True):
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():

@@ -26,7 +26,7 @@ from .store import (
     write_document,
 )
 from .turns import caption_turns, detect_turns
-from .units import compute_units, structural_units
+from .units import clip_to_regions, compute_units, structural_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,13 +207,13 @@ def _ingest_planned(project: Project, planned: list[tuple[Path, str]], attrs: di
         if group and group[0].meta["language"] != item.meta["language"]:
             _flush(project, group, done)
         group.append(item)
-        if sum(len(p.regions) for p in group) >= _GROUP_REGIONS:
+        if sum(len(p.text) for p in group) >= _GROUP_CHARS:
             _flush(project, group, done)
     _flush(project, group, done)
     return results
 
 
-_GROUP_REGIONS = 2000
+_GROUP_CHARS = 500_000
 
 
 def _flush(project: Project, group: list[_Pending], done: Callable[[IngestResult], None]) -> None:
@@ -222,13 +222,10 @@ def _flush(project: Project, group: list[_Pending], done: Callable[[IngestResult
         return
     from ..nlp import sentence_spans
 
-    pieces = [p.text[a:b] for p in group for a, b in p.regions]
-    spans = iter(sentence_spans(pieces, group[0].meta["language"], project.settings.pipeline))
-    for pending in group:
-        sentences = []
-        for offset, _ in pending.regions:
-            sentences.extend((offset + a, offset + b) for a, b in next(spans))
-        pending.meta["units"]["sentence"] = sentences
+    texts = [p.text for p in group]
+    found = sentence_spans(texts, group[0].meta["language"], project.settings.pipeline)
+    for pending, spans in zip(group, found, strict=True):
+        pending.meta["units"]["sentence"] = clip_to_regions(spans, pending.regions, pending.text)
         done(_write_new(project, pending))
     group.clear()
 

@@ -65,13 +65,40 @@ def sentence_regions(text: str, paras: Sequence[Span], turns: Sequence[Turn]) ->
 
 
 def sentences(text: str, regions: Sequence[Span], lang: str, model: str | None = None) -> list[Span]:
+    """Sentences of ``text`` inside ``regions`` (see :func:`clip_to_regions`)."""
     from ..nlp import sentence_spans
 
-    pieces = [text[a:b] for a, b in regions]
+    return clip_to_regions(sentence_spans([text], lang, model)[0], regions, text)
+
+
+def clip_to_regions(found: Sequence[Span], regions: Sequence[Span], text: str) -> list[Span]:
+    """Sentences found in the whole text, cut to the regions that may hold sentences:
+    a sentence never crosses a turn, and labels and headings between regions drop out.
+
+    Splitting the whole document once and cutting afterwards gives the same units as
+    splitting each region on its own, at spaCy's whole-document speed.
+    """
     out: list[Span] = []
-    for (offset, _), spans in zip(regions, sentence_spans(pieces, lang, model), strict=True):
-        out.extend((offset + a, offset + b) for a, b in spans)
+    j, n = 0, len(found)
+    for a, b in regions:
+        while j < n and found[j][1] <= a:
+            j += 1
+        k, first = j, len(out)
+        while k < n and found[k][0] < b:
+            span = _trim(text, max(found[k][0], a), min(found[k][1], b))
+            if span and len(out) > first and _dangling(text, out[-1], span):
+                out[-1] = (out[-1][0], span[1])  # a closing quote or bracket left alone
+            elif span:
+                out.append(span)
+            k += 1
     return out
+
+
+def _dangling(text: str, before: Span, span: Span) -> bool:
+    """Punctuation only, right after the sentence before (the sentencizer can leave a
+    closing quote at a line end on its own)."""
+    piece = text[span[0]:span[1]]
+    return not any(ch.isalnum() for ch in piece) and not text[before[1]:span[0]].strip()
 
 
 def structural_units(text: str, turns: Sequence[Turn]) -> tuple[dict[str, list[Span]], list[Span]]:
