@@ -85,7 +85,7 @@ def to_table(
         )
         short = absorbing and widest[col] <= 16
         table.add_column(col, justify="right" if numeric else "left", overflow="fold",
-                         no_wrap=short, ratio=1 if widest[col] > 30 else None,
+                         no_wrap=short or col == columns[0], ratio=1 if widest[col] > 30 else None,
                          min_width=min(len(col), 8) if numeric else None)
     for rec in records:
         table.add_row(*(_cell(rec.get(c)) for c in columns))

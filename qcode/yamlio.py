@@ -21,10 +21,10 @@ Path_ = tuple[str | int, ...]
 Marks = dict[Path_, tuple[int, int]]
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 text file or raise an InputError that names it."""
+def read_text(path: Path, encoding: str = "utf-8") -> str:
+    """Read a UTF-8 text file (YAML, CSV) or raise an InputError that names it and the fix."""
     try:
-        return path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding=encoding)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path.") from None
     except IsADirectoryError:

@@ -212,10 +212,9 @@ def read_matrix_csv(
     fewer than two coders, or no unit with two values.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read {path}: {exc}.") from None
+    from ..yamlio import read_text
+
+    text = read_text(path, encoding="utf-8-sig")
     reader = csv.reader(io.StringIO(text))
     numbered = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
     if not numbered:

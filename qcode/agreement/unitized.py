@@ -365,10 +365,9 @@ def parse_continuum(text: str) -> tuple[int, int]:
 def read_segments_csv(path: Path | str) -> list[Segment]:
     """Rows ``coder,begin,end,code`` (half-open character offsets); an optional header row."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read {path}: {exc}.") from None
+    from ..yamlio import read_text
+
+    text = read_text(path, encoding="utf-8-sig")
     rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text)), start=1) if any(c.strip() for c in r)]
     if rows and [c.strip().lower() for c in rows[0][1]] == ["coder", "begin", "end", "code"]:
         rows = rows[1:]

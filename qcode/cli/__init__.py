@@ -8,7 +8,8 @@ so that ``qcode --help`` starts fast.
 
 
 import sys
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
 import click
 import typer
@@ -48,6 +49,19 @@ app = new_app(
     "qcode: qualitative coding in the terminal. Plain-text projects, hash-chained audit "
     "logs, spaCy-assisted suggestions, inter-coder agreement."
 )
+
+
+@app.callback()
+def _root(
+    project: Annotated[Path | None, typer.Option(
+        "--project", "-P", help="Project folder for the command that follows (the same as "
+        "QCODE_PROJECT; each command also takes --project).", show_default=False)] = None,
+) -> None:
+    """qcode: qualitative coding in the terminal. Plain-text projects, hash-chained audit
+    logs, spaCy-assisted suggestions, inter-coder agreement."""
+    from . import _options
+
+    _options.ROOT_PROJECT = project  # used when the command is not given its own --project
 
 
 def _register() -> None:

@@ -50,11 +50,15 @@ FormatOption = Annotated[
 ]
 
 
+ROOT_PROJECT: Path | None = None  # `qcode --project DIR <command>`, set by the root callback
+
+
 def project_from(path: Path | None):
-    """Open the project for a command (lazy import keeps --help light)."""
+    """Open the project for a command: its own --project, else the one given before the
+    command (``qcode --project DIR docs``), else QCODE_PROJECT or the folders upwards."""
     from ..project import find_project
 
-    return find_project(path)
+    return find_project(path if path is not None else ROOT_PROJECT)
 
 
 def stdout_console():

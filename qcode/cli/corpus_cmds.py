@@ -99,6 +99,12 @@ def docs(*, format: FormatOption = "table", project: ProjectOption = None) -> No
                         "language": doc.language, "words": doc.words(),
                         "turns": len(doc.meta.get("turns") or ()), **attrs})
     columns = ["doc", "format", "kind", "language", "words", "turns", *keys]
+    if format.value == "table":  # attributes in one column, so the table fits a terminal
+        records = [{"doc": r["doc"], "format": r["format"], "lang": r["language"],
+                    "words": r["words"], "turns": r["turns"],
+                    "attributes": ", ".join(f"{k}={r[k]}" for k in keys if r.get(k))}
+                   for r in records]
+        columns = ["doc", "format", "lang", "words", "turns", "attributes"]
     emit(records, columns, format, title="Documents")
 
 

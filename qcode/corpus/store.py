@@ -143,8 +143,8 @@ def read_document(documents_dir: Path, doc_id: str) -> Document:
 
         hint = did_you_mean(doc_id, list_document_ids(documents_dir))
         raise InputError(
-            f"No document {doc_id!r} in {documents_dir}{hint} See `qcode docs`."
-            if hint else f"No document {doc_id!r} in {documents_dir}; see `qcode docs`."
+            f"No document {doc_id!r} in this project{hint} See `qcode docs`."
+            if hint else f"No document {doc_id!r} in this project; see `qcode docs`."
         )
     with open(txt, encoding="utf-8", newline="") as fh:
         text = fh.read()

@@ -17,6 +17,7 @@ dated headings: ``## 2020-01-14``, ``14.01.2020``, ``Day 3 — Tuesday``.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -171,7 +172,8 @@ def detect_turns(text: str) -> tuple[str, tuple[Turn, ...]]:
         return "text", ()
     turns = []
     for mark in marks:
-        nxt = next((b for b in boundaries if b > mark.line_start), len(text))
+        i = bisect.bisect_right(boundaries, mark.line_start)
+        nxt = boundaries[i] if i < len(boundaries) else len(text)
         start = mark.content_start
         while start < nxt and text[start].isspace():
             start += 1
