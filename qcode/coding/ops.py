@@ -8,6 +8,7 @@ nothing. Who is coding comes from :func:`qcode.project.resolve_coder`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..audit.log import locked_log
@@ -37,7 +38,7 @@ def active_code(codebook: Any, code: str) -> str:
     """The id of an active code (did-you-mean for an unknown one; retired refused)."""
     found = codebook.require(code)
     if found.retired:
-        raise UnknownCodeError(f"Code {found.id!r} is retired in {codebook.source}; apply one "
+        raise UnknownCodeError(f"Code {found.id!r} is retired in {Path(codebook.source).name}; apply one "
                                "of the codes in force (see `qcode codebook show`).")
     return found.id
 

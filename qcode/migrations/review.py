@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..errors import SpanError, UnknownCodeError
@@ -87,7 +88,7 @@ def _check_code(project: Any, pending: PendingReview, code: str) -> str:
     codebook = load_codebook(project.codebook_path)
     found = codebook.require(code)
     if found.retired:
-        raise UnknownCodeError(f"Code {found.id!r} is retired in {codebook.source}; choose one "
+        raise UnknownCodeError(f"Code {found.id!r} is retired in {Path(codebook.source).name}; choose one "
                                f"of {', '.join(pending.options)}.")
     if pending.kind == "split" and found.id not in pending.options:
         raise UnknownCodeError(f"Step {pending.step} splits {pending.code!r} into "
