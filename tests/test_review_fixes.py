@@ -24,3 +24,33 @@ def test_retired_code_message_names_the_codebook_without_machine_path(runner, st
     assert "retired in codebook.yaml;" in result.output
     assert str(study.root) not in result.output
     assert audit_bytes(study) == before
+
+
+def _coded_by_two(runner, study):
+    for coder in ("anna", "ben"):
+        result = run(runner, study, "apply", "hc01", "leadership", "--unit", "2", "--coder", coder)
+        assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("unit", ["char", "none"])
+def test_disagreements_refuse_char_and_none_without_contradiction(runner, study, unit):
+    _coded_by_two(runner, study)
+    result = run(runner, study, "agree", "--disagreements", "--unit", unit)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: --disagreements lists units;")
+    assert "Unknown unit" not in result.output
+
+
+def test_cooccur_unit_error_lists_only_units_it_takes(runner, study):
+    _coded_by_two(runner, study)
+    result = run(runner, study, "cooccur", "--unit", "char")
+    assert result.exit_code == 2, result.output
+    assert "use sentence, turn, paragraph, doc or window:N." in result.output
+
+
+def test_agree_unknown_unit_lists_char_and_none(runner, study):
+    _coded_by_two(runner, study)
+    result = run(runner, study, "agree", "--unit", "chars")
+    assert result.exit_code == 2, result.output
+    assert "window:N, char or none." in result.output
+    assert "none" in runner.invoke(app, ["agree", "--help"]).output

@@ -82,7 +82,7 @@ def unit_spans(sc: Scope, unit: str) -> dict[str, tuple[tuple[int, int], ...]]:
             raise InputError(f"--unit {unit!r}: write window:N with N a number of characters.") from None
         return {d: char_windows(len(sc.documents[d].text), size) for d in sc.docs}
     if unit not in ("sentence", "turn", "paragraph"):
-        raise InputError(f"Unknown unit {unit!r}; use sentence, turn, paragraph, doc, char or window:N.")
+        raise InputError(f"Unknown unit {unit!r}; use sentence, turn, paragraph, doc or window:N.")
     return {d: sc.documents[d].units(unit) for d in sc.docs}
 
 

@@ -30,6 +30,7 @@ ReplicatesOption = Annotated[int, typer.Option("--replicates", help="Bootstrap r
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap's random generator.")]
 
 AGREE_COLUMNS = ("code", "coefficient", "level", "value", "ci", "units", "coders", "band")
+UNIT_WORDS = ("sentence", "turn", "paragraph", "doc")
 JSON_KEYS = ("coefficient", "level", "code", "value", "units", "coders", "ci")
 
 
@@ -43,8 +44,9 @@ def agree(
         str | None,
         typer.Option(
             "--unit",
-            help="sentence, turn, paragraph, doc, window:N (N characters) or char "
-            "(NVivo-compatible Cohen's kappa on characters). Default: the project's unit kind.",
+            help="sentence, turn, paragraph, doc, window:N (N characters), char "
+            "(NVivo-compatible Cohen's kappa on characters) or none (Krippendorff's unitized "
+            "alphas on the raw spans). Default: the project's unit kind.",
             show_default=False,
         ),
     ] = None,
@@ -129,6 +131,17 @@ def agree(
     proj = project_from(project)
     min_chars, min_fraction = _min_overlap(min_overlap)
     common = {"coders": coder, "codes": code, "docs": doc}
+    if disagreements and unit in ("char", "none"):
+        from ..errors import InputError
+
+        raise InputError(f"--disagreements lists units; --unit {unit} has none. Use --unit "
+                         "sentence, turn, paragraph, doc or window:N.")
+    if unit is not None and unit not in ("char", "none") and unit not in UNIT_WORDS \
+            and not unit.startswith("window:"):
+        from ..errors import InputError
+
+        raise InputError(f"Unknown unit {unit!r}; use sentence, turn, paragraph, doc, "
+                         "window:N, char or none.")
     if disagreements:
         _show_disagreements(proj, common, unit, min_chars, min_fraction, fmt)
     elif unit == "char":
