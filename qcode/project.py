@@ -206,9 +206,10 @@ def user_config_path() -> Path:
     return Path(base) / "qcode" / "config.yaml"
 
 
-def resolve_coder(explicit: str | None = None) -> str:
+def resolve_coder(explicit: str | None = None, *, flag: str = "--coder") -> str:
     """Who is coding: ``--coder``, then ``QCODE_CODER``, then the user's own config
-    file. Never the shared qcode.yaml (DESIGN.md)."""
+    file. Never the shared qcode.yaml (DESIGN.md). ``flag`` is the option that
+    names the person in the command at hand (``--as`` where someone acts)."""
     name = explicit or os.environ.get("QCODE_CODER")
     if not name:
         path = user_config_path()
@@ -218,7 +219,7 @@ def resolve_coder(explicit: str | None = None) -> str:
                 name = data["coder"]
     if not name:
         raise ProjectError(
-            "Who is coding? Pass --coder NAME, set QCODE_CODER, or put 'coder: NAME' in "
+            f"Who is coding? Pass {flag} NAME, set QCODE_CODER, or put 'coder: NAME' in "
             "your config file (~/.config/qcode/config.yaml)."
         )
     return check_coder_name(name)

@@ -54,3 +54,13 @@ def test_agree_unknown_unit_lists_char_and_none(runner, study):
     assert result.exit_code == 2, result.output
     assert "window:N, char or none." in result.output
     assert "none" in runner.invoke(app, ["agree", "--help"]).output
+
+
+def test_commands_taking_as_ask_for_as_not_coder(runner, study):
+    before = audit_bytes(study)
+    result = run(runner, study, "orphans", "--void", "anna:1", "--coder", "anna")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: Who is coding? Pass --as NAME,")
+    result = run(runner, study, "apply", "hc01", "leadership", "--unit", "1")
+    assert result.output.startswith("Error: Who is coding? Pass --coder NAME,")
+    assert audit_bytes(study) == before

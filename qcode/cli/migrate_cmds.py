@@ -308,7 +308,7 @@ def reanchor_after_ingest(proj, results, actor: str | None = None) -> None:
     if not changed:
         return
     try:
-        actor = resolve_coder(actor)
+        actor = resolve_coder(actor, flag="--as")
     except ProjectError:
         info(f"Warning: {len(changed)} document(s) got a new text, but nobody is named to record "
              "the re-anchoring of their codings: set QCODE_CODER (or 'coder:' in your config) "

@@ -201,7 +201,7 @@ def plan_recode(project: Any, new_path: Path | str, *, actor: str | None = None,
     from ..project import resolve_coder
     from ..yamlio import read_text
 
-    who = resolve_coder(actor)
+    who = resolve_coder(actor, flag="--as")
     new_path = Path(new_path)
     text = read_text(new_path)
     new = load_codebook(new_path)

@@ -74,7 +74,7 @@ def undo_migration(project: Any, version: Any, *, actor: str | None = None,
     from ..audit.ops import append_events
     from ..project import resolve_coder
 
-    who = resolve_coder(actor)
+    who = resolve_coder(actor, flag="--as")
     events, voided = _project_events(project)
     mine = [e for e in events if e.action == "migrate" and e.seq not in voided
             and str((e.data or {}).get("version", e.codebook)) == str(version)]

@@ -137,7 +137,7 @@ def _record(project: Any, actor: str | None, pairs: dict[tuple[str, str], list[A
     from ..corpus.store import read_version_text
     from ..project import resolve_coder
 
-    who = resolve_coder(actor)
+    who = resolve_coder(actor, flag="--as")
     version = _codebook_version(project)
     batch: list[dict[str, Any]] = []
     reports = []
@@ -225,7 +225,7 @@ def place_orphan(project: Any, coding_id: str, *, span: str | None = None,
     from ..corpus import load_document
     from ..project import resolve_coder
 
-    who = resolve_coder(actor)
+    who = resolve_coder(actor, flag="--as")
     orphan = _orphan(project, coding_id)
     c = orphan.coding
     document = load_document(project, c.doc)
@@ -246,7 +246,7 @@ def void_orphan(project: Any, coding_id: str, *, coder: str | None = None,
     from ..audit.ops import append_events
     from ..project import resolve_coder
 
-    who = resolve_coder(coder)
+    who = resolve_coder(coder, flag="--as")
     orphan = _orphan(project, coding_id)
     c = orphan.coding
     if c.coder != who:

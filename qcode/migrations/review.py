@@ -107,7 +107,7 @@ def route(project: Any, coding_id: str, code: str, *, actor: str | None = None,
     from ..corpus import document_exists, load_document
     from ..project import resolve_coder
 
-    who = resolve_coder(actor)
+    who = resolve_coder(actor, flag="--as")
     pending = _choose(project, coding_id, step)
     chosen = _check_code(project, pending, code)
     c = pending.coding
