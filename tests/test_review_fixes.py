@@ -64,3 +64,27 @@ def test_commands_taking_as_ask_for_as_not_coder(runner, study):
     result = run(runner, study, "apply", "hc01", "leadership", "--unit", "1")
     assert result.output.startswith("Error: Who is coding? Pass --coder NAME,")
     assert audit_bytes(study) == before
+
+
+def test_codings_filter_with_unknown_code_or_document_is_an_error(runner, study):
+    _coded_by_two(runner, study)
+    result = run(runner, study, "codings", "--code", "leadershp")
+    assert result.exit_code == 2, result.output
+    assert "did you mean 'leadership'?" in result.output
+    result = run(runner, study, "codings", "--doc", "hc1")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: No document 'hc1' in this project;")
+    result = run(runner, study, "codings", "--code", "autonomy", "--doc", "fn01", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    result = run(runner, study, "codings", "--code", "leadership", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("leadership") == 2
+
+
+def test_cooccur_examples_with_unknown_code_is_an_error(runner, study):
+    _coded_by_two(runner, study)
+    result = run(runner, study, "cooccur", "--examples", "leadership", "autonomi")
+    assert result.exit_code == 2, result.output
+    assert "did you mean 'autonomy'?" in result.output
+    result = run(runner, study, "cooccur", "--examples", "leadership", "autonomy")
+    assert result.exit_code == 0, result.output

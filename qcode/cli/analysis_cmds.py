@@ -334,7 +334,7 @@ def cooccur(
         proj, coders=coder, codes=code, docs=doc, unit=unit, overlap=overlap, window=window
     )
     if examples is not None:
-        _show_examples(sc, examples, -1 if window is None else window, fmt)
+        _show_examples(proj, sc, examples, -1 if window is None else window, fmt)
         return
     shown = tables if per_coder else [total]
     if getattr(fmt, "value", fmt) != "table":
@@ -348,9 +348,14 @@ def cooccur(
         console.print(_heatmap(t, measure))
 
 
-def _show_examples(sc, pair, gap, fmt) -> None:
+def _show_examples(proj, sc, pair, gap, fmt) -> None:
+    from ..codebook import load_codebook
     from ..cooccurrence import examples
 
+    used = {c.code for c in sc.codings}
+    if any(p not in used for p in pair):  # an unknown code gets a did-you-mean
+        codebook = load_codebook(proj.codebook_path)
+        pair = tuple(p if p in used else codebook.require(p).id for p in pair)
     texts = {d: sc.documents[d].text for d in sc.docs}
     records = examples(sc.codings, pair[0], pair[1], gap=gap, texts=texts)
     emit(

@@ -198,11 +198,30 @@ def codings(
     replayed = replay(proj)
     for warning in replayed.warnings:
         info(f"Warning: {warning}")
+    code, doc = _known_filters(proj, replayed.codings, code, doc)
     chosen = replayed.select(coders=coder or None, codes=code or None, docs=doc or None)
     wide = getattr(format, "value", format) != "table"
     records = _coding_records(proj, chosen, wide=wide)
     emit(records, CODING_COLUMNS if wide else TABLE_COLUMNS, format,
          title=f"{len(records)} codings")
+
+
+def _known_filters(proj, all_codings, codes, docs):
+    """The --code and --doc filters, each a code or document of the project (or of some
+    coding); a typo is an error with a did-you-mean rather than an empty listing."""
+    from ..codebook import load_codebook
+    from ..corpus import list_documents
+    from ..errors import InputError
+
+    used_codes = {c.code for c in all_codings}
+    if codes and any(c not in used_codes for c in codes):
+        codebook = load_codebook(proj.codebook_path)
+        codes = [c if c in used_codes else codebook.require(c).id for c in codes]
+    known_docs = set(list_documents(proj)) | {c.doc for c in all_codings}
+    for d in docs or ():
+        if d not in known_docs:
+            raise InputError(f"No document {d!r} in this project; see `qcode docs`.")
+    return codes, docs
 
 
 def _coding_records(proj, chosen, *, wide: bool) -> list[dict]:
