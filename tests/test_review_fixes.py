@@ -88,3 +88,11 @@ def test_cooccur_examples_with_unknown_code_is_an_error(runner, study):
     assert "did you mean 'autonomy'?" in result.output
     result = run(runner, study, "cooccur", "--examples", "leadership", "autonomy")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("args", [["cooccur"], ["crosstab", "--by", "team"]])
+def test_reports_on_a_project_without_codings_do_not_speak_of_agreement(runner, study, args):
+    result = run(runner, study, *args)
+    assert result.exit_code == 2, result.output
+    assert "this report needs at least 1" in result.output
+    assert "agreement" not in result.output

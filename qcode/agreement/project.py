@@ -52,7 +52,8 @@ def scope(project, *, coders=None, codes=None, docs=None, min_coders: int = 1) -
     coders = tuple(coders) if coders else tuple(sorted({c.coder for c in all_codings}))
     if len(coders) < min_coders:
         raise InputError(
-            f"Found {len(coders)} coder(s) with codings; agreement needs at least {min_coders}. "
+            f"Found {len(coders)} coder(s) with codings; "
+            f"{'agreement' if min_coders > 1 else 'this report'} needs at least {min_coders}. "
             "Name them with --coder, or code the documents first."
         )
     known = set(list_documents(project))
