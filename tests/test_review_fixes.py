@@ -96,3 +96,25 @@ def test_reports_on_a_project_without_codings_do_not_speak_of_agreement(runner, 
     assert result.exit_code == 2, result.output
     assert "this report needs at least 1" in result.output
     assert "agreement" not in result.output
+
+
+@pytest.mark.parametrize("line", ["a leadership", "accept nope", "undo 3", "again coordination"])
+def test_plain_decisions_with_stray_words_write_nothing(tmp_path, line):
+    import io
+
+    import tui_support
+
+    from qcode.tui.plain import Plain
+    from qcode.tui.session import Session
+
+    study = tui_support.make_study(tmp_path / "tui")
+    session = Session(study, "anna", doc=tui_support.INTERVIEW, clock=tui_support.clock(),
+                      suggest=False)
+    out, err = io.StringIO(), io.StringIO()
+    plain = Plain(session, out, err)
+    plain.handle("apply 2")
+    before = tui_support.log_bytes(study)
+    plain.handle(line)
+    assert "takes nothing after it" in err.getvalue()
+    assert tui_support.log_bytes(study) == before
+    assert plain.failed == 1

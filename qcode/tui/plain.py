@@ -127,6 +127,9 @@ class Plain:
             "help": lambda: HELP.rstrip(), "codes": self._codes,
             "code": lambda: self._code(_rest(line, "a code")),
         }
+        if verb in ("accept", "again", "undo") and args:  # a decision is never guessed
+            raise QcodeError(f"{verb} takes nothing after it; to code the selection with "
+                             f"{' '.join(args)!r}, write `apply {' '.join(args)}`.")
         if verb in decisions:
             return decisions[verb](), False
         raise QcodeError(f"Unknown command {verb!r}; type help for the commands.")
