@@ -118,3 +118,12 @@ def test_plain_decisions_with_stray_words_write_nothing(tmp_path, line):
     assert "takes nothing after it" in err.getvalue()
     assert tui_support.log_bytes(study) == before
     assert plain.failed == 1
+
+
+def test_apply_from_a_csv_without_rows_says_so(runner, study, tmp_path):
+    (tmp_path / "none.csv").write_text("doc,code,unit\n", encoding="utf-8")
+    before = audit_bytes(study)
+    result = run(runner, study, "apply", "--from", "none.csv", "--coder", "anna")
+    assert result.exit_code == 0, result.output
+    assert result.output == "anna: none.csv has no rows; nothing was written.\n"
+    assert audit_bytes(study) == before

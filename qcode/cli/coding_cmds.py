@@ -74,6 +74,8 @@ def apply(
         out = coding.apply_csv(proj, coder, from_file)
         _report(out, f"{out.coder}: wrote {out.written} events from {from_file} to "
                      f"audit/{out.coder}.log.")
+        if not out.events and not out.notes:
+            info(f"{out.coder}: {from_file} has no rows; nothing was written.")
         return
     usage = "qcode apply DOC CODE (--span A:B | --quote TEXT | --unit N)"
     out = coding.apply(proj, _need(doc, "DOC", usage), _need(code, "CODE", usage), span=span,
