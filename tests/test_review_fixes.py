@@ -127,3 +127,16 @@ def test_apply_from_a_csv_without_rows_says_so(runner, study, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output == "anna: none.csv has no rows; nothing was written.\n"
     assert audit_bytes(study) == before
+
+
+def test_memos_filter_with_unknown_code_or_document_is_an_error(runner, study):
+    result = run(runner, study, "memo", "--code", "leadership", "Absent leaders.", "--coder", "anna")
+    assert result.exit_code == 0, result.output
+    result = run(runner, study, "memos", "--code", "leadershp")
+    assert result.exit_code == 2, result.output
+    assert "did you mean 'leadership'?" in result.output
+    result = run(runner, study, "memos", "--doc", "hc1")
+    assert result.exit_code == 2, result.output
+    result = run(runner, study, "memos", "--code", "leadership", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert "Absent leaders." in result.output

@@ -158,7 +158,10 @@ def memos(
     """List or export memos on documents, codes and codings (markdown for a report)."""
     from ..codings import replay
 
-    found = replay(project_from(project)).memos
+    proj = project_from(project)
+    found = replay(proj).memos
+    codes, docs = _known_filters(proj, found, [code] if code else None, [doc] if doc else None)
+    code = codes[0] if codes else None
     records = [{"id": m.id, "coder": m.coder, "time": m.time, "target": m.target, "doc": m.doc,
                 "code": m.code, "coding": m.coding, "span": m.span, "text": m.text}
                for m in found
