@@ -30,3 +30,18 @@ def test_a_missing_project_folder_is_one_line(runner, tmp_path):
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "does not exist" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_bad_option_value_is_one_line_naming_the_help(runner, project):
+    result = runner.invoke(app, ["-P", str(project.root), "units", "nodoc", "--kind", "sentence",
+                                 "--format", "yaml"])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("Error: Invalid value for '--format'")
+    assert "See `qcode units --help`." in result.stderr
+
+
+def test_an_unknown_subcommand_is_one_line(runner):
+    result = runner.invoke(app, ["audit", "nosuch"])
+    assert result.exit_code == 2
+    assert result.stderr == "Error: No such command 'nosuch'. See `qcode audit --help`.\n"

@@ -27,9 +27,25 @@ class QcodeGroup(typer.core.TyperGroup):
         except QcodeError as exc:
             click.echo(f"Error: {exc.message}", err=True)
             sys.exit(exc.exit_code)
+        except Exception as exc:
+            if not _is_usage_error(exc):
+                raise
+            # A bad option value or a missing argument: one line that names the fix,
+            # not a usage block (Typer ships its own click, so match by class name).
+            path = getattr(getattr(exc, "ctx", None), "command_path", None) or ctx.command_path
+            where = " ".join(["qcode", *path.split(" ")[1:]])  # whatever the program was called
+            message = exc.format_message().strip()
+            message += "" if message.endswith((".", "?", "!")) else "."
+            click.echo(f"Error: {message} See `{where} --help`.", err=True)
+            sys.exit(2)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)  # definition order, not alphabetical
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    return any(cls.__name__ == "UsageError" for cls in type(exc).__mro__) and hasattr(
+        exc, "format_message")
 
 
 def new_app(help_text: str) -> typer.Typer:
