@@ -122,7 +122,7 @@ def did_you_mean(value: str, choices: tuple[str, ...] | list[str]) -> str:
         return ""
     from rapidfuzz import fuzz, process
 
-    best = process.extractOne(value, list(choices), scorer=fuzz.WRatio, score_cutoff=60)
+    best = process.extractOne(value, list(choices), scorer=fuzz.WRatio, score_cutoff=75)
     return f"; did you mean {best[0]!r}?" if best else ""
 
 
@@ -202,6 +202,9 @@ class _Parser:
             self.at(("codes",), "error", "'codes' must be a list of codes")
             codes_data = []
         codes = list(self._codes(codes_data, ("codes",), None))
+        if not codes:
+            self.at(("codes",) if "codes" in data else (), "warning",
+                    "the codebook has no codes yet; add them under 'codes:'")
         self._check_ids(codes)
         changes = data.get("changes") or []
         if not isinstance(changes, list):

@@ -140,3 +140,31 @@ def test_memos_filter_with_unknown_code_or_document_is_an_error(runner, study):
     result = run(runner, study, "memos", "--code", "leadership", "--format", "csv")
     assert result.exit_code == 0, result.output
     assert "Absent leaders." in result.output
+
+
+def test_agree_refuses_a_coder_without_codings(runner, tmp_path):
+    from qcode.cli import app
+    from qcode.demo import init_sample
+
+    study = init_sample(tmp_path / "study")
+    result = runner.invoke(app, ["-P", str(study.root), "agree", "--coder", "astrid",
+                                 "--coder", "emill"])
+    assert result.exit_code == 2
+    assert "Coder 'emill' has no codings in this project; did you mean 'emil'?" in result.stderr
+
+
+def test_an_empty_codebook_is_a_warning(tmp_path):
+    from qcode.codebook import check
+
+    path = tmp_path / "codebook.yaml"
+    path.write_text("version: 1\ncodes: []\n", encoding="utf-8")
+    problems = check(path)
+    assert [(p.severity, p.line) for p in problems] == [("warning", 2)]
+    assert "no codes yet" in problems[0].message
+
+
+def test_did_you_mean_stays_quiet_for_unrelated_names():
+    from qcode.codebook import did_you_mean
+
+    assert did_you_mean("nope", ["competency", "coordination", "autonomy"]) == ""
+    assert did_you_mean("coordinaton", ["coordination", "autonomy"]) == "; did you mean 'coordination'?"

@@ -49,7 +49,18 @@ def scope(project, *, coders=None, codes=None, docs=None, min_coders: int = 1) -
     from ..corpus import list_documents, load_document
 
     all_codings = replay(project).codings
-    coders = tuple(coders) if coders else tuple(sorted({c.coder for c in all_codings}))
+    with_codings = {c.coder for c in all_codings}
+    if coders:
+        idle = [c for c in coders if c not in with_codings]
+        if idle:
+            from ..codebook import did_you_mean
+
+            raise InputError(
+                f"Coder {idle[0]!r} has no codings in this project"
+                f"{did_you_mean(idle[0], sorted(with_codings))}; coders with codings: "
+                f"{', '.join(sorted(with_codings)) or 'none'}."
+            )
+    coders = tuple(coders) if coders else tuple(sorted(with_codings))
     if len(coders) < min_coders:
         raise InputError(
             f"Found {len(coders)} coder(s) with codings; "
