@@ -168,3 +168,14 @@ def test_did_you_mean_stays_quiet_for_unrelated_names():
 
     assert did_you_mean("nope", ["competency", "coordination", "autonomy"]) == ""
     assert did_you_mean("coordinaton", ["coordination", "autonomy"]) == "; did you mean 'coordination'?"
+
+
+def test_an_empty_document_id_is_refused(project, tmp_path):
+    from qcode.corpus import ingest
+    from qcode.errors import InputError
+
+    note = tmp_path / "note.txt"
+    note.write_text("A note.\n", encoding="utf-8")
+    with pytest.raises(InputError, match="Document id '' is not allowed"):
+        ingest(project, [note], doc_id="")
+    assert not list(project.documents_dir.iterdir())

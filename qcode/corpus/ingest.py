@@ -72,7 +72,8 @@ def _read_bytes(path: Path) -> bytes:
 def plan_ids(paths: list[Path], explicit_id: str | None) -> list[tuple[Path, str]]:
     if explicit_id is not None and len(paths) != 1:
         raise InputError("--id names one document; give exactly one PATH with it.")
-    planned = [(p, check_doc_id(explicit_id or doc_id_from_path(p))) for p in paths]
+    planned = [(p, check_doc_id(explicit_id if explicit_id is not None else doc_id_from_path(p)))
+               for p in paths]
     seen: dict[str, Path] = {}
     for path, doc_id in planned:
         if doc_id in seen:
