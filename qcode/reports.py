@@ -15,6 +15,12 @@ from typing import Any
 Record = dict[str, Any]
 
 
+def clip(text: str, width: int) -> str:
+    """Text on one line, cut to ``width`` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""

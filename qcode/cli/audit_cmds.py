@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..reports import clip
 from . import app, new_app
 from ._options import (
     CoderOption,
@@ -195,15 +196,11 @@ def blame(
     if getattr(format, "value", format) == "table":
         records = [{**r, "time": r["time"].replace("T", " ")[:16],
                     "code": r["code"] if r["now"] in (None, r["code"]) else f"{r['code']} → {r['now']}",
-                    "quote": _clip(" ".join((r["quote"] or "").split()), 48)} for r in records]
+                    "quote": clip(r["quote"] or "", 48)} for r in records]
         columns = ["time", "id", "action", "code", "span", "how", "status", "quote"]
     else:
         columns = list(BLAME_COLUMNS)
     emit(records, columns, format, title=f"{doc}: {len(records)} events")
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class By(enum.StrEnum):

@@ -231,21 +231,15 @@ def _known_filters(proj, all_codings, codes, docs):
 
 def _coding_records(proj, chosen, *, wide: bool) -> list[dict]:
     from ..audit.line import shorten
-    from ..corpus import load_document
-    from ..errors import InputError
+    from ..corpus import DocumentCache
     from ..review import code_order
 
     rank = {c: i for i, c in enumerate(code_order(proj))}
-    texts: dict[str, str] = {}
+    documents = DocumentCache(proj)
     records = []
     for c in sorted(chosen, key=lambda c: (c.doc, c.start, c.end, rank.get(c.code, len(rank)),
                                            c.code, c.coder)):
-        if c.doc not in texts:
-            try:
-                texts[c.doc] = load_document(proj, c.doc).text
-            except InputError:
-                texts[c.doc] = ""
-        text = " ".join(texts[c.doc][c.start:c.end].split())
+        text = " ".join(documents.text(c.doc)[c.start:c.end].split())
         records.append({"id": c.id, "coder": c.coder, "doc": c.doc, "start": c.start,
                         "end": c.end, "code": c.code, "source": c.source, "time": c.time,
                         "memo": c.memo, "text": text if wide else shorten(text, 60)})

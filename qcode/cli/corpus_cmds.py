@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..reports import clip
 from . import app, new_app
 from ._options import FormatOption, ProjectOption, emit, info, project_from
 
@@ -122,7 +123,7 @@ def turns(
     records = [
         {"turn": t.n, "start": t.start, "end": t.end, "speaker": t.speaker or t.heading,
          "role": t.role, "time": t.time, "words": len(d.text[t.start:t.end].split()),
-         "text": _clip(d.text[t.start:t.end], 60)}
+         "text": clip(d.text[t.start:t.end], 60)}
         for t in d.turns
     ]
     emit(records, ["turn", "speaker", "role", "time", "start", "end", "words", "text"], format,
@@ -143,14 +144,9 @@ def units(
     proj = project_from(project)
     d = load_document(proj, doc)
     kind = kind or proj.settings.unit
-    records = [{"unit": f"{kind}:{i}", "start": a, "end": b, "text": _clip(d.text[a:b], 70)}
+    records = [{"unit": f"{kind}:{i}", "start": a, "end": b, "text": clip(d.text[a:b], 70)}
                for i, (a, b) in enumerate(d.units(kind), start=1)]
     emit(records, ["unit", "start", "end", "text"], format, title=f"{doc}: {len(records)} {kind} units")
-
-
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @app.command()

@@ -11,7 +11,7 @@ from .store import UNIT_KINDS, Document, doc_id_from_path, list_document_ids, re
 from .turns import Turn, detect_turns
 
 __all__ = [
-    "READERS", "UNIT_KINDS", "Document", "IngestResult", "Turn", "decode", "detect_turns",
+    "READERS", "UNIT_KINDS", "Document", "DocumentCache", "IngestResult", "Turn", "decode", "detect_turns",
     "doc_id_from_path", "document_exists", "import_attributes", "ingest", "list_documents",
     "load_document", "normalise", "parse_attrs", "read_source", "resegment", "set_attributes",
 ]
@@ -25,6 +25,28 @@ def load_document(project: Project, doc_id: str) -> Document:
 def list_documents(project: Project) -> list[str]:
     """Ids of the project's documents, sorted."""
     return list_document_ids(project.documents_dir)
+
+
+class DocumentCache:
+    """Stored documents by id, each read at most once; ``None`` for an id the project
+    does not have (a coding may outlive its document)."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._ids: set[str] | None = None
+        self._docs: dict[str, Document | None] = {}
+
+    def get(self, doc_id: str) -> Document | None:
+        if doc_id not in self._docs:
+            if self._ids is None:
+                self._ids = set(list_documents(self.project))
+            self._docs[doc_id] = load_document(self.project, doc_id) if doc_id in self._ids else None
+        return self._docs[doc_id]
+
+    def text(self, doc_id: str) -> str:
+        """The document's text, or "" when it is gone."""
+        doc = self.get(doc_id)
+        return doc.text if doc is not None else ""
 
 
 def document_exists(project: Project, doc_id: str) -> bool:

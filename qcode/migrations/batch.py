@@ -276,9 +276,10 @@ def _route(project: Any, new: Any, mapped: list[Any], who: str, coders: list[str
                 items.append((coding, step))
     if not items:
         return [], {}
-    from .routing import MIN_SCORE, Documents, route_by_rules
+    from ..corpus import DocumentCache
+    from .routing import MIN_SCORE, route_by_rules
 
-    documents = Documents(project)
+    documents = DocumentCache(project)
     try:
         decided = route_by_rules(project, new, items, documents=documents,
                                  min_score=MIN_SCORE if min_score is None else min_score)

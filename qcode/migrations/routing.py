@@ -9,7 +9,6 @@ least ``margin`` ahead of the next; otherwise it is left for review.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -70,48 +69,13 @@ class _Coded:
     identity: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Text:
-    """What routing needs of a stored document: its text, version and language."""
+def _cache(project: Any) -> Any:
+    from ..corpus import DocumentCache
 
-    id: str
-    text: str
-    version: str
-    language: str
+    return DocumentCache(project)
 
 
-_LANGUAGE = re.compile(r"^language: *['\"]?([^'\"\s]+)['\"]?\s*$", re.MULTILINE)
-
-
-class Documents:
-    """Stored documents by id, each read once (None for a document that is gone).
-    Only the text and the ``language`` line of the metadata are read: parsing the
-    metadata (turns and units) would cost more than routing itself."""
-
-    def __init__(self, project: Any) -> None:
-        from ..corpus import list_documents
-
-        self.project = project
-        self.ids = set(list_documents(project))
-        self.loaded: dict[str, Text | None] = {}
-
-    def get(self, doc_id: str) -> Text | None:
-        if doc_id not in self.loaded:
-            self.loaded[doc_id] = self._read(doc_id) if doc_id in self.ids else None
-        return self.loaded[doc_id]
-
-    def _read(self, doc_id: str) -> Text:
-        from ..corpus.store import doc_paths
-
-        txt, meta = doc_paths(self.project.documents_dir, doc_id)
-        with open(txt, encoding="utf-8", newline="") as fh:
-            text = fh.read()
-        found = _LANGUAGE.search(meta.read_text(encoding="utf-8"))
-        language = found.group(1) if found else self.project.settings.language
-        return Text(doc_id, text, hashlib.sha256(text.encode("utf-8")).hexdigest()[:12], language)
-
-
-def _texts(documents: Documents, items: Sequence[tuple[Any, Any]]
+def _texts(documents: Any, items: Sequence[tuple[Any, Any]]
            ) -> list[tuple[Any, Any, str | None, str]]:
     """``(coding, step, text or None, language)``: the coded text on the document's
     current version (None when the coding is on another version or the document is gone)."""
@@ -129,7 +93,7 @@ def _texts(documents: Documents, items: Sequence[tuple[Any, Any]]
 
 def route_by_rules(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]], *,
                    min_score: float = MIN_SCORE, margin: float = MARGIN,
-                   documents: Documents | None = None) -> list[Routed]:
+                   documents: Any | None = None) -> list[Routed]:
     """A rules decision for each ``(coding, split step)``; ``codebook`` holds the
     step's new codes with their keywords and patterns."""
     if not items:
@@ -142,7 +106,7 @@ def route_by_rules(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]]
 
 
 def _route_all(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]], min_score: float,
-               margin: float, documents: Documents | None) -> list[Routed]:
+               margin: float, documents: Any | None) -> list[Routed]:
     from ..lemmas import lemma_pipeline
     from ..suggest.base import Unit
     from ..suggest.rules import RuleSuggester
@@ -150,7 +114,7 @@ def _route_all(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]], mi
     suggesters: dict[str, Any] = {}
     out: list[Routed] = []
     by_language: dict[str, list[tuple[Any, Any, str]]] = {}
-    for coding, step, text, language in _texts(documents or Documents(project), items):
+    for coding, step, text, language in _texts(documents or _cache(project), items):
         if text is None or not text.strip():
             out.append(Routed(coding, step, None, 0.0, "its text is not on the current version"))
         else:

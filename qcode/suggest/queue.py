@@ -75,17 +75,12 @@ def queue_records(project: Any, coder: str, *, doc: str | None = None, code: str
                   min_score: float | None = None, width: int = 70) -> list[dict[str, Any]]:
     """The queue as records for listing, with the start of each unit's text."""
     from ..audit.line import shorten
-    from ..corpus import load_document
+    from ..corpus import DocumentCache
 
-    texts: dict[str, str] = {}
+    documents = DocumentCache(project)
     out = []
     for s in select(read_queue(project, coder), doc=doc, code=code, min_score=min_score):
-        if s.doc not in texts:
-            try:
-                texts[s.doc] = load_document(project, s.doc).text
-            except InputError:
-                texts[s.doc] = ""
-        text = " ".join(texts[s.doc][s.start:s.end].split())
+        text = " ".join(documents.text(s.doc)[s.start:s.end].split())
         out.append({"id": s.id, "doc": s.doc, "unit": s.unit, "code": s.code, "score": s.score,
                     "method": s.method, "reason": s.reason, "text": shorten(text, width)})
     return out
