@@ -15,10 +15,11 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 def code_colours(project: Project) -> dict[str, str]:
     """Each code's colour from the codebook, or a stable palette colour."""
     from .codebook import load_codebook
+    from .errors import QcodeError
 
     try:
         codebook = load_codebook(project.codebook_path)
-    except Exception:  # a broken codebook must not stop a document from showing
+    except QcodeError:  # a broken codebook must not stop a document from showing
         return {}
     return {c.id: c.colour or PALETTE[i % len(PALETTE)] for i, c in enumerate(codebook.codes)}
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..audit.log import locked_log
 from ..codings import Coding, replay, voided_seqs
-from ..errors import AuditError, SpanError, UnknownCodeError
+from ..errors import AuditError, QcodeError, SpanError, UnknownCodeError
 from .plan import Outcome, Plan, coder_warnings, event_fields
 from .select import select_span
 
@@ -121,7 +121,7 @@ def remove_coding(project: Any, coding_id: str, *, coder: str | None = None,
 def _codebook_version(project: Any) -> int | str | None:
     try:
         return _codebook(project).version
-    except Exception:  # removing must not depend on a codebook that currently loads
+    except QcodeError:  # removing must not depend on a codebook that currently loads
         return None
 
 
