@@ -135,7 +135,7 @@ def test_undefined_is_none_not_a_number():
 
 def _loop_replicates(name, data, stat, n, seed):
     out = []
-    for idx in bootstrap.resample_blocks(stat.n_units, n, seed):
+    for idx in bootstrap.resample_blocks(stat.summaries, n, seed):
         for row in idx:
             v = coefficient(name, data.take(stat.rows[row]))
             out.append(np.nan if v is None else v)
@@ -162,11 +162,46 @@ def test_vectorised_bootstrap_equals_plain_loop_kappas(name):
 
 
 def test_blocks_are_reproducible_and_seeded():
-    a = np.concatenate(list(bootstrap.resample_blocks(50, 3000, 4)))
-    b = np.concatenate(list(bootstrap.resample_blocks(50, 3000, 4)))
-    c = np.concatenate(list(bootstrap.resample_blocks(50, 3000, 5)))
+    units = np.arange(50, dtype=float)[:, None]  # all rows distinct: drawn unit by unit
+    a = np.concatenate(list(bootstrap.resample_blocks(units, 3000, 4)))
+    b = np.concatenate(list(bootstrap.resample_blocks(units, 3000, 4)))
+    c = np.concatenate(list(bootstrap.resample_blocks(units, 3000, 5)))
     assert a.shape == (3000, 50) and (a == b).all() and not (a == c).all()
     assert a.min() == 0 and a.max() == 49
+
+
+@pytest.mark.parametrize("name", ["alpha", "cohen", "gwet-ac1"])
+def test_bootstrap_by_group_equals_plain_loop(name):
+    """Binary codes on two coders: few distinct unit summaries, so counts are drawn per group."""
+    data = from_values(_random(3, units=400, coders=2, values=2, missing=0.05, agree=0.7))
+    stat = statistic(name, data)
+    assert bootstrap.resampling(stat.summaries).by_group
+    vec = bootstrap.replicates(stat, 300, seed=2)
+    loop = _loop_replicates(name, data, stat, 300, seed=2)
+    np.testing.assert_allclose(vec, loop, rtol=0, atol=1e-12)
+
+
+def test_resamples_by_group_are_uniform_over_units():
+    """Multinomial group counts plus a uniform member give n independent uniform draws of a unit."""
+    summaries = (np.arange(600) % 3 == 0).astype(float)[:, None]  # two groups: 200 and 400 units
+    assert bootstrap.resampling(summaries).by_group
+    idx = np.concatenate(list(bootstrap.resample_blocks(summaries, 2000, 9)))
+    assert idx.shape == (2000, 600)
+    counts = np.bincount(idx.ravel(), minlength=600)
+    assert stats.chisquare(counts).pvalue > 1e-4  # every unit equally likely
+    per_group = (summaries[idx, 0] == 1.0).sum(axis=1)  # draws in the 200-unit group
+    assert per_group.mean() == pytest.approx(200, abs=1.0)
+    assert per_group.std() == pytest.approx(np.sqrt(600 * (1 / 3) * (2 / 3)), rel=0.05)
+
+
+def test_replicates_do_not_depend_on_threads(monkeypatch):
+    data = from_values(_random(5, units=300, coders=3, values=4, missing=0.1))
+    stat = statistic("alpha", data)
+    monkeypatch.setattr(bootstrap, "_THREADED_WORK", 1 << 60)
+    one = bootstrap.replicates(stat, 5000, seed=1)
+    monkeypatch.setattr(bootstrap, "_THREADED_WORK", 0)
+    many = bootstrap.replicates(stat, 5000, seed=1)
+    assert np.array_equal(one, many)
 
 
 @pytest.mark.parametrize("name", ["alpha", "fleiss", "gwet-ac1", "percent"])

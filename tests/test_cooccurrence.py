@@ -147,8 +147,8 @@ def test_difference_of_proportions_bca_matches_scipy():
     out = proportion_differences(x, groups, ["a", "b"], attribute="setting", n_replicates=2000, seed=7)
     for c, rec in enumerate(out):
         xa, xb = x[:25, c].astype(float), x[25:, c].astype(float)
-        ra = np.concatenate([xa[i].mean(axis=1) for i in resample_blocks(25, 2000, [7, 0])])
-        rb = np.concatenate([xb[i].mean(axis=1) for i in resample_blocks(35, 2000, [7, 1])])
+        ra = np.concatenate([xa[i].mean(axis=1) for i in resample_blocks(x[:25].astype(float), 2000, [7, 0])])
+        rb = np.concatenate([xb[i].mean(axis=1) for i in resample_blocks(x[25:].astype(float), 2000, [7, 1])])
 
         class Previous:
             bootstrap_distribution = ra - rb

@@ -1,11 +1,24 @@
 """Vectorised bootstrap confidence intervals: percentile and BCa (Efron 1987).
 
-Units are resampled with replacement. The resampling indices come from one
-seeded ``numpy.random.Generator``, drawn block by block by
-:func:`resample_blocks`; a replicate is the coefficient recomputed from the
-per-unit summaries, for a whole block at once: ``finish(W @ S)`` where ``W``
-holds how often each unit was drawn. A plain loop that calls the point estimate
-on ``data.take(units[idx])`` for the same indices gives the same replicates.
+Units are resampled with replacement. A replicate is the coefficient recomputed
+from the per-unit summaries, a whole block of replicates at once:
+``finish(W @ S)`` where ``W`` holds how often each unit was drawn. Two ways of
+drawing ``W`` give the same distribution (n independent uniform draws of a unit):
+
+* **by unit**: ``n`` unit indices per replicate, counted;
+* **by group**: units whose summary rows are identical contribute identically,
+  so only how many draws fall in each group matters. Those counts are
+  multinomial(n, group size / n) and are drawn directly, and ``S`` shrinks to
+  the distinct rows. Coded text has few distinct rows (a binary code on two
+  coders has at most four), so this is the usual case; it is used when there
+  are at most 1/16 as many groups as units.
+
+Replicates are drawn in chunks of :data:`CHUNK` from independent streams
+spawned from ``SeedSequence(seed)``; chunks run on worker threads (numpy's
+random draws, counting and matrix products release the GIL), and the result
+does not depend on how many threads ran. :func:`resample_blocks` yields, from
+the same streams, the unit indices of each replicate, so a plain loop that
+calls the point estimate on ``data.take(units[idx])`` gives the same replicates.
 
 BCa follows Efron (1987) and Efron & Tibshirani (1993, 14.3 and eq. 14.15),
 exactly as ``scipy.stats.bootstrap`` computes it: z0 from the share of
@@ -16,7 +29,9 @@ linear-interpolated quantiles of the replicates.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -26,7 +41,11 @@ from .alpha import Statistic
 
 METHODS = ("percentile", "bca")
 DEFAULT_REPLICATES = 10_000
-_BLOCK_ELEMENTS = 1 << 17  # indices per block: small enough to stay in cache
+CHUNK = 256  # replicates per random stream (small enough for their counts to stay in cache)
+_BLOCK_ELEMENTS = 1 << 17  # unit indices per block when drawing by unit: stays in cache
+_GROUP_RATIO = 16  # draw by group when groups * 16 <= units (a multinomial draw per group
+# costs about as much as 16 unit indices, counted)
+_THREADED_WORK = 1 << 22  # draws below which threads cost more than they save
 _NORMAL = NormalDist()
 
 
@@ -47,39 +66,126 @@ class Interval:
         return [self.low, self.high]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Resampling:
+    """How replicates of one set of summaries are drawn: by unit or by group of identical rows."""
+
+    n_units: int
+    rows: np.ndarray  # what W multiplies: the summaries, or their distinct rows
+    group: np.ndarray | None  # each unit's row in ``rows`` (None: drawn by unit)
+    sizes: np.ndarray | None  # units per group
+
+    @property
+    def by_group(self) -> bool:
+        return self.group is not None
+
+
+def resampling(summaries: np.ndarray) -> Resampling:
+    """Group identical summary rows when that makes drawing cheaper."""
+    s = np.asarray(summaries, dtype=np.float64)
+    n = s.shape[0]
+    if n and np.isfinite(s).all():
+        rows, group, sizes = np.unique(s, axis=0, return_inverse=True, return_counts=True)
+        if rows.shape[0] * _GROUP_RATIO <= n:
+            return Resampling(n, rows, group.reshape(-1), sizes)
+    return Resampling(n, s, None, None)
+
+
 def block_size(n_units: int) -> int:
-    """Replicates per block: a fixed function of the number of units, so streams are reproducible."""
-    return max(1, min(1024, _BLOCK_ELEMENTS // max(n_units, 1)))
+    """Replicates per block when drawing by unit: fixed by the number of units, so streams are reproducible."""
+    return max(1, min(CHUNK, _BLOCK_ELEMENTS // max(n_units, 1)))
 
 
-def resample_blocks(n_units: int, replicates: int, seed: int | None) -> Iterator[np.ndarray]:
-    """Yield (k, n_units) arrays of unit indices, ``replicates`` rows in all, from Generator(seed)."""
-    rng = np.random.default_rng(seed)
-    size = block_size(n_units)
+def _chunks(n_replicates: int, seed: int | Sequence[int] | None) -> list[tuple[int, np.random.SeedSequence]]:
+    counts = [min(CHUNK, n_replicates - start) for start in range(0, n_replicates, CHUNK)]
+    return list(zip(counts, np.random.SeedSequence(seed).spawn(len(counts)), strict=True))
+
+
+def _index_blocks(n: int, k: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """(rows, n) int64 unit indices, ``k`` rows in all, block by block."""
+    size = block_size(n)
     done = 0
-    while done < replicates:
-        k = min(size, replicates - done)
-        yield rng.integers(0, n_units, size=(k, n_units), dtype=np.uint32)
-        done += k
+    while done < k:
+        rows = min(size, k - done)
+        yield rng.integers(0, n, size=(rows, n), dtype=np.int64)
+        done += rows
 
 
-def resample_weights(indices: np.ndarray, n_units: int) -> np.ndarray:
-    """(k, n_units) counts: how often each unit appears in each resample."""
-    k = indices.shape[0]
-    flat = (indices + np.arange(k, dtype=np.int64)[:, None] * n_units).ravel()
-    return np.bincount(flat, minlength=k * n_units).reshape(k, n_units).astype(np.float64)
+def _counts(plan: Resampling, k: int, rng: np.random.Generator) -> np.ndarray:
+    """(k, groups) multinomial counts: how many of the n draws fall in each group."""
+    return rng.multinomial(plan.n_units, plan.sizes / plan.n_units, size=k)
 
 
-def replicates(stat: Statistic, n_replicates: int = DEFAULT_REPLICATES, seed: int | None = 0) -> np.ndarray:
+def _weights(idx: np.ndarray, n: int) -> np.ndarray:
+    """(rows, n) float64 counts of each unit in each row of indices (``idx`` is reused)."""
+    rows = idx.shape[0]
+    idx += np.arange(0, rows * n, n, dtype=np.int64)[:, None]
+    return np.bincount(idx.reshape(-1), minlength=rows * n).reshape(rows, n).astype(np.float64)
+
+
+def _chunk_replicates(stat: Statistic, plan: Resampling, k: int, ss: np.random.SeedSequence) -> np.ndarray:
+    rng = np.random.default_rng(ss)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if plan.by_group:
+            return stat.finish(_counts(plan, k, rng).astype(np.float64) @ plan.rows)
+        n = plan.n_units
+        return np.concatenate([stat.finish(_weights(idx, n) @ plan.rows) for idx in _index_blocks(n, k, rng)])
+
+
+def _workers(work: int, chunks: int) -> int:
+    if work < _THREADED_WORK or chunks < 2:
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cpus, chunks))
+
+
+def replicates(
+    stat: Statistic,
+    n_replicates: int = DEFAULT_REPLICATES,
+    seed: int | Sequence[int] | None = 0,
+) -> np.ndarray:
     """Bootstrap replicates of ``stat`` (nan where undefined), one matrix product per block."""
-    n = stat.n_units
-    if n == 0:
+    if stat.n_units == 0:
         return np.full(n_replicates, np.nan)
-    out = [
-        stat.finish(resample_weights(idx, n) @ stat.summaries)
-        for idx in resample_blocks(n, n_replicates, seed)
-    ]
-    return np.concatenate(out) if out else np.empty(0)
+    plan = resampling(stat.summaries)
+    chunks = _chunks(n_replicates, seed)
+    if not chunks:
+        return np.empty(0)
+    per = plan.rows.shape[0] * 4 if plan.by_group else plan.n_units
+    workers = _workers(n_replicates * per, len(chunks))
+    if workers == 1:
+        out = [_chunk_replicates(stat, plan, k, ss) for k, ss in chunks]
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            out = list(pool.map(lambda c: _chunk_replicates(stat, plan, *c), chunks))
+    return np.concatenate(out)
+
+
+def resample_blocks(
+    summaries: np.ndarray, n_replicates: int, seed: int | Sequence[int] | None
+) -> Iterator[np.ndarray]:
+    """Yield (k, n_units) arrays of unit indices: the resamples :func:`replicates` uses.
+
+    Drawing by group, each replicate's group counts are the same as in
+    :func:`replicates`; which unit of a group is drawn (uniformly, from a later
+    part of the same stream) does not change the coefficient, only makes the
+    indices an ordinary resample of units.
+    """
+    plan = resampling(summaries)
+    n = plan.n_units
+    for k, ss in _chunks(n_replicates, seed):
+        rng = np.random.default_rng(ss)
+        if not plan.by_group:
+            yield from _index_blocks(n, k, rng)
+            continue
+        counts = _counts(plan, k, rng)
+        order = np.argsort(plan.group, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(plan.sizes)[:-1]])
+        block = np.empty((k, n), dtype=np.int64)
+        for r in range(k):
+            g = np.repeat(np.arange(len(plan.sizes)), counts[r])
+            block[r] = order[starts[g] + rng.integers(0, plan.sizes[g])]
+        yield block
 
 
 def jackknife(stat: Statistic) -> np.ndarray:
