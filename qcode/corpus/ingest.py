@@ -11,19 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..nlp import sentence_spans
 from ..project import Project
 from .readers import Parsed, read_source
 from .store import (
     ATTR_KEY_RE,
     Document,
-    archive_version,
     check_doc_id,
     doc_id_from_path,
+    document_files,
     list_document_ids,
     now_iso,
     read_document,
     sha256,
+    version_files,
     write_document,
+    write_files,
 )
 from .turns import caption_turns, detect_turns
 from .units import clip_to_regions, compute_units, structural_units
@@ -86,7 +89,19 @@ def plan_ids(paths: list[Path], explicit_id: str | None) -> list[tuple[Path, str
 
 
 def count_words(text: str) -> int:
-    return len(text.split())
+    """Whitespace-separated words, as ``len(text.split())`` counts them."""
+    if not text.isascii():
+        return len(text.split())
+    import numpy as np  # ASCII: count word starts on the bytes, without a list of words
+
+    table = np.frombuffer(_ASCII_SPACE, dtype=bool)
+    space = table[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+    if not len(space):
+        return 0
+    return int(np.count_nonzero(space[:-1] & ~space[1:])) + int(not space[0])
+
+
+_ASCII_SPACE = bytes(chr(i).isspace() for i in range(128))
 
 
 @dataclass
@@ -165,16 +180,65 @@ def ingest(
 ) -> list[IngestResult]:
     """Ingest sources; all are read and checked before anything is written.
 
-    Documents stream through in small groups: each group's text regions go
-    through one ``nlp.pipe`` call (batching across documents), then the group is
-    written and dropped, so memory does not grow with the corpus.
+    Documents stream through in small groups. A group is one job: read, segment,
+    split into sentences (one ``nlp.pipe`` call across its documents), write,
+    and drop, so memory does not grow with the corpus. Jobs run here or, for
+    large inputs, also in a forked worker (see :mod:`qcode.workers`); results
+    are reported in the order of the sources.
     """
+    from .. import workers
+
     attrs = attrs or {}
     planned = plan_ids(list(paths), doc_id)
-    for path, _ in planned:  # validation pass: every source must read
-        read_source(path, _read_bytes(path))
-    with _gc_paused():
-        return _ingest_planned(project, planned, attrs, on_document)
+    sizes = [_source_size(path) for path, _ in planned]
+    use_worker = workers.available(sum(sizes))
+    if use_worker:  # loaded before the fork, so the worker inherits it
+        from ..nlp import sentence_pipeline
+
+        sentence_pipeline(project.settings.language, project.settings.pipeline)
+    with _gc_paused(), workers.forked(use_worker) as worker:
+        shared = workers.Shared(worker)
+        limit = _GROUP_BYTES_SHARED if use_worker else _GROUP_BYTES
+        for group in _groups(planned, sizes, limit):  # validation: every source must read
+            shared.submit(_check_sources, [path for path, _ in group])
+        for problem in shared.ready(wait=True):
+            if problem is not None:
+                raise problem
+        return _ingest_planned(project, shared, _groups(planned, sizes, limit), attrs, on_document)
+
+
+def _source_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        _read_bytes(path)  # raises the InputError that says what is wrong
+        raise  # pragma: no cover - stat failed but the file reads
+
+
+def _check_sources(paths: list[Path]) -> InputError | None:
+    """The first source that does not read, as an error to raise, or None."""
+    for path in paths:
+        try:
+            read_source(path, _read_bytes(path))
+        except InputError as exc:
+            return exc
+    return None
+
+
+def _groups(
+    planned: list[tuple[Path, str]], sizes: list[int], limit: int
+) -> Iterator[list[tuple[Path, str]]]:
+    """Consecutive sources of about ``limit`` bytes together."""
+    group: list[tuple[Path, str]] = []
+    size = 0
+    for item, n in zip(planned, sizes, strict=True):
+        group.append(item)
+        size += n
+        if size >= limit:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
 
 
 @contextmanager
@@ -190,73 +254,88 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _ingest_planned(project: Project, planned: list[tuple[Path, str]], attrs: dict[str, str],
-                    on_document: Callable[[IngestResult], None] | None) -> list[IngestResult]:
+_GROUP_BYTES = 500_000  # source bytes per job (one nlp.pipe call)
+_GROUP_BYTES_SHARED = 150_000  # smaller when shared with a worker, so both stay busy
+
+# What preparing one source gives: the files to write (in order) and the result.
+_Prepared = tuple[list[tuple[Path, bytes]], IngestResult]
+
+
+def _ingest_planned(
+    project: Project, shared: Any, groups: Iterator[list[tuple[Path, str]]], attrs: dict[str, str],
+    on_document: Callable[[IngestResult], None] | None,
+) -> list[IngestResult]:
+    existing = set(list_document_ids(project.documents_dir))
     results: list[IngestResult] = []
 
-    def done(result: IngestResult) -> None:
-        results.append(result)
-        if on_document:
-            on_document(result)
+    def report(done: list[IngestResult]) -> None:
+        for result in done:
+            results.append(result)
+            if on_document:
+                on_document(result)
 
-    group: list[_Pending] = []
-    for path, this_id in planned:
-        item = _prepare(project, path, this_id, attrs)
-        if isinstance(item, IngestResult):
-            done(item)
-            continue
-        if group and group[0].meta["language"] != item.meta["language"]:
-            _flush(project, group, done)
-        group.append(item)
-        if sum(len(p.text) for p in group) >= _GROUP_CHARS:
-            _flush(project, group, done)
-    _flush(project, group, done)
+    for group in groups:
+        shared.submit(_ingest_group, project, [(p, i, i in existing) for p, i in group], attrs)
+        for done in shared.ready():
+            report(done)
+    for done in shared.ready(wait=True):
+        report(done)
     return results
 
 
-_GROUP_CHARS = 500_000
+def _ingest_group(
+    project: Project, group: list[tuple[Path, str, bool]], attrs: dict[str, str]
+) -> list[IngestResult]:
+    """One job: read, segment, split into sentences (one ``nlp.pipe`` call for the
+    group), serialise and write a group of sources, in order."""
+    with _gc_paused():
+        items = [_prepare(project, path, doc_id, attrs, exists) for path, doc_id, exists in group]
+        pending = [item for item in items if isinstance(item, _Pending)]
+        for lang in dict.fromkeys(p.meta["language"] for p in pending):
+            batch = [p for p in pending if p.meta["language"] == lang]
+            found = sentence_spans([p.text for p in batch], lang, project.settings.pipeline)
+            for item, spans in zip(batch, found, strict=True):
+                item.meta["units"]["sentence"] = clip_to_regions(spans, item.regions, item.text)
+        files: list[tuple[Path, bytes]] = []
+        out = []
+        for item in items:
+            more, result = _new_files(project, item) if isinstance(item, _Pending) else item
+            files += more
+            out.append(result)
+        write_files(files)
+        return out
 
 
-def _flush(project: Project, group: list[_Pending], done: Callable[[IngestResult], None]) -> None:
-    """Sentence-split a group of documents in one batch, then write each."""
-    if not group:
-        return
-    from ..nlp import sentence_spans
-
-    texts = [p.text for p in group]
-    found = sentence_spans(texts, group[0].meta["language"], project.settings.pipeline)
-    for pending, spans in zip(group, found, strict=True):
-        pending.meta["units"]["sentence"] = clip_to_regions(spans, pending.regions, pending.text)
-        done(_write_new(project, pending))
-    group.clear()
-
-
-def _prepare(project: Project, path: Path, doc_id: str, attrs: dict[str, str]) -> IngestResult | _Pending:
+def _prepare(
+    project: Project, path: Path, doc_id: str, attrs: dict[str, str], exists: bool
+) -> _Pending | _Prepared:
     raw = _read_bytes(path)
     previous = None
-    if doc_id in list_document_ids(project.documents_dir):
+    if exists:
         previous = read_document(project.documents_dir, doc_id)
     if previous is not None and previous.meta.get("sha256_source") == sha256(raw) and not (
         attrs and any(previous.attributes.get(k) != v for k, v in attrs.items())
     ):
-        return _result(previous, "unchanged", path)
+        return [], _result(previous, "unchanged", path)
     parsed = read_source(path, raw)
     if previous is not None and previous.meta["sha256_text"] == sha256(parsed.text):
         meta = dict(previous.meta)
         meta["attributes"] = {**previous.attributes, **attrs}
         meta["sha256_source"], meta["source"] = sha256(raw), str(path)
-        write_document(project.documents_dir, doc_id, previous.text, meta)
-        return _result(Document(doc_id, previous.text, meta), "updated", path)
+        files = document_files(project.documents_dir, doc_id, previous.text, meta)
+        return files, _result(Document(doc_id, previous.text, meta), "updated", path)
     meta, regions = build_meta(project, parsed, path, raw, attrs, previous)
     meta["id"] = doc_id
     return _Pending(doc_id, path, parsed.text, meta, regions, previous)
 
 
-def _write_new(project: Project, pending: _Pending) -> IngestResult:
-    """Write a new document or a new version (the old one is archived first)."""
+def _new_files(project: Project, pending: _Pending) -> tuple[list[tuple[Path, bytes]], IngestResult]:
+    """The files of a new document or version (the old version's archive first), and
+    what ingesting it did; nothing is written here."""
     meta, previous, prior = pending.meta, pending.previous, None
+    files: list[tuple[Path, bytes]] = []
     if previous is not None:
-        kept = archive_version(project.documents_dir, previous)
+        kept, files = version_files(project.documents_dir, previous)
         meta["history"].append({
             "sha256_text": previous.meta["sha256_text"],
             "sha256_source": previous.meta.get("sha256_source"),
@@ -265,9 +344,9 @@ def _write_new(project: Project, pending: _Pending) -> IngestResult:
             "text": kept,
         })
         prior = previous.version
-    write_document(project.documents_dir, pending.doc_id, pending.text, meta)
+    files += document_files(project.documents_dir, pending.doc_id, pending.text, meta)
     status = "updated" if previous is not None else "new"
-    return _result(Document(pending.doc_id, pending.text, meta), status, pending.path, prior)
+    return files, _result(Document(pending.doc_id, pending.text, meta), status, pending.path, prior)
 
 
 def _result(doc: Document, status: str, path: Path, prior: str | None = None) -> IngestResult:

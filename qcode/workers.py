@@ -1,0 +1,160 @@
+"""A second process for spaCy work, forked after the pipeline is loaded.
+
+spaCy's tokenizer and components hold the GIL, so threads cannot overlap them
+with qcode's own work (reading, segmenting, writing). A forked process can: it
+starts in milliseconds with the loaded pipeline already in memory, and jobs
+go to it and come back as small messages (paths in, results out), never
+``Doc`` objects, whose serialisation is what makes spaCy's own
+``n_process=2`` slower than one process for light pipelines.
+
+Jobs and results travel over a plain pipe that this process reads itself,
+between its own jobs; ``multiprocessing.Pool`` would use helper threads, which
+wait for the GIL while spaCy holds it and leave the worker idle.
+
+A worker is used only where ``fork`` is the platform's safe default (Linux),
+with at least two CPUs, for inputs large enough to repay it; ``QCODE_WORKERS=0``
+turns it off. Results never depend on whether a worker ran.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+MIN_BYTES = 1_000_000  # below this much input, forking costs more than it saves
+
+
+def _cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - Linux has sched_getaffinity
+
+
+def available(size: int) -> bool:
+    """Whether a forked worker would help with ``size`` bytes of input."""
+    if os.environ.get("QCODE_WORKERS", "").strip() == "0":
+        return False
+    return sys.platform == "linux" and _cpus() >= 2 and size >= MIN_BYTES
+
+
+def _serve(conn: Any) -> None:
+    """The worker's loop: run each job received, send back its result or its exception."""
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        fn, args = job
+        try:
+            reply = (True, fn(*args))
+        except BaseException as exc:  # sent back and raised in the parent
+            reply = (False, exc)
+        conn.send(reply)
+
+
+class Worker:
+    """One forked process that runs jobs sent to it, in order."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+
+    def send(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.conn.send((fn, args))
+
+    def poll(self) -> bool:
+        return bool(self.conn.poll())
+
+    def receive(self) -> Any:
+        ok, value = self.conn.recv()
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+        self.conn.close()
+
+
+@contextmanager
+def forked(enabled: bool = True) -> Iterator[Worker | None]:
+    """A :class:`Worker` forked now, or ``None`` when not ``enabled``.
+
+    Load what the worker needs (the spaCy pipeline) before entering, so the
+    child inherits it instead of loading it again.
+    """
+    if not enabled:
+        yield None
+        return
+    worker = Worker()
+    try:
+        yield worker
+    except BaseException:
+        worker.process.terminate()
+        raise
+    finally:
+        worker.close()
+
+
+class Shared:
+    """Share jobs between this process and a worker, keeping results in submission order.
+
+    ``submit(fn, *args)`` sends the job to the worker while it has fewer than
+    ``depth`` jobs waiting, and otherwise runs it here, so both processes stay
+    busy whatever their relative speed. ``ready()`` yields finished results
+    from the front of the queue, in order.
+    """
+
+    def __init__(self, worker: Worker | None, depth: int = 2) -> None:
+        self.worker, self.depth = worker, depth
+        self._queue: deque[list[Any]] = deque()  # [remote, done, value]
+        self._remote: deque[list[Any]] = deque()  # remote entries not yet received
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._collect()
+        if self.worker is not None and len(self._remote) < self.depth:
+            entry = [True, False, None]
+            self.worker.send(fn, args)
+            self._remote.append(entry)
+        else:
+            entry = [False, True, fn(*args)]
+        self._queue.append(entry)
+
+    def _collect(self, block: bool = False) -> None:
+        """Receive the results the worker has finished (in order); ``block`` waits for one."""
+        while self._remote and (block or self.worker.poll()):  # type: ignore[union-attr]
+            entry = self._remote.popleft()
+            entry[2] = self.worker.receive()  # type: ignore[union-attr]
+            entry[1] = True
+            block = False
+
+    def ready(self, wait: bool = False) -> Iterator[Any]:
+        """Finished results from the front, in order; ``wait`` drains the whole queue."""
+        while self._queue:
+            self._collect()
+            entry = self._queue[0]
+            if not entry[1]:
+                if not wait and len(self._queue) <= 2 * self.depth:
+                    return  # else too many results wait behind this one: block for it
+                self._collect(block=True)
+                continue
+            self._queue.popleft()
+            yield entry[2]

@@ -1,0 +1,112 @@
+"""The forked worker: jobs shared with it give the same results, in order, and its
+errors reach the caller. Ingest is run both ways on the sample study."""
+
+from __future__ import annotations
+
+import multiprocessing
+import operator
+import sys
+from pathlib import Path
+
+import pytest
+
+from qcode import workers
+from qcode.corpus import ingest
+from qcode.errors import InputError
+from qcode.project import init_project
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the worker is forked on Linux only")
+
+SOURCES = sorted(
+    p
+    for p in (Path(__file__).resolve().parent.parent / "corpus").rglob("*")
+    if p.suffix in {".txt", ".md", ".docx", ".vtt", ".srt"}
+)
+
+
+def _fail(n: int) -> int:
+    raise InputError(f"job {n} failed; this is what the worker sends back")
+
+
+def test_shared_jobs_come_back_in_order_from_both_processes():
+    with workers.forked() as worker:
+        shared = workers.Shared(worker, depth=1)
+        for n in range(12):
+            shared.submit(operator.mul, n, n)
+        out = list(shared.ready(wait=True))
+        assert worker.process.is_alive()
+    assert out == [n * n for n in range(12)]
+    assert not multiprocessing.active_children()  # the worker was stopped and reaped
+
+
+def test_a_job_that_fails_in_the_worker_raises_here():
+    with pytest.raises(InputError, match="job 3 failed"), workers.forked() as worker:
+        shared = workers.Shared(worker, depth=4)
+        shared.submit(_fail, 3)
+        list(shared.ready(wait=True))
+    assert not multiprocessing.active_children()
+
+
+def test_not_used_when_turned_off_small_or_single_cpu(monkeypatch):
+    monkeypatch.setattr(workers, "_cpus", lambda: 2)
+    assert workers.available(workers.MIN_BYTES)
+    assert not workers.available(workers.MIN_BYTES - 1)
+    monkeypatch.setenv("QCODE_WORKERS", "0")
+    assert not workers.available(10**9)
+    monkeypatch.delenv("QCODE_WORKERS")
+    monkeypatch.setattr(workers, "_cpus", lambda: 1)
+    assert not workers.available(10**9)
+
+
+def _stored(project) -> dict[str, str]:
+    """Every stored file, with the ingest time taken out."""
+    out = {}
+    for path in sorted(project.documents_dir.rglob("*")):
+        if path.is_file():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            out[path.name] = "\n".join(line for line in lines if not line.startswith("ingested:"))
+    return out
+
+
+def test_ingest_shared_with_a_worker_stores_the_same_documents(tmp_path, monkeypatch):
+    assert len(SOURCES) == 13
+    monkeypatch.setattr(workers, "MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "_cpus", lambda: 2)
+    import qcode.corpus.ingest  # noqa: F401 - the module, for its group size
+
+    module = sys.modules["qcode.corpus.ingest"]
+    monkeypatch.setattr(module, "_GROUP_BYTES_SHARED", 1)  # one document per job: most go to the worker
+    seen: list[str] = []
+    shared = init_project(tmp_path / "shared")
+    results = ingest(shared, SOURCES, on_document=lambda r: seen.append(r.doc_id))
+    monkeypatch.setenv("QCODE_WORKERS", "0")
+    alone = init_project(tmp_path / "alone")
+    expected = ingest(alone, SOURCES)
+    assert [r.doc_id for r in results] == seen == [r.doc_id for r in expected]
+    assert [(r.status, r.sentences, r.turns, r.words) for r in results] == [
+        (r.status, r.sentences, r.turns, r.words) for r in expected
+    ]
+    assert _stored(shared) == _stored(alone)
+    assert len(_stored(shared)) == 2 * len(SOURCES)
+    assert not multiprocessing.active_children()
+
+
+def test_a_bad_source_found_by_the_worker_stops_everything(tmp_path, monkeypatch):
+    monkeypatch.setattr(workers, "MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "_cpus", lambda: 2)
+    monkeypatch.setattr(sys.modules["qcode.corpus.ingest"], "_GROUP_BYTES_SHARED", 1)
+    bad = tmp_path / "broken.txt"
+    bad.write_bytes(b"\x00\x01\x02" * 50)
+    project = init_project(tmp_path / "study")
+    with pytest.raises(InputError, match="broken.txt"):
+        ingest(project, [*SOURCES[:2], bad, *SOURCES[2:]])
+    assert not any(project.documents_dir.iterdir())  # nothing written
+
+
+def test_a_worker_error_while_ingesting_reaches_the_caller(tmp_path, monkeypatch):
+    monkeypatch.setattr(workers, "MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "_cpus", lambda: 2)
+    project = init_project(tmp_path / "study")
+    with pytest.raises(InputError, match="no language 'zz'"):
+        ingest(project, SOURCES[:3], attrs={"language": "zz"})
+    assert not multiprocessing.active_children()
