@@ -61,15 +61,16 @@ def sentence_spans(texts: list[str], lang: str, model: str | None = None) -> lis
     """
     nlp = sentence_pipeline(lang, model)
     docs = nlp.pipe(texts, batch_size=256)
-    return [doc_sentence_spans(doc, text) for doc, text in zip(docs, texts, strict=True)]
+    return [doc_sentence_spans(doc) for doc in docs]
 
 
-def doc_sentence_spans(doc: Any, text: str | None = None) -> list[tuple[int, int]]:
-    """Trimmed sentence offsets of a parsed Doc (pass its text: ``Doc.text`` is slow).
+def doc_sentence_spans(doc: Any) -> list[tuple[int, int]]:
+    """Sentence offsets of a parsed Doc, computed on token arrays.
 
-    Computed on token arrays: a sentence runs from its first to its last non-space
-    token; an opening bracket the sentencizer left at the end of a sentence
-    ("... cabinet. [") moves to the next one ("[laughs] You have to ...").
+    A sentence runs from its first to its last non-space token (spaCy never puts
+    whitespace at either end of a token, so the span is trimmed); an opening
+    bracket the sentencizer left at the end of a sentence ("... cabinet. [")
+    moves to the next one ("[laughs] You have to ...").
     """
     n = len(doc)
     if n == 0:
@@ -77,7 +78,6 @@ def doc_sentence_spans(doc: Any, text: str | None = None) -> list[tuple[int, int
     import numpy as np
     from spacy.attrs import IDX, IS_LEFT_PUNCT, IS_SPACE, LENGTH, SENT_START
 
-    text = doc.text if text is None else text
     arr = doc.to_array([SENT_START, IDX, LENGTH, IS_LEFT_PUNCT, IS_SPACE]).astype(np.int64)
     is_start = arr[:, 0] == 1
     is_start[0] = True
@@ -96,12 +96,4 @@ def doc_sentence_spans(doc: Any, text: str | None = None) -> list[tuple[int, int
     keep = first <= last
     begins = arr[first[keep], 1].tolist()
     ends = (arr[last[keep], 1] + arr[last[keep], 2]).tolist()
-    spans = []
-    for start, end in zip(begins, ends, strict=True):
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
-    return spans
+    return list(zip(begins, ends, strict=True))

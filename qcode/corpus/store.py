@@ -162,13 +162,23 @@ _FLOW_LISTS = ("turns", "timestamps", "units")
 
 
 def _flow_item(value: Any) -> str:
-    """A turn or cue: plain JSON (one C call), made safe for YAML."""
-    if isinstance(value, dict | list | tuple) and all(
-        isinstance(v, str | int) and not isinstance(v, bool)
-        for v in (value.values() if isinstance(value, dict) else value)
-    ):
-        return _YAML_UNSAFE.sub(_escape, json.dumps(value, ensure_ascii=False))
+    """A turn or cue: written directly when its values are strings and integers (the
+    usual case), else by :func:`_flow`; JSON, made safe for YAML either way."""
+    if isinstance(value, dict):
+        parts = []
+        for k, v in value.items():
+            kind = type(v)
+            if kind is int:
+                parts.append(f"{_json_str(str(k))}: {v}")
+            elif kind is str:
+                parts.append(f"{_json_str(str(k))}: {_json_str(v)}")
+            else:
+                return _flow(value)
+        return _YAML_UNSAFE.sub(_escape, "{" + ", ".join(parts) + "}")
     return _flow(value)
+
+
+_json_str = json.encoder.encode_basestring  # json.dumps(s, ensure_ascii=False) for a str
 
 
 def _flow(value: Any) -> str:
@@ -212,7 +222,7 @@ def dump_meta(meta: dict[str, Any]) -> str:
         parts.append("units:\n")
         for kind, spans in units.items():
             parts.append(f"  {kind}:" + ("\n" if spans else " []\n"))
-            parts.append("".join(f"  - [{int(a)}, {int(b)}]\n" for a, b in spans))
+            parts.append("".join(f"  - [{a}, {b}]\n" for a, b in spans))
     return "".join(parts)
 
 
@@ -264,34 +274,67 @@ def _load_lists(tail: str) -> dict[str, Any] | None:
 def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None:
     """Write a file whole or not at all (temp file, rename); ``durable`` fsyncs before
     the rename (caches need not: a damaged entry is detected and rebuilt)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _write_all([(path, data.encode("utf-8") if isinstance(data, str) else data)], durable)
+
+
+def write_files(files: list[tuple[Path, bytes]]) -> None:
+    """Write each file atomically and durably; renamed in order once all are synced
+    (one journal commit serves them all, which is cheaper than a sync per file)."""
+    _write_all(files, True)
+
+
+def _write_all(files: list[tuple[Path, bytes]], durable: bool) -> None:
+    temps: list[tuple[int, str, Path]] = []
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        for path, data in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temps.append((fd, tmp, path))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        for i, (fd, tmp, path) in enumerate(temps):
             if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
+                os.fsync(fd)
+            os.close(fd)
+            temps[i] = (-1, tmp, path)
+        for _, tmp, path in temps:
+            os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        for fd, tmp, _ in temps:
+            if fd >= 0:
+                os.close(fd)
+            if os.path.exists(tmp):
+                os.unlink(tmp)
         raise
 
 
-def write_document(documents_dir: Path, doc_id: str, text: str, meta: dict[str, Any]) -> None:
+def document_files(
+    documents_dir: Path, doc_id: str, text: str, meta: dict[str, Any]
+) -> list[tuple[Path, bytes]]:
+    """The files of a stored document, text first: what :func:`write_document` writes."""
     txt, meta_path = doc_paths(documents_dir, doc_id)
-    atomic_write(txt, text)
-    atomic_write(meta_path, dump_meta(meta))
+    return [(txt, text.encode("utf-8")), (meta_path, dump_meta(meta).encode("utf-8"))]
+
+
+def write_document(documents_dir: Path, doc_id: str, text: str, meta: dict[str, Any]) -> None:
+    write_files(document_files(documents_dir, doc_id, text, meta))
+
+
+def version_files(documents_dir: Path, doc: Document) -> tuple[str, list[tuple[Path, bytes]]]:
+    """Where an earlier version is kept (documents/.versions/<id>/) and its files."""
+    short = str(doc.meta["sha256_text"])[:12]
+    folder = documents_dir / ".versions" / doc.id
+    files = [(folder / f"{short}.txt", doc.text.encode("utf-8")),
+             (folder / f"{short}.yaml", dump_meta(doc.meta).encode("utf-8"))]
+    return f".versions/{doc.id}/{short}.txt", files
 
 
 def archive_version(documents_dir: Path, doc: Document) -> str:
     """Keep an earlier version's text and metadata under documents/.versions/<id>/."""
-    folder = documents_dir / ".versions" / doc.id
-    short = str(doc.meta["sha256_text"])[:12]
-    atomic_write(folder / f"{short}.txt", doc.text)
-    atomic_write(folder / f"{short}.yaml", dump_meta(doc.meta))
-    return f".versions/{doc.id}/{short}.txt"
+    kept, files = version_files(documents_dir, doc)
+    write_files(files)
+    return kept
 
 
 def read_version_text(documents_dir: Path, doc_id: str, docv: str) -> str | None:

@@ -134,14 +134,17 @@ def _marks(text: str) -> tuple[list[_Mark], list[_Mark]]:  # noqa: C901 - one pa
     candidates = []
     headings = []
     for pos, line in _lines(text):
-        h = _HEADING.match(line.strip()) if len(line.strip()) <= 80 else None
-        if h and not _label_match(line):
-            heading = line.strip().lstrip("#").strip()
-            headings.append(_Mark(pos, pos + len(line), None, entry_date(h["h"]), heading))
+        stripped = line.strip()
+        if not stripped:
             continue
         m = _label_match(line)
         if m:
             candidates.append((pos, m))
+            continue
+        h = _HEADING.match(stripped) if len(stripped) <= 80 else None
+        if h:
+            heading = stripped.lstrip("#").strip()
+            headings.append(_Mark(pos, pos + len(line), None, entry_date(h["h"]), heading))
     counts = Counter(m["label"].strip() for _, m in candidates)
     transcript = any(_is_speaker(m, counts, False) for _, m in candidates)
     speakers = []

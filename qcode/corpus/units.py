@@ -72,8 +72,9 @@ def sentences(text: str, regions: Sequence[Span], lang: str, model: str | None =
 
 
 def clip_to_regions(found: Sequence[Span], regions: Sequence[Span], text: str) -> list[Span]:
-    """Sentences found in the whole text, cut to the regions that may hold sentences:
-    a sentence never crosses a turn, and labels and headings between regions drop out.
+    """Sentences found in the whole text (trimmed, as spaCy's are), cut to the regions
+    that may hold sentences: a sentence never crosses a turn, and labels and headings
+    between regions drop out.
 
     Splitting the whole document once and cutting afterwards gives the same units as
     splitting each region on its own, at spaCy's whole-document speed.
@@ -85,7 +86,8 @@ def clip_to_regions(found: Sequence[Span], regions: Sequence[Span], text: str) -
             j += 1
         k, first = j, len(out)
         while k < n and found[k][0] < b:
-            span = _trim(text, max(found[k][0], a), min(found[k][1], b))
+            s, e = found[k]
+            span = _trim(text, max(s, a), min(e, b)) if s < a or e > b else (s, e)
             if span and len(out) > first and _dangling(text, out[-1], span):
                 out[-1] = (out[-1][0], span[1])  # a closing quote or bracket left alone
             elif span:
@@ -94,11 +96,13 @@ def clip_to_regions(found: Sequence[Span], regions: Sequence[Span], text: str) -
     return out
 
 
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit (str.isalnum)
+
+
 def _dangling(text: str, before: Span, span: Span) -> bool:
     """Punctuation only, right after the sentence before (the sentencizer can leave a
     closing quote at a line end on its own)."""
-    piece = text[span[0]:span[1]]
-    return not any(ch.isalnum() for ch in piece) and not text[before[1]:span[0]].strip()
+    return _ALNUM.search(text, span[0], span[1]) is None and not text[before[1]:span[0]].strip()
 
 
 def structural_units(text: str, turns: Sequence[Turn]) -> tuple[dict[str, list[Span]], list[Span]]:
