@@ -100,7 +100,8 @@ def bench_bootstrap(replicates: int, looped: int) -> None:
     t_pkg = (time.perf_counter() - t) / len(few) * replicates
     print(f"2. bootstrap, {replicates:,} replicates of alpha, 5 coders x 10,000 units")
     print(
-        f"   vectorised {t_vec:.2f} s ({t_one:.2f} s on one thread; drawn {how}) | loop over the point estimate {t_loop:.1f} s "
+        f"   vectorised {t_vec:.2f} s ({t_one:.2f} s on one thread; drawn {how})\n"
+        f"   loop over the point estimate {t_loop:.1f} s "
         f"(from {looped}) | loop over krippendorff.alpha {t_pkg:.1f} s (from {len(few)})"
     )
     print(

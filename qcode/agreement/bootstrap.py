@@ -92,7 +92,7 @@ def resampling(summaries: np.ndarray) -> Resampling:
 
 
 def block_size(n_units: int) -> int:
-    """Replicates per block when drawing by unit: fixed by the number of units, so streams are reproducible."""
+    """Replicates per block when drawing by unit: fixed by the unit count, so streams reproduce."""
     return max(1, min(CHUNK, _BLOCK_ELEMENTS // max(n_units, 1)))
 
 
