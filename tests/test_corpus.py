@@ -650,3 +650,27 @@ def test_batch_ingest_segments_like_one_at_a_time(sample_project, tmp_path):
         assert many.turns == one.turns
         if one.language == "en":
             assert many.meta["units"] == one.meta["units"], doc_id
+
+
+def test_quick_meta_reads_what_loading_reads(project, repo, tmp_path):
+    """Suggestions read a document's hash, language and units without loading it all."""
+    from qcode.corpus.store import UNIT_KINDS, doc_paths, quick_meta
+    from qcode.errors import SpanError
+
+    sources = [p for p in (repo / "corpus").rglob("*") if p.suffix in {".txt", ".md", ".vtt", ".docx"}]
+    ingest(project, sources)
+    for doc_id in list_documents(project):
+        doc = load_document(project, doc_id)
+        meta_path = doc_paths(project.documents_dir, doc_id)[1]
+        sha, language, units = quick_meta(meta_path.read_text(encoding="utf-8"), str(meta_path))
+        assert (sha, language) == (doc.meta["sha256_text"], doc.language)
+        for kind in UNIT_KINDS:
+            assert units(kind) == doc.units(kind) and units(kind)
+        with pytest.raises(SpanError):
+            units("chapter")
+    edited = meta_path.read_text(encoding="utf-8").replace("units:\n", "units: \n", 1)
+    assert quick_meta(edited, "x.yaml") is None  # another layout: load it in full
+    broken = meta_path.read_text(encoding="utf-8").replace("  - [", "  - [x", 1)
+    _, _, units = quick_meta(broken, "x.yaml")
+    with pytest.raises(InputError, match="x.yaml: its sentence units do not read"):
+        units("sentence")

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -248,27 +249,75 @@ _KIND = re.compile(r"^  (\w+):( \[\])?$")
 
 
 def _load_lists(tail: str) -> dict[str, Any] | None:
-    """The list sections of :func:`dump_meta`'s layout, or None for any other layout."""
+    """The list sections of :func:`dump_meta`'s layout, or None for any other layout.
+    Each section's items are read with one ``json.loads`` of them all."""
     out: dict[str, Any] = {}
-    target: list[Any] | None = None
-    try:
-        for line in tail.splitlines():
-            if not line.strip():
-                continue
-            top = _TOP.match(line)
-            kind = _KIND.match(line) if not top else None
-            if top:
-                out[top[1]] = [] if top[1] != "units" else {}
-                target = out[top[1]] if top[1] != "units" else None
-            elif kind and isinstance(out.get("units"), dict):
-                target = out["units"].setdefault(kind[1], [])
-            elif target is not None and line.lstrip().startswith("- "):
-                target.append(json.loads(line.lstrip()[2:]))
-            else:
+    sections: list[tuple[dict[str, Any], str, list[str]]] = []
+    items: list[str] | None = None
+    for line in tail.splitlines():
+        item = line.lstrip()
+        if item.startswith("- "):
+            if items is None:
                 return None
+            items.append(item[2:])
+            continue
+        if not item:
+            continue
+        top = _TOP.match(line)
+        kind = _KIND.match(line) if not top else None
+        if top:
+            if top[1] == "units":
+                out["units"], items = {}, None
+            else:
+                items = []
+                sections.append((out, top[1], items))
+        elif kind and isinstance(out.get("units"), dict):
+            items = []
+            sections.append((out["units"], kind[1], items))
+        else:
+            return None
+    try:
+        for container, key, raw in sections:
+            container[key] = json.loads("[" + ",".join(raw) + "]")
     except ValueError:
         return None
     return out
+
+
+_HEAD_SHA = re.compile(r"^sha256_text: *'?([0-9a-f]{64})'?$", re.MULTILINE)
+_HEAD_LANGUAGE = re.compile(r"^language: *'?([A-Za-z0-9_.:-]+)'?$", re.MULTILINE)
+
+
+def quick_meta(
+    text: str, source: str
+) -> tuple[str, str, Callable[[str], tuple[tuple[int, int], ...]]] | None:
+    """(sha256_text, language, units of a kind) read straight from :func:`dump_meta`'s
+    layout, without loading the rest; None for any other layout (then load it all).
+    Units are read only for the kinds asked for, each with one ``json.loads``."""
+    cut = text.find("\nunits:\n")
+    head = text[:cut] if cut >= 0 else ""
+    sha, language = _HEAD_SHA.search(head), _HEAD_LANGUAGE.search(head)
+    tail = text[cut + 1:]
+    if sha is None or language is None or "\nturns:" in tail or "\ntimestamps:" in tail:
+        return None
+    cache: dict[str, tuple[tuple[int, int], ...]] = {}
+
+    def units(kind: str) -> tuple[tuple[int, int], ...]:
+        if kind not in UNIT_KINDS:
+            raise SpanError(f"Unit kind {kind!r} must be one of {', '.join(UNIT_KINDS)}.")
+        if kind not in cache:
+            m = re.search(rf"^  {kind}:(?: \[\])?\n((?:  - .*\n)*)", tail, re.MULTILINE)
+            body = m.group(1).strip() if m else ""
+            try:
+                items = json.loads("[" + body[2:].replace("\n  - ", ",") + "]") if body else []
+                cache[kind] = tuple((int(a), int(b)) for a, b in items)
+            except (ValueError, TypeError):
+                raise InputError(
+                    f"{source}: its {kind} units do not read; re-ingest the source."
+                ) from None
+        return cache[kind]
+
+    return sha.group(1), language.group(1), units
 
 
 def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None:

@@ -1,12 +1,15 @@
 """Documents as suggestions need them: text, version, language and units.
 
-The corpus store reads document metadata fast (its turn and unit lists are one
-JSON value per line), so this is a thin view over :func:`qcode.corpus.load_document`
-with the field names the suggesters use.
+Read straight from the stored files: the text, and from the metadata only its
+hash, its language and the units of the kinds asked for
+(:func:`qcode.corpus.store.quick_meta`), which is most of what loading a document
+costs when suggesting. Metadata in another layout (edited by hand) is loaded in
+full with :func:`qcode.corpus.load_document`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,21 +22,31 @@ class DocView:
     text: str
     sha256: str
     language: str
-    spans: dict[str, tuple[tuple[int, int], ...]]
+    spans: Callable[[str], tuple[tuple[int, int], ...]]
 
     @property
     def version(self) -> str:
         return self.sha256[:12]
 
     def units(self, kind: str) -> tuple[tuple[int, int], ...]:
-        return self.spans.get(kind, ())
+        return self.spans(kind)
 
 
 def read_view(project: Any, doc_id: str) -> DocView:
     """The document ``doc_id`` (InputError, with a did-you-mean, if there is none)."""
     from ..corpus import load_document
-    from ..corpus.store import UNIT_KINDS
+    from ..corpus.store import doc_paths, quick_meta
 
-    document = load_document(project, doc_id)
-    return DocView(document.id, document.text, str(document.meta["sha256_text"]),
-                   document.language, {k: document.units(k) for k in UNIT_KINDS})
+    txt, meta_path = doc_paths(project.documents_dir, doc_id)
+    try:
+        with open(txt, encoding="utf-8", newline="") as fh:
+            text = fh.read()
+        quick = quick_meta(meta_path.read_text(encoding="utf-8"), str(meta_path))
+    except (OSError, ValueError):
+        quick = None
+    if quick is None:
+        document = load_document(project, doc_id)
+        return DocView(document.id, document.text, str(document.meta["sha256_text"]),
+                       document.language, document.units)
+    sha, language, units = quick
+    return DocView(doc_id, text, sha, language, units)
