@@ -65,7 +65,7 @@ def test_an_edited_document_alone_is_parsed_again(study, tmp_path):
 
 def test_damaged_cache_entries_are_made_again(study):
     first = suggest(study, "anna")
-    for path in (study.cache_dir / "matches").rglob("*.json"):
+    for path in (study.cache_dir / "matches").rglob("*.jsonl"):
         path.write_text("[[", encoding="utf-8")
     again = suggest(study, "anna")
     assert (again.parsed, again.cached) == (0, 3) and again.suggestions == first.suggestions

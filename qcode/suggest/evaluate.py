@@ -155,6 +155,7 @@ def _rule_predictions(project: Any, cache: ParseCache, codebook: Any, ids: tuple
     for parsed in cache.parse((read_view(project, d) for d in docs), wants=rules.wants):
         for p in rules.propose(parsed):
             out.setdefault((parsed.document.id, p.unit.start), set()).add(p.code)
+    rules.flush()
     return {k: frozenset(v) for k, v in out.items()}
 
 

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from ..errors import CodebookError
 from .base import Proposal, Unit, register
 from .check import explain
-from .files import read_json, write_json
+from .files import atomic_write_bytes
 
 METHOD = "rules.v1"
 MAX_VARIANTS = 64  # lemma/stem combinations per keyword phrase
@@ -147,7 +147,8 @@ class RuleSuggester:
 
     With a project, each document's matches are kept in ``.qcode/matches/``, keyed by
     the document's text, the pipeline and the rules (codes, keywords, patterns and the
-    project's languages), so a later run needs no spaCy Doc for it."""
+    project's languages), so a later run needs no spaCy Doc for it. Call
+    :meth:`flush` after a batch of documents to write what was found."""
 
     name = METHOD
 
@@ -160,6 +161,8 @@ class RuleSuggester:
         self.cache_dir = project.cache_dir / "matches" if project is not None else None
         self._matchers: dict[int, Matchers] = {}
         self._pending: dict[str, list[Match]] = {}
+        self._kept: dict[Path, dict[str, list[Match]]] = {}
+        self._fresh: dict[Path, list[tuple[str, list[Match]]]] = {}
         self._config = json.dumps([METHOD, list(languages), [
             [c.id, list(c.keywords), list(c.exclude_keywords), list(c.patterns)]
             for c in self.codes]], sort_keys=True, ensure_ascii=False)
@@ -176,18 +179,48 @@ class RuleSuggester:
                                                        self.languages)
         return found
 
-    def _path(self, parsed: Any) -> Path | None:
+    def _folder(self, parsed: Any) -> Path | None:
+        return self._folder_for(parsed.identity)
+
+    def _folder_for(self, identity: str) -> Path | None:
         if self.cache_dir is None:
             return None
-        key = hashlib.sha256(f"{parsed.identity}\n{self._config}".encode()).hexdigest()[:16]
-        return self.cache_dir / key / f"{parsed.document.sha256}.json"
+        key = hashlib.sha256(f"{identity}\n{self._config}".encode()).hexdigest()[:16]
+        return self.cache_dir / key
+
+    def preload(self, identity: str) -> None:
+        """Read the matches kept for a pipeline now (before forking a worker, which
+        then has them too)."""
+        folder = self._folder_for(identity)
+        if folder is not None:
+            self._kept_in(folder)
+
+    def _kept_in(self, folder: Path) -> dict[str, list[Match]]:
+        """The matches kept in ``folder``, read once per run: each file holds a batch
+        of documents, one JSON line each; a line that does not read is left out."""
+        kept = self._kept.get(folder)
+        if kept is None:
+            kept = self._kept[folder] = {}
+            for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else ():
+                try:
+                    lines = path.read_text(encoding="utf-8").splitlines()
+                except (OSError, ValueError):
+                    continue
+                for line in lines:
+                    try:
+                        sha, found = json.loads(line)
+                        kept[str(sha)] = [Match(str(c), str(k), bool(i), int(o), str(t))
+                                          for c, k, i, o, t in found]
+                    except (ValueError, TypeError):
+                        continue
+        return kept
 
     def wants(self, parsed: Any) -> bool:
         """Whether this document's spaCy Doc is needed (not if its matches are kept)."""
-        path = self._path(parsed)
-        data = read_json(path) if path is not None and path.is_file() else None
-        if isinstance(data, list):
-            self._pending[parsed.document.sha256] = [Match(*m) for m in data]
+        folder = self._folder(parsed)
+        kept = self._kept_in(folder).get(parsed.document.sha256) if folder is not None else None
+        if kept is not None:
+            self._pending[parsed.document.sha256] = kept
             return False
         return True
 
@@ -210,19 +243,30 @@ class RuleSuggester:
                 found.append(Match(label.code, label.keyword, label.include, first,
                                    text[first:last + length]))
             found.sort()
-        path = self._path(parsed)
-        if path is not None:
-            write_json(path, [list(m) for m in found], indent=None)
+        folder = self._folder(parsed)
+        if folder is not None:
+            self._fresh.setdefault(folder, []).append((parsed.document.sha256, found))
         return found
 
+    def flush(self) -> None:
+        """Keep the matches found since the last flush: one file per folder and batch
+        (fewer, larger files; creating a file is what costs)."""
+        for folder, batch in self._fresh.items():
+            lines = [json.dumps([sha, [list(m) for m in found]], ensure_ascii=False)
+                     for sha, found in batch]
+            name = hashlib.sha256("\n".join(sha for sha, _ in batch).encode()).hexdigest()[:16]
+            atomic_write_bytes(folder / f"{name}.jsonl", ("\n".join(lines) + "\n").encode("utf-8"))
+            self._kept.setdefault(folder, {}).update(batch)
+        self._fresh.clear()
+
     def propose(self, parsed: Any) -> list[Proposal]:
-        units = parsed.units
-        starts = [u.start for u in units]
+        spans = parsed.spans
+        starts = [a for a, _ in spans]
         hits: dict[tuple[int, str], dict[str, list[str]]] = {}
         places: dict[tuple[int, str], set[tuple[int, str]]] = {}
         vetoed: set[tuple[int, str]] = set()
         for m in self.matches(parsed):
-            index = _unit_index(units, starts, m.offset)
+            index = _unit_index(spans, starts, m.offset)
             if index is None:
                 continue
             if not m.include:
@@ -233,7 +277,7 @@ class RuleSuggester:
             if m.text not in words:
                 words.append(m.text)
         order = {c.id: i for i, c in enumerate(self.codes)}
-        return [_proposal(units[i], code, found, len(places[(i, code)])) for (i, code), found in
+        return [_proposal(parsed.unit(i), code, found, len(places[(i, code)])) for (i, code), found in
                 sorted(hits.items(), key=lambda kv: (kv[0][0], order[kv[0][1]]))
                 if (i, code) not in vetoed]
 
@@ -249,9 +293,9 @@ class Match(NamedTuple):
     text: str
 
 
-def _unit_index(units: tuple[Unit, ...], starts: list[int], offset: int) -> int | None:
+def _unit_index(spans: tuple[tuple[int, int], ...], starts: list[int], offset: int) -> int | None:
     i = bisect.bisect_right(starts, offset) - 1
-    return i if i >= 0 and units[i].start <= offset < units[i].end else None
+    return i if i >= 0 and spans[i][0] <= offset < spans[i][1] else None
 
 
 def _proposal(unit: Unit, code: str, found: dict[str, list[str]], places: int) -> Proposal:
