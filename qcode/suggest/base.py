@@ -65,6 +65,12 @@ class Suggestion:
     def source(self) -> str:
         return f"suggest:{self.method}"
 
+    def row(self) -> tuple[Any, ...]:
+        """The fields in order, as a plain tuple (``Suggestion(*row)`` makes it again);
+        cheap to send between processes."""
+        return (self.id, self.coder, self.doc, self.docv, self.unit, self.start, self.end,
+                self.code, self.method, self.score, self.reason, self.words)
+
     @property
     def span(self) -> str:
         return f"{self.start}:{self.end}"

@@ -26,15 +26,29 @@ BATCH = 16
 
 
 class Parsed:
-    """A document, its units, its pipeline and (made on first use) its spaCy Doc.
-    The pipeline too is loaded only when needed (``identity`` names it)."""
+    """A document, its units (of the project's kind), its pipeline and (made on first
+    use) its spaCy Doc. The pipeline too is loaded only when needed (``identity``
+    names it); the :class:`Unit` records only when asked for (``spans`` are enough
+    to place a match)."""
 
-    __slots__ = ("document", "units", "identity", "_nlp", "_doc", "_make")
+    __slots__ = ("document", "kind", "spans", "identity", "_units", "_nlp", "_doc", "_make")
 
-    def __init__(self, document: Any, units: tuple[Unit, ...], nlp: Callable[[], Any],
-                 identity: str) -> None:
-        self.document, self.units, self.identity = document, units, identity
+    def __init__(self, document: Any, kind: str, nlp: Callable[[], Any], identity: str) -> None:
+        self.document, self.kind, self.identity = document, kind, identity
+        self.spans: tuple[tuple[int, int], ...] = document.units(kind)
+        self._units: tuple[Unit, ...] | None = None
         self._nlp, self._doc, self._make = nlp, None, None
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        if self._units is None:
+            self._units = tuple(Unit(self.kind, n, a, b) for n, (a, b) in enumerate(self.spans, 1))
+        return self._units
+
+    def unit(self, index: int) -> Unit:
+        """The unit at ``index`` (0-based) of :attr:`spans`."""
+        a, b = self.spans[index]
+        return Unit(self.kind, index + 1, a, b)
 
     @property
     def nlp(self) -> Any:
@@ -71,10 +85,6 @@ def project_languages(project: Any) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def doc_units(document: Any, kind: str) -> tuple[Unit, ...]:
-    return tuple(Unit(kind, n, a, b) for n, (a, b) in enumerate(document.units(kind), start=1))
-
-
 def _pipeline(lang: str, model: str | None) -> Any:
     from ..lemmas import lemma_pipeline
 
@@ -95,17 +105,17 @@ class ParseCache:
         """A loader of the document's pipeline, and the pipeline's identity."""
         from ..lemmas import lemma_identity
 
-        lang, model = document.language, self.project.settings.pipeline
+        lang = document.language
+        return (lambda: self.load(lang)), lemma_identity(lang, self.project.settings.pipeline)
 
-        def load() -> Any:
-            if lang not in self._tables:  # read a kept table, or keep it
-                from ..lemmas import lemma_table
+    def load(self, lang: str) -> Any:
+        """The project's lemma pipeline for ``lang`` (its lookup table read or kept first)."""
+        if lang not in self._tables:
+            from ..lemmas import lemma_table
 
-                lemma_table(lang, self.project.cache_dir)
-                self._tables.add(lang)
-            return _pipeline(lang, model)
-
-        return load, lemma_identity(lang, model)
+            lemma_table(lang, self.project.cache_dir)
+            self._tables.add(lang)
+        return _pipeline(lang, self.project.settings.pipeline)
 
     def path(self, document: Any, identity: str) -> Path:
         folder = hashlib.sha256(identity.encode()).hexdigest()[:16]
@@ -118,7 +128,7 @@ class ParseCache:
         batch: list[Parsed] = []
         for document in documents:
             nlp, identity = self.pipeline(document)
-            batch.append(Parsed(document, doc_units(document, self.unit_kind), nlp, identity))
+            batch.append(Parsed(document, self.unit_kind, nlp, identity))
             if len(batch) == BATCH:
                 yield from self._batch(batch, wants, on_document)
                 batch = []
@@ -189,9 +199,9 @@ def _sha(document: Any) -> str:
 def _docbin_bytes(doc: Any) -> bytes:
     """What ``DocBin(attrs=DOCBIN_ATTRS, docs=[doc]).to_bytes()`` writes, read back
     with ``DocBin().from_bytes``, made faster: strings from the array's distinct
-    values rather than from every token, and zlib at level 1 rather than 6 (this is
-    a cache; the spaCy version is part of its key, and an entry that does not load
-    is parsed again)."""
+    values rather than from every token, msgpack without srsly's encoder registry,
+    and zlib at level 1 rather than 6 (this is a cache; the spaCy version is part of
+    its key, and an entry that does not load is parsed again)."""
     import zlib
 
     import numpy
@@ -210,7 +220,9 @@ def _docbin_bytes(doc: Any) -> bytes:
         "cats": [doc.cats], "flags": [{"has_unknown_spaces": doc.has_unknown_spaces}],
         "span_groups": [doc.spans.to_bytes()],
     }
-    return zlib.compress(srsly.msgpack_dumps(msg), 1)
+    # srsly's own packer, without looking up its registry of encoders on every call
+    # (the message holds only bytes, strings, lists and dicts): the same bytes.
+    return zlib.compress(srsly.msgpack._Packer(use_bin_type=True).pack(msg), 1)
 
 
 @lru_cache(maxsize=1)

@@ -42,11 +42,21 @@ def write_queue(project: Any, coder: str, suggestions: Iterable[Suggestion]) -> 
     """One JSON document: the column names, then one suggestion per line as a list
     of values in that order (readable, and fast to write and read)."""
     head = json.dumps({"format": FORMAT, "coder": coder, "columns": COLUMNS}, ensure_ascii=False)
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    rows = ",\n".join(dumps([s.id, s.coder, s.doc, s.docv, s.unit, s.start, s.end, s.code,
-                              s.method, s.score, s.reason, s.words]) for s in suggestions)
+    dumps = _row_encoder()
+    rows = ",\n".join(dumps(s.row()) for s in suggestions)
     text = f'{head[:-1]}, "suggestions": [\n{rows}\n]}}\n' if rows else f'{head[:-1]}, "suggestions": []}}\n'
     atomic_write_bytes(queue_path(project, coder), text.encode("utf-8"))
+
+
+def _row_encoder():
+    """``json.dumps(row, ensure_ascii=False)`` for a list of plain values: the C encoder
+    made once, where CPython has it (the same text, at about twice the speed)."""
+    from json.encoder import c_make_encoder, encode_basestring
+
+    if c_make_encoder is None:  # pragma: no cover - other Pythons
+        return json.JSONEncoder(ensure_ascii=False).encode
+    encode = c_make_encoder(None, None, encode_basestring, None, ": ", ", ", False, False, True)
+    return lambda row: "".join(encode(row, 0))
 
 
 def find(queue: list[Suggestion], ids: Iterable[str], coder: str) -> list[Suggestion]:
