@@ -110,3 +110,40 @@ def test_a_worker_error_while_ingesting_reaches_the_caller(tmp_path, monkeypatch
     with pytest.raises(InputError, match="no language 'zz'"):
         ingest(project, SOURCES[:3], attrs={"language": "zz"})
     assert not multiprocessing.active_children()
+
+
+@pytest.fixture(scope="module")
+def sample_study(tmp_path_factory):
+    from qcode.demo import init_sample
+
+    return init_sample(tmp_path_factory.mktemp("sample") / "study")
+
+
+@pytest.mark.parametrize("method", ["rules", "both"])
+def test_suggest_shared_with_a_worker_makes_the_same_queue(sample_study, monkeypatch, method):
+    import shutil
+
+    from qcode.suggest import suggest
+    from qcode.suggest.queue import queue_path
+
+    monkeypatch.setenv("QCODE_WORKERS", "0")
+    shutil.rmtree(sample_study.cache_dir, ignore_errors=True)
+    alone = suggest(sample_study, "astrid", method=method)
+    expected = queue_path(sample_study, "astrid").read_bytes()
+
+    monkeypatch.delenv("QCODE_WORKERS")
+    monkeypatch.setattr(workers, "MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "_cpus", lambda: 2)
+    monkeypatch.setattr(sys.modules["qcode.suggest.engine"], "_GROUP_BYTES", 1)  # a job per document
+    shutil.rmtree(sample_study.cache_dir / "parses", ignore_errors=True)
+    shutil.rmtree(sample_study.cache_dir / "matches", ignore_errors=True)
+    seen: list[str] = []
+    shared = suggest(sample_study, "astrid", method=method, on_document=seen.append)
+    assert queue_path(sample_study, "astrid").read_bytes() == expected
+    assert shared.suggestions == alone.suggestions and len(shared.suggestions) > 100
+    assert (shared.parsed, shared.cached, shared.kept, shared.decided) == (
+        alone.parsed, alone.cached, alone.kept, alone.decided)
+    assert shared.parsed == len(seen) == 13
+    warm = suggest(sample_study, "astrid", method="rules")  # the worker kept the matches it found
+    assert (warm.parsed, warm.kept) == (0, 13)
+    assert not multiprocessing.active_children()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import InputError
 from .base import REGISTRY, Suggestion, make_suggestion, merge, resolve_methods
 from .docs import read_view
-from .parse import ParseCache, project_languages
+from .parse import ParseCache, ParseStats, project_languages
 from .queue import read_queue, write_queue
 
 
@@ -92,33 +92,128 @@ def _documents(project: Any, docs: Sequence[str] | None) -> list[str]:
     return doc_ids
 
 
+_GROUP_BYTES = 200_000  # document text per job
+
+
+@dataclass
+class _Run:
+    """What the jobs of one run share; a forked worker inherits it (see :mod:`qcode.workers`)."""
+
+    project: Any
+    coder: str
+    suggesters: list[Any]
+    cache: ParseCache
+    decided: Decided
+    rank: dict[str, int]
+    min_score: float
+
+
+_RUN: _Run | None = None  # the run in progress, for :func:`_suggest_group`
+
+
 def _run(project: Any, coder: str, suggesters: list[Any], cache: ParseCache,
          doc_ids: list[str], code_order: Sequence[str], min_score: float,
          on_document: Callable[[Any], None] | None) -> tuple[list[Suggestion], int]:
-    """The suggestions for the documents, one at a time, and how many proposals were
-    skipped as already decided."""
-    decided = Decided.of(project, coder)
-    rank = {c: i for i, c in enumerate(code_order)}
+    """The suggestions for the documents, in order, and how many proposals were
+    skipped as already decided. Documents go in groups, each a job run here or, for
+    large inputs, in a forked worker with the suggesters already made; a worker's
+    parse counts come back with its suggestions."""
+    global _RUN
+    from .. import workers
+
+    run = _Run(project, coder, suggesters, cache, Decided.of(project, coder),
+               {c: i for i, c in enumerate(code_order)}, min_score)
+    sizes = [_text_size(project, d) for d in doc_ids]
+    use_worker = workers.available(sum(sizes))
+    if use_worker:  # read before the fork, so the worker has them too (the pipeline and
+        # matchers are made by each process that needs them: a warm run needs neither)
+        from ..lemmas import lemma_identity
+
+        identity = lemma_identity(project.settings.language, project.settings.pipeline)
+        for s in suggesters:
+            if hasattr(s, "preload"):
+                s.preload(identity)
+    base, totals = replace(cache.stats), ParseStats()
     made: list[Suggestion] = []
+    skipped = 0
+
+    def report(result: tuple[list[str], list[tuple[Any, ...]], int, ParseStats]) -> None:
+        nonlocal skipped
+        group, rows, n, stats = result
+        made.extend(Suggestion(*row) for row in rows)
+        skipped += n
+        for field in ("parsed", "cached", "unneeded"):
+            setattr(totals, field, getattr(totals, field) + getattr(stats, field))
+        if on_document is not None:
+            for doc_id in group:
+                on_document(doc_id)
+
+    _RUN = run
+    try:
+        with workers.forked(use_worker) as worker:
+            shared = workers.Shared(worker)
+            group: list[str] = []
+            size = 0
+            for doc_id, n in zip(doc_ids, sizes, strict=True):
+                group.append(doc_id)
+                size += n
+                if size >= _GROUP_BYTES:
+                    shared.submit(_suggest_group, group)
+                    group, size = [], 0
+                    for result in shared.ready():
+                        report(result)
+            if group:
+                shared.submit(_suggest_group, group)
+            for result in shared.ready(wait=True):
+                report(result)
+    finally:
+        _RUN = None
+    cache.stats = ParseStats(*(getattr(base, f) + getattr(totals, f)
+                               for f in ("parsed", "cached", "unneeded")))
+    return made, skipped
+
+
+def _text_size(project: Any, doc_id: str) -> int:
+    try:
+        return (project.documents_dir / f"{doc_id}.txt").stat().st_size
+    except OSError:
+        return 0  # reading it reports what is wrong
+
+
+def _suggest_group(doc_ids: list[str]) -> tuple[list[str], list[tuple[Any, ...]], int, ParseStats]:
+    """One job: the suggestions for a group of documents (as rows: a worker sends
+    them back), the proposals skipped as already decided, and what the parse cache
+    did for them."""
+    run = _RUN
+    assert run is not None, "jobs run inside _run"
+    suggesters, cache = run.suggesters, run.cache
+    before = replace(cache.stats)
+    made: list[tuple[Any, ...]] = []
     skipped = 0
 
     def wants(parsed: Any) -> bool:
         needed = [s.wants(parsed) for s in suggesters]  # each one looks (rules read their cache)
         return any(needed)
 
-    documents = (read_view(project, d) for d in doc_ids)
-    for parsed in cache.parse(documents, wants=wants, on_document=on_document):
+    documents = (read_view(run.project, d) for d in doc_ids)
+    for parsed in cache.parse(documents, wants=wants):
         proposals = [p for s in suggesters for p in s.propose(parsed)]
         if len(suggesters) > 1:
-            proposals = sorted(merge(proposals), key=lambda p: (p.unit.start, rank[p.code]))
+            proposals = sorted(merge(proposals), key=lambda p: (p.unit.start, run.rank[p.code]))
         for p in proposals:
-            if p.score < min_score:
+            if p.score < run.min_score:
                 continue
-            if decided.covers(parsed.document.id, p.code, p.unit.start, p.unit.end):
+            if run.decided.covers(parsed.document.id, p.code, p.unit.start, p.unit.end):
                 skipped += 1
                 continue
-            made.append(make_suggestion(coder, parsed.document, p))
-    return made, skipped
+            made.append(make_suggestion(run.coder, parsed.document, p).row())
+    for s in suggesters:
+        if hasattr(s, "flush"):
+            s.flush()
+    after = cache.stats
+    delta = ParseStats(after.parsed - before.parsed, after.cached - before.cached,
+                       after.unneeded - before.unneeded)
+    return doc_ids, made, skipped, delta
 
 
 def _update_queue(project: Any, coder: str, made: list[Suggestion], doc_ids: Sequence[str],
