@@ -68,6 +68,13 @@ class _Coded:
     nlp: Any
     identity: str = ""
 
+    @property
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        return tuple((u.start, u.end) for u in self.units)
+
+    def unit(self, index: int) -> Any:
+        return self.units[index]
+
 
 def _cache(project: Any) -> Any:
     from ..corpus import DocumentCache
