@@ -116,11 +116,17 @@ def _counts(plan: Resampling, k: int, rng: np.random.Generator) -> np.ndarray:
     return rng.multinomial(plan.n_units, plan.sizes / plan.n_units, size=k)
 
 
-def _weights(idx: np.ndarray, n: int) -> np.ndarray:
-    """(rows, n) float64 counts of each unit in each row of indices (``idx`` is reused)."""
+def _weights(idx: np.ndarray, n: int, out: np.ndarray | None = None) -> np.ndarray:
+    """(rows, n) float64 counts of each unit in each row of indices (``idx`` is reused;
+    ``out``, if given, is filled: a buffer reused across blocks is not allocated and
+    faulted in again for every block, which cost more than the counting)."""
     rows = idx.shape[0]
     idx += np.arange(0, rows * n, n, dtype=np.int64)[:, None]
-    return np.bincount(idx.reshape(-1), minlength=rows * n).reshape(rows, n).astype(np.float64)
+    counts = np.bincount(idx.reshape(-1), minlength=rows * n).reshape(rows, n)
+    if out is None:
+        return counts.astype(np.float64)
+    np.copyto(out[:rows], counts)
+    return out[:rows]
 
 
 def _chunk_replicates(stat: Statistic, plan: Resampling, k: int, ss: np.random.SeedSequence) -> np.ndarray:
@@ -129,7 +135,9 @@ def _chunk_replicates(stat: Statistic, plan: Resampling, k: int, ss: np.random.S
         if plan.by_group:
             return stat.finish(_counts(plan, k, rng).astype(np.float64) @ plan.rows)
         n = plan.n_units
-        return np.concatenate([stat.finish(_weights(idx, n) @ plan.rows) for idx in _index_blocks(n, k, rng)])
+        buffer = np.empty((block_size(n), n))
+        return np.concatenate([stat.finish(_weights(idx, n, buffer) @ plan.rows)
+                               for idx in _index_blocks(n, k, rng)])
 
 
 def _workers(work: int, chunks: int) -> int:
