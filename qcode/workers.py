@@ -55,7 +55,10 @@ def _serve(conn: Any) -> None:
             reply = (True, fn(*args))
         except BaseException as exc:  # sent back and raised in the parent
             reply = (False, exc)
-        conn.send(reply)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # a result or an exception that does not pickle
+            conn.send((False, RuntimeError(f"a job's result could not be sent back: {exc!r}")))
 
 
 class Worker:
@@ -83,6 +86,9 @@ class Worker:
         return value
 
     def close(self) -> None:
+        """Stop the worker (it finishes its job first); safe to call again."""
+        if self.conn.closed:
+            return
         try:
             self.conn.send(None)
         except OSError:
@@ -120,41 +126,61 @@ class Shared:
     ``submit(fn, *args)`` sends the job to the worker while it has fewer than
     ``depth`` jobs waiting, and otherwise runs it here, so both processes stay
     busy whatever their relative speed. ``ready()`` yields finished results
-    from the front of the queue, in order.
+    from the front of the queue, in order. Should the worker stop (killed, out
+    of memory), the jobs it had are run here: jobs must be safe to run again.
     """
 
     def __init__(self, worker: Worker | None, depth: int = 2) -> None:
         self.worker, self.depth = worker, depth
-        self._queue: deque[list[Any]] = deque()  # [remote, done, value]
-        self._remote: deque[list[Any]] = deque()  # remote entries not yet received
+        self._queue: deque[list[Any]] = deque()  # [done, value]
+        self._remote: deque[tuple[list[Any], Callable[..., Any], tuple[Any, ...]]] = deque()
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         self._collect()
         if self.worker is not None and len(self._remote) < self.depth:
-            entry = [True, False, None]
-            self.worker.send(fn, args)
-            self._remote.append(entry)
+            entry = [False, None]
+            try:
+                self.worker.send(fn, args)
+            except OSError:
+                self._lost()
+                entry = [True, fn(*args)]
+            else:
+                self._remote.append((entry, fn, args))
         else:
-            entry = [False, True, fn(*args)]
+            entry = [True, fn(*args)]
         self._queue.append(entry)
 
     def _collect(self, block: bool = False) -> None:
         """Receive the results the worker has finished (in order); ``block`` waits for one."""
-        while self._remote and (block or self.worker.poll()):  # type: ignore[union-attr]
-            entry = self._remote.popleft()
-            entry[2] = self.worker.receive()  # type: ignore[union-attr]
-            entry[1] = True
+        while self._remote and self.worker is not None and (block or self.worker.poll()):
+            entry = self._remote[0][0]
+            try:
+                entry[1] = self.worker.receive()  # a job's own exception is raised here
+            except (EOFError, OSError):
+                self._lost()
+                return
+            entry[0] = True
+            self._remote.popleft()
             block = False
+
+    def _lost(self) -> None:
+        """The worker has gone: run here the jobs it had, in order."""
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+        while self._remote:
+            entry, fn, args = self._remote.popleft()
+            entry[1], entry[0] = fn(*args), True
 
     def ready(self, wait: bool = False) -> Iterator[Any]:
         """Finished results from the front, in order; ``wait`` drains the whole queue."""
         while self._queue:
             self._collect()
             entry = self._queue[0]
-            if not entry[1]:
+            if not entry[0]:
                 if not wait and len(self._queue) <= 2 * self.depth:
                     return  # else too many results wait behind this one: block for it
                 self._collect(block=True)
                 continue
             self._queue.popleft()
-            yield entry[2]
+            yield entry[1]

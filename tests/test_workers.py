@@ -39,6 +39,30 @@ def test_shared_jobs_come_back_in_order_from_both_processes():
     assert not multiprocessing.active_children()  # the worker was stopped and reaped
 
 
+def _slow_square(n: int) -> int:
+    import time
+
+    time.sleep(0.05)
+    return n * n
+
+
+def test_jobs_of_a_worker_that_dies_are_run_here():
+    import os
+    import signal
+
+    with workers.forked() as worker:
+        shared = workers.Shared(worker, depth=3)
+        for n in range(3):
+            shared.submit(_slow_square, n)  # all three go to the worker
+        os.kill(worker.process.pid, signal.SIGKILL)
+        for n in range(3, 8):
+            shared.submit(_slow_square, n)
+        out = list(shared.ready(wait=True))
+        assert shared.worker is None  # noticed, and stopped using it
+    assert out == [n * n for n in range(8)]
+    assert not multiprocessing.active_children()
+
+
 def test_a_job_that_fails_in_the_worker_raises_here():
     with pytest.raises(InputError, match="job 3 failed"), workers.forked() as worker:
         shared = workers.Shared(worker, depth=4)
