@@ -70,10 +70,10 @@ def suggest(
     total = len(docs) if docs else len(list_documents(proj))
     with _progress(total, "suggesting") as step:
         result = run(proj, name, docs=docs, method=method.value, codes=_codes(codes),
-                     min_score=min_score or 0.0, pooled=pooled, on_document=step)
+                     min_score=min_score or 0.0, pooled=pooled, on_document=step, keep=False)
     for note in result.notes:
         info(note)
-    info(f"{name}: {len(result.suggestions)} suggestions from {', '.join(result.methods)} in "
+    info(f"{name}: {result.made} suggestions from {', '.join(result.methods)} in "
          f"{result.documents} document(s) ({result.parsed} parsed, {result.cached} from the "
          f"parse cache, {result.kept} with their matches kept; {result.decided} already "
          "decided, skipped"

@@ -31,5 +31,5 @@ def queue_suggestions(project: Any, plan: RecodePlan, coders: list[str], *,
         return {}
     from ..suggest import suggest
 
-    return {coder: len(suggest(project, coder, codes=list(codes), method="rules",
-                               on_document=on_document).suggestions) for coder in coders}
+    return {coder: suggest(project, coder, codes=list(codes), method="rules",
+                           on_document=on_document, keep=False).made for coder in coders}

@@ -10,18 +10,19 @@ from ..errors import InputError
 from .base import REGISTRY, Suggestion, make_suggestion, merge, resolve_methods
 from .docs import read_view
 from .parse import ParseCache, ParseStats, project_languages
-from .queue import read_queue, write_queue
+from .queue import QueueWriter, read_queue, write_queue
 
 
 @dataclass(frozen=True, slots=True)
 class SuggestResult:
-    """The suggestions made, and what it took: documents parsed, read from the
-    parse cache, or not needed as spaCy Docs at all (their rule matches were kept),
-    proposals skipped as already decided, models trained, notes."""
+    """The suggestions made (``made`` of them; kept in :attr:`suggestions` unless the
+    run was told not to keep them), and what it took: documents parsed, read from
+    the parse cache, or not needed as spaCy Docs at all (their rule matches were
+    kept), proposals skipped as already decided, models trained, notes."""
 
     coder: str
     methods: tuple[str, ...]
-    suggestions: tuple[Suggestion, ...]
+    made: int
     documents: int
     parsed: int
     cached: int
@@ -29,6 +30,13 @@ class SuggestResult:
     trained: int
     notes: tuple[str, ...] = ()
     kept: int = 0
+    _suggestions: tuple[Suggestion, ...] | None = None
+
+    @property
+    def suggestions(self) -> tuple[Suggestion, ...]:
+        if self._suggestions is None:
+            raise ValueError("this run kept no suggestions (keep=False); read the queue")
+        return self._suggestions
 
 
 class Decided:
@@ -55,9 +63,11 @@ class Decided:
 def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, method: str = "rules",
             codes: Sequence[str] | None = None, min_score: float = 0.0, pooled: bool = False,
             on_document: Callable[[Any], None] | None = None,
-            use_cache: bool = True) -> SuggestResult:
+            use_cache: bool = True, keep: bool = True) -> SuggestResult:
     """Suggest codes for the units of ``docs`` (default: every document) and merge them
-    into ``coder``'s queue (replacing what was queued for those documents and codes)."""
+    into ``coder``'s queue (replacing what was queued for those documents and codes).
+    ``keep=False`` keeps only their number (the command line needs no more), so a run
+    over the whole corpus holds no suggestion in memory."""
     from ..codebook import load_codebook
 
     codebook = load_codebook(project.codebook_path)
@@ -68,14 +78,35 @@ def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, meth
     suggesters = [REGISTRY[name](codebook, chosen, project=project, coder=coder, cache=cache,
                                  pooled=pooled, languages=project_languages(project))
                   for name in names]
-    made, skipped = _run(project, coder, suggesters, cache, doc_ids, codebook.ids, min_score,
-                         on_document)
-    _update_queue(project, coder, made, doc_ids, chosen, codebook.ids)
+    from ..corpus import list_documents
+
+    # The whole queue made again, in its order: written as it is made, so a run that
+    # does not keep its suggestions holds none of them.
+    whole = chosen is None and doc_ids == list(list_documents(project)) == sorted(doc_ids)
+    if whole:
+        made: list[Suggestion] = []
+        n_made = 0
+
+        def sink(rows: list[tuple[Any, ...]]) -> None:
+            nonlocal n_made
+            writer.add(rows)
+            n_made += len(rows)
+            if keep:
+                made.extend(Suggestion(*row) for row in rows)
+
+        with QueueWriter(project, coder) as writer:
+            _, skipped = _run(project, coder, suggesters, cache, doc_ids, codebook.ids,
+                              min_score, on_document, sink=sink)
+    else:
+        made, skipped = _run(project, coder, suggesters, cache, doc_ids, codebook.ids,
+                             min_score, on_document)
+        _update_queue(project, coder, made, doc_ids, chosen, codebook.ids)
+        n_made = len(made)
     notes = tuple(n for s in suggesters for n in getattr(s, "notes", ()))
-    return SuggestResult(coder, names, tuple(made), len(doc_ids), cache.stats.parsed,
+    return SuggestResult(coder, names, n_made, len(doc_ids), cache.stats.parsed,
                          cache.stats.cached, skipped,
                          sum(bool(getattr(s, "trained", False)) for s in suggesters), notes,
-                         cache.stats.unneeded)
+                         cache.stats.unneeded, tuple(made) if keep else None)
 
 
 def _documents(project: Any, docs: Sequence[str] | None) -> list[str]:
@@ -113,9 +144,12 @@ _RUN: _Run | None = None  # the run in progress, for :func:`_suggest_group`
 
 def _run(project: Any, coder: str, suggesters: list[Any], cache: ParseCache,
          doc_ids: list[str], code_order: Sequence[str], min_score: float,
-         on_document: Callable[[Any], None] | None) -> tuple[list[Suggestion], int]:
+         on_document: Callable[[Any], None] | None,
+         sink: Callable[[list[tuple[Any, ...]]], None] | None = None,
+         ) -> tuple[list[Suggestion], int]:
     """The suggestions for the documents, in order, and how many proposals were
-    skipped as already decided. Documents go in groups, each a job run here or, for
+    skipped as already decided; with a ``sink``, the suggestions go to it as rows,
+    document by document, and none are kept. Documents go in groups, each a job run here or, for
     large inputs, in a forked worker with the suggesters already made; a worker's
     parse counts come back with its suggestions."""
     global _RUN
@@ -140,7 +174,10 @@ def _run(project: Any, coder: str, suggesters: list[Any], cache: ParseCache,
     def report(result: tuple[list[str], list[tuple[Any, ...]], int, ParseStats]) -> None:
         nonlocal skipped
         group, rows, n, stats = result
-        made.extend(Suggestion(*row) for row in rows)
+        if sink is not None:
+            sink(rows)
+        else:
+            made.extend(Suggestion(*row) for row in rows)
         skipped += n
         for field in ("parsed", "cached", "unneeded"):
             setattr(totals, field, getattr(totals, field) + getattr(stats, field))

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import InputError
 from .base import Suggestion
-from .files import atomic_write_bytes, read_json
+from .files import read_json
 
 FORMAT = "qcode-suggestions-v1"
 
@@ -41,11 +41,52 @@ def read_queue(project: Any, coder: str) -> list[Suggestion]:
 def write_queue(project: Any, coder: str, suggestions: Iterable[Suggestion]) -> None:
     """One JSON document: the column names, then one suggestion per line as a list
     of values in that order (readable, and fast to write and read)."""
-    head = json.dumps({"format": FORMAT, "coder": coder, "columns": COLUMNS}, ensure_ascii=False)
-    dumps = _row_encoder()
-    rows = ",\n".join(dumps(s.row()) for s in suggestions)
-    text = f'{head[:-1]}, "suggestions": [\n{rows}\n]}}\n' if rows else f'{head[:-1]}, "suggestions": []}}\n'
-    atomic_write_bytes(queue_path(project, coder), text.encode("utf-8"))
+    with QueueWriter(project, coder) as writer:
+        writer.add(s.row() for s in suggestions)
+
+
+class QueueWriter:
+    """Write a queue as it is made, rows in order (see :func:`write_queue`): to a
+    temporary file, renamed over the queue when the ``with`` block ends without an
+    error (else removed, and the old queue stays). Memory does not grow with the
+    number of suggestions."""
+
+    def __init__(self, project: Any, coder: str) -> None:
+        self.path = queue_path(project, coder)
+        self.coder = coder
+        self.rows = 0
+        self._encode = _row_encoder()
+
+    def __enter__(self) -> QueueWriter:
+        import os
+        import tempfile
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
+                                         suffix=".tmp")
+        self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        head = json.dumps({"format": FORMAT, "coder": self.coder, "columns": COLUMNS},
+                          ensure_ascii=False)
+        self._fh.write(f'{head[:-1]}, "suggestions": [')
+        return self
+
+    def add(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        for row in rows:
+            self._fh.write(("\n" if self.rows == 0 else ",\n") + self._encode(row))
+            self.rows += 1
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        import os
+
+        try:
+            if kind is None:
+                self._fh.write("\n]}\n" if self.rows else "]}\n")
+            self._fh.close()
+            if kind is None:
+                os.replace(self._tmp, self.path)
+        finally:
+            if os.path.exists(self._tmp):
+                os.unlink(self._tmp)
 
 
 def _row_encoder():
