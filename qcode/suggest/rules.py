@@ -161,7 +161,8 @@ class RuleSuggester:
         self.cache_dir = project.cache_dir / "matches" if project is not None else None
         self._matchers: dict[int, Matchers] = {}
         self._pending: dict[str, list[Match]] = {}
-        self._kept: dict[Path, dict[str, list[Match]]] = {}
+        self._kept: dict[Path, dict[str, Path]] = {}  # folder -> {document sha256: file}
+        self._current: tuple[Path, dict[str, list[Match]]] | None = None
         self._fresh: dict[Path, list[tuple[str, list[Match]]]] = {}
         self._config = json.dumps([METHOD, list(languages), [
             [c.id, list(c.keywords), list(c.exclude_keywords), list(c.patterns)]
@@ -188,39 +189,56 @@ class RuleSuggester:
         key = hashlib.sha256(f"{identity}\n{self._config}".encode()).hexdigest()[:16]
         return self.cache_dir / key
 
-    def preload(self, identity: str) -> None:
-        """Read the matches kept for a pipeline now (before forking a worker, which
-        then has them too)."""
-        folder = self._folder_for(identity)
-        if folder is not None:
-            self._kept_in(folder)
-
-    def _kept_in(self, folder: Path) -> dict[str, list[Match]]:
-        """The matches kept in ``folder``, read once per run: each file holds a batch
-        of documents, one JSON line each; a line that does not read is left out."""
-        kept = self._kept.get(folder)
-        if kept is None:
-            kept = self._kept[folder] = {}
+    def _index(self, folder: Path) -> dict[str, Path]:
+        """Which file of ``folder`` keeps each document's matches (by the text's sha256),
+        from the first line of each file, which lists its documents."""
+        index = self._kept.get(folder)
+        if index is None:
+            index = self._kept[folder] = {}
             for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else ():
                 try:
-                    lines = path.read_text(encoding="utf-8").splitlines()
-                except (OSError, ValueError):
-                    continue
-                for line in lines:
-                    try:
-                        sha, found = json.loads(line)
-                        kept[str(sha)] = [Match(str(c), str(k), bool(i), int(o), str(t))
-                                          for c, k, i, o, t in found]
-                    except (ValueError, TypeError):
-                        continue
-        return kept
+                    with open(path, encoding="utf-8") as fh:
+                        shas = json.loads(fh.readline())
+                    index.update((str(sha), path) for sha in shas)
+                except (OSError, ValueError, TypeError):
+                    continue  # a damaged file: its documents are matched again
+        return index
+
+    def _pack(self, path: Path) -> dict[str, list[Match]]:
+        """The matches in one kept file (the last one read is held: documents come in
+        the order they were kept, so memory holds one batch, not the corpus)."""
+        if self._current is not None and self._current[0] == path:
+            return self._current[1]
+        found: dict[str, list[Match]] = {}
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()[1:]
+        except (OSError, ValueError):
+            lines = []
+        for line in lines:
+            try:
+                sha, items = json.loads(line)
+                found[str(sha)] = [Match(str(c), str(k), bool(i), int(o), str(t))
+                                   for c, k, i, o, t in items]
+            except (ValueError, TypeError):
+                continue  # a line that does not read: that document is matched again
+        self._current = (path, found)
+        return found
+
+    def preload(self, identity: str) -> None:
+        """Index the matches kept for a pipeline now (before forking a worker, which
+        then has the index too)."""
+        folder = self._folder_for(identity)
+        if folder is not None:
+            self._index(folder)
 
     def wants(self, parsed: Any) -> bool:
         """Whether this document's spaCy Doc is needed (not if its matches are kept)."""
         folder = self._folder(parsed)
-        kept = self._kept_in(folder).get(parsed.document.sha256) if folder is not None else None
+        sha = parsed.document.sha256
+        path = self._index(folder).get(sha) if folder is not None else None
+        kept = self._pack(path).get(sha) if path is not None else None
         if kept is not None:
-            self._pending[parsed.document.sha256] = kept
+            self._pending[sha] = kept
             return False
         return True
 
@@ -250,13 +268,19 @@ class RuleSuggester:
 
     def flush(self) -> None:
         """Keep the matches found since the last flush: one file per folder and batch
-        (fewer, larger files; creating a file is what costs)."""
+        (fewer, larger files; creating a file is what costs). Its first line lists
+        the batch's documents; then one line per document."""
         for folder, batch in self._fresh.items():
-            lines = [json.dumps([sha, [list(m) for m in found]], ensure_ascii=False)
-                     for sha, found in batch]
-            name = hashlib.sha256("\n".join(sha for sha, _ in batch).encode()).hexdigest()[:16]
-            atomic_write_bytes(folder / f"{name}.jsonl", ("\n".join(lines) + "\n").encode("utf-8"))
-            self._kept.setdefault(folder, {}).update(batch)
+            shas = [sha for sha, _ in batch]
+            lines = [json.dumps(shas)] + [
+                json.dumps([sha, [list(m) for m in found]], ensure_ascii=False)
+                for sha, found in batch]
+            path = folder / f"{hashlib.sha256(chr(10).join(shas).encode()).hexdigest()[:16]}.jsonl"
+            atomic_write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8"))
+            if folder in self._kept:
+                self._kept[folder].update((sha, path) for sha in shas)
+            if self._current is not None and self._current[0] == path:
+                self._current = None  # written again: read afresh when next needed
         self._fresh.clear()
 
     def propose(self, parsed: Any) -> list[Proposal]:
