@@ -153,12 +153,12 @@ def ours(project, *, cold: bool, workers: bool = True) -> tuple[float, int, floa
     os.environ["QCODE_WORKERS"] = "" if workers else "0"
     try:
         cpu, started = _cpu(), time.perf_counter()
-        result = suggest(project, "bench", method="rules")
+        result = suggest(project, "bench", method="rules", keep=False)  # as the command line
         elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
     finally:
         del os.environ["QCODE_WORKERS"]
     assert result.parsed == (result.documents if cold else 0), result
-    return elapsed, len(result.suggestions), cpu
+    return elapsed, result.made, cpu
 
 
 def _cpu() -> float:
@@ -217,7 +217,7 @@ def child(root: str, n_docs: int) -> None:
 
     project = find_project(root)
     shutil.rmtree(project.cache_dir, ignore_errors=True)
-    suggest(project, "bench", docs=list_documents(project)[:n_docs], method="rules")
+    suggest(project, "bench", docs=list_documents(project)[:n_docs], method="rules", keep=False)
     print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))
 
