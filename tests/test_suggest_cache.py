@@ -141,3 +141,14 @@ def test_the_bokmal_table_is_kept_in_the_cache(study):
     assert _read_kept(kept[0]) == lemma_table("nb")
     kept[0].write_bytes(b"damaged")
     assert _read_kept(kept[0]) is None  # rebuilt, never trusted
+
+
+def test_a_run_that_keeps_nothing_writes_the_same_queue(study):
+    kept = suggest(study, "anna", method="both")
+    before = queue_path(study, "anna").read_bytes()
+    queue_path(study, "anna").unlink()
+    lean = suggest(study, "anna", method="both", keep=False)
+    assert queue_path(study, "anna").read_bytes() == before
+    assert lean.made == kept.made == len(kept.suggestions) > 0
+    with pytest.raises(ValueError, match="keep=False"):
+        lean.suggestions  # noqa: B018 - the property raises
