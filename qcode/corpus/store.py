@@ -284,6 +284,9 @@ def _load_lists(tail: str) -> dict[str, Any] | None:
     return out
 
 
+# The units section exactly as dump_meta writes it (last in the file); anything else
+# (edited by hand, flow style, no final newline) is loaded in full instead.
+_UNITS_LAYOUT = re.compile(r"units:\n(?:  \w+:(?: \[\])?\n(?:  - \[\d+, \d+\]\n)*)*")
 _HEAD_SHA = re.compile(r"^sha256_text: *'?([0-9a-f]{64})'?$", re.MULTILINE)
 _HEAD_LANGUAGE = re.compile(r"^language: *'?([A-Za-z0-9_.:-]+)'?$", re.MULTILINE)
 
@@ -298,7 +301,7 @@ def quick_meta(
     head = text[:cut] if cut >= 0 else ""
     sha, language = _HEAD_SHA.search(head), _HEAD_LANGUAGE.search(head)
     tail = text[cut + 1:]
-    if sha is None or language is None or "\nturns:" in tail or "\ntimestamps:" in tail:
+    if sha is None or language is None or not _UNITS_LAYOUT.fullmatch(tail):
         return None
     cache: dict[str, tuple[tuple[int, int], ...]] = {}
 
@@ -332,21 +335,27 @@ def write_files(files: list[tuple[Path, bytes]]) -> None:
     _write_all(files, True)
 
 
+_OPEN_AT_ONCE = 32  # files written before their fsyncs: few enough for any open-file limit
+
+
 def _write_all(files: list[tuple[Path, bytes]], durable: bool) -> None:
     temps: list[tuple[int, str, Path]] = []
     try:
-        for path, data in files:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            temps.append((fd, tmp, path))
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        for i, (fd, tmp, path) in enumerate(temps):
-            if durable:
-                os.fsync(fd)
-            os.close(fd)
-            temps[i] = (-1, tmp, path)
+        for start in range(0, len(files), _OPEN_AT_ONCE):
+            first = len(temps)
+            for path, data in files[start:start + _OPEN_AT_ONCE]:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+                temps.append((fd, tmp, path))
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            for i in range(first, len(temps)):
+                fd, tmp, path = temps[i]
+                if durable:
+                    os.fsync(fd)
+                os.close(fd)
+                temps[i] = (-1, tmp, path)
         for _, tmp, path in temps:
             os.replace(tmp, path)
     except BaseException:
@@ -371,12 +380,17 @@ def write_document(documents_dir: Path, doc_id: str, text: str, meta: dict[str, 
 
 
 def version_files(documents_dir: Path, doc: Document) -> tuple[str, list[tuple[Path, bytes]]]:
-    """Where an earlier version is kept (documents/.versions/<id>/) and its files."""
+    """Where an earlier version is kept (documents/.versions/<id>/) and its files. A
+    version is named by its text's hash, so one already kept is never written again
+    (after an interrupted ingest the stored text may be the newer one)."""
     short = str(doc.meta["sha256_text"])[:12]
     folder = documents_dir / ".versions" / doc.id
+    kept = f".versions/{doc.id}/{short}.txt"
+    if (folder / f"{short}.txt").is_file() and (folder / f"{short}.yaml").is_file():
+        return kept, []
     files = [(folder / f"{short}.txt", doc.text.encode("utf-8")),
              (folder / f"{short}.yaml", dump_meta(doc.meta).encode("utf-8"))]
-    return f".versions/{doc.id}/{short}.txt", files
+    return kept, files
 
 
 def archive_version(documents_dir: Path, doc: Document) -> str:
