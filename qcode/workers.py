@@ -41,8 +41,17 @@ def available(size: int) -> bool:
     return sys.platform == "linux" and _cpus() >= 2 and size >= MIN_BYTES
 
 
-def _serve(conn: Any) -> None:
-    """The worker's loop: run each job received, send back its result or its exception."""
+def _serve(conn: Any, parent_end: Any, cancelled: Any) -> None:
+    """The worker's loop: run each job received, send back its result or its exception.
+
+    The parent's end of the pipe, inherited by the fork, is closed first, so the
+    worker sees the end of the pipe (and stops) if the parent dies. Ctrl-C is left
+    to the parent, which lets the worker finish the job in hand before it stops.
+    """
+    import signal
+
+    parent_end.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
             job = conn.recv()
@@ -51,14 +60,35 @@ def _serve(conn: Any) -> None:
         if job is None:
             return
         fn, args = job
+        if cancelled.is_set():
+            conn.send((False, RuntimeError("cancelled")))
+            continue
         try:
             reply = (True, fn(*args))
         except BaseException as exc:  # sent back and raised in the parent
-            reply = (False, exc)
+            reply = (False, _sendable(exc))
         try:
             conn.send(reply)
-        except Exception as exc:  # a result or an exception that does not pickle
+        except Exception as exc:  # a result that does not pickle
             conn.send((False, RuntimeError(f"a job's result could not be sent back: {exc!r}")))
+
+
+def _sendable(exc: BaseException) -> BaseException:
+    """The exception as the parent can receive it: a QcodeError as it is (its message
+    is what the user reads); another with the worker's traceback as a note, or as a
+    RuntimeError naming it when it does not survive pickling."""
+    import pickle
+    import traceback
+
+    from .errors import QcodeError
+
+    if not isinstance(exc, QcodeError):
+        exc.add_note("in the worker process:\n" + "".join(traceback.format_exception(exc)))
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"in the worker process: {type(exc).__name__}: {exc}")
+    return exc
 
 
 class Worker:
@@ -69,7 +99,9 @@ class Worker:
 
         ctx = multiprocessing.get_context("fork")
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self.cancelled = ctx.Event()
+        self.process = ctx.Process(target=_serve, args=(child, self.conn, self.cancelled),
+                                   daemon=True)
         self.process.start()
         child.close()
 
@@ -85,15 +117,19 @@ class Worker:
             raise value
         return value
 
-    def close(self) -> None:
-        """Stop the worker (it finishes its job first); safe to call again."""
+    def close(self, timeout: float = 60.0, *, cancel: bool = False) -> None:
+        """Stop the worker once it has finished the jobs it has (its files are whole),
+        or with ``cancel`` once it has finished the one in hand; safe to call again.
+        A worker still busy after ``timeout`` seconds is killed."""
         if self.conn.closed:
             return
+        if cancel:
+            self.cancelled.set()
         try:
             self.conn.send(None)
         except OSError:
             pass
-        self.process.join(timeout=5)
+        self.process.join(timeout=timeout)
         if self.process.is_alive():
             self.process.terminate()
             self.process.join()
@@ -104,8 +140,10 @@ class Worker:
 def forked(enabled: bool = True) -> Iterator[Worker | None]:
     """A :class:`Worker` forked now, or ``None`` when not ``enabled``.
 
-    Load what the worker needs (the spaCy pipeline) before entering, so the
-    child inherits it instead of loading it again.
+    Load what the worker needs before entering, so the child inherits it instead
+    of loading it again. Send jobs as small messages (indices into what the child
+    inherited): a large job sent while the worker sends a large result back would
+    leave each waiting for the other.
     """
     if not enabled:
         yield None
@@ -114,7 +152,7 @@ def forked(enabled: bool = True) -> Iterator[Worker | None]:
     try:
         yield worker
     except BaseException:
-        worker.process.terminate()
+        worker.close(cancel=True)  # ends the job in hand, never half-way; starts no other
         raise
     finally:
         worker.close()
