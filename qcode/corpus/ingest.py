@@ -196,15 +196,35 @@ def ingest(
         from ..nlp import sentence_pipeline
 
         sentence_pipeline(project.settings.language, project.settings.pipeline)
-    with _gc_paused(), workers.forked(use_worker) as worker:
-        shared = workers.Shared(worker)
-        limit = _GROUP_BYTES_SHARED if use_worker else _GROUP_BYTES
-        for group in _groups(planned, sizes, limit):  # validation: every source must read
-            shared.submit(_check_sources, [path for path, _ in group])
-        for problem in shared.ready(wait=True):
-            if problem is not None:
-                raise problem
-        return _ingest_planned(project, shared, _groups(planned, sizes, limit), attrs, on_document)
+    limit = _GROUP_BYTES_SHARED if use_worker else _GROUP_BYTES
+    run = _Run(project, planned, attrs, frozenset(list_document_ids(project.documents_dir)))
+    token = id(run)
+    _RUNS[token] = run  # before the fork: a job sent to the worker names it by token
+    try:
+        with _gc_paused(), workers.forked(use_worker) as worker:
+            shared = workers.Shared(worker)
+            groups = list(_groups(sizes, limit))
+            for start, end in groups:  # validation: every source must read
+                shared.submit(_check_sources, token, start, end)
+            for problem in shared.ready(wait=True):
+                if problem is not None:
+                    raise problem
+            return _ingest_groups(shared, token, groups, on_document)
+    finally:
+        del _RUNS[token]
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What the jobs of one ingest share (a forked worker inherits it)."""
+
+    project: Project
+    planned: list[tuple[Path, str]]
+    attrs: dict[str, str]
+    existing: frozenset[str]
+
+
+_RUNS: dict[int, _Run] = {}  # ingests in progress, by token
 
 
 def _source_size(path: Path) -> int:
@@ -215,9 +235,9 @@ def _source_size(path: Path) -> int:
         raise  # pragma: no cover - stat failed but the file reads
 
 
-def _check_sources(paths: list[Path]) -> InputError | None:
-    """The first source that does not read, as an error to raise, or None."""
-    for path in paths:
+def _check_sources(token: int, start: int, end: int) -> InputError | None:
+    """The first of a group of sources that does not read, as an error to raise, or None."""
+    for path, _ in _RUNS[token].planned[start:end]:
         try:
             read_source(path, _read_bytes(path))
         except InputError as exc:
@@ -225,20 +245,21 @@ def _check_sources(paths: list[Path]) -> InputError | None:
     return None
 
 
-def _groups(
-    planned: list[tuple[Path, str]], sizes: list[int], limit: int
-) -> Iterator[list[tuple[Path, str]]]:
-    """Consecutive sources of about ``limit`` bytes together."""
-    group: list[tuple[Path, str]] = []
-    size = 0
-    for item, n in zip(planned, sizes, strict=True):
-        group.append(item)
+_GROUP_BYTES = 500_000  # source bytes per job (one nlp.pipe call)
+_GROUP_BYTES_SHARED = 150_000  # smaller when shared with a worker, so both stay busy
+_GROUP_SOURCES = 256  # and at most this many sources (a job's results stay small)
+
+
+def _groups(sizes: list[int], limit: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of runs of consecutive sources of about ``limit`` bytes."""
+    start = size = 0
+    for i, n in enumerate(sizes):
         size += n
-        if size >= limit:
-            yield group
-            group, size = [], 0
-    if group:
-        yield group
+        if size >= limit or i + 1 - start >= _GROUP_SOURCES:
+            yield start, i + 1
+            start, size = i + 1, 0
+    if start < len(sizes):
+        yield start, len(sizes)
 
 
 @contextmanager
@@ -254,18 +275,14 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-_GROUP_BYTES = 500_000  # source bytes per job (one nlp.pipe call)
-_GROUP_BYTES_SHARED = 150_000  # smaller when shared with a worker, so both stay busy
-
 # What preparing one source gives: the files to write (in order) and the result.
 _Prepared = tuple[list[tuple[Path, bytes]], IngestResult]
 
 
-def _ingest_planned(
-    project: Project, shared: Any, groups: Iterator[list[tuple[Path, str]]], attrs: dict[str, str],
+def _ingest_groups(
+    shared: Any, token: int, groups: list[tuple[int, int]],
     on_document: Callable[[IngestResult], None] | None,
 ) -> list[IngestResult]:
-    existing = set(list_document_ids(project.documents_dir))
     results: list[IngestResult] = []
 
     def report(done: list[IngestResult]) -> None:
@@ -274,8 +291,8 @@ def _ingest_planned(
             if on_document:
                 on_document(result)
 
-    for group in groups:
-        shared.submit(_ingest_group, project, [(p, i, i in existing) for p, i in group], attrs)
+    for start, end in groups:
+        shared.submit(_ingest_group, token, start, end)
         for done in shared.ready():
             report(done)
     for done in shared.ready(wait=True):
@@ -283,13 +300,14 @@ def _ingest_planned(
     return results
 
 
-def _ingest_group(
-    project: Project, group: list[tuple[Path, str, bool]], attrs: dict[str, str]
-) -> list[IngestResult]:
+def _ingest_group(token: int, start: int, end: int) -> list[IngestResult]:
     """One job: read, segment, split into sentences (one ``nlp.pipe`` call for the
     group), serialise and write a group of sources, in order."""
+    run = _RUNS[token]
+    project, attrs = run.project, run.attrs
     with _gc_paused():
-        items = [_prepare(project, path, doc_id, attrs, exists) for path, doc_id, exists in group]
+        items = [_prepare(project, path, doc_id, attrs, doc_id in run.existing)
+                 for path, doc_id in run.planned[start:end]]
         pending = [item for item in items if isinstance(item, _Pending)]
         for lang in dict.fromkeys(p.meta["language"] for p in pending):
             batch = [p for p in pending if p.meta["language"] == lang]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InputError
@@ -124,6 +124,7 @@ def _documents(project: Any, docs: Sequence[str] | None) -> list[str]:
 
 
 _GROUP_BYTES = 200_000  # document text per job
+_GROUP_DOCUMENTS = 256  # and at most this many documents (a job's results stay small)
 
 
 @dataclass
@@ -139,7 +140,10 @@ class _Run:
     min_score: float
 
 
-_RUN: _Run | None = None  # the run in progress, for :func:`_suggest_group`
+    doc_ids: list[str] = field(default_factory=list)
+
+
+_RUNS: dict[int, _Run] = {}  # runs in progress (several threads may run one), by token
 
 
 def _run(project: Any, coder: str, suggesters: list[Any], cache: ParseCache,
@@ -149,14 +153,14 @@ def _run(project: Any, coder: str, suggesters: list[Any], cache: ParseCache,
          ) -> tuple[list[Suggestion], int]:
     """The suggestions for the documents, in order, and how many proposals were
     skipped as already decided; with a ``sink``, the suggestions go to it as rows,
-    document by document, and none are kept. Documents go in groups, each a job run here or, for
-    large inputs, in a forked worker with the suggesters already made; a worker's
-    parse counts come back with its suggestions."""
-    global _RUN
+    document by document, and none are kept. Documents go in groups, each a job run
+    here or, for large inputs, in a forked worker with the suggesters already made; a
+    job names its run by a token and its documents by their positions (a small
+    message), and a worker's parse counts come back with its suggestions."""
     from .. import workers
 
     run = _Run(project, coder, suggesters, cache, Decided.of(project, coder),
-               {c: i for i, c in enumerate(code_order)}, min_score)
+               {c: i for i, c in enumerate(code_order)}, min_score, list(doc_ids))
     sizes = [_text_size(project, d) for d in doc_ids]
     use_worker = workers.available(sum(sizes))
     if use_worker:  # read before the fork, so the worker has them too (the pipeline and
@@ -179,32 +183,31 @@ def _run(project: Any, coder: str, suggesters: list[Any], cache: ParseCache,
         else:
             made.extend(Suggestion(*row) for row in rows)
         skipped += n
-        for field in ("parsed", "cached", "unneeded"):
-            setattr(totals, field, getattr(totals, field) + getattr(stats, field))
+        for name in ("parsed", "cached", "unneeded"):
+            setattr(totals, name, getattr(totals, name) + getattr(stats, name))
         if on_document is not None:
             for doc_id in group:
                 on_document(doc_id)
 
-    _RUN = run
+    token = id(run)
+    _RUNS[token] = run  # before the fork
     try:
         with workers.forked(use_worker) as worker:
             shared = workers.Shared(worker)
-            group: list[str] = []
-            size = 0
-            for doc_id, n in zip(doc_ids, sizes, strict=True):
-                group.append(doc_id)
+            start = size = 0
+            for i, n in enumerate(sizes):
                 size += n
-                if size >= _GROUP_BYTES:
-                    shared.submit(_suggest_group, group)
-                    group, size = [], 0
+                if size >= _GROUP_BYTES or i + 1 - start >= _GROUP_DOCUMENTS:
+                    shared.submit(_suggest_group, token, start, i + 1)
+                    start, size = i + 1, 0
                     for result in shared.ready():
                         report(result)
-            if group:
-                shared.submit(_suggest_group, group)
+            if start < len(sizes):
+                shared.submit(_suggest_group, token, start, len(sizes))
             for result in shared.ready(wait=True):
                 report(result)
     finally:
-        _RUN = None
+        del _RUNS[token]
     cache.stats = ParseStats(*(getattr(base, f) + getattr(totals, f)
                                for f in ("parsed", "cached", "unneeded")))
     return made, skipped
@@ -217,12 +220,13 @@ def _text_size(project: Any, doc_id: str) -> int:
         return 0  # reading it reports what is wrong
 
 
-def _suggest_group(doc_ids: list[str]) -> tuple[list[str], list[tuple[Any, ...]], int, ParseStats]:
-    """One job: the suggestions for a group of documents (as rows: a worker sends
-    them back), the proposals skipped as already decided, and what the parse cache
-    did for them."""
-    run = _RUN
-    assert run is not None, "jobs run inside _run"
+def _suggest_group(token: int, start: int, end: int
+                   ) -> tuple[list[str], list[tuple[Any, ...]], int, ParseStats]:
+    """One job: the suggestions for a run's documents ``start:end`` (as rows: a worker
+    sends them back), the proposals skipped as already decided, and what the parse
+    cache did for them."""
+    run = _RUNS[token]
+    doc_ids = run.doc_ids[start:end]
     suggesters, cache = run.suggesters, run.cache
     before = replace(cache.stats)
     made: list[tuple[Any, ...]] = []
