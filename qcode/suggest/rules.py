@@ -191,17 +191,18 @@ class RuleSuggester:
 
     def _index(self, folder: Path) -> dict[str, Path]:
         """Which file of ``folder`` keeps each document's matches (by the text's sha256),
-        from the first line of each file, which lists its documents."""
+        read from the folder's ``index.tsv`` (one line per document kept: sha, file)."""
         index = self._kept.get(folder)
         if index is None:
             index = self._kept[folder] = {}
-            for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else ():
-                try:
-                    with open(path, encoding="utf-8") as fh:
-                        shas = json.loads(fh.readline())
-                    index.update((str(sha), path) for sha in shas)
-                except (OSError, ValueError, TypeError):
-                    continue  # a damaged file: its documents are matched again
+            try:
+                lines = (folder / "index.tsv").read_text(encoding="utf-8").splitlines()
+            except (OSError, ValueError):
+                lines = []
+            for line in lines:
+                sha, sep, name = line.partition("\t")
+                if sep and name.endswith(".jsonl") and "/" not in name:
+                    index[sha] = folder / name
         return index
 
     def _pack(self, path: Path) -> dict[str, list[Match]]:
@@ -268,8 +269,9 @@ class RuleSuggester:
 
     def flush(self) -> None:
         """Keep the matches found since the last flush: one file per folder and batch
-        (fewer, larger files; creating a file is what costs). Its first line lists
-        the batch's documents; then one line per document."""
+        (fewer, larger files; creating a file is what costs), its first line listing
+        the batch's documents, then one line per document; and a line per document
+        in the folder's index."""
         for folder, batch in self._fresh.items():
             shas = [sha for sha, _ in batch]
             lines = [json.dumps(shas)] + [
@@ -277,6 +279,7 @@ class RuleSuggester:
                 for sha, found in batch]
             path = folder / f"{hashlib.sha256(chr(10).join(shas).encode()).hexdigest()[:16]}.jsonl"
             atomic_write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8"))
+            _append(folder / "index.tsv", "".join(f"{sha}\t{path.name}\n" for sha in shas))
             if folder in self._kept:
                 self._kept[folder].update((sha, path) for sha in shas)
             if self._current is not None and self._current[0] == path:
@@ -304,6 +307,17 @@ class RuleSuggester:
         return [_proposal(parsed.unit(i), code, found, len(places[(i, code)])) for (i, code), found in
                 sorted(hits.items(), key=lambda kv: (kv[0][0], order[kv[0][1]]))
                 if (i, code) not in vetoed]
+
+
+def _append(path: Path, text: str) -> None:
+    """Append ``text`` in one write (O_APPEND: a worker's lines and ours never mix)."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, text.encode("utf-8"))
+    finally:
+        os.close(fd)
 
 
 class Match(NamedTuple):
