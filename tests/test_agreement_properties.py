@@ -168,6 +168,7 @@ def test_blocks_are_reproducible_and_seeded():
     c = np.concatenate(list(bootstrap.resample_blocks(units, 3000, 5)))
     assert a.shape == (3000, 50) and (a == b).all() and not (a == c).all()
     assert a.min() == 0 and a.max() == 49
+    assert (np.concatenate(list(bootstrap.resample_blocks(50, 3000, 4))) == a).all()  # a count
 
 
 @pytest.mark.parametrize("name", ["alpha", "cohen", "gwet-ac1"])

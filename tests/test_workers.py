@@ -171,3 +171,50 @@ def test_suggest_shared_with_a_worker_makes_the_same_queue(sample_study, monkeyp
     warm = suggest(sample_study, "astrid", method="rules")  # the worker kept the matches it found
     assert (warm.parsed, warm.kept) == (0, 13)
     assert not multiprocessing.active_children()
+
+
+def test_many_small_sources_under_a_low_open_file_limit(tmp_path, monkeypatch):
+    """Each job writes hundreds of files; they must not all be open at once, and jobs
+    sent to the worker stay small messages however many sources there are."""
+    import resource
+
+    monkeypatch.setattr(workers, "MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "_cpus", lambda: 2)
+    src = tmp_path / "src"
+    src.mkdir()
+    paths = []
+    for i in range(700):
+        path = src / f"note-{i:04d}.txt"
+        path.write_text(f"I: Visit {i}?\nR: Done at {i % 24} o'clock.\n", encoding="utf-8")
+        paths.append(path)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, 200), hard))
+    try:
+        project = init_project(tmp_path / "study")
+        results = ingest(project, paths)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert [r.status for r in results] == ["new"] * 700
+    assert [r.doc_id for r in results] == [p.stem for p in paths]
+    assert len(list(project.documents_dir.glob("*.yaml"))) == 700
+    assert not list(project.documents_dir.glob(".*.tmp"))
+    assert not multiprocessing.active_children()
+
+
+def test_the_worker_stops_when_its_parent_is_killed(tmp_path):
+    import subprocess
+    import time
+
+    code = (
+        "import os\nfrom qcode import workers\n"
+        "w = workers.Worker()\nprint(w.process.pid, flush=True)\nos.kill(os.getpid(), 9)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    pid = int(out.stdout.split()[0])
+    stat = Path(f"/proc/{pid}/stat")
+    for _ in range(100):  # it sees the end of its pipe and returns
+        if not stat.exists() or stat.read_text().split(")")[-1].split()[0] in ("Z", "X"):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"worker {pid} still running after its parent was killed")

@@ -170,15 +170,18 @@ def replicates(
 
 
 def resample_blocks(
-    summaries: np.ndarray, n_replicates: int, seed: int | Sequence[int] | None
+    summaries: np.ndarray | int, n_replicates: int, seed: int | Sequence[int] | None
 ) -> Iterator[np.ndarray]:
-    """Yield (k, n_units) arrays of unit indices: the resamples :func:`replicates` uses.
+    """Yield (k, n_units) arrays of unit indices: the resamples :func:`replicates` uses
+    for these ``summaries`` (a number of units: units that all differ).
 
     Drawing by group, each replicate's group counts are the same as in
     :func:`replicates`; which unit of a group is drawn (uniformly, from a later
     part of the same stream) does not change the coefficient, only makes the
     indices an ordinary resample of units.
     """
+    if isinstance(summaries, int | np.integer):
+        summaries = np.arange(int(summaries), dtype=np.float64)[:, None]
     plan = resampling(summaries)
     n = plan.n_units
     for k, ss in _chunks(n_replicates, seed):
