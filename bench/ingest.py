@@ -12,7 +12,7 @@ each used. Memory: the peak RSS of ingesting half the corpus and the whole
 corpus, each in a fresh process, for the main process and the worker
 (target: flat).
 
-    python bench/ingest.py [--words 1000000] [--rounds 3]
+    python bench/ingest.py [--words 1000000] [--rounds 3] [--dir FOLDER]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,16 +62,17 @@ def run_spacy(paths: list[Path]) -> tuple[float, float]:
     return time.perf_counter() - started, _cpu() - cpu
 
 
-def peak_rss_mb(words: int) -> tuple[float, float]:
+def peak_rss_mb(words: int, where: Path | None) -> tuple[float, float]:
     """(main process, worker) peak RSS of ingesting ``words`` words in a fresh process."""
     code = (
         "import sys, json, resource, tempfile; from pathlib import Path\n"
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
         "from _corpus import write_corpus\n"
         "from qcode.corpus import ingest\nfrom qcode.project import init_project\n"
-        "root = Path(tempfile.mkdtemp())\n"
+        f"root = Path(tempfile.mkdtemp(dir={str(where) if where else None!r}))\n"
         f"paths = write_corpus(root / 'src', {words})\n"
         "ingest(init_project(root / 'study'), paths)\n"
+        "import shutil; shutil.rmtree(root)\n"
         "main = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         "worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
         "print(json.dumps([main, worker]))\n"
@@ -84,8 +86,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="where to build the corpus and projects (default: the system's "
+                             "temporary folder; a user's projects live elsewhere, and creating "
+                             "files can cost more in a much-used temporary folder)")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="qcode-bench-ingest-"))
+    if args.dir is not None:
+        args.dir.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="qcode-bench-ingest-", dir=args.dir))
+    print(f"working in {root.parent}")
     paths = write_corpus(root / "src", args.words)
     words = sum(len(p.read_text(encoding="utf-8").split()) for p in paths)
     run_spacy(paths)  # load the pipeline and warm its vocabulary, untimed
@@ -104,7 +113,8 @@ def main() -> None:
         print(f"{label + ':':42s}{words / t:10,.0f} words/s  ({t:.2f} s, CPU {c:.2f} s)")
     print(f"overhead over spaCy: {100 * (t_ours / t_ref - 1):+.0f}% (target <= +25%); "
           f"on one process {100 * (t_one / t_ref - 1):+.0f}%")
-    (half, half_w), (full, full_w) = peak_rss_mb(args.words // 2), peak_rss_mb(args.words)
+    shutil.rmtree(root, ignore_errors=True)
+    (half, half_w), (full, full_w) = peak_rss_mb(args.words // 2, args.dir), peak_rss_mb(args.words, args.dir)
     print(f"peak RSS: {half:.0f} MB for half the corpus, {full:.0f} MB for all of it "
           f"(ratio {full / half:.2f}; flat means streaming); worker {half_w:.0f} MB and {full_w:.0f} MB")
 

@@ -18,7 +18,7 @@ sample study gets), ingests it (not timed), then times:
 - peak RSS of a cold rule run over a fifth of the documents and over all of
   them, each in a fresh process, and of its worker (target: flat).
 
-    python bench/suggest.py [--words 1000000] [--repeat 3]
+    python bench/suggest.py [--words 1000000] [--repeat 3] [--dir FOLDER]
 """
 
 from __future__ import annotations
@@ -226,6 +226,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="where to build the corpus and project (default: the system's "
+                             "temporary folder; a user's projects live elsewhere, and creating "
+                             "files can cost more in a much-used temporary folder)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -235,7 +239,10 @@ def main() -> None:
     from qcode.corpus import list_documents
     from qcode.lemmas import lemma_pipeline
 
-    root = Path(tempfile.mkdtemp(prefix="qcode-bench-suggest-"))
+    if args.dir is not None:
+        args.dir.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="qcode-bench-suggest-", dir=args.dir))
+    print(f"working in {root.parent}")
     project, vocab, cum = build(root, args.words)
     docs = list_documents(project)
     words = sum(len((project.documents_dir / f"{d}.txt").read_text().split()) for d in docs)
