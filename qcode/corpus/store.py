@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -336,6 +337,27 @@ def write_files(files: list[tuple[Path, bytes]]) -> None:
 
 
 _OPEN_AT_ONCE = 32  # files written before their fsyncs: few enough for any open-file limit
+_SYNCFS_FROM = 8  # from this many files, one syncfs(2) instead of an fsync each
+
+
+def _syncfs(fd: int) -> bool:
+    """Flush the whole filesystem holding ``fd`` to disk (Linux ``syncfs``): one flush
+    for many new files costs about what one fsync does, where an fsync each costs a
+    flush each. False where it is not available or fails (then fsync each file)."""
+    global _SYNCFS
+    if _SYNCFS is None:
+        _SYNCFS = False
+        if sys.platform == "linux":
+            try:
+                import ctypes
+
+                _SYNCFS = ctypes.CDLL(None, use_errno=True).syncfs
+            except (OSError, AttributeError):
+                pass
+    return bool(_SYNCFS) and _SYNCFS(fd) == 0
+
+
+_SYNCFS: Any = None
 
 
 def _write_all(files: list[tuple[Path, bytes]], durable: bool) -> None:
@@ -350,9 +372,10 @@ def _write_all(files: list[tuple[Path, bytes]], durable: bool) -> None:
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view):]
+            synced = durable and len(temps) - first >= _SYNCFS_FROM and _syncfs(temps[first][0])
             for i in range(first, len(temps)):
                 fd, tmp, path = temps[i]
-                if durable:
+                if durable and not synced:
                     os.fsync(fd)
                 os.close(fd)
                 temps[i] = (-1, tmp, path)
