@@ -7,6 +7,7 @@ running qcode: turns, speakers, sentences and paragraphs per document.
 from __future__ import annotations
 
 import hashlib
+import os
 import unicodedata
 from pathlib import Path
 
@@ -677,3 +678,25 @@ def test_quick_meta_reads_what_loading_reads(project, repo, tmp_path):
         text.replace("\nunits:\n", "\nunits:\n  sentence: [[0, 4]]\n", 1),
     ):
         assert quick_meta(edited, "x.yaml") is None
+
+
+@pytest.mark.parametrize("syncfs", [True, False])
+def test_batched_durable_writes_are_whole_and_leave_no_temp_files(tmp_path, monkeypatch, syncfs):
+    from qcode.corpus import store
+
+    if not syncfs:
+        monkeypatch.setattr(store, "_SYNCFS", False)  # a platform without syncfs: fsync each
+    files = [(tmp_path / "d" / f"f{i}.txt", f"text {i}\n".encode() * (i + 1)) for i in range(40)]
+    store.write_files(files)
+    for path, data in files:
+        assert path.read_bytes() == data
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == sorted(p.name for p, _ in files)
+    (tmp_path / "d" / "f3.txt").chmod(0o444)
+    (tmp_path / "d").chmod(0o555)  # a rename that fails: the earlier files stay as they were
+    try:
+        if os.geteuid() != 0:
+            with pytest.raises(PermissionError):
+                store.write_files([(tmp_path / "d" / "f1.txt", b"new")])
+            assert (tmp_path / "d" / "f1.txt").read_bytes() == files[1][1]
+    finally:
+        (tmp_path / "d").chmod(0o755)
