@@ -46,7 +46,8 @@ def _serve(conn: Any, parent_end: Any, cancelled: Any) -> None:
 
     The parent's end of the pipe, inherited by the fork, is closed first, so the
     worker sees the end of the pipe (and stops) if the parent dies. Ctrl-C is left
-    to the parent, which lets the worker finish the job in hand before it stops.
+    to the parent, which lets the worker finish the job in hand before it stops;
+    once the parent has given up (``cancelled``), waiting jobs are not started.
     """
     import signal
 

@@ -416,13 +416,6 @@ def version_files(documents_dir: Path, doc: Document) -> tuple[str, list[tuple[P
     return kept, files
 
 
-def archive_version(documents_dir: Path, doc: Document) -> str:
-    """Keep an earlier version's text and metadata under documents/.versions/<id>/."""
-    kept, files = version_files(documents_dir, doc)
-    write_files(files)
-    return kept
-
-
 def read_version_text(documents_dir: Path, doc_id: str, docv: str) -> str | None:
     """The text of an earlier version by its ``docv`` prefix, if kept."""
     folder = documents_dir / ".versions" / doc_id
