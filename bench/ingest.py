@@ -30,11 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _corpus import write_corpus  # noqa: E402
-
-
-def _cpu() -> float:
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+from _measure import cpu_seconds as _cpu  # noqa: E402
 
 
 def run_ours(paths: list[Path], root: Path, workers: bool) -> tuple[float, float]:

@@ -146,6 +146,8 @@ def ours(project, *, cold: bool, workers: bool = True) -> tuple[float, int, floa
     """(seconds, suggestions made, CPU seconds of this process and its worker)."""
     import os
 
+    from _measure import cpu_seconds as _cpu
+
     from qcode.suggest import suggest
 
     if cold:
@@ -159,13 +161,6 @@ def ours(project, *, cold: bool, workers: bool = True) -> tuple[float, int, floa
         del os.environ["QCODE_WORKERS"]
     assert result.parsed == (result.documents if cold else 0), result
     return elapsed, result.made, cpu
-
-
-def _cpu() -> float:
-    import os
-
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
 
 
 def textcat_figures(vocab: list[str], cum: list[float]) -> list[str]:
