@@ -61,39 +61,71 @@ def sentence_spans(texts: list[str], lang: str, model: str | None = None) -> lis
     """
     nlp = sentence_pipeline(lang, model)
     docs = nlp.pipe(texts, batch_size=256)
-    return [doc_sentence_spans(doc) for doc in docs]
+    return [doc_sentence_spans(doc, text) for doc, text in zip(docs, texts, strict=True)]
 
 
-def doc_sentence_spans(doc: Any) -> list[tuple[int, int]]:
-    """Sentence offsets of a parsed Doc, computed on token arrays.
+def doc_sentence_spans(doc: Any, text: str) -> list[tuple[int, int]]:
+    """Sentence offsets of a Doc parsed from ``text``, computed on arrays.
 
-    A sentence runs from its first to its last non-space token (spaCy never puts
-    whitespace at either end of a token, so the span is trimmed); an opening
-    bracket the sentencizer left at the end of a sentence ("... cabinet. [")
-    moves to the next one ("[laughs] You have to ...").
+    A sentence runs from its first token up to the next sentence's first token,
+    trimmed of whitespace (spaCy's tokens are all whitespace or none, so this is
+    the span from its first to its last non-space token); an opening bracket the
+    sentencizer left at the end of a sentence ("... cabinet. [") moves to the
+    next one ("[laughs] You have to ..."). Only sentence starts and token offsets
+    are read from the Doc (each further token attribute costs as much again);
+    whitespace is read from the text's characters (``doc.text`` would be
+    rebuilt token by token).
     """
     n = len(doc)
     if n == 0:
         return []
     import numpy as np
-    from spacy.attrs import IDX, IS_LEFT_PUNCT, IS_SPACE, LENGTH, SENT_START
+    from spacy.attrs import IDX, SENT_START
 
-    arr = doc.to_array([SENT_START, IDX, LENGTH, IS_LEFT_PUNCT, IS_SPACE]).astype(np.int64)
+    arr = doc.to_array([SENT_START, IDX])
     is_start = arr[:, 0] == 1
     is_start[0] = True
-    left_punct = arr[:-1, 3] == 1
-    for _ in range(4):  # at most a few brackets in a row
-        moved = np.flatnonzero(is_start[1:] & left_punct & ~is_start[:-1]) + 1
-        if not len(moved):
-            break
-        is_start[moved] = False
-        is_start[moved - 1] = True
-    starts = np.flatnonzero(is_start)
-    token = np.arange(n)
-    solid = arr[:, 4] == 0
-    first = np.minimum.reduceat(np.where(solid, token, n), starts)
-    last = np.maximum.reduceat(np.where(solid, token, -1), starts)
+    idx = arr[:, 1].astype(np.int64)
+    vocab = doc.vocab
+    known: dict[str, bool] = {}
+
+    def left_punct(token: str) -> bool:  # the token's text, with its trailing space if any
+        if token not in known:
+            bare = token.rstrip(" ")
+            known[token] = bool(bare) and bool(vocab[bare].is_left_punct)
+        return known[token]
+
+    before = np.flatnonzero(is_start[1:] & ~is_start[:-1])  # last tokens of sentences
+    while len(before):
+        ends = idx[before + 1].tolist()
+        moved = before[[left_punct(text[a:b]) for a, b in zip(idx[before].tolist(), ends)]]
+        is_start[moved + 1] = False
+        is_start[moved] = True
+        before = moved - 1  # a bracket before a moved one moves too
+        before = before[~is_start[before]]
+    starts = idx[is_start]
+    stops = np.append(starts[1:], len(text))
+    solid = np.flatnonzero(~_whitespace(text))
+    first = np.searchsorted(solid, starts)  # each sentence's first non-space character
+    last = np.searchsorted(solid, stops) - 1  # and its last
     keep = first <= last
-    begins = arr[first[keep], 1].tolist()
-    ends = (arr[last[keep], 1] + arr[last[keep], 2]).tolist()
-    return list(zip(begins, ends, strict=True))
+    return list(zip(solid[first[keep]].tolist(), (solid[last[keep]] + 1).tolist(), strict=True))
+
+
+def _whitespace(text: str) -> Any:
+    """A bool array: is each character of ``text`` whitespace (``str.isspace``)."""
+    import numpy as np
+
+    table = _space_table()
+    if text.isascii():
+        return table[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return table[np.minimum(codes, len(table) - 1)] & (codes < len(table))
+
+
+@lru_cache(maxsize=1)
+def _space_table() -> Any:
+    """``str.isspace`` for every character up to the last space character (U+3000)."""
+    import numpy as np
+
+    return np.array([chr(c).isspace() for c in range(0x3001)])
