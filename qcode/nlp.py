@@ -98,7 +98,7 @@ def doc_sentence_spans(doc: Any, text: str) -> list[tuple[int, int]]:
     before = np.flatnonzero(is_start[1:] & ~is_start[:-1])  # last tokens of sentences
     while len(before):
         ends = idx[before + 1].tolist()
-        moved = before[[left_punct(text[a:b]) for a, b in zip(idx[before].tolist(), ends)]]
+        moved = before[[left_punct(text[a:b]) for a, b in zip(idx[before].tolist(), ends, strict=True)]]
         is_start[moved + 1] = False
         is_start[moved] = True
         before = moved - 1  # a bracket before a moved one moves too
