@@ -41,6 +41,7 @@ KNOWN_ROLES = {
 _NOT_SPEAKERS = {"note", "notes", "nb", "ps", "p.s", "update", "edit", "example", "merk",
                  "obs", "tips", "warning", "todo", "source", "kilde", "title", "tittel"}
 _CODE_LABEL = re.compile(r"^(?:[^\W\d_]{1,15}[ \t]?\d{1,3}|[A-ZÆØÅÄÖÜ][A-ZÆØÅÄÖÜ .'’\-]{0,30})$")
+_SOLID = re.compile(r"\S")
 _LEADING_TIME = re.compile(rf"\[{_TIME}\]")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DMY = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b")
@@ -78,13 +79,6 @@ class _Mark:
     heading: str | None
 
 
-def _lines(text: str):
-    pos = 0
-    for line in text.split("\n"):
-        yield pos, line
-        pos += len(line) + 1
-
-
 def _label_match(line: str):
     for pattern in _PATTERNS:
         m = pattern.match(line)
@@ -118,11 +112,10 @@ def entry_date(heading: str) -> str | None:
     return None
 
 
-def _is_speaker(m: re.Match[str], counts: Counter[str], transcript: bool) -> bool:
-    """Whether a ``Label:`` starts a turn. In a document that already has speakers,
-    a label used once counts too when it looks like a participant code (P3, NURSE 2)
-    or a name in capitals (KARI)."""
-    label = m["label"].strip()
+def _is_speaker(label: str, m: re.Match[str], counts: Counter[str], transcript: bool) -> bool:
+    """Whether a ``Label:`` (``label``, stripped) starts a turn. In a document that
+    already has speakers, a label used once counts too when it looks like a
+    participant code (P3, NURSE 2) or a name in capitals (KARI)."""
     if label.casefold().rstrip(".") in _NOT_SPEAKERS:
         return False
     if m.groupdict().get("time") is not None or label.casefold() in KNOWN_ROLES or counts[label] >= 2:
@@ -133,25 +126,30 @@ def _is_speaker(m: re.Match[str], counts: Counter[str], transcript: bool) -> boo
 def _marks(text: str) -> tuple[list[_Mark], list[_Mark]]:  # noqa: C901 - one pass, two kinds
     candidates = []
     headings = []
-    for pos, line in _lines(text):
-        stripped = line.strip()
-        if not stripped:
+    pos = 0
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        if not line or line.isspace():
             continue
         m = _label_match(line)
         if m:
-            candidates.append((pos, m))
+            candidates.append((start, m["label"].strip(), m))
             continue
+        stripped = line.strip()
         h = _HEADING.match(stripped) if len(stripped) <= 80 else None
         if h:
             heading = stripped.lstrip("#").strip()
-            headings.append(_Mark(pos, pos + len(line), None, entry_date(h["h"]), heading))
-    counts = Counter(m["label"].strip() for _, m in candidates)
-    transcript = any(_is_speaker(m, counts, False) for _, m in candidates)
+            headings.append(_Mark(start, start + len(line), None, entry_date(h["h"]), heading))
+    counts = Counter(label for _, label, _ in candidates)
+    transcript = any(_is_speaker(label, m, counts, False) for _, label, m in candidates)
+    decided: dict[tuple[str, bool], bool] = {}  # (label, timed): a decision depends on no more
     speakers = []
-    for pos, m in candidates:
-        label = m["label"].strip()
+    for pos, label, m in candidates:
         timed = m.groupdict().get("time") is not None
-        if _is_speaker(m, counts, transcript):
+        key = (label, timed)
+        if key not in decided:
+            decided[key] = _is_speaker(label, m, counts, transcript)
+        if decided[key]:
             time = m["time"].replace(",", ".") if timed else None
             if time is None:  # "R: [00:04:10] text": a timestamp right after the label
                 stamp = _LEADING_TIME.match(text, pos + m.end())
@@ -174,17 +172,17 @@ def detect_turns(text: str) -> tuple[str, tuple[Turn, ...]]:
     else:
         return "text", ()
     turns = []
+    roles: dict[str | None, str | None] = {}
     for mark in marks:
         i = bisect.bisect_right(boundaries, mark.line_start)
         nxt = boundaries[i] if i < len(boundaries) else len(text)
-        start = mark.content_start
-        while start < nxt and text[start].isspace():
-            start += 1
-        end = nxt
-        while end > start and text[end - 1].isspace():
-            end -= 1
+        solid = _SOLID.search(text, mark.content_start, nxt)
+        start = solid.start() if solid else nxt
+        end = start + len(text[start:nxt].rstrip())
+        if mark.speaker not in roles:
+            roles[mark.speaker] = infer_role(mark.speaker)
         turns.append(
-            Turn(len(turns) + 1, start, end, mark.speaker, infer_role(mark.speaker), mark.time,
+            Turn(len(turns) + 1, start, end, mark.speaker, roles[mark.speaker], mark.time,
                  mark.line_start, mark.heading)
         )
     return kind, tuple(turns)
