@@ -306,3 +306,34 @@ def test_codebook_dump_then_load_is_identity(codebook):
     assert [p for p in problems if p.severity == "error"] == []
     assert again == codebook
     assert dump_codebook(again) == text
+
+
+_ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+_TURN = st.fixed_dictionaries(
+    {"n": st.integers(1, 999), "start": st.integers(0, 10**6), "end": st.integers(0, 10**6),
+     "line": st.integers(0, 10**6)},
+    optional={"speaker": _ANY_TEXT, "time": _ANY_TEXT, "heading": _ANY_TEXT},
+)
+
+
+@SOME
+@given(
+    turns=st.lists(_TURN, max_size=5),
+    cues=st.lists(st.lists(st.integers(0, 10**6) | _ANY_TEXT, min_size=4, max_size=4), max_size=3),
+    attributes=st.dictionaries(_ANY_TEXT.filter(bool), _ANY_TEXT, max_size=3),
+    spans=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), max_size=5),
+)
+def test_document_metadata_dump_then_load_is_identity(turns, cues, attributes, spans):
+    """Any speaker, heading or attribute text (control characters, line and paragraph
+    separators, quotes) survives the metadata file, read by qcode and by plain YAML."""
+    import yaml
+
+    from qcode.corpus.store import dump_meta, load_meta
+
+    meta = {"id": "doc", "sha256_text": "0" * 64, "language": "en", "attributes": attributes,
+            "roles": {t["speaker"]: "respondent" for t in turns if "speaker" in t},
+            "turns": turns, "timestamps": cues,
+            "units": {"sentence": [list(s) for s in spans], "turn": [], "paragraph": []}}
+    text = dump_meta(meta)
+    assert load_meta(text, "doc.yaml") == meta
+    assert yaml.load(text, Loader=yaml.SafeLoader) == meta

@@ -165,19 +165,28 @@ _FLOW_LISTS = ("turns", "timestamps", "units")
 
 def _flow_item(value: Any) -> str:
     """A turn or cue: written directly when its values are strings and integers (the
-    usual case), else by :func:`_flow`; JSON, made safe for YAML either way."""
+    usual case), else by :func:`_flow`; JSON either way, made safe for YAML by
+    :func:`dump_meta` a section at a time."""
     if isinstance(value, dict):
         parts = []
         for k, v in value.items():
             kind = type(v)
+            key = _KEYS.get(k) if type(k) is str else None
+            if key is None:
+                key = _json_str(str(k))
+                if type(k) is str and len(_KEYS) < 256:
+                    _KEYS[k] = key
             if kind is int:
-                parts.append(f"{_json_str(str(k))}: {v}")
+                parts.append(f"{key}: {v}")
             elif kind is str:
-                parts.append(f"{_json_str(str(k))}: {_json_str(v)}")
+                parts.append(f"{key}: {_json_str(v)}")
             else:
                 return _flow(value)
-        return _YAML_UNSAFE.sub(_escape, "{" + ", ".join(parts) + "}")
+        return "{" + ", ".join(parts) + "}"
     return _flow(value)
+
+
+_KEYS: dict[Any, str] = {}  # the JSON of each key seen (turn and cue records share a few)
 
 
 _json_str = json.encoder.encode_basestring  # json.dumps(s, ensure_ascii=False) for a str
@@ -218,7 +227,8 @@ def dump_meta(meta: dict[str, Any]) -> str:
         if key in meta:
             items = meta[key]
             parts.append(f"{key}:" + ("\n" if items else " []\n"))
-            parts.append("".join(f"- {_flow_item(item)}\n" for item in items))
+            section = "".join(f"- {_flow_item(item)}\n" for item in items)
+            parts.append(_YAML_UNSAFE.sub(_escape, section))
     units = meta.get("units")
     if units is not None:
         parts.append("units:\n")
