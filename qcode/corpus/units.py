@@ -87,12 +87,14 @@ def clip_to_regions(found: Sequence[Span], regions: Sequence[Span], text: str) -
         k, first = j, len(out)
         while k < n and found[k][0] < b:
             s, e = found[k]
-            span = _trim(text, max(s, a), min(e, b)) if s < a or e > b else (s, e)
-            if span and len(out) > first and _dangling(text, out[-1], span):
-                out[-1] = (out[-1][0], span[1])  # a closing quote or bracket left alone
-            elif span:
-                out.append(span)
             k += 1
+            span = _trim(text, max(s, a), min(e, b)) if s < a or e > b else (s, e)
+            if not span:
+                continue
+            if len(out) > first and not text[span[0]].isalnum() and _dangling(text, out[-1], span):
+                out[-1] = (out[-1][0], span[1])  # a closing quote or bracket left alone
+            else:
+                out.append(span)
     return out
 
 
