@@ -12,6 +12,10 @@ each used. Memory: the peak RSS of ingesting half the corpus and the whole
 corpus, each in a fresh process, for the main process and the worker
 (target: flat).
 
+The corpus and projects are built under bench/out/ unless --dir names another
+folder; the first line says what creating files costs there and in the system's
+temporary folder, which on a much-used machine can be far slower.
+
     python bench/ingest.py [--words 1000000] [--rounds 3] [--dir FOLDER]
 """
 
@@ -31,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _corpus import write_corpus  # noqa: E402
 from _measure import cpu_seconds as _cpu  # noqa: E402
+from _measure import describe_folder, work_folder  # noqa: E402
 
 
 def run_ours(paths: list[Path], root: Path, workers: bool) -> tuple[float, float]:
@@ -58,14 +63,14 @@ def run_spacy(paths: list[Path]) -> tuple[float, float]:
     return time.perf_counter() - started, _cpu() - cpu
 
 
-def peak_rss_mb(words: int, where: Path | None) -> tuple[float, float]:
+def peak_rss_mb(words: int, where: Path) -> tuple[float, float]:
     """(main process, worker) peak RSS of ingesting ``words`` words in a fresh process."""
     code = (
         "import sys, json, resource, tempfile; from pathlib import Path\n"
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
         "from _corpus import write_corpus\n"
         "from qcode.corpus import ingest\nfrom qcode.project import init_project\n"
-        f"root = Path(tempfile.mkdtemp(dir={str(where) if where else None!r}))\n"
+        f"root = Path(tempfile.mkdtemp(dir={str(where)!r}))\n"
         f"paths = write_corpus(root / 'src', {words})\n"
         "ingest(init_project(root / 'study'), paths)\n"
         "import shutil; shutil.rmtree(root)\n"
@@ -83,14 +88,11 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=None,
-                        help="where to build the corpus and projects (default: the system's "
-                             "temporary folder; a user's projects live elsewhere, and creating "
-                             "files can cost more in a much-used temporary folder)")
+                        help="where to build the corpus and projects (default: bench/out/, "
+                             "a folder like a user's own; see bench/_measure.py)")
     args = parser.parse_args()
-    if args.dir is not None:
-        args.dir.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="qcode-bench-ingest-", dir=args.dir))
-    print(f"working in {root.parent}")
+    root = work_folder(args.dir, "qcode-bench-ingest-")
+    print(describe_folder(root))
     paths = write_corpus(root / "src", args.words)
     words = sum(len(p.read_text(encoding="utf-8").split()) for p in paths)
     run_spacy(paths)  # load the pipeline and warm its vocabulary, untimed
@@ -110,7 +112,8 @@ def main() -> None:
     print(f"overhead over spaCy: {100 * (t_ours / t_ref - 1):+.0f}% (target <= +25%); "
           f"on one process {100 * (t_one / t_ref - 1):+.0f}%")
     shutil.rmtree(root, ignore_errors=True)
-    (half, half_w), (full, full_w) = peak_rss_mb(args.words // 2, args.dir), peak_rss_mb(args.words, args.dir)
+    half, half_w = peak_rss_mb(args.words // 2, root.parent)
+    full, full_w = peak_rss_mb(args.words, root.parent)
     print(f"peak RSS: {half:.0f} MB for half the corpus, {full:.0f} MB for all of it "
           f"(ratio {full / half:.2f}; flat means streaming); worker {half_w:.0f} MB and {full_w:.0f} MB")
 

@@ -30,7 +30,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from itertools import accumulate
 from pathlib import Path
@@ -222,22 +221,21 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
     parser.add_argument("--dir", type=Path, default=None,
-                        help="where to build the corpus and project (default: the system's "
-                             "temporary folder; a user's projects live elsewhere, and creating "
-                             "files can cost more in a much-used temporary folder)")
+                        help="where to build the corpus and project (default: bench/out/, "
+                             "a folder like a user's own; see bench/_measure.py)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], int(args.child[1]))
         return
+    from _measure import describe_folder, work_folder
+
     from qcode.codebook import load_codebook
     from qcode.corpus import list_documents
     from qcode.lemmas import lemma_pipeline
 
-    if args.dir is not None:
-        args.dir.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="qcode-bench-suggest-", dir=args.dir))
-    print(f"working in {root.parent}")
+    root = work_folder(args.dir, "qcode-bench-suggest-")
+    print(describe_folder(root))
     project, vocab, cum = build(root, args.words)
     docs = list_documents(project)
     words = sum(len((project.documents_dir / f"{d}.txt").read_text().split()) for d in docs)
