@@ -78,8 +78,10 @@ def timeline(project: Any, *, coders: Iterable[str] | None = None,
     want = {k: set(v) for k, v in (("actor", coders), ("code", codes), ("doc", docs),
                                    ("action", actions)) if v}
     prefixes = tuple(sources or ())
+    entries = all_events(project)
+    _check_names(project, want, entries)
     chosen = []
-    for entry in all_events(project):
+    for entry in entries:
         e = entry.event
         if any(getattr(e, key) not in values for key, values in want.items()):
             continue
@@ -89,6 +91,49 @@ def timeline(project: Any, *, coders: Iterable[str] | None = None,
             continue
         chosen.append(entry)
     return chosen
+
+
+_NAMED = {"actor": ("--coder", "coder", "the project's coders"),
+          "code": ("--code", "code", "the codebook"),
+          "doc": ("--doc", "document", "the project's documents")}
+
+
+def _check_names(project: Any, want: dict[str, set[str]], entries: list[Entry]) -> None:
+    """Refuse a coder, code or document that names nothing: not in the audit trail
+    and not known to the project, so a typo is not mistaken for "no events". A
+    retired code or a departed coder is still found in the trail."""
+    for key, values in want.items():
+        if key not in _NAMED:
+            continue
+        seen = {getattr(x.event, key) for x in entries}
+        unknown = sorted(values - seen)
+        if not unknown:
+            continue
+        known = seen | _known_names(project, key)
+        for value in unknown:
+            if value not in known:
+                option, noun, where = _NAMED[key]
+                from .codebook import did_you_mean
+
+                hint = did_you_mean(value, sorted(k for k in known if k))
+                raise InputError(f"{option} {value!r}: no such {noun} in {where} or the audit "
+                                 f"trail{hint or '; check the spelling'}.")
+
+
+def _known_names(project: Any, key: str) -> set[str]:
+    if key == "actor":
+        return set(project.settings.coders)
+    if key == "doc":
+        from .corpus.store import list_document_ids
+
+        return set(list_document_ids(project.documents_dir))
+    from .codebook import load_codebook
+    from .errors import QcodeError
+
+    try:
+        return {c.id for c in load_codebook(project.codebook_path).codes}
+    except QcodeError:  # a broken codebook is reported by the commands that need it
+        return set()
 
 
 def entry_record(entry: Entry) -> dict[str, Any]:
@@ -106,7 +151,16 @@ def blame(project: Any, doc: str, *, start: int | None = None, end: int | None =
     from .migrations import coding_trails
 
     codings = replay(project)
-    entries = [x for x in all_events(project) if x.event.doc == doc and x.event.span]
+    events = all_events(project)
+    entries = [x for x in events if x.event.doc == doc and x.event.span]
+    if not entries and not any(x.event.doc == doc for x in events):
+        known = _known_names(project, "doc") | {x.event.doc for x in events if x.event.doc}
+        if doc not in known:
+            from .codebook import did_you_mean
+
+            hint = did_you_mean(doc, sorted(known))
+            raise InputError(f"No document {doc!r} in this project or its audit trail"
+                             f"{hint or '; see `qcode docs`'}.")
     fate = _fates(entries, codings)
     trails = coding_trails(project, doc=doc)
     records = []

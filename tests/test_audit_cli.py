@@ -149,6 +149,34 @@ def test_blame_says_who_did_what_and_what_became_of_it(runner, study):
                                                      ("ben:3", "")]
 
 
+def test_a_name_that_names_nothing_is_refused_not_read_as_no_events(runner, study):
+    logs = {p.name: p.read_bytes() for p in study.audit_dir.iterdir()}
+    for option, typo, hint in (("--code", "cordination", "did you mean 'coordination'?"),
+                               ("--coder", "anan", "did you mean 'anna'?"),
+                               ("--doc", "hc1", "did you mean 'hc01'?")):
+        result = audit(runner, study, "show", option, typo)
+        assert result.exit_code == 2, result.output
+        assert f"{option} {typo!r}: no such" in result.stderr and hint in result.stderr
+        assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1
+    # known but unused: a code of the codebook nobody applied, a coder with no events
+    assert json.loads(audit(runner, study, "show", "--format", "json", "--code",
+                            "leadership").stdout) == []
+    assert json.loads(audit(runner, study, "show", "--format", "json", "--coder",
+                            "sigrid").stdout) == []
+    blame = audit(runner, study, "blame", "hc1")
+    assert blame.exit_code == 2 and "No document 'hc1'" in blame.stderr
+    assert "did you mean 'hc01'?" in blame.stderr
+    assert {p.name: p.read_bytes() for p in study.audit_dir.iterdir()} == logs
+
+
+def test_a_retired_code_is_still_found_in_the_trail(runner, study):
+    path = study.codebook_path
+    path.write_text(path.read_text(encoding="utf-8").replace("id: autonomy", "id: self-rule"),
+                    encoding="utf-8")
+    rows = json.loads(audit(runner, study, "show", "--format", "json", "--code", "autonomy").stdout)
+    assert [(r["id"], r["action"]) for r in rows] == [("anna:2", "apply"), ("anna:3", "void")]
+
+
 def test_stats(runner, study):
     tables = json.loads(audit(runner, study, "stats", "--format", "json").stdout)
     coders = {r["coder"]: r for r in tables["coders"]}
