@@ -90,6 +90,9 @@ def test_an_unknown_coder_name_is_warned_about(runner, study):
     (["memo", "only text"], ["Usage: qcode memo"]),
     (["memo", "--code", "nope", "text"], ["nope"]),
     (["undo"], ["Nothing to undo"]),
+    (["codings", "--coder", "anan"], ["No coder 'anan'", "did you mean 'anna'?"]),
+    (["codings", "--code", "cordination"], ["cordination", "did you mean"]),
+    (["codings", "--doc", "hc1"], ["No document 'hc1'"]),
 ])
 def test_bad_input_is_one_line_exit_2_and_leaves_every_log_unchanged(runner, study, args,
                                                                      names):

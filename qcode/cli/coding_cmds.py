@@ -204,6 +204,7 @@ def codings(
     for warning in replayed.warnings:
         info(f"Warning: {warning}")
     code, doc = _known_filters(proj, replayed.codings, code, doc)
+    _known_coders(proj, replayed.codings, coder)
     chosen = replayed.select(coders=coder or None, codes=code or None, docs=doc or None)
     wide = getattr(format, "value", format) != "table"
     records = _coding_records(proj, chosen, wide=wide)
@@ -227,6 +228,23 @@ def _known_filters(proj, all_codings, codes, docs):
         if d not in known_docs:
             raise InputError(f"No document {d!r} in this project; see `qcode docs`.")
     return codes, docs
+
+
+def _known_coders(proj, all_codings, coders) -> None:
+    """A --coder that is neither a coder of the project nor of any coding is a typo:
+    an error with the nearest name rather than an empty listing."""
+    from ..audit.log import PROJECT_LOG, log_names
+    from ..codebook import did_you_mean
+    from ..errors import InputError
+
+    known = set(proj.settings.coders) | {c.coder for c in all_codings}
+    for name in coders or ():
+        if name not in known:
+            known |= set(log_names(proj.audit_dir)) - {PROJECT_LOG}
+        if name not in known:
+            hint = did_you_mean(name, sorted(known))
+            raise InputError(f"No coder {name!r} in this project{hint or ''}; the coders are "
+                             f"{', '.join(sorted(known)) or 'none yet'}.")
 
 
 def _coding_records(proj, chosen, *, wide: bool) -> list[dict]:
