@@ -120,9 +120,9 @@ def test_ingest_reports_each_document(runner, tmp_path):
     ok(run(runner, "init", tmp_path / "p"))
     result = ok(run(runner, "ingest", FIXTURES / "timestamped.txt", "-P", tmp_path / "p"))
     assert result.stdout == ""
-    # Words are whitespace-separated tokens, labels and "[00:00:05]" included:
-    # 13 + 15 + 6 + 16 on the four lines, counted by hand.
-    assert result.stderr == "        new  timestamped  (50 words, 4 turns, 8 sentences)\n"
+    # Words are whitespace-separated tokens without the "[00:00:05] Name:" labels:
+    # 11 + 13 + 4 + 14 on the four lines, counted by hand.
+    assert result.stderr == "        new  timestamped  (42 words, 4 turns, 8 sentences)\n"
 
 
 def test_reingest_unchanged_changes_no_byte(runner, study):
@@ -166,20 +166,20 @@ def test_ingest_with_explicit_id_and_attributes(runner, study):
 def test_docs_lists_attributes_words_and_turns(runner, study):
     ok(run(runner, "attrs", "set", "utf8-bom", "role=nurse"))
     records = json.loads(ok(run(runner, "docs", "--format", "json")).stdout)
-    # Whitespace-separated words counted by hand, labels included:
+    # Whitespace-separated words counted by hand, speaker labels left out:
     # "I: First line. R: Second line. Third sentence." and
     # "Interviewer: Who was on duty? Respondent: Åse and me."
     assert records == [
-        {"doc": "crlf", "format": "txt", "kind": "transcript", "language": "en", "words": 8,
+        {"doc": "crlf", "format": "txt", "kind": "transcript", "language": "en", "words": 6,
          "turns": 2, "team": "north", "role": None},
-        {"doc": "utf8-bom", "format": "txt", "kind": "transcript", "language": "en", "words": 9,
+        {"doc": "utf8-bom", "format": "txt", "kind": "transcript", "language": "en", "words": 7,
          "turns": 2, "team": "north", "role": "nurse"},
     ]
     rows = list(csv.reader(io.StringIO(ok(run(runner, "docs", "--format", "csv")).stdout)))
     assert rows == [
         ["doc", "format", "kind", "language", "words", "turns", "team", "role"],
-        ["crlf", "txt", "transcript", "en", "8", "2", "north", ""],
-        ["utf8-bom", "txt", "transcript", "en", "9", "2", "north", "nurse"],
+        ["crlf", "txt", "transcript", "en", "6", "2", "north", ""],
+        ["utf8-bom", "txt", "transcript", "en", "7", "2", "north", "nurse"],
     ]
     table = ok(run(runner, "docs")).stdout
     assert "crlf" in table and "utf8-bom" in table and "nurse" in table

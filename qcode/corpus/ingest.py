@@ -104,6 +104,13 @@ def count_words(text: str) -> int:
 _ASCII_SPACE = bytes(chr(i).isspace() for i in range(128))
 
 
+def spoken_words(text: str, turns: Iterable[Any]) -> int:
+    """The document's words without its speaker labels, timestamps and fieldnote
+    headings (what stands between a turn's line start and its content)."""
+    labels = sum(len(text[t.line_start:t.start].split()) for t in turns if t.start > t.line_start)
+    return count_words(text) - labels
+
+
 @dataclass
 class _Pending:
     """A document read and segmented except for sentences, which are batched."""
@@ -148,7 +155,7 @@ def build_meta(
         "sha256_text": sha256(text),
         "ingested": now_iso(),
         "pipeline": pipeline_identity(language, project.settings.pipeline),
-        "words": count_words(text),
+        "words": spoken_words(text, turns),
         "attributes": attributes,
         "roles": roles,
         "turns": [_turn_record(t) for t in turns],
@@ -390,6 +397,7 @@ def resegment(project: Project, doc_ids: list[str] | None = None) -> list[Ingest
         meta.update(
             kind=kind, language=language,
             turns=[_turn_record(t) for t in turns],
+            words=spoken_words(doc.text, turns),
             units={k: [list(s) for s in v] for k, v in
                    compute_units(doc.text, turns, language, project.settings.pipeline).items()},
         )
