@@ -656,7 +656,8 @@ def test_batch_ingest_segments_like_one_at_a_time(sample_project, tmp_path):
 
 def test_quick_meta_reads_what_loading_reads(project, repo, tmp_path):
     """Suggestions read a document's hash, language and units without loading it all."""
-    from qcode.corpus.store import UNIT_KINDS, doc_paths, quick_meta
+    from qcode.corpus.metafile import UNIT_KINDS, quick_meta
+    from qcode.corpus.store import doc_paths
     from qcode.errors import SpanError
 
     sources = [p for p in (repo / "corpus").rglob("*") if p.suffix in {".txt", ".md", ".vtt", ".docx"}]

@@ -328,7 +328,7 @@ def test_document_metadata_dump_then_load_is_identity(turns, cues, attributes, s
     separators, quotes) survives the metadata file, read by qcode and by plain YAML."""
     import yaml
 
-    from qcode.corpus.store import dump_meta, load_meta
+    from qcode.corpus.metafile import dump_meta, load_meta
 
     meta = {"id": "doc", "sha256_text": "0" * 64, "language": "en", "attributes": attributes,
             "roles": {t["speaker"]: "respondent" for t in turns if "speaker" in t},

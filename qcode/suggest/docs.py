@@ -2,7 +2,7 @@
 
 Read straight from the stored files: the text, and from the metadata only its
 hash, its language and the units of the kinds asked for
-(:func:`qcode.corpus.store.quick_meta`), which is most of what loading a document
+(:func:`qcode.corpus.metafile.quick_meta`), which is most of what loading a document
 costs when suggesting. Metadata in another layout (edited by hand) is loaded in
 full with :func:`qcode.corpus.load_document`.
 """
@@ -35,7 +35,8 @@ class DocView:
 def read_view(project: Any, doc_id: str) -> DocView:
     """The document ``doc_id`` (InputError, with a did-you-mean, if there is none)."""
     from ..corpus import load_document
-    from ..corpus.store import doc_paths, quick_meta
+    from ..corpus.metafile import quick_meta
+    from ..corpus.store import doc_paths
 
     txt, meta_path = doc_paths(project.documents_dir, doc_id)
     try:
