@@ -29,7 +29,7 @@ from .store import (
     write_files,
 )
 from .turns import caption_turns, detect_turns
-from .units import clip_to_regions, compute_units, structural_units
+from .units import clip_to_regions, compute_units, spoken_words, structural_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,29 +86,6 @@ def plan_ids(paths: list[Path], explicit_id: str | None) -> list[tuple[Path, str
             )
         seen[doc_id] = path
     return planned
-
-
-def count_words(text: str) -> int:
-    """Whitespace-separated words, as ``len(text.split())`` counts them."""
-    if not text.isascii():
-        return len(text.split())
-    import numpy as np  # ASCII: count word starts on the bytes, without a list of words
-
-    table = np.frombuffer(_ASCII_SPACE, dtype=bool)
-    space = table[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
-    if not len(space):
-        return 0
-    return int(np.count_nonzero(space[:-1] & ~space[1:])) + int(not space[0])
-
-
-_ASCII_SPACE = bytes(chr(i).isspace() for i in range(128))
-
-
-def spoken_words(text: str, turns: Iterable[Any]) -> int:
-    """The document's words without its speaker labels, timestamps and fieldnote
-    headings (what stands between a turn's line start and its content)."""
-    labels = sum(len(text[t.line_start:t.start].split()) for t in turns if t.start > t.line_start)
-    return count_words(text) - labels
 
 
 @dataclass

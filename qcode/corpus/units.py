@@ -1,4 +1,4 @@
-"""Units: sentences, turns and paragraphs, computed once at ingest.
+"""Units: sentences, turns and paragraphs, computed once at ingest; and word counts.
 
 Offsets are Python str indices into the stored text; each unit's slice is its
 text with surrounding whitespace trimmed. Sentences never include a speaker
@@ -9,7 +9,7 @@ no turns uses its paragraphs as turn units.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .turns import Turn
 
@@ -126,3 +126,26 @@ def compute_units(
         "turn": turn_units,
         "paragraph": paras,
     }
+
+
+def count_words(text: str) -> int:
+    """Whitespace-separated words, as ``len(text.split())`` counts them."""
+    if not text.isascii():
+        return len(text.split())
+    import numpy as np  # ASCII: count word starts on the bytes, without a list of words
+
+    table = np.frombuffer(_ASCII_SPACE, dtype=bool)
+    space = table[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+    if not len(space):
+        return 0
+    return int(np.count_nonzero(space[:-1] & ~space[1:])) + int(not space[0])
+
+
+_ASCII_SPACE = bytes(chr(i).isspace() for i in range(128))
+
+
+def spoken_words(text: str, turns: Iterable[Turn]) -> int:
+    """The document's words without its speaker labels, timestamps and fieldnote
+    headings (what stands between a turn's line start and its content)."""
+    labels = sum(len(text[t.line_start:t.start].split()) for t in turns if t.start > t.line_start)
+    return count_words(text) - labels
