@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qcode.audit.log import append
-from qcode.codings import Coding, replay, replay_dir, span_labels
+from qcode.codings import Coding, replay, replay_dir
 
 
 def ev(actor, action, doc="d1", span="0:10", code="a", **extra):
@@ -156,18 +156,6 @@ def test_queries_by_unit(tmp_path):
     assert [c.id for c in replayed.in_unit(doc, "turn:2")] == ["anna:1"]
     assert [c.id for c in replayed.in_unit(doc, "turn:4")] == ["anna:2"]
     assert replayed.in_unit(doc, "turn:1") == ()
-
-
-def test_span_labels_split_text_where_codings_begin_and_end():
-    codings = [Coding("anna:1", "anna", "d", 0, 10, "b", "manual", "t"),
-               Coding("ben:1", "ben", "d", 5, 15, "a", "manual", "t"),
-               Coding("ben:2", "ben", "other", 0, 99, "a", "manual", "t")]
-    segments = span_labels(codings, doc="d", code_order=["b", "a"])
-    assert [(s.start, s.end, s.labels) for s in segments] == [
-        (0, 5, (("b", "anna"),)), (5, 10, (("b", "anna"), ("a", "ben"))),
-        (10, 15, (("a", "ben"),))]
-    assert segments[1].codes == ("b", "a")
-    assert segments[1].differ(["anna", "ben"]) and not segments[0].differ(["anna"])
 
 
 # ---------------------------------------------------------------- determinism

@@ -96,7 +96,10 @@ def _register() -> None:
     from . import suggest_cmds  # noqa: F401  (suggest, suggestions, accept, reject)
 
     # isort: split
-    from . import analysis_cmds  # noqa: F401  (agree, cooccur, crosstab)
+    from . import (
+        analysis_cmds,  # noqa: F401  (agree)
+        table_cmds,  # noqa: F401  (cooccur, crosstab)
+    )
 
     # isort: split
     from . import tui_cmds  # noqa: F401  (code, review)

@@ -98,3 +98,15 @@ def shown(path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+CodesOption = Annotated[
+    list[str] | None,
+    typer.Option("--code", help="A code; repeat for several (default: every code used).", show_default=False),
+]
+DocsOption = Annotated[
+    list[str] | None,
+    typer.Option("--doc", help="A document; repeat for several (default: all coded).", show_default=False),
+]
+ReplicatesOption = Annotated[int, typer.Option("--replicates", help="Bootstrap replicates.", min=100)]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap's random generator.")]

@@ -1,4 +1,4 @@
-"""Analysis commands: agree, cooccur, crosstab. numpy is imported inside the commands only."""
+"""Agreement: ``qcode agree``. numpy is imported inside the command only."""
 
 
 from pathlib import Path
@@ -9,25 +9,18 @@ import typer
 from . import app
 from ._options import (
     CodersOption,
+    CodesOption,
+    DocsOption,
     Format,
     FormatOption,
     ProjectOption,
+    ReplicatesOption,
+    SeedOption,
     emit,
     info,
     project_from,
     stdout_console,
 )
-
-CodesOption = Annotated[
-    list[str] | None,
-    typer.Option("--code", help="A code; repeat for several (default: every code used).", show_default=False),
-]
-DocsOption = Annotated[
-    list[str] | None,
-    typer.Option("--doc", help="A document; repeat for several (default: all coded).", show_default=False),
-]
-ReplicatesOption = Annotated[int, typer.Option("--replicates", help="Bootstrap replicates.", min=100)]
-SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap's random generator.")]
 
 AGREE_COLUMNS = ("code", "coefficient", "level", "value", "ci", "units", "coders", "band")
 UNIT_WORDS = ("sentence", "turn", "paragraph", "doc")
@@ -285,173 +278,3 @@ def _agree_chars(proj, common, fmt) -> None:
         "coder never coded is left out; kappa is undefined where neither coder used the code."
     )
     emit(records, ("code", "doc", "chars", "coded", "kappa", "percent"), fmt, title="Agreement on characters")
-
-
-# ---------------------------------------------------------------- cooccur
-
-
-@app.command()
-def cooccur(
-    *,
-    unit: Annotated[
-        str | None,
-        typer.Option(
-            "--unit",
-            help="sentence, turn, paragraph or doc (default: the project's unit kind).",
-            show_default=False,
-        ),
-    ] = None,
-    overlap: Annotated[bool, typer.Option("--overlap", help="Count overlapping codings.")] = False,
-    window: Annotated[
-        int | None,
-        typer.Option("--window", help="Count codings at most N characters apart.", show_default=False),
-    ] = None,
-    coder: CodersOption = None,
-    code: CodesOption = None,
-    doc: DocsOption = None,
-    measure: Annotated[str, typer.Option("--measure", help="count, jaccard or c.")] = "count",
-    per_coder: Annotated[bool, typer.Option("--per-coder", help="One table per coder.")] = False,
-    examples: Annotated[
-        tuple[str, str] | None,
-        typer.Option(
-            "--examples", help="Print the passages where these two codes co-occur.", show_default=False
-        ),
-    ] = None,
-    fmt: FormatOption = Format.table,
-    project: ProjectOption = None,
-) -> None:
-    """Code x code co-occurrence: counts, Jaccard and the c-coefficient, per coder or pooled."""
-    from ..agreement.project import project_cooccurrence
-    from ..cooccurrence import MEASURES
-    from ..errors import InputError
-
-    if measure not in MEASURES:
-        raise InputError(f"Unknown --measure {measure!r}; use one of {', '.join(MEASURES)}.")
-    if overlap and window is not None:
-        raise InputError("Give --overlap or --window, not both.")
-    proj = project_from(project)
-    tables, total, sc = project_cooccurrence(
-        proj, coders=coder, codes=code, docs=doc, unit=unit, overlap=overlap, window=window
-    )
-    if examples is not None:
-        _show_examples(proj, sc, examples, -1 if window is None else window, fmt)
-        return
-    shown = tables if per_coder else [total]
-    if getattr(fmt, "value", fmt) != "table":
-        columns = ("coder", "code1", "code2", "n1", "n2", "count", "jaccard", "c", "five_fold")
-        emit([r for t in shown for r in t.records()], columns, fmt)
-        return
-    from rich.console import Console
-
-    console = Console(soft_wrap=False)
-    for t in shown:
-        console.print(_heatmap(t, measure))
-
-
-def _show_examples(proj, sc, pair, gap, fmt) -> None:
-    from ..codebook import load_codebook
-    from ..cooccurrence import examples
-
-    used = {c.code for c in sc.codings}
-    if any(p not in used for p in pair):  # an unknown code gets a did-you-mean
-        codebook = load_codebook(proj.codebook_path)
-        pair = tuple(p if p in used else codebook.require(p).id for p in pair)
-    texts = {d: sc.documents[d].text for d in sc.docs}
-    records = examples(sc.codings, pair[0], pair[1], gap=gap, texts=texts)
-    emit(
-        records,
-        ("coder", "doc", "start", "end", "text"),
-        fmt,
-        title=f"{len(records)} passages with {pair[0]} and {pair[1]}",
-    )
-
-
-def _heatmap(table, measure: str):
-    """A Rich table whose cells are shaded by the measure (a terminal heatmap)."""
-    from rich.table import Table
-    from rich.text import Text
-
-    values = table.table(measure)
-    flags = table.five_fold() if measure == "c" else None
-    off = values[~_eye(len(table.codes))] if len(table.codes) > 1 else values.ravel()
-    top = max((float(v) for v in off if v == v), default=0.0) or 1.0
-    who = table.coder or "all coders (pooled)"
-    out = Table(
-        title=f"Co-occurrence ({table.mode}, {measure}), {who}",
-        header_style="bold",
-        caption="* frequencies differ more than five-fold; c is unreliable" if flags is not None else None,
-    )
-    out.add_column("")
-    for c in table.codes:
-        out.add_column(c, justify="right")
-    for i, c in enumerate(table.codes):
-        cells = [
-            _cell(values[i, j], top, i == j, flags is not None and flags[i, j], measure)
-            for j in range(len(table.codes))
-        ]
-        out.add_row(Text(c, style="bold"), *cells)
-    return out
-
-
-def _eye(n: int):
-    import numpy as np
-
-    return np.eye(n, dtype=bool)
-
-
-def _cell(value, top: float, diagonal: bool, flagged: bool, measure: str):
-    from rich.text import Text
-
-    if value != value:  # nan
-        return Text("-")
-    text = f"{int(value)}" if measure == "count" else f"{float(value):.2f}"
-    if flagged:
-        text += "*"
-    if diagonal:
-        return Text(text, style="dim")
-    shade = int(40 + 160 * min(float(value) / top, 1.0))
-    return Text(text, style=f"on rgb({shade // 3},{shade // 2},{shade})")
-
-
-# ---------------------------------------------------------------- crosstab
-
-
-@app.command()
-def crosstab(
-    *,
-    by: Annotated[str, typer.Option("--by", help="The document attribute to compare by.")],
-    code: CodesOption = None,
-    coder: CodersOption = None,
-    doc: DocsOption = None,
-    unit: Annotated[
-        str, typer.Option("--unit", help="doc (documents) or a unit kind: sentence, turn, paragraph.")
-    ] = "doc",
-    replicates: ReplicatesOption = 10_000,
-    seed: SeedOption = 0,
-    fmt: FormatOption = Format.table,
-    project: ProjectOption = None,
-) -> None:
-    """Code frequencies by attribute value, and differences of proportions with BCa 95% CIs."""
-    from ..agreement.project import project_crosstab
-
-    proj = project_from(project)
-    table, diffs = project_crosstab(
-        proj, by=by, coders=coder, codes=code, docs=doc, unit=unit, n_replicates=replicates, seed=seed
-    )
-    if getattr(fmt, "value", fmt) == "json":
-        import json
-
-        typer.echo(
-            json.dumps({"proportions": table.records(), "differences": diffs}, ensure_ascii=False, indent=2)
-        )
-        return
-    emit(
-        table.records(), ("code", by, "n", "coded", "proportion"), fmt, title=f"Codes by {by} ({unit} units)"
-    )
-    emit(
-        diffs,
-        ("code", "value1", "value2", "p1", "p2", "difference", "ci"),
-        fmt,
-        title=f"Differences of proportions by {by}",
-        caption="ci: bootstrap BCa 95%",
-    )
