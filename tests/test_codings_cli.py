@@ -139,12 +139,35 @@ def test_apply_from_a_csv(runner, study, tmp_path):
     path.write_text("doc,code,quote,span\nhc01,coordination,We start with the list.,\n"
                     "fn01,leadership,,0:12\n", encoding="utf-8")
     out = ok(run(runner, study, "apply", "--from", path))
-    assert "wrote 2 events" in out.stderr
+    assert "wrote 2 events" in out.stderr and "`qcode undo --steps 2` takes them back" in out.stderr
     refused(run(runner, study, "apply", "hc01", "--from", path), "--from FILE takes no DOC")
     path.write_text("doc,code,span\nhc01,nope,0:3\n", encoding="utf-8")
     before = audit_bytes(study)
     refused(run(runner, study, "apply", "--from", path), "rows.csv:2", "nope")
     assert audit_bytes(study) == before
+
+
+def test_undo_steps_takes_back_a_whole_import_in_one_write(runner, study, tmp_path):
+    ok(run(runner, study, "apply", "hc01", "autonomy", "--span", "0:5"))
+    path = tmp_path / "rows.csv"
+    path.write_text("doc,code,span\nhc01,coordination,52:75\nfn01,leadership,0:12\n"
+                    "fn01,coordination,29:58\n", encoding="utf-8")
+    ok(run(runner, study, "apply", "--from", path))
+    before = audit_bytes(study)
+    refused(run(runner, study, "undo", "--steps", "5"), "4 decision(s) to undo, not 5",
+            "--steps 4")
+    assert audit_bytes(study) == before
+    refused(run(runner, study, "undo", "--steps", "0"), "--steps")
+    assert audit_bytes(study) == before
+    undone = ok(run(runner, study, "undo", "--steps", "3"))
+    assert [line.split(" (")[0] for line in undone.stderr.splitlines()] == [
+        "anna: voided anna:4", "anna: voided anna:3", "anna: voided anna:2"]
+    listing = json.loads(ok(run(runner, study, "codings", "--format", "json", coder=None)).stdout)
+    assert [(r["id"], r["code"]) for r in listing] == [("anna:1", "autonomy")]
+    voids = [json.loads(line) for line in
+             (study.audit_dir / "anna.log").read_text(encoding="utf-8").splitlines()[-3:]]
+    assert {v["time"] for v in voids} == {voids[0]["time"]}  # one append
+    assert [v["ref"] for v in voids] == ["anna:4", "anna:3", "anna:2"]
 
 
 def test_the_installed_qcode_applies_and_lists(study):

@@ -73,7 +73,8 @@ def apply(
                              "from the file's columns.")
         out = coding.apply_csv(proj, coder, from_file)
         _report(out, f"{out.coder}: wrote {out.written} events from {from_file} to "
-                     f"audit/{out.coder}.log.")
+                     f"audit/{out.coder}.log" + (f"; `qcode undo --steps {out.written}` takes "
+                                                 "them back." if out.written > 1 else "."))
         if not out.events and not out.notes:
             info(f"{out.coder}: {from_file} has no rows; nothing was written.")
         return
@@ -171,14 +172,22 @@ def memos(
 
 
 @app.command()
-def undo(*, coder: CoderOption = None, project: ProjectOption = None) -> None:
+def undo(
+    *,
+    steps: Annotated[int, typer.Option(
+        "--steps", "-n", help="Undo your last N decisions (e.g. all the rows of an "
+        "`apply --from`), in one write or none.", min=1)] = 1,
+    coder: CoderOption = None,
+    project: ProjectOption = None,
+) -> None:
     """Undo your last decision (a void line is appended; history is never edited)."""
     from .. import coding
 
-    out = coding.undo(project_from(project), coder=coder)
+    out = coding.undo(project_from(project), coder=coder, steps=steps)
     for warning in out.warnings:
         info(f"Warning: {warning}")
-    info(f"{out.coder}: " + "; ".join(out.notes))
+    for note in out.notes:
+        info(f"{out.coder}: {note}")
 
 
 CODING_COLUMNS = ["id", "coder", "doc", "start", "end", "code", "source", "time", "memo", "text"]

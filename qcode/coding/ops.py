@@ -168,22 +168,32 @@ def _memo_target(project: Any, *, doc: str | None, code: str | None,
     return {"doc": found.doc, "span": found.span, "code": found.code, "ref": found.id}
 
 
-def undo(project: Any, *, coder: str | None = None, clock: Clock = None) -> Outcome:
-    """Void this coder's last event that is not a void and not already voided."""
+def undo(project: Any, *, coder: str | None = None, steps: int = 1,
+         clock: Clock = None) -> Outcome:
+    """Void this coder's last ``steps`` events that are not voids and not already
+    voided, in one append; fewer than ``steps`` to undo writes nothing."""
     name, warnings = _who(project, coder)
+    if steps < 1:
+        raise AuditError(f"--steps {steps}: undo at least one step.")
     with locked_log(project.log_path(name), project.id, clock=clock) as log:
         voided, _, _ = voided_seqs(log.path, lock=False)
-        target = next((e for e in reversed(log.read_events())
-                       if e.action in UNDOABLE and e.seq not in voided), None)
-        if target is None:
+        targets = [e for e in reversed(log.read_events())
+                   if e.action in UNDOABLE and e.seq not in voided][:steps]
+        if not targets:
             raise AuditError(f"Nothing to undo in audit/{name}.log.")
-        fields = {k: getattr(target, k) for k in ("doc", "docv", "span", "code", "codebook",
-                                                    "quote", "fp")}
-        fields.update(actor=name, action="void", ref=f"{name}:{target.seq}",
-                      data={"undid": target.action})
-        events = log.append([fields])
-        note = f"voided {name}:{target.seq} ({_describe(target)})"
-        return Outcome(name, events, warnings + tuple(log.warnings), (note,))
+        if len(targets) < steps:
+            raise AuditError(f"audit/{name}.log has {len(targets)} decision(s) to undo, not "
+                             f"{steps}; nothing was written. Use --steps {len(targets)}.")
+        batch = []
+        for target in targets:
+            fields = {k: getattr(target, k) for k in ("doc", "docv", "span", "code", "codebook",
+                                                        "quote", "fp")}
+            fields.update(actor=name, action="void", ref=f"{name}:{target.seq}",
+                          data={"undid": target.action})
+            batch.append(fields)
+        events = log.append(batch)
+        notes = tuple(f"voided {name}:{t.seq} ({_describe(t)})" for t in targets)
+        return Outcome(name, events, warnings + tuple(log.warnings), notes)
 
 
 def _describe(event: Any) -> str:
