@@ -248,6 +248,28 @@ def test_crosstab_by_attribute(sample):
     assert missing.exit_code == 2 and "No document has the attribute 'colour'" in missing.output
 
 
+def test_crosstab_csv_is_one_table(sample):
+    """A CSV reader gets one header and rows of one shape: the proportions, or with
+    --table differences the differences, equal to the JSON's."""
+    import csv
+    import io
+
+    args = ("crosstab", "--project", str(sample), "--by", "setting", "--code", "autonomy",
+            "--replicates", "200", "--seed", "3")
+    both = json.loads(_run(*args, "--format", "json").stdout)
+    for part, kept in (("proportions", None), ("differences", "differences")):
+        extra = ("--table", kept) if kept else ()
+        result = _run(*args, *extra, "--format", "csv")
+        assert result.exit_code == 0, result.output
+        rows = list(csv.reader(io.StringIO(result.stdout)))
+        assert len({len(r) for r in rows}) == 1 and sum(r[0] == "code" for r in rows) == 1
+        records = list(csv.DictReader(io.StringIO(result.stdout)))
+        assert len(records) == len(both[part]) > 0
+        assert [r["code"] for r in records] == [r["code"] for r in both[part]]
+    only = json.loads(_run(*args, "--table", "differences", "--format", "json").stdout)
+    assert only == both["differences"]
+
+
 def test_help_does_not_import_numpy():
     code = (
         "import sys; from qcode.cli import app\n"

@@ -1,6 +1,7 @@
 """Code tables: ``qcode cooccur`` and ``qcode crosstab``. numpy is imported inside
 the commands only."""
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ from ._options import (
     ReplicatesOption,
     SeedOption,
     emit,
+    info,
     project_from,
 )
 
@@ -148,6 +150,11 @@ def _cell(value, top: float, diagonal: bool, flagged: bool, measure: str):
 # ---------------------------------------------------------------- crosstab
 
 
+class CrosstabPart(StrEnum):
+    proportions = "proportions"
+    differences = "differences"
+
+
 @app.command()
 def crosstab(
     *,
@@ -160,6 +167,9 @@ def crosstab(
     ] = "doc",
     replicates: ReplicatesOption = 10_000,
     seed: SeedOption = 0,
+    only: Annotated[CrosstabPart | None, typer.Option(
+        "--table", help="Only this table (csv gives one table: proportions unless this says "
+        "differences).", show_default=False)] = None,
     fmt: FormatOption = Format.table,
     project: ProjectOption = None,
 ) -> None:
@@ -167,23 +177,22 @@ def crosstab(
     from ..agreement.project import project_crosstab
 
     proj = project_from(project)
+    fmt_name = getattr(fmt, "value", fmt)
+    part = getattr(only, "value", only) or ("proportions" if fmt_name == "csv" else None)
     table, diffs = project_crosstab(
         proj, by=by, coders=coder, codes=code, docs=doc, unit=unit, n_replicates=replicates, seed=seed
     )
-    if getattr(fmt, "value", fmt) == "json":
+    if fmt_name == "json":
         import json
 
-        typer.echo(
-            json.dumps({"proportions": table.records(), "differences": diffs}, ensure_ascii=False, indent=2)
-        )
+        both = {"proportions": table.records(), "differences": diffs}
+        typer.echo(json.dumps(both[part] if part else both, ensure_ascii=False, indent=2))
         return
-    emit(
-        table.records(), ("code", by, "n", "coded", "proportion"), fmt, title=f"Codes by {by} ({unit} units)"
-    )
-    emit(
-        diffs,
-        ("code", "value1", "value2", "p1", "p2", "difference", "ci"),
-        fmt,
-        title=f"Differences of proportions by {by}",
-        caption="ci: bootstrap BCa 95%",
-    )
+    if part in (None, "proportions"):
+        emit(table.records(), ("code", by, "n", "coded", "proportion"), fmt,
+             title=f"Codes by {by} ({unit} units)")
+    if part in (None, "differences"):
+        emit(diffs, ("code", "value1", "value2", "p1", "p2", "difference", "ci"), fmt,
+             title=f"Differences of proportions by {by}", caption="ci: bootstrap BCa 95%")
+    if fmt_name == "csv" and only is None:
+        info("The differences of proportions: --table differences.")
