@@ -161,6 +161,26 @@ def test_suggestions_arrive_after_the_first_paint_and_are_decided(study):
     assert app.session.suggestions_here() == []
 
 
+def test_shift_r_rejects_with_a_memo_saying_why(study):
+    app = app_for(study, doc=INTERVIEW, method="rules")
+    prompts = []
+
+    async def decide(pilot):
+        await pilot.press("s")
+        await pilot.press("R")
+        prompts.append(screen_text(app))
+        for key in "not about planning":
+            await pilot.press("space" if key == " " else key)
+        await pilot.press("enter")
+
+    drive(app, wait_workers=True, then=decide)
+    assert "Reject coordination on 135:175: why?" in prompts[0]
+    (rejected,) = events(study, "anna")
+    assert (rejected.action, rejected.span, rejected.code, rejected.memo) == (
+        "reject", "135:175", "coordination", "not about planning")
+    assert "rejected coordination on 135:175" in str(app.message)
+
+
 def test_no_colour_keeps_every_marker(study, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     app = app_for(study, doc=INTERVIEW)

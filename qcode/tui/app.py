@@ -256,6 +256,8 @@ class CodingApp(App[None]):
         prompt.action_close()
         if mode == "search":
             self.apply(prompt.matches[prompt.chosen].id)
+        elif mode == "reject":
+            self.run_step(self.session.reject, value.strip() or None)
         elif mode.startswith("memo:"):
             target = mode.partition(":")[2]
             self.run_step(self.session.memo, value, target, self._memo_coding)
@@ -309,6 +311,14 @@ class CodingApp(App[None]):
 
     def action_reject(self) -> None:
         self.run_step(self.session.reject)
+
+    def action_reject_memo(self) -> None:
+        s = self.session.shown_suggestion()
+        if s is None:
+            self.run_step(self.session.reject)  # says why there is nothing to reject
+            return
+        self.query_one(Prompt).start("reject", f"Reject {s.code} on {s.start}:{s.end}: why? "
+                                     "(Enter rejects; empty: no memo)")
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.shortcuts))

@@ -72,6 +72,8 @@ KEYS: tuple[Key, ...] = (
     Key("u,ctrl+z", "u ^z", "undo", "undo: void your last decision", "Code", "undo"),
     Key("a", "a", "accept", "accept the suggestion shown", "Suggestions", "a"),
     Key("r", "r", "reject", "reject the suggestion shown", "Suggestions", "r"),
+    Key("R", "R", "reject_memo", "reject the suggestion shown, with a memo saying why",
+        "Suggestions", "r MEMO"),
     Key("s", "s", "suggestion(1)", "next suggestion", "Suggestions", "suggestion"),
     Key("S", "S", "suggestion(-1)", "previous suggestion", "Suggestions", "suggestion prev"),
     Key("tab", "Tab", "", "switch between the document and the codebook", "Other", None),
