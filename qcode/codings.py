@@ -346,7 +346,12 @@ def map_codings(codings: list[Coding], steps: list[Event]) -> list[Coding]:
 
 def replay_dir(audit_dir: Path) -> Codings:
     """Replay every ``*.log`` in ``audit_dir``."""
-    folds = [fold_log(audit_dir / f"{name}.log") for name in log_names(audit_dir)]
+    return combine([fold_log(audit_dir / f"{name}.log") for name in log_names(audit_dir)])
+
+
+def combine(folds: list[_Fold]) -> Codings:
+    """The codings, memos and decisions of folded logs (in log-name order), mapped
+    through their project-level steps; the folds are read, never changed."""
     codings = [c for f in folds for c in f.live.values()]
     steps = sorted((e for f in folds for e in f.steps), key=lambda e: (e.time, e.actor, e.seq))
     codings = map_codings(codings, steps)

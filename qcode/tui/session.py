@@ -95,6 +95,7 @@ class Session:
         self.suggestions_loaded = False
         self.pick = 0
         self.last_code: str | None = None
+        self._live: Any = None
         self._replay()
         self.open(doc or self._resume_doc())
 
@@ -140,9 +141,12 @@ class Session:
     # ------------------------------------------------------------ codings
 
     def _replay(self) -> None:
-        from ..codings import replay
+        """Replay the logs, reading only what they gained since the last time."""
+        if self._live is None:
+            from ..livereplay import LiveReplay
 
-        self.replayed = replay(self.project)
+            self._live = LiveReplay(self.project.audit_dir)
+        self.replayed = self._live.replay()
 
     def _derive(self) -> None:
         """Per-document views of the replay: this coder's codings, the other's, and the
