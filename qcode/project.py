@@ -61,6 +61,11 @@ class Project:
         return self.root / "codebook.yaml"
 
     @property
+    def codebook_versions_dir(self) -> Path:
+        """``codebook-versions/``: each codebook a migration put in force or replaced."""
+        return self.root / "codebook-versions"
+
+    @property
     def documents_dir(self) -> Path:
         return self.root / "documents"
 

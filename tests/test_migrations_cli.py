@@ -90,6 +90,7 @@ def test_recode_review_log_and_undo(study, runner, tmp_path):
     assert rows[3]["routed"] > 0 and {r["actor"] for r in rows} == {"sigrid"}
     result = _run(runner, "recode", "--undo", "2", "-P", str(study.root))
     assert result.exit_code == 0, result.output
+    assert "codebook.yaml is version 1 again" in result.stderr
     assert replay(study).codings == original
     assert verify_project(study).ok
 

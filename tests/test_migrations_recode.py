@@ -217,6 +217,32 @@ def test_undo_voids_the_migration_and_restores_the_codings(study, tmp_path):
         undo_migration(study, 2)
 
 
+def test_recode_keeps_both_codebooks_and_undo_puts_the_earlier_back(study, tmp_path):
+    v1 = study.codebook_path.read_text(encoding="utf-8")
+    v2 = _write(tmp_path / "v2.yaml", CODES_V2).read_text(encoding="utf-8")
+    recode(study, tmp_path / "v2.yaml")
+    kept = study.root / "codebook-versions"
+    assert sorted(p.name for p in kept.iterdir()) == ["1.yaml", "2.yaml"]
+    assert (kept / "1.yaml").read_text(encoding="utf-8") == v1
+    assert (kept / "2.yaml").read_text(encoding="utf-8") == v2
+    undone = undo_migration(study, 2)
+    assert undone.restored and undone.previous == 1
+    assert study.codebook_path.read_text(encoding="utf-8") == v1
+    assert (kept / "2.yaml").read_text(encoding="utf-8") == v2  # kept, never overwritten
+    recode(study, tmp_path / "v2.yaml")  # the same migration again, after the undo
+    assert study.codebook_path.read_text(encoding="utf-8") == v2
+    assert verify_project(study).ok
+
+
+def test_undo_leaves_a_codebook_it_did_not_put_in_force(study, tmp_path):
+    recode(study, _write(tmp_path / "v2.yaml", CODES_V2))
+    edited = study.codebook_path.read_text(encoding="utf-8").replace("version: 2", "version: 3")
+    study.codebook_path.write_text(edited, encoding="utf-8")  # a later edit, not migrated
+    undone = undo_migration(study, 2)
+    assert not undone.restored
+    assert study.codebook_path.read_text(encoding="utf-8") == edited
+
+
 def test_review_decisions_route_pending_codings(study, tmp_path):
     recode(study, _write(tmp_path / "v2.yaml", CODES_V2))
     waiting = pending_reviews(study, "anna")

@@ -145,10 +145,15 @@ def recode(
     elif undo is not None:
         from ..migrations.history import undo_migration
 
-        written = undo_migration(proj, undo, actor=actor)
-        _warn(written.warnings)
-        info(f"Voided {len(written.events)} line(s) of the migration to version {undo}; restore "
-             "codebook.yaml of the earlier version from git if it should be in force again.")
+        undone = undo_migration(proj, undo, actor=actor)
+        _warn(undone.warnings)
+        if undone.restored:
+            back = (f"codebook.yaml is version {undone.previous} again (kept in "
+                    "codebook-versions/).")
+        else:
+            back = ("codebook.yaml is unchanged; restore the earlier version from git if it "
+                    "should be in force again.")
+        info(f"Voided {len(undone.events)} line(s) of the migration to version {undo}; {back}")
     else:
         _recode(proj, to, dry_run=dry_run, coders=coder, union=union, detail=detail,
                 min_score=min_score, suggest=not no_suggest, actor=actor, fmt=format)

@@ -361,10 +361,15 @@ def commit(project: Any, plan: RecodePlan) -> tuple[tuple[Any, ...], tuple[str, 
                              "nothing was written. Run `qcode recode` again.")
         events = log.append(list(plan.events))
         warnings = tuple(log.warnings)
+    from .kept import keep
+
     if plan.path.resolve() != project.codebook_path.resolve():
         from ..corpus.store import atomic_write
 
+        if plan.previous is not None:  # the codebook it replaces, before it is replaced
+            keep(project, plan.previous, project.codebook_path.read_text(encoding="utf-8"))
         atomic_write(project.codebook_path, plan.text)
+    keep(project, plan.codebook.version, plan.text)
     return events, warnings
 
 

@@ -3,14 +3,17 @@
 ``qcode codebook log`` lists every version and step that ``qcode recode`` wrote,
 with when and by whom; a migration undone (its lines voided) is shown as such.
 :func:`undo_migration` voids every line of one version: its ``migrate`` lines and
-the ``route`` lines that recode wrote for it. Decisions made later in review sit
-in the reviewers' own logs; they refer to the voided steps and so no longer apply.
+the ``route`` lines that recode wrote for it, and puts the earlier codebook back
+in force when recode kept it (``codebook-versions/``). Decisions made later in
+review sit in the reviewers' own logs; they refer to the voided steps and so no
+longer apply.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import QcodeError
@@ -69,7 +72,8 @@ def codebook_log(project: Any, *, all_lines: bool = False) -> list[dict[str, Any
 def undo_migration(project: Any, version: Any, *, actor: str | None = None,
                    clock: Callable[[], str] | None = None) -> Any:
     """Void every live line of migration ``version`` in project.log (its version and
-    steps, and recode's route lines for them). Returns what was written."""
+    steps, and recode's route lines for them), then put the codebook it replaced
+    back in force if ``version`` is the one in force and the earlier was kept."""
     from ..audit.log import PROJECT_LOG
     from ..audit.ops import append_events
     from ..project import resolve_coder
@@ -91,7 +95,42 @@ def undo_migration(project: Any, version: Any, *, actor: str | None = None,
               "code": e.code, "codebook": e.codebook, "doc": e.doc, "span": e.span,
               "data": {"undid": e.action}}
              for e in sorted([*mine, *routes], key=lambda e: -e.seq)]
-    return append_events(project, PROJECT_LOG, batch, clock=clock)
+    written = append_events(project, PROJECT_LOG, batch, clock=clock)
+    header = next((e for e in mine if (e.data or {}).get("step") == "version"), None)
+    previous = (header.data or {}).get("previous") if header is not None else None
+    return Undone(written.events, written.warnings, previous,
+                  _put_back(project, version, previous))
+
+
+@dataclass(frozen=True, slots=True)
+class Undone:
+    """What undoing a migration wrote, and whether the earlier codebook is back in force."""
+
+    events: tuple[Any, ...]
+    warnings: tuple[str, ...]
+    previous: Any  # the version the migration started from
+    restored: bool  # codebook.yaml is that version again
+
+
+def _put_back(project: Any, version: Any, previous: Any) -> bool:
+    """Put the codebook of ``previous`` back in force when the undone migration's
+    codebook is the one in force and the earlier one was kept."""
+    from ..codebook import load_codebook
+    from ..corpus.store import atomic_write
+    from .kept import keep, kept_text
+
+    if previous is None:
+        return False
+    try:
+        current = load_codebook(project.codebook_path)
+    except QcodeError:
+        return False
+    text = kept_text(project, previous)
+    if str(current.version) != str(version) or text is None:
+        return False
+    keep(project, version, project.codebook_path.read_text(encoding="utf-8"))
+    atomic_write(project.codebook_path, text)
+    return True
 
 
 def coding_trails(project: Any, *, doc: str | None = None) -> dict[str, list[dict[str, Any]]]:
