@@ -101,8 +101,11 @@ def doc_sentence_spans(doc: Any, text: str) -> list[tuple[int, int]]:
         moved = before[[left_punct(text[a:b]) for a, b in zip(idx[before].tolist(), ends, strict=True)]]
         is_start[moved + 1] = False
         is_start[moved] = True
-        before = moved - 1  # a bracket before a moved one moves too
-        before = before[~is_start[before]]
+        # A move changes who ends a sentence only beside it: the token before the
+        # moved bracket, and the one after it (when a one-token sentence grew).
+        near = np.concatenate([moved - 1, moved + 1])
+        near = near[near + 1 < n]
+        before = np.unique(near[is_start[near + 1] & ~is_start[near]])
     starts = idx[is_start]
     stops = np.append(starts[1:], len(text))
     solid = np.flatnonzero(~_whitespace(text))

@@ -51,6 +51,32 @@ def test_sentence_offsets_equal_the_reference_on_spacy_objects(parts, lang):
     assert doc_sentence_spans(doc, text) == reference_spans(doc)
 
 
+_TOKENS = st.sampled_from(["(", "[", "«", "“", '"', "a", "b", "said", ".", "?", ")", "»", "\n", "  "])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_TOKENS, st.booleans(), st.booleans()), min_size=1, max_size=30))
+def test_sentence_starts_set_by_any_pipeline_equal_the_reference(tokens):
+    """A trained parser may start a sentence anywhere, even at a bracket (which the
+    sentencizer never does), so brackets can have to move on more than once."""
+    from spacy.tokens import Doc
+
+    nlp = sentence_pipeline("en")
+    words = [w for w, _, _ in tokens]
+    spaces = [space and not w.isspace() for w, space, _ in tokens]
+    starts = [True] + [start for _, _, start in tokens[1:]]
+    doc = Doc(nlp.vocab, words=words, spaces=spaces, sent_starts=starts)
+    assert doc_sentence_spans(doc, doc.text) == reference_spans(doc)
+
+
+def test_a_bracket_moves_on_through_a_one_token_sentence():
+    from spacy.tokens import Doc
+
+    doc = Doc(sentence_pipeline("en").vocab, words=["a", "(", "[", "b", "c"],
+              spaces=[True] * 5, sent_starts=[True, False, True, True, False])
+    assert doc_sentence_spans(doc, doc.text) == reference_spans(doc) == [(0, 1), (2, 3), (4, 9)]
+
+
 def test_sentence_offsets_on_the_sample_study_equal_the_reference():
     from pathlib import Path
 
