@@ -117,7 +117,7 @@ def _check_names(project: Any, want: dict[str, set[str]], entries: list[Entry]) 
 
                 hint = did_you_mean(value, sorted(k for k in known if k))
                 raise InputError(f"{option} {value!r}: no such {noun} in {where} or the audit "
-                                 f"trail{hint or '; check the spelling'}.")
+                                 f"trail{hint or '; check the spelling.'}")
 
 
 def _known_names(project: Any, key: str) -> set[str]:
@@ -160,7 +160,7 @@ def blame(project: Any, doc: str, *, start: int | None = None, end: int | None =
 
             hint = did_you_mean(doc, sorted(known))
             raise InputError(f"No document {doc!r} in this project or its audit trail"
-                             f"{hint or '; see `qcode docs`'}.")
+                             f"{hint or '; see `qcode docs`.'}")
     fate = _fates(entries, codings)
     trails = coding_trails(project, doc=doc)
     records = []

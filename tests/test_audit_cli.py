@@ -156,7 +156,8 @@ def test_a_name_that_names_nothing_is_refused_not_read_as_no_events(runner, stud
                                ("--doc", "hc1", "did you mean 'hc01'?")):
         result = audit(runner, study, "show", option, typo)
         assert result.exit_code == 2, result.output
-        assert f"{option} {typo!r}: no such" in result.stderr and hint in result.stderr
+        assert f"{option} {typo!r}: no such" in result.stderr
+        assert result.stderr.rstrip().endswith(hint)
         assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1
     # known but unused: a code of the codebook nobody applied, a coder with no events
     assert json.loads(audit(runner, study, "show", "--format", "json", "--code",

@@ -139,7 +139,8 @@ def test_apply_from_a_csv(runner, study, tmp_path):
     path.write_text("doc,code,quote,span\nhc01,coordination,We start with the list.,\n"
                     "fn01,leadership,,0:12\n", encoding="utf-8")
     out = ok(run(runner, study, "apply", "--from", path))
-    assert "wrote 2 events" in out.stderr and "`qcode undo --steps 2` takes them back" in out.stderr
+    assert "wrote 2 events" in out.stderr
+    assert "`qcode undo --steps 2 --coder anna` takes them back." in out.stderr
     refused(run(runner, study, "apply", "hc01", "--from", path), "--from FILE takes no DOC")
     path.write_text("doc,code,span\nhc01,nope,0:3\n", encoding="utf-8")
     before = audit_bytes(study)

@@ -73,8 +73,9 @@ def apply(
                              "from the file's columns.")
         out = coding.apply_csv(proj, coder, from_file)
         _report(out, f"{out.coder}: wrote {out.written} events from {from_file} to "
-                     f"audit/{out.coder}.log" + (f"; `qcode undo --steps {out.written}` takes "
-                                                 "them back." if out.written > 1 else "."))
+                     f"audit/{out.coder}.log" + (f"; `qcode undo --steps {out.written} --coder "
+                                                 f"{out.coder}` takes them back."
+                                                 if out.written > 1 else "."))
         if not out.events and not out.notes:
             info(f"{out.coder}: {from_file} has no rows; nothing was written.")
         return
@@ -252,8 +253,8 @@ def _known_coders(proj, all_codings, coders) -> None:
             known |= set(log_names(proj.audit_dir)) - {PROJECT_LOG}
         if name not in known:
             hint = did_you_mean(name, sorted(known))
-            raise InputError(f"No coder {name!r} in this project{hint or ''}; the coders are "
-                             f"{', '.join(sorted(known)) or 'none yet'}.")
+            raise InputError(f"No coder {name!r} in this project; the coders are "
+                             f"{', '.join(sorted(known)) or 'none yet'}{hint or '.'}")
 
 
 def _coding_records(proj, chosen, *, wide: bool) -> list[dict]:
