@@ -146,6 +146,19 @@ _ASCII_SPACE = bytes(chr(i).isspace() for i in range(128))
 
 def spoken_words(text: str, turns: Iterable[Turn]) -> int:
     """The document's words without its speaker labels, timestamps and fieldnote
-    headings (what stands between a turn's line start and its content)."""
-    labels = sum(len(text[t.line_start:t.start].split()) for t in turns if t.start > t.line_start)
-    return count_words(text) - labels
+    headings: what stands between a turn's line start and its content, and a
+    bracketed timestamp that opens the content ("R: [00:04:10] Fine")."""
+    pieces, pos = [], 0
+    for t in turns:
+        if t.start <= t.line_start:
+            continue
+        stamp = _OPENING_TIME.match(text, t.start, t.end)
+        pieces.append(text[pos:t.line_start])
+        pos = stamp.end() if stamp else t.start
+    if not pieces:
+        return count_words(text)
+    pieces.append(text[pos:])
+    return count_words(" ".join(pieces))  # a label touching its text ("Kari:Hello") splits
+
+
+_OPENING_TIME = re.compile(r"\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\]")
