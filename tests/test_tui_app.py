@@ -7,6 +7,7 @@ from tui_support import FIELDNOTE, INTERVIEW, briefs, clock, drive, events, make
 
 from qcode.tui.app import CodingApp, screen_text
 from qcode.tui.session import Session
+from qcode.tui.widgets import Prompt
 
 
 @pytest.fixture
@@ -207,12 +208,16 @@ def test_migration_review_in_the_full_screen_view(study):
         from qcode.tui.app import screen_text
 
         first.append(screen_text(app))
+        await pilot.press("R")  # no reject here: says so, asks for no memo
+        first.append((str(app.message), app.query_one(Prompt).mode))
         await pilot.press("s", "a", "a")
 
     screen = drive(app, then=look)
     assert "migration review 1/2 · interview · sentence 4/17" in first[0]
     assert "■ coordina…?" in first[0] and "▸ ◆ logistics" in first[0]
     assert "a take it" in first[0]
+    message, mode = first[1]
+    assert "takes one of its new codes" in message and mode != "reject"
     routes = [(e.ref, e.code) for e in events(study, "anna") if e.action == "route"]
     assert routes == [("anna:1", "handover"), ("anna:2", "logistics")]
     assert "migration review: done" in screen

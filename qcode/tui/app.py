@@ -66,6 +66,7 @@ class CodingApp(App[None]):
         self.started = perf_counter() if started is None else started
         self.first_paint: float | None = None
         self._memo_coding: Any = None
+        self._rejecting: Any = None
 
     # ------------------------------------------------------------ layout
 
@@ -257,7 +258,7 @@ class CodingApp(App[None]):
         if mode == "search":
             self.apply(prompt.matches[prompt.chosen].id)
         elif mode == "reject":
-            self.run_step(self.session.reject, value.strip() or None)
+            self.run_step(self.session.reject, value.strip() or None, self._rejecting)
         elif mode.startswith("memo:"):
             target = mode.partition(":")[2]
             self.run_step(self.session.memo, value, target, self._memo_coding)
@@ -314,9 +315,10 @@ class CodingApp(App[None]):
 
     def action_reject_memo(self) -> None:
         s = self.session.shown_suggestion()
-        if s is None:
+        if s is None or not self.session.can_reject:
             self.run_step(self.session.reject)  # says why there is nothing to reject
             return
+        self._rejecting = s  # the one named in the prompt, whatever is shown by Enter
         self.query_one(Prompt).start("reject", f"Reject {s.code} on {s.start}:{s.end}: why? "
                                      "(Enter rejects; empty: no memo)")
 

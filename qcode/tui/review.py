@@ -107,9 +107,9 @@ class SuggestionReview(QueueSession):
     def suggestion(self, step: int) -> str:
         return self.move(step)
 
-    def _decide(self, accept: bool, memo: str | None = None) -> str:
-        chosen = self.shown_suggestion()
-        said = super()._decide(accept, memo)
+    def _decide(self, accept: bool, memo: str | None = None, chosen: Shown | None = None) -> str:
+        chosen = chosen or self.shown_suggestion()
+        said = super()._decide(accept, memo, chosen)
         if chosen is not None and chosen in self.queue:
             at = self.queue.index(chosen)
             self.queue.remove(chosen)
@@ -148,10 +148,12 @@ class MigrationReview(QueueSession):
     def settled(self, suggestion: Shown, unit: int) -> bool:
         return False  # a choice stays on offer whatever else the unit is coded with
 
-    def _decide(self, accept: bool, memo: str | None = None) -> str:
+    can_reject = False
+
+    def _decide(self, accept: bool, memo: str | None = None, chosen: Shown | None = None) -> str:
         from ..migrations import route
 
-        chosen = self.shown_suggestion()
+        chosen = chosen or self.shown_suggestion()
         if chosen is None:
             return "no coding here waits for a migration decision"
         if not accept:

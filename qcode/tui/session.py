@@ -380,10 +380,12 @@ class Session:
         self.pick = 0 if step > 0 else len(self.suggestions_here()) - 1
         return ""
 
-    def _decide(self, accept: bool, memo: str | None = None) -> str:
+    can_reject = True  # a migration review has no reject: a choice is taken or another shown
+
+    def _decide(self, accept: bool, memo: str | None = None, chosen: Shown | None = None) -> str:
         from .suggestions import decide
 
-        s = self.shown_suggestion()
+        s = chosen or self.shown_suggestion()
         if s is None:
             return ("suggestions are still loading" if self.suggestions_wanted
                     and not self.suggestions_loaded else "no suggestion on this unit")
@@ -394,5 +396,6 @@ class Session:
     def accept(self) -> str:
         return self._decide(True)
 
-    def reject(self, memo: str | None = None) -> str:
-        return self._decide(False, memo)
+    def reject(self, memo: str | None = None, suggestion: Shown | None = None) -> str:
+        """Reject ``suggestion`` (default: the one shown), with an optional memo."""
+        return self._decide(False, memo, suggestion)
