@@ -236,11 +236,57 @@ def test_recode_keeps_both_codebooks_and_undo_puts_the_earlier_back(study, tmp_p
 
 def test_undo_leaves_a_codebook_it_did_not_put_in_force(study, tmp_path):
     recode(study, _write(tmp_path / "v2.yaml", CODES_V2))
-    edited = study.codebook_path.read_text(encoding="utf-8").replace("version: 2", "version: 3")
-    study.codebook_path.write_text(edited, encoding="utf-8")  # a later edit, not migrated
+    later = study.codebook_path.read_text(encoding="utf-8").replace("version: 2", "version: 3")
+    study.codebook_path.write_text(later, encoding="utf-8")  # a later version, not migrated
     undone = undo_migration(study, 2)
-    assert not undone.restored
+    assert not undone.restored and "it is version 3" in undone.note
+    assert study.codebook_path.read_text(encoding="utf-8") == later
+
+
+def test_undo_never_overwrites_a_codebook_edited_after_the_migration(study, tmp_path):
+    v1 = study.codebook_path.read_text(encoding="utf-8")
+    recode(study, _write(tmp_path / "v2.yaml", CODES_V2))
+    edited = study.codebook_path.read_text(encoding="utf-8").replace(
+        "definition:", "definition: (refined by hand)", 1)
+    study.codebook_path.write_text(edited, encoding="utf-8")
+    undone = undo_migration(study, 2)
+    assert not undone.restored and "edited after version 2" in undone.note
+    assert "codebook-versions/1.yaml" in undone.note
     assert study.codebook_path.read_text(encoding="utf-8") == edited
+    assert (study.root / "codebook-versions" / "1.yaml").read_text(encoding="utf-8") == v1
+
+
+def test_a_version_kept_again_with_other_text_moves_the_earlier_aside(study, tmp_path):
+    v1 = study.codebook_path.read_text(encoding="utf-8")
+    recode(study, _write(tmp_path / "v2.yaml", CODES_V2))
+    undo_migration(study, 2)  # version 1 in force again
+    v1_edited = v1.replace("definition:", "definition: (refined)", 1)
+    study.codebook_path.write_text(v1_edited, encoding="utf-8")
+    v2_other = _write(tmp_path / "v2b.yaml", CODES_V2.replace("definition:", "definition: (b)", 1))
+    recode(study, v2_other)
+    kept = {p.name: p.read_text(encoding="utf-8") for p in (study.root / "codebook-versions").iterdir()}
+    assert kept["1.yaml"] == v1_edited and kept["2.yaml"] == v2_other.read_text(encoding="utf-8")
+    assert v1 in kept.values() and CODES_V2 in kept.values()  # nothing lost
+    assert len(kept) == 4
+    undone = undo_migration(study, 2)
+    assert undone.restored and study.codebook_path.read_text(encoding="utf-8") == v1_edited
+
+
+def test_versions_that_are_not_plain_file_names_get_their_own_files(study):
+    from qcode.migrations.kept import version_file
+
+    names = {version_file(study, v).name for v in ("2", "2-b", "2 b", "2/b", "1.", "1")}
+    assert len(names) == 6 and "2.yaml" in names and "2-b.yaml" in names
+
+
+def test_a_folder_that_cannot_hold_the_kept_codebooks_stops_recode_before_any_line(
+        study, tmp_path):
+    (study.root / "codebook-versions").write_text("not a folder", encoding="utf-8")
+    before = log_bytes(study)
+    with pytest.raises(QcodeError, match="codebook-versions/: cannot keep"):
+        recode(study, _write(tmp_path / "v2.yaml", CODES_V2))
+    assert log_bytes(study) == before
+    assert "version: 1" in study.codebook_path.read_text(encoding="utf-8")
 
 
 def test_review_decisions_route_pending_codings(study, tmp_path):

@@ -147,13 +147,8 @@ def recode(
 
         undone = undo_migration(proj, undo, actor=actor)
         _warn(undone.warnings)
-        if undone.restored:
-            back = (f"codebook.yaml is version {undone.previous} again (kept in "
-                    "codebook-versions/).")
-        else:
-            back = ("codebook.yaml is unchanged; restore the earlier version from git if it "
-                    "should be in force again.")
-        info(f"Voided {len(undone.events)} line(s) of the migration to version {undo}; {back}")
+        info(f"Voided {len(undone.events)} line(s) of the migration to version {undo}; "
+             f"{undone.note}")
     else:
         _recode(proj, to, dry_run=dry_run, coders=coder, union=union, detail=detail,
                 min_score=min_score, suggest=not no_suggest, actor=actor, fmt=format)

@@ -351,25 +351,26 @@ def _outcome(c: Any, now: Any | None, trail: Any, kinds: dict[str, str]) -> str:
 
 
 def commit(project: Any, plan: RecodePlan) -> tuple[tuple[Any, ...], tuple[str, ...]]:
-    """Append the plan's lines to project.log in one locked write, then put the new
-    codebook in force. Refuses if project.log changed since the plan was made."""
+    """Keep the codebook replaced and the new one (``codebook-versions/``), append the
+    plan's lines to project.log in one locked write, then put the new codebook in
+    force. Refuses if project.log changed since the plan was made."""
     from ..audit.log import PROJECT_LOG, locked_log
+    from .kept import keep
 
+    replacing = plan.path.resolve() != project.codebook_path.resolve()
+    if replacing and plan.previous is not None:  # kept first: a failure here writes no line
+        keep(project, plan.previous, project.codebook_path.read_text(encoding="utf-8"))
+    keep(project, plan.codebook.version, plan.text)
     with locked_log(project.log_path(PROJECT_LOG), project.id) as log:
         if log.head.seq != plan.head:
             raise QcodeError("audit/project.log changed while the migration was planned; "
                              "nothing was written. Run `qcode recode` again.")
         events = log.append(list(plan.events))
         warnings = tuple(log.warnings)
-    from .kept import keep
-
-    if plan.path.resolve() != project.codebook_path.resolve():
+    if replacing:
         from ..corpus.store import atomic_write
 
-        if plan.previous is not None:  # the codebook it replaces, before it is replaced
-            keep(project, plan.previous, project.codebook_path.read_text(encoding="utf-8"))
         atomic_write(project.codebook_path, plan.text)
-    keep(project, plan.codebook.version, plan.text)
     return events, warnings
 
 

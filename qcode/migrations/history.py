@@ -73,10 +73,12 @@ def undo_migration(project: Any, version: Any, *, actor: str | None = None,
                    clock: Callable[[], str] | None = None) -> Any:
     """Void every live line of migration ``version`` in project.log (its version and
     steps, and recode's route lines for them), then put the codebook it replaced
-    back in force if ``version`` is the one in force and the earlier was kept."""
+    back in force when codebook.yaml is still the one that migration put in force
+    and the earlier one was kept (see :func:`_earlier_codebook`)."""
     from ..audit.log import PROJECT_LOG
     from ..audit.ops import append_events
     from ..project import resolve_coder
+    from .kept import version_file
 
     who = resolve_coder(actor, flag="--as")
     events, voided = _project_events(project)
@@ -95,42 +97,61 @@ def undo_migration(project: Any, version: Any, *, actor: str | None = None,
               "code": e.code, "codebook": e.codebook, "doc": e.doc, "span": e.span,
               "data": {"undid": e.action}}
              for e in sorted([*mine, *routes], key=lambda e: -e.seq)]
-    written = append_events(project, PROJECT_LOG, batch, clock=clock)
     header = next((e for e in mine if (e.data or {}).get("step") == "version"), None)
     previous = (header.data or {}).get("previous") if header is not None else None
-    return Undone(written.events, written.warnings, previous,
-                  _put_back(project, version, previous))
+    back, note = _earlier_codebook(project, version, previous)
+    written = append_events(project, PROJECT_LOG, batch, clock=clock)
+    if back is not None:
+        from ..corpus.store import atomic_write
+
+        try:
+            atomic_write(project.codebook_path, back)
+        except OSError as exc:
+            kept = version_file(project, previous).relative_to(project.root)
+            raise QcodeError(f"The migration to version {version} is undone, but codebook.yaml "
+                             f"could not be written ({exc.strerror}); copy {kept} over "
+                             "it.") from None
+    return Undone(written.events, written.warnings, previous, back is not None, note)
 
 
 @dataclass(frozen=True, slots=True)
 class Undone:
-    """What undoing a migration wrote, and whether the earlier codebook is back in force."""
+    """What undoing a migration wrote, and what became of codebook.yaml."""
 
     events: tuple[Any, ...]
     warnings: tuple[str, ...]
     previous: Any  # the version the migration started from
     restored: bool  # codebook.yaml is that version again
+    note: str  # says which, for the person
 
 
-def _put_back(project: Any, version: Any, previous: Any) -> bool:
-    """Put the codebook of ``previous`` back in force when the undone migration's
-    codebook is the one in force and the earlier one was kept."""
+def _earlier_codebook(project: Any, version: Any, previous: Any) -> tuple[str | None, str]:
+    """The kept codebook of ``previous`` to put back in force, and a note. Only when
+    codebook.yaml is the codebook that migration put in force, unchanged since:
+    a codebook edited after it, or of another version, is left as it is."""
     from ..codebook import load_codebook
-    from ..corpus.store import atomic_write
-    from .kept import keep, kept_text
+    from .kept import kept_text, version_file
 
+    unchanged = "codebook.yaml is unchanged"
     if previous is None:
-        return False
+        return None, f"{unchanged}."
+    where = version_file(project, previous).relative_to(project.root)
+    earlier = kept_text(project, previous)
+    if earlier is None:
+        return None, (f"{unchanged}; no codebook of version {previous} was kept: restore it "
+                      "from git if it should be in force again.")
     try:
         current = load_codebook(project.codebook_path)
-    except QcodeError:
-        return False
-    text = kept_text(project, previous)
-    if str(current.version) != str(version) or text is None:
-        return False
-    keep(project, version, project.codebook_path.read_text(encoding="utf-8"))
-    atomic_write(project.codebook_path, text)
-    return True
+        text = project.codebook_path.read_text(encoding="utf-8")
+    except (QcodeError, OSError):
+        return None, f"{unchanged}; the codebook of version {previous} is in {where}."
+    if str(current.version) != str(version):
+        return None, (f"{unchanged} (it is version {current.version}); the codebook of version "
+                      f"{previous} is in {where}.")
+    if text != kept_text(project, version):
+        return None, (f"{unchanged}: it was edited after version {version} was put in force; "
+                      f"the codebook of version {previous} is in {where}.")
+    return earlier, f"codebook.yaml is version {previous} again (from {where})."
 
 
 def coding_trails(project: Any, *, doc: str | None = None) -> dict[str, list[dict[str, Any]]]:
