@@ -250,7 +250,7 @@ def test_undo_never_overwrites_a_codebook_edited_after_the_migration(study, tmp_
         "definition:", "definition: (refined by hand)", 1)
     study.codebook_path.write_text(edited, encoding="utf-8")
     undone = undo_migration(study, 2)
-    assert not undone.restored and "edited after version 2" in undone.note
+    assert not undone.restored and "not the text version 2 was put in force with" in undone.note
     assert "codebook-versions/1.yaml" in undone.note
     assert study.codebook_path.read_text(encoding="utf-8") == edited
     assert (study.root / "codebook-versions" / "1.yaml").read_text(encoding="utf-8") == v1
@@ -272,6 +272,27 @@ def test_a_version_kept_again_with_other_text_moves_the_earlier_aside(study, tmp
     assert undone.restored and study.codebook_path.read_text(encoding="utf-8") == v1_edited
 
 
+def test_undo_judges_the_codebook_by_the_text_its_migration_put_in_force(study, tmp_path):
+    """Not by the kept copy, which a later migration of the same version replaces."""
+    recode(study, _write(tmp_path / "v2.yaml", CODES_V2))
+    edited = study.codebook_path.read_text(encoding="utf-8").replace(
+        "definition:", "definition: (refined by hand)", 1)
+    study.codebook_path.write_text(edited, encoding="utf-8")
+    (study.root / "codebook-versions" / "2.yaml").unlink()  # and the kept copy is gone
+    undone = undo_migration(study, 2)
+    assert not undone.restored and study.codebook_path.read_text(encoding="utf-8") == edited
+    assert "not the text version 2 was put in force with" in undone.note
+
+
+def test_a_kept_file_that_is_not_utf8_is_moved_aside_not_a_stop(study, tmp_path):
+    folder = study.root / "codebook-versions"
+    folder.mkdir()
+    (folder / "2.yaml").write_bytes(b"version: 2\n# \xe6\n")
+    recode(study, _write(tmp_path / "v2.yaml", CODES_V2))
+    assert (folder / "2.yaml").read_text(encoding="utf-8") == CODES_V2
+    assert [p.read_bytes() for p in folder.glob("2.*.yaml")] == [b"version: 2\n# \xe6\n"]
+
+
 def test_versions_that_are_not_plain_file_names_get_their_own_files(study):
     from qcode.migrations.kept import version_file
 
@@ -283,7 +304,7 @@ def test_a_folder_that_cannot_hold_the_kept_codebooks_stops_recode_before_any_li
         study, tmp_path):
     (study.root / "codebook-versions").write_text("not a folder", encoding="utf-8")
     before = log_bytes(study)
-    with pytest.raises(QcodeError, match="codebook-versions/: cannot keep"):
+    with pytest.raises(QcodeError, match="codebook-versions/1.yaml: cannot keep"):
         recode(study, _write(tmp_path / "v2.yaml", CODES_V2))
     assert log_bytes(study) == before
     assert "version: 1" in study.codebook_path.read_text(encoding="utf-8")

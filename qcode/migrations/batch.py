@@ -358,13 +358,13 @@ def commit(project: Any, plan: RecodePlan) -> tuple[tuple[Any, ...], tuple[str, 
     from .kept import keep
 
     replacing = plan.path.resolve() != project.codebook_path.resolve()
-    if replacing and plan.previous is not None:  # kept first: a failure here writes no line
-        keep(project, plan.previous, project.codebook_path.read_text(encoding="utf-8"))
-    keep(project, plan.codebook.version, plan.text)
     with locked_log(project.log_path(PROJECT_LOG), project.id) as log:
         if log.head.seq != plan.head:
             raise QcodeError("audit/project.log changed while the migration was planned; "
                              "nothing was written. Run `qcode recode` again.")
+        if replacing and plan.previous is not None:  # kept first: a failure writes no line
+            keep(project, plan.previous, project.codebook_path.read_bytes())
+        keep(project, plan.codebook.version, plan.text.encode("utf-8"))
         events = log.append(list(plan.events))
         warnings = tuple(log.warnings)
     if replacing:

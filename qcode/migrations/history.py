@@ -99,7 +99,8 @@ def undo_migration(project: Any, version: Any, *, actor: str | None = None,
              for e in sorted([*mine, *routes], key=lambda e: -e.seq)]
     header = next((e for e in mine if (e.data or {}).get("step") == "version"), None)
     previous = (header.data or {}).get("previous") if header is not None else None
-    back, note = _earlier_codebook(project, version, previous)
+    put = (header.data or {}).get("sha256") if header is not None else None
+    back, note = _earlier_codebook(project, version, previous, put)
     written = append_events(project, PROJECT_LOG, batch, clock=clock)
     if back is not None:
         from ..corpus.store import atomic_write
@@ -125,10 +126,14 @@ class Undone:
     note: str  # says which, for the person
 
 
-def _earlier_codebook(project: Any, version: Any, previous: Any) -> tuple[str | None, str]:
+def _earlier_codebook(project: Any, version: Any, previous: Any,
+                      put: str | None) -> tuple[str | None, str]:
     """The kept codebook of ``previous`` to put back in force, and a note. Only when
-    codebook.yaml is the codebook that migration put in force, unchanged since:
-    a codebook edited after it, or of another version, is left as it is."""
+    codebook.yaml is the very text that migration put in force (``put``, the hash
+    its version line records): a codebook edited after it, or of another version,
+    is left as it is."""
+    import hashlib
+
     from ..codebook import load_codebook
     from .kept import kept_text, version_file
 
@@ -143,14 +148,14 @@ def _earlier_codebook(project: Any, version: Any, previous: Any) -> tuple[str | 
     try:
         current = load_codebook(project.codebook_path)
         text = project.codebook_path.read_text(encoding="utf-8")
-    except (QcodeError, OSError):
+    except (QcodeError, OSError, UnicodeDecodeError):
         return None, f"{unchanged}; the codebook of version {previous} is in {where}."
     if str(current.version) != str(version):
         return None, (f"{unchanged} (it is version {current.version}); the codebook of version "
                       f"{previous} is in {where}.")
-    if text != kept_text(project, version):
-        return None, (f"{unchanged}: it was edited after version {version} was put in force; "
-                      f"the codebook of version {previous} is in {where}.")
+    if put is None or hashlib.sha256(text.encode()).hexdigest()[:len(put)] != put:
+        return None, (f"{unchanged}: it is not the text version {version} was put in force "
+                      f"with (edited since?); the codebook of version {previous} is in {where}.")
     return earlier, f"codebook.yaml is version {previous} again (from {where})."
 
 

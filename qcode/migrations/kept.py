@@ -3,8 +3,8 @@
 ``qcode recode`` keeps the codebook it replaces and the one it puts in force, so
 ``qcode recode --undo`` can put the earlier one back and a supervisor can diff
 any two versions without git. Nothing kept is lost: when a version's codebook
-is kept again with other text (edited by hand, or changed between an undo and
-a second migration), the earlier text moves aside to
+is kept again with other bytes (edited by hand, or changed between an undo and
+a second migration), the earlier file moves aside to
 ``<version>.<its sha256, 8 hex>.yaml`` and the newer one takes the name.
 """
 
@@ -22,40 +22,37 @@ _PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 def version_file(project: Any, version: Any) -> Path:
     """Where the codebook of ``version`` is kept: ``<version>.yaml``, or for a version
-    that is not a plain file name, a safe form of it with its own hash (so two
-    versions never share a file)."""
+    that is not a plain file name, a safe form of it with its own hash, so two
+    versions share a file only when they read the same (``2`` and ``"2"``, which
+    the logs treat as one version too)."""
     name = str(version)
     if not _PLAIN.fullmatch(name):
         safe = re.sub(r"[^\w.-]+", "-", name).strip("-.") or "version"
-        name = f"{safe}-{_short(name)}"
+        name = f"{safe}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:8]}"
     return project.codebook_versions_dir / f"{name}.yaml"
 
 
-def _short(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-
-
-def keep(project: Any, version: Any, text: str) -> Path:
-    """Keep ``text`` as the codebook of ``version`` (other text kept before for that
-    version moves aside). A folder that cannot be written is a QcodeError."""
+def keep(project: Any, version: Any, data: bytes) -> Path:
+    """Keep ``data`` as the codebook of ``version`` (other bytes kept before for that
+    version move aside). A file or folder that cannot be written is a QcodeError."""
+    from ..audit.log import display
     from ..corpus.store import atomic_write
 
     path = version_file(project, version)
     try:
-        kept = path.read_text(encoding="utf-8") if path.is_file() else None
-        if kept == text:
+        kept = path.read_bytes() if path.is_file() else None
+        if kept == data:
             return path
         path.parent.mkdir(parents=True, exist_ok=True)
         if kept is not None:
-            aside = path.with_name(f"{path.stem}.{_short(kept)}.yaml")
+            aside = path.with_name(f"{path.stem}.{hashlib.sha256(kept).hexdigest()[:8]}.yaml")
             if not aside.exists():
                 atomic_write(aside, kept)
-        atomic_write(path, text)
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise QcodeError(f"{path.parent.name}/: cannot keep the codebook of version {version} "
-                         f"there ({reason}); make it a writable folder and run the command "
-                         "again.") from None
+        atomic_write(path, data)
+    except OSError as exc:
+        raise QcodeError(f"{display(path)}: cannot keep the codebook of version {version} "
+                         f"there ({exc.strerror or exc}); make codebook-versions/ a writable "
+                         "folder and run the command again.") from None
     return path
 
 
