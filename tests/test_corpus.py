@@ -165,6 +165,7 @@ def test_markdown_fieldnote_with_iso_headings(project):
     ("R: [00:04:10]Fine.\nI: Good.\n", 2),
     ("Interview notes, typed up later.\n\nI: Ready?\nR: Yes.\n", 7),
     ("Just prose, no turns at all.\n", 6),
+    ("## 2020-01-14\n[10:30] Arrived at the ward.\n\n## 2020-01-15\nMeeting.\n", 6),
 ])
 def test_word_counts_leave_out_labels_and_timestamps(text, words):
     from qcode.corpus.turns import detect_turns

@@ -66,8 +66,8 @@ def read_attributes_csv(path: Path, known_ids: list[str]) -> dict[str, dict[str,
             from ..codebook import did_you_mean
 
             raise InputError(
-                f"{path}:{line}: no document {doc_id!r} in the project"
-                f"{did_you_mean(doc_id, known_ids)}; ingest it first or fix the id."
+                f"{path}:{line}: no document {doc_id!r} in the project; ingest it first or fix "
+                f"the id{did_you_mean(doc_id, known_ids) or '.'}"
             )
         if doc_id in out:
             raise InputError(f"{path}:{line}: document {doc_id!r} has a second row; keep one.")

@@ -42,7 +42,7 @@ _NOT_SPEAKERS = {"note", "notes", "nb", "ps", "p.s", "update", "edit", "example"
                  "obs", "tips", "warning", "todo", "source", "kilde", "title", "tittel"}
 _CODE_LABEL = re.compile(r"^(?:[^\W\d_]{1,15}[ \t]?\d{1,3}|[A-ZÆØÅÄÖÜ][A-ZÆØÅÄÖÜ .'’\-]{0,30})$")
 _SOLID = re.compile(r"\S")
-_LEADING_TIME = re.compile(rf"\[{_TIME}\]")
+LEADING_TIME = re.compile(rf"\[{_TIME}\]")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DMY = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b")
 _HEADING = re.compile(
@@ -152,7 +152,7 @@ def _marks(text: str) -> tuple[list[_Mark], list[_Mark]]:  # noqa: C901 - one pa
         if decided[key]:
             time = m["time"].replace(",", ".") if timed else None
             if time is None:  # "R: [00:04:10] text": a timestamp right after the label
-                stamp = _LEADING_TIME.match(text, pos + m.end())
+                stamp = LEADING_TIME.match(text, pos + m.end())
                 time = stamp["time"].replace(",", ".") if stamp else None
             speakers.append(_Mark(pos, pos + m.end(), label, time, None))
     return speakers, headings

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from .turns import Turn
+from .turns import LEADING_TIME, Turn
 
 Span = tuple[int, int]
 _BLANK = re.compile(r"\n[ \t]*\n")
@@ -147,12 +147,12 @@ _ASCII_SPACE = bytes(chr(i).isspace() for i in range(128))
 def spoken_words(text: str, turns: Iterable[Turn]) -> int:
     """The document's words without its speaker labels, timestamps and fieldnote
     headings: what stands between a turn's line start and its content, and a
-    bracketed timestamp that opens the content ("R: [00:04:10] Fine")."""
+    bracketed timestamp that opens a speaker's words ("R: [00:04:10] Fine")."""
     pieces, pos = [], 0
     for t in turns:
         if t.start <= t.line_start:
             continue
-        stamp = _OPENING_TIME.match(text, t.start, t.end)
+        stamp = LEADING_TIME.match(text, t.start, t.end) if t.speaker is not None else None
         pieces.append(text[pos:t.line_start])
         pos = stamp.end() if stamp else t.start
     if not pieces:
@@ -160,5 +160,3 @@ def spoken_words(text: str, turns: Iterable[Turn]) -> int:
     pieces.append(text[pos:])
     return count_words(" ".join(pieces))  # a label touching its text ("Kari:Hello") splits
 
-
-_OPENING_TIME = re.compile(r"\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\]")
