@@ -150,7 +150,8 @@ def test_agree_refuses_a_coder_without_codings(runner, tmp_path):
     result = runner.invoke(app, ["-P", str(study.root), "agree", "--coder", "astrid",
                                  "--coder", "emill"])
     assert result.exit_code == 2
-    assert "Coder 'emill' has no codings in this project; did you mean 'emil'?" in result.stderr
+    assert "Coder 'emill' has no codings in this project; coders with codings:" in result.stderr
+    assert result.stderr.rstrip().endswith("; did you mean 'emil'?")
 
 
 def test_an_empty_codebook_is_a_warning(tmp_path):

@@ -56,9 +56,9 @@ def scope(project, *, coders=None, codes=None, docs=None, min_coders: int = 1) -
             from ..codebook import did_you_mean
 
             raise InputError(
-                f"Coder {idle[0]!r} has no codings in this project"
-                f"{did_you_mean(idle[0], sorted(with_codings))}; coders with codings: "
-                f"{', '.join(sorted(with_codings)) or 'none'}."
+                f"Coder {idle[0]!r} has no codings in this project; coders with codings: "
+                f"{', '.join(sorted(with_codings)) or 'none'}"
+                f"{did_you_mean(idle[0], sorted(with_codings)) or '.'}"
             )
     coders = tuple(coders) if coders else tuple(sorted(with_codings))
     if len(coders) < min_coders:

@@ -37,9 +37,9 @@ def coder_warnings(project: Any, coder: str) -> tuple[str, ...]:
         return ()
     from ..codebook import did_you_mean
 
-    return (f"Coder {coder!r} is not among the coders in qcode.yaml ({', '.join(known)})"
-            f"{did_you_mean(coder, known)}; writing to audit/{coder}.log anyway. Add the name "
-            "to qcode.yaml if it is right.",)
+    return (f"Coder {coder!r} is not among the coders in qcode.yaml ({', '.join(known)}); "
+            f"writing to audit/{coder}.log anyway. Add the name to qcode.yaml if it is right"
+            f"{did_you_mean(coder, known) or '.'}",)
 
 
 def event_fields(actor: str, action: str, doc: Any, start: int, end: int, code: str | None,

@@ -125,7 +125,8 @@ def resolve_methods(method: str) -> tuple[str, ...]:
                 from ..codebook import did_you_mean
 
                 hint = did_you_mean(part, [*METHODS, *REGISTRY])
-                raise InputError(f"No suggestion method {part!r}{hint}; use rules, model or both.")
+                raise InputError(f"No suggestion method {part!r}; use rules, model or both"
+                                 f"{hint or '.'}")
             names.append(name)
     return tuple(dict.fromkeys(names))
 

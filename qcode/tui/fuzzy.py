@@ -60,5 +60,5 @@ def resolve(text: str, codes: Sequence[Any]) -> Any:
     from ..codebook import did_you_mean
 
     hint = did_you_mean(wanted, [c.id for c in codes])
-    raise UnknownCodeError(f"No code {wanted!r} among the active codes{hint}; type its "
-                           "number, id or label (`help` lists them).")
+    raise UnknownCodeError(f"No code {wanted!r} among the active codes; type its number, id or "
+                           f"label (`help` lists them){hint or '.'}")
