@@ -235,6 +235,9 @@ class _Fold:
         self.decisions: list[Decision] = []
         self.steps: list[Event] = []
         self.warnings: list[str] = []
+        self.voided: set[int] = set()  # seqs undone by a void (set by fold_log)
+        self.lines = 0  # whole lines read
+        self.partial = False  # whether the log ends with a partial line
         self._handlers = {
             "apply": self._add, "accept": self._accept, "reject": self._reject,
             "remove": self._remove, "memo": self._memo, "void": _nothing, "seal": _nothing,
@@ -320,6 +323,7 @@ def fold_log(path: Path, *, lock: bool = True) -> _Fold:
     if not path.exists():
         return fold
     voided, count, partial = voided_seqs(path, lock=lock)
+    fold.voided, fold.lines, fold.partial = voided, count, partial is not None
     feed = fold.feed
     for number, event in _objects(path, count, lock):
         if event["seq"] not in voided:

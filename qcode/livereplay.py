@@ -20,7 +20,7 @@ from typing import Any
 
 from .audit.line import LineError, parse_object
 from .audit.log import log_names
-from .codings import Codings, _Fold, combine, fold_log, voided_seqs
+from .codings import Codings, _Fold, combine, fold_log
 
 _TAIL = 64  # bytes before the old end that must still be there, unchanged
 
@@ -31,9 +31,7 @@ class _Kept:
     inode: int
     size: int
     mtime: int
-    lines: int
     tail: bytes
-    voided: set[int]
 
 
 class LiveReplay:
@@ -68,14 +66,12 @@ class LiveReplay:
             if kept is not None and self._grow(fh, st, kept):
                 return kept.fold
             fold = fold_log(path, lock=False)
-            voided, lines, partial = voided_seqs(path, lock=False)
             fh.seek(max(st.st_size - _TAIL, 0))
             tail = fh.read()
-        if partial is not None or len(tail) != min(st.st_size, _TAIL):
+        if fold.partial or len(tail) != min(st.st_size, _TAIL):
             self._kept.pop(name, None)  # read it all again next time
         else:
-            self._kept[name] = _Kept(fold, st.st_ino, st.st_size, st.st_mtime_ns, lines,
-                                     tail, voided)
+            self._kept[name] = _Kept(fold, st.st_ino, st.st_size, st.st_mtime_ns, tail)
         return fold
 
     def _grow(self, fh: Any, st: os.stat_result, kept: _Kept) -> bool:
@@ -95,11 +91,11 @@ class LiveReplay:
             events = [parse_object(raw, strict=False) for raw in new[:-1].split(b"\n")]
         except (LineError, UnicodeDecodeError):
             return False
-        number = kept.lines
+        fold = kept.fold
         for event in events:
-            number += 1
-            if event.get("seq") not in kept.voided:
-                kept.fold.feed(number, event)
-        kept.size, kept.mtime, kept.lines = st.st_size, st.st_mtime_ns, number
+            fold.lines += 1
+            if event.get("seq") not in fold.voided:
+                fold.feed(fold.lines, event)
+        kept.size, kept.mtime = st.st_size, st.st_mtime_ns
         kept.tail = data[-_TAIL:]
         return True
