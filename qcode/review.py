@@ -18,7 +18,7 @@ from .codings import CODING_ACTIONS, Codings, replay
 from .errors import InputError
 
 TIMELINE_COLUMNS = ("time", "id", "actor", "action", "doc", "span", "code", "source", "score",
-                    "ref", "memo", "quote", "codebook", "docv")
+                    "reason", "ref", "memo", "quote", "codebook", "docv")
 BLAME_COLUMNS = ("time", "id", "actor", "action", "code", "now", "span", "how", "source", "ref",
                  "status", "quote")
 _DATE_RE = re.compile(r"^\d{4}-\d\d(-\d\d([T ]\d\d(:\d\d(:\d\d(\.\d{1,3})?)?)?Z?)?)?$")
@@ -140,8 +140,15 @@ def entry_record(entry: Entry) -> dict[str, Any]:
     e = entry.event
     return {"time": e.time, "id": entry.id, "actor": e.actor, "action": e.action, "doc": e.doc,
             "span": e.span, "code": e.code, "source": e.source, "score": e.score,
-            "ref": e.ref, "memo": e.memo, "quote": e.quote, "codebook": e.codebook,
+            "reason": event_reason(e), "ref": e.ref, "memo": e.memo, "quote": e.quote, "codebook": e.codebook,
             "docv": e.docv}
+
+
+def event_reason(event: Event) -> str | None:
+    """Why the line was written, where it says: the suggester's reason on an accept or
+    reject, the step's reason on a codebook migration."""
+    reason = (event.data or {}).get("reason") if isinstance(event.data, dict) else None
+    return None if reason in (None, "") else str(reason)
 
 
 def blame(project: Any, doc: str, *, start: int | None = None, end: int | None = None
@@ -203,10 +210,14 @@ def _fates(entries: list[Entry], codings: Codings) -> dict[str, str]:
 
 def stats(project: Any) -> dict[str, list[dict[str, Any]]]:
     """Three tables: ``coders`` (totals, voids, share from suggestions), ``days``
-    (events per coder per day) and ``codes`` (live codings per code and coder)."""
+    (events per coder per day) and ``codes`` (live codings per code and coder).
+
+    A memo is counted as ``qcode memos`` lists it: every memo text not undone, whether
+    written on its own (a ``memo`` line on a document, code or coding) or given with a
+    coding when it was applied or accepted."""
     entries = all_events(project)
     codings = replay(project)
-    return {"coders": _coder_rows(entries, codings), "days": _day_rows(entries),
+    return {"coders": _coder_rows(entries, codings), "days": _day_rows(entries, codings),
             "codes": _code_rows(project, codings)}
 
 
@@ -216,6 +227,7 @@ def _coder_rows(entries: list[Entry], codings: Codings) -> list[dict[str, Any]]:
     for x in entries:
         by_actor[x.event.actor][x.event.action] += 1
         times[x.event.actor].append(x.event.time)
+    memos = Counter(m.coder for m in codings.memos)
     rows = []
     for actor in sorted(by_actor):
         mine = codings.by_coder(actor)
@@ -223,19 +235,21 @@ def _coder_rows(entries: list[Entry], codings: Codings) -> list[dict[str, Any]]:
         counts = by_actor[actor]
         rows.append({"coder": actor, "events": sum(counts.values()), "codings": len(mine),
                      "applied": counts["apply"] + counts["accept"], "removed": counts["remove"],
-                     "memos": counts["memo"], "voids": counts["void"],
+                     "memos": memos[actor], "voids": counts["void"],
                      "from_suggestions": round(suggested / len(mine), 3) if mine else 0.0,
                      "first": min(times[actor])[:10], "last": max(times[actor])[:10],
                      "days": len({t[:10] for t in times[actor]})})
     return rows
 
 
-def _day_rows(entries: list[Entry]) -> list[dict[str, Any]]:
+def _day_rows(entries: list[Entry], codings: Codings) -> list[dict[str, Any]]:
     days: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for x in entries:
         days[(x.event.actor, x.event.time[:10])][x.event.action] += 1
+    memos = Counter((m.coder, m.time[:10]) for m in codings.memos)
     return [{"coder": actor, "day": day, "events": sum(c.values()),
-             "apply": c["apply"] + c["accept"], "remove": c["remove"], "memo": c["memo"],
+             "apply": c["apply"] + c["accept"], "remove": c["remove"],
+             "memo": memos[(actor, day)],
              "void": c["void"], "other": sum(c.values()) - c["apply"] - c["accept"]
              - c["remove"] - c["memo"] - c["void"]}
             for (actor, day), c in sorted(days.items())]

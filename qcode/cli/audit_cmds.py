@@ -11,13 +11,16 @@ from . import app, new_app
 from ._options import (
     CoderOption,
     CodersOption,
+    Format,
     FormatOption,
     ProjectOption,
     emit,
     info,
+    name_of,
     project_from,
     stdout_console,
 )
+from .output import Listing, emit_tables
 
 audit_app = new_app("The audit trail: verify the logs, seal them, and review who did what.")
 app.add_typer(audit_app, name="audit")
@@ -32,7 +35,7 @@ def verify(
     git: Annotated[bool, typer.Option(
         "--git", help="Also check that every committed version of each log is a prefix of "
         "today's.")] = False,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Check every log's bytes, order, sequence, chain and seals; exit 1 on tampering."""
@@ -107,7 +110,7 @@ def show(
     source: Annotated[list[str] | None, typer.Option(
         "--source", help="Only sources starting with this (manual, suggest, import:csv).",
         show_default=False)] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """A timeline of decisions with the coded text in its context."""
@@ -127,7 +130,7 @@ def _timeline_view(proj, entries):
     from rich.console import Group
     from rich.text import Text
 
-    from ..review import in_context
+    from ..review import event_reason, in_context
 
     texts: dict[str, object] = {}
     blocks = []
@@ -150,6 +153,9 @@ def _timeline_view(proj, entries):
                 coded, style="underline").append(after, style="dim"))
         elif e.quote:
             blocks.append(Text(f"    \"{e.quote}\""))
+        reason = event_reason(e)
+        if reason:
+            blocks.append(Text(f"    because: {reason}", style="dim italic"))
         if e.memo:
             blocks.append(Text(f"    memo: {e.memo}", style="italic"))
     return Group(*blocks)
@@ -178,7 +184,7 @@ def blame(
     *,
     span: Annotated[str | None, typer.Option(
         "--span", "-s", help="Only events on text overlapping START:END.")] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Who applied or removed which code on this text, when, and how."""
@@ -215,23 +221,21 @@ def stats(
     by: Annotated[By | None, typer.Option(
         "--by", help="One table: per coder, per coder and day, or per code (default: all "
         "three; csv shows the coder table).", show_default=False)] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Events per coder and day, codes used, voids, and the share from suggestions."""
     from ..review import stats as do_stats
 
     tables = do_stats(project_from(project))
-    fmt = getattr(format, "value", format)
     names = {"coder": "coders", "day": "days", "code": "codes"}
-    if by is None and fmt == "json":
-        import json
-
-        typer.echo(json.dumps(tables, ensure_ascii=False, indent=2))
+    if by is not None:
+        chosen = [names[by.value]]
+    else:  # csv is one table: the coders
+        chosen = ["coders"] if name_of(format) == "csv" else ["coders", "days", "codes"]
+    listings = [Listing(name, name, tables[name], list(tables[name][0]) if tables[name]
+                        else ["coder"]) for name in chosen]
+    if by is not None and name_of(format) == "json":  # one table: its list, as before
+        emit(listings[0].rows, listings[0].columns, format)
         return
-    chosen = [names[by.value]] if by else (["coders", "days", "codes"] if fmt == "table"
-                                           else ["coders"])
-    for name in chosen:
-        rows = tables[name]
-        columns = list(rows[0]) if rows else ["coder"]
-        emit(rows, columns, format, title=name)
+    emit_tables(listings, format)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from . import app
-from ._options import CoderOption, FormatOption, ProjectOption, emit, info, project_from
+from ._options import CoderOption, Format, FormatOption, ProjectOption, emit, info, project_from
 
 
 class Method(enum.StrEnum):
@@ -53,7 +53,7 @@ def suggest(
     folds: Annotated[int, typer.Option("--folds", min=2, help="Folds for --evaluate.")] = 5,
     pooled: Annotated[bool, typer.Option(
         "--pooled", help="Learn from every coder's decisions (one team model).")] = False,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Suggest codes for units you have not decided yet, into your suggestion queue."""
@@ -131,7 +131,7 @@ def suggestions(
                                              show_default=False)] = None,
     min_score: MinScoreOption = None,
     coder: CoderOption = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """List your suggestion queue with the reason for each suggestion."""

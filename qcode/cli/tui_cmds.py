@@ -6,14 +6,9 @@ from typing import Annotated
 
 import typer
 
+from ..project import UnitKind
 from . import app
 from ._options import CoderOption, ProjectOption, info, project_from
-
-
-class UnitKind(enum.StrEnum):
-    sentence = "sentence"
-    turn = "turn"
-    paragraph = "paragraph"
 
 
 class SuggestMethod(enum.StrEnum):
