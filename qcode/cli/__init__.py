@@ -107,6 +107,9 @@ def _register() -> None:
     # isort: split
     from . import migrate_cmds  # noqa: F401  (codebook diff, codebook log, recode, orphans)
 
+    # isort: split
+    from . import keys_cmds  # noqa: F401  (keys init, rotate, countersign, revoke, list, ...)
+
 
 _register()
 
