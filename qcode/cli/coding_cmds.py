@@ -244,7 +244,7 @@ def _known_coders(proj, all_codings, coders) -> None:
     """A --coder that is neither a coder of the project nor of any coding is a typo:
     an error with the nearest name rather than an empty listing."""
     from ..audit.log import PROJECT_LOG, log_names
-    from ..codebook import did_you_mean
+    from ..hints import did_you_mean
     from ..errors import InputError
 
     known = set(proj.settings.coders) | {c.coder for c in all_codings}
