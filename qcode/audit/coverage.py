@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .signing import PROJECT_LOG, signature_key
+from .sshsig import parse_public_key
 
 
 @dataclass
@@ -82,8 +83,6 @@ class Coverage:
 
 
 def _key_of(obj: dict[str, Any]) -> Any:
-    from .sshsig import parse_public_key
-
     data = obj.get("data") or {}
     text = data.get("key") if isinstance(data, dict) else None
     if not isinstance(text, str) or not text.startswith("ssh-ed25519 "):

@@ -5,8 +5,7 @@ public keys, one a line, the newest last (older lines are keys it replaced). A
 coder's private key stays on her machine: one qcode made (``qcode keys init``, in
 ``~/.config/qcode/keys/<coder>``), her own ``~/.ssh/id_ed25519``, the file named by
 ``QCODE_SIGNING_KEY``, or a passphrase-protected key held by ssh-agent (qcode never
-prompts). This module imports nothing heavy; ``sshsig`` (cryptography) and
-paramiko load only when a key is actually read or used.
+prompts). cryptography and paramiko load only when a key is actually read or used.
 """
 
 from __future__ import annotations
@@ -16,13 +15,19 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import AuditError
 from ..project import user_config_path
-
-if TYPE_CHECKING:
-    from .sshsig import PublicKey
+from .sshsig import (
+    PublicKey,
+    load_private_key,
+    new_private_key,
+    parse_public_key,
+    public_of,
+    sign_with,
+    signed_data,
+    wrap,
+)
 
 KEYS_DIR = "keys"
 
@@ -42,8 +47,6 @@ def has_keys(audit_dir: Path, coder: str) -> bool:
 
 def parse_key_lines(text: str, where: str) -> list[PublicKey]:
     """The keys in a ``.pub`` file's text (blank lines and ``#`` comments skipped)."""
-    from .sshsig import parse_public_key
-
     keys = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip() and not line.lstrip().startswith("#"):
@@ -153,8 +156,6 @@ def _file_signer(path: Path, wanted: dict[bytes, PublicKey], locked: list[Path]
                  ) -> Signer | None:
     if not path.is_file():
         return None
-    from .sshsig import load_private_key, public_of, sign_with
-
     try:
         data = path.read_bytes()
     except OSError:
@@ -175,7 +176,7 @@ def _agent_signer(wanted: dict[bytes, PublicKey], order: list[bytes]) -> Signer 
     if not os.environ.get("SSH_AUTH_SOCK"):
         return None
     try:
-        from paramiko.agent import Agent
+        from paramiko.agent import Agent  # heavy: lazy
         from paramiko.ssh_exception import SSHException
     except ImportError:  # pragma: no cover - paramiko is a dependency
         return None
@@ -195,8 +196,6 @@ def _agent_signer(wanted: dict[bytes, PublicKey], order: list[bytes]) -> Signer 
 
 
 def _agent_sign(key: PublicKey, agent_key: object) -> Callable[[bytes], bytes]:
-    from .sshsig import signed_data, wrap
-
     def sign(message: bytes) -> bytes:
         sig_blob = agent_key.sign_ssh_data(signed_data(message))  # type: ignore[attr-defined]
         return wrap(key, sig_blob)
@@ -207,8 +206,6 @@ def _agent_sign(key: PublicKey, agent_key: object) -> Callable[[bytes], bytes]:
 def make_key(coder: str) -> tuple[PublicKey, Path]:
     """A new ed25519 key in ``~/.config/qcode/keys/<coder>`` (mode 600), with a ``.pub``
     beside it; AuditError if one is already there."""
-    from .sshsig import new_private_key, public_of
-
     path = private_key_path(coder)
     if path.exists():
         raise AuditError(f"{path} already exists; publish it with `qcode keys init --from "
@@ -225,8 +222,6 @@ def make_key(coder: str) -> tuple[PublicKey, Path]:
 
 def read_public(path: Path) -> PublicKey:
     """The public key in ``path`` (a ``.pub`` file, or a private key with one beside it)."""
-    from .sshsig import load_private_key, parse_public_key, public_of
-
     pub = path if path.suffix == ".pub" else path.with_name(path.name + ".pub")
     if pub.is_file():
         return parse_public_key(pub.read_text(encoding="utf-8").strip(), str(pub))

@@ -7,9 +7,11 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
+from .history import check_history, committed_keys
 from .keys import keys_dir
 from .line import Event
 from .log import PROJECT_LOG, append, log_names, read_head, read_signed_head
+from .proof import signature_findings
 from .verify import VerifyReport, verify
 
 
@@ -54,9 +56,6 @@ def verify_project(project: Any, names: Iterable[str] | None = None, *,
                    git: bool = False) -> VerifyReport:
     """Verify the chosen logs (default all) against the chain, the signatures, the
     seals and, with ``git``, every committed version of them."""
-    from .history import check_history, committed_keys
-    from .proof import signature_findings
-
     settings = project.settings
     committed = committed_keys(project.audit_dir) if keys_dir(project.audit_dir).is_dir() else None
     judge = partial(signature_findings, audit_dir=project.audit_dir, project_id=project.id,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .coverage import Cover, Coverage, KeyRing, assess, ranges
 from .keys import coders_with_keys
 from .log import display
 from .signing import PROJECT_LOG, head_message
+from .sshsig import verify as verify_sig
 from .verify import LogCheck, Problem, Seal, Verdict
 
 
@@ -109,8 +110,6 @@ def _unsigned_seal_notes(checks: dict[str, LogCheck]) -> list[str]:
 
 def _check_seal_sigs(checks: dict[str, LogCheck], found: Findings, ring: KeyRing,
                      project_id: str) -> None:
-    from .sshsig import verify as verify_sig
-
     for check in checks.values():
         for seal in check.seals:
             sigs = dict(seal.sigs)
@@ -131,8 +130,6 @@ def _check_seal_sigs(checks: dict[str, LogCheck], found: Findings, ring: KeyRing
 
 
 def _only(check: LogCheck, seal: Seal) -> LogCheck:
-    from dataclasses import replace
-
     return replace(check, seals=(seal,))
 
 

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AuditError
+from ..project import SETTINGS_FILE, parse_settings
 from .keys import Signer, find_signer, has_keys, published
 from .line import LineError, parse_object
+from .sshsig import verify
 
 PROJECT_LOG = "project"
 HEAD_FORMAT = "qcode-head-v1"
@@ -62,8 +64,6 @@ def signature_key(project_id: str, log: str, obj: dict[str, Any], prev: dict[str
     blob = decode_sig(data)
     if blob is None:
         return None
-    from .sshsig import verify
-
     return verify(blob, head_message(project_id, log, prev["seq"], prev["hash"]))
 
 
@@ -141,8 +141,6 @@ class Signing:
 
 def signing_for(audit_dir: Path, project_id: str) -> Signing:
     """The signing rules of the project whose ``audit/`` is ``audit_dir``."""
-    from ..project import SETTINGS_FILE, parse_settings
-
     require = False
     settings_path = audit_dir.parent / SETTINGS_FILE
     if settings_path.is_file():

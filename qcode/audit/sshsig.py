@@ -4,8 +4,9 @@ Only encoding lives here: the SSH wire strings around a signature. Key generatio
 signing and verification are ``cryptography``'s Ed25519; an ssh-agent signs through
 paramiko's agent client. A signature made here verifies with
 ``ssh-keygen -Y verify -n qcode``, and one made by ``ssh-keygen -Y sign -n qcode``
-verifies here. Importing this module imports ``cryptography``: writers and
-``verify`` import it only when a signature is at hand.
+verifies here. ``cryptography`` (heavy) is imported inside the functions that sign, verify or
+read a private key, so a command that neither writes nor checks a signature never
+loads it.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import binascii
 import hashlib
 import struct
 from dataclasses import dataclass
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AuditError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 NAMESPACE = "qcode"
 KEY_TYPE = b"ssh-ed25519"
@@ -68,6 +71,10 @@ class PublicKey:
         return "SHA256:" + digest.rstrip("=")
 
     def verifier(self) -> Ed25519PublicKey:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # heavy: lazy
+            Ed25519PublicKey,
+        )
+
         return Ed25519PublicKey.from_public_bytes(self.raw)
 
 
@@ -89,6 +96,8 @@ def parse_public_key(text: str, where: str = "the key") -> PublicKey:
 
 
 def public_of(private: Ed25519PrivateKey) -> PublicKey:
+    from cryptography.hazmat.primitives import serialization  # heavy: lazy
+
     raw = private.public_key().public_bytes(serialization.Encoding.Raw,
                                             serialization.PublicFormat.Raw)
     return PublicKey(raw)
@@ -158,6 +167,8 @@ def verify(blob: bytes, message: bytes, namespace: str = NAMESPACE) -> PublicKey
         return None
     if parsed.namespace != namespace:
         return None
+    from cryptography.exceptions import InvalidSignature  # heavy: lazy
+
     verifier = _VERIFIERS.get(parsed.key.raw)
     if verifier is None:
         verifier = _VERIFIERS.setdefault(parsed.key.raw, parsed.key.verifier())
@@ -185,6 +196,9 @@ def unarmor(text: str) -> bytes:
 
 def new_private_key() -> tuple[Ed25519PrivateKey, bytes]:
     """A fresh key and its OpenSSH private key file bytes (unencrypted)."""
+    from cryptography.hazmat.primitives import serialization  # heavy: lazy
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = Ed25519PrivateKey.generate()
     data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
                              serialization.NoEncryption())
@@ -194,6 +208,10 @@ def new_private_key() -> tuple[Ed25519PrivateKey, bytes]:
 def load_private_key(data: bytes, where: str) -> Ed25519PrivateKey | None:
     """The key in an OpenSSH private key file; None when it is passphrase-protected
     (qcode never prompts: such a key signs through ssh-agent)."""
+    from cryptography.exceptions import UnsupportedAlgorithm  # heavy: lazy
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         key: Any = serialization.load_ssh_private_key(data, password=None)
     except TypeError:

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from . import app, new_app
 from ._options import CoderOption, FormatOption, ProjectOption, emit, info, project_from
+from .root import app, new_app
 
 keys_app = new_app("Signing keys: each coder signs her log's head with an Ed25519 key.")
 app.add_typer(keys_app, name="keys")
