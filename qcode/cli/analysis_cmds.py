@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 
-from . import app, new_app
 from ._options import (
     CodersOption,
     CodesOption,
@@ -28,6 +27,7 @@ from ._options import (
 )
 from .choices import unit_parser
 from .modes import OldFlag, mode_group
+from .root import app, new_app
 
 AGREE_COLUMNS = ("code", "coefficient", "level", "value", "ci", "units", "coders", "band")
 DATA_COLUMNS = ("code", "coefficient", "level", "value", "ci_low", "ci_high", "units", "coders",

@@ -23,7 +23,7 @@ _TYPER_CHOICE = re.compile(r"(?:Value error, )?(?P<value>'[^']*'|\"[^\"]*\") is 
 
 def nearest(value: str, choices: Iterable[str]) -> str:
     """``"; did you mean 'x'?"`` or ``""`` (rapidfuzz, as for codes and coders)."""
-    from ..codebook import did_you_mean
+    from ..hints import did_you_mean
 
     return did_you_mean(value, list(choices))
 

@@ -8,8 +8,8 @@ import typer
 
 from ..project import UnitKind
 from ..reports import clip
-from . import app, new_app
 from ._options import Format, FormatOption, ProjectOption, emit, info, is_table, project_from
+from .root import app, new_app
 
 UnitKindOption = Annotated[
     UnitKind | None,

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from . import app, new_app
 from ._options import CodersOption, Format, FormatOption, ProjectOption, emit, info, project_from
 from .codebook_cmds import codebook_app
 from .modes import OldFlag, mode_group
+from .root import app, new_app
 
 ActorOption = Annotated[str | None, typer.Option(
     "--as", help="Who is acting (default: QCODE_CODER, else 'coder:' in "

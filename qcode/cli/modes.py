@@ -7,7 +7,7 @@ one release: the group rewrites them into the sub-command and says so on stderr.
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from . import QcodeGroup
+from .root import QcodeGroup
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from . import app
 from ._options import (
     CodersOption,
     CodesOption,
@@ -26,6 +25,7 @@ from ._options import (
 )
 from .choices import unit_parser
 from .output import Listing, emit_tables
+from .root import app
 
 # ---------------------------------------------------------------- cooccur
 

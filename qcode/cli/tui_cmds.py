@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from ..project import UnitKind
-from . import app
 from ._options import CoderOption, ProjectOption, info, project_from
+from .root import app
 
 
 class SuggestMethod(enum.StrEnum):
