@@ -92,13 +92,12 @@ def test_unit_kinds_have_one_definition():
 
 
 def test_the_command_line_choices_are_the_library_s():
-    from qcode.agreement.bootstrap import METHODS
-
     from qcode.agreement.coefficients import COEFFICIENTS
     from qcode.agreement.data import LEVELS
     from qcode.agreement.unitized import UNITIZED
     from qcode.cli import analysis_cmds, table_cmds
     from qcode.cooccurrence import MEASURES
+    from qcode.stats import METHODS
 
     def values(kind):
         return tuple(m.value for m in kind)

@@ -63,7 +63,7 @@ class Level(enum.StrEnum):  # qcode.agreement.data.LEVELS
     ratio = "ratio"
 
 
-class CiMethod(enum.StrEnum):  # qcode.agreement.bootstrap.METHODS
+class CiMethod(enum.StrEnum):  # qcode.stats.METHODS
     percentile = "percentile"
     bca = "bca"
 
