@@ -59,6 +59,11 @@ def emit(records: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: Any,
         stdout_console().print(out)
 
 
+def emit_json(value: Any) -> None:
+    """A JSON document that is not one table (both tables of ``crosstab``)."""
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
 @dataclass(frozen=True, slots=True)
 class Listing:
     """One of several tables a command writes: ``key`` names it in JSON."""
@@ -75,8 +80,7 @@ def emit_tables(tables: Sequence[Listing], fmt: Any) -> None:
     tables one after another (a CSV caller gives one, so the file stays one table)."""
     name = name_of(fmt)
     if name == "json":
-        typer.echo(json.dumps({t.key: [{c: r.get(c) for c in t.columns} for r in t.rows]
-                              for t in tables}, ensure_ascii=False, indent=2))
+        emit_json({t.key: [{c: r.get(c) for c in t.columns} for r in t.rows] for t in tables})
         return
     for i, t in enumerate(tables):
         if name == "markdown":

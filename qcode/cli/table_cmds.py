@@ -1,7 +1,5 @@
 """Code tables: ``qcode cooccur`` and ``qcode crosstab``. numpy is imported inside
 the commands only."""
-
-import json
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -24,7 +22,7 @@ from ._options import (
     stdout_console,
 )
 from .choices import unit_parser
-from .output import Listing, emit_tables
+from .output import Listing, emit_json, emit_tables
 from .root import app
 
 # ---------------------------------------------------------------- cooccur
@@ -182,7 +180,7 @@ def crosstab(
         n_replicates=replicates, seed=seed)
     found = {"proportions": table.records(), "differences": diffs}
     if name_of(fmt) == "json":
-        typer.echo(json.dumps(found[part] if part else found, ensure_ascii=False, indent=2))
+        emit_json(found[part] if part else found)
         return
     emit_tables([t for t in _crosstab_tables(found, by, unit, fmt)
                  if part in (None, t.key)], fmt)
