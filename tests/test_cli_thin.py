@@ -183,6 +183,30 @@ def test_recode_sub_commands_and_the_old_flags(sample, tmp_path):
     _refused(_run("recode", "undo", "-P", sample, "--as", "sigrid"), "VERSION")
 
 
+def test_recode_old_to_and_undo_run_the_sub_commands(sample, tmp_path):
+    import shutil
+
+    from qcode.codebook import dump_codebook, load_codebook
+    from qcode.migrations.demo import version_two
+
+    study = tmp_path / "study"
+    shutil.copytree(sample, study)
+    v2 = tmp_path / "v2.yaml"
+    v2.write_text(dump_codebook(version_two(load_codebook(study / "codebook.yaml"))))
+    args = ("--dry-run", "-P", study, "--as", "sigrid", "-f", "csv")
+    new = _run("recode", "run", "--to", v2, *args)
+    old = _run("recode", "--to", v2, *args)
+    assert new.exit_code == 0 and old.exit_code == 0, (new.output, old.output)
+    assert new.stdout == old.stdout and new.stdout.startswith("coder,from,to,outcome,codings")
+    assert old.stderr.splitlines()[0].startswith(
+        "Note: `qcode recode --to NEW.yaml` is deprecated; use `qcode recode run --to NEW.yaml`")
+    assert old.stderr.splitlines()[1:] == new.stderr.splitlines()
+    undo = _run("recode", "--undo", "7", "-P", study, "--as", "sigrid")
+    assert undo.exit_code == 2
+    note, error = undo.stderr.splitlines()
+    assert "use `qcode recode undo VERSION`" in note and error.startswith("Error: No migration")
+
+
 def test_docs_is_a_group_whose_bare_form_lists_documents(sample):
     from typer.main import get_command
 
@@ -214,3 +238,10 @@ def test_no_command_function_is_over_forty_lines():
     assert len(found) > 30
     long = [(name, n) for name, n in found if n > 42]
     assert not long, long
+
+
+def test_a_bare_group_shows_its_help_not_an_error_line():
+    result = _run("recode")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage: qcode recode") and "Error" not in result.stderr
+    assert all(f"  {sub} " in result.stderr for sub in ("run", "review", "undo"))

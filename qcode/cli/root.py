@@ -29,6 +29,9 @@ class QcodeGroup(typer.core.TyperGroup):
         except Exception as exc:
             if not _is_usage_error(exc):
                 raise
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as is
+                click.echo(exc.format_message(), err=True)
+                sys.exit(2)
             # A bad option value or a missing argument: one line that names the fix,
             # not a usage block (Typer ships its own click, so match by class name).
             path = getattr(getattr(exc, "ctx", None), "command_path", None) or ctx.command_path
