@@ -27,7 +27,8 @@ from .errors import AuditError
 
 CODING_ACTIONS = ("apply", "accept")
 STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
-KNOWN_ACTIONS = ("apply", "accept", "remove", "memo", "void", "seal", "reject", *STEP_ACTIONS)
+KNOWN_ACTIONS = ("apply", "accept", "remove", "memo", "void", "seal", "reject", "import",
+                 *STEP_ACTIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,9 @@ class Memo:
     def target(self) -> str:
         if self.coding:
             return "coding"
-        return "document" if self.doc else "code"
+        if self.doc:
+            return "document"
+        return "code" if self.code else "project"
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +244,7 @@ class _Fold:
         self._handlers = {
             "apply": self._add, "accept": self._accept, "reject": self._reject,
             "remove": self._remove, "memo": self._memo, "void": _nothing, "seal": _nothing,
+            "import": _nothing,
             **dict.fromkeys(STEP_ACTIONS, self._step),
         }
 

@@ -107,6 +107,9 @@ def _register() -> None:
     # isort: split
     from . import migrate_cmds  # noqa: F401  (codebook diff, codebook log, recode, orphans)
 
+    # isort: split
+    from . import exchange_cmds  # noqa: F401  (export, import, codebook import)
+
 
 _register()
 
