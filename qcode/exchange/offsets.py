@@ -16,7 +16,6 @@ reading scored, and every selection that did not verify.
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -87,32 +86,22 @@ class TextMap:
     def __init__(self, text: str) -> None:
         self.raw = text
         self.normal = normalise(text)
-        self._to_normal = _normal_positions(text, self.normal)
+        # characters normalising drops: leading BOMs, and the CR of each CRLF
+        bom = len(text) - len(text.lstrip("\ufeff"))
+        self._dropped = [*range(bom), *(m.start() for m in _CRLF.finditer(text))]
+        unfolded = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+        unfolded = unfolded.lstrip("\ufeff")
+        self._nfc = None if unicodedata.is_normalized("NFC", unfolded) else _nfc_positions(unfolded)
 
     def to_normal(self, i: int) -> int:
-        return self._to_normal[i]
+        """A position inside a CRLF, a BOM or a sequence NFC composes maps to that
+        unit's start."""
+        plain = i - bisect.bisect_left(self._dropped, i)
+        return plain if self._nfc is None else self._nfc[plain]
 
 
-def _normal_positions(text: str, normal: str) -> list[int]:
-    """For each index 0..len(text) of ``text``, its index in ``normal``. A position
-    inside a CRLF, a BOM or a sequence NFC composes maps to that unit's start."""
-    plain = []  # index in the newline/BOM-normalised text, per raw index
-    pos = 0
-    stripping = True
-    for i, ch in enumerate(text):
-        plain.append(pos)
-        if stripping and ch == "\ufeff":
-            continue
-        stripping = False
-        if ch == "\r" and i + 1 < len(text) and text[i + 1] == "\n":
-            continue
-        pos += 1
-    plain.append(pos)
-    unfolded = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").lstrip("\ufeff")
-    if unicodedata.is_normalized("NFC", unfolded):
-        return plain
-    nfc = _nfc_positions(unfolded)
-    return [nfc[p] for p in plain]
+_CRLF = re.compile("\r(?=\n)")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def _nfc_positions(text: str) -> list[int]:
@@ -149,31 +138,38 @@ def _nfc_positions_slow(text: str) -> list[int]:
 
 
 class Counter:
-    """Offsets of one reading -> indexes into the decoded file text."""
+    """Offsets of one reading -> indexes into the decoded file text. The counted
+    position of index ``i`` is ``i + astral(i) - uncounted(i)``, found by bisecting
+    the few special characters, so a long text costs no work per character."""
 
     def __init__(self, text: str, reading: Reading) -> None:
         self.text = text
-        weights = [_weight(text, i, ch, reading) for i, ch in enumerate(text)]
-        self.cum = [0, *itertools.accumulate(weights)]  # counted position before index i
+        zero = []
+        if text.startswith("\ufeff") and not reading.bom_counted:
+            zero.append(0)
+        if reading.crlf_as_one:
+            zero += [m.start() for m in _CRLF.finditer(text)]
+        self.zero = sorted(set(zero))
+        self.astral = [m.start() for m in _ASTRAL.finditer(text)] if reading.unit == "utf16" else []
+        self.length = self.count(len(text))
+
+    def count(self, i: int) -> int:
+        return i + bisect.bisect_left(self.astral, i) - bisect.bisect_left(self.zero, i)
 
     def index(self, offset: int) -> int | None:
-        """The index whose counted position is ``offset`` (past any uncounted
+        """The last index whose counted position is ``offset`` (past any uncounted
         characters), or None when no index has it (inside a surrogate pair, or out
         of range)."""
-        if offset < 0 or offset > self.cum[-1]:
+        if offset < 0 or offset > self.length:
             return None
-        i = bisect.bisect_right(self.cum, offset) - 1
-        return i if self.cum[i] == offset else None
-
-
-def _weight(text: str, i: int, ch: str, reading: Reading) -> int:
-    if i == 0 and ch == "\ufeff" and not reading.bom_counted:
-        return 0
-    if ch == "\r" and reading.crlf_as_one and i + 1 < len(text) and text[i + 1] == "\n":
-        return 0
-    if reading.unit == "utf16" and ord(ch) > 0xFFFF:
-        return 2
-    return 1
+        lo, hi = 0, len(self.text)
+        while lo < hi:  # the last i with count(i) <= offset
+            mid = (lo + hi + 1) // 2
+            if self.count(mid) <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo if self.count(lo) == offset else None
 
 
 # ---------------------------------------------------------------- evidence
@@ -255,7 +251,7 @@ def at_boundaries(text: str, start: int, end: int) -> bool:
 def place(counter: Counter, mapping: TextMap, start: int, end: int, name: str) -> Placed:
     a, b = counter.index(start), counter.index(end)
     if a is None or b is None:
-        inside = 0 <= start <= counter.cum[-1] and 0 <= end <= counter.cum[-1]
+        inside = 0 <= start <= counter.length and 0 <= end <= counter.length
         return Placed(None, None, False, "inside a surrogate pair" if inside else "out of range")
     if b < a:
         return Placed(None, None, False, "ends before it starts")

@@ -298,4 +298,7 @@ def read_refi(path: Path, data: bytes) -> RefiProject:
     if len(qde) > 1:
         raise InputError(f"{source}: {len(qde)} .qde files ({', '.join(qde)}); a .qdpx holds one.")
     xml = read_member(archive, qde[0], source, MAX_XML)
-    return read_project_xml(xml, f"{source}:{qde[0]}", _Members(archive, source))
+    from dataclasses import replace
+
+    return replace(read_project_xml(xml, f"{source}:{qde[0]}", _Members(archive, source)),
+                   source=source)
