@@ -291,7 +291,9 @@ class _Builder:
             if note.name == HISTORY_NOTE:  # qcode's own: kept in project.log's import line
                 self.plan.kept_as_text.append(note.text)
                 continue
-            text = f"{note.name}: {note.text}" if note.name and note.name not in note.text else note.text
+            head = note.name.split("…")[0].strip()
+            named = bool(head) and head not in " ".join(note.text.split())  # a title, not a quote
+            text = f"{note.name}: {note.text}" if named else note.text
             coder = self.coder(note.user)
             data = self.data(note.user, created=_when(note.created), note=note.guid, name=note.name)
             placed = False
