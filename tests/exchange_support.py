@@ -73,8 +73,11 @@ def make_zip(members: list[tuple[str, bytes]], *, symlink: str | None = None) ->
     return out.getvalue()
 
 
+KARI = '<User guid="AAAAAAAA-0000-0000-0000-000000000001" name="Kari Nordmann"/>'
+
+
 def project_xml(body: str, *, ns: str = "urn:QDA-XML:project:1.0", origin: str = "TestTool 1.0",
-                users: str = '<User guid="AAAAAAAA-0000-0000-0000-000000000001" name="Kari Nordmann"/>') -> bytes:
+                users: str = KARI) -> bytes:
     xmlns = f' xmlns="{ns}"' if ns else ""
     return (f'<?xml version="1.0" encoding="utf-8"?>\n<Project{xmlns} name="t" origin="{origin}">'
             f"<Users>{users}</Users>{body}</Project>").encode()
