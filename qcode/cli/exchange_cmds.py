@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from . import app
+from .root import app
 from ._options import CoderOption, ProjectOption, info, project_from, shown
 from .codebook_cmds import codebook_app
 

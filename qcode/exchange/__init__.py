@@ -11,55 +11,37 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..corpus.store import sha256
 from ..errors import InputError
 from ..project import Project
-from .plan import ImportPlan, Written, describe, write_plan
-
-MAX_INPUT = 1 << 30  # a file larger than this is refused before it is read
+from .plan import ImportPlan, Written, describe, read_input, write_plan
+from .refi_export import export_project
+from .refi_import import plan_refi
+from .refi_read import read_refi
+from .refi_write import write_codebook_file
+from .tabular import plan_qc, plan_table
 
 __all__ = ["ImportPlan", "Written", "describe", "export", "plan_import", "read_input", "run_import"]
-
-
-def read_input(path: Path) -> bytes:
-    try:
-        if path.is_dir():
-            raise InputError(f"{path}: is a folder; give a .qdpx, .qdc, .csv or .xlsx file "
-                             "(a qc project folder is imported with --from-qc).")
-        size = path.stat().st_size
-        if size > MAX_INPUT:
-            raise InputError(f"{path}: {size >> 20} MiB, over the {MAX_INPUT >> 20} MiB qcode imports.")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path.") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied; make the file readable.") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
 
 
 def plan_import(project: Project, path: Path, *, importer: str, prefix: str = "",
                 id_from: str = "stem", columns: dict[str, str] | None = None,
                 codebook: Path | None = None, coder: str | None = None) -> ImportPlan:
     """What importing ``path`` into ``project`` would write; nothing is written."""
-    from ..corpus.store import sha256
 
     if id_from not in ("stem", "name"):
         raise InputError(f"--id-from {id_from!r}: choose stem (as ingest names files) or name.")
     if path.is_dir():
-        from .tabular import plan_qc
 
         return plan_qc(project, path, importer=importer, id_from=id_from)
     suffix = path.suffix.lower()
     data = read_input(path)
     if suffix in (".qdpx", ".qde", ".qdc"):
-        from .refi_import import plan_refi
-        from .refi_read import read_refi
 
         refi = read_refi(path, data)
         return plan_refi(project, refi, importer=importer, sha256=sha256(data), prefix=prefix,
                          id_from=id_from)
     if suffix in (".csv", ".xlsx", ".tsv"):
-        from .tabular import plan_table
 
         return plan_table(project, path, data, importer=importer, columns=columns,
                           codebook=codebook, id_from=id_from, coder=coder, prefix=prefix)
@@ -76,11 +58,9 @@ def export(project: Project, path: Path, *, profile: str = "spec") -> Any:
     """Write ``path``: ``.qdpx`` (the project) or ``.qdc`` (the codebook)."""
     suffix = path.suffix.lower()
     if suffix == ".qdc":
-        from .refi_write import write_codebook_file
 
         return write_codebook_file(project, path)
     if suffix == ".qdpx":
-        from .refi_export import export_project
 
         return export_project(project, path, profile)
     raise InputError(f"{path}: export writes FILE.qdpx (the whole project) or FILE.qdc (the "

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..codebook import load_codebook
+from ..corpus.store import sha256
 from ..errors import InputError
 from ..project import Project
 from .plan import ImportPlan, NewCode, code_id
-from .refi_import import _path, colour
+from .refi_import import _path, colour, map_codes
+from .refi_read import read_codebook
 from .tables import Table, read_table
 
 CODE_COLUMNS = ("code", "tag", "name", "label", "code name")
@@ -71,15 +74,11 @@ def merge_codes(codebook: object, wanted: list[tuple[list[str], str, str | None]
 
 
 def plan_codebook(project: Project, path: Path, data: bytes, *, importer: str) -> ImportPlan:
-    from ..codebook import load_codebook
-    from ..corpus.store import sha256
 
     codebook = load_codebook(project.codebook_path)
     suffix = path.suffix.lower()
     plan = ImportPlan("codebook", str(path), sha256(data), "", importer)
     if suffix == ".qdc":
-        from .refi_import import map_codes
-        from .refi_read import read_codebook
 
         refi = read_codebook(data, str(path))
         mapped = map_codes(refi.codes, codebook)

@@ -23,10 +23,21 @@ from pathlib import Path
 from typing import Any
 
 from ..audit.line import fingerprint, shorten
+from ..audit.log import append
+from ..audit.ops import append_events
+from ..codebook import Code, dump_codebook, load_codebook, parse_codebook
+from ..corpus import set_attributes
+from ..corpus.ingest import build_meta
+from ..corpus.readers import Parsed
+from ..corpus.store import document_files, sha256
+from ..corpus.units import clip_to_regions
 from ..errors import InputError
+from ..fileio import atomic_write, write_files
+from ..nlp import sentence_spans
 from ..project import RESERVED_LOG_NAMES, Project
 
 CODE_ID_RE = re.compile(r"[^a-z0-9]+")
+MAX_INPUT = 1 << 30  # a file larger than this is refused before it is read
 
 
 @dataclass
@@ -111,7 +122,6 @@ def code_id(label: str, taken: set[str]) -> str:
 
 
 def doc_version(text: str) -> str:
-    from ..corpus.store import sha256
 
     return sha256(text)[:12]
 
@@ -189,20 +199,21 @@ class Written:
 
 def write_plan(project: Project, plan: ImportPlan) -> Written:
     """Write what the plan holds (see the module text for the order)."""
-    from ..audit.ops import append_events
-    from ..codebook import load_codebook
 
     check_coders_free(project, plan)
     codebook = load_codebook(project.codebook_path)
     _write_documents(project, plan.docs)
     for doc_id, attrs in sorted(plan.attrs.items()):
-        from ..corpus import set_attributes
 
         set_attributes(project, doc_id, attrs)
     if plan.codes:
         _write_codes(project, codebook, plan.codes)
+    heads = {}
     for coder, events in sorted(plan.events.items()):
-        append_events(project, coder, events)
+        # The imported coder has no key: her log is attested by the heads in the
+        # importer's own (signed, where she has a key) project.log line below.
+        written, _ = append(project.log_path(coder), project.id, events, signing=None)
+        heads[coder] = {"seq": written[-1].seq, "hash": written[-1].hash}
     rejects = _write_rejects(project, plan) if plan.rejects else None
     record = {"actor": plan.importer, "action": "import", "source": f"import:{plan.kind}",
               "codebook": codebook.version,
@@ -211,6 +222,7 @@ def write_plan(project: Project, plan: ImportPlan) -> Written:
                        "coders": dict(sorted(plan.coders.items())),
                        "documents": [d.doc_id for d in plan.docs],
                        "codes": [c.id for c in plan.codes], "counts": plan.counts(),
+                       "logs": heads,
                        "reading": plan.reading, "rejects": len(plan.rejects),
                        "kept_as_text": plan.kept_as_text}}
     written = append_events(project, "project", [record])
@@ -218,11 +230,6 @@ def write_plan(project: Project, plan: ImportPlan) -> Written:
 
 
 def _write_documents(project: Project, docs: list[NewDoc]) -> None:
-    from ..corpus.ingest import build_meta
-    from ..corpus.readers import Parsed
-    from ..corpus.store import document_files, write_files
-    from ..corpus.units import clip_to_regions
-    from ..nlp import sentence_spans
 
     files: list[tuple[Path, bytes]] = []
     pending = []
@@ -248,8 +255,6 @@ def _write_documents(project: Project, docs: list[NewDoc]) -> None:
 def _write_codes(project: Project, codebook: Any, codes: list[NewCode]) -> None:
     from dataclasses import replace
 
-    from ..codebook import Code, dump_codebook, parse_codebook
-    from ..corpus.store import atomic_write
 
     added = tuple(Code(c.id, c.label, definition=c.definition, colour=c.colour, parent=c.parent)
                   for c in codes)
@@ -267,7 +272,6 @@ def _write_rejects(project: Project, plan: ImportPlan) -> Path:
     import csv
     import io
 
-    from ..corpus.store import atomic_write
 
     columns = sorted({k for row in plan.rejects for k in row}, key=_reject_order)
     out = io.StringIO()
@@ -291,3 +295,20 @@ def _reject_order(key: str) -> tuple[int, str]:
 def _cell(value: Any) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def read_input(path: Path) -> bytes:
+    try:
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder; give a .qdpx, .qdc, .csv or .xlsx file "
+                             "(a qc project folder is imported with --from-qc).")
+        size = path.stat().st_size
+        if size > MAX_INPUT:
+            raise InputError(f"{path}: {size >> 20} MiB, over the {MAX_INPUT >> 20} MiB qcode imports.")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the path.") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied; make the file readable.") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None

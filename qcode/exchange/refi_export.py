@@ -16,13 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from ..audit.line import shorten
+from ..audit.log import log_names, read_log
+from ..codebook import load_codebook
+from ..codings import replay
+from ..corpus import list_documents, load_document
 from ..errors import InputError
+from ..fileio import atomic_write
 from ..project import Project
 from .guids import code_guid, make
 from .refi_write import (
     PROFILES,
     PROJECT_NS,
     Layout,
+    _serialise,
     codes_element,
     layout,
     origin,
@@ -55,7 +61,6 @@ class _Ids:
 
 
 def _events_by_id(project: Project) -> dict[str, Any]:
-    from ..audit.log import log_names, read_log
 
     out: dict[str, Any] = {}
     for name in log_names(project.audit_dir):
@@ -83,7 +88,6 @@ def _history(project: Project, codings: Any, events: dict[str, Any]) -> str:
     for event in events.values():
         if event.action in ("remove", "void", "reject", "migrate", "route", "reanchor"):
             counts[event.action] = counts.get(event.action, 0) + 1
-    from ..audit.log import read_log
 
     for event in read_log(project.log_path("project")).events:
         if event.action in ("migrate", "docversion", "reanchor", "import"):
@@ -96,11 +100,8 @@ def _history(project: Project, codings: Any, events: dict[str, Any]) -> str:
 
 def project_bytes(project: Project, profile: str) -> tuple[bytes, list[tuple[str, bytes]], Exported]:
     """``project.qde`` and the source files of ``project`` under ``profile``."""
-    from lxml.builder import ElementMaker
+    from lxml.builder import ElementMaker  # heavy: imported when needed
 
-    from ..codebook import load_codebook
-    from ..codings import replay
-    from ..corpus import list_documents, load_document
 
     if profile not in PROFILES:
         raise InputError(f"--profile {profile!r}: choose one of {', '.join(PROFILES)}.")
@@ -147,7 +148,6 @@ def project_bytes(project: Project, profile: str) -> tuple[bytes, list[tuple[str
         children.append(maker.NoteRef(targetGUID=ref))
     root = maker.Project(*children, name=xml_text(project.settings.name or "qcode project"),
                          origin=origin(profile))
-    from .refi_write import _serialise
 
     summary = Exported(Path(), len(docs), len(codebook.codes), len(live), len(state.memos),
                        len(coders), left_out, profile)
@@ -245,7 +245,6 @@ def export_project(project: Project, path: Path, profile: str = "spec") -> Expor
     """Write ``path`` (.qdpx) atomically."""
     from dataclasses import replace
 
-    from ..corpus.store import atomic_write
 
     qde, files, summary = project_bytes(project, profile)
     atomic_write(path, zip_bytes([("project.qde", qde), *files]))

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..codebook import load_codebook
+from ..corpus import list_documents, load_document
+from ..corpus.store import DOC_ID_RE, doc_id_from_path
 from ..errors import InputError
 from ..project import Project
 from . import offsets
@@ -169,7 +172,6 @@ class _Builder:
     # ------------------------------------------------------------ sources
 
     def documents(self, id_from: str) -> list[tuple[RefiSource, str, offsets.Evidence]]:
-        from ..corpus import list_documents, load_document
 
         existing = set(list_documents(self.project))
         chosen: list[tuple[RefiSource, str, offsets.Evidence]] = []
@@ -370,7 +372,6 @@ def attribute_key(name: str) -> str:
 def document_id(name: str, id_from: str, taken: set[str]) -> str:
     """A document id from a source's name: as ingest makes one from a file name
     (``stem``), or keeping the name's own spelling where an id allows (``name``)."""
-    from ..corpus.store import DOC_ID_RE, doc_id_from_path
 
     if id_from == "name":
         stem = Path(name).stem if Path(name).suffix[1:].isalnum() else name
@@ -389,7 +390,6 @@ def document_id(name: str, id_from: str, taken: set[str]) -> str:
 def plan_refi(project: Project, refi: RefiProject, *, importer: str, sha256: str,
               prefix: str = "", id_from: str = "stem") -> ImportPlan:
     """Everything importing ``refi`` into ``project`` would write (nothing is written)."""
-    from ..codebook import load_codebook
 
     codebook = load_codebook(project.codebook_path)
     plan = ImportPlan(KIND, refi.source, sha256, refi.origin, importer)

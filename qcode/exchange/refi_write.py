@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..codebook import load_codebook
 from ..errors import InputError
+from ..fileio import atomic_write
 from ..project import Project
 from .guids import code_guid
 
@@ -121,7 +123,7 @@ def codes_element(maker: Any, codebook: Any, note_refs: dict[str, list[str]] | N
 
 
 def codebook_bytes(codebook: Any) -> bytes:
-    from lxml.builder import ElementMaker
+    from lxml.builder import ElementMaker  # heavy: imported when needed
 
     maker = ElementMaker(namespace=CODEBOOK_NS, nsmap={None: CODEBOOK_NS})
     if not codebook.codes:
@@ -131,15 +133,13 @@ def codebook_bytes(codebook: Any) -> bytes:
 
 
 def _serialise(root: Any) -> bytes:
-    from lxml import etree
+    from lxml import etree  # heavy: imported when needed
 
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True,
                           standalone=True)
 
 
 def write_codebook_file(project: Project, path: Path) -> int:
-    from ..codebook import load_codebook
-    from ..corpus.store import atomic_write
 
     codebook = load_codebook(project.codebook_path)
     atomic_write(path, codebook_bytes(codebook))

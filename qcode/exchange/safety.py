@@ -100,7 +100,7 @@ def parse_xml(data: bytes, source: str) -> Any:
     A DOCTYPE (where entity bombs and external entities are declared) is refused
     before parsing, and the parser itself resolves no entities, loads no DTD and
     opens no network connection."""
-    from lxml import etree
+    from lxml import etree  # heavy: imported when needed
 
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         _refuse_doctype(source)

@@ -74,7 +74,7 @@ def _xlsx(path: Path, data: bytes) -> Table:
         if name.lower().endswith((".xml", ".rels")):
             parse_xml(read_member(archive, name, str(path), MAX_XML), f"{path}:{name}")
     try:
-        import openpyxl
+        import openpyxl  # heavy: imported when needed
     except ImportError:  # pragma: no cover - a runtime dependency
         raise DependencyError("Reading .xlsx needs openpyxl: pip install openpyxl") from None
     try:

@@ -20,10 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..codebook import Code, load_codebook
+from ..corpus import list_documents, load_document, normalise
+from ..corpus.store import sha256
 from ..errors import InputError
 from ..project import Project
 from .codebook_io import codes_from_table, merge_codes
-from .plan import ImportPlan, apply_fields, coder_name
+from .plan import ImportPlan, apply_fields, coder_name, read_input
 from .refi_import import _path, document_id
 from .tables import Table, read_table
 
@@ -134,8 +137,6 @@ class _Placer:
 def plan_table(project: Project, path: Path, data: bytes, *, importer: str,
                columns: dict[str, str] | None, codebook: Path | None, id_from: str,
                coder: str | None, prefix: str = "") -> ImportPlan:
-    from ..codebook import load_codebook
-    from ..corpus.store import sha256
 
     table = read_table(path, data)
     mapping, tool = _mapping(table, columns)
@@ -143,7 +144,6 @@ def plan_table(project: Project, path: Path, data: bytes, *, importer: str,
     plan = ImportPlan("taguette" if tool == "Taguette" else "csv", str(path), sha256(data), tool, importer)
     book = load_codebook(project.codebook_path)
     if codebook is not None:
-        from . import read_input
         from .tables import read_table as read_codebook_table
 
         plan.codes, plan.notes = codes_from_table(read_codebook_table(codebook, read_input(codebook)), book)
@@ -158,7 +158,6 @@ def _with(codebook: Any, new: list[Any]) -> Any:
     """The codebook as it will be with ``new`` codes (for matching only)."""
     from dataclasses import replace
 
-    from ..codebook import Code
 
     return replace(codebook, codes=codebook.codes + tuple(Code(c.id, c.label, parent=c.parent) for c in new))
 
@@ -176,7 +175,6 @@ def code_for(book: Any, label: str) -> str | None:
 
 def _place_rows(project: Project, plan: ImportPlan, rows: list[Row], book: Any, id_from: str,
                 default_coder: str, prefix: str, tool: str) -> None:
-    from ..corpus import list_documents, load_document
 
     known = set(list_documents(project))
     full = _with(book, plan.codes)
@@ -226,8 +224,6 @@ def _place_rows(project: Project, plan: ImportPlan, rows: list[Row], book: Any, 
 def plan_qc(project: Project, folder: Path, *, importer: str, id_from: str) -> ImportPlan:
     """A qc project folder: ``corpus/`` texts and ``codes/<doc>.<coder>.codes`` files,
     one line of comma-separated codes per line of the text."""
-    from ..codebook import load_codebook
-    from ..corpus import list_documents, load_document, normalise
 
     corpus, codes_dir = folder / "corpus", folder / "codes"
     if not corpus.is_dir() or not codes_dir.is_dir():
