@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from .root import app
 from ._options import CoderOption, ProjectOption, info, project_from, shown
 from .codebook_cmds import codebook_app
+from .root import app
 
 ProfileOption = Annotated[
     str,

@@ -147,6 +147,7 @@ class _Builder:
         self.selection_codings: dict[str, list[tuple[str, dict[str, Any]]]] = {}  # guid -> [(id, fields)]
         self.source_docs: dict[str, tuple[str, str]] = {}  # source guid -> (doc id, text)
         self.code_ids: dict[str, str] = {}
+        self.docv: dict[str, str] = {}  # doc id -> version of its normalised text
         self.spans: dict[str, tuple[str, str, int, int]] = {}  # selection guid -> where it landed
 
     def coder(self, user: str | None) -> str:
@@ -185,6 +186,7 @@ class _Builder:
             mapping = offsets.TextMap(text)
             doc_id = document_id(source.name or source.guid, id_from, ids)
             self.source_docs[source.guid] = (doc_id, mapping.normal)
+            self.docv[doc_id] = doc_version(mapping.normal)
             evidence = offsets.Evidence(text, mapping, tuple((s.start, s.end, s.name)
                                                              for s in source.selections))
             chosen.append((source, doc_id, evidence))
@@ -262,6 +264,13 @@ class _Builder:
                              "fp": fields["fp"], "source": f"import:{KIND}", "ref": ref,
                              "data": {"from_docv": version, "from_span": fields["span"],
                                       "method": "import", "orphan": True, "why": why}})
+        if not sel.codings and sel.description:  # a comment: kept on the document
+            coder = self.coder(sel.user)
+            self.add(coder, {"actor": coder, "action": "memo", "doc": doc_id,
+                             "docv": self.docv.get(doc_id), "source": f"import:{KIND}",
+                             "memo": sel.description,
+                             "data": self.data(sel.user, created=_when(sel.created), selection=sel.guid,
+                                               unplaced=f"{sel.start}:{sel.end}")})
         self._reject(sel, doc_id, why)
 
     def _reject(self, sel: RefiSelection, doc_id: str, why: str) -> None:

@@ -34,8 +34,9 @@ class Caps:
     total: int = MAX_TOTAL
 
 
-def open_zip(data: bytes, source: str, what: str, caps: Caps = Caps()) -> zipfile.ZipFile:
+def open_zip(data: bytes, source: str, what: str, caps: Caps | None = None) -> zipfile.ZipFile:
     """A checked ZipFile over ``data``; InputError (one line) for anything hostile."""
+    caps = caps or Caps(MAX_MEMBERS, MAX_RATIO, MAX_TOTAL)
     if not data.startswith(b"PK\x03\x04"):
         raise InputError(f"{source}: not a ZIP archive, so not {what}; check the file.")
     try:
@@ -104,6 +105,7 @@ def parse_xml(data: bytes, source: str) -> Any:
 
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         _refuse_doctype(source)
+    data = data.replace("urn:QDA\u2010XML".encode(), b"urn:QDA-XML")  # a hyphen copied from the spec's PDF
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              dtd_validation=False, huge_tree=False, remove_comments=True,
                              remove_pis=True)
