@@ -69,7 +69,8 @@ def bench_alpha(units: int) -> None:
 def bench_bootstrap(replicates: int, looped: int) -> None:
     import krippendorff
 
-    from qcode.agreement import bootstrap, from_values, krippendorff_alpha, statistic
+    from qcode import stats as bootstrap
+    from qcode.agreement import from_values, krippendorff_alpha, statistic
 
     rng = np.random.default_rng(1)
     x = rng.integers(0, 5, size=(10_000, 5)).astype(float)

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from ..reports import clip
-from . import app, new_app
 from ._options import (
     CoderOption,
     CodersOption,
@@ -18,6 +17,7 @@ from ._options import (
     project_from,
     stdout_console,
 )
+from .root import app, new_app
 
 audit_app = new_app("The audit trail: verify the logs, seal them, and review who did what.")
 app.add_typer(audit_app, name="audit")

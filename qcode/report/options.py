@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..agreement.bootstrap import DEFAULT_REPLICATES
+from ..stats import DEFAULT_REPLICATES
 
 SECTIONS = (
     ("record", "Record"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..corpus.store import atomic_write
 from ..errors import InputError
+from ..fileio import atomic_write
 from ..project import Project
 from .build import build_report
 from .options import ReportOptions
