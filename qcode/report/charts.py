@@ -162,26 +162,31 @@ def _blue(t: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def lines(days: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, label: str,
-          width: float = 640, height: float = 180) -> Chart:
-    """One line per series over ``days`` (counts per day), with a legend."""
-    top, bottom = 10.0, height - 40
-    plot = (48.0, width - 16)
+def columns(buckets: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, label: str,
+            width: float = 640, height: float = 180) -> Chart:
+    """Grouped columns: for each bucket (a day or a week) one column per series, with a
+    legend; the first and last bucket are labelled on the axis."""
+    top, bottom, plot = 10.0, height - 40, (48.0, width - 16)
     peak = max((v for _, vs in series for v in vs), default=0) or 1
     y = lambda v: scale(v, (0, peak), (bottom, top))  # noqa: E731
-    x = lambda k: scale(k, (0, max(len(days) - 1, 1)), plot)  # noqa: E731
+    slot = (plot[1] - plot[0]) / max(len(buckets), 1)
+    bar = min(max(slot * 0.8 / max(len(series), 1), 0.5), 28.0)
+    pad = (slot - bar * len(series)) / 2
     shapes = [Shape("line", plot[0], bottom, plot[1], bottom, stroke="#999")]
     for t in ticks(0, peak, 4):
         shapes += [Shape("line", plot[0], y(t), plot[1], y(t), stroke="#eee"),
                    Shape("text", plot[0] - 6, y(t) + 4, text=f"{t:g}", anchor="end", fill="#555")]
-    for k in sorted({0, len(days) - 1}) if days else ():
-        shapes.append(Shape("text", x(k), bottom + 14, text=days[k], anchor="middle", fill="#555"))
+    for k in sorted({0, len(buckets) - 1}) if buckets else ():
+        anchor = "start" if k == 0 else "end"
+        x = plot[0] if k == 0 else plot[1]
+        shapes.append(Shape("text", x, bottom + 14, text=buckets[k], anchor=anchor, fill="#555"))
     for s, (name, values) in enumerate(series):
         colour = PALETTE[s % len(PALETTE)]
-        points = " ".join(f"{x(k):.1f},{y(v):.1f}" for k, v in enumerate(values))
-        shapes.append(Shape("polyline", stroke=colour, points=points, title=name))
-        shapes += [Shape("circle", x(k), y(v), 2.5, fill=colour, title=f"{name}, {days[k]}: {v}")
-                   for k, v in enumerate(values) if v]
+        for k, v in enumerate(values):
+            if v:
+                x = plot[0] + slot * k + pad + bar * s
+                shapes.append(Shape("rect", x, y(v), bar, bottom - y(v), fill=colour,
+                                    title=f"{name}, {buckets[k]}: {v}"))
         lx = plot[0] + 120 * s
         shapes += [Shape("rect", lx, height - 16, 10, 10, fill=colour),
                    Shape("text", lx + 14, height - 7, text=name, fill="#222")]

@@ -57,12 +57,10 @@ def progress_section(coders: tuple[str, ...], documents: dict[str, Any], unit: s
     events per day per coder for the activity chart."""
     decisions: Counter[tuple[str, str]] = Counter()
     last: dict[tuple[str, str], str] = {}
-    per_day: dict[str, Counter[str]] = defaultdict(Counter)
     for x in entries:
         key = (x.event.actor, x.event.doc or "")
         decisions[key] += 1
         last[key] = max(last.get(key, ""), x.event.time)
-        per_day[x.event.actor][x.event.time[:10]] += 1
     rows = []
     for coder in coders:
         for doc_id, doc in documents.items():
@@ -71,9 +69,30 @@ def progress_section(coders: tuple[str, ...], documents: dict[str, Any], unit: s
             rows.append({"coder": coder, "doc": doc_id, "units": total, "coded": coded,
                          "uncoded": total - coded, "decisions": decisions[(coder, doc_id)],
                          "last": last.get((coder, doc_id), "")})
-    days = sorted({d for c in per_day.values() for d in c})
-    series = [(coder, [per_day[coder][d] for d in days]) for coder in sorted(per_day)]
-    return {"rows": rows, "unit": unit, "days": days, "series": series}
+    bucket, days, series = activity([(x.event.actor, x.event.time) for x in entries])
+    return {"rows": rows, "unit": unit, "days": days, "series": series, "bucket": bucket}
+
+
+def activity(events: list[tuple[str, str]], max_days: int = 90
+             ) -> tuple[str, list[str], list[tuple[str, list[int]]]]:
+    """Events per coder on every day from the first to the last (weeks, labelled by
+    their Monday, when that is more than ``max_days``): (bucket, labels, series)."""
+    import datetime as dt
+
+    if not events:
+        return "day", [], []
+    dates = [dt.date.fromisoformat(t[:10]) for _, t in events]
+    first, last = min(dates), max(dates)
+    weekly = (last - first).days + 1 > max_days
+    if weekly:
+        first -= dt.timedelta(days=first.weekday())
+    step = 7 if weekly else 1
+    n = (last - first).days // step + 1
+    counts: dict[str, list[int]] = defaultdict(lambda: [0] * n)
+    for (coder, _), day in zip(events, dates, strict=True):
+        counts[coder][(day - first).days // step] += 1
+    labels = [(first + dt.timedelta(days=step * k)).isoformat() for k in range(n)]
+    return ("week" if weekly else "day"), labels, [(c, counts[c]) for c in sorted(counts)]
 
 
 def codebook_section(codebook: Codebook, codings: Codings | None = None,

@@ -84,8 +84,8 @@ def report_charts(report: Report) -> dict[str, charts.Chart | None]:
                                             "cooccurrence": None, "attributes": None}
     progress = s["progress"]
     if progress["days"]:
-        out["activity"] = charts.lines(progress["days"], progress["series"],
-                                       label="Decisions per day per coder")
+        out["activity"] = charts.columns(progress["days"], progress["series"],
+                                         label=f"Decisions per {progress['bucket']} per coder")
     rows = [r for r in s["agreement"].get("rows", ()) if r["coefficient"] == "alpha"]
     if rows:
         out["agreement"] = charts.dot_whisker(
