@@ -66,18 +66,17 @@ def scale(value: float, domain: tuple[float, float], span: tuple[float, float]) 
 
 
 def ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    """Round tick values covering ``lo..hi`` (steps of 1, 2 or 5 times a power of ten)."""
+    """Round tick values inside ``lo..hi``: the smallest step of 1, 2 or 5 times a power of
+    ten that gives at most ``count + 1`` ticks (so at least two for ``count`` >= 4)."""
     if hi <= lo:
         return [lo]
-    raw = (hi - lo) / max(count - 1, 1)
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = math.ceil(lo / step - 1e-9) * step
-    out, k = [], 0
-    while first + k * step <= hi + 1e-9:
-        out.append(round(first + k * step, 10))
-        k += 1
-    return out
+    power = 10 ** math.floor(math.log10((hi - lo) / max(count, 1))) / 10
+    for step in (m * power * 10 ** e for e in range(4) for m in (1, 2, 5)):
+        first = math.ceil(lo / step - 1e-9)
+        n = math.floor(hi / step + 1e-9) - first + 1
+        if n <= count + 1:
+            return [round((first + k) * step, 10) for k in range(n)]
+    return [lo, hi]  # not reached: a step of 10 ** 3 times the range's tenth gives one tick
 
 
 def dot_whisker(rows: Sequence[Interval], *, domain: tuple[float, float], label: str,
