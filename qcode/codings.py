@@ -27,7 +27,9 @@ from .errors import AuditError
 
 CODING_ACTIONS = ("apply", "accept")
 STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
-KNOWN_ACTIONS = ("apply", "accept", "remove", "memo", "void", "seal", "reject", *STEP_ACTIONS)
+TRAIL_ACTIONS = ("seal", "sign", "key", "redact")  # the audit trail's own lines: no coding
+KNOWN_ACTIONS = ("apply", "accept", "remove", "memo", "void", "reject", *TRAIL_ACTIONS,
+                 *STEP_ACTIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,8 +242,8 @@ class _Fold:
         self.partial = False  # whether the log ends with a partial line
         self._handlers = {
             "apply": self._add, "accept": self._accept, "reject": self._reject,
-            "remove": self._remove, "memo": self._memo, "void": _nothing, "seal": _nothing,
-            **dict.fromkeys(STEP_ACTIONS, self._step),
+            "remove": self._remove, "memo": self._memo, "void": _nothing,
+            **dict.fromkeys(TRAIL_ACTIONS, _nothing), **dict.fromkeys(STEP_ACTIONS, self._step),
         }
 
     def feed(self, number: int, e: dict[str, Any]) -> None:

@@ -40,6 +40,9 @@ from . import tui_cmds  # noqa: F401  (code, review)
 # isort: split
 from . import migrate_cmds  # noqa: F401  (codebook diff, codebook log, recode, orphans)
 
+# isort: split
+from . import keys_cmds  # noqa: F401  (keys init, rotate, countersign, revoke, list, ...)
+
 __all__ = ["QcodeGroup", "app", "main", "new_app"]
 
 
