@@ -32,6 +32,9 @@ from . import (
 )
 
 # isort: split
+from . import report_cmds  # noqa: F401  (report, codebook export)
+
+# isort: split
 from . import tui_cmds  # noqa: F401  (code, review)
 
 # isort: split
