@@ -15,7 +15,7 @@ SETTINGS_FILE = "qcode.yaml"
 UNIT_KINDS = ("sentence", "turn", "paragraph")
 CODER_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 RESERVED_LOG_NAMES = frozenset({"project"})
-_SETTINGS_KEYS = ("id", "name", "language", "unit", "coders", "pipeline")
+_SETTINGS_KEYS = ("id", "name", "language", "unit", "coders", "pipeline", "speakers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,9 @@ class Settings:
     unit: str = "sentence"
     coders: tuple[str, ...] = ()
     pipeline: str | None = None
+    # Declared speaker labels and their roles ({"MODERATOR": "interviewer"}): each is a
+    # turn label wherever it starts a line, even used once or alone on its line.
+    speakers: dict[str, str] = field(default_factory=dict)
 
     def to_yaml(self) -> str:
         data = {
@@ -38,6 +41,8 @@ class Settings:
             "coders": list(self.coders),
             "pipeline": self.pipeline,
         }
+        if self.speakers:
+            data["speakers"] = dict(self.speakers)
         return yamlio.dumps(data)
 
 
@@ -123,6 +128,12 @@ def parse_settings(text: str, source: str) -> Settings:
     pipeline = data.get("pipeline")
     if pipeline is not None and not isinstance(pipeline, str):
         raise ProjectError(f"{where('pipeline')}: 'pipeline' must be a spaCy package name or null.")
+    speakers = data.get("speakers") or {}
+    if not isinstance(speakers, dict) or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+            for k, v in speakers.items()):
+        raise ProjectError(f"{where('speakers')}: 'speakers' must map each speaker label to a "
+                           "role, e.g. {MODERATOR: interviewer, P1: respondent}.")
     return Settings(
         id=data["id"],
         name=str(data.get("name") or ""),
@@ -130,6 +141,7 @@ def parse_settings(text: str, source: str) -> Settings:
         unit=unit,
         coders=tuple(coders),
         pipeline=pipeline,
+        speakers={k.strip(): v.strip() for k, v in speakers.items()},
     )
 
 
