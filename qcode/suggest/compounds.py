@@ -5,8 +5,10 @@ Norwegian, Danish, Swedish, German and Dutch write compounds as one word
 A word the lemma table does not know is split where both sides are words it does
 know (each at least :data:`MIN_PART` letters; the left side may end in a linking
 ``s`` or ``e``). A single-word keyword matches the word when its lemma is the
-lemma of the first part or of the head. Known words are never split (the
-dictionary's "forstå" is not *for* + *stå*), and nothing matches inside a part.
+lemma of the first part or of the head. A word the dictionary knows is split
+only into parts of four letters or more, a linking letter counted ("fiskekvotene"
+is *fiske* + *kvotene*, "tidspress" *tid(s)* + *press*, but "forstå" is not *for* +
+*stå*), and nothing matches inside a part.
 """
 
 from __future__ import annotations
@@ -15,23 +17,27 @@ from typing import Any
 
 COMPOUNDING = frozenset({"nb", "nn", "no", "da", "sv", "de", "nl"})
 MIN_PART = 3
-MIN_WORD = 2 * MIN_PART
+MIN_KNOWN_PART = 4
 LINKS = ("s", "e")
 
 
 def split_compound(word: str, forms: dict[str, str]) -> list[tuple[str, str]]:
-    """Every (first part, head) of ``word`` as lemma keys, known words not split."""
-    if len(word) < MIN_WORD or word in forms or not word.isalpha():
+    """Every (first part, head) of ``word`` as lemma keys. A word the dictionary
+    knows is split only into parts of :data:`MIN_KNOWN_PART` letters or more
+    ("fiskekvotene", not "forstå")."""
+    known = word in forms
+    least = MIN_KNOWN_PART if known else MIN_PART
+    if len(word) < 2 * least or not word.isalpha():
         return []
     found = []
-    for i in range(MIN_PART, len(word) - MIN_PART + 1):
+    for i in range(least, len(word) - least + 1):
         left, head = word[:i], word[i:]
         if head not in forms:
             continue
         if left in forms:
             found.append((forms[left], forms[head]))
-        elif left.endswith(LINKS) and len(left) > MIN_PART and left[:-1] in forms:
-            found.append((forms[left[:-1]], forms[head]))
+        if left.endswith(LINKS) and len(left) > MIN_PART and left[:-1] in forms:
+            found.append((forms[left[:-1]], forms[head]))  # "tids" is a form, and tid + s
     return found
 
 

@@ -52,7 +52,9 @@ class Matchers:
         self.stem = PhraseMatcher(nlp.vocab, attr="NORM")
         self.patterns = Matcher(nlp.vocab, validate=True)
         self.labels: dict[int, Label] = {}
-        lemmatizer = nlp.get_pipe("qcode_lemmatizer")
+        lemmatizer = self.lemmatizer = nlp.get_pipe("qcode_lemmatizer")
+        self.strict = strict_stems
+        self._derived_cache: dict[str, bool] = {}
         self.compounds = Compounds(nlp, lemmatizer) if compounds and nlp.lang in COMPOUNDING else None
         for code in codes:
             for include, words in ((True, code.keywords), (False, code.exclude_keywords)):
@@ -77,14 +79,30 @@ class Matchers:
                         f"pattern ({explain(exc)}); run `qcode codebook check`."
                     ) from None
 
+    def _stem_hits(self, doc: Any) -> list[tuple[int, int, int]]:
+        """Stem matches; strict: not where a word's stem is another dictionary word
+        than its lemma ("tidlig" is not a form of *tid*, "useful" not of *use*)."""
+        if not len(self.stem):
+            return []
+        hits = list(self.stem(doc))
+        if not self.strict or not hits:
+            return hits
+        return [(m, a, b) for m, a, b in hits
+                if not any(self._derived(t.lemma_) for t in doc[a:b])]
+
+    def _derived(self, lemma_key: str) -> bool:
+        found = self._derived_cache.get(lemma_key)
+        if found is None:
+            found = self._derived_cache[lemma_key] = stem_is_other_word(self.lemmatizer, lemma_key)
+        return found
+
     def _label(self, nlp: Any, label: Label) -> str:
         key = f"{label.code}\t{label.keyword}\t{int(label.include)}"
         self.labels[nlp.vocab.strings.add(key)] = label
         return key
 
     def __call__(self, doc: Any) -> list[tuple[int, int, int]]:
-        found = [*self.lemma(doc), *(self.stem(doc) if len(self.stem) else ())] if len(
-            self.lemma) else []
+        found = [*self.lemma(doc), *self._stem_hits(doc)] if len(self.lemma) else []
         if self.compounds is not None and self.compounds.keys:
             found += self.compounds(doc)
         return found + (list(self.patterns(doc)) if len(self.patterns) else [])
