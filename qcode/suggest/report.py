@@ -3,8 +3,10 @@ same on a terminal and redirected to a file (numbers, never wrapped cells)."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
+WIDTH = 79
 CODE_WIDTH = 24
 METHOD_WIDTH = 12
 
@@ -23,8 +25,9 @@ def evaluation_text(ev: Any) -> str:
     mode = (f"top {ev.top_k} codes per unit" if ev.top_k else
             f"threshold {ev.threshold:g} for every code" if ev.threshold is not None else
             "per-code thresholds from the training folds")
-    lines = [f"Suggestions against {ev.coder}'s coding: {ev.units} {unit_word}, {split};",
-             f"learners: {mode}; tfidf-lr at 0.5. Never scored on training data.", ""]
+    head = (f"Suggestions against {ev.coder}'s coding: {ev.units} {unit_word}, {split}; "
+            f"learners: {mode}; tfidf-lr at 0.5. Never scored on training data.")
+    lines = [*textwrap.wrap(head, WIDTH), ""]
     lines.append(f"{'method':<{METHOD_WIDTH}}  {'micro P':>7} {'R':>5} {'F1':>5}   "
                  f"{'macro P':>7} {'R':>5} {'F1':>5}   {'seconds':>7}")
     for method in ev.methods:
@@ -43,6 +46,6 @@ def evaluation_text(ev: Any) -> str:
             lines.append(f"{head}  {_cell(method, METHOD_WIDTH):<{METHOD_WIDTH}} "
                          f"{s.precision:5.2f} {s.recall:5.2f} {s.f1:5.2f}")
     lines.append("")
-    lines.append("Macro: mean over the codes with support; micro: all unit-code decisions. "
-                 "--format csv|json adds tp, fp, fn.")
+    lines += textwrap.wrap("Macro: mean over the codes with support; micro: all unit-code "
+                           "decisions. --format csv|json adds tp, fp, fn.", WIDTH)
     return "\n".join(lines) + "\n"
