@@ -13,9 +13,9 @@ from suggest_support import code_units, make_project
 from test_suggest_model import CODEBOOK, code_all, synthetic_docs
 
 from qcode.suggest import REGISTRY, FitOptions, Learner, decide, register, suggest
-from qcode.suggest.linear import decide as chosen_codes
 from qcode.suggest import evaluate as evaluation
 from qcode.suggest.evaluate import LeakError, evaluate, grouped_folds
+from qcode.suggest.linear import decide as chosen_codes
 
 ASKING = """\
 version: 1
@@ -52,7 +52,7 @@ def code_moderator(project, coder: str, docs) -> None:
     rows = []
     for doc_id in docs:
         document = load_document(project, doc_id)
-        turns = [t for t in document.turns]
+        turns = list(document.turns)
         for n, (a, _) in enumerate(document.units("sentence"), start=1):
             turn = next(t for t in turns if t.start <= a < t.end)
             if turn.speaker == "MODERATOR":
@@ -148,9 +148,9 @@ def test_a_planted_leak_is_caught(synthetic, monkeypatch):
 
 def test_inner_folds_keep_the_outer_test_fold_out(synthetic):
     """The fitted model says which documents it learned from, thresholds included."""
+    from qcode.suggest.examples import build_examples, decisions
     from qcode.suggest.linear import fit
     from qcode.suggest.parse import ParseCache
-    from qcode.suggest.examples import build_examples, decisions
 
     examples = build_examples(synthetic, ParseCache(synthetic), decisions(synthetic, "anna"))
     fold = grouped_folds(sorted({e.doc for e in examples}), 5)[0]
