@@ -113,7 +113,7 @@ def _check_names(project: Any, want: dict[str, set[str]], entries: list[Entry]) 
         for value in unknown:
             if value not in known:
                 option, noun, where = _NAMED[key]
-                from .codebook import did_you_mean
+                from .hints import did_you_mean
 
                 hint = did_you_mean(value, sorted(k for k in known if k))
                 raise InputError(f"{option} {value!r}: no such {noun} in {where} or the audit "
@@ -156,7 +156,7 @@ def blame(project: Any, doc: str, *, start: int | None = None, end: int | None =
     if not entries and not any(x.event.doc == doc for x in events):
         known = _known_names(project, "doc") | {x.event.doc for x in events if x.event.doc}
         if doc not in known:
-            from .codebook import did_you_mean
+            from .hints import did_you_mean
 
             hint = did_you_mean(doc, sorted(known))
             raise InputError(f"No document {doc!r} in this project or its audit trail"

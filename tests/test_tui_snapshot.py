@@ -9,7 +9,8 @@ import pytest
 from tui_support import INTERVIEW, clock, drive, make_study
 
 from qcode.tui.app import CodingApp
-from qcode.tui.session import Session, Shown
+from qcode.tui.session import Session
+from qcode.tui.suggestions import Shown
 
 SIZES = [(80, 24), (120, 40)]
 

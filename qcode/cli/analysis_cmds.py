@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from . import app
 from ._options import (
     CodersOption,
     CodesOption,
@@ -21,6 +20,7 @@ from ._options import (
     project_from,
     stdout_console,
 )
+from .root import app
 
 AGREE_COLUMNS = ("code", "coefficient", "level", "value", "ci", "units", "coders", "band")
 UNIT_WORDS = ("sentence", "turn", "paragraph", "doc")

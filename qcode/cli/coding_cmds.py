@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from . import app
 from ._options import (
     CoderOption,
     CodersOption,
@@ -17,6 +16,7 @@ from ._options import (
     info,
     project_from,
 )
+from .root import app
 
 SpanOption = Annotated[str | None, typer.Option(
     "--span", "-s", help="Character offsets START:END of the document text.", show_default=False)]
@@ -244,8 +244,8 @@ def _known_coders(proj, all_codings, coders) -> None:
     """A --coder that is neither a coder of the project nor of any coding is a typo:
     an error with the nearest name rather than an empty listing."""
     from ..audit.log import PROJECT_LOG, log_names
-    from ..codebook import did_you_mean
     from ..errors import InputError
+    from ..hints import did_you_mean
 
     known = set(proj.settings.coders) | {c.coder for c in all_codings}
     for name in coders or ():

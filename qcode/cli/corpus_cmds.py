@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from ..reports import clip
-from . import app, new_app
 from ._options import FormatOption, ProjectOption, emit, info, project_from
+from .root import app, new_app
 
 UnitKindOption = Annotated[
     str | None,

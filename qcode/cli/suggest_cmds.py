@@ -7,8 +7,8 @@ from typing import Annotated
 import click
 import typer
 
-from . import QcodeGroup, app
 from ._options import CoderOption, FormatOption, ProjectOption, emit, info, project_from
+from .root import QcodeGroup, app
 
 
 class Method(enum.StrEnum):

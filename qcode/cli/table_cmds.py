@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from . import app
 from ._options import (
     CodersOption,
     CodesOption,
@@ -20,6 +19,7 @@ from ._options import (
     info,
     project_from,
 )
+from .root import app
 
 # ---------------------------------------------------------------- cooccur
 

@@ -142,7 +142,7 @@ class Plain:
         if not args or args[0] in ("next", "prev"):
             return self.session.document(-1 if args[:1] == ["prev"] else 1)
         if args[0] not in self.session.doc_ids:
-            from ..codebook import did_you_mean
+            from ..hints import did_you_mean
 
             hint = did_you_mean(args[0], self.session.doc_ids)
             raise QcodeError(f"No document {args[0]!r}{hint or '; see `qcode docs`.'}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ProjectError, SpanError
@@ -20,22 +19,9 @@ from . import selection as sel
 from . import writes
 from .fuzzy import resolve
 from .position import Position, Positions
+from .suggestions import Shown, decide
 
 Span = tuple[int, int]
-
-
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """A suggestion as the view shows it (``raw`` is the suggester's own record)."""
-
-    doc: str
-    start: int
-    end: int
-    code: str
-    score: float | None
-    reason: str
-    source: str
-    raw: Any = None
 
 
 def unit_code_sets(units: Sequence[Span], codings: Sequence[Any],
@@ -383,7 +369,6 @@ class Session:
     can_reject = True  # a migration review has no reject: a choice is taken or another shown
 
     def _decide(self, accept: bool, memo: str | None = None, chosen: Shown | None = None) -> str:
-        from .suggestions import decide
 
         s = chosen or self.shown_suggestion()
         if s is None:
