@@ -14,8 +14,9 @@ from typing import Any
 
 from .audit.line import Event, parse_span
 from .audit.log import log_names, read_log
-from .codings import CODING_ACTIONS, Codings, replay
+from .codings import CODING_ACTIONS, Codings
 from .errors import InputError
+from .index import replay
 
 TIMELINE_COLUMNS = ("time", "id", "actor", "action", "doc", "span", "code", "source", "score",
                     "ref", "memo", "quote", "codebook", "docv")
