@@ -221,7 +221,7 @@ class LockedLog:
         head = _head_of(before, self._start, self.path)
         try:
             event = parse_line(fragment)
-            body, stored = split_hash(fragment)
+            body, stored = split_hash(fragment, head.hash)
         except (LineError, UnicodeDecodeError):
             return False
         return event.seq == head.seq + 1 and chain_hash(head.hash, body) == stored

@@ -66,7 +66,9 @@ def verify_project(project: Any, names: Iterable[str] | None = None, *,
         return report
 
     chosen = {log.name for log in report.logs} | {p.log for p in report.problems}
-    extra = [p for p in check_history(project.audit_dir) if names is None or p.log in chosen]
+    erased = {c.name: {line for line, _ in c.redacted} for c in report.logs}
+    extra = [p for p in check_history(project.audit_dir, erased)
+             if names is None or p.log in chosen]
     problems = tuple(sorted((*report.problems, *extra), key=lambda p: (p.log, p.line or 0)))
     return replace(report, problems=problems)
 

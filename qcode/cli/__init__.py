@@ -38,7 +38,10 @@ from . import tui_cmds  # noqa: F401  (code, review)
 from . import migrate_cmds  # noqa: F401  (codebook diff, codebook log, recode, orphans)
 
 # isort: split
-from . import keys_cmds  # noqa: F401  (keys init, rotate, countersign, revoke, list, ...)
+from . import (
+    keys_cmds,  # noqa: F401  (keys init, rotate, countersign, revoke, list, ...)
+    redact_cmds,  # noqa: F401  (redact)
+)
 
 __all__ = ["QcodeGroup", "app", "main", "new_app"]
 
