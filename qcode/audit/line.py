@@ -40,7 +40,6 @@ FORMAT_VERSION = "qcode-audit-v1"
 HASH_SUFFIX_LEN = len(',"hash":""}') + 64
 QUOTE_MAX = 120
 
-_SALT_RE = re.compile(r"[0-9a-f]{32}")
 _TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 _HEX64_RE = re.compile(r"[0-9a-f]{64}")
 
@@ -191,8 +190,8 @@ def format_line(event: Event) -> str:
 
 
 def commitment(salt: str, value: str) -> str:
-    """``c:`` and the sha256 of the salt's 16 bytes followed by the value's UTF-8."""
-    return COMMIT_PREFIX + hashlib.sha256(bytes.fromhex(salt) + value.encode("utf-8")).hexdigest()
+    """``c:`` and the hex sha256 of the UTF-8 of the salt (32 hex digits) and the value."""
+    return COMMIT_PREFIX + hashlib.sha256((salt + value).encode("utf-8")).hexdigest()
 
 
 def commit_text(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]] | None]:
@@ -284,36 +283,58 @@ def _resolved(obj: dict[str, Any], strict: bool, redacted: list[str] | None = No
     """A format-2 object as format 1 shows it: each commitment replaced by the text it
     commits to, or None where the text was redacted. ``strict`` checks each commitment."""
     text = obj.pop("text")
-    if text is not None and (type(text) is not dict or not set(text) <= set(TEXT_FIELDS)):
-        raise LineError("text must be an object of quote, fp, memo and reason")
-    text = text or {}
     hash_hex = obj.pop("hash")
-    data = obj.get("data")
-    for name in TEXT_FIELDS:
-        holder = data if name == "reason" else obj
-        value = holder.get(name) if isinstance(holder, dict) else None
-        pair = text.get(name)
-        if value is None:
-            if pair is not None:
-                raise LineError(f"text has {name}, but the line commits to none")
-            continue
-        if not isinstance(value, str) or not _is_commitment(value):
-            raise LineError(f"{name} must be a commitment (c: and 64 hex digits) in format 2")
-        if pair is None:
-            holder[name] = None  # redacted
-            if redacted is not None:
-                redacted.append(name)
-            continue
-        if (type(pair) is not list or len(pair) != 2 or not all(isinstance(x, str) for x in pair)
-                or (strict and (not _SALT_RE.fullmatch(pair[0])
-                                or commitment(pair[0], pair[1]) != value))):
-            raise LineError(f"text.{name} does not match its commitment")
-        if name == "reason":
-            obj["data"] = data = {**data, "reason": pair[1]}  # type: ignore[dict-item]
-        else:
-            obj[name] = pair[1]
+    data = obj["data"]
+    if text is not None:
+        if type(text) is not dict:
+            raise LineError("text must be an object of quote, fp, memo and reason")
+        for name, pair in text.items():
+            if name == "reason":
+                value = data.get("reason") if type(data) is dict else None
+            elif name in _BODY_TEXT:
+                value = obj[name]
+            else:
+                raise LineError(f"text has an unknown field {name!r}")
+            if (type(pair) is not list or len(pair) != 2 or type(value) is not str
+                    or (strict and not _opens(value, pair))):
+                raise LineError(f"text.{name} does not match its commitment")
+            if name == "reason":
+                obj["data"] = data = {**data, "reason": pair[1]}  # type: ignore[dict-item]
+            else:
+                obj[name] = pair[1]
+    _check_commitments(obj, data, text or {}, redacted)
     obj["hash"] = hash_hex
     return obj
+
+
+_BODY_TEXT = frozenset(TEXT_FIELDS[:3])
+
+
+def _opens(value: str, pair: list[Any]) -> bool:
+    salt, clear = pair
+    if type(salt) is not str or type(clear) is not str or len(salt) != 32:
+        return False
+    return commitment(salt, clear) == value
+
+
+def _check_commitments(obj: dict[str, Any], data: Any, text: dict[str, Any],
+                       redacted: list[str] | None) -> None:
+    """Fields without their text must hold a commitment (redacted) or null."""
+    for name in TEXT_FIELDS:
+        if name in text:
+            continue
+        value = data.get(name) if name == "reason" and type(data) is dict else (
+            obj.get(name) if name != "reason" else None)
+        if value is None:
+            continue
+        if type(value) is not str or not _is_commitment(value):
+            raise LineError(f"{name} must be a commitment (c: and 64 hex digits) in format 2")
+        if name == "reason":
+            obj["data"] = {**data, "reason": None}
+        else:
+            obj[name] = None
+        if redacted is not None:
+            redacted.append(name)
 
 
 def redacted_fields(obj: dict[str, Any]) -> tuple[str, ...]:
@@ -329,7 +350,8 @@ def redacted_fields(obj: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _is_commitment(value: str) -> bool:
-    return len(value) == 66 and value.startswith(COMMIT_PREFIX) and _HEX64_RE.fullmatch(value[2:]) is not None
+    return (len(value) == 66 and value.startswith(COMMIT_PREFIX)
+            and _HEX64_RE.fullmatch(value, 2) is not None)
 
 
 def parse_line(raw: bytes | str, *, strict: bool = True) -> Event:
