@@ -148,7 +148,8 @@ def test_an_old_format_line_is_converted_and_recorded(study):
     assert NAME.encode() not in path.read_bytes()
     report = verify_project(study)
     assert report.problems == (), report.problems
-    assert any("audit/anna.log line 1: format 1 redacted by sigrid" in n for n in report.notes)
+    assert any("audit/anna.log line 1: text (a format-1 line, converted with its hash kept) "
+               "redacted by sigrid" in n for n in report.notes)
     # the same bytes edited any further are caught
     raw = lines_of(path)
     raw[0] = raw[0].replace(b'"coordination"', b'"autonomy"')

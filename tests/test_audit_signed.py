@@ -401,3 +401,12 @@ def test_a_passphrase_protected_key_without_an_agent_is_refused_clearly(study, t
     with pytest.raises(AuditError, match="passphrase-protected: add it to ssh-agent"):
         coding.apply(study, "hc01", "leadership", unit="5", coder="ben")
     assert not study.log_path("ben").exists()
+
+
+def test_unsigned_head_is_the_public_check_for_a_broken_log(study):
+    from qcode.audit import unsigned_head
+
+    assert unsigned_head(study, "anna") is None
+    assert unsigned_head(study, "nobody") is None
+    slip_in(study, "anna")
+    assert "not covered by a signature of anna" in unsigned_head(study, "anna")

@@ -186,14 +186,15 @@ def explain(log: str, redacted: tuple[tuple[int, tuple[str, ...]], ...],
             named.setdefault(line, (number, obj))
     notes, unnamed = [], []
     for line, fields in redacted:
+        what = ("text (a format-1 line, converted with its hash kept)"
+                if fields == ("format 1",) else ", ".join(fields))
         if line in named:
             number, obj = named[line]
             why = _text_of(obj, "reason") or "no reason kept"
-            notes.append(f"audit/{log}.log line {line}: {', '.join(fields)} redacted by "
+            notes.append(f"audit/{log}.log line {line}: {what} redacted by "
                          f"{obj.get('actor')} at {obj.get('time')} (project.log line {number}): "
                          f"{why}.")
         else:
-            unnamed.append((line, f"audit/{log}.log line {line}: its {', '.join(fields)} "
-                                  "text was removed, but no redaction in project.log names "
-                                  "this line."))
+            unnamed.append((line, f"audit/{log}.log line {line}: its {what} was removed, "
+                                  "but no redaction in project.log names this line."))
     return notes, unnamed

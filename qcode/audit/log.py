@@ -141,6 +141,21 @@ def read_head(path: Path, project_id: str) -> Head:
     return _head_of(data, start, path)
 
 
+def read_tail(path: Path) -> tuple[bytes | None, bytes | None]:
+    """The last two whole lines of a log (shared lock); None where it is shorter."""
+    if not path.exists():
+        return None, None
+    with open(path, "rb") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        fd = fh.fileno()
+        size = _whole_size(fd, os.fstat(fd).st_size)
+        if size == 0:
+            return None, None
+        before = _whole_size(fd, size - 1)
+        last = os.pread(fd, size - 1 - before, before)
+        return (_last_line(fd, before) if before else None), last
+
+
 def read_signed_head(path: Path) -> dict[str, Any] | None:
     """``{"seq", "hash", "sig"}`` of the head the log's last line signs (shared lock),
     or None when the last line is not a ``sign`` line. The signature is not checked."""
