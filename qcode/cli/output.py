@@ -48,15 +48,19 @@ def stdout_console() -> Any:
 
 
 def emit(records: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: Any, *,
-         title: str | None = None, caption: str | None = None) -> None:
-    """Write records to stdout as a table, CSV, JSON or a Markdown table."""
+         title: str | None = None, caption: str | None = None,
+         optional: Sequence[str] = ()) -> None:
+    """Write records to stdout as a table, CSV, JSON or a Markdown table; a table leaves
+    out the ``optional`` columns, in order, that the terminal cannot fit."""
     from ..reports import render
 
-    out = render(records, columns, name_of(fmt), title=title, caption=caption)
+    console = stdout_console()
+    out = render(records, columns, name_of(fmt), title=title, caption=caption,
+                 optional=optional, width=console.width)
     if isinstance(out, str):
         typer.echo(out, nl=False)
     else:
-        stdout_console().print(out)
+        console.print(out)
 
 
 def emit_json(value: Any) -> None:
@@ -73,6 +77,7 @@ class Listing:
     rows: Sequence[Mapping[str, Any]]
     columns: Sequence[str]
     caption: str | None = None
+    optional: Sequence[str] = ()
 
 
 def emit_tables(tables: Sequence[Listing], fmt: Any) -> None:
@@ -85,4 +90,4 @@ def emit_tables(tables: Sequence[Listing], fmt: Any) -> None:
     for i, t in enumerate(tables):
         if name == "markdown":
             typer.echo(("\n" if i else "") + f"### {t.title}\n")
-        emit(t.rows, t.columns, fmt, title=t.title, caption=t.caption)
+        emit(t.rows, t.columns, fmt, title=t.title, caption=t.caption, optional=t.optional)
