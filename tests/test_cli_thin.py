@@ -74,6 +74,7 @@ def test_a_misspelt_coefficient_gets_the_nearest(matrix):
     (("crosstab", "--by", "setting", "--unit", "paragraf"), "paragraf", "paragraph"),
     (("units", "hc01", "--kind", "sentance"), "sentance", "sentence"),
     (("init", "x", "--unit", "paragrph"), "paragrph", "paragraph"),
+    (("report", "--unit", "sentense"), "sentense", "sentence"),
 ])
 def test_a_typo_in_a_fixed_choice_is_one_line_with_the_nearest(args, wrong, nearest, matrix):
     line = _refused(_run(*(a.format(m=matrix) for a in args)), repr(wrong))
@@ -89,6 +90,9 @@ def test_unit_kinds_have_one_definition():
     from qcode.agreement import project as agreement_project
 
     assert not hasattr(agreement_project, "UNIT_CHOICES")
+    from qcode.report import build
+
+    assert build.UNIT_KINDS is UNIT_KINDS
 
 
 def test_the_command_line_choices_are_the_library_s():

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..project import UnitKind
 from . import app
 from ._options import (
     CodersOption,
@@ -50,7 +51,7 @@ def report(
     by: Annotated[str | None, typer.Option(
         "--by", help="Document attribute for the Attributes section (default: the one that "
         "splits the documents into the fewest groups of two or more).", show_default=False)] = None,
-    unit: Annotated[str | None, typer.Option(
+    unit: Annotated[UnitKind | None, typer.Option(
         "--unit", help="sentence, turn or paragraph (default: the project's unit kind).",
         show_default=False)] = None,
     seed: SeedOption = 0,
@@ -64,7 +65,7 @@ def report(
 
     markdown = fmt != ReportFormat.html
     options = ReportOptions(coders=tuple(coder) if coder else None, codes=tuple(code) if code else None,
-                            docs=tuple(doc) if doc else None, by=by, unit=unit, seed=seed,
+                            docs=tuple(doc) if doc else None, by=by, unit=unit and unit.value, seed=seed,
                             replicates=replicates)
     target = out or Path("report.md" if markdown else "report.html")
     built = build_report(project_from(project), options)
