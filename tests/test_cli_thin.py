@@ -211,6 +211,20 @@ def test_recode_old_to_and_undo_run_the_sub_commands(sample, tmp_path):
     assert "use `qcode recode undo VERSION`" in note and error.startswith("Error: No migration")
 
 
+def test_orphans_sub_commands_and_the_old_flags(sample, tmp_path):
+    new = _run("orphans", "void", "anna:1", "-P", sample)
+    old = _run("orphans", "--void", "anna:1", "-P", sample)
+    assert new.exit_code == old.exit_code == 2
+    note, error = old.stderr.splitlines()
+    assert "use `qcode orphans void ID`" in note and error == new.stderr.strip()
+    for sub, wanted in (("place", "--quote"), ("void", "--as"), ("reanchor", "--as")):
+        result = _run("orphans", sub, "--help")
+        assert result.exit_code == 0 and wanted in result.stdout, sub
+    assert "  --quote" not in _run("orphans", "--help").stdout  # an option of place only
+    listed = _run("orphans", "-P", sample, "-f", "csv")
+    assert listed.exit_code == 0 and listed.stdout.startswith("coding,coder,doc,code,span")
+
+
 def test_docs_is_a_group_whose_bare_form_lists_documents(sample):
     from typer.main import get_command
 

@@ -59,9 +59,11 @@ def test_agree_unknown_unit_lists_char_and_none(runner, study):
 
 def test_commands_taking_as_ask_for_as_not_coder(runner, study):
     before = audit_bytes(study)
-    result = run(runner, study, "orphans", "--void", "anna:1", "--coder", "anna")
+    result = run(runner, study, "orphans", "void", "anna:1")
     assert result.exit_code == 2, result.output
     assert result.output.startswith("Error: Who is coding? Pass --as NAME,")
+    result = run(runner, study, "orphans", "void", "anna:1", "--coder", "anna")
+    assert result.exit_code == 2 and "No such option: --coder" in result.output
     result = run(runner, study, "apply", "hc01", "leadership", "--unit", "1")
     assert result.output.startswith("Error: Who is coding? Pass --coder NAME,")
     assert audit_bytes(study) == before

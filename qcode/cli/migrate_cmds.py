@@ -261,63 +261,75 @@ UnitOption = Annotated[str | None, typer.Option(
     "--unit", help="A unit: 14 or turn:3.", show_default=False)]
 
 
-@app.command()
+IdArg = Annotated[str, typer.Argument(
+    help="The orphaned coding (e.g. anna:42).", metavar="ID", show_default=False)]
+
+orphans_app = new_app(
+    "Codings an edit of their document left without a place (kept on the old version): "
+    "`qcode orphans` lists them; `orphans place` puts one on the current text, `orphans "
+    "void` undoes one, `orphans reanchor` re-anchors codings no re-anchoring has handled.",
+    cls=mode_group(OldFlag("--place", "place", "argument", "ID"),
+                   OldFlag("--void", "void", "argument", "ID"), OldFlag("--reanchor", "reanchor")),
+    no_args_is_help=False)
+app.add_typer(orphans_app, name="orphans")
+
+
+@orphans_app.callback(invoke_without_command=True)
 def orphans(
-    *,
+    ctx: typer.Context, *,
     coder: CodersOption = None,
     doc: Annotated[list[str] | None, typer.Option(
         "--doc", "-d", help="Only this document; repeat for several.", show_default=False)] = None,
-    place: Annotated[str | None, typer.Option(
-        "--place", help="Put this orphaned coding (e.g. anna:42) on the current text, at "
-        "--span, --quote or --unit.", show_default=False)] = None,
-    void: Annotated[str | None, typer.Option(
-        "--void", help="Undo this orphaned coding (its coder only).", show_default=False)] = None,
-    reanchor: Annotated[bool, typer.Option(
-        "--reanchor", help="Re-anchor codings still on a replaced version of their document "
-        "that no re-anchoring has handled yet.")] = False,
-    span: SpanOption = None, quote: QuoteOption = None, unit: UnitOption = None,
-    actor: ActorOption = None,
     format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
-    """Codings an edit of their document left without a place (kept on the old version),
-    to place on the current text or void."""
-    from ..errors import InputError
+    """List the codings an edit of their document left without a place."""
+    if ctx.invoked_subcommand is not None:
+        return
     from ..migrations.reanchor import COLUMNS
     from ..migrations.reanchor import orphans as find
 
-    proj = project_from(project)
-    if place and void:
-        raise InputError("Give --place or --void, not both.")
-    if reanchor:
-        from ..migrations.reanchor import reanchor_stale
-
-        _report_reanchored(reanchor_stale(proj, actor))
-        return
-    if place or void:
-        _place_or_void(proj, place, void, span=span, quote=quote, unit=unit, actor=actor)
-        return
-    rows = [o.record() for o in find(proj, coders=coder, docs=doc)]
+    rows = [o.record() for o in find(project_from(project), coders=coder, docs=doc)]
     emit(rows, list(COLUMNS), format, title="Orphaned codings")
     if rows:
-        info("Place one with `qcode orphans --place ID --quote TEXT`, or void it with --void ID.")
+        info("Place one with `qcode orphans place ID --quote TEXT`, or void it with "
+             "`qcode orphans void ID`.")
 
 
-def _place_or_void(proj: Any, place: str | None, void: str | None, *, span: str | None,
-                   quote: str | None, unit: str | None, actor: str | None) -> None:
+@orphans_app.command("place")
+def orphans_place(coding: IdArg, *, span: SpanOption = None, quote: QuoteOption = None,
+                  unit: UnitOption = None, actor: ActorOption = None,
+                  project: ProjectOption = None) -> None:
+    """Put an orphaned coding on the current text, at --span, --quote or --unit."""
     from ..errors import InputError
-    from ..migrations.reanchor import place_orphan, void_orphan
+    from ..migrations.reanchor import place_orphan
 
-    if place:
-        if sum(x is not None for x in (span, quote, unit)) != 1:
-            raise InputError("--place needs exactly one of --span, --quote or --unit.")
-        written = place_orphan(proj, place, span=span, quote=quote, unit=unit, actor=actor)
-        _warn(written.warnings)
-        info(f"Placed {place} at {written.events[0].span} on the current text.")
-        return
-    written = void_orphan(proj, void, coder=actor)
+    if sum(x is not None for x in (span, quote, unit)) != 1:
+        raise InputError("`qcode orphans place` needs exactly one of --span, --quote or --unit.")
+    written = place_orphan(project_from(project), coding, span=span, quote=quote, unit=unit,
+                           actor=actor)
     _warn(written.warnings)
-    info(f"Voided {void} in audit/{written.events[0].actor}.log.")
+    info(f"Placed {coding} at {written.events[0].span} on the current text.")
+
+
+@orphans_app.command("void")
+def orphans_void(coding: IdArg, *, actor: ActorOption = None,
+                 project: ProjectOption = None) -> None:
+    """Undo an orphaned coding (its coder only)."""
+    from ..migrations.reanchor import void_orphan
+
+    written = void_orphan(project_from(project), coding, coder=actor)
+    _warn(written.warnings)
+    info(f"Voided {coding} in audit/{written.events[0].actor}.log.")
+
+
+@orphans_app.command("reanchor")
+def orphans_reanchor(*, actor: ActorOption = None, project: ProjectOption = None) -> None:
+    """Re-anchor codings still on a replaced version of their document that no
+    re-anchoring has handled yet."""
+    from ..migrations.reanchor import reanchor_stale
+
+    _report_reanchored(reanchor_stale(project_from(project), actor))
 
 
 def _report_reanchored(reports) -> None:
@@ -344,6 +356,6 @@ def reanchor_after_ingest(proj, results, actor: str | None = None) -> None:
     except ProjectError:
         info(f"Warning: {len(changed)} document(s) got a new text, but nobody is named to record "
              "the re-anchoring of their codings: set QCODE_CODER (or 'coder:' in your config) "
-             "and run `qcode orphans --reanchor`.")
+             "and run `qcode orphans reanchor`.")
         return
     _report_reanchored(reanchor_documents(proj, changed, actor))
