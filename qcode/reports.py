@@ -63,7 +63,7 @@ def to_json(records: Sequence[Record], columns: Sequence[str] | None = None) -> 
 
 def to_markdown(records: Sequence[Record], columns: Sequence[str]) -> str:
     def esc(v: Any) -> str:
-        return _cell(v).replace("|", "\\|").replace("\n", " ")
+        return " ".join(_cell(v).replace("|", "\\|").split())  # one line per row
 
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(esc(rec.get(c)) for c in columns) + " |" for rec in records]

@@ -177,3 +177,17 @@ def test_every_listing_writes_markdown(sample, args):
     assert any(line.startswith("|---") for line in lines), out[:300]
     assert all(line.startswith(("| ", "|---", "#")) for line in lines), out[:300]
     assert _ok(_run(*args, "-P", sample, "-f", "md")).stdout == out
+
+
+def test_a_markdown_row_stays_one_row():
+    from qcode.reports import to_markdown
+
+    out = to_markdown([{"a": "x|y\r\nz\tw", "b": ["astrid", "emil"]}], ["a", "b"])
+    assert out == "| a | b |\n|---|---|\n| x\\|y z w | astrid, emil |\n"
+
+
+def test_a_list_in_csv_is_one_cell_of_names():
+    from qcode.reports import to_csv
+
+    assert to_csv([{"coded_by": ["astrid", "emil"], "ci": None}], ["coded_by", "ci"]) == (
+        "coded_by,ci\nastrid; emil,\n")

@@ -116,7 +116,7 @@ def agree(ctx: typer.Context, *, coder: CodersOption = None, code: CodesOption =
     if ctx.invoked_subcommand is not None:
         return
     proj = project_from(project)
-    common = {"coders": coder, "codes": code, "docs": doc}
+    common: dict[str, Any] = {"coders": coder, "codes": code, "docs": doc}
     if unit == "char":
         _agree_chars(proj, common, fmt)
     elif unit == "none":

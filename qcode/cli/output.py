@@ -8,7 +8,7 @@ command that lists something, so a new listing gets all four formats by calling
 
 import enum
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -47,7 +47,7 @@ def stdout_console() -> Any:
     return Console(soft_wrap=False)
 
 
-def emit(records: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: Any, *,
+def emit(records: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Any, *,
          title: str | None = None, caption: str | None = None,
          optional: Sequence[str] = ()) -> None:
     """Write records to stdout as a table, CSV, JSON or a Markdown table; a table leaves
@@ -74,7 +74,7 @@ class Listing:
 
     key: str
     title: str
-    rows: Sequence[Mapping[str, Any]]
+    rows: Sequence[dict[str, Any]]
     columns: Sequence[str]
     caption: str | None = None
     optional: Sequence[str] = ()
