@@ -21,7 +21,6 @@ from .line import (
     Event,
     LineError,
     chain_hash,
-    format_body,
     genesis,
     parse_line,
     parse_object,
@@ -283,7 +282,7 @@ def _classify(path: Path, number: int, prev: str, seq: int, others: Iterable[Pat
     if _chains(prev, nxt):
         return Problem(name, number, "inserted",
                        f"{where}: inserted; removing it restores the chain.")
-    if event.seq == seq or _seq_was_edited(event, prev, seq):
+    if event.seq == seq or _seq_was_edited(event, raw, prev, seq):
         chained = "" if nxt is not None else " (or a forged last line)"
         return Problem(name, number, "edited",
                        f"{where}: edited{chained}; its hash does not match its bytes and "
@@ -319,10 +318,19 @@ def _reordered(event: Event, raw: bytes, later: list[bytes]) -> int | None:
     return None
 
 
-def _seq_was_edited(event: Event, prev: str, seq: int) -> bool:
-    fields = {k: getattr(event, k) for k in Event.__slots__ if k != "hash"}
-    body = format_body({**fields, "seq": seq}).encode("utf-8")
-    return chain_hash(prev, body) == event.hash
+def _seq_was_edited(event: Event, raw: bytes, prev: str, seq: int) -> bool:
+    """Whether the line chains once its ``seq`` is put back to ``seq`` (both formats:
+    the raw body with its seq replaced)."""
+    prefix = b'{"seq":%d,' % event.seq
+    try:
+        body, stored = split_hash(raw)
+    except LineError:
+        return False
+    if not body.startswith(prefix):
+        return False
+    fixed = b'{"seq":%d,' % seq + body[len(prefix):]
+    return chain_hash(prev, fixed) == stored or chain_hash(
+        prev, b'{"seq":%d,' % seq + raw[len(prefix):-HASH_SUFFIX_LEN] + b"}") == stored
 
 
 def _find_copy(raw: bytes, others: Iterable[Path]) -> str | None:
