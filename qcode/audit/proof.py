@@ -166,6 +166,7 @@ def _completeness(checks: dict[str, LogCheck], found: Findings, git_checked: boo
         if seq >= last:
             found.notes.append(f"{where}: complete through line {seq}, as {by} shows.")
         elif not git_checked:
+            found.unproven.append(name)
             found.notes.append(
                 f"{where}: fully signed through line {last}, but nothing proves it complete: "
                 "a log cut back to an earlier signed head looks the same without a later seal "

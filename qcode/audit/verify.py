@@ -76,6 +76,7 @@ class VerifyReport:
     logs: tuple[LogCheck, ...]
     problems: tuple[Problem, ...]
     signature_notes: tuple[str, ...] = ()
+    unproven: tuple[str, ...] = ()  # fully signed logs that no seal or git shows complete
 
     @property
     def ok(self) -> bool:
@@ -95,6 +96,7 @@ class Verdict:
     notes: list[str] = field(default_factory=list)
     false_seals: set[tuple[str, int, str]] = field(default_factory=set)
     signed_through: dict[str, int] = field(default_factory=dict)  # log -> last signed line
+    unproven: list[str] = field(default_factory=list)  # signed logs nothing shows complete
 
 
 Judge = Callable[[dict[str, "LogCheck"]], Verdict]
@@ -376,7 +378,8 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None,
     ordered = sorted(problems, key=lambda p: (p.log, p.line or 0))
     notes = tuple(erased_notes) + tuple(n for n in verdict.notes if names is None or any(
         f"audit/{c}.log" in n for c in chosen))
-    return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered), notes)
+    return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered), notes,
+                        tuple(n for n in verdict.unproven if n in chosen))
 
 
 def _seal_problems(checks: dict[str, LogCheck], chosen: list[str], audit_dir: Path,
