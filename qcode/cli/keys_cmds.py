@@ -31,12 +31,19 @@ def init(*, coder: CoderOption = None, from_: FromOption = None,
     from ..audit.keyops import init_key
     from ..project import resolve_coder
 
+    from ..audit import unsigned_head
+
     name = resolve_coder(coder)
-    done = init_key(project_from(project), name, from_)
+    proj = project_from(project)
+    done = init_key(proj, name, from_)
     if done.private_file is not None:
         info(f"Made {done.private_file} (keep it private; back it up).")
     info(f"Published {done.fingerprint} in audit/keys/{name}.pub. "
          + _standing(done.fingerprint, name))
+    if unsigned_head(proj, name):
+        info(f"audit/{name}.log already has lines no signature covers: check them (`qcode "
+             f"audit show --coder {name}`), then sign them once with `qcode audit sign "
+             f"--coder {name}`; until then qcode will not write to your log.")
 
 
 @keys_app.command()
