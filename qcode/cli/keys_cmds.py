@@ -28,10 +28,9 @@ def _standing(fingerprint: str, coder: str) -> str:
 def init(*, coder: CoderOption = None, from_: FromOption = None,
          project: ProjectOption = None) -> None:
     """Make (or adopt with --from) your first signing key and publish it in audit/keys/."""
+    from ..audit import unsigned_head
     from ..audit.keyops import init_key
     from ..project import resolve_coder
-
-    from ..audit import unsigned_head
 
     name = resolve_coder(coder)
     proj = project_from(project)
