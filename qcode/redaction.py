@@ -86,7 +86,8 @@ def _bounds(text: str, span: str | None) -> tuple[int, int] | None:
         raise SpanError(f"--span {span!r} is not 'start:end' (code-point offsets).")
     start, end = int(start_s), int(end_s)
     if not 0 <= start < end <= len(text):
-        raise SpanError(f"--span {span!r} is outside the document (0:{len(text)}).")
+        raise SpanError(f"--span {span!r} must be 'start:end' with start < end inside the "
+                        f"document (0:{len(text)}).")
     return start, end
 
 

@@ -259,7 +259,9 @@ def read_public(path: Path) -> PublicKey:
         private = load_private_key(path.read_bytes(), str(path))
         if private is not None:
             return public_of(private)
-    raise AuditError(f"{path}: no OpenSSH ed25519 public key there (nor {pub.name}).")
+    beside = "" if pub == path else f" (nor {pub.name} beside it)"
+    raise AuditError(f"{path}: no OpenSSH ed25519 public key there{beside}; give the .pub "
+                     "file of an ed25519 key (`ssh-keygen -t ed25519` makes one).")
 
 
 def b64(blob: bytes) -> str:
