@@ -410,3 +410,27 @@ def test_unsigned_head_is_the_public_check_for_a_broken_log(study):
     assert unsigned_head(study, "nobody") is None
     slip_in(study, "anna")
     assert "not covered by a signature of anna" in unsigned_head(study, "anna")
+
+
+def test_in_project_log_a_signature_covers_only_the_signers_own_lines(study):
+    from qcode.audit import append_events
+
+    written = append_events(study, "project", [{"actor": "sigrid", "action": "docversion",
+                                                "doc": "hc01"}])
+    assert written.events[0].seq == 1
+    assert [e.action for e in read_log(study.log_path("project")).events] == [
+        "docversion", "sign"]
+    slip_in(study, "project", actor="anna", action="docversion")  # anna, unsigned
+    found = problems(study)
+    assert [(p.log, p.line, p.kind) for p in found] == [("project", 3, "unsigned")]
+    with pytest.raises(AuditError, match="not covered by a signature of anna"):
+        append_events(study, "project", [{"actor": "sigrid", "action": "docversion",
+                                          "doc": "fn01"}])
+    # a signature by sigrid after anna's line does not cover it
+    from qcode.audit.keys import find_signer
+    from qcode.audit.log import locked_log
+
+    with locked_log(study.log_path("project"), study.id, signing=None) as log:
+        log.append([{"actor": "sigrid", "action": "docversion", "doc": "fn01"}],
+                   signer=find_signer(study.audit_dir, "sigrid"))
+    assert [(p.log, p.line, p.kind) for p in problems(study)] == [("project", 3, "unsigned")]
