@@ -328,6 +328,7 @@ def test_rotation_hands_over_from_the_old_key_to_the_new(study):
     assert ("anna", "signature") in kinds(study)
 
 
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 def test_the_lead_revokes_a_lost_key_and_gives_a_new_one(study, tmp_path):
     from qcode.audit.keyops import revoke
     from qcode.audit.keys import private_key_path
@@ -361,7 +362,8 @@ def test_the_lead_revokes_a_lost_key_and_gives_a_new_one(study, tmp_path):
     assert ("anna", "signature") in kinds(project)
 
 
-@pytest.mark.skipif(shutil.which("ssh-agent") is None, reason="needs ssh-agent")
+@pytest.mark.skipif(shutil.which("ssh-agent") is None or shutil.which("ssh-add") is None,
+                    reason="needs ssh-agent")
 def test_a_key_held_only_by_ssh_agent_signs(study, tmp_path, monkeypatch):
     key = tmp_path / "agent_key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
@@ -389,6 +391,7 @@ def test_a_key_held_only_by_ssh_agent_signs(study, tmp_path, monkeypatch):
         agent.wait()
 
 
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 def test_a_passphrase_protected_key_without_an_agent_is_refused_clearly(study, tmp_path,
                                                                        monkeypatch):
     key = tmp_path / "locked"
