@@ -36,10 +36,12 @@ class Entry:
         return f"{self.log}:{self.event.seq}"
 
 
-def all_events(project: Any) -> list[Entry]:
-    """Every event of every log, in time order (then log and seq)."""
+def all_events(project: Any, *, signatures: bool = False) -> list[Entry]:
+    """Every event of every log, in time order (then log and seq); ``sign`` lines, which
+    decide nothing, only with ``signatures``."""
     entries = [Entry(name, e) for name in log_names(project.audit_dir)
-               for e in read_log(project.log_path(name)).events]
+               for e in read_log(project.log_path(name)).events
+               if signatures or e.action != "sign"]
     entries.sort(key=lambda x: (x.event.time, x.log, x.event.seq))
     return entries
 
@@ -78,7 +80,7 @@ def timeline(project: Any, *, coders: Iterable[str] | None = None,
     want = {k: set(v) for k, v in (("actor", coders), ("code", codes), ("doc", docs),
                                    ("action", actions)) if v}
     prefixes = tuple(sources or ())
-    entries = all_events(project)
+    entries = all_events(project, signatures="sign" in want.get("action", ()))
     _check_names(project, want, entries)
     chosen = []
     for entry in entries:
