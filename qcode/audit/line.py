@@ -34,7 +34,7 @@ TEXT_KEY = b',"text":'
 COMMIT_PREFIX = "c:"
 ACTIONS = (
     "apply", "remove", "memo", "void", "seal", "accept", "reject",
-    "migrate", "route", "reanchor", "docversion", "sign", "key", "redact",
+    "migrate", "route", "reanchor", "docversion", "sign", "key", "redact", "import",
 )
 FORMAT_VERSION = "qcode-audit-v1"
 HASH_SUFFIX_LEN = len(',"hash":""}') + 64

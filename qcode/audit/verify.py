@@ -105,6 +105,19 @@ Judge = Callable[[dict[str, "LogCheck"]], Verdict]
 # ---------------------------------------------------------------- one log
 
 
+def _imported_note(name: str, first: dict) -> list[str]:
+    """A log written once by an import (its first line says so) is named as such:
+    its coder never ran qcode; the person in ``data.by`` imported it."""
+    data = first.get("data")
+    source = first.get("source") or ""
+    if not source.startswith("import:") or not isinstance(data, dict) or not data.get("by"):
+        return []
+    tool = f" from {data['tool']}" if data.get("tool") else ""
+    user = f" (user {data['user']!r})" if data.get("user") else ""
+    return [f"audit/{name}.log: imported{tool}{user}, written once by {data['by']}'s import "
+            "(see the import line in project.log)."]
+
+
 def check_log(path: Path, project_id: str, others: Iterable[Path] = (),
               converted: Mapping[int, str] | None = None) -> LogCheck:
     """Check one log's chain; ``others`` are searched for a copied (foreign) line.
@@ -137,6 +150,8 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = (),
                 seals.append(_seal_of(name, number, Event(*obj.values())))
         if shared:
             actors.append(obj["actor"])
+        elif number == 1:
+            notes += _imported_note(name, obj)
         before = (prev, raw)
         count, prev = number, obj["hash"]
     if problem is not None and problem.line is not None and problem.line <= count:

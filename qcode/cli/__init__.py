@@ -32,6 +32,9 @@ from . import (
 )
 
 # isort: split
+from . import report_cmds  # noqa: F401  (report, codebook export)
+
+# isort: split
 from . import tui_cmds  # noqa: F401  (code, review)
 
 # isort: split
@@ -42,6 +45,9 @@ from . import (
     keys_cmds,  # noqa: F401  (keys init, rotate, countersign, revoke, list, ...)
     redact_cmds,  # noqa: F401  (redact)
 )
+
+# isort: split
+from . import exchange_cmds  # noqa: F401  (export, import, codebook import)
 
 __all__ = ["QcodeGroup", "app", "main", "new_app"]
 
