@@ -13,7 +13,7 @@ import binascii
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .coverage import Cover, Coverage, KeyRing, assess, ranges
+from .coverage import Coverage, KeyRing, assess, ranges
 from .keys import coders_with_keys
 from .log import display
 from .signing import PROJECT_LOG, head_message
@@ -68,9 +68,10 @@ def _judge(check: LogCheck, cov: Coverage, found: Findings, enrolled: set[str],
         found.problems.append(Problem(check.name, number, "signature",
                                       f"{where} line {number}: a signature that does not "
                                       f"count: {reason}."))
-    for first, last, cover, count in _merged(cov):
-        found.notes.append(f"{where}: lines {first}-{last} signed by {cover.signer} with "
-                           f"{cover.key} ({cover.why}; {count} signature(s)).")
+    for cover, count in zip(cov.covers, cov.joined, strict=True):
+        found.notes.append(f"{where}: lines {cover.first}-{cover.last} signed by "
+                           f"{cover.signer} with {cover.key} ({cover.why}; {count} "
+                           "signature(s)).")
     if not cov.uncovered:
         return
     owners = ({check.actors[n - 1] for n in cov.uncovered} if check.name == PROJECT_LOG
@@ -87,19 +88,6 @@ def _judge(check: LogCheck, cov: Coverage, found: Findings, enrolled: set[str],
         check.name, min(cov.uncovered), "unsigned",
         f"{text}; anyone who can write the file could have added them. If {who} wrote them, "
         f"`qcode audit sign --coder {sorted(owners)[0]}` signs them; otherwise void them."))
-
-
-def _merged(cov: Coverage) -> list[tuple[int, int, Cover, int]]:
-    """Consecutive covers by the same key and reason, as one range each."""
-    out: list[tuple[int, int, Cover, int]] = []
-    for cover in cov.covers:
-        if out and (out[-1][2].key, out[-1][2].why, out[-1][2].signer) == (
-                cover.key, cover.why, cover.signer) and cover.first <= out[-1][1] + 2:
-            first, _, kept, count = out[-1]
-            out[-1] = (first, cover.last, kept, count + 1)
-        else:
-            out.append((cover.first, cover.last, cover, 1))
-    return out
 
 
 def _unsigned_seal_notes(checks: dict[str, LogCheck]) -> list[str]:

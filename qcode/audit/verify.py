@@ -145,7 +145,7 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = (),
                 path, number, prev, count + 1, others)
             break
         if obj["action"] in _TRAIL:
-            trail.append((number, obj, prev))
+            trail.append((number, {k: obj[k] for k in _KEPT}, prev))
             if obj["action"] == "seal":
                 seals.append(_seal_of(name, number, Event(*obj.values())))
         if shared:
@@ -184,6 +184,7 @@ def _after_good(path: Path, number: int, raw: bytes, before: tuple[str | None, b
 
 _HASH_KEY = b',"hash":"'
 _TRAIL = frozenset({"seal", "sign", "key", "redact"})
+_KEPT = ("time", "actor", "action", "data")  # what the signature checks read
 
 
 def _verified(raw: bytes, prev: str, seq: int, name: str, redacted: list[str] | None = None
