@@ -35,9 +35,11 @@ def signature_findings(checks: dict[str, LogCheck], audit_dir: Path, project_id:
     enrolled = set(coders_with_keys(audit_dir))
     if not require and not enrolled and not any(
             o["action"] == "sign" or _has_sig(o) for c in checks.values() for _, o, _ in c.trail):
-        found.notes += [f"{display(c.path)}: unsigned ({c.lines} lines): the chain shows their "
-                        "order, not who wrote them." for c in checks.values() if c.lines]
-        found.notes += _unsigned_seal_notes(checks)
+        counts = ", ".join(f"{n}.log {c.lines}" for n, c in sorted(checks.items()) if c.lines)
+        if counts:
+            found.notes.append(f"No log is signed ({counts} lines): the chains show the order "
+                               "of the lines, not who wrote them, and seals are testimony "
+                               "(see `qcode keys init`).")
         return found
     ring = KeyRing(committed, lead)
     order = sorted(checks, key=lambda n: (n != PROJECT_LOG, n))

@@ -393,7 +393,7 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None,
     problems += _seal_problems(checks, chosen, audit_dir, verdict)
     ordered = sorted(problems, key=lambda p: (p.log, p.line or 0))
     notes = tuple(erased_notes) + tuple(n for n in verdict.notes if names is None or any(
-        f"audit/{c}.log" in n for c in chosen))
+        f"audit/{c}.log" in n for c in chosen) or n.startswith("No log is signed"))
     return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered), notes,
                         tuple(n for n in verdict.unproven if n in chosen))
 
