@@ -63,12 +63,15 @@ def verify(
              "changed them.")
         raise typer.Exit(1)
     info(f"{len(report.logs)} log(s) intact" + (" and consistent with git history." if git
-                                                else ".") + _signed_summary(report))
+                                                else ".") + _unproven(report.unproven))
 
 
-def _signed_summary(report) -> str:  # noqa: ANN001 - a VerifyReport
-    signed = sum(1 for n in report.notes if " signed by " in n)
-    return " Signatures: see the notes above." if signed else ""
+def _unproven(names: tuple[str, ...]) -> str:
+    if not names:
+        return ""
+    logs = ", ".join(f"{n}.log" for n in names)
+    return (f" Fully signed, but nothing proves {logs} complete: a log cut back to an "
+            "earlier signed head looks the same without a later seal or --git.")
 
 
 @audit_app.command()
