@@ -9,7 +9,7 @@ import pytest
 from exchange_support import make_zip, project_xml, snapshot
 
 from qcode.cli import app
-from qcode.exchange import safety
+from qcode.corpus import archive as safety
 
 SOURCE = ('<Sources><TextSource guid="BBBBBBBB-0000-0000-0000-000000000001" name="a" '
           'plainTextPath="internal://BBBBBBBB-0000-0000-0000-000000000001.txt"/></Sources>')

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import InputError
-from .safety import MAX_XML, local, open_zip, parse_xml, read_member
+from ..corpus.archive import MAX_XML, local, open_zip, parse_xml, read_member
 
 
 @dataclass(frozen=True, slots=True)
