@@ -39,7 +39,8 @@ def pdf(pages: list[str]) -> bytes:
         stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET" if text else ""
         content_id = len(objects) + 2
         kids.append(len(objects) + 1)
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content_id} 0 R "
+        objects.append("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                       f"/Contents {content_id} 0 R "
                        "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> "
                        ">> >> >>")
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")

@@ -8,8 +8,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DependencyError, InputError
 from ..corpus.archive import MAX_XML, open_zip, parse_xml, read_member
+from ..errors import DependencyError, InputError
 
 
 @dataclass(frozen=True, slots=True)
