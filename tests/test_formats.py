@@ -62,7 +62,8 @@ def test_odt_paragraphs_headings_spaces_and_turns():
             "<text:p>Interviewer: How did it go?</text:p>"
             '<text:p>Kari: We<text:s text:c="2"/>were <text:span>late</text:span>again.'
             "<text:note><text:note-body><text:p>a footnote</text:p></text:note-body></text:note></text:p>"
-            "<text:list><text:list-item><text:p>Kari: The list changed.</text:p></text:list-item></text:list>")
+            "<text:list><text:list-item><text:p>Kari: The list changed.</text:p>"
+            "</text:list-item></text:list>")
     parsed = read_source(Path("v.odt"), odt(body))
     assert parsed.text == ("Visit notes\n\nInterviewer: How did it go?\n\nKari: We were late"
                            "again.\n\nKari: The list changed.\n")
