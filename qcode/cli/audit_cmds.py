@@ -255,5 +255,25 @@ def stats(
                                            else ["coders"])
     for name in chosen:
         rows = tables[name]
+        if name == "codes" and fmt == "table":
+            rows = _narrow_codes(rows)
         columns = list(rows[0]) if rows else ["coder"]
-        emit(rows, columns, format, title=name)
+        emit(rows, columns, format, title=name, optional=STATS_OPTIONAL)
+
+
+STATS_OPTIONAL = ["first", "last", "days", "removed", "voids", "memos"]
+
+
+def _narrow_codes(rows: list[dict]) -> list[dict]:
+    """The codes table with one column per coder, or, when those columns would not fit
+    the terminal, one column listing each code's coders and counts."""
+    from ._options import stdout_console
+
+    if not rows:
+        return rows
+    width = sum(max(len(k), *(len(str(r[k])) for r in rows)) + 3 for k in rows[0])
+    if width <= stdout_console().width:
+        return rows
+    return [{"code": r["code"], "total": r["total"],
+             "by coder": ", ".join(f"{k} {v}" for k, v in r.items()
+                                   if k not in ("code", "total") and v)} for r in rows]
