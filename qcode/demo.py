@@ -122,6 +122,14 @@ def step_migration(ctx: DemoContext) -> None:
     ctx.facts.update(report_migration(ctx.project, ctx.report, SUPERVISOR))
 
 
+def step_exchange(ctx: DemoContext) -> None:
+    from .exchange.demo import report_exchange
+    from .sample import SUPERVISOR
+
+    assert ctx.project is not None
+    ctx.facts.update(report_exchange(ctx.project, ctx.report, SUPERVISOR))
+
+
 def step_summary(ctx: DemoContext) -> None:
     """Where things stand at the end, and what to try next."""
     from collections import Counter
@@ -153,6 +161,7 @@ STEPS: list[Step] = [
     Step("code suggestions: rules and a model of one coder's decisions", step_suggestions),
     Step("agreement, co-occurrence and a crosstab of the two sample coders", step_agreement),
     Step("a codebook change: two codes merged, one split, one retired; re-coding", step_migration),
+    Step("exchange: export to REFI-QDA (.qdpx, .qdc) and import into a second project", step_exchange),
     Step("summary", step_summary),
 ]
 

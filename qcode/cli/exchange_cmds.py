@@ -75,6 +75,9 @@ def export_cmd(
     note = "" if profile == "spec" else f" (profile {profile}, experimental)"
     left = (f"; {result.left_out} codings not on their document's current text left out "
             "(see `qcode orphans`)") if result.left_out else ""
+    if result.unplaced_codes:
+        left += (f"; {result.unplaced_codes} codings whose code is not in the codebook in force "
+                 "(awaiting review after a codebook change) kept as text in the 'qcode history' note")
     info(f"Wrote {shown(file)}{note}: {result.documents} documents, {result.codes} codes, "
          f"{result.codings} codings by {result.coders} coders, {result.memos} memos{left}.")
 

@@ -50,6 +50,7 @@ class Exported:
     coders: int
     left_out: int  # orphaned codings not on their document's text
     profile: str
+    unplaced_codes: int = 0  # codings whose code is not in the codebook in force (awaiting review)
 
 
 class _Ids:
@@ -114,10 +115,17 @@ def project_bytes(project: Project, profile: str) -> tuple[bytes, list[tuple[str
     live = [c for c in state.codings if "orphan" not in c.flags and c.doc in docs
             and (c.docv is None or c.docv == docs[c.doc].version) and c.end <= len(docs[c.doc].text)]
     left_out = len(state.codings) - len(live)
+    in_force = set(codebook.ids)
+    pending = [c for c in live if c.code not in in_force]
+    live = [c for c in live if c.code in in_force]
     coders = sorted({c.coder for c in live} | {m.coder for m in state.memos})
     user = {name: ids("user", name) for name in coders}
     notes, refs = _notes(maker, state.memos, user, ids, docs, codebook)
     history = _history(project, live, events)
+    if pending:
+        history += ("\n" if history else "") + "".join(
+            f"\n{c.id} {c.code} on {c.doc} {c.span}: its code is not in the codebook in force "
+            f"({', '.join(c.flags) or 'no flag'})" for c in pending).lstrip("\n")
     ids_text = "\n".join(f"{c.id}\t{c.label}" for c in codebook.codes)
     history = "\n\n".join(x for x in (history, f"{CODE_IDS}\n{ids_text}" if ids_text else "") if x)
     if history:
@@ -150,7 +158,7 @@ def project_bytes(project: Project, profile: str) -> tuple[bytes, list[tuple[str
                          origin=origin(profile))
 
     summary = Exported(Path(), len(docs), len(codebook.codes), len(live), len(state.memos),
-                       len(coders), left_out, profile)
+                       len(coders), left_out, profile, len(pending))
     return _serialise(root), files, summary
 
 
