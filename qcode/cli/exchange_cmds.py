@@ -3,7 +3,7 @@ codebook import."""
 
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -82,7 +82,7 @@ def export_cmd(
          f"{result.codings} codings by {result.coders} coders, {result.memos} memos{left}.")
 
 
-def run_import(project, file: Path, *, coder: str | None, dry_run: bool, prefix: str, id_from: str,
+def run_import(project: Any, file: Path, *, coder: str | None, dry_run: bool, prefix: str, id_from: str,
                columns: str | None, codebook: Path | None, as_coder: str | None = None) -> None:
     """Plan, show, and (unless dry_run) write an import."""
     from ..exchange import describe, plan_import

@@ -7,6 +7,7 @@ never changed; a label that exists under another parent is reported."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..codebook import load_codebook
 from ..corpus.store import sha256
@@ -22,7 +23,7 @@ DESCRIPTION_COLUMNS = ("description", "definition", "memo", "comment")
 PARENT_COLUMNS = ("parent", "category", "group")
 
 
-def codes_from_table(table: Table, codebook: object) -> tuple[list[NewCode], list[str]]:
+def codes_from_table(table: Table, codebook: Any) -> tuple[list[NewCode], list[str]]:
     """New codes for every row's code not already in ``codebook``; notes on conflicts."""
     column = table.column(*CODE_COLUMNS)
     if column is None:
@@ -45,7 +46,7 @@ def codes_from_table(table: Table, codebook: object) -> tuple[list[NewCode], lis
     return merge_codes(codebook, wanted)
 
 
-def merge_codes(codebook: object, wanted: list[tuple[list[str], str, str | None]]
+def merge_codes(codebook: Any, wanted: list[tuple[list[str], str, str | None]]
                 ) -> tuple[list[NewCode], list[str]]:
     """Codes for label paths (``["care", "time"]``), reusing what the codebook has."""
     codes = codebook.codes

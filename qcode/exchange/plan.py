@@ -225,8 +225,8 @@ def write_plan(project: Project, plan: ImportPlan) -> Written:
                        "logs": heads,
                        "reading": plan.reading, "rejects": len(plan.rejects),
                        "kept_as_text": plan.kept_as_text}}
-    written = append_events(project, "project", [record])
-    return Written(tuple(describe(plan)), rejects, written.events[-1].seq)
+    recorded = append_events(project, "project", [record])
+    return Written(tuple(describe(plan)), rejects, recorded.events[-1].seq)
 
 
 def _write_documents(project: Project, docs: list[NewDoc]) -> None:

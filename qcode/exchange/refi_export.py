@@ -176,7 +176,8 @@ def _memo_key(m: Any) -> tuple[str, str]:
 
 def _notes(maker: Any, memos: Any, user: dict[str, str], ids: _Ids, docs: dict[str, Any],
            codebook: Any) -> tuple[list[Any], dict[tuple[str, str], list[str]]]:
-    notes, refs = [], {}
+    notes: list[Any] = []
+    refs: dict[tuple[str, str], list[str]] = {}
     for m in memos:
         key = _memo_key(m)
         if key[0] in ("doc", "unit") and m.doc not in docs:

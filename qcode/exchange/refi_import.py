@@ -284,11 +284,11 @@ class _Builder:
         are linked to (NoteRef, or NVivo's Links), else on the project."""
         targets: dict[str, list[str]] = {}
         for source in self.refi.sources:
-            for note in source.notes:
-                targets.setdefault(note, []).append(source.guid)
+            for ref in source.notes:
+                targets.setdefault(ref, []).append(source.guid)
             for sel in source.selections:
-                for note in sel.notes:
-                    targets.setdefault(note, []).append(sel.guid)
+                for ref in sel.notes:
+                    targets.setdefault(ref, []).append(sel.guid)
         notes = {n.guid for n in self.refi.notes}
         for origin, target in self.refi.links:
             if origin in notes:

@@ -256,13 +256,13 @@ def plan_qc(project: Project, folder: Path, *, importer: str, id_from: str) -> I
     plan.codes, plan.notes = merge_codes(book, wanted)
     full = _with(book, plan.codes)
     names: dict[str, str] = {}
-    for coder, doc_id, start, end, code, line in found:
+    for coder, doc_id, start, stop, code, line_no in found:
         if coder not in names:
             names[coder] = coder_name(coder, taken)
             plan.coders[names[coder]] = coder
         text = load_document(project, doc_id).text
-        fields = apply_fields(names[coder], doc_id, text, start, end, code_for(full, code.replace(":", "::"))
+        fields = apply_fields(names[coder], doc_id, text, start, stop, code_for(full, code.replace(":", "::"))
                               or "", book.version, "qc", {"tool": "qc", "user": coder,
-                                                           "by": importer, "line": line})
+                                                           "by": importer, "line": line_no})
         plan.events.setdefault(names[coder], []).append(fields)
     return plan
