@@ -178,3 +178,16 @@ def test_a_source_that_exists_with_other_text_is_refused(runner, project, tmp_pa
                                  "--coder", "ingrid"])
     assert result.exit_code == 2 and "with other text" in result.output
     assert snapshot(project.root) == before
+
+
+def test_the_supervisors_report_names_the_imported_log(runner, project, tmp_path):
+    from qcode.report import ReportOptions, write_report
+
+    body = _project(_code(), _selection(6, 14, "We drive"))
+    _run(runner, project, tmp_path, _members(body))
+    import html
+
+    out = write_report(project, tmp_path / "r.html", options=ReportOptions(replicates=200))
+    text = html.unescape(out.read_text())
+    assert "audit/kari-nordmann.log: imported from TestTool 1.0 (user 'Kari Nordmann')" in text
+    assert "written once by ingrid's import" in text
