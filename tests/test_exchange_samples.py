@@ -96,6 +96,17 @@ def test_verify_names_the_imported_log_and_who_imported_it(nvivo_project):
             "by ingrid's import") in result.output
 
 
+def test_audit_show_says_the_log_was_written_by_an_import(nvivo_project):
+    from typer.testing import CliRunner
+
+    project, _ = nvivo_project
+    result = CliRunner().invoke(app, ["audit", "show", "--coder", "gergo", "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert ("gergo: imported from NVivo for Windows 12.6 (user 'Gergo'), written by ingrid's "
+            "import") in result.output
+    assert "import:refi" in result.output
+
+
 def test_nvivo_codebook_keeps_its_nesting_and_descriptions(nvivo_project):
     from qcode.codebook import load_codebook
 
