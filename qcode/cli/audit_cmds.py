@@ -152,6 +152,21 @@ def show(
     for block in _timeline_view(proj, entries):  # each entry as soon as it is drawn, so
         console.print(block)  # `| head` shows the first ones at once
     info(f"{len(entries)} events.")
+    for line in _imported(entries):
+        info(line)
+
+
+def _imported(entries) -> list[str]:
+    """One line per imported coder shown: her log was written by someone's import."""
+    seen: dict[str, str] = {}
+    for x in entries:
+        data = x.event.data if isinstance(x.event.data, dict) else {}
+        if (x.event.source or "").startswith("import:") and data.get("by"):
+            tool = f" from {data['tool']}" if data.get("tool") else ""
+            user = f" (user {data['user']!r})" if data.get("user") else ""
+            seen.setdefault(x.event.actor, f"{x.event.actor}: imported{tool}{user}, written by "
+                                           f"{data['by']}'s import, not by {x.event.actor} in qcode.")
+    return list(seen.values())
 
 
 def _timeline_view(proj, entries):
