@@ -182,3 +182,13 @@ def test_help_imports_no_jinja2():
             "print('jinja2' in sys.modules, 'numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_control_characters_in_project_text_are_shown_not_passed_through():
+    from qcode.report.render import environment
+
+    page = environment(False).from_string(
+        "{{ x }}{% macro m(v) %}<i>{{ v }}</i>{% endmacro %}{{ m(x) }}").render(x="a\x07<b>\x1b")
+    assert page == "a\\x07&lt;b&gt;\\x1b<i>a\\x07&lt;b&gt;\\x1b</i>"
+    md = environment(True).from_string("| {{ x }} |").render(x="a\x07|b\n# c")
+    assert md == "| a\\\\x07\\|b # c |"  # one line, one cell, the bell shown

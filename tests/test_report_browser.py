@@ -106,7 +106,7 @@ def test_sample_report_in_chromium(browser, sample_report, tmp_path, width):
             assert unit.locator('[data-coder="astrid"] [data-code="leadership"]').count() == 1
             assert unit.locator('[data-coder="emil"] [data-code="leadership"]').count() == 0
         page.screenshot(path=str(tmp_path / f"report-{width}.png"))
-        page.locator("#agreement").scroll_into_view_if_needed()
+        page.evaluate("document.getElementById('agreement').scrollIntoView()")
         page.screenshot(path=str(tmp_path / f"report-{width}-agreement.png"))
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1  # wide tables scroll inside their box; the page itself does not
