@@ -28,7 +28,8 @@ from .errors import AuditError
 CODING_ACTIONS = ("apply", "accept")
 STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
 TRAIL_ACTIONS = ("seal", "sign", "key", "redact")  # the audit trail's own lines: no coding
-KNOWN_ACTIONS = ("apply", "accept", "remove", "memo", "void", "reject", *TRAIL_ACTIONS,
+KNOWN_ACTIONS = ("apply", "accept", "remove", "memo", "void", "reject", "import",
+                 *TRAIL_ACTIONS,
                  *STEP_ACTIONS)
 
 
@@ -78,7 +79,9 @@ class Memo:
     def target(self) -> str:
         if self.coding:
             return "coding"
-        return "document" if self.doc else "code"
+        if self.doc:
+            return "document"
+        return "code" if self.code else "project"
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +246,8 @@ class _Fold:
         self._handlers = {
             "apply": self._add, "accept": self._accept, "reject": self._reject,
             "remove": self._remove, "memo": self._memo, "void": _nothing,
-            **dict.fromkeys(TRAIL_ACTIONS, _nothing), **dict.fromkeys(STEP_ACTIONS, self._step),
+            "import": _nothing, **dict.fromkeys(TRAIL_ACTIONS, _nothing),
+            **dict.fromkeys(STEP_ACTIONS, self._step),
         }
 
     def feed(self, number: int, e: dict[str, Any]) -> None:

@@ -59,11 +59,11 @@ def test_undo_key_voids_the_last_decision(study):
 
 def test_fuzzy_search_applies_the_intended_code(study):
     app = app_for(study, doc=INTERVIEW)
-    drive(app, ["j", "slash", "type:resour", "enter",
-                "j", "slash", "type:limi", "enter",
-                "j", "slash", "type:colab", "enter",
-                "j", "slash", "type:a", "down", "enter",
-                "j", "slash", "type:coord", "escape"])
+    drive(app, ["j", "f", "type:resour", "enter",
+                "j", "f", "type:limi", "enter",
+                "j", "f", "type:colab", "enter",
+                "j", "f", "type:a", "down", "enter",
+                "j", "f", "type:coord", "escape"])
     assert [(b[2], b[3]) for b in briefs(study, "anna")] == [
         ("66:91", "time-resources"), ("92:128", "autonomy/limits"),
         ("135:175", "collaboration"), ("176:238", "autonomy/limits"),
@@ -154,10 +154,10 @@ def test_suggestions_arrive_after_the_first_paint_and_are_decided(study):
     assert painted[0] is not None
     accepted, rejected = events(study, "anna")
     assert (accepted.action, accepted.span, accepted.code, accepted.source) == (
-        "accept", "135:175", "coordination", "suggest:rules.v1")
+        "accept", "135:175", "coordination", "suggest:rules.v2")
     assert "driving list" in accepted.data["reason"] and accepted.score is not None
     assert (rejected.action, rejected.span, rejected.code, rejected.source) == (
-        "reject", "176:238", "coordination", "suggest:rules.v1")
+        "reject", "176:238", "coordination", "suggest:rules.v2")
     assert "▸ ◆ coordination" in shown[0] and "driving list" in shown[0]
     assert app.session.suggestions_here() == []
 

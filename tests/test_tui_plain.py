@@ -75,7 +75,7 @@ def test_bad_commands_are_refused_and_the_session_goes_on(study):
         "Error: Name exactly one coding of yours on the selection to remove (there: none); "
         "e.g. `remove CODE` or `span A:B` first.",
         "Error: Write the span as START:END, e.g. span 120:180.",
-        "Error: '0' is not a positive number of units.",
+        "Error: No sentence 0: this document has 17; type 1 to 17.",
         "5 command(s) failed.",
     ]
     assert before == {}
@@ -100,7 +100,7 @@ def test_suggestions_accepted_and_rejected_in_plain_mode(study):
     assert "  suggestion: coordination" in done.stdout
     accepted, rejected = events(study, "anna")
     assert (accepted.action, accepted.span, accepted.code, accepted.source) == (
-        "accept", "135:175", "coordination", "suggest:rules.v1")
+        "accept", "135:175", "coordination", "suggest:rules.v2")
     assert (rejected.action, rejected.span, rejected.code, rejected.memo) == (
         "reject", "176:238", "coordination", "not about the rota itself")
 

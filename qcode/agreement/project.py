@@ -45,8 +45,8 @@ class AgreementReport:
 def scope(project, *, coders=None, codes=None, docs=None, min_coders: int = 1) -> Scope:
     """Replay the logs and pick coders (default: all who coded), codes (codebook order) and docs."""
     from ..codebook import load_codebook
-    from ..codings import replay
     from ..corpus import list_documents, load_document
+    from ..index import replay
 
     all_codings = replay(project).codings
     with_codings = {c.coder for c in all_codings}

@@ -141,19 +141,22 @@ def show(
     if getattr(format, "value", format) != "table":
         emit([entry_record(x) for x in entries], list(TIMELINE_COLUMNS), format)
         return
-    stdout_console().print(_timeline_view(proj, entries))
+    console = stdout_console()
+    for block in _timeline_view(proj, entries):  # each entry as soon as it is drawn, so
+        console.print(block)  # `| head` shows the first ones at once
     info(f"{len(entries)} events.")
 
 
 def _timeline_view(proj, entries):
+    """The Rich lines of each entry in turn (a generator: nothing waits for the last)."""
     from rich.console import Group
     from rich.text import Text
 
     from ..review import in_context
 
     texts: dict[str, object] = {}
-    blocks = []
     for x in entries:
+        blocks = []
         e = x.event
         head = Text()
         head.append(e.time.replace("T", " ")[:19], style="dim")
@@ -174,7 +177,7 @@ def _timeline_view(proj, entries):
             blocks.append(Text(f"    \"{e.quote}\""))
         if e.memo:
             blocks.append(Text(f"    memo: {e.memo}", style="italic"))
-    return Group(*blocks)
+        yield Group(*blocks)
 
 
 def _doc_at(proj, cache: dict, doc_id, docv):
@@ -255,5 +258,25 @@ def stats(
                                            else ["coders"])
     for name in chosen:
         rows = tables[name]
+        if name == "codes" and fmt == "table":
+            rows = _narrow_codes(rows)
         columns = list(rows[0]) if rows else ["coder"]
-        emit(rows, columns, format, title=name)
+        emit(rows, columns, format, title=name, optional=STATS_OPTIONAL)
+
+
+STATS_OPTIONAL = ["first", "last", "days", "removed", "voids", "memos"]
+
+
+def _narrow_codes(rows: list[dict]) -> list[dict]:
+    """The codes table with one column per coder, or, when those columns would not fit
+    the terminal, one column listing each code's coders and counts."""
+    from ._options import stdout_console
+
+    if not rows:
+        return rows
+    width = sum(max(len(k), *(len(str(r[k])) for r in rows)) + 3 for k in rows[0])
+    if width <= stdout_console().width:
+        return rows
+    return [{"code": r["code"], "total": r["total"],
+             "by coder": ", ".join(f"{k} {v}" for k, v in r.items()
+                                   if k not in ("code", "total") and v)} for r in rows]

@@ -145,6 +145,7 @@ def memo(
 
 
 MEMO_COLUMNS = ["id", "coder", "time", "target", "doc", "code", "coding", "span", "text"]
+MEMO_OPTIONAL = ["coding", "span", "target", "time", "code"]  # left out first on a narrow table
 
 
 @app.command()
@@ -158,7 +159,7 @@ def memos(
     project: ProjectOption = None,
 ) -> None:
     """List or export memos on documents, codes and codings (markdown for a report)."""
-    from ..codings import replay
+    from ..index import replay
 
     proj = project_from(project)
     found = replay(proj).memos
@@ -169,7 +170,7 @@ def memos(
                for m in found
                if (not doc or m.doc == doc) and (not code or m.code == code)
                and (not coder or m.coder in coder)]
-    emit(records, MEMO_COLUMNS, format, title=f"{len(records)} memos")
+    emit(records, MEMO_COLUMNS, format, title=f"{len(records)} memos", optional=MEMO_OPTIONAL)
 
 
 @app.command()
@@ -207,10 +208,12 @@ def codings(
     project: ProjectOption = None,
 ) -> None:
     """List the current codings (replayed from the audit logs)."""
-    from ..codings import replay
+    from ..index import replay
 
     proj = project_from(project)
-    replayed = replay(proj)
+    # only the documents asked for are read from the index (a --code filter also looks
+    # at the codes of every coding, to tell a typo from a code nobody used here)
+    replayed = replay(proj, docs=doc or None if not code else None)
     for warning in replayed.warnings:
         info(f"Warning: {warning}")
     code, doc = _known_filters(proj, replayed.codings, code, doc)
