@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from . import app
 from ._options import (
     CodersOption,
     CodesOption,
@@ -21,6 +20,7 @@ from ._options import (
     shown,
 )
 from .codebook_cmds import codebook_app
+from .root import app
 
 
 class ReportFormat(enum.StrEnum):
