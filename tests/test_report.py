@@ -192,3 +192,10 @@ def test_control_characters_in_project_text_are_shown_not_passed_through():
     assert page == "a\\x07&lt;b&gt;\\x1b<i>a\\x07&lt;b&gt;\\x1b</i>"
     md = environment(True).from_string("| {{ x }} |").render(x="a\x07|b\n# c")
     assert md == "| a\\\\x07\\|b # c |"  # one line, one cell, the bell shown
+
+
+def test_heatmap_measure(runner, hostile):
+    html = _report(runner, hostile, "--measure", "jaccard")
+    cells = re.findall(r"<title>(\S+) × (\S+): ([\d.]+|undefined)\*?</title>", html)
+    assert cells and all(v == "undefined" or "." in v for _, _, v in cells)
+    assert "Jaccard: units with both codes over units with either" in html

@@ -29,6 +29,12 @@ class ReportFormat(enum.StrEnum):
     md = "md"
 
 
+class CooccurrenceMeasure(enum.StrEnum):
+    counts = "count"  # not `count`, which would hide str.count
+    jaccard = "jaccard"
+    c = "c"
+
+
 class CodebookFormat(enum.StrEnum):
     markdown = "markdown"
     md = "md"
@@ -53,6 +59,9 @@ def report(
     unit: Annotated[str | None, typer.Option(
         "--unit", help="sentence, turn or paragraph (default: the project's unit kind).",
         show_default=False)] = None,
+    measure: Annotated[CooccurrenceMeasure, typer.Option(
+        "--measure", help="The co-occurrence heatmap's cells: count, jaccard or c.")
+    ] = CooccurrenceMeasure.counts,
     seed: SeedOption = 0,
     replicates: ReplicatesOption = 10_000,
     project: ProjectOption = None,
@@ -65,7 +74,7 @@ def report(
     markdown = fmt != ReportFormat.html
     options = ReportOptions(coders=tuple(coder) if coder else None, codes=tuple(code) if code else None,
                             docs=tuple(doc) if doc else None, by=by, unit=unit, seed=seed,
-                            replicates=replicates)
+                            replicates=replicates, measure=measure.value)
     target = out or Path("report.md" if markdown else "report.html")
     built = build_report(project_from(project), options)
     text = render_markdown(built) if markdown else render_html(built)

@@ -66,7 +66,9 @@ def cooccurrence_section(project: Project, sc: Scope, opts: ReportOptions, unit:
            for r in records[:opts.top_pairs]]
     flags = total.five_fold()
     n = len(total.codes)
-    return {"codes": list(total.codes), "counts": total.counts.tolist(),
+    cells = [[None if v != v else float(v) for v in row] for row in total.table(opts.measure).tolist()]
+    return {"codes": list(total.codes), "counts": total.counts.tolist(), "cells": cells,
+            "measure": opts.measure,
             "flags": [[bool(flags[i, j]) and i != j for j in range(n)] for i in range(n)],
             "flagged": sum(r["five_fold"] for r in records), "top": top, "mode": total.mode,
             "records": total.records(), "per_coder": [t.coder for t in tables]}

@@ -104,8 +104,10 @@ def report_charts(report: Report) -> dict[str, charts.Chart | None]:
             label="Krippendorff's alpha per code with 95% intervals")
     co = s["cooccurrence"]
     if co.get("codes"):
-        out["cooccurrence"] = charts.heatmap(co["codes"], co["counts"], flags=co["flags"],
-                                             label="Co-occurrence counts, pooled over coders")
+        measure = co["measure"]
+        out["cooccurrence"] = charts.heatmap(
+            co["codes"], co["cells"], flags=co["flags"], digits=0 if measure == "count" else 2,
+            label=f"Co-occurrence ({measure}), pooled over coders")
     diffs = s["attributes"].get("differences") or []
     if diffs:
         out["attributes"] = charts.dot_whisker(
