@@ -103,7 +103,7 @@ def test_report_to_stdout_and_default_file_name(runner, hostile, monkeypatch):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--unit", "char"), "Error: --unit 'char': the report reads units of a kind"),
+    (("--unit", "char"), "Error: Invalid value for '--unit'"),
     (("--coder", "nobody"), "Error: Coder 'nobody' has no codings"),
     (("--code", "trsut"), "did you mean 'trust'"),
     (("--by", "colour"), "Error: No document has the attribute 'colour'"),
@@ -117,6 +117,15 @@ def test_bad_input_is_one_line_and_exit_2(runner, hostile, monkeypatch, args, me
     assert message in result.output and result.output.count("\n") == 1
     assert "Traceback" not in result.output
     assert before == {p.name: p.read_bytes() for p in (hostile / "audit").iterdir()}
+
+
+def test_the_library_refuses_a_unit_it_cannot_report_on(hostile):
+    from qcode.errors import InputError
+    from qcode.project import find_project
+    from qcode.report import ReportOptions, build_report
+
+    with pytest.raises(InputError, match="--unit 'char': the report reads units of a kind"):
+        build_report(find_project(hostile), ReportOptions(unit="char"))
 
 
 def test_an_empty_project_still_reports(runner, project):

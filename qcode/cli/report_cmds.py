@@ -29,6 +29,12 @@ class ReportFormat(enum.StrEnum):
     md = "md"
 
 
+class ReportUnit(enum.StrEnum):
+    sentence = "sentence"
+    turn = "turn"
+    paragraph = "paragraph"
+
+
 class CooccurrenceMeasure(enum.StrEnum):
     counts = "count"  # not `count`, which would hide str.count
     jaccard = "jaccard"
@@ -54,9 +60,10 @@ def report(
     code: CodesOption = None,
     doc: DocsOption = None,
     by: Annotated[str | None, typer.Option(
-        "--by", help="Document attribute for the Attributes section (default: the one that "
-        "splits the documents into the fewest groups of two or more).", show_default=False)] = None,
-    unit: Annotated[str | None, typer.Option(
+        "--by", help="Document attribute for the Attributes section (default: among those with "
+        "two to five values, the one that splits the documents into the largest groups).",
+        show_default=False)] = None,
+    unit: Annotated[ReportUnit | None, typer.Option(
         "--unit", help="sentence, turn or paragraph (default: the project's unit kind).",
         show_default=False)] = None,
     measure: Annotated[CooccurrenceMeasure, typer.Option(
@@ -73,7 +80,8 @@ def report(
 
     markdown = fmt != ReportFormat.html
     options = ReportOptions(coders=tuple(coder) if coder else None, codes=tuple(code) if code else None,
-                            docs=tuple(doc) if doc else None, by=by, unit=unit, seed=seed,
+                            docs=tuple(doc) if doc else None, by=by,
+                            unit=unit.value if unit else None, seed=seed,
                             replicates=replicates, measure=measure.value)
     target = out or Path("report.md" if markdown else "report.html")
     built = build_report(project_from(project), options)
