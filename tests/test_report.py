@@ -208,3 +208,17 @@ def test_heatmap_measure(runner, hostile):
     cells = re.findall(r"<title>(\S+) × (\S+): ([\d.]+|undefined)\*?</title>", html)
     assert cells and all(v == "undefined" or "." in v for _, _, v in cells)
     assert "Jaccard: units with both codes over units with either" in html
+
+
+def test_the_report_file_is_readable_like_any_new_file(runner, hostile, tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "shared.html"
+    old = os.umask(0o022)
+    try:
+        result = _run(runner, "report", "--project", str(hostile), "--out", str(out))
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644  # not the temporary file's 0600
