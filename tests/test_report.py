@@ -222,3 +222,13 @@ def test_the_report_file_is_readable_like_any_new_file(runner, hostile, tmp_path
         os.umask(old)
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(out.stat().st_mode) == 0o644  # not the temporary file's 0600
+
+
+def test_same_project_same_bytes(hostile):
+    from qcode.project import find_project
+    from qcode.report import ReportOptions, build_report, render_html, render_markdown
+
+    project, options = find_project(hostile), ReportOptions(replicates=REPLICATES, seed=3)
+    first, second = build_report(project, options), build_report(project, options)
+    assert render_html(first) == render_html(second)
+    assert render_markdown(first) == render_markdown(second)
