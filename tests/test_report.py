@@ -103,7 +103,8 @@ def test_report_to_stdout_and_default_file_name(runner, hostile, monkeypatch):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--unit", "char"), "Error: Invalid value for '--unit'"),
+    (("--unit", "char"), "Error: Invalid value for '--unit': 'char' is not one of sentence, turn, "
+                         "paragraph."),
     (("--coder", "nobody"), "Error: Coder 'nobody' has no codings"),
     (("--code", "trsut"), "did you mean 'trust'"),
     (("--by", "colour"), "Error: No document has the attribute 'colour'"),

@@ -21,7 +21,6 @@ from .line import (
     Event,
     LineError,
     chain_hash,
-    format_body,
     genesis,
     parse_line,
     parse_object,
@@ -77,6 +76,7 @@ class VerifyReport:
     logs: tuple[LogCheck, ...]
     problems: tuple[Problem, ...]
     signature_notes: tuple[str, ...] = ()
+    unproven: tuple[str, ...] = ()  # fully signed logs that no seal or git shows complete
 
     @property
     def ok(self) -> bool:
@@ -96,6 +96,7 @@ class Verdict:
     notes: list[str] = field(default_factory=list)
     false_seals: set[tuple[str, int, str]] = field(default_factory=set)
     signed_through: dict[str, int] = field(default_factory=dict)  # log -> last signed line
+    unproven: list[str] = field(default_factory=list)  # signed logs nothing shows complete
 
 
 Judge = Callable[[dict[str, "LogCheck"]], Verdict]
@@ -144,7 +145,7 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = (),
                 path, number, prev, count + 1, others)
             break
         if obj["action"] in _TRAIL:
-            trail.append((number, obj, prev))
+            trail.append((number, {k: obj[k] for k in _KEPT}, prev))
             if obj["action"] == "seal":
                 seals.append(_seal_of(name, number, Event(*obj.values())))
         if shared:
@@ -183,6 +184,7 @@ def _after_good(path: Path, number: int, raw: bytes, before: tuple[str | None, b
 
 _HASH_KEY = b',"hash":"'
 _TRAIL = frozenset({"seal", "sign", "key", "redact"})
+_KEPT = ("time", "actor", "action", "data")  # what the signature checks read
 
 
 def _verified(raw: bytes, prev: str, seq: int, name: str, redacted: list[str] | None = None
@@ -298,7 +300,7 @@ def _classify(path: Path, number: int, prev: str, seq: int, others: Iterable[Pat
     if _chains(prev, nxt):
         return Problem(name, number, "inserted",
                        f"{where}: inserted; removing it restores the chain.")
-    if event.seq == seq or _seq_was_edited(event, prev, seq):
+    if event.seq == seq or _seq_was_edited(event, raw, prev, seq):
         chained = "" if nxt is not None else " (or a forged last line)"
         return Problem(name, number, "edited",
                        f"{where}: edited{chained}; its hash does not match its bytes and "
@@ -334,10 +336,19 @@ def _reordered(event: Event, raw: bytes, later: list[bytes]) -> int | None:
     return None
 
 
-def _seq_was_edited(event: Event, prev: str, seq: int) -> bool:
-    fields = {k: getattr(event, k) for k in Event.__slots__ if k != "hash"}
-    body = format_body({**fields, "seq": seq}).encode("utf-8")
-    return chain_hash(prev, body) == event.hash
+def _seq_was_edited(event: Event, raw: bytes, prev: str, seq: int) -> bool:
+    """Whether the line chains once its ``seq`` is put back to ``seq`` (both formats:
+    the raw body with its seq replaced)."""
+    prefix = b'{"seq":%d,' % event.seq
+    try:
+        body, stored = split_hash(raw)
+    except LineError:
+        return False
+    if not body.startswith(prefix):
+        return False
+    fixed = b'{"seq":%d,' % seq + body[len(prefix):]
+    return chain_hash(prev, fixed) == stored or chain_hash(
+        prev, b'{"seq":%d,' % seq + raw[len(prefix):-HASH_SUFFIX_LEN] + b"}") == stored
 
 
 def _find_copy(raw: bytes, others: Iterable[Path]) -> str | None:
@@ -382,8 +393,9 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None,
     problems += _seal_problems(checks, chosen, audit_dir, verdict)
     ordered = sorted(problems, key=lambda p: (p.log, p.line or 0))
     notes = tuple(erased_notes) + tuple(n for n in verdict.notes if names is None or any(
-        f"audit/{c}.log" in n for c in chosen))
-    return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered), notes)
+        f"audit/{c}.log" in n for c in chosen) or n.startswith("No log is signed"))
+    return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered), notes,
+                        tuple(n for n in verdict.unproven if n in chosen))
 
 
 def _seal_problems(checks: dict[str, LogCheck], chosen: list[str], audit_dir: Path,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..project import UnitKind
 from ._options import (
     CodersOption,
     CodesOption,
@@ -27,12 +28,6 @@ class ReportFormat(enum.StrEnum):
     html = "html"
     markdown = "markdown"
     md = "md"
-
-
-class ReportUnit(enum.StrEnum):
-    sentence = "sentence"
-    turn = "turn"
-    paragraph = "paragraph"
 
 
 class CooccurrenceMeasure(enum.StrEnum):
@@ -63,7 +58,7 @@ def report(
         "--by", help="Document attribute for the Attributes section (default: among those with "
         "two to five values, the one that splits the documents into the largest groups).",
         show_default=False)] = None,
-    unit: Annotated[ReportUnit | None, typer.Option(
+    unit: Annotated[UnitKind | None, typer.Option(
         "--unit", help="sentence, turn or paragraph (default: the project's unit kind).",
         show_default=False)] = None,
     measure: Annotated[CooccurrenceMeasure, typer.Option(

@@ -85,9 +85,7 @@ def attributes_section(project: Project, sc: Scope, opts: ReportOptions, unit: s
         return {"by": None, "note": note, "attributes": names}
     table, diffs = project_crosstab(project, by=by, unit=unit, n_replicates=opts.replicates,
                                     seed=opts.seed, within=sc)
-    rows = [{**r, "value": r[by]} for r in table.records()]
-    for d in diffs:
-        d["ci_low"], d["ci_high"] = (d["ci"] or (None, None))[:2]
+    rows = [{**r, "value": r[by]} for r in table.records()]  # diffs carry ci_low, ci_high
     return {"by": by, "levels": list(table.values), "rows": rows, "differences": diffs,
             "unit": unit, "attributes": names, "note": ""}
 

@@ -11,12 +11,10 @@ from ..codebook import load_codebook
 from ..codings import replay
 from ..corpus import list_documents, load_document
 from ..errors import InputError
-from ..project import Project
+from ..project import UNIT_KINDS, Project
 from ..review import all_events
 from . import analysis, record
 from .options import SECTIONS, ReportOptions
-
-UNIT_KINDS = ("sentence", "turn", "paragraph")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from ..audit import verify_project
 from ..codebook import Codebook
 from ..codings import Coding, Codings
 from ..errors import AuditError
-from ..project import Project
+from ..project import UNIT_KINDS, Project
 from ..review import Entry
 
 
@@ -65,7 +65,7 @@ def progress_section(coders: tuple[str, ...], documents: dict[str, Any], unit: s
     rows = []
     for coder in coders:
         for doc_id, doc in documents.items():
-            total = len(doc.units(unit)) if unit in ("sentence", "turn", "paragraph") else 1
+            total = len(doc.units(unit)) if unit in UNIT_KINDS else 1
             coded = coded_by_doc.get((coder, doc_id), 0)
             rows.append({"coder": coder, "doc": doc_id, "units": total, "coded": coded,
                          "uncoded": total - coded, "decisions": decisions[(coder, doc_id)],
