@@ -180,16 +180,12 @@ def explain_cmd(
                 "suggested": "yes" if line.suggested else "no", "why": line.why,
                 "model": line.model} for line in found.lines]
     if format.value == "table":
-        info(f"{found.doc} {found.unit}: {_shorten(found.text, 200)}")
-        if found.context:
-            info("context: " + ", ".join(found.context))
+        from ..suggest.report import explanation_text
+
+        typer.echo(explanation_text(found), nl=False)
+        return
     emit(records, ["method", "code", "score", "threshold", "suggested", "why", "model"], format,
          title=f"Why {found.doc} {found.unit} gets its suggestions")
-
-
-def _shorten(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[:width - 1] + "…"
 
 
 def _progress(total: int, what: str):

@@ -33,6 +33,7 @@ METHOD = "linear.v1"
 C = 1.0
 META_WEIGHT = 1.0
 INNER_FOLDS = 3
+MAX_ITER = 2000
 MIN_POSITIVES = 3
 DEFAULT_THRESHOLD = 0.5
 GRID = tuple(i / 40 for i in range(2, 39))  # 0.05 ... 0.95
@@ -135,8 +136,9 @@ def _fit_weights(x: Any, examples: Sequence[Example], labels: Sequence[str],
     for j, code in enumerate(labels):
         rows, y = _labelled(examples, code)
         if 0 < sum(y) < len(y):
+            # the dual problem: fewer units than features, about twice as fast
             model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True,
-                                       random_state=seed)
+                                       max_iter=MAX_ITER, random_state=seed)
             model.fit(x[rows], y)
             weights[:, j], bias[j] = model.coef_[0], model.intercept_[0]
     return weights, bias
