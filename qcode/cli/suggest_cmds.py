@@ -90,7 +90,8 @@ def suggest(
     threshold: ThresholdOption = None,
     evaluate: Annotated[bool, typer.Option(
         "--evaluate", help="Deprecated: use `qcode suggest evaluate`.", hidden=True)] = False,
-    folds: Annotated[int, typer.Option("--folds", min=2, hidden=True)] = 5,
+    folds: Annotated[int, typer.Option("--folds", min=2, hidden=True,
+                                       help="Deprecated, with --evaluate: folds.")] = 5,
     pooled: PooledOption = False,
     format: FormatOption = "table",  # noqa: A002
     project: ProjectOption = None,
