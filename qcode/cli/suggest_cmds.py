@@ -2,7 +2,7 @@
 
 
 import enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import click
 import typer
@@ -208,8 +208,9 @@ def _progress(total: int, what: str):
     return bar()
 
 
-def _evaluate(proj, name: str, *, folds: int, pooled: bool, codes, fmt, methods=None,
-              unit: str | None = None, seed: int | None = None, top_k: int | None = None,
+def _evaluate(proj: Any, name: str, *, folds: int, pooled: bool, codes: list[str] | None,
+              fmt: Any, methods: list[str] | None = None, unit: str | None = None,
+              seed: int | None = None, top_k: int | None = None,
               threshold: float | None = None) -> None:
     from ..suggest.evaluate import evaluate, score_records
     from ..suggest.report import evaluation_text

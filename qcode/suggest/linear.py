@@ -250,7 +250,7 @@ class LinearSuggester:
         self.model = fit(examples, ids, FitOptions(seed=seed, threshold=threshold))
         self.model.fingerprint = fingerprint(examples, self.model.labels, METHOD, identity,
                                              settings(), repr(sorted({e.context for e in examples})),
-                                             repr(seed))[:16]
+                                             repr((seed, threshold)))[:16]
         self.whose = "the team's" if pooled else f"{coder}'s"
         self.trained = bool(self.model.labels)
 
