@@ -2,7 +2,7 @@
 
 For each coder and unit kind, ``qcode suggest evaluate`` is run with several fold
 seeds (repeated grouped cross-validation: whole documents in each fold, a
-different split per seed): linear.v1, the TF-IDF + logistic-regression baseline
+different split per seed): linear.v2, the TF-IDF + logistic-regression baseline
 (word 1-2-grams, one-vs-rest, balanced class weights, threshold 0.5) and the
 majority baseline, all on the same units and the same folds in the same run.
 Printed: macro-F1 and micro-F1 as mean and standard deviation over the seeds,
@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _measure import work_folder  # noqa: E402
 
-LEARNER = "linear.v1"
+LEARNER = "linear.v2"
 
 
 def spread(values: list[float]) -> str:

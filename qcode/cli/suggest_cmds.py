@@ -15,6 +15,11 @@ class Method(enum.StrEnum):
     rules = "rules"
     model = "model"
     both = "both"
+    rules_v1 = "rules.v1"
+    rules_v2 = "rules.v2"
+    linear_v1 = "linear.v1"
+    linear_v2 = "linear.v2"
+    textcat_v1 = "textcat.v1"
 
 
 DEFAULT = Method.model  # qcode.suggest.base.DEFAULT_METHOD (not imported: --help stays light)
@@ -65,8 +70,8 @@ suggest_app = typer.Typer(
 app.add_typer(suggest_app, name="suggest")
 
 MethodOption = Annotated[Method, typer.Option(
-    "--method", help="model (linear.v1: learned from your decisions, the best on held-out "
-    "data), rules (keywords and patterns, rules.v2) or both.")]
+    "--method", help="model (linear.v2: learned from your decisions, the best on held-out "
+    "data), rules (keywords and patterns, rules.v2), both, or a versioned name.")]
 TopKOption = Annotated[int | None, typer.Option(
     "--top-k", min=1, help="Offer the k best codes of every unit instead of those above "
     "their thresholds (learned suggesters).", show_default=False)]
@@ -131,7 +136,7 @@ def evaluate_cmd(
     *,
     coder: CoderOption = None,
     methods: Annotated[list[str] | None, typer.Option(
-        "--methods", "--method", help="Suggesters to compare (linear.v1, rules.v2, rules.v1, "
+        "--methods", "--method", help="Suggesters to compare (linear.v2, linear.v1, rules.v2, rules.v1, "
         "textcat.v1, or model/rules/both); repeat or separate by commas. The tfidf-lr and "
         "majority baselines are always added.", show_default=False)] = None,
     unit: Annotated[UnitKind | None, typer.Option(
