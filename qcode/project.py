@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import re
 import uuid
@@ -13,7 +14,18 @@ from . import yamlio
 from .errors import ProjectError
 
 SETTINGS_FILE = "qcode.yaml"
-UNIT_KINDS = ("sentence", "turn", "paragraph")
+
+
+class UnitKind(enum.StrEnum):
+    """The kinds of unit a document is split into: the one definition that the project
+    settings, stored documents and every command's ``--unit``/``--kind`` use."""
+
+    sentence = "sentence"
+    turn = "turn"
+    paragraph = "paragraph"
+
+
+UNIT_KINDS: tuple[str, ...] = tuple(kind.value for kind in UnitKind)
 CODER_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 RESERVED_LOG_NAMES = frozenset({"project"})
 _SETTINGS_KEYS = ("id", "name", "language", "unit", "coders", "pipeline", "audit", "speakers")

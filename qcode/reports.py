@@ -43,8 +43,13 @@ def to_csv(records: Sequence[Record], columns: Sequence[str]) -> str:
 
 
 def _csv_cell(value: Any) -> Any:
+    """One value per cell: a list of names (coders, examples) is joined by "; ", as R's
+    ``strsplit(x, "; ")`` and pandas' ``str.split("; ")`` take it apart."""
     if value is None:
         return ""
+    if isinstance(value, list | tuple) and all(not isinstance(v, list | tuple | dict)
+                                               for v in value):
+        return "; ".join("" if v is None else str(v) for v in value)
     if isinstance(value, list | tuple | dict):
         return json.dumps(value, ensure_ascii=False)
     return value
@@ -58,11 +63,27 @@ def to_json(records: Sequence[Record], columns: Sequence[str] | None = None) -> 
 
 def to_markdown(records: Sequence[Record], columns: Sequence[str]) -> str:
     def esc(v: Any) -> str:
-        return _cell(v).replace("|", "\\|").replace("\n", " ")
+        return " ".join(_cell(v).replace("|", "\\|").split())  # one line per row
 
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(esc(rec.get(c)) for c in columns) + " |" for rec in records]
     return "\n".join(lines) + "\n"
+
+
+def fitting(records: Sequence[Record], columns: Sequence[str], optional: Sequence[str],
+            room: int, text_room: int = 28) -> list[str]:
+    """``columns`` less the ``optional`` ones (dropped in that order) that a table
+    ``room`` characters wide cannot show beside ``text_room`` for its long text."""
+    widest = {c: max((len(_cell(r.get(c))) for r in records), default=0) for c in columns}
+    kept = list(columns)
+    for name in optional:
+        short = sum(max(widest[c], len(c)) + 3 for c in kept if widest[c] <= 30)
+        long = sum(min(widest[c], text_room) + 3 for c in kept if widest[c] > 30)
+        if short + long + 1 <= room:
+            break
+        if name in kept:
+            kept.remove(name)
+    return kept
 
 
 def to_table(
@@ -72,17 +93,27 @@ def to_table(
     title: str | None = None,
     width: int | None = None,
     caption: str | None = None,
+    optional: Sequence[str] = (),
 ):
-    """A Rich Table renderable (the CLI prints it with its console)."""
-    from rich.table import Table
-
-    table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    """A Rich Table renderable (the CLI prints it with its console). Columns named in
+    ``optional`` are left out, first to last, while the table would not fit the width
+    (a caption names them)."""
     import shutil
 
+    from rich.table import Table
+
+    room = width or shutil.get_terminal_size((100, 24)).columns
+    if optional:
+        kept = fitting(records, columns, optional, room)
+        dropped = [c for c in columns if c not in kept]
+        if dropped:
+            note = f"not shown at this width: {', '.join(dropped)} (--format csv has them)"
+            caption = f"{caption}; {note}" if caption else note
+        columns = kept
+    table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
     widest = {c: max((len(_cell(r.get(c))) for r in records), default=0) for c in columns}
     # When a column of long text can absorb the width (a quote, a definition) and the
     # short columns (ids, codes, dates, numbers) fit beside it, they keep to one line.
-    room = width or shutil.get_terminal_size((100, 24)).columns
     needed = sum(max(widest[c], len(c)) + 3 for c in columns if widest[c] <= 16) + 24
     absorbing = any(w > 30 for w in widest.values()) and needed <= room
     for col in columns:
@@ -98,6 +129,42 @@ def to_table(
     return table
 
 
+LONG_TABLE = 1000  # rows from which a table is drawn as plain lines, one per row
+
+
+def to_lines(records: Sequence[Record], columns: Sequence[str], width: int,
+             title: str | None = None) -> str:
+    """A long table as plain aligned lines, one per record, the widest column clipped
+    to fit ``width`` (a Rich table measures and wraps every cell: seconds at 5,000 rows)."""
+    cells = [[visible(_cell(r.get(c))) for c in columns] for r in records]
+    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
+    over = sum(widths) + 2 * (len(widths) - 1) - width
+    if over > 0:
+        widest = widths.index(max(widths))
+        widths[widest] = max(widths[widest] - over, 8)
+    numeric = [all(isinstance(r.get(c), int | float) or r.get(c) is None for r in records)
+               for c in columns]
+
+    def line(row: Sequence[str]) -> str:
+        parts = [(v if len(v) <= w else v[: w - 1] + "…").rjust(w) if num else
+                 (v if len(v) <= w else v[: w - 1] + "…").ljust(w)
+                 for v, w, num in zip(row, widths, numeric, strict=True)]
+        return "  ".join(parts).rstrip()
+
+    out = [title] if title else []
+    out += [line(columns), "  ".join("-" * w for w in widths)]
+    out += [line(row) for row in cells]
+    return "\n".join(out) + "\n"
+
+
+_CONTROL = {**{c: 0x2400 + c for c in range(32)}, 127: 0x2421}
+
+
+def visible(text: str) -> str:
+    """Control characters as their visible symbols (project text is data)."""
+    return text.translate(_CONTROL)
+
+
 def render(
     records: Sequence[Record],
     columns: Sequence[str],
@@ -105,12 +172,18 @@ def render(
     *,
     title: str | None = None,
     caption: str | None = None,
+    optional: Sequence[str] = (),
+    width: int | None = None,
 ) -> Any:
-    """Text for csv/json/markdown, or a Rich renderable for table."""
+    """Text for csv/json/markdown, or a Rich renderable for table (which may leave out
+    the ``optional`` columns to fit the terminal)."""
     if fmt == "csv":
         return to_csv(records, columns)
     if fmt == "json":
         return to_json(records, columns)
     if fmt == "markdown":
         return to_markdown(records, columns)
-    return to_table(records, columns, title=title, caption=caption)
+    if len(records) >= LONG_TABLE:
+        return to_lines(records, columns, width or 100, title)
+    return to_table(records, columns, title=title, caption=caption, optional=optional,
+                    width=width)

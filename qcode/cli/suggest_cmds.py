@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import click
 import typer
 
-from ._options import CoderOption, FormatOption, ProjectOption, emit, info, project_from
+from ._options import CoderOption, Format, FormatOption, ProjectOption, emit, info, project_from
 from .root import QcodeGroup, app
 
 
@@ -98,7 +98,7 @@ def suggest(
     folds: Annotated[int, typer.Option("--folds", min=2, hidden=True,
                                        help="Deprecated, with --evaluate: folds.")] = 5,
     pooled: PooledOption = False,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Suggest codes for units you have not decided yet, into your suggestion queue
@@ -149,7 +149,7 @@ def evaluate_cmd(
     threshold: ThresholdOption = None,
     codes: CodesOption = None,
     pooled: PooledOption = False,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Cross-validate the suggesters against your coding, folds grouped by document,
@@ -170,7 +170,7 @@ def explain_cmd(
     coder: CoderOption = None,
     method: Annotated[Method, typer.Option("--method", help="rules, model or both.")] = Method.both,
     pooled: PooledOption = False,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Show why a unit gets its suggestions: keywords matched, or the score, threshold
@@ -244,7 +244,7 @@ def suggestions(
                                              show_default=False)] = None,
     min_score: MinScoreOption = None,
     coder: CoderOption = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """List your suggestion queue with the reason for each suggestion."""
