@@ -15,8 +15,8 @@ run (``python -c 'qcode.codings.replay(...)'``, also a whole process). The index
 in ``.qcode/`` is first built by ``codings --doc`` (the "first build" row), then
 every command runs on the warm index (and ``codings --doc`` once more without it,
 ``QCODE_INDEX=0``). CPU time rather than wall time: on the shared 2-core machine
-this was written on, wall time measured the other jobs as much as qcode. At three sizes, the growth factor of each
-command is printed beside the growth of the data.
+this was written on, wall time measured the other jobs as much as qcode. At three
+sizes, the growth factor of each command is printed beside the growth of the data.
 
 With ``--qc DIR`` (a venv holding qualitative-coding 1.7.8; ``--qc auto`` makes
 one in bench/out/) the same texts and codings are loaded into a qc project and
@@ -33,7 +33,6 @@ import hashlib
 import os
 import random
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
