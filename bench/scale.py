@@ -33,6 +33,7 @@ import hashlib
 import os
 import random
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -60,7 +61,7 @@ def document_text(rng: random.Random, words: int) -> tuple[str, list[tuple[int, 
         parts.append(s)
         pos += len(s) + 1
         count += len(s.split())
-    return " ".join(parts), spans
+    return "\n".join(parts), spans  # one sentence a line, as qc counts lines
 
 
 def write_doc(project, doc_id: str, text: str, spans, team: str):
@@ -134,7 +135,8 @@ def commands(project, qcode: str) -> list[tuple[str, list[str], str | None]]:
     ]
 
 
-def measure(size: float, folder: Path, runs: int) -> dict[str, tuple[float, float]]:
+def measure(size: float, folder: Path, runs: int,
+            qc_python: Path | None = None) -> dict[str, tuple[float, float]]:
     qcode = str(Path(sys.executable).with_name("qcode"))
     started = time.perf_counter()
     project, n_docs, lines = build(folder / f"size-{size}", size)
@@ -156,7 +158,45 @@ def measure(size: float, folder: Path, runs: int) -> dict[str, tuple[float, floa
     for name, (t, mb) in out.items():
         print(f"  {name:<26} {t:7.2f} s {t / ref:6.2f}x replay  {mb:6.0f} MB")
     out["_lines"] = (float(lines), logs)
+    if qc_python is not None:
+        qc_comparison(project, size, qc_python, folder, runs)
     return out
+
+
+def qc_comparison(project, size: float, qc_python: Path, folder: Path, runs: int) -> None:
+    """The same texts and live codings (sentence k = line k - 1) in a qc project; ``qc codes
+    crosstab`` and ``qcode cooccur`` over one coder's lines, as whole processes."""
+    import json
+
+    from qcode.codings import replay
+    from qcode.corpus import list_documents, load_document
+
+    docs, spec_codings, by_doc = {}, [], {}
+    for c in replay(project).codings:
+        by_doc.setdefault(c.doc, []).append(c)
+    for doc_id in list_documents(project):
+        doc = load_document(project, doc_id)
+        docs[doc_id] = doc.text
+        line = {a: k for k, (a, _) in enumerate(doc.units("sentence"))}
+        spec_codings += [[c.coder, doc_id, line[c.start], c.code] for c in by_doc.get(doc_id, ())]
+    spec = folder / f"qc-spec-{size}.json"
+    spec.write_text(json.dumps({"docs": docs, "codings": spec_codings}))
+    target = folder / f"qc-{size}"
+    started = time.perf_counter()
+    subprocess.run([str(qc_python), str(Path(__file__).with_name("_qc_build.py")), str(target),
+                    str(spec)], check=True)
+    print(f"  qc project: {len(docs):,} documents, {len(spec_codings):,} coded lines, built "
+          f"through qc's corpus API in {time.perf_counter() - started:.0f} s")
+    qc = str(qc_python.with_name("qc"))
+    coder = CODERS[0]
+    theirs = process(["bash", "-c", f"cd {target} && {qc} codes crosstab -c {coder} -n line"],
+                     runs, cpu=True)
+    qcode = str(Path(sys.executable).with_name("qcode"))
+    ours = process([qcode, "cooccur", "--unit", "sentence", "--coder", coder, "--project",
+                    str(project.root)], runs, cpu=True)
+    print(f"  qc codes crosstab -c X -n line   {theirs[0]:7.2f} s  {theirs[1]:6.0f} MB")
+    print(f"  qcode cooccur --unit sentence -c X {ours[0]:5.2f} s  {ours[1]:6.0f} MB  "
+          f"({ours[0] / theirs[0]:.2f}x qc's time, {ours[1] / theirs[1]:.2f}x its memory)")
 
 
 def growth(results: list[tuple[float, dict[str, tuple[float, float]]]]) -> None:
@@ -171,6 +211,17 @@ def growth(results: list[tuple[float, dict[str, tuple[float, float]]]]) -> None:
         print(f"  {name:<26} time {t:5.1f}x  memory {m:5.1f}x")
 
 
+def qc_venv(where: str) -> Path:
+    """The Python of a venv holding qc 1.7.8 (``auto``: made in bench/out/qc-venv once)."""
+    venv = Path(__file__).resolve().parent / "out" / "qc-venv" if where == "auto" else Path(where)
+    python = venv / "bin" / "python"
+    if not (venv / "bin" / "qc").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "qualitative-coding==1.7.8"],
+                       check=True)
+    return python
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="0.01,0.03,0.1")
@@ -178,12 +229,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the built projects")
+    parser.add_argument("--qc", default=None, help="a venv with qualitative-coding 1.7.8, or "
+                        "auto to make one in bench/out/qc-venv")
     args = parser.parse_args()
     sizes = [0.002] if args.quick else [float(s) for s in args.sizes.split(",")]
     runs = 1 if args.quick else args.runs
     folder = work_folder(args.dir, "qcode-scale-")
     try:
-        results = [(size, measure(size, folder, runs)) for size in sizes]
+        qc_python = qc_venv(args.qc) if args.qc else None
+        results = [(size, measure(size, folder, runs, qc_python)) for size in sizes]
         if len(results) > 1:
             growth(results)
     finally:
