@@ -231,7 +231,7 @@ def read_matrix_csv(
     fewer than two coders, or no unit with two values.
     """
     path = Path(path)
-    from ..yamlio import read_text
+    from ..fileio import read_text
 
     text = read_text(path, encoding="utf-8-sig")
     data = _read_plain(path, text, level, categories)
