@@ -28,7 +28,8 @@ from .errors import AuditError
 CODING_ACTIONS = ("apply", "accept")
 STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
 TRAIL_ACTIONS = ("seal", "sign", "key", "redact")  # the audit trail's own lines: no coding
-KNOWN_ACTIONS = ("apply", "accept", "remove", "memo", "void", "reject", *TRAIL_ACTIONS,
+KNOWN_ACTIONS = ("apply", "accept", "remove", "memo", "void", "reject", "import",
+                 *TRAIL_ACTIONS,
                  *STEP_ACTIONS)
 
 
@@ -78,7 +79,9 @@ class Memo:
     def target(self) -> str:
         if self.coding:
             return "coding"
-        return "document" if self.doc else "code"
+        if self.doc:
+            return "document"
+        return "code" if self.code else "project"
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +246,8 @@ class _Fold:
         self._handlers = {
             "apply": self._add, "accept": self._accept, "reject": self._reject,
             "remove": self._remove, "memo": self._memo, "void": _nothing,
-            **dict.fromkeys(TRAIL_ACTIONS, _nothing), **dict.fromkeys(STEP_ACTIONS, self._step),
+            "import": _nothing, **dict.fromkeys(TRAIL_ACTIONS, _nothing),
+            **dict.fromkeys(STEP_ACTIONS, self._step),
         }
 
     def feed(self, number: int, e: dict[str, Any]) -> None:
@@ -380,3 +384,21 @@ def as_records(codings: Iterable[Coding]) -> list[dict[str, Any]]:
              "code": c.code, "source": c.source, "time": c.time, "docv": c.docv,
              "memo": c.memo, "flags": ",".join(getattr(c, "flags", ()) or ()) or None}
             for c in codings]
+
+
+STATUSES = ("active", "pending", "retired", "orphan")
+
+
+def coding_status(coding: Coding, retired: frozenset[str] | set[str] = frozenset()) -> str:
+    """One word for exports: ``pending`` (a migration left it for a decision: a split
+    the rules could not call, or a redefined code), ``orphan`` (an edit of its document
+    left it without a place), ``retired`` (its code was retired, by a migration step or
+    in the codebook in force) or ``active``."""
+    flags = coding.flags
+    if any(f.startswith(("pending:", "review:")) for f in flags):
+        return "pending"
+    if "orphan" in flags:
+        return "orphan"
+    if "retired" in flags or coding.code in retired:
+        return "retired"
+    return "active"

@@ -15,13 +15,12 @@ import numpy as np
 
 from .. import stats
 from ..errors import InputError
+from ..project import UNIT_KINDS
 from .coefficients import COEFFICIENTS, TWO_CODER_ONLY, statistic
 from .data import ReliabilityData
 from .results import Agreement, evaluate
 from .sets import set_alpha_statistic, set_data
 from .units import CodedUnits, char_windows, coded_units, disagreements
-
-UNIT_CHOICES = ("sentence", "turn", "paragraph", "char", "doc")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +92,8 @@ def unit_spans(sc: Scope, unit: str) -> dict[str, tuple[tuple[int, int], ...]]:
         except ValueError:
             raise InputError(f"--unit {unit!r}: write window:N with N a number of characters.") from None
         return {d: char_windows(len(sc.documents[d].text), size) for d in sc.docs}
-    if unit not in ("sentence", "turn", "paragraph"):
-        raise InputError(f"Unknown unit {unit!r}; use sentence, turn, paragraph, doc or window:N.")
+    if unit not in UNIT_KINDS:
+        raise InputError(f"Unknown unit {unit!r}; use {', '.join(UNIT_KINDS)}, doc or window:N.")
     return {d: sc.documents[d].units(unit) for d in sc.docs}
 
 
@@ -159,9 +158,11 @@ def project_agreement(
     min_chars: int = 1,
     min_fraction: float = 0.0,
     by: str | None = None,
+    within: Scope | None = None,
 ) -> AgreementReport:
-    """``qcode agree`` on a project (units of a kind, whole documents or windows)."""
-    sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
+    """``qcode agree`` on a project (units of a kind, whole documents or windows).
+    ``within``: a scope already gathered (coders, codes and docs are then ignored)."""
+    sc = within or scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
     kind = unit or project.settings.unit
     cu = coded(sc, kind, min_chars=min_chars, min_fraction=min_fraction)
     kw = {"set_distance": set_distance, "ci": ci, "n_replicates": n_replicates, "seed": seed}
@@ -226,11 +227,12 @@ def project_cooccurrence(
     unit: str | None = None,
     overlap: bool = False,
     window: int | None = None,
+    within: Scope | None = None,
 ):
-    """Per-coder co-occurrence tables and their pooled sum."""
+    """Per-coder co-occurrence tables and their pooled sum (``within``: as for agreement)."""
     from ..cooccurrence import from_incidence, pooled, span_cooccurrence
 
-    sc = scope(project, coders=coders, codes=codes, docs=docs)
+    sc = within or scope(project, coders=coders, codes=codes, docs=docs)
     if overlap or window is not None:
         gap = -1 if overlap else int(window)
         if gap < -1:
@@ -262,11 +264,13 @@ def project_crosstab(
     unit: str = "doc",
     n_replicates: int = stats.DEFAULT_REPLICATES,
     seed: int | None = 0,
+    within: Scope | None = None,
 ):
-    """Code frequencies by a document attribute (a unit counts when any chosen coder coded it)."""
+    """Code frequencies by a document attribute (a unit counts when any chosen coder coded
+    it; ``within``: as for agreement)."""
     from ..cooccurrence import crosstab, proportion_differences
 
-    sc = scope(project, coders=coders, codes=codes, docs=docs)
+    sc = within or scope(project, coders=coders, codes=codes, docs=docs)
     cu = coded(sc, unit)
     values = [sc.documents[d].attributes.get(by) for d in cu.units.docs]
     if all(v is None for v in values):

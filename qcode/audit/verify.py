@@ -8,18 +8,19 @@ see: a log cut off at a line boundary, or rewritten and re-chained from scratch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
 
 from ..errors import AuditError
+from .erasure import converted_lines, explain, records
 from .line import (
     HASH_SUFFIX_LEN,
+    TEXT_KEY,
     Event,
     LineError,
     chain_hash,
-    format_body,
     genesis,
     parse_line,
     parse_object,
@@ -67,6 +68,7 @@ class LogCheck:
     seals: tuple[Seal, ...]
     trail: tuple[tuple[int, dict, str], ...] = ()  # sign and key lines, hash before each
     actors: tuple[str, ...] = ()  # project.log: each line's actor
+    redacted: tuple[tuple[int, tuple[str, ...]], ...] = ()  # line -> fields erased
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ class VerifyReport:
     logs: tuple[LogCheck, ...]
     problems: tuple[Problem, ...]
     signature_notes: tuple[str, ...] = ()
+    unproven: tuple[str, ...] = ()  # fully signed logs that no seal or git shows complete
 
     @property
     def ok(self) -> bool:
@@ -93,6 +96,7 @@ class Verdict:
     notes: list[str] = field(default_factory=list)
     false_seals: set[tuple[str, int, str]] = field(default_factory=set)
     signed_through: dict[str, int] = field(default_factory=dict)  # log -> last signed line
+    unproven: list[str] = field(default_factory=list)  # signed logs nothing shows complete
 
 
 Judge = Callable[[dict[str, "LogCheck"]], Verdict]
@@ -101,29 +105,53 @@ Judge = Callable[[dict[str, "LogCheck"]], Verdict]
 # ---------------------------------------------------------------- one log
 
 
-def check_log(path: Path, project_id: str, others: Iterable[Path] = ()) -> LogCheck:
-    """Check one log's chain; ``others`` are searched for a copied (foreign) line."""
+def _imported_note(name: str, first: dict) -> list[str]:
+    """A log written once by an import (its first line says so) is named as such:
+    its coder never ran qcode; the person in ``data.by`` imported it."""
+    data = first.get("data")
+    source = first.get("source") or ""
+    if not source.startswith("import:") or not isinstance(data, dict) or not data.get("by"):
+        return []
+    tool = f" from {data['tool']}" if data.get("tool") else ""
+    user = f" (user {data['user']!r})" if data.get("user") else ""
+    return [f"audit/{name}.log: imported{tool}{user}, written once by {data['by']}'s import "
+            "(see the import line in project.log)."]
+
+
+def check_log(path: Path, project_id: str, others: Iterable[Path] = (),
+              converted: Mapping[int, str] | None = None) -> LogCheck:
+    """Check one log's chain; ``others`` are searched for a copied (foreign) line.
+    ``converted``: line number -> sha256 of the line as a recorded redaction of a
+    format-1 line left it (its hash, which covered the erased text, is kept)."""
     name = path.stem
     prev = genesis(project_id, name)
     before = (None, b"")  # hash and bytes of the line before ``prev``'s line
-    count, seals, notes, trail, actors = 0, [], [], [], []
+    count, seals, notes, trail, actors, erased = 0, [], [], [], [], []
     problem = None
     shared = name == PROJECT_LOG
     for number, raw, complete in iter_lines(path):
         if not complete:
             notes.append(_tail_note(path, raw, prev, count + 1))
             break
-        obj = _verified(raw, prev, count + 1, name)
+        fields: list[str] = []
+        obj = _verified(raw, prev, count + 1, name, fields)
+        if obj is None and converted and number in converted:
+            obj = _converted(raw, converted[number], count + 1, name)
+            fields = ["format 1"] if obj is not None else fields
+        if fields:
+            erased.append((number, tuple(fields)))
         if obj is None:
             problem = _after_good(path, number, raw, before) or _classify(
                 path, number, prev, count + 1, others)
             break
         if obj["action"] in _TRAIL:
-            trail.append((number, obj, prev))
+            trail.append((number, {k: obj[k] for k in _KEPT}, prev))
             if obj["action"] == "seal":
                 seals.append(_seal_of(name, number, Event(*obj.values())))
         if shared:
             actors.append(obj["actor"])
+        elif number == 1:
+            notes += _imported_note(name, obj)
         before = (prev, raw)
         count, prev = number, obj["hash"]
     if problem is not None and problem.line is not None and problem.line <= count:
@@ -136,7 +164,7 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = ()) -> LogCh
         notes.append(f"{display(quarantine)} holds {pieces} fragment(s) of interrupted writes, "
                      "moved aside by a later append (not counted as decisions).")
     return LogCheck(name, path, count, Head(count, prev), problem, tuple(notes), tuple(seals),
-                    tuple(trail), tuple(actors))
+                    tuple(trail), tuple(actors), tuple(erased))
 
 
 def _after_good(path: Path, number: int, raw: bytes, before: tuple[str | None, bytes]
@@ -155,26 +183,47 @@ def _after_good(path: Path, number: int, raw: bytes, before: tuple[str | None, b
 
 
 _HASH_KEY = b',"hash":"'
-_TRAIL = frozenset({"seal", "sign", "key"})
+_TRAIL = frozenset({"seal", "sign", "key", "redact"})
+_KEPT = ("time", "actor", "action", "data")  # what the signature checks read
 
 
-def _verified(raw: bytes, prev: str, seq: int, name: str) -> dict | None:
+def _verified(raw: bytes, prev: str, seq: int, name: str, redacted: list[str] | None = None
+              ) -> dict | None:
     """The line's object if it is canonical, in sequence, chained and in its own log.
-    (The hot loop of verify: the hash is checked on the raw bytes before parsing.)"""
+    (The hot loop of verify: the hash is checked on the raw bytes before parsing; in
+    format 2 the chained body ends before the ``text`` key.)"""
     if raw[-HASH_SUFFIX_LEN:9 - HASH_SUFFIX_LEN] != _HASH_KEY or raw[-2:] != b'"}':
         return None
+    cut = raw.rfind(TEXT_KEY, 0, len(raw) - HASH_SUFFIX_LEN)
     digest = sha256(prev.encode("ascii"))
-    digest.update(raw[:-HASH_SUFFIX_LEN])
+    digest.update(raw[:cut] if cut > 0 else raw[:-HASH_SUFFIX_LEN])
     digest.update(b"}")
     if digest.hexdigest().encode("ascii") != raw[-66:-2]:
-        return None
+        if cut <= 0 or not _chains_as_v1(prev, raw):
+            return None
     try:
-        obj = parse_object(raw)
+        obj = parse_object(raw, redacted=redacted)
     except (LineError, UnicodeDecodeError):
         return None
     if obj["seq"] != seq or (name != PROJECT_LOG and obj["actor"] != name):
         return None
     return obj
+
+
+def _chains_as_v1(prev: str, raw: bytes) -> bool:
+    """A format-1 line whose ``data`` holds a ``text`` key."""
+    return chain_hash(prev, raw[:-HASH_SUFFIX_LEN] + b"}") == raw[-66:-2].decode("ascii")
+
+
+def _converted(raw: bytes, recorded: str, seq: int, name: str) -> dict | None:
+    """A format-1 line a recorded redaction rewrote: the bytes the record names."""
+    if sha256(raw).hexdigest() != recorded:
+        return None
+    try:
+        obj = parse_object(raw)
+    except (LineError, UnicodeDecodeError):
+        return None
+    return obj if obj["seq"] == seq and (name == PROJECT_LOG or obj["actor"] == name) else None
 
 
 def _tail_note(path: Path, raw: bytes, prev: str, seq: int) -> str:
@@ -211,7 +260,7 @@ def _chains(prev: str, raw: bytes | None) -> bool:
     if raw is None:
         return False
     try:
-        body, stored = split_hash(raw)
+        body, stored = split_hash(raw, prev)
     except LineError:
         return False
     return chain_hash(prev, body) == stored
@@ -251,7 +300,7 @@ def _classify(path: Path, number: int, prev: str, seq: int, others: Iterable[Pat
     if _chains(prev, nxt):
         return Problem(name, number, "inserted",
                        f"{where}: inserted; removing it restores the chain.")
-    if event.seq == seq or _seq_was_edited(event, prev, seq):
+    if event.seq == seq or _seq_was_edited(event, raw, prev, seq):
         chained = "" if nxt is not None else " (or a forged last line)"
         return Problem(name, number, "edited",
                        f"{where}: edited{chained}; its hash does not match its bytes and "
@@ -287,10 +336,19 @@ def _reordered(event: Event, raw: bytes, later: list[bytes]) -> int | None:
     return None
 
 
-def _seq_was_edited(event: Event, prev: str, seq: int) -> bool:
-    fields = {k: getattr(event, k) for k in Event.__slots__ if k != "hash"}
-    body = format_body({**fields, "seq": seq}).encode("utf-8")
-    return chain_hash(prev, body) == event.hash
+def _seq_was_edited(event: Event, raw: bytes, prev: str, seq: int) -> bool:
+    """Whether the line chains once its ``seq`` is put back to ``seq`` (both formats:
+    the raw body with its seq replaced)."""
+    prefix = b'{"seq":%d,' % event.seq
+    try:
+        body, stored = split_hash(raw)
+    except LineError:
+        return False
+    if not body.startswith(prefix):
+        return False
+    fixed = b'{"seq":%d,' % seq + body[len(prefix):]
+    return chain_hash(prev, fixed) == stored or chain_hash(
+        prev, b'{"seq":%d,' % seq + raw[len(prefix):-HASH_SUFFIX_LEN] + b"}") == stored
 
 
 def _find_copy(raw: bytes, others: Iterable[Path]) -> str | None:
@@ -313,8 +371,10 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None,
     AuditError for an unknown name."""
     every = log_names(audit_dir)
     paths = {n: audit_dir / f"{n}.log" for n in every}
-    checks = {n: check_log(paths[n], project_id, [paths[o] for o in every if o != n])
-              for n in every}
+    recs = records(audit_dir)
+    conv = converted_lines(recs)
+    checks = {n: check_log(paths[n], project_id, [paths[o] for o in every if o != n],
+                           conv.get(n)) for n in every}
     sealed = {log for c in checks.values() for s in c.seals for log, _, _ in s.heads}
     chosen = sorted(set(every) | sealed) if names is None else list(dict.fromkeys(names))
     for name in chosen:
@@ -322,13 +382,20 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None,
             raise AuditError(f"No log audit/{name}.log and no seal names it; logs: "
                              f"{', '.join(every) or 'none yet'}.")
     problems = [checks[n].problem for n in chosen if n in checks and checks[n].problem]
+    erased_notes = []
+    for name in chosen:
+        if name in checks and checks[name].redacted:
+            notes_of, unnamed = explain(name, checks[name].redacted, recs)
+            erased_notes += notes_of
+            problems += [Problem(name, line, "redacted", text) for line, text in unnamed]
     verdict = signatures(checks) if signatures is not None else Verdict()
     problems += [p for p in verdict.problems if p.log in chosen or names is None]
     problems += _seal_problems(checks, chosen, audit_dir, verdict)
     ordered = sorted(problems, key=lambda p: (p.log, p.line or 0))
-    notes = tuple(n for n in verdict.notes if names is None or any(
-        f"audit/{c}.log" in n for c in chosen))
-    return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered), notes)
+    notes = tuple(erased_notes) + tuple(n for n in verdict.notes if names is None or any(
+        f"audit/{c}.log" in n for c in chosen) or n.startswith("No log is signed"))
+    return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered), notes,
+                        tuple(n for n in verdict.unproven if n in chosen))
 
 
 def _seal_problems(checks: dict[str, LogCheck], chosen: list[str], audit_dir: Path,
