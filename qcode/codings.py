@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .audit.health import note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import display, log_names
-from .errors import AuditError
 
 CODING_ACTIONS = ("apply", "accept")
 STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
@@ -178,9 +178,8 @@ def _objects(path: Path, limit: int, lock: bool) -> Iterator[tuple[int, dict[str
                 return
             try:
                 yield number, parse_object(raw[:-1], strict=False)
-            except (LineError, UnicodeDecodeError) as exc:
-                raise AuditError(f"{display(path)} line {number}: {exc}; run `qcode audit "
-                                 "verify` to see what happened to the log.") from exc
+            except (LineError, UnicodeDecodeError):
+                continue  # not an audit line: the log's health says so (audit.health)
 
 
 def voided_seqs(path: Path, *, lock: bool = True) -> tuple[set[int], int, bytes | None]:
@@ -198,7 +197,10 @@ def voided_seqs(path: Path, *, lock: bool = True) -> tuple[set[int], int, bytes 
                 break
             count += 1
             if b'"action":"void"' in raw:
-                event = parse_object(raw[:-1], strict=False)
+                try:
+                    event = parse_object(raw[:-1], strict=False)
+                except (LineError, UnicodeDecodeError):
+                    continue  # not an audit line: the log's health says so
                 target = _ref_seq(event["ref"], name)
                 if event["action"] == "void" and target is not None:
                     voids.append((event["seq"], target))
@@ -368,7 +370,10 @@ def combine(folds: list[_Fold]) -> Codings:
 
 
 def replay(project: Any) -> Codings:
-    """The project's current codings, memos and suggestion decisions."""
+    """The project's current codings, memos and suggestion decisions. A log whose
+    chain is broken is replayed as it stands and noted for the person (one line
+    naming the log and the line); ``--strict`` commands refuse it instead."""
+    note_broken(project.audit_dir, project.id)
     return replay_dir(project.audit_dir)
 
 

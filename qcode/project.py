@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import yamlio
 from .errors import ProjectError
+from .ids import RESERVED_LOG_NAMES, check_coder_name
 
 SETTINGS_FILE = "qcode.yaml"
 UNIT_KINDS = ("sentence", "turn", "paragraph")
-CODER_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-RESERVED_LOG_NAMES = frozenset({"project"})
 _SETTINGS_KEYS = ("id", "name", "language", "unit", "coders", "pipeline")
 
 
@@ -78,20 +76,11 @@ class Project:
         return self.root / ".qcode"
 
     def log_path(self, name: str) -> Path:
-        """``audit/<name>.log``: a coder's log, or ``project`` for project.log."""
+        """``audit/<name>.log``: a coder's log, or ``project`` for project.log. The
+        name is checked here, so no log path is made from a name that is not one."""
+        if name not in RESERVED_LOG_NAMES:
+            check_coder_name(name)
         return self.audit_dir / f"{name}.log"
-
-
-def check_coder_name(name: str) -> str:
-    """Return a valid coder name or raise; names become file names in audit/."""
-    if not CODER_RE.match(name or ""):
-        raise ProjectError(
-            f"Coder name {name!r} is not allowed: use lower-case letters, digits, '.', '_' "
-            "or '-' (it becomes the file name audit/<coder>.log)."
-        )
-    if name in RESERVED_LOG_NAMES:
-        raise ProjectError(f"Coder name {name!r} is reserved for audit/{name}.log; pick another.")
-    return name
 
 
 def parse_settings(text: str, source: str) -> Settings:

@@ -9,10 +9,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
+from .safetext import visible
+
 Record = dict[str, Any]
+
+
+def safe_text(value: Any, style: str = "") -> Any:
+    """Project text as a Rich ``Text``: never read as markup, control characters shown
+    visibly. Every piece of project text that reaches a terminal goes through here."""
+    from rich.text import Text
+
+    return Text(visible("" if value is None else str(value)), style=style)
 
 
 def clip(text: str, width: int) -> str:
@@ -36,7 +47,7 @@ def _cell(value: Any) -> str:
 def to_csv(records: Sequence[Record], columns: Sequence[str]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([csv_safe(c) for c in columns])
     for rec in records:
         writer.writerow([_csv_cell(rec.get(c)) for c in columns])
     return buf.getvalue()
@@ -47,7 +58,22 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, list | tuple | dict):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return csv_safe(value)
     return value
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_safe(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula: one starting with ``=``,
+    ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'`` (the usual rule
+    against CSV injection). Numbers, which no spreadsheet runs, stay as they are."""
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def to_json(records: Sequence[Record], columns: Sequence[str] | None = None) -> str:
@@ -76,7 +102,9 @@ def to_table(
     """A Rich Table renderable (the CLI prints it with its console)."""
     from rich.table import Table
 
-    table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    table = Table(title=safe_text(title) if title is not None else None,
+                  caption=safe_text(caption) if caption is not None else None,
+                  show_lines=False, header_style="bold")
     import shutil
 
     widest = {c: max((len(_cell(r.get(c))) for r in records), default=0) for c in columns}
@@ -90,11 +118,11 @@ def to_table(
             isinstance(r.get(col), int | float) or r.get(col) is None for r in records
         )
         short = absorbing and widest[col] <= 16
-        table.add_column(col, justify="right" if numeric else "left", overflow="fold",
+        table.add_column(safe_text(col), justify="right" if numeric else "left", overflow="fold",
                          no_wrap=short or col == columns[0], ratio=1 if widest[col] > 30 else None,
                          min_width=min(len(col), 8) if numeric else None)
     for rec in records:
-        table.add_row(*(_cell(rec.get(c)) for c in columns))
+        table.add_row(*(safe_text(_cell(rec.get(c))) for c in columns))
     return table
 
 

@@ -13,17 +13,20 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 from ..errors import AuditError
 from .line import (
+    HASH_SUFFIX_LEN,
     Event,
     LineError,
     chain_hash,
     genesis,
     now_iso,
     parse_line,
+    parse_object,
     seal_line,
     split_hash,
 )
@@ -103,6 +106,50 @@ def read_log(path: Path) -> LogRead:
     return LogRead(path.stem, tuple(events), partial)
 
 
+_HASH_KEY = b',"hash":"'
+
+
+def verified_line(raw: bytes, prev: str, seq: int, name: str) -> dict | None:
+    """The line's object if it is canonical, in sequence, chained and in its own log.
+    (The hot loop of verify: the hash is checked on the raw bytes before parsing.)"""
+    if raw[-HASH_SUFFIX_LEN:9 - HASH_SUFFIX_LEN] != _HASH_KEY or raw[-2:] != b'"}':
+        return None
+    digest = sha256(prev.encode("ascii"))
+    digest.update(raw[:-HASH_SUFFIX_LEN])
+    digest.update(b"}")
+    if digest.hexdigest().encode("ascii") != raw[-66:-2]:
+        return None
+    try:
+        obj = parse_object(raw)
+    except (LineError, UnicodeDecodeError):
+        return None
+    if obj["seq"] != seq or (name != PROJECT_LOG and obj["actor"] != name):
+        return None
+    return obj
+
+
+def first_break(path: Path, project_id: str, *, lock: bool = True,
+                start: str | None = None) -> int | None:
+    """The number of the first whole line of ``path`` that is not a canonical line
+    chained to the one before it, or None when the chain holds to the last whole
+    line (a partial last line is crash residue, not a break). ``start`` is the
+    log's genesis hash when the caller has it."""
+    prev, seq = start or genesis(project_id, path.stem), 0
+    if not path.exists():
+        return None
+    for number, raw, complete in iter_lines(path, lock=lock):
+        if not complete:
+            return None
+        obj = verified_line(raw, prev, seq + 1, path.stem)
+        if obj is None:
+            return number
+        prev, seq = obj["hash"], number
+    return None
+
+
+_SOUND: dict[tuple[int, int], tuple[int, int]] = {}  # (dev, inode) -> (size, mtime) checked
+
+
 def _whole_size(fd: int, size: int) -> int:
     """Bytes up to and including the last newline (the whole lines of the file)."""
     pos = size
@@ -162,7 +209,22 @@ class LockedLog:
         self._clock = clock
         self.warnings: list[str] = []
         self._recover_partial()
+        self._refuse_broken(start)
         self.head = _head_of(_last_line(fd, os.fstat(fd).st_size), start, path)
+
+    def _refuse_broken(self, start: str) -> None:
+        """Refuse to extend a log whose chain is broken (checked once per state of the
+        file in this process: a log this process itself extended is not read again)."""
+        st = os.fstat(self._fd)
+        if _SOUND.get((st.st_dev, st.st_ino)) == (st.st_size, st.st_mtime_ns):
+            return
+        line = first_break(self.path, "", lock=False, start=start)
+        if line is not None:
+            raise AuditError(
+                f"{display(self.path)} line {line}: the hash chain is broken there, so "
+                "nothing was written; run `qcode audit verify`, and restore the log from git."
+            )
+        _SOUND[(st.st_dev, st.st_ino)] = (st.st_size, st.st_mtime_ns)
 
     def _recover_partial(self) -> None:
         size = os.fstat(self._fd).st_size
@@ -236,6 +298,9 @@ class LockedLog:
             while view:
                 view = view[os.write(self._fd, view):]
             os.fsync(self._fd)
+            st = os.fstat(self._fd)
+            if (st.st_dev, st.st_ino) in _SOUND:
+                _SOUND[(st.st_dev, st.st_ino)] = (st.st_size, st.st_mtime_ns)
         except OSError as exc:
             os.ftruncate(self._fd, size)
             raise AuditError(f"{display(self.path)}: could not write ({exc}); nothing was "

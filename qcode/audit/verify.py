@@ -10,22 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from hashlib import sha256
 from pathlib import Path
 
 from ..errors import AuditError
 from .line import (
-    HASH_SUFFIX_LEN,
     Event,
     LineError,
     chain_hash,
     format_body,
     genesis,
     parse_line,
-    parse_object,
     split_hash,
 )
 from .log import PROJECT_LOG, Head, display, iter_lines, log_names, partial_path
+from .log import verified_line as _verified
 
 TAMPERING = ("edited", "deleted", "inserted", "reordered", "foreign", "truncated",
              "rewritten", "missing", "history")
@@ -127,28 +125,6 @@ def _after_good(path: Path, number: int, raw: bytes, before: tuple[str | None, b
         return Problem(path.stem, number - 1, "inserted",
                        f"{where}: inserted; line {number} chains to the line before it.")
     return None
-
-
-_HASH_KEY = b',"hash":"'
-
-
-def _verified(raw: bytes, prev: str, seq: int, name: str) -> dict | None:
-    """The line's object if it is canonical, in sequence, chained and in its own log.
-    (The hot loop of verify: the hash is checked on the raw bytes before parsing.)"""
-    if raw[-HASH_SUFFIX_LEN:9 - HASH_SUFFIX_LEN] != _HASH_KEY or raw[-2:] != b'"}':
-        return None
-    digest = sha256(prev.encode("ascii"))
-    digest.update(raw[:-HASH_SUFFIX_LEN])
-    digest.update(b"}")
-    if digest.hexdigest().encode("ascii") != raw[-66:-2]:
-        return None
-    try:
-        obj = parse_object(raw)
-    except (LineError, UnicodeDecodeError):
-        return None
-    if obj["seq"] != seq or (name != PROJECT_LOG and obj["actor"] != name):
-        return None
-    return obj
 
 
 def _tail_note(path: Path, raw: bytes, prev: str, seq: int) -> str:

@@ -16,6 +16,8 @@ import typer
 import typer.core
 
 from ..errors import QcodeError
+from ..notices import drain
+from ..safetext import visible
 
 
 class QcodeGroup(typer.core.TyperGroup):
@@ -25,7 +27,8 @@ class QcodeGroup(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except QcodeError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
+            _say_notices()
+            click.echo(f"Error: {visible(exc.message)}", err=True)
             sys.exit(exc.exit_code)
         except Exception as exc:
             if not _is_usage_error(exc):
@@ -36,11 +39,20 @@ class QcodeGroup(typer.core.TyperGroup):
             where = " ".join(["qcode", *path.split(" ")[1:]])  # whatever the program was called
             message = exc.format_message().strip()
             message += "" if message.endswith((".", "?", "!")) else "."
-            click.echo(f"Error: {message} See `{where} --help`.", err=True)
+            click.echo(f"Error: {visible(message)} See `{where} --help`.", err=True)
             sys.exit(2)
+        finally:
+            _say_notices()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)  # definition order, not alphabetical
+
+
+def _say_notices() -> None:
+    """What the library noted for the person (a broken log, codings left out): each
+    once, on stderr, with control characters shown."""
+    for message in drain():
+        click.echo(f"Note: {visible(message)}", err=True)
 
 
 def _is_usage_error(exc: BaseException) -> bool:

@@ -16,6 +16,7 @@ from ._options import (
     ProjectOption,
     ReplicatesOption,
     SeedOption,
+    StrictOption,
     emit,
     info,
     project_from,
@@ -115,13 +116,14 @@ def agree(
         ),
     ] = "1",
     fmt: FormatOption = Format.table,
+    strict: StrictOption = False,
     project: ProjectOption = None,
 ) -> None:
     """Inter-coder agreement per code and overall, with optional bootstrap intervals."""
     if matrix is not None or segments is not None:
         _agree_file(matrix, segments, level, coefficient, categories, continuum, ci, replicates, seed, fmt)
         return
-    proj = project_from(project)
+    proj = project_from(project, strict=strict)
     min_chars, min_fraction = _min_overlap(min_overlap)
     common = {"coders": coder, "codes": code, "docs": doc}
     if disagreements and unit in ("char", "none"):
@@ -249,16 +251,19 @@ def disagreement_blocks(records, unit: str):
     from rich.console import Group
     from rich.text import Text
 
+    from ..safetext import visible
+
     blocks = [Text(f"{len(records)} disagreements on {unit} units", style="bold")]
     for r in records:
         head = Text()
-        head.append(f"\n{r['code']}", style="bold")
-        head.append(f"  {r['doc']} {unit} {r['unit']} ({r['start']}:{r['end']})  ", style="dim")
-        head.append(f"coded by {_names(r['coded_by'])}", style="green")
-        head.append(f"; not by {_names(r['not_coded_by'])}", style="red")
-        body = Text("  …" + " ".join((r.get("before") or "").split()) + " ", style="dim")
-        body.append(" ".join((r.get("text") or "").split()), style="bold")
-        body.append(" " + " ".join((r.get("after") or "").split()) + "…", style="dim")
+        head.append(visible(f"\n{r['code']}"), style="bold")
+        head.append(visible(f"  {r['doc']} {unit} {r['unit']} ({r['start']}:{r['end']})  "),
+                    style="dim")
+        head.append(visible(f"coded by {_names(r['coded_by'])}"), style="green")
+        head.append(visible(f"; not by {_names(r['not_coded_by'])}"), style="red")
+        body = Text(visible("  …" + " ".join((r.get("before") or "").split()) + " "), style="dim")
+        body.append(visible(" ".join((r.get("text") or "").split())), style="bold")
+        body.append(visible(" " + " ".join((r.get("after") or "").split()) + "…"), style="dim")
         blocks += [head, body]
     return Group(*blocks)
 

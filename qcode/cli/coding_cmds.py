@@ -13,6 +13,7 @@ from ._options import (
     DocFormat,
     FormatOption,
     ProjectOption,
+    StrictOption,
     emit,
     info,
     project_from,
@@ -155,12 +156,13 @@ def memos(
     coder: CodersOption = None,
     format: Annotated[DocFormat, typer.Option(  # noqa: A002
         "--format", "-f", help="table, csv, json or markdown.")] = DocFormat.table,
+    strict: StrictOption = False,
     project: ProjectOption = None,
 ) -> None:
     """List or export memos on documents, codes and codings (markdown for a report)."""
     from ..codings import replay
 
-    proj = project_from(project)
+    proj = project_from(project, strict=strict)
     found = replay(proj).memos
     codes, docs = _known_filters(proj, found, [code] if code else None, [doc] if doc else None)
     code = codes[0] if codes else None
@@ -204,12 +206,13 @@ def codings(
     doc: Annotated[list[str] | None, typer.Option(
         "--doc", help="Only this document; repeat for several.", show_default=False)] = None,
     format: FormatOption = "table",  # noqa: A002
+    strict: StrictOption = False,
     project: ProjectOption = None,
 ) -> None:
     """List the current codings (replayed from the audit logs)."""
     from ..codings import replay
 
-    proj = project_from(project)
+    proj = project_from(project, strict=strict)
     replayed = replay(proj)
     for warning in replayed.warnings:
         info(f"Warning: {warning}")

@@ -73,15 +73,21 @@ def ingest(
         if not paths:
             raise InputError("Give at least one source file to ingest (or --resegment).")
         results = do_ingest(proj, list(paths), attrs=parse_attrs(attr or ()), doc_id=doc_id,
-                            on_document=lambda r: info(f"{r.status:>11}  {r.doc_id}  "
-                                                       f"({r.words} words, {r.turns} turns, "
-                                                       f"{r.sentences} sentences)"))
+                            on_document=_said_ingested)
         from .migrate_cmds import reanchor_after_ingest  # codings follow a changed text
 
         reanchor_after_ingest(proj, results, actor)
         return
     for r in results:
         info(f"{r.status:>11}  {r.doc_id}  ({r.sentences} sentences)")
+
+
+def _said_ingested(r) -> None:
+    info(f"{r.status:>11}  {r.doc_id}  ({r.words} words, {r.turns} turns, "
+         f"{r.sentences} sentences)")
+    if r.controls:
+        info(f"{r.doc_id}: {r.controls} control character(s) kept in the text (escape "
+             "sequences, say); qcode shows them as ␛ and the like, never acts on them.")
 
 
 @app.command()

@@ -4,6 +4,7 @@ one at a time (memory does not grow with the number of documents)."""
 from __future__ import annotations
 
 import gc
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 from ..errors import InputError
 from ..nlp import sentence_spans
 from ..project import Project
+from ..safetext import count_controls
 from .readers import Parsed, read_source
 from .store import (
     ATTR_KEY_RE,
@@ -43,6 +45,7 @@ class IngestResult:
     turns: int
     sentences: int
     previous_version: str | None = None  # docv of the version this one replaced
+    controls: int = 0  # terminal control characters in the text (shown visibly, kept)
 
 
 def parse_attrs(pairs: Iterable[str], source: str = "--attr") -> dict[str, str]:
@@ -61,6 +64,10 @@ def parse_attrs(pairs: Iterable[str], source: str = "--attr") -> dict[str, str]:
 
 def _read_bytes(path: Path) -> bytes:
     try:
+        mode = path.stat().st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise InputError(f"{path}: not a regular file (a pipe, socket or device); "
+                             "give a saved file.")
         return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path.") from None
@@ -355,7 +362,7 @@ def _result(doc: Document, status: str, path: Path, prior: str | None = None) ->
     return IngestResult(
         doc_id=doc.id, status=status, source=str(path), words=doc.words(),
         turns=len(doc.meta.get("turns") or ()), sentences=len(doc.units("sentence")),
-        previous_version=prior,
+        previous_version=prior, controls=count_controls(doc.text),
     )
 
 

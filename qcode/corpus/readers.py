@@ -75,11 +75,38 @@ def read_md(path: Path, data: bytes) -> Parsed:
     return _read_text(path, data, "md")
 
 
+MAX_MEMBER = 100_000_000  # bytes one member of a .docx may inflate to
+MAX_INFLATED = 200_000_000  # bytes all its members may inflate to
+MAX_RATIO = 200  # inflated to compressed size of a member (Word's XML is 5 to 20)
+
+
+def check_archive(path: Path, data: bytes) -> None:
+    """Refuse a ZIP whose members would inflate too far (a "zip bomb"), judged from
+    its directory before any member is read."""
+    import zipfile
+
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable .docx ({exc}); re-save it in Word.") from None
+    total = 0
+    for m in members:
+        total += m.file_size
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size > MAX_MEMBER or total > MAX_INFLATED or (
+                m.file_size > 1_000_000 and ratio > MAX_RATIO):
+            raise InputError(
+                f"{path}: its part {m.filename!r} would inflate to {m.file_size:,} bytes "
+                f"({ratio:.0f} times its stored size); this is not an ordinary Word file. "
+                "Save it again from Word, or as .txt.")
+
+
 def read_docx(path: Path, data: bytes) -> Parsed:
     """Word: the body's paragraphs in order, one block each (blank line between)."""
     if not data.startswith(b"PK\x03\x04"):
         kind = sniff_binary(data) or "not a Word .docx file"
         raise InputError(f"{path}: {kind}; save it from Word as .docx, or rename it to .txt.")
+    check_archive(path, data)
     try:
         import docx  # python-docx
     except ImportError:  # pragma: no cover - a runtime dependency

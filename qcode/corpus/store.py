@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, SpanError
+from ..ids import check_doc_id, inside
+from ..yamlio import read_text
 from .metafile import UNIT_KINDS, dump_meta, load_meta
 from .turns import Turn
 
-DOC_ID_RE = re.compile(r"^[^\W_][\w-]*$")
-ATTR_KEY_RE = re.compile(r"^[A-Za-z_][\w-]*$")
+ATTR_KEY_RE = re.compile(r"\A[A-Za-z_][\w-]*\Z")
 
 
 def sha256(data: bytes | str) -> str:
@@ -39,14 +40,6 @@ def doc_id_from_path(path: Path) -> str:
     """File stem, lower-cased, spaces and punctuation turned into '-'."""
     stem = re.sub(r"[\W_]+", "-", path.stem.casefold()).strip("-")
     return stem or "document"
-
-
-def check_doc_id(doc_id: str) -> str:
-    if not DOC_ID_RE.match(doc_id) or doc_id != doc_id.casefold():
-        raise InputError(
-            f"Document id {doc_id!r} is not allowed: use lower-case letters, digits and '-'."
-        )
-    return doc_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +118,11 @@ class Document:
 
 
 def doc_paths(documents_dir: Path, doc_id: str) -> tuple[Path, Path]:
-    return documents_dir / f"{doc_id}.txt", documents_dir / f"{doc_id}.yaml"
+    """The text and metadata files of a document; the id is checked, so no path made
+    from it leads outside ``documents/``."""
+    check_doc_id(doc_id)
+    return (inside(documents_dir, documents_dir / f"{doc_id}.txt"),
+            inside(documents_dir, documents_dir / f"{doc_id}.yaml"))
 
 
 def list_document_ids(documents_dir: Path) -> list[str]:
@@ -144,9 +141,12 @@ def read_document(documents_dir: Path, doc_id: str) -> Document:
             f"No document {doc_id!r} in this project{hint} See `qcode docs`."
             if hint else f"No document {doc_id!r} in this project; see `qcode docs`."
         )
-    with open(txt, encoding="utf-8", newline="") as fh:
-        text = fh.read()
-    meta = load_meta(meta_path.read_text(encoding="utf-8"), str(meta_path))
+    try:
+        with open(txt, encoding="utf-8", newline="") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{txt}: not UTF-8 text ({exc.reason}); re-ingest the source.") from None
+    meta = load_meta(read_text(meta_path), str(meta_path))
     if not isinstance(meta, dict) or "sha256_text" not in meta:
         raise InputError(f"{meta_path}: not a qcode document metadata file; re-ingest the source.")
     return Document(id=doc_id, text=text, meta=meta)

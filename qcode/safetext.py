@@ -1,0 +1,37 @@
+"""Project text shown on a terminal: control characters made visible.
+
+Documents, code labels, attributes, memos and names are data. Before any of it
+reaches a terminal, :func:`visible` replaces every character that a terminal
+would act on (escape sequences, carriage returns, bells, 8-bit controls, bidi
+overrides) with a visible stand-in, so a document can neither clear the screen,
+set the window title, plant a hyperlink nor write to the clipboard. CSV and JSON
+carry the text exactly; only terminal output goes through here.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional
+# overrides and isolates that reorder what a reader sees.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _stand_in(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    if c < 0x20:
+        return chr(0x2400 + c)  # the Control Pictures block: ␛ for ESC, ␍ for CR
+    if c == 0x7F:
+        return "\u2421"  # ␡
+    return "\ufffd"  # 8-bit controls and bidi overrides: the replacement character
+
+
+def visible(text: str) -> str:
+    """``text`` with every terminal control character shown as a visible stand-in of
+    one character, so offsets into the text still hold for what is shown."""
+    return _CONTROL.sub(_stand_in, text)
+
+
+def count_controls(text: str) -> int:
+    """How many characters :func:`visible` would replace (ingest reports this)."""
+    return len(_CONTROL.findall(text))
