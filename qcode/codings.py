@@ -9,7 +9,7 @@ replaying twice gives the same records.
 Project-level steps (``migrate``, ``route``, ``reanchor``, ``docversion``) are
 collected while folding and applied in one place, :func:`map_codings`, after the
 logs are folded and before the records are sorted: it maps codes through codebook
-migrations and spans through document versions (qcode.migrations.mapping). Each
+migrations and spans through document versions (qcode.codebook.mapping). Each
 Coding keeps the codebook version it was made under, which is what that needs.
 """
 
@@ -27,7 +27,10 @@ from .audit.log import display, log_names
 
 CODING_ACTIONS = ("apply", "accept")
 STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
-KNOWN_ACTIONS = ("apply", "accept", "remove", "memo", "void", "seal", "reject", *STEP_ACTIONS)
+TRAIL_ACTIONS = ("seal", "sign", "key", "redact")  # the audit trail's own lines: no coding
+KNOWN_ACTIONS = ("apply", "accept", "remove", "memo", "void", "reject", "import",
+                 *TRAIL_ACTIONS,
+                 *STEP_ACTIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,7 @@ class Coding:
     codebook: int | str | None = None
     fp: str | None = None
     score: int | float | None = None
-    # set by the mapping through project-level steps (qcode.migrations.mapping):
+    # set by the mapping through project-level steps (qcode.codebook.mapping):
     # "pending:<step>", "review:<step>", "retired", "orphan", "union:<ids>"
     flags: tuple[str, ...] = ()
 
@@ -76,7 +79,9 @@ class Memo:
     def target(self) -> str:
         if self.coding:
             return "coding"
-        return "document" if self.doc else "code"
+        if self.doc:
+            return "document"
+        return "code" if self.code else "project"
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +247,8 @@ class _Fold:
         self.partial = False  # whether the log ends with a partial line
         self._handlers = {
             "apply": self._add, "accept": self._accept, "reject": self._reject,
-            "remove": self._remove, "memo": self._memo, "void": _nothing, "seal": _nothing,
+            "remove": self._remove, "memo": self._memo, "void": _nothing,
+            "import": _nothing, **dict.fromkeys(TRAIL_ACTIONS, _nothing),
             **dict.fromkeys(STEP_ACTIONS, self._step),
         }
 
@@ -342,10 +348,10 @@ def fold_log(path: Path, *, lock: bool = True) -> _Fold:
 
 def map_codings(codings: list[Coding], steps: list[Event]) -> list[Coding]:
     """Map codings through project-level steps (migrations, routes, re-anchorings,
-    document versions): :func:`qcode.migrations.mapping.map_codings`."""
+    document versions): :func:`qcode.codebook.mapping.map_codings`."""
     if not steps:
         return codings
-    from .migrations.mapping import map_codings as through_steps
+    from .codebook.mapping import map_codings as through_steps
 
     return through_steps(codings, steps)
 

@@ -282,8 +282,7 @@ def proportion_differences(
     Units are resampled within each group (two independent samples); the
     acceleration uses the jackknife of both groups, as scipy.stats.bootstrap does.
     """
-    from .agreement.alpha import Statistic
-    from .agreement.bootstrap import bca_interval, replicates
+    from .stats import Statistic, bca_interval, replicates
 
     x = np.asarray(incidence, dtype=np.float64)
     vals, g = _groups(groups, values)

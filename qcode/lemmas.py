@@ -153,10 +153,10 @@ def _read_kept(path: Path) -> LemmaTable | None:
 def _keep(path: Path, table: LemmaTable) -> None:
     import marshal
 
-    from .suggest.files import atomic_write_bytes
+    from .fileio import atomic_write
 
     try:
-        atomic_write_bytes(path, marshal.dumps((table.forms, table.shared, table.lemmas)))
+        atomic_write(path, marshal.dumps((table.forms, table.shared, table.lemmas)), durable=False)
     except OSError:
         pass  # a cache that cannot be written is only slower
 

@@ -12,9 +12,9 @@ from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss
 
+from qcode import stats as bootstrap
 from qcode.agreement import (
     COEFFICIENTS,
-    bootstrap,
     coefficient,
     from_values,
     krippendorff_alpha,

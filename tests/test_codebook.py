@@ -10,12 +10,12 @@ from qcode.codebook import (
     Code,
     Codebook,
     check,
-    did_you_mean,
     dump_codebook,
     load_codebook,
     parse_codebook,
 )
 from qcode.errors import CodebookError, InputError, UnknownCodeError
+from qcode.hints import did_you_mean
 
 GOOD = """\
 version: 3

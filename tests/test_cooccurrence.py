@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from qcode.agreement.bootstrap import resample_blocks
 from qcode.cooccurrence import (
     crosstab,
     examples,
@@ -20,6 +19,7 @@ from qcode.cooccurrence import (
     proportion_differences,
     span_cooccurrence,
 )
+from qcode.stats import resample_blocks
 
 
 @dataclass(frozen=True)

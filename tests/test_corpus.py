@@ -701,7 +701,7 @@ def test_quick_meta_reads_what_loading_reads(project, repo, tmp_path):
 
 @pytest.mark.parametrize("syncfs", [True, False])
 def test_batched_durable_writes_are_whole_and_leave_no_temp_files(tmp_path, monkeypatch, syncfs):
-    from qcode.corpus import store
+    from qcode import fileio as store
 
     if not syncfs:
         monkeypatch.setattr(store, "_SYNCFS", False)  # a platform without syncfs: fsync each

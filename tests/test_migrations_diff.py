@@ -69,8 +69,8 @@ def test_write_adds_the_steps_and_keeps_the_file_s_comments(repo, tmp_path):
 
 
 def test_a_step_that_does_not_check_leaves_the_file_as_it_was(repo, tmp_path):
+    from qcode.codebook.steps import Step
     from qcode.errors import CodebookError
-    from qcode.migrations.steps import Step
 
     _, new = _evolve(repo, tmp_path)
     before = new.read_bytes()

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from qcode.codebook import load_codebook, parse_codebook
+from qcode.codebook.mapping import walk
+from qcode.codebook.steps import Step, is_after, step_data, step_from_data
 from qcode.errors import CodebookError
-from qcode.migrations.mapping import walk
-from qcode.migrations.steps import Step, is_after, step_data, step_from_data
 
 HEAD = """version: 3
 codes:

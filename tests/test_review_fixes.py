@@ -165,7 +165,7 @@ def test_an_empty_codebook_is_a_warning(tmp_path):
 
 
 def test_did_you_mean_stays_quiet_for_unrelated_names():
-    from qcode.codebook import did_you_mean
+    from qcode.hints import did_you_mean
 
     assert did_you_mean("nope", ["competency", "coordination", "autonomy"]) == ""
     assert did_you_mean("coordinaton", ["coordination", "autonomy"]) == "; did you mean 'coordination'?"

@@ -10,7 +10,8 @@ from tui_support import FIELDNOTE, INTERVIEW, brief, briefs, clock, events, make
 
 from qcode.errors import ProjectError, QcodeError, SpanError, UnknownCodeError
 from qcode.tui import fuzzy, keymap, selection
-from qcode.tui.session import Session, Shown
+from qcode.tui.session import Session
+from qcode.tui.suggestions import Shown
 
 # Sentence units of tests/fixtures/tui/interview.txt (hand-checked offsets).
 S4 = (135, 175)    # "We start at seven with the driving list."

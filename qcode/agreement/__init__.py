@@ -7,9 +7,9 @@ Formulas, missing-value handling and references: docs/agreement.md.
 
 from __future__ import annotations
 
-from .alpha import Statistic, alpha_statistic, coincidences, krippendorff_alpha
-from .bootstrap import (
+from ..stats import (
     Interval,
+    Statistic,
     bca_interval,
     interval,
     jackknife,
@@ -17,6 +17,7 @@ from .bootstrap import (
     replicates,
     resample_blocks,
 )
+from .alpha import alpha_statistic, coincidences, krippendorff_alpha
 from .coefficients import (
     COEFFICIENTS,
     brennan_prediger,

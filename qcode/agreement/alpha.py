@@ -15,43 +15,11 @@ jackknife values are ``finish(S.sum(0) - S)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..errors import InputError
+from ..stats import Statistic, defined
 from .data import ReliabilityData
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Statistic:
-    """A coefficient as per-unit summaries plus a vectorised finish.
-
-    ``finish`` maps totals of shape (..., p) to values of shape (...), with
-    ``nan`` where the coefficient is undefined.
-    """
-
-    name: str
-    summaries: np.ndarray
-    finish: Callable[[np.ndarray], np.ndarray]
-    n_coders: int
-    level: str = "nominal"
-    rows: np.ndarray | None = None  # which rows of the data the summaries describe
-
-    @property
-    def n_units(self) -> int:
-        return int(self.summaries.shape[0])
-
-    def value(self) -> float | None:
-        """The point estimate, or ``None`` when undefined."""
-        return defined(self.finish(self.summaries.sum(axis=0)))
-
-
-def defined(value: np.ndarray | float) -> float | None:
-    """A float, or ``None`` for an undefined (nan or infinite) value."""
-    v = float(np.asarray(value))
-    return v if np.isfinite(v) else None
 
 
 def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import stats
 from ..errors import InputError
-from . import bootstrap
 from .coefficients import COEFFICIENTS, TWO_CODER_ONLY, statistic
 from .data import ReliabilityData
 from .results import Agreement, evaluate
@@ -53,7 +53,7 @@ def scope(project, *, coders=None, codes=None, docs=None, min_coders: int = 1) -
     if coders:
         idle = [c for c in coders if c not in with_codings]
         if idle:
-            from ..codebook import did_you_mean
+            from ..hints import did_you_mean
 
             raise InputError(
                 f"Coder {idle[0]!r} has no codings in this project; coders with codings: "
@@ -115,7 +115,7 @@ def agreement_rows(
     *,
     set_distance: str = "masi",
     ci: str | None = None,
-    n_replicates: int = bootstrap.DEFAULT_REPLICATES,
+    n_replicates: int = stats.DEFAULT_REPLICATES,
     seed: int | None = 0,
     extra: dict[str, Any] | None = None,
 ) -> list[Agreement]:
@@ -154,7 +154,7 @@ def project_agreement(
     coefficients: Sequence[str] = ("percent", "alpha"),
     set_distance: str = "masi",
     ci: str | None = None,
-    n_replicates: int = bootstrap.DEFAULT_REPLICATES,
+    n_replicates: int = stats.DEFAULT_REPLICATES,
     seed: int | None = 0,
     min_chars: int = 1,
     min_fraction: float = 0.0,
@@ -260,7 +260,7 @@ def project_crosstab(
     codes=None,
     docs=None,
     unit: str = "doc",
-    n_replicates: int = bootstrap.DEFAULT_REPLICATES,
+    n_replicates: int = stats.DEFAULT_REPLICATES,
     seed: int | None = 0,
 ):
     """Code frequencies by a document attribute (a unit counts when any chosen coder coded it)."""

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import stats
 from ..errors import InputError
-from . import bootstrap
 from .alpha import Statistic
 from .coefficients import COEFFICIENTS, statistic
 from .data import ReliabilityData, read_matrix_csv
@@ -80,7 +80,7 @@ def evaluate(
     *,
     code: str | None = None,
     ci: str | None = None,
-    n_replicates: int = bootstrap.DEFAULT_REPLICATES,
+    n_replicates: int = stats.DEFAULT_REPLICATES,
     seed: int | None = 0,
     extra: dict[str, Any] | None = None,
 ) -> Agreement:
@@ -88,9 +88,9 @@ def evaluate(
     value = stat.value()
     interval = None
     if ci is not None and value is not None:
-        if ci not in bootstrap.METHODS:
-            raise InputError(f"Unknown --ci {ci!r}; use one of {', '.join(bootstrap.METHODS)}.")
-        found = bootstrap.interval(stat, ci, n_replicates, seed).as_list()
+        if ci not in stats.METHODS:
+            raise InputError(f"Unknown --ci {ci!r}; use one of {', '.join(stats.METHODS)}.")
+        found = stats.interval(stat, ci, n_replicates, seed).as_list()
         interval = tuple(found) if found is not None else None
     level = stat.level if stat.name in ALPHA_NAMES else "nominal"
     return Agreement(stat.name, level, code, value, stat.n_units, stat.n_coders, interval, extra or {})
@@ -101,7 +101,7 @@ def matrix_agreement(
     coefficients: Sequence[str] = ("alpha",),
     *,
     ci: str | None = None,
-    n_replicates: int = bootstrap.DEFAULT_REPLICATES,
+    n_replicates: int = stats.DEFAULT_REPLICATES,
     seed: int | None = 0,
 ) -> list[Agreement]:
     """The requested coefficients on one table of reliability data."""
@@ -120,7 +120,7 @@ def matrix_file_agreement(
     coefficients: Sequence[str] = ("alpha",),
     categories: Sequence[str] | None = None,
     ci: str | None = None,
-    n_replicates: int = bootstrap.DEFAULT_REPLICATES,
+    n_replicates: int = stats.DEFAULT_REPLICATES,
     seed: int | None = 0,
 ) -> list[Agreement]:
     data = read_matrix_csv(path, level=level, categories=categories)

@@ -1,126 +1,49 @@
 """The ``qcode`` command line: thin Typer commands over the library.
 
-This is the one place where a :class:`~qcode.errors.QcodeError` becomes
-``Error: <message>`` on stderr and exit status 2 (STYLE.md 2). Command modules
-register themselves on :data:`app`; each keeps heavy imports inside its functions
-so that ``qcode --help`` starts fast.
+:mod:`.root` holds the app and the one place where a
+:class:`~qcode.errors.QcodeError` becomes ``Error: <message>`` on stderr and exit
+status 2 (STYLE.md 2). Command modules register themselves on :data:`app`; the
+library modules behind them import heavy third-party modules (spaCy, numpy,
+Textual) inside their functions, so that ``qcode --help`` starts fast.
 """
 
 
-import sys
-from pathlib import Path
-from typing import Annotated, Any
+from .root import QcodeGroup, app, new_app
 
-import click
-import typer
-import typer.core
-
-from ..errors import QcodeError
-from ..notices import drain
-from ..safetext import visible
-
-
-class QcodeGroup(typer.core.TyperGroup):
-    """Translate library errors into one line and exit status 2, for every sub-command."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except QcodeError as exc:
-            _say_notices()
-            click.echo(f"Error: {visible(exc.message)}", err=True)
-            sys.exit(exc.exit_code)
-        except Exception as exc:
-            if not _is_usage_error(exc):
-                raise
-            # A bad option value or a missing argument: one line that names the fix,
-            # not a usage block (Typer ships its own click, so match by class name).
-            path = getattr(getattr(exc, "ctx", None), "command_path", None) or ctx.command_path
-            where = " ".join(["qcode", *path.split(" ")[1:]])  # whatever the program was called
-            message = exc.format_message().strip()
-            message += "" if message.endswith((".", "?", "!")) else "."
-            click.echo(f"Error: {visible(message)} See `{where} --help`.", err=True)
-            sys.exit(2)
-        finally:
-            _say_notices()
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)  # definition order, not alphabetical
-
-
-def _say_notices() -> None:
-    """What the library noted for the person (a broken log, codings left out): each
-    once, on stderr, with control characters shown."""
-    for message in drain():
-        click.echo(f"Note: {visible(message)}", err=True)
-
-
-def _is_usage_error(exc: BaseException) -> bool:
-    return any(cls.__name__ == "UsageError" for cls in type(exc).__mro__) and hasattr(
-        exc, "format_message")
-
-
-def new_app(help_text: str) -> typer.Typer:
-    """A Typer (sub-)app with the house settings (STYLE.md 5)."""
-    return typer.Typer(
-        cls=QcodeGroup,
-        help=help_text,
-        rich_markup_mode=None,
-        no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
-        context_settings={"help_option_names": ["-h", "--help"]},
-    )
-
-
-app = new_app(
-    "qcode: qualitative coding in the terminal. Plain-text projects, hash-chained audit "
-    "logs, spaCy-assisted suggestions, inter-coder agreement."
+# isort: split
+# Imported for their side effect of adding commands to ``app``, in help order.
+from . import (
+    audit_cmds,  # noqa: F401  (audit verify, seal, show, blame, stats)
+    codebook_cmds,  # noqa: F401
+    corpus_cmds,  # noqa: F401  (init, ingest, docs, turns, units, show, attrs)
+    project_cmds,  # noqa: F401  (demo)
 )
 
+# isort: split
+from . import coding_cmds  # noqa: F401  (apply, remove, memo, memos, undo, codings)
 
-@app.callback()
-def _root(
-    project: Annotated[Path | None, typer.Option(
-        "--project", "-P", help="Project folder for the command that follows (the same as "
-        "QCODE_PROJECT; each command also takes --project).", show_default=False)] = None,
-) -> None:
-    """qcode: qualitative coding in the terminal. Plain-text projects, hash-chained audit
-    logs, spaCy-assisted suggestions, inter-coder agreement."""
-    from . import _options
+# isort: split
+from . import suggest_cmds  # noqa: F401  (suggest, suggestions, accept, reject)
 
-    _options.ROOT_PROJECT = project  # used when the command is not given its own --project
+# isort: split
+from . import (
+    analysis_cmds,  # noqa: F401  (agree)
+    table_cmds,  # noqa: F401  (cooccur, crosstab)
+)
 
+# isort: split
+from . import tui_cmds  # noqa: F401  (code, review)
 
-def _register() -> None:
-    # Imported for their side effect of adding commands to ``app``, in help order.
-    from . import (
-        audit_cmds,  # noqa: F401  (audit verify, seal, show, blame, stats)
-        codebook_cmds,  # noqa: F401
-        corpus_cmds,  # noqa: F401  (init, ingest, docs, turns, units, show, attrs)
-        project_cmds,  # noqa: F401  (demo)
-    )
+# isort: split
+from . import migrate_cmds  # noqa: F401  (codebook diff, codebook log, recode, orphans)
 
-    # isort: split
-    from . import coding_cmds  # noqa: F401  (apply, remove, memo, memos, undo, codings)
+# isort: split
+from . import keys_cmds  # noqa: F401  (keys init, rotate, countersign, revoke, list, ...)
 
-    # isort: split
-    from . import suggest_cmds  # noqa: F401  (suggest, suggestions, accept, reject)
+# isort: split
+from . import exchange_cmds  # noqa: F401  (export, import, codebook import)
 
-    # isort: split
-    from . import (
-        analysis_cmds,  # noqa: F401  (agree)
-        table_cmds,  # noqa: F401  (cooccur, crosstab)
-    )
-
-    # isort: split
-    from . import tui_cmds  # noqa: F401  (code, review)
-
-    # isort: split
-    from . import migrate_cmds  # noqa: F401  (codebook diff, codebook log, recode, orphans)
-
-
-_register()
+__all__ = ["QcodeGroup", "app", "main", "new_app"]
 
 
 def main() -> None:

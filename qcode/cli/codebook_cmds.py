@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from . import app, new_app
 from ._options import FormatOption, ProjectOption, emit, info, project_from, shown, stdout_console
+from .root import app, new_app
 
 codebook_app = new_app("The codebook: check it, show it.")
 app.add_typer(codebook_app, name="codebook")

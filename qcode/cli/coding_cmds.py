@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from . import app
 from ._options import (
     CoderOption,
     CodersOption,
@@ -18,6 +17,7 @@ from ._options import (
     info,
     project_from,
 )
+from .root import app
 
 SpanOption = Annotated[str | None, typer.Option(
     "--span", "-s", help="Character offsets START:END of the document text.", show_default=False)]
@@ -146,6 +146,7 @@ def memo(
 
 
 MEMO_COLUMNS = ["id", "coder", "time", "target", "doc", "code", "coding", "span", "text"]
+MEMO_OPTIONAL = ["coding", "span", "target", "time", "code"]  # left out first on a narrow table
 
 
 @app.command()
@@ -171,7 +172,7 @@ def memos(
                for m in found
                if (not doc or m.doc == doc) and (not code or m.code == code)
                and (not coder or m.coder in coder)]
-    emit(records, MEMO_COLUMNS, format, title=f"{len(records)} memos")
+    emit(records, MEMO_COLUMNS, format, title=f"{len(records)} memos", optional=MEMO_OPTIONAL)
 
 
 @app.command()
@@ -247,8 +248,8 @@ def _known_coders(proj, all_codings, coders) -> None:
     """A --coder that is neither a coder of the project nor of any coding is a typo:
     an error with the nearest name rather than an empty listing."""
     from ..audit.log import PROJECT_LOG, log_names
-    from ..codebook import did_you_mean
     from ..errors import InputError
+    from ..hints import did_you_mean
 
     known = set(proj.settings.coders) | {c.coder for c in all_codings}
     for name in coders or ():

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from . import app
 from ._options import CodersOption, FormatOption, ProjectOption, emit, info, project_from
 from .codebook_cmds import codebook_app
+from .root import app
 
 ActorOption = Annotated[str | None, typer.Option(
     "--as", help="Who is acting (default: QCODE_CODER, else 'coder:' in "

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from . import app
 from ._options import info
+from .root import app
 
 
 @app.command()

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from . import app
 from ._options import CoderOption, FormatOption, ProjectOption, emit, info, project_from
+from .root import app
 
 
 class Method(enum.StrEnum):

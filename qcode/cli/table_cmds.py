@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from . import app
 from ._options import (
     CodersOption,
     CodesOption,
@@ -21,6 +20,7 @@ from ._options import (
     info,
     project_from,
 )
+from .root import app
 
 # ---------------------------------------------------------------- cooccur
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from . import app
 from ._options import CoderOption, ProjectOption, info, project_from
+from .root import app
 
 
 class UnitKind(enum.StrEnum):

@@ -35,7 +35,7 @@ def coder_warnings(project: Any, coder: str) -> tuple[str, ...]:
     known = tuple(project.settings.coders)
     if not known or coder in known:
         return ()
-    from ..codebook import did_you_mean
+    from ..hints import did_you_mean
 
     return (f"Coder {coder!r} is not among the coders in qcode.yaml ({', '.join(known)}); "
             f"writing to audit/{coder}.log anyway. Add the name to qcode.yaml if it is right"

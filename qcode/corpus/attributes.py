@@ -63,7 +63,7 @@ def read_attributes_csv(path: Path, known_ids: list[str]) -> dict[str, dict[str,
             )
         doc_id = row[0].strip()
         if doc_id not in known_ids:
-            from ..codebook import did_you_mean
+            from ..hints import did_you_mean
 
             raise InputError(
                 f"{path}:{line}: no document {doc_id!r} in the project; ingest it first or fix "

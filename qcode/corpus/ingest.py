@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..fileio import write_files
 from ..nlp import sentence_spans
 from ..project import Project
 from ..safetext import count_controls
@@ -28,7 +29,6 @@ from .store import (
     sha256,
     version_files,
     write_document,
-    write_files,
 )
 from .turns import caption_turns, detect_turns
 from .units import clip_to_regions, compute_units, spoken_words, structural_units

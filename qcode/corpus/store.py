@@ -6,16 +6,14 @@ move to ``documents/.versions/``.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, SpanError
+from ..fileio import write_files
 from ..ids import check_doc_id, inside
 from ..yamlio import read_text
 from .metafile import UNIT_KINDS, dump_meta, load_meta
@@ -134,7 +132,7 @@ def list_document_ids(documents_dir: Path) -> list[str]:
 def read_document(documents_dir: Path, doc_id: str) -> Document:
     txt, meta_path = doc_paths(documents_dir, doc_id)
     if not meta_path.is_file() or not txt.is_file():
-        from ..codebook import did_you_mean
+        from ..hints import did_you_mean
 
         hint = did_you_mean(doc_id, list_document_ids(documents_dir))
         raise InputError(
@@ -150,72 +148,6 @@ def read_document(documents_dir: Path, doc_id: str) -> Document:
     if not isinstance(meta, dict) or "sha256_text" not in meta:
         raise InputError(f"{meta_path}: not a qcode document metadata file; re-ingest the source.")
     return Document(id=doc_id, text=text, meta=meta)
-
-
-def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None:
-    """Write a file whole or not at all (temp file, rename); ``durable`` fsyncs before
-    the rename (caches need not: a damaged entry is detected and rebuilt)."""
-    _write_all([(path, data.encode("utf-8") if isinstance(data, str) else data)], durable)
-
-
-def write_files(files: list[tuple[Path, bytes]]) -> None:
-    """Write each file atomically and durably; renamed in order once all are synced
-    (one journal commit serves them all, which is cheaper than a sync per file)."""
-    _write_all(files, True)
-
-
-_OPEN_AT_ONCE = 32  # files written before their fsyncs: few enough for any open-file limit
-_SYNCFS_FROM = 8  # from this many files, one syncfs(2) instead of an fsync each
-
-
-def _syncfs(fd: int) -> bool:
-    """Flush the whole filesystem holding ``fd`` to disk (Linux ``syncfs``): one flush
-    for many new files costs about what one fsync does, where an fsync each costs a
-    flush each. False where it is not available or fails (then fsync each file)."""
-    global _SYNCFS
-    if _SYNCFS is None:
-        _SYNCFS = False
-        if sys.platform == "linux":
-            try:
-                import ctypes
-
-                _SYNCFS = ctypes.CDLL(None, use_errno=True).syncfs
-            except (OSError, AttributeError):
-                pass
-    return bool(_SYNCFS) and _SYNCFS(fd) == 0
-
-
-_SYNCFS: Any = None
-
-
-def _write_all(files: list[tuple[Path, bytes]], durable: bool) -> None:
-    temps: list[tuple[int, str, Path]] = []
-    try:
-        for start in range(0, len(files), _OPEN_AT_ONCE):
-            first = len(temps)
-            for path, data in files[start:start + _OPEN_AT_ONCE]:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-                temps.append((fd, tmp, path))
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-            synced = durable and len(temps) - first >= _SYNCFS_FROM and _syncfs(temps[first][0])
-            for i in range(first, len(temps)):
-                fd, tmp, path = temps[i]
-                if durable and not synced:
-                    os.fsync(fd)
-                os.close(fd)
-                temps[i] = (-1, tmp, path)
-        for _, tmp, path in temps:
-            os.replace(tmp, path)
-    except BaseException:
-        for fd, tmp, _ in temps:
-            if fd >= 0:
-                os.close(fd)
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        raise
 
 
 def document_files(

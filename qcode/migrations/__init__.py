@@ -1,11 +1,11 @@
 """Codebook evolution: versioned change steps, batch re-coding, review of routed codings.
 
-``steps`` validates a codebook's ``changes``; ``mapping`` maps replayed codings
-through the ``migrate``, ``route``, ``docversion`` and ``reanchor`` lines of the
-logs; ``batch`` plans and writes a migration; ``review`` lists and decides the
-codings a migration left for review; ``diff`` compares two codebooks and proposes
+The step model itself (``qcode.codebook.steps``, ``qcode.codebook.mapping``) sits
+in the record layer, below both the codebook and replay. ``batch`` plans and
+writes a migration; ``review`` lists and decides the codings a migration left for
+review; ``diff`` compares two codebooks and proposes
 steps; ``history`` reads the codebook's history from project.log. Names load on
-first use, so ``qcode.codebook`` can use ``steps`` without loading the rest.
+first use.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "KINDS": "steps", "Step": "steps",
-    "map_codings": "mapping",
     "RecodePlan": "batch", "RecodeResult": "batch", "Change": "batch", "plan_recode": "batch",
     "commit": "batch", "recode": "batch", "queue_suggestions": "suggestions",
     "PendingReview": "review", "pending_reviews": "review", "route": "review",

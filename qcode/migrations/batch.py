@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..codebook.mapping import StepIndex, map_codings, paused_gc, walk
+from ..codebook.steps import Step, is_after, step_data
 from ..errors import CodebookError, QcodeError
-from .mapping import StepIndex, map_codings, paused_gc, walk
-from .steps import Step, is_after, step_data
 
 
 class Change(NamedTuple):
@@ -138,7 +138,7 @@ def pending_steps(codebook: Any, previous: Any, index: StepIndex) -> tuple[Step,
 def check_sources(steps: tuple[Step, ...], old: Any) -> None:
     """Every code a step starts from must exist by then (the old codebook, carried
     forward through the steps before it); raise with the step's file:line."""
-    from ..codebook import did_you_mean
+    from ..hints import did_you_mean
 
     known = set(old.ids)
     problems = []
@@ -370,7 +370,7 @@ def commit(project: Any, plan: RecodePlan) -> tuple[tuple[Any, ...], tuple[str, 
         events = log.append(list(plan.events))
         warnings = tuple(log.warnings)
     if replacing:
-        from ..corpus.store import atomic_write
+        from ..fileio import atomic_write
 
         atomic_write(project.codebook_path, plan.text)
     return events, warnings

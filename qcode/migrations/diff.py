@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..codebook.steps import Step
 from ..errors import CodebookError
-from .steps import Step
 
 RENAME_MIN = 70.0
 MERGE_MIN = 0.5
@@ -266,7 +266,7 @@ def write_steps(path: Path | str, steps: list[Step]) -> Any:
     """Add ``steps`` to the ``changes`` of the codebook at ``path`` and check the
     result; on any error the file is left as it was. Returns the codebook."""
     from ..codebook import load_codebook
-    from ..corpus.store import atomic_write
+    from ..fileio import atomic_write
     from ..yamlio import read_text
 
     path = Path(path)

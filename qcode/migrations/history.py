@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..codebook.steps import step_from_data
 from ..errors import QcodeError
-from .steps import step_from_data
 
 COLUMNS = ("time", "actor", "version", "step", "change", "reason", "routed", "status")
 
@@ -103,7 +103,7 @@ def undo_migration(project: Any, version: Any, *, actor: str | None = None,
     back, note = _earlier_codebook(project, version, previous, put)
     written = append_events(project, PROJECT_LOG, batch, clock=clock)
     if back is not None:
-        from ..corpus.store import atomic_write
+        from ..fileio import atomic_write
 
         try:
             atomic_write(project.codebook_path, back)
@@ -165,8 +165,8 @@ def coding_trails(project: Any, *, doc: str | None = None) -> dict[str, list[dic
     time, who), the step, the code before and after it, and what it did (``mapped``,
     ``routed``, ``pending``, ``review``, ``confirmed`` or ``retired``). For
     ``qcode audit blame`` and for reports of a coding's history."""
+    from ..codebook.mapping import StepIndex
     from .batch import raw_replay
-    from .mapping import StepIndex
 
     codings, events = raw_replay(project)
     index = StepIndex.build(events)

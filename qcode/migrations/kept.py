@@ -36,7 +36,7 @@ def keep(project: Any, version: Any, data: bytes) -> Path:
     """Keep ``data`` as the codebook of ``version`` (other bytes kept before for that
     version move aside). A file or folder that cannot be written is a QcodeError."""
     from ..audit.log import display
-    from ..corpus.store import atomic_write
+    from ..fileio import atomic_write
 
     path = version_file(project, version)
     try:

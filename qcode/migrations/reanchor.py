@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..codebook.mapping import paused_gc
 from ..errors import SpanError
-from .mapping import paused_gc
 
 Clock = Callable[[], str] | None
 
@@ -110,9 +110,9 @@ def reanchor_stale(project: Any, actor: str | None = None, *, threshold: float |
     """Re-anchor codings still on a replaced version of their document that no
     re-anchoring has handled (an ingest whose re-anchoring did not run, or codings
     made on the old text after it was replaced, e.g. in another clone)."""
+    from ..codebook.mapping import StepIndex
     from ..codings import replay
     from ..corpus import document_exists, load_document
-    from .mapping import StepIndex
 
     codings = replay(project)
     handled = StepIndex.build(codings.steps).reanchors

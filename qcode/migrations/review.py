@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..codebook.mapping import StepIndex
 from ..errors import SpanError, UnknownCodeError
-from .mapping import StepIndex
 
 KINDS = {"pending": "split", "review": "redefine"}
 

@@ -122,7 +122,7 @@ def resolve_methods(method: str) -> tuple[str, ...]:
         chosen = METHODS.get(part, (part,))
         for name in chosen:
             if name not in REGISTRY:
-                from ..codebook import did_you_mean
+                from ..hints import did_you_mean
 
                 hint = did_you_mean(part, [*METHODS, *REGISTRY])
                 raise InputError(f"No suggestion method {part!r}; use rules, model or both"

@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..fileio import atomic_write
 from .base import Unit
-from .files import atomic_write_bytes
 
 DOCBIN_ATTRS = ("ORTH", "LEMMA", "NORM")
 BATCH = 16
@@ -167,7 +167,7 @@ class ParseCache:
         self.stats.parsed += 1
         parsed._doc = doc
         if self.use_cache:
-            atomic_write_bytes(self.path(parsed.document, parsed.identity), _docbin_bytes(doc))
+            atomic_write(self.path(parsed.document, parsed.identity), _docbin_bytes(doc), durable=False)
 
     def _load(self, parsed: Parsed) -> Any | None:
         path = self.path(parsed.document, parsed.identity)

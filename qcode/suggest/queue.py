@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..fileio import atomic_stream, read_json
 from .base import Suggestion
-from .files import read_json
 
 FORMAT = "qcode-suggestions-v1"
 
@@ -58,13 +58,8 @@ class QueueWriter:
         self._encode = _row_encoder()
 
     def __enter__(self) -> QueueWriter:
-        import os
-        import tempfile
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                         suffix=".tmp")
-        self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        self._stream = atomic_stream(self.path)
+        self._fh = self._stream.__enter__()
         head = json.dumps({"format": FORMAT, "coder": self.coder, "columns": COLUMNS},
                           ensure_ascii=False)
         self._fh.write(f'{head[:-1]}, "suggestions": [')
@@ -75,18 +70,10 @@ class QueueWriter:
             self._fh.write(("\n" if self.rows == 0 else ",\n") + self._encode(row))
             self.rows += 1
 
-    def __exit__(self, kind: Any, *_: Any) -> None:
-        import os
-
-        try:
-            if kind is None:
-                self._fh.write("\n]}\n" if self.rows else "]}\n")
-            self._fh.close()
-            if kind is None:
-                os.replace(self._tmp, self.path)
-        finally:
-            if os.path.exists(self._tmp):
-                os.unlink(self._tmp)
+    def __exit__(self, kind: Any, value: Any, traceback: Any) -> None:
+        if kind is None:
+            self._fh.write("\n]}\n" if self.rows else "]}\n")
+        self._stream.__exit__(kind, value, traceback)
 
 
 def _row_encoder():

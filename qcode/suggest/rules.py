@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import CodebookError
+from ..fileio import atomic_write
 from .base import Proposal, Unit, register
 from .check import explain
-from .files import atomic_write_bytes
 
 METHOD = "rules.v1"
 MAX_VARIANTS = 64  # lemma/stem combinations per keyword phrase
@@ -278,7 +278,7 @@ class RuleSuggester:
                 json.dumps([sha, [list(m) for m in found]], ensure_ascii=False)
                 for sha, found in batch]
             path = folder / f"{hashlib.sha256(chr(10).join(shas).encode()).hexdigest()[:16]}.jsonl"
-            atomic_write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8"))
+            atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"), durable=False)
             _append(folder / "index.tsv", "".join(f"{sha}\t{path.name}\n" for sha in shas))
             if folder in self._kept:
                 self._kept[folder].update((sha, path) for sha in shas)

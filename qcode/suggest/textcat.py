@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..fileio import read_json, write_json
 from .base import Proposal, register
 from .examples import Example, build_examples, decisions, fingerprint, unit_words
-from .files import read_json, write_json
 
 METHOD = "textcat.v1"
 MIN_POSITIVES = 10

@@ -57,7 +57,7 @@ def resolve(text: str, codes: Sequence[Any]) -> Any:
     ranked.sort(key=lambda t: -t[0])
     if ranked and ranked[0][0] >= 150 and (len(ranked) == 1 or ranked[1][0] < 150):
         return ranked[0][1]
-    from ..codebook import did_you_mean
+    from ..hints import did_you_mean
 
     hint = did_you_mean(wanted, [c.id for c in codes])
     raise UnknownCodeError(f"No code {wanted!r} among the active codes; type its number, id or "

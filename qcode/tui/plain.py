@@ -18,6 +18,8 @@ from ..safetext import visible
 HELP = """\
 Commands (one per line; every decision is written at once):
   next [N] | prev [N] | goto N | first | last     move by unit
+  goto t N | goto NAME                            go to a turn, or a speaker's next turn
+  find TEXT | find | find prev                    search the text (again, backwards)
   turn [prev] | uncoded [prev] | disagreement [prev] | suggestion [prev]
   doc next | doc prev | doc ID                    another document
   show                                            print the current unit again
@@ -111,7 +113,8 @@ class Plain:
         moves: dict[str, Callable[[], str]] = {
             "next": lambda: s.move(_count(args)), "prev": lambda: s.move(-_count(args)),
             "first": lambda: s.edge(-1), "last": lambda: s.edge(1),
-            "goto": lambda: self._goto(args), "turn": lambda: s.turn(step),
+            "goto": lambda: self._goto(line, args), "turn": lambda: s.turn(step),
+            "find": lambda: self._find(line, args),
             "uncoded": lambda: s.uncoded(step), "disagreement": lambda: s.disagreement(step),
             "suggestion": lambda: s.suggestion(step), "doc": lambda: self._doc(args),
             "show": lambda: "", "reset": s.reset_selection,
@@ -135,15 +138,21 @@ class Plain:
             return decisions[verb](), False
         raise QcodeError(f"Unknown command {verb!r}; type help for the commands.")
 
-    def _goto(self, args: list[str]) -> str:
-        self.session.goto(_count(args) - 1)
-        return ""
+    def _goto(self, line: str, args: list[str]) -> str:
+        """``goto N`` (a unit), ``goto t N`` (a turn) or ``goto NAME`` (a speaker)."""
+        return self.session.jump(_rest(line, "a unit number, t N or a speaker's name"))
+
+    def _find(self, line: str, args: list[str]) -> str:
+        """``find TEXT``; ``find`` or ``find prev`` goes on with the last search."""
+        if not args or args == ["prev"] or args == ["next"]:
+            return self.session.find_again(-1 if args == ["prev"] else 1)
+        return self.session.find(_rest(line, "the text to find"))
 
     def _doc(self, args: list[str]) -> str:
         if not args or args[0] in ("next", "prev"):
             return self.session.document(-1 if args[:1] == ["prev"] else 1)
         if args[0] not in self.session.doc_ids:
-            from ..codebook import did_you_mean
+            from ..hints import did_you_mean
 
             hint = did_you_mean(args[0], self.session.doc_ids)
             raise QcodeError(f"No document {args[0]!r}{hint or '; see `qcode docs`.'}")

@@ -8,11 +8,11 @@ move, without fsync: a crash may cost the last move, nothing more.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..fileio import atomic_write
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +62,6 @@ class Positions:
     def _write(self) -> None:
         text = json.dumps(self._data, ensure_ascii=False, sort_keys=True, indent=1)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".positions.",
-                                       suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, self.path)
+            atomic_write(self.path, text.encode("utf-8"), durable=False)
         except OSError:
             pass  # a cache: a read-only project still codes, it just forgets the position

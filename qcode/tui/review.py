@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InputError
-from .session import Session, Shown
+from .session import Session
+from .suggestions import Shown
 
 
 class QueueSession(Session):

@@ -5,11 +5,24 @@ the first paint).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from .session import Shown
-
 METHODS = ("rules", "model", "both", "off")
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A suggestion as the view shows it (``raw`` is the suggester's own record)."""
+
+    doc: str
+    start: int
+    end: int
+    code: str
+    score: float | None
+    reason: str
+    source: str
+    raw: Any = None
 
 
 def shown(s: Any) -> Shown:

@@ -1,4 +1,7 @@
-"""Vectorised bootstrap confidence intervals: percentile and BCa (Efron 1987).
+"""Statistics helpers shared by agreement and co-occurrence: a coefficient as
+per-unit summaries (:class:`Statistic`) and its bootstrap.
+
+Vectorised bootstrap confidence intervals: percentile and BCa (Efron 1987).
 
 Units are resampled with replacement. A replicate is the coefficient recomputed
 from the per-unit summaries, a whole block of replicates at once:
@@ -30,14 +33,12 @@ linear-interpolated quantiles of the replicates.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
-
-from .alpha import Statistic
 
 METHODS = ("percentile", "bca")
 DEFAULT_REPLICATES = 10_000
@@ -47,6 +48,36 @@ _GROUP_RATIO = 16  # draw by group when groups * 16 <= units (a multinomial draw
 # costs about as much as 16 unit indices, counted)
 _THREADED_WORK = 1 << 22  # draws below which threads cost more than they save
 _NORMAL = NormalDist()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Statistic:
+    """A coefficient as per-unit summaries plus a vectorised finish.
+
+    ``finish`` maps totals of shape (..., p) to values of shape (...), with
+    ``nan`` where the coefficient is undefined.
+    """
+
+    name: str
+    summaries: np.ndarray
+    finish: Callable[[np.ndarray], np.ndarray]
+    n_coders: int
+    level: str = "nominal"
+    rows: np.ndarray | None = None  # which rows of the data the summaries describe
+
+    @property
+    def n_units(self) -> int:
+        return int(self.summaries.shape[0])
+
+    def value(self) -> float | None:
+        """The point estimate, or ``None`` when undefined."""
+        return defined(self.finish(self.summaries.sum(axis=0)))
+
+
+def defined(value: np.ndarray | float) -> float | None:
+    """A float, or ``None`` for an undefined (nan or infinite) value."""
+    v = float(np.asarray(value))
+    return v if np.isfinite(v) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import yamlio
-from .errors import CodebookError, InputError, UnknownCodeError
-from .ids import is_code_id
+from .. import yamlio
+from ..errors import CodebookError, InputError, UnknownCodeError
+from ..hints import did_you_mean
+from ..ids import is_code_id
 
 CODE_KEYS = (
     "id", "label", "definition", "include", "exclude", "examples", "keywords",
@@ -116,16 +117,6 @@ class Codebook:
         return tuple(c for c in self.codes if not c.retired)
 
 
-def did_you_mean(value: str, choices: tuple[str, ...] | list[str]) -> str:
-    """``"; did you mean 'x'?"`` from rapidfuzz, or ``""`` when nothing is close."""
-    if not choices:
-        return ""
-    from rapidfuzz import fuzz, process
-
-    best = process.extractOne(value, list(choices), scorer=fuzz.WRatio, score_cutoff=75)
-    return f"; did you mean {best[0]!r}?" if best else ""
-
-
 # ---------------------------------------------------------------- loading
 
 
@@ -210,7 +201,7 @@ class _Parser:
         if not isinstance(changes, list):
             self.at(("changes",), "error", "'changes' must be a list of steps")
             changes = []
-        from .migrations.steps import check_changes
+        from .steps import check_changes
 
         steps = check_changes(changes, version, [c for c, _ in codes], self.at, self.marks, self.source)
         return Codebook(

@@ -27,8 +27,8 @@ backwards from the codes of the codebook itself: what a step leads to must exist
 in the codebook or be taken up by a later step. What a step starts from belongs to
 an earlier codebook and is checked by ``qcode recode`` against that one.
 
-This module imports nothing from the rest of qcode at load time, so
-``qcode.codebook`` can call it while parsing.
+The codebook model calls :func:`check_changes` while parsing, so this module
+imports nothing of the codebook model (only the base layer).
 """
 
 from __future__ import annotations
@@ -366,7 +366,7 @@ def _both_int(a: Any, b: Any) -> bool:
 
 
 def _hint(value: Any, choices: Iterable[str]) -> str:
-    from ..codebook import did_you_mean
+    from ..hints import did_you_mean
 
     return did_you_mean(str(value), list(choices))
 
