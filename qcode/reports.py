@@ -9,11 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
-from .safetext import visible
+from .safetext import csv_safe, visible
 
 Record = dict[str, Any]
 
@@ -63,17 +62,6 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-def csv_safe(text: str) -> str:
-    """A text cell a spreadsheet will not run as a formula: one starting with ``=``,
-    ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'`` (the usual rule
-    against CSV injection). Numbers, which no spreadsheet runs, stay as they are."""
-    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
-        return "'" + text
-    return text
 
 
 def to_json(records: Sequence[Record], columns: Sequence[str] | None = None) -> str:

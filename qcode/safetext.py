@@ -5,7 +5,8 @@ reaches a terminal, :func:`visible` replaces every character that a terminal
 would act on (escape sequences, carriage returns, bells, 8-bit controls, bidi
 overrides) with a visible stand-in, so a document can neither clear the screen,
 set the window title, plant a hyperlink nor write to the clipboard. CSV and JSON
-carry the text exactly; only terminal output goes through here.
+carry the text exactly; only terminal output goes through here. :func:`csv_safe`
+is the one rule against spreadsheet formulas in every CSV qcode writes.
 """
 
 from __future__ import annotations
@@ -35,3 +36,16 @@ def visible(text: str) -> str:
 def count_controls(text: str) -> int:
     """How many characters :func:`visible` would replace (ingest reports this)."""
     return len(_CONTROL.findall(text))
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_safe(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula: one starting with ``=``,
+    ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'`` (the usual rule
+    against CSV injection). Numbers, which no spreadsheet runs, stay as they are."""
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
