@@ -122,6 +122,20 @@ def step_migration(ctx: DemoContext) -> None:
     ctx.facts.update(report_migration(ctx.project, ctx.report, SUPERVISOR))
 
 
+DEMO_REPLICATES = 2_000  # the report's bootstrap in the demo; `qcode report` defaults to 10,000
+
+
+def step_report(ctx: DemoContext) -> None:
+    """The supervisor's report of the sample study, as one HTML page in the project folder."""
+    from .report import ReportOptions, write_report
+
+    assert ctx.project is not None
+    path = write_report(ctx.project, ctx.folder / "report.html",
+                        options=ReportOptions(replicates=DEMO_REPLICATES))
+    ctx.facts["report"] = path
+    ctx.report(f"report: {path} ({path.stat().st_size:,} bytes; open it in a browser, or print it)")
+
+
 def step_summary(ctx: DemoContext) -> None:
     """Where things stand at the end, and what to try next."""
     from collections import Counter
@@ -153,6 +167,7 @@ STEPS: list[Step] = [
     Step("code suggestions: rules and a model of one coder's decisions", step_suggestions),
     Step("agreement, co-occurrence and a crosstab of the two sample coders", step_agreement),
     Step("a codebook change: two codes merged, one split, one retired; re-coding", step_migration),
+    Step("the supervisor's report", step_report),
     Step("summary", step_summary),
 ]
 

@@ -14,7 +14,7 @@ from .ids import RESERVED_LOG_NAMES, check_coder_name
 
 SETTINGS_FILE = "qcode.yaml"
 UNIT_KINDS = ("sentence", "turn", "paragraph")
-_SETTINGS_KEYS = ("id", "name", "language", "unit", "coders", "pipeline", "audit")
+_SETTINGS_KEYS = ("id", "name", "language", "unit", "coders", "pipeline", "audit", "speakers")
 _AUDIT_KEYS = ("require_signatures", "lead")
 
 
@@ -30,6 +30,9 @@ class Settings:
     pipeline: str | None = None
     require_signatures: bool = False  # audit: {require_signatures: true}
     lead: str | None = None  # audit: {lead: NAME}: who countersigns keys and revokes them
+    # Declared speaker labels and their roles ({"MODERATOR": "interviewer"}): each is a
+    # turn label wherever it starts a line, even used once or alone on its line.
+    speakers: dict[str, str] = field(default_factory=dict)
 
     def to_yaml(self) -> str:
         data = {
@@ -44,6 +47,8 @@ class Settings:
                                    ("lead", self.lead)) if v}
         if audit:
             data["audit"] = audit
+        if self.speakers:
+            data["speakers"] = dict(self.speakers)
         return yamlio.dumps(data)
 
 
@@ -120,6 +125,12 @@ def parse_settings(text: str, source: str) -> Settings:
     pipeline = data.get("pipeline")
     if pipeline is not None and not isinstance(pipeline, str):
         raise ProjectError(f"{where('pipeline')}: 'pipeline' must be a spaCy package name or null.")
+    speakers = data.get("speakers") or {}
+    if not isinstance(speakers, dict) or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+            for k, v in speakers.items()):
+        raise ProjectError(f"{where('speakers')}: 'speakers' must map each speaker label to a "
+                           "role, e.g. {MODERATOR: interviewer, P1: respondent}.")
     require, lead = _audit_settings(data.get("audit"), where)
     return Settings(
         require_signatures=require,
@@ -130,6 +141,7 @@ def parse_settings(text: str, source: str) -> Settings:
         unit=unit,
         coders=tuple(coders),
         pipeline=pipeline,
+        speakers={k.strip(): v.strip() for k, v in speakers.items()},
     )
 
 

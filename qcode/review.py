@@ -14,8 +14,9 @@ from typing import Any
 
 from .audit.line import Event, parse_span
 from .audit.log import log_names, read_log
-from .codings import CODING_ACTIONS, Codings, replay
+from .codings import CODING_ACTIONS, Codings
 from .errors import InputError
+from .index import replay
 
 TIMELINE_COLUMNS = ("time", "id", "actor", "action", "doc", "span", "code", "source", "score",
                     "ref", "memo", "quote", "codebook", "docv")
@@ -36,9 +37,14 @@ class Entry:
         return f"{self.log}:{self.event.seq}"
 
 
-def all_events(project: Any) -> list[Entry]:
-    """Every event of every log, in time order (then log and seq)."""
-    entries = [Entry(name, e) for name in log_names(project.audit_dir)
+def all_events(project: Any, coders: Iterable[str] | None = None) -> list[Entry]:
+    """Every event of every log, in time order (then log and seq); with ``coders``, only
+    their logs and the project log (the only logs where their events can be)."""
+    names = log_names(project.audit_dir)
+    if coders is not None:
+        wanted = set(coders) | {"project"}
+        names = [n for n in names if n in wanted]
+    entries = [Entry(name, e) for name in names
                for e in read_log(project.log_path(name)).events]
     entries.sort(key=lambda x: (x.event.time, x.log, x.event.seq))
     return entries
@@ -78,7 +84,9 @@ def timeline(project: Any, *, coders: Iterable[str] | None = None,
     want = {k: set(v) for k, v in (("actor", coders), ("code", codes), ("doc", docs),
                                    ("action", actions)) if v}
     prefixes = tuple(sources or ())
-    entries = all_events(project)
+    # a coder's events are in her log and the project log only; a code filter reads
+    # every log, so that a code found only in another coder's log is still known
+    entries = all_events(project, coders if not codes else None)
     _check_names(project, want, entries)
     chosen = []
     for entry in entries:
@@ -122,7 +130,7 @@ def _check_names(project: Any, want: dict[str, set[str]], entries: list[Entry]) 
 
 def _known_names(project: Any, key: str) -> set[str]:
     if key == "actor":
-        return set(project.settings.coders)
+        return set(project.settings.coders) | set(log_names(project.audit_dir)) - {"project"}
     if key == "doc":
         from .corpus.store import list_document_ids
 

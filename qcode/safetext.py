@@ -27,10 +27,14 @@ def _stand_in(m: re.Match[str]) -> str:
     return "\ufffd"  # 8-bit controls and bidi overrides: the replacement character
 
 
-def visible(text: str) -> str:
+_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str, *, lines: bool = True) -> str:
     """``text`` with every terminal control character shown as a visible stand-in of
-    one character, so offsets into the text still hold for what is shown."""
-    return _CONTROL.sub(_stand_in, text)
+    one character, so offsets into the text still hold for what is shown. With
+    ``lines=False`` newlines and tabs are shown too (␊, ␉), for one-line cells."""
+    return (_CONTROL if lines else _CONTROL_OR_BREAK).sub(_stand_in, text)
 
 
 def count_controls(text: str) -> int:

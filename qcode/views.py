@@ -108,6 +108,6 @@ def _coders_differ(here: list[Any], coders: Sequence[str]) -> bool:
 
 
 def _replayed(project: Project, doc_id: str, coders: Sequence[str]) -> list[Any]:
-    from .codings import replay
+    from .index import replay
 
-    return list(replay(project).select(coders=coders, docs=[doc_id]))
+    return list(replay(project, docs=[doc_id]).select(coders=coders))

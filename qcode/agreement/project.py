@@ -45,8 +45,8 @@ class AgreementReport:
 def scope(project, *, coders=None, codes=None, docs=None, min_coders: int = 1) -> Scope:
     """Replay the logs and pick coders (default: all who coded), codes (codebook order) and docs."""
     from ..codebook import load_codebook
-    from ..codings import replay
     from ..corpus import list_documents, load_document
+    from ..index import replay
 
     all_codings = replay(project).codings
     with_codings = {c.coder for c in all_codings}
@@ -159,9 +159,11 @@ def project_agreement(
     min_chars: int = 1,
     min_fraction: float = 0.0,
     by: str | None = None,
+    within: Scope | None = None,
 ) -> AgreementReport:
-    """``qcode agree`` on a project (units of a kind, whole documents or windows)."""
-    sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
+    """``qcode agree`` on a project (units of a kind, whole documents or windows).
+    ``within``: a scope already gathered (coders, codes and docs are then ignored)."""
+    sc = within or scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
     kind = unit or project.settings.unit
     cu = coded(sc, kind, min_chars=min_chars, min_fraction=min_fraction)
     kw = {"set_distance": set_distance, "ci": ci, "n_replicates": n_replicates, "seed": seed}
@@ -226,11 +228,12 @@ def project_cooccurrence(
     unit: str | None = None,
     overlap: bool = False,
     window: int | None = None,
+    within: Scope | None = None,
 ):
-    """Per-coder co-occurrence tables and their pooled sum."""
+    """Per-coder co-occurrence tables and their pooled sum (``within``: as for agreement)."""
     from ..cooccurrence import from_incidence, pooled, span_cooccurrence
 
-    sc = scope(project, coders=coders, codes=codes, docs=docs)
+    sc = within or scope(project, coders=coders, codes=codes, docs=docs)
     if overlap or window is not None:
         gap = -1 if overlap else int(window)
         if gap < -1:
@@ -262,11 +265,13 @@ def project_crosstab(
     unit: str = "doc",
     n_replicates: int = stats.DEFAULT_REPLICATES,
     seed: int | None = 0,
+    within: Scope | None = None,
 ):
-    """Code frequencies by a document attribute (a unit counts when any chosen coder coded it)."""
+    """Code frequencies by a document attribute (a unit counts when any chosen coder coded
+    it; ``within``: as for agreement)."""
     from ..cooccurrence import crosstab, proportion_differences
 
-    sc = scope(project, coders=coders, codes=codes, docs=docs)
+    sc = within or scope(project, coders=coders, codes=codes, docs=docs)
     cu = coded(sc, unit)
     values = [sc.documents[d].attributes.get(by) for d in cu.units.docs]
     if all(v is None for v in values):

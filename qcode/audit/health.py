@@ -9,11 +9,15 @@ kinds. Readers say so (:func:`note_broken`), appends refuse, ``--strict`` refuse
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AuditError
+from ..fileio import atomic_write
 from ..notices import note
 from .log import display, log_names
 from .verify import check_log
@@ -35,33 +39,54 @@ class BrokenLog:
                 "not verified. Run `qcode audit verify`.")
 
 
-_CHECKED: dict[Path, tuple[tuple[int, int], BrokenLog | None]] = {}
+_CHECKED: dict[str, BrokenLog | None] = {}  # sha256 of a log's bytes -> what it showed
 
 
 def log_health(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
-    """Every broken log of ``audit_dir``, in log-name order (empty when all hold)."""
-    out = []
+    """Every broken log of ``audit_dir``, in log-name order (empty when all hold).
+
+    A log's bytes are hashed (hundreds of times cheaper than checking its chain) and
+    a log whose bytes were checked before, in this process or by an earlier command
+    (``.qcode/health.json``, a cache), is not checked again."""
+    cache_path = audit_dir.parent / ".qcode" / "health.json"
+    if not _CHECKED:
+        _CHECKED.update(_read_cache(cache_path))
+    out, grown = [], False
     for name in log_names(audit_dir):
-        broken = _check(audit_dir / f"{name}.log", project_id)
-        if broken is not None:
-            out.append(broken)
+        path = audit_dir / f"{name}.log"
+        digest = f"{project_id}:{name}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+        if digest not in _CHECKED:
+            _CHECKED[digest], grown = _check(path, project_id), True
+        found = _CHECKED[digest]
+        if found is not None:
+            out.append(found)
+    if grown:
+        _write_cache(cache_path)
     return tuple(out)
 
 
 def _check(path: Path, project_id: str) -> BrokenLog | None:
-    st = path.stat()
-    state = (st.st_size, st.st_mtime_ns)
-    known = _CHECKED.get(path)
-    if known is not None and known[0] == state:
-        return known[1]
     problem = check_log(path, project_id).problem
-    broken = None
-    if problem is not None:
-        detail = problem.message.removeprefix(display(path)).lstrip(" :")
-        detail = re.sub(r"^line \d+: ", "", detail).rstrip(".")
-        broken = BrokenLog(path.stem, problem.line, "the hash chain is broken", detail)
-    _CHECKED[path] = (state, broken)
-    return broken
+    if problem is None:
+        return None
+    detail = problem.message.removeprefix(display(path)).lstrip(" :")
+    detail = re.sub(r"^line \d+: ", "", detail).rstrip(".")
+    return BrokenLog(path.stem, problem.line, "the hash chain is broken", detail)
+
+
+def _read_cache(path: Path) -> dict[str, BrokenLog | None]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {k: BrokenLog(*v) if v else None for k, v in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}  # no cache, or a damaged one: every log is checked
+
+
+def _write_cache(path: Path) -> None:
+    data = {k: [v.log, v.line, v.kind, v.detail] if v else None
+            for k, v in list(_CHECKED.items())[-512:]}
+    with contextlib.suppress(OSError):
+        atomic_write(path, json.dumps(data), durable=False)
 
 
 def note_broken(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:

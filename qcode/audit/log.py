@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import AuditError
 from .line import (
     HASH_SUFFIX_LEN,
+    TEXT_KEY,
     Event,
     LineError,
     chain_hash,
@@ -114,23 +115,32 @@ def read_log(path: Path) -> LogRead:
 _HASH_KEY = b',"hash":"'
 
 
-def verified_line(raw: bytes, prev: str, seq: int, name: str) -> dict | None:
+def verified_line(raw: bytes, prev: str, seq: int, name: str,
+                  redacted: list[str] | None = None) -> dict | None:
     """The line's object if it is canonical, in sequence, chained and in its own log.
-    (The hot loop of verify: the hash is checked on the raw bytes before parsing.)"""
+    (The hot loop of verify: the hash is checked on the raw bytes before parsing; in
+    format 2 the chained body ends before the ``text`` key.)"""
     if raw[-HASH_SUFFIX_LEN:9 - HASH_SUFFIX_LEN] != _HASH_KEY or raw[-2:] != b'"}':
         return None
+    cut = raw.rfind(TEXT_KEY, 0, len(raw) - HASH_SUFFIX_LEN)
     digest = sha256(prev.encode("ascii"))
-    digest.update(raw[:-HASH_SUFFIX_LEN])
+    digest.update(raw[:cut] if cut > 0 else raw[:-HASH_SUFFIX_LEN])
     digest.update(b"}")
     if digest.hexdigest().encode("ascii") != raw[-66:-2]:
-        return None
+        if cut <= 0 or not _chains_as_v1(prev, raw):
+            return None
     try:
-        obj = parse_object(raw)
+        obj = parse_object(raw, redacted=redacted)
     except (LineError, UnicodeDecodeError):
         return None
     if obj["seq"] != seq or (name != PROJECT_LOG and obj["actor"] != name):
         return None
     return obj
+
+
+def _chains_as_v1(prev: str, raw: bytes) -> bool:
+    """A format-1 line whose ``data`` holds a ``text`` key."""
+    return chain_hash(prev, raw[:-HASH_SUFFIX_LEN] + b"}") == raw[-66:-2].decode("ascii")
 
 
 def first_break(path: Path, project_id: str, *, lock: bool = True,
@@ -142,14 +152,32 @@ def first_break(path: Path, project_id: str, *, lock: bool = True,
     prev, seq = start or genesis(project_id, path.stem), 0
     if not path.exists():
         return None
+    recorded: bytes | None = None  # project.log, where redactions record converted lines
     for number, raw, complete in iter_lines(path, lock=lock):
         if not complete:
             return None
         obj = verified_line(raw, prev, seq + 1, path.stem)
         if obj is None:
+            if recorded is None:
+                project_log = path.with_name(f"{PROJECT_LOG}.log")
+                recorded = project_log.read_bytes() if project_log.exists() else b""
+            obj = _recorded_conversion(raw, recorded, seq + 1)
+        if obj is None:
             return number
         prev, seq = obj["hash"], number
     return None
+
+
+def _recorded_conversion(raw: bytes, recorded: bytes, seq: int) -> dict | None:
+    """A format-1 line that a redaction rewrote, its bytes' sha256 recorded in
+    project.log (``qcode audit verify`` checks the record itself)."""
+    if sha256(raw).hexdigest().encode("ascii") not in recorded:
+        return None
+    try:
+        obj = parse_object(raw)
+    except (LineError, UnicodeDecodeError):
+        return None
+    return obj if obj["seq"] == seq else None
 
 
 _SOUND: dict[tuple[int, int], tuple[int, int]] = {}  # (dev, inode) -> (size, mtime) checked
@@ -186,6 +214,21 @@ def read_head(path: Path, project_id: str) -> Head:
         fd = fh.fileno()
         data = _last_line(fd, _whole_size(fd, os.fstat(fd).st_size))
     return _head_of(data, start, path)
+
+
+def read_tail(path: Path) -> tuple[bytes | None, bytes | None]:
+    """The last two whole lines of a log (shared lock); None where it is shorter."""
+    if not path.exists():
+        return None, None
+    with open(path, "rb") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        fd = fh.fileno()
+        size = _whole_size(fd, os.fstat(fd).st_size)
+        if size == 0:
+            return None, None
+        before = _whole_size(fd, size - 1)
+        last = os.pread(fd, size - 1 - before, before)
+        return (_last_line(fd, before) if before else None), last
 
 
 def read_signed_head(path: Path) -> dict[str, Any] | None:
@@ -283,7 +326,7 @@ class LockedLog:
         head = _head_of(before, self._start, self.path)
         try:
             event = parse_line(fragment)
-            body, stored = split_hash(fragment)
+            body, stored = split_hash(fragment, head.hash)
         except (LineError, UnicodeDecodeError):
             return False
         return event.seq == head.seq + 1 and chain_hash(head.hash, body) == stored

@@ -141,11 +141,14 @@ def show(
     if getattr(format, "value", format) != "table":
         emit([entry_record(x) for x in entries], list(TIMELINE_COLUMNS), format)
         return
-    stdout_console().print(_timeline_view(proj, entries))
+    console = stdout_console()
+    for block in _timeline_view(proj, entries):  # each entry as soon as it is drawn, so
+        console.print(block)  # `| head` shows the first ones at once
     info(f"{len(entries)} events.")
 
 
 def _timeline_view(proj, entries):
+    """The Rich lines of each entry in turn (a generator: nothing waits for the last)."""
     from rich.console import Group
     from rich.text import Text
 
@@ -153,8 +156,8 @@ def _timeline_view(proj, entries):
     from ..safetext import visible
 
     texts: dict[str, object] = {}
-    blocks = []
     for x in entries:
+        blocks = []
         e = x.event
         head = Text()
         head.append(e.time.replace("T", " ")[:19], style="dim")
@@ -175,7 +178,7 @@ def _timeline_view(proj, entries):
             blocks.append(Text(visible(f"    \"{e.quote}\"")))
         if e.memo:
             blocks.append(Text(visible(f"    memo: {e.memo}"), style="italic"))
-    return Group(*blocks)
+        yield Group(*blocks)
 
 
 def _doc_at(proj, cache: dict, doc_id, docv):

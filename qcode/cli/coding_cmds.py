@@ -161,7 +161,7 @@ def memos(
     project: ProjectOption = None,
 ) -> None:
     """List or export memos on documents, codes and codings (markdown for a report)."""
-    from ..codings import replay
+    from ..index import replay
 
     proj = project_from(project, strict=strict)
     found = replay(proj).memos
@@ -211,10 +211,12 @@ def codings(
     project: ProjectOption = None,
 ) -> None:
     """List the current codings (replayed from the audit logs)."""
-    from ..codings import replay
+    from ..index import replay
 
     proj = project_from(project, strict=strict)
-    replayed = replay(proj)
+    # only the documents asked for are read from the index (a --code filter also looks
+    # at the codes of every coding, to tell a typo from a code nobody used here)
+    replayed = replay(proj, docs=doc or None if not code else None)
     for warning in replayed.warnings:
         info(f"Warning: {warning}")
     code, doc = _known_filters(proj, replayed.codings, code, doc)

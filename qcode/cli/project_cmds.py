@@ -22,3 +22,5 @@ def demo(
 
     ctx = run_demo(folder, force=force, report=info)
     info(f"Demo project: {ctx.folder}")
+    if "report" in ctx.facts:
+        info(f"Report: {ctx.facts['report']}")

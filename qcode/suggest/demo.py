@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .evaluate import METHODS
-
 
 def report_suggestions(project: Any, report: Callable[[str], None], coder: str,
                        *, folds: int = 5) -> dict[str, Any]:
@@ -24,7 +22,7 @@ def report_suggestions(project: Any, report: Callable[[str], None], coder: str,
            + f") for units she has not decided; {result.decided} proposals skipped as decided")
     for note in result.notes:
         report(f"  {note}")
-    rules = sorted((s for s in result.suggestions if s.method == "rules.v1"),
+    rules = sorted((s for s in result.suggestions if s.method.startswith("rules.")),
                    key=lambda s: (-s.score, s.doc, s.start, s.code))
     accepted, rejected = rules[:3], [s for s in rules[3:] if s.score <= 0.5][-1:]
     if accepted:
@@ -37,12 +35,12 @@ def report_suggestions(project: Any, report: Callable[[str], None], coder: str,
     report(f"cross-validated against {coder}'s coding: {len(ev.folds)} folds grouped by "
            f"document, {ev.units} units, no document in both training and test")
     scores = {}
-    for method in METHODS:
+    for method in ev.methods:
         micro = ev.micro(method)
         scores[method] = round(ev.macro_f1(method), 3)
         report(f"  {method:<10}  macro F1 {ev.macro_f1(method):.2f}   precision "
                f"{micro.precision:.2f}  recall {micro.recall:.2f}")
-    report("  (baseline: the most frequent code for every unit; figures from held-out "
-           "documents only)")
+    report("  (tfidf-lr: TF-IDF + logistic regression at 0.5; majority: the most frequent "
+           "code for every unit; figures from held-out documents only)")
     return {"suggestions": len(result.suggestions), "accepted": len(accepted),
             "rejected": len(rejected), "macro_f1": scores}

@@ -30,6 +30,8 @@ class Example:
     words: tuple[str, ...]
     positives: frozenset[str]
     known: frozenset[str] | None = None
+    text: str = ""  # the unit's text, as written
+    context: tuple[str, ...] = ()  # speaker, role, attributes (see :mod:`.features`)
 
     def cats(self, labels: Iterable[str]) -> dict[str, float]:
         return {label: float(label in self.positives) for label in labels
@@ -88,14 +90,18 @@ def build_examples(project: Any, cache: ParseCache, found: Decisions,
     for d in found.rejected:
         rejected.setdefault(d.doc, []).append(d)
     examples: list[Example] = []
+    from .features import DocumentContext
+
+    context = DocumentContext(project)
     for parsed in cache.parse(read_view(project, d) for d in ids):
         document = parsed.document
         codings = [c for c in by_doc[document.id] if c.docv in (None, document.version)]
-        examples.extend(_doc_examples(parsed, codings, rejected.get(document.id, [])))
+        examples.extend(_doc_examples(parsed, codings, rejected.get(document.id, []), context))
     return examples
 
 
-def _doc_examples(parsed: Any, codings: list[Any], rejected: list[Any]) -> list[Example]:
+def _doc_examples(parsed: Any, codings: list[Any], rejected: list[Any],
+                  context: Any) -> list[Example]:
     document, out = parsed.document, []
     coded = bool(codings)
     for unit in parsed.units:
@@ -106,7 +112,9 @@ def _doc_examples(parsed: Any, codings: list[Any], rejected: list[Any]) -> list[
         words = unit_words(parsed.doc, unit.start, unit.end)
         if words:
             known = None if coded else refused
-            out.append(Example(document.id, document.version, unit, words, positives, known))
+            out.append(Example(document.id, document.version, unit, words, positives, known,
+                               document.text[unit.start:unit.end],
+                               context.tokens(document.id, unit.start, unit.end)))
     return out
 
 
