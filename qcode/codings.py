@@ -419,8 +419,8 @@ def note_left_out(codings: Codings) -> Codings:
         note(f"{orphaned} orphaned coding(s) left out (their text changed and they could "
              "not be re-anchored); `qcode orphans` lists them.")
     if withdrawn:
-        note(f"{withdrawn} coding(s) of withdrawn documents left out; `qcode docs "
-             "--withdrawn` lists the documents.")
+        note(f"{withdrawn} coding(s) of withdrawn documents left out; `qcode audit show "
+             "--action docversion` lists the withdrawals.")
     return codings
 
 

@@ -102,11 +102,19 @@ def _said_ingested(r) -> None:
              "sequences, say); qcode shows them as ␛ and the like, never acts on them.")
 
 
-@app.command()
-def docs(*, format: FormatOption = "table", project: ProjectOption = None) -> None:  # noqa: A002
+docs_app = new_app("The documents: `qcode docs` lists them with their attributes, word and "
+                   "turn counts.", no_args_is_help=False)
+app.add_typer(docs_app, name="docs")
+
+
+@docs_app.callback(invoke_without_command=True)
+def docs(ctx: typer.Context, *, format: FormatOption = "table",  # noqa: A002
+         project: ProjectOption = None) -> None:
     """List documents with their attributes, word and turn counts."""
     from ..corpus import list_documents, load_document
 
+    if ctx.invoked_subcommand is not None:
+        return
     proj = project_from(project)
     records = []
     keys: list[str] = []
@@ -242,3 +250,28 @@ def _resegment_hint(proj, doc_ids: list[str]) -> None:
     if stale:
         info(f"The language of {', '.join(stale)} changed; run `qcode ingest --resegment "
              f"{' '.join(stale)}` to split its sentences in the new language.")
+
+
+@docs_app.command("withdraw")
+def docs_withdraw(
+    doc: Annotated[str, typer.Argument(help="Document id.")],
+    *,
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (recorded).")],
+    actor: Annotated[str | None, typer.Option(
+        "--as", help="Who records the withdrawal (default: QCODE_CODER, else 'coder:' in "
+        "your config).", show_default=False)] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Withdraw a document (consent withdrawn): record it in audit/project.log, remove its
+    text, and leave its codings out of every view and export."""
+    from ..migrations.withdraw import withdraw_document
+    from ..project import resolve_coder
+
+    proj = project_from(project)
+    done = withdraw_document(proj, doc, reason, resolve_coder(actor, flag="--as"))
+    if done.recorded:
+        info(f"Withdrew {doc}: recorded in audit/project.log; removed {', '.join(done.removed)}.")
+    else:
+        info(f"{doc} was withdrawn before; removed what was left: {', '.join(done.removed)}.")
+    info("Its codings are left out of every view, analysis and export. The logs keep each "
+         "decision with its short quote; `qcode audit redact` erases those quotes.")

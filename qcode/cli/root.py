@@ -59,13 +59,16 @@ def _is_usage_error(exc: BaseException) -> bool:
         exc, "format_message")
 
 
-def new_app(help_text: str) -> typer.Typer:
-    """A Typer (sub-)app with the house settings (STYLE.md 5)."""
+def new_app(help_text: str, *, cls: type[QcodeGroup] = QcodeGroup,
+            no_args_is_help: bool = True) -> typer.Typer:
+    """A Typer (sub-)app with the house settings (STYLE.md 5). A group that does
+    something when called bare (``qcode agree``, ``qcode docs``) passes
+    ``no_args_is_help=False`` and a callback with ``invoke_without_command=True``."""
     return typer.Typer(
-        cls=QcodeGroup,
+        cls=cls,
         help=help_text,
         rich_markup_mode=None,
-        no_args_is_help=True,
+        no_args_is_help=no_args_is_help,
         add_completion=False,
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
