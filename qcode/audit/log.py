@@ -180,7 +180,47 @@ def _recorded_conversion(raw: bytes, recorded: bytes, seq: int) -> dict | None:
     return obj if obj["seq"] == seq else None
 
 
-_SOUND: dict[tuple[int, int], tuple[int, int]] = {}  # (dev, inode) -> (size, mtime) checked
+@dataclass
+class _Sound:
+    """How far this process has found a log's chain whole: its first ``size`` bytes
+    (their running sha256 in ``digest``) end with line ``seq``, whose hash is ``prev``."""
+
+    size: int
+    digest: Any
+    prev: str
+    seq: int
+
+
+_SOUND: dict[tuple[int, int], _Sound] = {}  # (dev, inode) -> what was found whole
+
+
+def _break_after(fd: int, path: Path, start: str, known: _Sound | None) -> tuple[int | None,
+                                                                               _Sound]:
+    """The first line of the whole lines of ``fd`` whose chain breaks (None: none), and
+    what is now known whole. Lines already found whole are hashed again, not parsed
+    (an edit anywhere in them is still seen), and only lines after them are checked."""
+    whole = _whole_size(fd, os.fstat(fd).st_size)
+    found = _Sound(0, sha256(), start, 0)
+    if known is not None and whole >= known.size:
+        again = sha256()
+        for pos in range(0, known.size, _TAIL_CHUNK * 16):
+            again.update(os.pread(fd, min(_TAIL_CHUNK * 16, known.size - pos), pos))
+        if again.digest() == known.digest.digest():
+            found = _Sound(known.size, again, known.prev, known.seq)
+    data = os.pread(fd, whole - found.size, found.size) if whole > found.size else b""
+    recorded: bytes | None = None
+    for raw in data.split(b"\n")[:-1]:
+        obj = verified_line(raw, found.prev, found.seq + 1, path.stem)
+        if obj is None:
+            if recorded is None:
+                project_log = path.with_name(f"{PROJECT_LOG}.log")
+                recorded = project_log.read_bytes() if project_log.exists() else b""
+            obj = _recorded_conversion(raw, recorded, found.seq + 1)
+        if obj is None:
+            return found.seq + 1, found
+        found.digest.update(raw + b"\n")
+        found.size, found.prev, found.seq = found.size + len(raw) + 1, obj["hash"], found.seq + 1
+    return None, found
 
 
 def _whole_size(fd: int, size: int) -> int:
@@ -285,18 +325,18 @@ class LockedLog:
         self.head = _head_of(_last_line(fd, os.fstat(fd).st_size), start, path)
 
     def _refuse_broken(self, start: str) -> None:
-        """Refuse to extend a log whose chain is broken (checked once per state of the
-        file in this process: a log this process itself extended is not read again)."""
+        """Refuse to extend a log whose chain is broken (what this process found whole
+        before is hashed again rather than checked line by line)."""
         st = os.fstat(self._fd)
-        if _SOUND.get((st.st_dev, st.st_ino)) == (st.st_size, st.st_mtime_ns):
-            return
-        line = first_break(self.path, "", lock=False, start=start)
+        key = (st.st_dev, st.st_ino)
+        line, found = _break_after(self._fd, self.path, start, _SOUND.get(key))
         if line is not None:
+            _SOUND.pop(key, None)
             raise AuditError(
                 f"{display(self.path)} line {line}: the hash chain is broken there, so "
                 "nothing was written; run `qcode audit verify`, and restore the log from git."
             )
-        _SOUND[(st.st_dev, st.st_ino)] = (st.st_size, st.st_mtime_ns)
+        _SOUND[key] = found
 
     def _recover_partial(self) -> None:
         size = os.fstat(self._fd).st_size
@@ -415,8 +455,12 @@ class LockedLog:
                 view = view[os.write(self._fd, view):]
             os.fsync(self._fd)
             st = os.fstat(self._fd)
-            if (st.st_dev, st.st_ino) in _SOUND:
-                _SOUND[(st.st_dev, st.st_ino)] = (st.st_size, st.st_mtime_ns)
+            known = _SOUND.pop((st.st_dev, st.st_ino), None)
+            if known is not None and known.size == size and len(data) > 1:
+                last = parse_object(data[:-1].rsplit(b"\n", 1)[-1])  # ours, chained to the head
+                known.digest.update(data)
+                known.size, known.prev, known.seq = size + len(data), last["hash"], last["seq"]
+                _SOUND[(st.st_dev, st.st_ino)] = known
         except OSError as exc:
             os.ftruncate(self._fd, size)
             raise AuditError(f"{display(self.path)}: could not write ({exc}); nothing was "
