@@ -46,9 +46,13 @@ def _cell(value: Any) -> str:
 def to_csv(records: Sequence[Record], columns: Sequence[str]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([csv_safe(c) for c in columns])
-    for rec in records:
-        writer.writerow([_csv_cell(rec.get(c)) for c in columns])
+    # the csv module quotes a field holding "\n" but not one holding a lone "\r" (not in
+    # the line terminator), which would split the row for every reader: such rows are
+    # written with every field quoted
+    quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in ([csv_safe(c) for c in columns],
+                *([_csv_cell(rec.get(c)) for c in columns] for rec in records)):
+        (quoted if any(isinstance(v, str) and "\r" in v for v in row) else writer).writerow(row)
     return buf.getvalue()
 
 

@@ -44,3 +44,9 @@ def test_a_memo_with_a_formula_is_neutralised_in_every_csv(runner, tmp_path):
         assert out.exit_code == 0, out.output
         cells = [r[column] for r in csv.DictReader(io.StringIO(out.stdout)) if r.get(column)]
         assert cells and all(c.startswith("'") for c in cells), (args, cells)
+
+
+def test_a_carriage_return_in_a_cell_does_not_split_the_row():
+    out = to_csv([{"a": "one\rtwo", "n": 2}, {"a": "x", "n": 3}], ["a", "n"])
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    assert rows == [["a", "n"], ["one\rtwo", "2"], ["x", "3"]]

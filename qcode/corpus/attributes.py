@@ -47,7 +47,8 @@ def read_attributes_csv(path: Path, known_ids: list[str]) -> dict[str, dict[str,
         raise InputError(f"{path}: empty CSV; the first row must name the columns (doc,team,...).")
     header = [h.strip() for h in rows[0]]
     if not header or header[0] not in ("doc", "id"):
-        raise InputError(f"{path}:1: the first column must be 'doc' (the document id), got {header[0]!r}.")
+        first = header[0] if header else ""
+        raise InputError(f"{path}:1: the first column must be 'doc' (the document id), got {first!r}.")
     for h in header[1:]:
         if not ATTR_KEY_RE.match(h):
             raise InputError(f"{path}:1: column {h!r} is not a valid attribute name.")
