@@ -11,6 +11,7 @@ than :data:`MAX_SCALAR` characters (numbers longer than :data:`MAX_NUMBER`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,10 @@ MAX_NUMBER = 100  # characters in one number
 _T = "tag:yaml.org,2002:"
 PLAIN_TAGS = frozenset(_T + t for t in ("str", "int", "float", "bool", "null", "timestamp"))
 _COLLECTION_TAGS = frozenset({None, "!", _T + "seq", _T + "map"})
+_STR = _T + "str"
+# the first characters of every plain scalar the YAML 1.1 resolver reads as other than
+# text (bool, null, int, float, timestamp, and the merge and value keys); others are str
+_MAYBE_TYPED = re.compile(r"[-+.0-9~<=yYnNtTfFoO]")
 _CONSTRUCTOR = SafeConstructor()
 _RESOLVER = Resolver()
 
@@ -190,7 +195,11 @@ class _Builder:
                            f"(at most {MAX_SCALAR:,}); shorten it")
         tag = event.tag
         if tag is None or tag == "!":
+            if not event.implicit[0] or (value and not _MAYBE_TYPED.match(value)):
+                return value  # quoted, or plain text no resolver reads as a type: a str
             tag = _RESOLVER.resolve(yaml.ScalarNode, value, event.implicit)
+        if tag == _STR:
+            return value
         if tag not in PLAIN_TAGS:
             raise _Refused(event.start_mark, f"the tag {_short(tag)} is not allowed; remove it")
         if tag in (_T + "int", _T + "float") and len(value) > MAX_NUMBER:

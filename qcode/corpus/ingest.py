@@ -20,6 +20,7 @@ from .readers import Parsed, read_source
 from .store import (
     ATTR_KEY_RE,
     Document,
+    check_attr_key,
     check_doc_id,
     doc_id_from_path,
     document_files,
@@ -58,7 +59,7 @@ def parse_attrs(pairs: Iterable[str], source: str = "--attr") -> dict[str, str]:
             raise InputError(
                 f"{source} {pair!r}: write key=value, with a key of letters, digits, '_' or '-'."
             )
-        out[key] = value.strip()
+        out[check_attr_key(key, f"{source} {pair!r}")] = value.strip()
     return out
 
 

@@ -20,6 +20,21 @@ from .metafile import UNIT_KINDS, dump_meta, load_meta
 from .turns import Turn
 
 ATTR_KEY_RE = re.compile(r"\A[A-Za-z_][\w-]*\Z")
+# what qcode itself records of every document, shown beside its attributes (docs, crosstab)
+RESERVED_ATTRS = frozenset({"doc", "id", "format", "kind", "words", "turns", "source",
+                            "encoding"})
+
+
+def check_attr_key(key: str, source: str) -> str:
+    """An attribute name, or an InputError: a name qcode gives a column of its own
+    (``kind``, ``words``...) would stand beside that column under the same name."""
+    if not ATTR_KEY_RE.match(key):
+        raise InputError(f"{source}: {key!r} is not an attribute name; use letters, digits, "
+                         "'_' or '-'.")
+    if key in RESERVED_ATTRS:
+        raise InputError(f"{source}: {key!r} is what qcode records of every document "
+                         f"(see `qcode docs`); name the attribute otherwise, e.g. 'doc_{key}'.")
+    return key
 
 
 def sha256(data: bytes | str) -> str:
