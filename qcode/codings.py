@@ -404,12 +404,27 @@ def combine(folds: list[_Fold]) -> Codings:
         codings = [c for c in codings if not LEFT_OUT_FLAGS.intersection(c.flags)]
     memos = sorted((m for f in folds for m in f.memos), key=lambda m: (m.time, m.coder,
                                                                         len(m.id), m.id))
+    if steps:
+        memos = _memos_follow(memos, codings)
     decisions = [d for f in folds for d in f.decisions]
     return Codings(tuple(codings), tuple(memos), tuple(decisions), tuple(steps),
                    tuple(w for f in folds for w in f.warnings), tuple(left_out))
 
 
 LEFT_OUT_FLAGS = frozenset({"orphan", "withdrawn"})
+
+
+def _memos_follow(memos: list[Memo], codings: list[Coding]) -> list[Memo]:
+    """A memo on a coding goes where its coding went: its code after a migration
+    (renamed, merged, routed), its span after re-anchoring, as the coding itself."""
+    by_id = {c.id: c for c in codings}
+    out = []
+    for m in memos:
+        c = by_id.get(m.coding or "")
+        if c is not None and (m.code, m.span, m.doc) != (c.code, c.span, c.doc):
+            m = replace(m, code=c.code, span=c.span, doc=c.doc)
+        out.append(m)
+    return out
 
 
 def note_left_out(codings: Codings) -> Codings:
