@@ -145,6 +145,8 @@ def _caption_blocks(text: str, source: str = "") -> list[tuple[str, str, list[st
     no timing line it can read is not dropped: its text joins the cue before it (or
     opens the text at 00:00:00), and a note names the file and line."""
     cues: list[tuple[str, str, list[str]]] = []
+    if not any(_TIMING.match(line) for line in text.split("\n")):
+        return cues  # not captions at all: the reader says so
     line_no = 1
     for block in re.split(r"(\n\s*\n)", text):
         here, line_no = line_no, line_no + block.count("\n")
