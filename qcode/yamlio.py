@@ -208,7 +208,8 @@ class _Builder:
         node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
         try:
             return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
-        except (ValueError, TypeError, OverflowError, KeyError, AttributeError, yaml.YAMLError):
+        except (ValueError, TypeError, OverflowError, KeyError, AttributeError, IndexError,
+                yaml.YAMLError):
             kind = tag.rsplit(":", 1)[-1]
             raise _Refused(event.start_mark, f"{value!r} is not a valid {kind}; "
                            "fix or quote it") from None

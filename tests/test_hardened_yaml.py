@@ -21,6 +21,7 @@ HOSTILE = {
     "list as key": ("? [a, b]\n: c\n", "cannot be a key"),
     "number as key": ("1: a\n", "not text"),
     "bad int": ("a: !!int x\n", "not a valid int"),
+    "empty int": ("a: !!int\n", "not a valid int"),  # found by the fuzz suite
     "bad timestamp": ("a: !!timestamp 2020-13-45\n", "not a valid timestamp"),
     "implicit bad date": ("a: 2020-13-45\n", "not a valid timestamp"),
     "5000 digits": ("a: " + "9" * 5000 + "\n", "a number of 5,000"),
