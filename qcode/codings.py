@@ -453,3 +453,21 @@ def as_records(codings: Iterable[Coding]) -> list[dict[str, Any]]:
              "code": c.code, "source": c.source, "time": c.time, "docv": c.docv,
              "memo": c.memo, "flags": ",".join(getattr(c, "flags", ()) or ()) or None}
             for c in codings]
+
+
+STATUSES = ("active", "pending", "retired", "orphan")
+
+
+def coding_status(coding: Coding, retired: frozenset[str] | set[str] = frozenset()) -> str:
+    """One word for exports: ``pending`` (a migration left it for a decision: a split
+    the rules could not call, or a redefined code), ``orphan`` (an edit of its document
+    left it without a place), ``retired`` (its code was retired, by a migration step or
+    in the codebook in force) or ``active``."""
+    flags = coding.flags
+    if any(f.startswith(("pending:", "review:")) for f in flags):
+        return "pending"
+    if "orphan" in flags:
+        return "orphan"
+    if "retired" in flags or coding.code in retired:
+        return "retired"
+    return "active"

@@ -122,6 +122,14 @@ def step_migration(ctx: DemoContext) -> None:
     ctx.facts.update(report_migration(ctx.project, ctx.report, SUPERVISOR))
 
 
+def step_exchange(ctx: DemoContext) -> None:
+    from .exchange.demo import report_exchange
+    from .sample import SUPERVISOR
+
+    assert ctx.project is not None
+    ctx.facts.update(report_exchange(ctx.project, ctx.report, SUPERVISOR))
+
+
 DEMO_REPLICATES = 2_000  # the report's bootstrap in the demo; `qcode report` defaults to 10,000
 
 
@@ -168,6 +176,7 @@ STEPS: list[Step] = [
     Step("agreement, co-occurrence and a crosstab of the two sample coders", step_agreement),
     Step("a codebook change: two codes merged, one split, one retired; re-coding", step_migration),
     Step("the supervisor's report", step_report),
+    Step("exchange: export to REFI-QDA (.qdpx, .qdc) and import into a second project", step_exchange),
     Step("summary", step_summary),
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import uuid
 from collections.abc import Callable
@@ -13,7 +14,18 @@ from .errors import ProjectError
 from .ids import RESERVED_LOG_NAMES, check_coder_name
 
 SETTINGS_FILE = "qcode.yaml"
-UNIT_KINDS = ("sentence", "turn", "paragraph")
+
+
+class UnitKind(enum.StrEnum):
+    """The kinds of unit a document is split into: the one definition that the project
+    settings, stored documents and every command's ``--unit``/``--kind`` use."""
+
+    sentence = "sentence"
+    turn = "turn"
+    paragraph = "paragraph"
+
+
+UNIT_KINDS: tuple[str, ...] = tuple(kind.value for kind in UnitKind)
 _SETTINGS_KEYS = ("id", "name", "language", "unit", "coders", "pipeline", "audit", "speakers")
 _AUDIT_KEYS = ("require_signatures", "lead")
 

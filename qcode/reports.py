@@ -57,8 +57,13 @@ def to_csv(records: Sequence[Record], columns: Sequence[str]) -> str:
 
 
 def _csv_cell(value: Any) -> Any:
+    """One value per cell: a list of names (coders, examples) is joined by "; ", as R's
+    ``strsplit(x, "; ")`` and pandas' ``str.split("; ")`` take it apart."""
     if value is None:
         return ""
+    if isinstance(value, list | tuple) and all(not isinstance(v, list | tuple | dict)
+                                               for v in value):
+        return "; ".join("" if v is None else str(v) for v in value)
     if isinstance(value, list | tuple | dict):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, str):
@@ -76,7 +81,7 @@ def to_json(records: Sequence[Record], columns: Sequence[str] | None = None) -> 
 
 def to_markdown(records: Sequence[Record], columns: Sequence[str]) -> str:
     def esc(v: Any) -> str:
-        return _cell(v).replace("|", "\\|").replace("\n", " ")
+        return " ".join(_cell(v).replace("|", "\\|").split())  # one line per row
 
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(esc(rec.get(c)) for c in columns) + " |" for rec in records]

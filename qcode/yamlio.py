@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -21,6 +20,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from .errors import InputError
+from .fileio import read_text  # noqa: F401  (re-exported: readers of YAML files use it)
 
 try:  # the C parser is several times faster on large files
     _Loader: type = yaml.CSafeLoader
@@ -44,20 +44,6 @@ _STR = _T + "str"
 _MAYBE_TYPED = re.compile(r"[-+.0-9~<=yYnNtTfFoO]")
 _CONSTRUCTOR = SafeConstructor()
 _RESOLVER = Resolver()
-
-
-def read_text(path: Path, encoding: str = "utf-8") -> str:
-    """Read a UTF-8 text file (YAML, CSV) or raise an InputError that names it and the fix."""
-    try:
-        return Path(path).read_text(encoding=encoding)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path.") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a file.") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8.") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
 
 
 def _problem_line(exc: yaml.YAMLError, source: str) -> str:

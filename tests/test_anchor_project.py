@@ -8,6 +8,7 @@ import json
 import pytest
 
 from qcode.audit import verify_project
+from qcode.audit.line import parse_object
 from qcode.cli import app
 from qcode.coding import apply
 from qcode.codings import replay
@@ -47,7 +48,7 @@ def study(project, tmp_path, monkeypatch, runner):
 
 def _project_lines(project) -> list[dict]:
     path = project.audit_dir / "project.log"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    return [parse_object(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def _ingest(runner, project, source, text):
@@ -104,7 +105,7 @@ def test_a_deleted_passage_leaves_an_orphan_that_is_kept(study, runner):
     assert placed.flags == () and placed.docv == load_document(project, "hc01").version
     with pytest.raises(SpanError, match="only ben can void it"):
         void_orphan(project, "ben:2", coder="anna")
-    result = runner.invoke(app, ["orphans", "--void", "ben:2", "--as", "ben",
+    result = runner.invoke(app, ["orphans", "void", "ben:2", "--as", "ben",
                                  "-P", str(project.root)])
     assert result.exit_code == 0, result.output
     assert replay(project).get("ben:2") is None and orphans(project) == []
@@ -160,9 +161,9 @@ def test_ingest_without_a_person_named_warns_and_leaves_codings_for_later(study,
     project, source = study
     monkeypatch.delenv("QCODE_CODER")
     result = _ingest(runner, project, source, "Intro.\n" + TEXT)
-    assert "qcode orphans --reanchor" in result.output
+    assert "qcode orphans reanchor" in result.output
     assert len(orphans(project)) == 6
     monkeypatch.setenv("QCODE_CODER", "sigrid")
-    result = runner.invoke(app, ["orphans", "--reanchor", "-P", str(project.root)])
+    result = runner.invoke(app, ["orphans", "reanchor", "-P", str(project.root)])
     assert result.exit_code == 0, result.output
     assert orphans(project) == []

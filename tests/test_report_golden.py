@@ -1,5 +1,5 @@
 """Golden: on the sample study, every figure the report shows equals the CLI's
-(`agree --format json`, `agree --disagreements`, `cooccur`, `crosstab`), as printed."""
+(`agree --format json`, `agree disagreements`, `cooccur`, `crosstab`), as printed."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_agreement_equals_agree_json(runner, study, html):
 
 
 def test_disagreements_are_the_cli_ones_with_every_coders_codes(runner, study, html):
-    cli = _json(runner, "agree", "--project", str(study), "--disagreements")
+    cli = _json(runner, "agree", "disagreements", "--project", str(study))
     section = html.split('<section id="disagreements"')[1].split("</section>")[0]
     found = re.findall(r'<div class="unit" data-doc="([^"]+)" data-unit="(\d+)">(.*?)</div>\n</div>',
                        section, re.S)

@@ -35,7 +35,7 @@ def report_agreement(project, report: Callable[[str], None]) -> dict[str, object
             f"(c = {top['c']:.2f}, {top['count']} paragraphs)"
         )
     table, diffs = project_crosstab(project, by="setting", unit="paragraph", n_replicates=2000)
-    shown = [d for d in diffs if d["ci"] is not None and (d["ci"][0] > 0 or d["ci"][1] < 0)]
+    shown = [d for d in diffs if d["ci_low"] is not None and (d["ci_low"] > 0 or d["ci_high"] < 0)]
     report(
         f"crosstab by setting: {len(table.codes)} codes x {len(table.values)} settings; "
         f"{len(shown)} differences of proportions whose 95% BCa CI excludes 0"

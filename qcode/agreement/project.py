@@ -15,13 +15,12 @@ import numpy as np
 
 from .. import stats
 from ..errors import InputError
+from ..project import UNIT_KINDS
 from .coefficients import COEFFICIENTS, TWO_CODER_ONLY, statistic
 from .data import ReliabilityData
 from .results import Agreement, evaluate
 from .sets import set_alpha_statistic, set_data
 from .units import CodedUnits, char_windows, coded_units, disagreements
-
-UNIT_CHOICES = ("sentence", "turn", "paragraph", "char", "doc")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +92,8 @@ def unit_spans(sc: Scope, unit: str) -> dict[str, tuple[tuple[int, int], ...]]:
         except ValueError:
             raise InputError(f"--unit {unit!r}: write window:N with N a number of characters.") from None
         return {d: char_windows(len(sc.documents[d].text), size) for d in sc.docs}
-    if unit not in ("sentence", "turn", "paragraph"):
-        raise InputError(f"Unknown unit {unit!r}; use sentence, turn, paragraph, doc or window:N.")
+    if unit not in UNIT_KINDS:
+        raise InputError(f"Unknown unit {unit!r}; use {', '.join(UNIT_KINDS)}, doc or window:N.")
     return {d: sc.documents[d].units(unit) for d in sc.docs}
 
 

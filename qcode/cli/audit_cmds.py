@@ -10,13 +10,17 @@ from ..reports import clip
 from ._options import (
     CoderOption,
     CodersOption,
+    Format,
     FormatOption,
     ProjectOption,
     emit,
     info,
+    is_table,
+    name_of,
     project_from,
     stdout_console,
 )
+from .output import Listing, emit_tables
 from .root import app, new_app
 
 audit_app = new_app("The audit trail: verify the logs, seal them, and review who did what.")
@@ -32,7 +36,7 @@ def verify(
     git: Annotated[bool, typer.Option(
         "--git", help="Also check that every committed version of each log is a prefix of "
         "today's.")] = False,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Check every log's bytes, order, sequence, chain and seals; exit 1 on tampering."""
@@ -59,12 +63,15 @@ def verify(
              "changed them.")
         raise typer.Exit(1)
     info(f"{len(report.logs)} log(s) intact" + (" and consistent with git history." if git
-                                                else ".") + _signed_summary(report))
+                                                else ".") + _unproven(report.unproven))
 
 
-def _signed_summary(report) -> str:  # noqa: ANN001 - a VerifyReport
-    signed = sum(1 for n in report.notes if " signed by " in n)
-    return " Signatures: see the notes above." if signed else ""
+def _unproven(names: tuple[str, ...]) -> str:
+    if not names:
+        return ""
+    logs = ", ".join(f"{n}.log" for n in names)
+    return (f" Fully signed, but nothing proves {logs} complete: a log cut back to an "
+            "earlier signed head looks the same without a later seal or --git.")
 
 
 @audit_app.command()
@@ -129,7 +136,7 @@ def show(
     source: Annotated[list[str] | None, typer.Option(
         "--source", help="Only sources starting with this (manual, suggest, import:csv).",
         show_default=False)] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """A timeline of decisions with the coded text in its context."""
@@ -145,6 +152,21 @@ def show(
     for block in _timeline_view(proj, entries):  # each entry as soon as it is drawn, so
         console.print(block)  # `| head` shows the first ones at once
     info(f"{len(entries)} events.")
+    for line in _imported(entries):
+        info(line)
+
+
+def _imported(entries) -> list[str]:
+    """One line per imported coder shown: her log was written by someone's import."""
+    seen: dict[str, str] = {}
+    for x in entries:
+        data = x.event.data if isinstance(x.event.data, dict) else {}
+        if (x.event.source or "").startswith("import:") and data.get("by"):
+            tool = f" from {data['tool']}" if data.get("tool") else ""
+            user = f" (user {data['user']!r})" if data.get("user") else ""
+            seen.setdefault(x.event.actor, f"{x.event.actor}: imported{tool}{user}, written by "
+                                           f"{data['by']}'s import, not by {x.event.actor} in qcode.")
+    return list(seen.values())
 
 
 def _timeline_view(proj, entries):
@@ -152,7 +174,7 @@ def _timeline_view(proj, entries):
     from rich.console import Group
     from rich.text import Text
 
-    from ..review import in_context
+    from ..review import event_reason, in_context
     from ..safetext import visible
 
     texts: dict[str, object] = {}
@@ -176,6 +198,9 @@ def _timeline_view(proj, entries):
                 visible(coded), style="underline").append(visible(after), style="dim"))
         elif e.quote:
             blocks.append(Text(visible(f"    \"{e.quote}\"")))
+        reason = event_reason(e)
+        if reason:
+            blocks.append(Text(visible(f"    because: {reason}"), style="dim italic"))
         if e.memo:
             blocks.append(Text(visible(f"    memo: {e.memo}"), style="italic"))
         yield Group(*blocks)
@@ -204,7 +229,7 @@ def blame(
     *,
     span: Annotated[str | None, typer.Option(
         "--span", "-s", help="Only events on text overlapping START:END.")] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Who applied or removed which code on this text, when, and how."""
@@ -241,31 +266,29 @@ def stats(
     by: Annotated[By | None, typer.Option(
         "--by", help="One table: per coder, per coder and day, or per code (default: all "
         "three; csv shows the coder table).", show_default=False)] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Events per coder and day, codes used, voids, and the share from suggestions."""
     from ..review import stats as do_stats
 
     tables = do_stats(project_from(project))
-    fmt = getattr(format, "value", format)
     names = {"coder": "coders", "day": "days", "code": "codes"}
-    if by is None and fmt == "json":
-        import json
-
-        typer.echo(json.dumps(tables, ensure_ascii=False, indent=2))
+    if by is not None:
+        chosen = [names[by.value]]
+    else:  # csv is one table: the coders
+        chosen = ["coders"] if name_of(format) == "csv" else ["coders", "days", "codes"]
+    if is_table(format):
+        tables["codes"] = _narrow_codes(tables["codes"])
+    listings = [Listing(name, name, tables[name], list(tables[name][0]) if tables[name]
+                        else ["coder"], optional=STATS_OPTIONAL) for name in chosen]
+    if by is not None and name_of(format) == "json":  # one table: its list, as before
+        emit(listings[0].rows, listings[0].columns, format)
         return
-    chosen = [names[by.value]] if by else (["coders", "days", "codes"] if fmt == "table"
-                                           else ["coders"])
-    for name in chosen:
-        rows = tables[name]
-        if name == "codes" and fmt == "table":
-            rows = _narrow_codes(rows)
-        columns = list(rows[0]) if rows else ["coder"]
-        emit(rows, columns, format, title=name, optional=STATS_OPTIONAL)
+    emit_tables(listings, format)
 
 
-STATS_OPTIONAL = ["first", "last", "days", "removed", "voids", "memos"]
+STATS_OPTIONAL = ("first", "last", "days", "removed", "voids", "memos")
 
 
 def _narrow_codes(rows: list[dict]) -> list[dict]:

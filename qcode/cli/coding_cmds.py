@@ -2,14 +2,14 @@
 
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ._options import (
     CoderOption,
     CodersOption,
-    DocFormat,
+    Format,
     FormatOption,
     ProjectOption,
     StrictOption,
@@ -155,8 +155,7 @@ def memos(
     doc: Annotated[str | None, typer.Option("--doc", help="Only memos on this document.")] = None,
     code: Annotated[str | None, typer.Option("--code", help="Only memos about this code.")] = None,
     coder: CodersOption = None,
-    format: Annotated[DocFormat, typer.Option(  # noqa: A002
-        "--format", "-f", help="table, csv, json or markdown.")] = DocFormat.table,
+    format: FormatOption = Format.table,  # noqa: A002
     strict: StrictOption = False,
     project: ProjectOption = None,
 ) -> None:
@@ -194,8 +193,9 @@ def undo(
         info(f"{out.coder}: {note}")
 
 
-CODING_COLUMNS = ["id", "coder", "doc", "start", "end", "code", "source", "time", "memo", "text"]
-TABLE_COLUMNS = ["id", "doc", "start", "end", "code", "source", "text"]
+CODING_COLUMNS = ["id", "coder", "doc", "start", "end", "code", "status", "source", "time", "memo",
+                  "text"]
+TABLE_COLUMNS = ["id", "doc", "start", "end", "code", "status", "source", "text"]
 
 
 @app.command()
@@ -206,7 +206,7 @@ def codings(
         "--code", help="Only this code; repeat for several.", show_default=False)] = None,
     doc: Annotated[list[str] | None, typer.Option(
         "--doc", help="Only this document; repeat for several.", show_default=False)] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     strict: StrictOption = False,
     project: ProjectOption = None,
 ) -> None:
@@ -265,16 +265,31 @@ def _known_coders(proj, all_codings, coders) -> None:
 
 def _coding_records(proj, chosen, *, wide: bool) -> list[dict]:
     from ..audit.line import shorten
+    from ..codings import coding_status
     from ..corpus import DocumentCache
     from ..review import code_order
 
     rank = {c: i for i, c in enumerate(code_order(proj))}
+    retired = _retired_codes(proj)
     documents = DocumentCache(proj)
     records = []
     for c in sorted(chosen, key=lambda c: (c.doc, c.start, c.end, rank.get(c.code, len(rank)),
                                            c.code, c.coder)):
         text = " ".join(documents.text(c.doc)[c.start:c.end].split())
         records.append({"id": c.id, "coder": c.coder, "doc": c.doc, "start": c.start,
-                        "end": c.end, "code": c.code, "source": c.source, "time": c.time,
+                        "end": c.end, "code": c.code, "status": coding_status(c, retired),
+                        "source": c.source, "time": c.time,
                         "memo": c.memo, "text": text if wide else shorten(text, 60)})
     return records
+
+
+def _retired_codes(proj: Any) -> frozenset[str]:
+    """Codes retired in the codebook in force (none when it does not load: the listing
+    still works, and `qcode codebook check` says what is wrong)."""
+    from ..codebook import load_codebook
+    from ..errors import QcodeError
+
+    try:
+        return frozenset(c.id for c in load_codebook(proj.codebook_path).codes if c.retired)
+    except QcodeError:
+        return frozenset()

@@ -32,13 +32,15 @@ class QcodeGroup(typer.core.TyperGroup):
         except Exception as exc:
             if not _is_usage_error(exc):
                 raise
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as is
+                click.echo(exc.format_message(), err=True)
+                sys.exit(2)
             # A bad option value or a missing argument: one line that names the fix,
             # not a usage block (Typer ships its own click, so match by class name).
             path = getattr(getattr(exc, "ctx", None), "command_path", None) or ctx.command_path
             where = " ".join(["qcode", *path.split(" ")[1:]])  # whatever the program was called
-            message = exc.format_message().strip()
-            message += "" if message.endswith((".", "?", "!")) else "."
-            click.echo(f"Error: {visible(message)} See `{where} --help`.", err=True)
+            click.echo(f"Error: {visible(_usage_message(exc.format_message(), where))}",
+                       err=True)
             sys.exit(2)
         finally:
             _say_notices()
@@ -52,6 +54,19 @@ def _say_notices() -> None:
     once, on stderr, with control characters shown."""
     for message in drain():
         click.echo(f"Note: {visible(message)}", err=True)
+
+
+def _usage_message(message: str, where: str) -> str:
+    """One line: a value outside a fixed choice names the choices and the nearest one
+    (last); anything else points at the command's help."""
+    from .choices import not_a_choice
+
+    message = " ".join(message.split())
+    message = not_a_choice(message) or message
+    if "did you mean" in message:
+        return message
+    message += "" if message.endswith((".", "?", "!")) else "."
+    return f"{message} See `{where} --help`."
 
 
 def _is_usage_error(exc: BaseException) -> bool:

@@ -7,13 +7,14 @@ library's own functions (verify, replay, the review tables, the codebook).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from ..audit import verify_project
 from ..codebook import Codebook
-from ..codings import Codings
+from ..codings import Coding, Codings
 from ..errors import AuditError
-from ..project import Project
+from ..project import UNIT_KINDS, Project
 from ..review import Entry
 
 
@@ -64,7 +65,7 @@ def progress_section(coders: tuple[str, ...], documents: dict[str, Any], unit: s
     rows = []
     for coder in coders:
         for doc_id, doc in documents.items():
-            total = len(doc.units(unit)) if unit in ("sentence", "turn", "paragraph") else 1
+            total = len(doc.units(unit)) if unit in UNIT_KINDS else 1
             coded = coded_by_doc.get((coder, doc_id), 0)
             rows.append({"coder": coder, "doc": doc_id, "units": total, "coded": coded,
                          "uncoded": total - coded, "decisions": decisions[(coder, doc_id)],
@@ -95,10 +96,11 @@ def activity(events: list[tuple[str, str]], max_days: int = 90
     return ("week" if weekly else "day"), labels, [(c, counts[c]) for c in sorted(counts)]
 
 
-def codebook_section(codebook: Codebook, codings: Codings | None = None,
+def codebook_section(codebook: Codebook, codings: Iterable[Coding] = (),
                      coders: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Each code: its text, frequency per coder and the change steps that touch it."""
-    counts = Counter((c.code, c.coder) for c in codings.codings) if codings else Counter()
+    """Each code: its text, frequency per coder (in ``codings``) and the change steps
+    that touch it."""
+    counts = Counter((c.code, c.coder) for c in codings)
     codes = []
     for code in codebook.codes:
         steps = [{"version": s.version, "kind": s.kind, "change": s.describe(), "reason": s.reason}
