@@ -28,7 +28,7 @@ from .parse import ParseCache, project_languages
 __all__ = ["DEFAULT_METHODS", "Evaluation", "Fold", "LeakError", "Score", "evaluate",
            "grouped_folds", "score_records"]
 
-DEFAULT_METHODS = ("linear.v1", "rules.v2")
+DEFAULT_METHODS = ("linear.v2", "rules.v2")
 
 
 @dataclass(frozen=True, slots=True)
