@@ -23,6 +23,7 @@ from typing import Any
 
 from .audit.line import Event, LineError, parse_object
 from .audit.log import display, log_names
+from .codebook.mapping import map_codings as through_steps
 from .errors import AuditError
 
 CODING_ACTIONS = ("apply", "accept")
@@ -343,7 +344,6 @@ def map_codings(codings: list[Coding], steps: list[Event]) -> list[Coding]:
     document versions): :func:`qcode.codebook.mapping.map_codings`."""
     if not steps:
         return codings
-    from .codebook.mapping import map_codings as through_steps
 
     return through_steps(codings, steps)
 

@@ -14,9 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .audit.ops import verify_project
+from .codebook import check, load_codebook
+from .coding import apply_csv
+from .codings import replay
+from .corpus import ingest, list_documents, load_document
 from .errors import ProjectError
+from .migrations.demo import report_migration
 from .project import Project, init_project
-from .sample import SAMPLE_CODERS, SUPERVISOR, sample_attributes, sample_root, sample_sources
+from .review import report_decisions
+from .sample import SAMPLE_CODERS, SUPERVISOR, sample_attributes, sample_codings, sample_root, sample_sources
+from .suggest.demo import report_suggestions
 
 Report = Callable[[str], None]
 
@@ -44,7 +52,6 @@ def init_sample(folder: Path, *, force: bool = False, report: Report = lambda s:
         unit="sentence", coders=(*SAMPLE_CODERS, SUPERVISOR), force=force,
         codebook_text=codebook_text,
     )
-    from .corpus import ingest
 
     attributes = sample_attributes(root)
     sources = sample_sources(root)
@@ -57,12 +64,9 @@ def init_sample(folder: Path, *, force: bool = False, report: Report = lambda s:
 
 
 def _load_sample_codings(project: Project, root: Path, report: Report) -> None:
-    from .sample import sample_codings
-
     files = sample_codings(root)
     if not files:
         return
-    from .coding import apply_csv
 
     for coder, path in files.items():
         result = apply_csv(project, coder, path)
@@ -71,7 +75,6 @@ def _load_sample_codings(project: Project, root: Path, report: Report) -> None:
 
 def step_init(ctx: DemoContext) -> None:
     ctx.project = init_sample(ctx.folder, force=bool(ctx.facts.get("force")), report=ctx.report)
-    from .corpus import list_documents, load_document
 
     docs = [load_document(ctx.project, d) for d in list_documents(ctx.project)]
     words = sum(d.words() for d in docs)
@@ -81,8 +84,6 @@ def step_init(ctx: DemoContext) -> None:
 
 
 def step_codebook_check(ctx: DemoContext) -> None:
-    from .codebook import check, load_codebook
-
     assert ctx.project is not None
     problems = check(ctx.project.codebook_path)
     codebook = load_codebook(ctx.project.codebook_path)
@@ -92,32 +93,23 @@ def step_codebook_check(ctx: DemoContext) -> None:
 
 
 def step_decisions(ctx: DemoContext) -> None:
-    from .review import report_decisions
-    from .sample import SUPERVISOR
-
     assert ctx.project is not None
     ctx.facts.update(report_decisions(ctx.project, ctx.report, SUPERVISOR))
 
 
 def step_suggestions(ctx: DemoContext) -> None:
-    from .sample import SAMPLE_CODERS
-    from .suggest.demo import report_suggestions
-
     assert ctx.project is not None
     ctx.facts.update(report_suggestions(ctx.project, ctx.report, SAMPLE_CODERS[0]))
 
 
 def step_agreement(ctx: DemoContext) -> None:
-    from .agreement.demo import report_agreement
+    from .agreement.demo import report_agreement  # numpy behind it
 
     assert ctx.project is not None
     ctx.facts.update(report_agreement(ctx.project, ctx.report))
 
 
 def step_migration(ctx: DemoContext) -> None:
-    from .migrations.demo import report_migration
-    from .sample import SUPERVISOR
-
     assert ctx.project is not None
     ctx.facts.update(report_migration(ctx.project, ctx.report, SUPERVISOR))
 
@@ -126,9 +118,6 @@ def step_summary(ctx: DemoContext) -> None:
     """Where things stand at the end, and what to try next."""
     from collections import Counter
 
-    from .audit.ops import verify_project
-    from .codebook import load_codebook
-    from .codings import replay
 
     project = ctx.project
     assert project is not None

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..yamlio import read_text
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 MISSING = -1
@@ -212,7 +213,6 @@ def read_matrix_csv(
     fewer than two coders, or no unit with two values.
     """
     path = Path(path)
-    from ..yamlio import read_text
 
     text = read_text(path, encoding="utf-8-sig")
     reader = csv.reader(io.StringIO(text))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .project import project_agreement, project_cooccurrence, project_crosstab
+
 
 def report_agreement(project, report: Callable[[str], None]) -> dict[str, object]:
     """Report agreement, the strongest co-occurrence and a crosstab; return the figures."""
-    from .project import project_agreement, project_cooccurrence, project_crosstab
-
     agreement = project_agreement(project, coefficients=("alpha",), ci="bca", n_replicates=2000)
     per_code = [r for r in agreement.results if r.code is not None and r.value is not None]
     overall = {r.coefficient: r for r in agreement.results if r.code is None}

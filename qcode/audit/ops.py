@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .history import check_history
 from .line import Event
 from .log import PROJECT_LOG, append, log_names, read_head
 from .verify import VerifyReport, verify
@@ -52,7 +53,6 @@ def verify_project(project, names: Iterable[str] | None = None, *,
     report = verify(project.audit_dir, project.id, names)
     if not git:
         return report
-    from .history import check_history
 
     chosen = {log.name for log in report.logs} | {p.log for p in report.problems}
     extra = [p for p in check_history(project.audit_dir) if names is None or p.log in chosen]

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from ..reports import render
+
 
 class Format(enum.StrEnum):
     table = "table"
@@ -75,8 +77,6 @@ def stderr_console():
 
 def emit(records, columns, fmt, *, title: str | None = None, caption: str | None = None) -> None:
     """Write records to stdout as table/csv/json/markdown (data on stdout, STYLE.md 6)."""
-    from ..reports import render
-
     out = render(records, columns, getattr(fmt, "value", fmt), title=title, caption=caption)
     if isinstance(out, str):
         typer.echo(out, nl=False)

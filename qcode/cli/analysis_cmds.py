@@ -1,4 +1,8 @@
-"""Agreement: ``qcode agree``. numpy is imported inside the command only."""
+"""Agreement: ``qcode agree``.
+
+Each command imports the library inside its function, so that ``qcode --help``
+loads none of it (docs/architecture.md, "Lazy imports").
+"""
 
 
 from pathlib import Path
@@ -6,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import InputError
 from ._options import (
     CodersOption,
     CodesOption,
@@ -125,14 +130,10 @@ def agree(
     min_chars, min_fraction = _min_overlap(min_overlap)
     common = {"coders": coder, "codes": code, "docs": doc}
     if disagreements and unit in ("char", "none"):
-        from ..errors import InputError
-
         raise InputError(f"--disagreements lists units; --unit {unit} has none. Use --unit "
                          "sentence, turn, paragraph, doc or window:N.")
     if unit is not None and unit not in ("char", "none") and unit not in UNIT_WORDS \
             and not unit.startswith("window:"):
-        from ..errors import InputError
-
         raise InputError(f"Unknown unit {unit!r}; use sentence, turn, paragraph, doc, "
                          "window:N, char or none.")
     if disagreements:
@@ -140,14 +141,14 @@ def agree(
     elif unit == "char":
         _agree_chars(proj, common, fmt)
     elif unit == "none":
-        from ..agreement.project import project_unitized
+        from ..agreement.project import project_unitized  # numpy behind it
 
         results, notes = project_unitized(proj, **common)
         for note in notes:
             info(f"Note: {note}")
         _emit_agreements(results, fmt, title="Unitized agreement on raw spans")
     else:
-        from ..agreement.project import project_agreement
+        from ..agreement.project import project_agreement  # numpy behind it
 
         report = project_agreement(
             proj,
@@ -167,8 +168,7 @@ def agree(
 
 
 def _agree_file(matrix, segments, level, coefficient, categories, continuum, ci, replicates, seed, fmt):
-    from ..agreement.results import matrix_file_agreement, segments_file_agreement
-    from ..errors import InputError
+    from ..agreement.results import matrix_file_agreement, segments_file_agreement  # numpy behind it
 
     if matrix is not None and segments is not None:
         raise InputError("Give --matrix or --segments, not both.")
@@ -209,8 +209,6 @@ def _emit_agreements(results, fmt, *, title: str, group: bool = False) -> None:
 
 
 def _min_overlap(text: str) -> tuple[int, float]:
-    from ..errors import InputError
-
     try:
         if text.endswith("%"):
             return 1, float(text[:-1]) / 100.0
@@ -230,7 +228,7 @@ def _note_missing(missing: dict[str, list[str]]) -> None:
 
 
 def _show_disagreements(proj, common, unit, min_chars, min_fraction, fmt) -> None:
-    from ..agreement.project import project_disagreements
+    from ..agreement.project import project_disagreements  # numpy behind it
 
     records, missing = project_disagreements(
         proj, **common, unit=unit, min_chars=min_chars, min_fraction=min_fraction
@@ -268,7 +266,7 @@ def _names(value) -> str:
 
 
 def _agree_chars(proj, common, fmt) -> None:
-    from ..agreement.project import project_char_agreement
+    from ..agreement.project import project_char_agreement  # numpy behind it
 
     records = project_char_agreement(proj, **common)
     for r in records:

@@ -1,4 +1,8 @@
-"""``qcode audit``: verify, seal, show, blame and stats over the decision logs."""
+"""``qcode audit``: verify, seal, show, blame and stats over the decision logs.
+
+Each command imports the library inside its function, so that ``qcode --help``
+loads none of it (docs/architecture.md, "Lazy imports").
+"""
 
 
 import enum
@@ -6,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import InputError
 from ..reports import clip
 from ._options import (
     CoderOption,
@@ -157,8 +162,6 @@ def _timeline_view(proj, entries):
 
 def _doc_at(proj, cache: dict, doc_id, docv):
     """The document if its current version is the one the event saw."""
-    from ..errors import InputError
-
     if not doc_id:
         return None
     if doc_id not in cache:

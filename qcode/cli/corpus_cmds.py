@@ -1,4 +1,8 @@
-"""Project and corpus commands: init, ingest, docs, turns, units, show, attrs."""
+"""Project and corpus commands: init, ingest, docs, turns, units, show, attrs.
+
+Each command imports the library inside its function, so that ``qcode --help``
+loads none of it (docs/architecture.md, "Lazy imports").
+"""
 
 
 from pathlib import Path
@@ -6,8 +10,10 @@ from typing import Annotated
 
 import typer
 
+from ..errors import InputError
 from ..reports import clip
-from ._options import FormatOption, ProjectOption, emit, info, project_from
+from ._options import FormatOption, ProjectOption, emit, info, project_from, stdout_console
+from .migrate_cmds import reanchor_after_ingest
 from .root import app, new_app
 
 UnitKindOption = Annotated[
@@ -64,7 +70,6 @@ def ingest(
     from ..corpus import ingest as do_ingest
     from ..corpus import parse_attrs
     from ..corpus import resegment as do_resegment
-    from ..errors import InputError
 
     proj = project_from(project)
     if resegment:
@@ -76,7 +81,6 @@ def ingest(
                             on_document=lambda r: info(f"{r.status:>11}  {r.doc_id}  "
                                                        f"({r.words} words, {r.turns} turns, "
                                                        f"{r.sentences} sentences)"))
-        from .migrate_cmds import reanchor_after_ingest  # codings follow a changed text
 
         reanchor_after_ingest(proj, results, actor)
         return
@@ -166,7 +170,6 @@ def show(
     proj = project_from(project)
     d = load_document(proj, doc)
     renderable = document_view(proj, d, kind or proj.settings.unit, coders=coder or ())
-    from ._options import stdout_console
 
     console = stdout_console()
     if pager and console.is_terminal and d.words() > 400:

@@ -1,4 +1,8 @@
-"""Codebook evolution commands: codebook diff and log, recode, orphans."""
+"""Codebook evolution commands: codebook diff and log, recode, orphans.
+
+Each command imports the library inside its function, so that ``qcode --help``
+loads none of it (docs/architecture.md, "Lazy imports").
+"""
 
 
 from pathlib import Path
@@ -6,9 +10,11 @@ from typing import Annotated
 
 import typer
 
+from ..errors import InputError, ProjectError
 from ._options import CodersOption, FormatOption, ProjectOption, emit, info, project_from
 from .codebook_cmds import codebook_app
 from .root import app
+from .suggest_cmds import _progress
 
 ActorOption = Annotated[str | None, typer.Option(
     "--as", help="Who is acting (default: QCODE_CODER, else 'coder:' in "
@@ -33,7 +39,6 @@ def codebook_diff(
 ) -> None:
     """Show added, removed and changed codes, and propose the steps between them."""
     from ..codebook import load_codebook
-    from ..errors import InputError
     from ..migrations.diff import diff_codebooks, write_steps
 
     before, after = load_codebook(old), load_codebook(new)
@@ -132,8 +137,6 @@ def recode(
     """Carry every coding to a new codebook version: renames and merges map codes, splits
     are routed by the rules or left for review, retired codes' codings are kept.
     --coder limits the report, the routing and the suggestions to those coders."""
-    from ..errors import InputError
-
     proj = project_from(project)
     modes = [m for m, on in (("--to", to is not None), ("--review", review),
                              ("--undo", undo is not None)) if on]
@@ -198,7 +201,6 @@ def _suggest(proj, plan, coders) -> None:
     from ..codings import replay
     from ..corpus import list_documents
     from ..migrations.suggestions import codes_to_suggest, queue_suggestions
-    from .suggest_cmds import _progress
 
     codes = codes_to_suggest(plan)
     who = list(coders or replay(proj).coders)
@@ -211,7 +213,6 @@ def _suggest(proj, plan, coders) -> None:
 
 
 def _review(proj, coders, coding, code, actor, fmt) -> None:
-    from ..errors import InputError
     from ..migrations.review import COLUMNS, pending_reviews, route
 
     if coding is None:
@@ -258,7 +259,6 @@ def orphans(
 ) -> None:
     """Codings an edit of their document left without a place (kept on the old version),
     to place on the current text or void."""
-    from ..errors import InputError
     from ..migrations.reanchor import COLUMNS, place_orphan, void_orphan
     from ..migrations.reanchor import orphans as find
 
@@ -300,7 +300,6 @@ def _report_reanchored(reports) -> None:
 def reanchor_after_ingest(proj, results, actor: str | None = None) -> None:
     """Re-anchor the codings of documents that ``ingest`` gave a new text (called by
     the ingest command); the person acting is the one configured as coder."""
-    from ..errors import ProjectError
     from ..migrations.reanchor import reanchor_documents
     from ..project import resolve_coder
 

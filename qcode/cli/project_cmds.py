@@ -1,4 +1,8 @@
-"""The main job: qcode demo."""
+"""The main job: qcode demo.
+
+Each command imports the library inside its function, so that ``qcode --help``
+loads none of it (docs/architecture.md, "Lazy imports").
+"""
 
 
 from pathlib import Path

@@ -1,4 +1,8 @@
-"""Suggestion commands: suggest (and --evaluate), suggestions, accept, reject."""
+"""Suggestion commands: suggest (and --evaluate), suggestions, accept, reject.
+
+Each command imports the library inside its function, so that ``qcode --help``
+loads none of it (docs/architecture.md, "Lazy imports").
+"""
 
 
 import enum
@@ -6,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from ._options import CoderOption, FormatOption, ProjectOption, emit, info, project_from
+from ..errors import InputError
+from ._options import CoderOption, FormatOption, ProjectOption, emit, info, project_from, stderr_console
 from .root import app
 
 
@@ -87,7 +92,6 @@ def _progress(total: int, what: str):
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from ._options import stderr_console
 
     @contextmanager
     def bar():
@@ -149,7 +153,6 @@ def suggestions(
 
 
 def _decide(ids, *, accept: bool, every: bool, code, doc, min_score, memo, coder, project) -> None:
-    from ..errors import InputError
     from ..project import resolve_coder
     from ..suggest import choose, decide
 

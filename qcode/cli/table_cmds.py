@@ -1,11 +1,15 @@
-"""Code tables: ``qcode cooccur`` and ``qcode crosstab``. numpy is imported inside
-the commands only."""
+"""Code tables: ``qcode cooccur`` and ``qcode crosstab``.
+
+Each command imports the library inside its function, so that ``qcode --help``
+loads none of it (docs/architecture.md, "Lazy imports").
+"""
 
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from ..errors import InputError
 from ._options import (
     CodersOption,
     CodesOption,
@@ -55,9 +59,8 @@ def cooccur(
     project: ProjectOption = None,
 ) -> None:
     """Code x code co-occurrence: counts, Jaccard and the c-coefficient, per coder or pooled."""
-    from ..agreement.project import project_cooccurrence
-    from ..cooccurrence import MEASURES
-    from ..errors import InputError
+    from ..agreement.project import project_cooccurrence  # numpy behind it
+    from ..cooccurrence import MEASURES  # numpy behind it
 
     if measure not in MEASURES:
         raise InputError(f"Unknown --measure {measure!r}; use one of {', '.join(MEASURES)}.")
@@ -84,7 +87,7 @@ def cooccur(
 
 def _show_examples(proj, sc, pair, gap, fmt) -> None:
     from ..codebook import load_codebook
-    from ..cooccurrence import examples
+    from ..cooccurrence import examples  # numpy behind it
 
     used = {c.code for c in sc.codings}
     if any(p not in used for p in pair):  # an unknown code gets a did-you-mean
@@ -174,7 +177,7 @@ def crosstab(
     project: ProjectOption = None,
 ) -> None:
     """Code frequencies by attribute value, and differences of proportions with BCa 95% CIs."""
-    from ..agreement.project import project_crosstab
+    from ..agreement.project import project_crosstab  # numpy behind it
 
     proj = project_from(project)
     fmt_name = getattr(fmt, "value", fmt)

@@ -38,6 +38,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..hints import did_you_mean
+
 KINDS = ("rename", "merge", "split", "retire", "move", "redefine")
 STEP_KEYS = ("version", "reason", *KINDS)
 SPLIT_BY = ("rules", "review")
@@ -366,8 +368,6 @@ def _both_int(a: Any, b: Any) -> bool:
 
 
 def _hint(value: Any, choices: Iterable[str]) -> str:
-    from ..hints import did_you_mean
-
     return did_you_mean(str(value), list(choices))
 
 

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..audit.log import locked_log
 from ..errors import InputError, QcodeError
+from ..project import resolve_coder
 from .ops import _codebook, _document, active_code
 from .plan import Outcome, Plan, coder_warnings, event_fields
 from .select import select_span
@@ -161,9 +163,6 @@ def _plan(plan: Plan, step: Step, version: Any, source: str) -> None:
 def apply_csv(project: Any, coder: str | None, path: Path | str, *, source: str = "import:csv",
               clock: Any = None) -> Outcome:
     """Apply, remove and memo rows of a CSV file as ``coder``, all or nothing."""
-    from ..audit.log import locked_log
-    from ..project import resolve_coder
-
     path = Path(path)
     name = resolve_coder(coder)
     warnings = coder_warnings(project, name)

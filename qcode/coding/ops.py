@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from ..audit.log import locked_log
+from ..codebook import load_codebook
 from ..codings import Coding, replay, voided_seqs
-from ..errors import AuditError, QcodeError, SpanError, UnknownCodeError
+from ..corpus import load_document
+from ..errors import AuditError, InputError, QcodeError, SpanError, UnknownCodeError
+from ..project import resolve_coder
 from .plan import Outcome, Plan, coder_warnings, event_fields
 from .select import select_span
 
@@ -22,15 +25,11 @@ Clock = Callable[[], str] | None
 
 
 def _who(project: Any, coder: str | None) -> tuple[str, tuple[str, ...]]:
-    from ..project import resolve_coder
-
     name = resolve_coder(coder)
     return name, coder_warnings(project, name)
 
 
 def _codebook(project: Any):
-    from ..codebook import load_codebook
-
     return load_codebook(project.codebook_path)
 
 
@@ -44,8 +43,6 @@ def active_code(codebook: Any, code: str) -> str:
 
 
 def _document(project: Any, doc_id: str):
-    from ..corpus import load_document
-
     return load_document(project, doc_id)
 
 
@@ -126,8 +123,6 @@ def _codebook_version(project: Any) -> int | str | None:
 
 
 def _document_or_none(project: Any, doc_id: str) -> Any:
-    from ..errors import InputError
-
     try:
         return _document(project, doc_id)
     except InputError:

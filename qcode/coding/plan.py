@@ -14,6 +14,7 @@ from typing import Any
 from ..audit.line import Event, fingerprint, shorten
 from ..audit.log import LockedLog
 from ..codings import Coding, fold_log
+from ..hints import did_you_mean
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,6 @@ def coder_warnings(project: Any, coder: str) -> tuple[str, ...]:
     known = tuple(project.settings.coders)
     if not known or coder in known:
         return ()
-    from ..hints import did_you_mean
 
     return (f"Coder {coder!r} is not among the coders in qcode.yaml ({', '.join(known)}); "
             f"writing to audit/{coder}.log anyway. Add the name to qcode.yaml if it is right"

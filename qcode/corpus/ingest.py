@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import workers
 from ..errors import InputError
 from ..fileio import write_files
-from ..nlp import sentence_spans
+from ..nlp import pipeline_identity, sentence_pipeline, sentence_spans
 from ..project import Project
 from .readers import Parsed, read_source
 from .store import (
@@ -119,7 +120,6 @@ def build_meta(
     for t in turns:
         if t.speaker and t.speaker not in roles:
             roles[t.speaker] = t.role
-    from ..nlp import pipeline_identity
 
     meta = {
         "id": None,  # filled by the caller
@@ -170,14 +170,11 @@ def ingest(
     large inputs, also in a forked worker (see :mod:`qcode.workers`); results
     are reported in the order of the sources.
     """
-    from .. import workers
-
     attrs = attrs or {}
     planned = plan_ids(list(paths), doc_id)
     sizes = [_source_size(path) for path, _ in planned]
     use_worker = workers.available(sum(sizes))
     if use_worker:  # loaded before the fork, so the worker inherits it
-        from ..nlp import sentence_pipeline
 
         sentence_pipeline(project.settings.language, project.settings.pipeline)
     limit = _GROUP_BYTES_SHARED if use_worker else _GROUP_BYTES
@@ -378,7 +375,6 @@ def resegment(project: Project, doc_ids: list[str] | None = None) -> list[Ingest
             units={k: [list(s) for s in v] for k, v in
                    compute_units(doc.text, turns, language, project.settings.pipeline).items()},
         )
-        from ..nlp import pipeline_identity
 
         meta["pipeline"] = pipeline_identity(language, project.settings.pipeline)
         write_document(project.documents_dir, doc.id, doc.text, meta)

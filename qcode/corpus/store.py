@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import InputError, SpanError
 from ..fileio import write_files
+from ..hints import did_you_mean
 from .metafile import UNIT_KINDS, dump_meta, load_meta
 from .turns import Turn
 
@@ -135,8 +136,6 @@ def list_document_ids(documents_dir: Path) -> list[str]:
 def read_document(documents_dir: Path, doc_id: str) -> Document:
     txt, meta_path = doc_paths(documents_dir, doc_id)
     if not meta_path.is_file() or not txt.is_file():
-        from ..hints import did_you_mean
-
         hint = did_you_mean(doc_id, list_document_ids(documents_dir))
         raise InputError(
             f"No document {doc_id!r} in this project{hint} See `qcode docs`."

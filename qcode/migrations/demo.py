@@ -8,6 +8,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from ..audit import verify_project
+from ..codebook import dump_codebook, load_codebook
+from ..codings import replay
+from .batch import recode
+
 MEDICAL = ("medicine", "medication", "multidose", "dosette", "tablet", "wound", "bandage",
            "injection", "insulin", "eye drops", "assessment", "nursing", "morphine",
            "medisin", "multidose", "dosett", "sår", "sårstell", "sykepleie", "øyedråpe")
@@ -53,11 +58,6 @@ def version_two(codebook: Any) -> Any:
 
 def report_migration(project: Any, report: Callable[[str], None], actor: str) -> dict[str, object]:
     """Write codebook-v2.yaml, re-code to it as ``actor`` and report the counts."""
-    from ..audit import verify_project
-    from ..codebook import dump_codebook, load_codebook
-    from ..codings import replay
-    from .batch import recode
-
     before = Counter(c.code for c in replay(project))
     path = project.root / "codebook-v2.yaml"
     path.write_text(dump_codebook(version_two(load_codebook(project.codebook_path))),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..suggest import suggest
 from .batch import RecodePlan
 
 
@@ -29,7 +30,6 @@ def queue_suggestions(project: Any, plan: RecodePlan, coders: list[str], *,
     codes = codes_to_suggest(plan)
     if not codes or not coders:
         return {}
-    from ..suggest import suggest
 
     return {coder: suggest(project, coder, codes=list(codes), method="rules",
                            on_document=on_document, keep=False).made for coder in coders}

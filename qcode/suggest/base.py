@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from ..errors import InputError
+from ..hints import did_you_mean
 
 METHODS = {"rules": ("rules.v1",), "model": ("textcat.v1",), "both": ("rules.v1", "textcat.v1")}
 
@@ -122,8 +123,6 @@ def resolve_methods(method: str) -> tuple[str, ...]:
         chosen = METHODS.get(part, (part,))
         for name in chosen:
             if name not in REGISTRY:
-                from ..hints import did_you_mean
-
                 hint = did_you_mean(part, [*METHODS, *REGISTRY])
                 raise InputError(f"No suggestion method {part!r}; use rules, model or both"
                                  f"{hint or '.'}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .evaluate import METHODS
+from .decide import decide
+from .engine import suggest
+from .evaluate import METHODS, evaluate
 
 
 def report_suggestions(project: Any, report: Callable[[str], None], coder: str,
@@ -13,10 +15,6 @@ def report_suggestions(project: Any, report: Callable[[str], None], coder: str,
     """Run rules and the model for ``coder``, accept the three best-supported rule
     suggestions and reject one weak one (as a coder reading them might), then report
     the cross-validated scores against her own coding."""
-    from .decide import decide
-    from .engine import suggest
-    from .evaluate import evaluate
-
     result = suggest(project, coder, method="both")
     by_method = {m: sum(s.method == m for s in result.suggestions) for m in result.methods}
     report(f"{coder}: {len(result.suggestions)} suggestions ("

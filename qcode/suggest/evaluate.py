@@ -14,11 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..codebook import load_codebook
 from ..errors import InputError
+from .docs import read_view
 from .examples import Example, build_examples, decisions
 from .parse import ParseCache, project_languages
 from .rules import RuleSuggester
-from .textcat import MIN_POSITIVES, THRESHOLD, positive_counts, train
+from .textcat import MIN_POSITIVES, THRESHOLD, Model, positive_counts, train
 
 METHODS = ("rules.v1", "textcat.v1", "both", "baseline")
 
@@ -103,8 +105,6 @@ def evaluate(project: Any, coder: str, *, folds: int = 5, pooled: bool = False,
              codes: Sequence[str] | None = None,
              on_fold: Callable[[int, int], None] | None = None) -> Evaluation:
     """Cross-validated per-code scores of rules.v1, textcat.v1, both and the baseline."""
-    from ..codebook import load_codebook
-
     codebook = load_codebook(project.codebook_path)
     ids = tuple(c.id for c in codebook.active() if codes is None or c.id in set(codes))
     cache = ParseCache(project)
@@ -147,8 +147,6 @@ def _tally(cell: list[int], guessed: bool, truth: bool) -> None:
 
 def _rule_predictions(project: Any, cache: ParseCache, codebook: Any, ids: tuple[str, ...],
                       examples: list[Example]) -> dict[tuple[str, int], frozenset[str]]:
-    from .docs import read_view
-
     rules = RuleSuggester(codebook, ids, languages=project_languages(project), project=project)
     docs = sorted({e.doc for e in examples})
     out: dict[tuple[str, int], set[str]] = {}
@@ -170,7 +168,6 @@ def _fold_model(trainset: list[Example], ids: tuple[str, ...], notes: set[str]):
                  f"(fewer than {MIN_POSITIVES})" for c in ids if counts[c] < MIN_POSITIVES)
     if not labels:
         return lambda test: [{} for _ in test]
-    from .textcat import Model
 
     model = Model(train(trainset, labels), tuple(labels), counts, len(trainset))
     return lambda test: model.predict([e.words for e in test])

@@ -20,6 +20,7 @@ from textual.widgets import Input, Tree
 from ..errors import QcodeError
 from . import keymap, render
 from .fuzzy import rank
+from .suggestions import for_document
 from .widgets import (
     ChooseScreen,
     CodebookTree,
@@ -127,8 +128,6 @@ class CodingApp(App[None]):
                         group="suggest", exit_on_error=False)
 
     def _fetch(self, doc: Any) -> None:
-        from .suggestions import for_document
-
         try:
             found, note = for_document(self.session.project, self.session.coder, doc,
                                        self.method)
