@@ -110,3 +110,13 @@ DocsOption = Annotated[
 ]
 ReplicatesOption = Annotated[int, typer.Option("--replicates", help="Bootstrap replicates.", min=100)]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap's random generator.")]
+
+
+def report_reanchored(reports) -> None:
+    """One line per re-anchored document, and where to see the orphans."""
+    for r in reports:
+        missing = " (the replaced text was not kept)" if r.missing_text else ""
+        info(f"  re-anchored {r.doc}: {r.same} in place, {r.moved} moved, {r.fuzzy} fuzzy, "
+             f"{r.orphaned} orphaned{missing}")
+    if any(r.orphaned for r in reports):
+        info("Orphaned codings are kept on the old version: see `qcode orphans`.")

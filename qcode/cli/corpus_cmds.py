@@ -12,8 +12,15 @@ import typer
 
 from ..errors import InputError
 from ..reports import clip
-from ._options import FormatOption, ProjectOption, emit, info, project_from, stdout_console
-from .migrate_cmds import reanchor_after_ingest
+from ._options import (
+    FormatOption,
+    ProjectOption,
+    emit,
+    info,
+    project_from,
+    report_reanchored,
+    stdout_console,
+)
 from .root import app, new_app
 
 UnitKindOption = Annotated[
@@ -61,31 +68,38 @@ def ingest(
     resegment: Annotated[bool, typer.Option(
         "--resegment", help="Recompute turns and units of stored documents (all, or the "
         "ids given as PATH) after a language or pipeline change.")] = False,
-    actor: Annotated[str | None, typer.Option(
-        "--as", help="Who records the re-anchoring when a document's text changed (default: "
-        "QCODE_CODER, else 'coder:' in your config).", show_default=False)] = None,
+    coder: Annotated[str | None, typer.Option(
+        "--coder", "--as", help="Who records the re-anchoring of the codings of a document "
+        "whose text changed (default: QCODE_CODER, else 'coder:' in your config).",
+        show_default=False)] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Let a file that is not the recorded source of the document with "
+        "its id (another folder or format) replace that document.")] = False,
     project: ProjectOption = None,
 ) -> None:
-    """Read sources into the project (re-ingesting an unchanged source changes nothing)."""
-    from ..corpus import ingest as do_ingest
+    """Read sources into the project (re-ingesting an unchanged source changes nothing).
+
+    The codings of a document whose text changed are re-anchored onto the new text,
+    recorded in project.log under --coder; without a name nothing is ingested."""
     from ..corpus import parse_attrs
     from ..corpus import resegment as do_resegment
+    from ..intake import ingest as do_ingest
 
     proj = project_from(project)
     if resegment:
-        results = do_resegment(proj, [str(p) for p in paths] if paths else None)
-    else:
-        if not paths:
-            raise InputError("Give at least one source file to ingest (or --resegment).")
-        results = do_ingest(proj, list(paths), attrs=parse_attrs(attr or ()), doc_id=doc_id,
-                            on_document=lambda r: info(f"{r.status:>11}  {r.doc_id}  "
-                                                       f"({r.words} words, {r.turns} turns, "
-                                                       f"{r.sentences} sentences)"))
-
-        reanchor_after_ingest(proj, results, actor)
+        for r in do_resegment(proj, [str(p) for p in paths] if paths else None):
+            info(f"{r.status:>11}  {r.doc_id}  ({r.sentences} sentences)")
         return
-    for r in results:
-        info(f"{r.status:>11}  {r.doc_id}  ({r.sentences} sentences)")
+    if not paths:
+        raise InputError("Give at least one source file to ingest (or --resegment).")
+    done = do_ingest(proj, list(paths), coder=coder, attrs=parse_attrs(attr or ()), doc_id=doc_id,
+                     replace=replace, on_document=lambda r: info(
+                         f"{r.status:>11}  {r.doc_id}  ({r.words} words, {r.turns} turns, "
+                         f"{r.sentences} sentences)"))
+    for c in done.replaced:
+        info(f"  {c.path} replaces {c.doc_id} (ingested from {c.recorded_source}, "
+             f"{c.recorded_format})")
+    report_reanchored(done.reanchored)
 
 
 @app.command()

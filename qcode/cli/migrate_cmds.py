@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from ..errors import InputError, ProjectError
-from ._options import CodersOption, FormatOption, ProjectOption, emit, info, project_from
+from ..errors import InputError
+from ._options import CodersOption, FormatOption, ProjectOption, emit, info, project_from, report_reanchored
 from .codebook_cmds import codebook_app
 from .root import app
 from .suggest_cmds import _progress
@@ -268,7 +268,7 @@ def orphans(
     if reanchor:
         from ..migrations.reanchor import reanchor_stale
 
-        _report_reanchored(reanchor_stale(proj, actor))
+        report_reanchored(reanchor_stale(proj, actor))
         return
     if place:
         if sum(x is not None for x in (span, quote, unit)) != 1:
@@ -286,31 +286,3 @@ def orphans(
     emit(rows, list(COLUMNS), format, title="Orphaned codings")
     if rows:
         info("Place one with `qcode orphans --place ID --quote TEXT`, or void it with --void ID.")
-
-
-def _report_reanchored(reports) -> None:
-    for r in reports:
-        missing = " (the replaced text was not kept)" if r.missing_text else ""
-        info(f"  re-anchored {r.doc}: {r.same} in place, {r.moved} moved, {r.fuzzy} fuzzy, "
-             f"{r.orphaned} orphaned{missing}")
-    if any(r.orphaned for r in reports):
-        info("Orphaned codings are kept on the old version: see `qcode orphans`.")
-
-
-def reanchor_after_ingest(proj, results, actor: str | None = None) -> None:
-    """Re-anchor the codings of documents that ``ingest`` gave a new text (called by
-    the ingest command); the person acting is the one configured as coder."""
-    from ..migrations.reanchor import reanchor_documents
-    from ..project import resolve_coder
-
-    changed = [r for r in results if r.status == "updated" and r.previous_version]
-    if not changed:
-        return
-    try:
-        actor = resolve_coder(actor, flag="--as")
-    except ProjectError:
-        info(f"Warning: {len(changed)} document(s) got a new text, but nobody is named to record "
-             "the re-anchoring of their codings: set QCODE_CODER (or 'coder:' in your config) "
-             "and run `qcode orphans --reanchor`.")
-        return
-    _report_reanchored(reanchor_documents(proj, changed, actor))

@@ -25,6 +25,7 @@ from .store import (
     list_document_ids,
     now_iso,
     read_document,
+    read_head,
     sha256,
     version_files,
     write_document,
@@ -44,6 +45,46 @@ class IngestResult:
     turns: int
     sentences: int
     previous_version: str | None = None  # docv of the version this one replaced
+
+
+@dataclass(frozen=True, slots=True)
+class SourceChange:
+    """A source that would change a stored document, found before anything is written."""
+
+    doc_id: str
+    path: Path
+    format: str
+    recorded_source: str  # the source the stored document was ingested from
+    recorded_format: str
+    text_changes: bool  # its text differs from the stored one (codings need re-anchoring)
+
+    @property
+    def same_source(self) -> bool:
+        """This source is the recorded one: the same file (resolved) in the same format."""
+        return (self.format == self.recorded_format
+                and Path(self.recorded_source).resolve() == self.path.resolve())
+
+
+def source_changes(project: Project, paths: list[Path], doc_id: str | None = None
+                   ) -> list[SourceChange]:
+    """What ingesting ``paths`` would change in documents already stored: one entry per
+    source whose bytes differ from those its document was ingested from. Reads only;
+    the ids are planned as :func:`ingest` plans them."""
+    planned = plan_ids(list(paths), doc_id)
+    existing = set(list_document_ids(project.documents_dir))
+    found = []
+    for path, did in planned:
+        if did not in existing:
+            continue
+        head = read_head(project.documents_dir, did)
+        raw = _read_bytes(path)
+        if head.get("sha256_source") == sha256(raw):
+            continue
+        parsed = read_source(path, raw)
+        found.append(SourceChange(
+            did, path, parsed.format, str(head.get("source") or ""), str(head.get("format") or ""),
+            text_changes=head.get("sha256_text") != sha256(parsed.text)))
+    return found
 
 
 def parse_attrs(pairs: Iterable[str], source: str = "--attr") -> dict[str, str]:
@@ -162,7 +203,10 @@ def ingest(
     doc_id: str | None = None,
     on_document: Callable[[IngestResult], None] | None = None,
 ) -> list[IngestResult]:
-    """Ingest sources; all are read and checked before anything is written.
+    """Read sources and store them as documents; all are read and checked before
+    anything is written. This is the corpus layer's part of ingest: it never writes
+    the logs, so the codings of a document whose text changed are left on the old
+    version. The public :func:`qcode.ingest` (:mod:`qcode.intake`) re-anchors them.
 
     Documents stream through in small groups. A group is one job: read, segment,
     split into sentences (one ``nlp.pipe`` call across its documents), write,
@@ -175,7 +219,6 @@ def ingest(
     sizes = [_source_size(path) for path, _ in planned]
     use_worker = workers.available(sum(sizes))
     if use_worker:  # loaded before the fork, so the worker inherits it
-
         sentence_pipeline(project.settings.language, project.settings.pipeline)
     limit = _GROUP_BYTES_SHARED if use_worker else _GROUP_BYTES
     run = _Run(project, planned, attrs, frozenset(list_document_ids(project.documents_dir)))

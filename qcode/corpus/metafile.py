@@ -121,6 +121,14 @@ _TOP = re.compile(r"^(turns|timestamps|units):( \[\])?$")
 _KIND = re.compile(r"^  (\w+):( \[\])?$")
 
 
+def load_head(text: str, source: str) -> Any:
+    """The metadata without its turn, cue and unit lists (ids, hashes, source, format,
+    attributes): a quick read where the lists are not needed."""
+    cut = min((i for i in (text.find("\nturns:"), text.find("\ntimestamps:"), text.find("\nunits:"))
+               if i >= 0), default=-1)
+    return yamlio.loads(text if cut < 0 else text[: cut + 1], source)
+
+
 def _load_lists(tail: str) -> dict[str, Any] | None:
     """The list sections of :func:`dump_meta`'s layout, or None for any other layout.
     Each section's items are read with one ``json.loads`` of them all."""

@@ -170,7 +170,6 @@ class RuleSuggester:
         found = self._matchers.get(id(nlp))
         if found is None:
             if self.cache_dir is not None:  # the tables keyword_applies consults, kept ones
-
                 for lang in self.languages:
                     lemma_table(lang, self.cache_dir.parent)
             found = self._matchers[id(nlp)] = Matchers(nlp, self.codes, self.source,
