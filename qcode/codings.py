@@ -224,7 +224,7 @@ def _bounds(span: Any) -> tuple[int, int]:
     return int(start), int(end)
 
 
-class _Fold:
+class Fold:
     """The state of one log while its events (parsed objects) are folded in order:
     ``live`` codings by id, ``memos``, ``decisions``, ``steps`` (as Events), warnings."""
 
@@ -317,10 +317,10 @@ def _nothing(e: dict[str, Any]) -> None:
     """Voids were applied before the fold; seals change no coding."""
 
 
-def fold_log(path: Path, *, lock: bool = True) -> _Fold:
+def fold_log(path: Path, *, lock: bool = True) -> Fold:
     """Fold one log file (events undone by a void are skipped). ``lock=False`` when
     the caller holds the log's exclusive lock already."""
-    fold = _Fold(path.stem)
+    fold = Fold(path.stem)
     if not path.exists():
         return fold
     voided, count, partial = voided_seqs(path, lock=lock)
@@ -353,7 +353,7 @@ def replay_dir(audit_dir: Path) -> Codings:
     return combine([fold_log(audit_dir / f"{name}.log") for name in log_names(audit_dir)])
 
 
-def combine(folds: list[_Fold]) -> Codings:
+def combine(folds: list[Fold]) -> Codings:
     """The codings, memos and decisions of folded logs (in log-name order), mapped
     through their project-level steps; the folds are read, never changed."""
     codings = [c for f in folds for c in f.live.values()]

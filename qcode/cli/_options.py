@@ -2,8 +2,9 @@
 
 
 import enum
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -120,3 +121,18 @@ def report_reanchored(reports) -> None:
              f"{r.orphaned} orphaned{missing}")
     if any(r.orphaned for r in reports):
         info("Orphaned codings are kept on the old version: see `qcode orphans`.")
+
+
+def progress_bar(total: int, what: str) -> Any:
+    """A Rich progress bar on stderr; yields a callback that advances it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    @contextmanager
+    def bar():
+        console = stderr_console()
+        with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), console=console,
+                      transient=True, disable=not console.is_terminal) as progress:
+            task = progress.add_task(what, total=total)
+            yield lambda _=None: progress.advance(task)
+
+    return bar()

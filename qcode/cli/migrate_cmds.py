@@ -11,10 +11,18 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from ._options import CodersOption, FormatOption, ProjectOption, emit, info, project_from, report_reanchored
+from ._options import (
+    CodersOption,
+    FormatOption,
+    ProjectOption,
+    emit,
+    info,
+    progress_bar,
+    project_from,
+    report_reanchored,
+)
 from .codebook_cmds import codebook_app
 from .root import app
-from .suggest_cmds import _progress
 
 ActorOption = Annotated[str | None, typer.Option(
     "--as", help="Who is acting (default: QCODE_CODER, else 'coder:' in "
@@ -206,7 +214,7 @@ def _suggest(proj, plan, coders) -> None:
     who = list(coders or replay(proj).coders)
     if not codes or not who:
         return
-    with _progress(len(list_documents(proj)) * len(who), "suggesting new codes") as step:
+    with progress_bar(len(list_documents(proj)) * len(who), "suggesting new codes") as step:
         queued = queue_suggestions(proj, plan, who, on_document=step)
     for name, n in queued.items():
         info(f"Queued {n} suggestion(s) of {', '.join(codes)} for {name} (`qcode suggestions`).")

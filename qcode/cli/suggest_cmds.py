@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from ._options import CoderOption, FormatOption, ProjectOption, emit, info, project_from, stderr_console
+from ._options import CoderOption, FormatOption, ProjectOption, emit, info, progress_bar, project_from
 from .root import app
 
 
@@ -73,7 +73,7 @@ def suggest(
     from ..suggest import suggest as run
 
     total = len(docs) if docs else len(list_documents(proj))
-    with _progress(total, "suggesting") as step:
+    with progress_bar(total, "suggesting") as step:
         result = run(proj, name, docs=docs, method=method.value, codes=_codes(codes),
                      min_score=min_score or 0.0, pooled=pooled, on_document=step, keep=False)
     for note in result.notes:
@@ -86,28 +86,10 @@ def suggest(
          f"List them with `qcode suggestions --coder {name}`.")
 
 
-def _progress(total: int, what: str):
-    """A Rich progress bar on stderr; yields a callback that advances it."""
-    from contextlib import contextmanager
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-
-    @contextmanager
-    def bar():
-        console = stderr_console()
-        with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), console=console,
-                      transient=True, disable=not console.is_terminal) as progress:
-            task = progress.add_task(what, total=total)
-            yield lambda _=None: progress.advance(task)
-
-    return bar()
-
-
 def _evaluate(proj, name: str, *, folds: int, pooled: bool, codes, fmt) -> None:
     from ..suggest.evaluate import evaluate, score_records, table_records
 
-    with _progress(folds, "cross-validating") as step:
+    with progress_bar(folds, "cross-validating") as step:
         ev = evaluate(proj, name, folds=folds, pooled=pooled, codes=codes,
                       on_fold=lambda n, k: step())
     for i, fold in enumerate(ev.folds, start=1):

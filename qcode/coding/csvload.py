@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from ..audit.log import locked_log
+from ..codebook import load_codebook
+from ..corpus import load_document
 from ..errors import InputError, QcodeError
 from ..project import resolve_coder
-from .ops import _codebook, _document, active_code
+from .ops import active_code
 from .plan import Outcome, Plan, coder_warnings, event_fields
 from .select import select_span
 
@@ -69,12 +71,12 @@ class _Checker:
 
     def __init__(self, project: Any) -> None:
         self.project = project
-        self.codebook = _codebook(project)
+        self.codebook = load_codebook(project.codebook_path)
         self.docs: dict[str, Any] = {}
 
     def doc(self, doc_id: str) -> Any:
         if doc_id not in self.docs:
-            self.docs[doc_id] = _document(self.project, doc_id)
+            self.docs[doc_id] = load_document(self.project, doc_id)
         return self.docs[doc_id]
 
     def step(self, line: int, row: dict[str, str]) -> Step:

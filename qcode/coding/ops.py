@@ -29,10 +29,6 @@ def _who(project: Any, coder: str | None) -> tuple[str, tuple[str, ...]]:
     return name, coder_warnings(project, name)
 
 
-def _codebook(project: Any):
-    return load_codebook(project.codebook_path)
-
-
 def active_code(codebook: Any, code: str) -> str:
     """The id of an active code (did-you-mean for an unknown one; retired refused)."""
     found = codebook.require(code)
@@ -42,18 +38,14 @@ def active_code(codebook: Any, code: str) -> str:
     return found.id
 
 
-def _document(project: Any, doc_id: str):
-    return load_document(project, doc_id)
-
-
 def apply(project: Any, doc: str, code: str, *, span: str | None = None,
           quote: str | None = None, unit: str | None = None, memo: str | None = None,
           coder: str | None = None, source: str = "manual", clock: Clock = None) -> Outcome:
     """Code a span of ``doc`` with ``code``; writes nothing if the coder already has it."""
     name, warnings = _who(project, coder)
-    codebook = _codebook(project)
+    codebook = load_codebook(project.codebook_path)
     code_id = active_code(codebook, code)
-    document = _document(project, doc)
+    document = load_document(project, doc)
     start, end = select_span(document, span=span, quote=quote, unit=unit,
                              default_kind=project.settings.unit)
     with locked_log(project.log_path(name), project.id, clock=clock) as log:
@@ -70,8 +62,8 @@ def remove(project: Any, doc: str, code: str, *, span: str | None = None,
     """Remove this coder's codings of ``code`` on exactly the selection (or, with
     ``overlapping``, every one that overlaps it)."""
     name, warnings = _who(project, coder)
-    codebook = _codebook(project)
-    document = _document(project, doc)
+    codebook = load_codebook(project.codebook_path)
+    document = load_document(project, doc)
     start, end = select_span(document, span=span, quote=quote, unit=unit,
                              default_kind=project.settings.unit)
     with locked_log(project.log_path(name), project.id, clock=clock) as log:
@@ -117,14 +109,14 @@ def remove_coding(project: Any, coding_id: str, *, coder: str | None = None,
 
 def _codebook_version(project: Any) -> int | str | None:
     try:
-        return _codebook(project).version
+        return load_codebook(project.codebook_path).version
     except QcodeError:  # removing must not depend on a codebook that currently loads
         return None
 
 
 def _document_or_none(project: Any, doc_id: str) -> Any:
     try:
-        return _document(project, doc_id)
+        return load_document(project, doc_id)
     except InputError:
         return None
 
@@ -148,10 +140,10 @@ def memo(project: Any, text: str, *, doc: str | None = None, code: str | None = 
 def _memo_target(project: Any, *, doc: str | None, code: str | None,
                  coding: str | None) -> dict[str, Any]:
     if doc:
-        document = _document(project, doc)
+        document = load_document(project, doc)
         return {"doc": document.id, "docv": document.version}
     if code:
-        codebook = _codebook(project)
+        codebook = load_codebook(project.codebook_path)
         return {"code": codebook.require(code).id, "codebook": codebook.version}
     found = replay(project).get(coding or "")
     if found is None:

@@ -18,7 +18,7 @@ from ..errors import InputError, SpanError
 UNIT_KINDS = ("sentence", "turn", "paragraph")
 
 
-class _FlowLeavesDumper(yamlio._NoAliasDumper):  # type: ignore[misc, name-defined]
+class _FlowLeavesDumper(yamlio.NoAliasDumper):  # type: ignore[misc, name-defined]
     pass
 
 
