@@ -28,7 +28,6 @@ from .errors import AuditError
 
 CODING_ACTIONS = ("apply", "accept")
 STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
-KNOWN_ACTIONS = ("apply", "accept", "remove", "memo", "void", "seal", "reject", *STEP_ACTIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,11 +369,3 @@ def combine(folds: list[Fold]) -> Codings:
 def replay(project: Any) -> Codings:
     """The project's current codings, memos and suggestion decisions."""
     return replay_dir(project.audit_dir)
-
-
-def as_records(codings: Iterable[Coding]) -> list[dict[str, Any]]:
-    """Plain dicts (for reports and JSON)."""
-    return [{"id": c.id, "coder": c.coder, "doc": c.doc, "start": c.start, "end": c.end,
-             "code": c.code, "source": c.source, "time": c.time, "docv": c.docv,
-             "memo": c.memo, "flags": ",".join(getattr(c, "flags", ()) or ()) or None}
-            for c in codings]

@@ -60,15 +60,6 @@ class ReliabilityData:
         """The same data restricted to (or resampled as) the given unit rows."""
         return ReliabilityData(self.codes[units], self.domain, self.coders, self.level, self.numeric)
 
-    def select_coders(self, columns: Sequence[int]) -> ReliabilityData:
-        return ReliabilityData(
-            self.codes[:, list(columns)],
-            self.domain,
-            tuple(self.coders[i] for i in columns),
-            self.level,
-            self.numeric,
-        )
-
 
 def unit_counts(codes: np.ndarray, n_categories: int) -> np.ndarray:
     """Units x categories counts from a codes matrix (missing = -1), via one bincount."""

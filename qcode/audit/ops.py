@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .history import check_history
+from .githistory import check_history
 from .line import Event
 from .log import PROJECT_LOG, append, log_names, read_head
 from .verify import VerifyReport, verify

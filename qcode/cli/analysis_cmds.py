@@ -141,14 +141,14 @@ def agree(
     elif unit == "char":
         _agree_chars(proj, common, fmt)
     elif unit == "none":
-        from ..agreement.project import project_unitized  # numpy behind it
+        from ..agreement.from_project import project_unitized  # numpy behind it
 
         results, notes = project_unitized(proj, **common)
         for note in notes:
             info(f"Note: {note}")
         _emit_agreements(results, fmt, title="Unitized agreement on raw spans")
     else:
-        from ..agreement.project import project_agreement  # numpy behind it
+        from ..agreement.from_project import project_agreement  # numpy behind it
 
         report = project_agreement(
             proj,
@@ -228,7 +228,7 @@ def _note_missing(missing: dict[str, list[str]]) -> None:
 
 
 def _show_disagreements(proj, common, unit, min_chars, min_fraction, fmt) -> None:
-    from ..agreement.project import project_disagreements  # numpy behind it
+    from ..agreement.from_project import project_disagreements  # numpy behind it
 
     records, missing = project_disagreements(
         proj, **common, unit=unit, min_chars=min_chars, min_fraction=min_fraction
@@ -266,7 +266,7 @@ def _names(value) -> str:
 
 
 def _agree_chars(proj, common, fmt) -> None:
-    from ..agreement.project import project_char_agreement  # numpy behind it
+    from ..agreement.from_project import project_char_agreement  # numpy behind it
 
     records = project_char_agreement(proj, **common)
     for r in records:

@@ -116,7 +116,7 @@ def show(
     project: ProjectOption = None,
 ) -> None:
     """A timeline of decisions with the coded text in its context."""
-    from ..review import TIMELINE_COLUMNS, entry_record, timeline
+    from ..trail import TIMELINE_COLUMNS, entry_record, timeline
 
     proj = project_from(project)
     entries = timeline(proj, coders=coder, codes=code, docs=doc, since=since, until=until,
@@ -132,7 +132,7 @@ def _timeline_view(proj, entries):
     from rich.console import Group
     from rich.text import Text
 
-    from ..review import in_context
+    from ..trail import in_context
 
     texts: dict[str, object] = {}
     blocks = []
@@ -185,8 +185,8 @@ def blame(
     project: ProjectOption = None,
 ) -> None:
     """Who applied or removed which code on this text, when, and how."""
-    from ..review import BLAME_COLUMNS
-    from ..review import blame as do_blame
+    from ..trail import BLAME_COLUMNS
+    from ..trail import blame as do_blame
 
     proj = project_from(project)
     start = end = None
@@ -222,7 +222,7 @@ def stats(
     project: ProjectOption = None,
 ) -> None:
     """Events per coder and day, codes used, voids, and the share from suggestions."""
-    from ..review import stats as do_stats
+    from ..trail import stats as do_stats
 
     tables = do_stats(project_from(project))
     fmt = getattr(format, "value", format)

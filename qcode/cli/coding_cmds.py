@@ -258,7 +258,7 @@ def _known_coders(proj, all_codings, coders) -> None:
 def _coding_records(proj, chosen, *, wide: bool) -> list[dict]:
     from ..audit.line import shorten
     from ..corpus import DocumentCache
-    from ..review import code_order
+    from ..trail import code_order
 
     rank = {c: i for i, c in enumerate(code_order(proj))}
     documents = DocumentCache(proj)

@@ -1,4 +1,4 @@
-"""Project and corpus commands: init, ingest, docs, turns, units, show, attrs.
+"""Project and corpus commands: init, ingest, docs, turns, units, show, attrs, demo.
 
 Each command imports the library inside its function, so that ``qcode --help``
 loads none of it (docs/architecture.md, "Lazy imports").
@@ -241,3 +241,17 @@ def _resegment_hint(proj, doc_ids: list[str]) -> None:
     if stale:
         info(f"The language of {', '.join(stale)} changed; run `qcode ingest --resegment "
              f"{' '.join(stale)}` to split its sentences in the new language.")
+
+
+@app.command()
+def demo(
+    folder: Annotated[Path | None, typer.Argument(
+        help="Folder for the demo project (default: a new temporary folder).", show_default=False)] = None,
+    *,
+    force: Annotated[bool, typer.Option("--force", help="Allow a non-empty folder.")] = False,
+) -> None:
+    """Build a project from the bundled sample study and run everything end to end."""
+    from ..demo import run_demo
+
+    ctx = run_demo(folder, force=force, report=info)
+    info(f"Demo project: {ctx.folder}")

@@ -208,7 +208,7 @@ def _recode(proj, to, *, dry_run, coders, union, detail, min_score, suggest, act
 def _suggest(proj, plan, coders) -> None:
     from ..codings import replay
     from ..corpus import list_documents
-    from ..migrations.suggestions import codes_to_suggest, queue_suggestions
+    from ..migrations.batch import codes_to_suggest, queue_suggestions
 
     codes = codes_to_suggest(plan)
     who = list(coders or replay(proj).coders)
@@ -221,7 +221,7 @@ def _suggest(proj, plan, coders) -> None:
 
 
 def _review(proj, coders, coding, code, actor, fmt) -> None:
-    from ..migrations.review import COLUMNS, pending_reviews, route
+    from ..migrations.pending import COLUMNS, pending_reviews, route
 
     if coding is None:
         if code is not None:

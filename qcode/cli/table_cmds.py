@@ -59,7 +59,7 @@ def cooccur(
     project: ProjectOption = None,
 ) -> None:
     """Code x code co-occurrence: counts, Jaccard and the c-coefficient, per coder or pooled."""
-    from ..agreement.project import project_cooccurrence  # numpy behind it
+    from ..agreement.from_project import project_cooccurrence  # numpy behind it
     from ..cooccurrence import MEASURES  # numpy behind it
 
     if measure not in MEASURES:
@@ -177,7 +177,7 @@ def crosstab(
     project: ProjectOption = None,
 ) -> None:
     """Code frequencies by attribute value, and differences of proportions with BCa 95% CIs."""
-    from ..agreement.project import project_crosstab  # numpy behind it
+    from ..agreement.from_project import project_crosstab  # numpy behind it
 
     proj = project_from(project)
     fmt_name = getattr(fmt, "value", fmt)

@@ -124,16 +124,6 @@ def step_data(step: Step) -> dict[str, Any]:
 # ---------------------------------------------------------------- versions
 
 
-def version_rank(version: Any, order: list[Any]) -> tuple[int, Any] | None:
-    """A sort key for versions: numbers compare as numbers; other versions by their
-    place in ``order`` (the order they were introduced in). None if unknown."""
-    if isinstance(version, int) and not isinstance(version, bool):
-        return (0, version)
-    if version in order:
-        return (1, order.index(version))
-    return None
-
-
 def is_after(step_version: Any, made_under: Any, order: list[Any]) -> bool:
     """Whether a step leading to ``step_version`` applies to a coding made under
     ``made_under``. A coding with no recorded version goes through every step."""

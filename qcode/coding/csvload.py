@@ -21,7 +21,7 @@ from ..codebook import load_codebook
 from ..corpus import load_document
 from ..errors import InputError, QcodeError
 from ..project import resolve_coder
-from .ops import active_code
+from .actions import active_code
 from .plan import Outcome, Plan, coder_warnings, event_fields
 from .select import select_span
 

@@ -2,19 +2,18 @@
 
 The step model itself (``qcode.codebook.steps``, ``qcode.codebook.mapping``) sits
 in the record layer, below both the codebook and replay. ``batch`` plans and
-writes a migration; ``review`` lists and decides the codings a migration left for
+writes a migration; ``pending`` lists and decides the codings a migration left for
 review; ``diff`` compares two codebooks and proposes
 steps; ``history`` reads the codebook's history from project.log.
 """
 
 from __future__ import annotations
 
-from .batch import Change, RecodePlan, RecodeResult, commit, plan_recode, recode
+from .batch import Change, RecodePlan, RecodeResult, commit, plan_recode, queue_suggestions, recode
 from .diff import Diff, diff_codebooks, write_steps
 from .history import codebook_log, coding_trails, undo_migration
+from .pending import PendingReview, pending_reviews, route
 from .reanchor import Orphan, Reanchored, orphans, place_orphan, reanchor_documents, void_orphan
-from .review import PendingReview, pending_reviews, route
-from .suggestions import queue_suggestions
 
 __all__ = [
     "Change", "Diff", "Orphan", "PendingReview", "Reanchored", "RecodePlan", "RecodeResult",

@@ -20,7 +20,6 @@ from ..suggest.rules import RuleSuggester
 
 MIN_SCORE = 0.5  # one keyword or pattern of rules.v1
 MARGIN = 0.25
-SOURCE = "migrate:rules.v1"
 SENTENCES = ("sentencizer", "senter", "parser", "ner")  # components routing does not need
 
 

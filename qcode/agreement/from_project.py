@@ -21,14 +21,12 @@ from ..corpus import list_documents, load_document
 from ..errors import InputError
 from ..hints import did_you_mean
 from .chars import char_agreement
+from .coded_units import CodedUnits, Units, char_windows, coded_units, disagreements
 from .coefficients import COEFFICIENTS, TWO_CODER_ONLY, statistic
 from .data import ReliabilityData
 from .results import Agreement, evaluate
 from .sets import set_alpha_statistic, set_data
 from .unitized import FAMILY_2016, Segment, family_2016, u_alpha_2004
-from .units import CodedUnits, Units, char_windows, coded_units, disagreements
-
-UNIT_CHOICES = ("sentence", "turn", "paragraph", "char", "doc")
 
 
 @dataclass(frozen=True, slots=True)
