@@ -49,3 +49,27 @@ def describe_folder(root: Path) -> str:
     here, tmp = create_cost(root.parent), create_cost(None)
     return (f"working in {root.parent}; creating 400 files there takes {1000 * here:.0f} ms "
             f"({1000 * tmp:.0f} ms in {tempfile.gettempdir()}; --dir chooses the folder)")
+
+
+_PEAK = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+         "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+         "w = time.perf_counter() - t; "
+         "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode); "
+         "sys.stderr.write(r.stderr.decode(errors='replace')[-2000:])")
+
+
+def process(command: list[str], runs: int = 3) -> tuple[float, float]:
+    """``(best wall seconds, peak resident MB)`` of a whole process, each run started
+    by its own small parent, so the peak is that command's alone."""
+    import subprocess
+    import sys
+
+    best_time, peak = float("inf"), 0.0
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", _PEAK, *command], capture_output=True,
+                             text=True, check=True)
+        wall, rss, code = out.stdout.split()
+        if code != "0":
+            raise RuntimeError(f"{' '.join(command)} failed ({code}): {out.stderr}")
+        best_time, peak = min(best_time, float(wall)), max(peak, int(rss) / 1024)
+    return best_time, peak

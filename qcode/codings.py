@@ -28,6 +28,7 @@ from .errors import AuditError
 
 CODING_ACTIONS = ("apply", "accept")
 STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
+TRAIL_ACTIONS = ("seal", "sign", "key", "redact")  # the audit trail's own lines: no coding
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,9 @@ class Memo:
     def target(self) -> str:
         if self.coding:
             return "coding"
-        return "document" if self.doc else "code"
+        if self.doc:
+            return "document"
+        return "code" if self.code else "project"
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +243,8 @@ class Fold:
         self.partial = False  # whether the log ends with a partial line
         self._handlers = {
             "apply": self._add, "accept": self._accept, "reject": self._reject,
-            "remove": self._remove, "memo": self._memo, "void": _nothing, "seal": _nothing,
+            "remove": self._remove, "memo": self._memo, "void": _nothing,
+            "import": _nothing, **dict.fromkeys(TRAIL_ACTIONS, _nothing),
             **dict.fromkeys(STEP_ACTIONS, self._step),
         }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,8 @@ SETTINGS_FILE = "qcode.yaml"
 UNIT_KINDS = ("sentence", "turn", "paragraph")
 CODER_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 RESERVED_LOG_NAMES = frozenset({"project"})
-_SETTINGS_KEYS = ("id", "name", "language", "unit", "coders", "pipeline")
+_SETTINGS_KEYS = ("id", "name", "language", "unit", "coders", "pipeline", "audit")
+_AUDIT_KEYS = ("require_signatures", "lead")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,8 @@ class Settings:
     unit: str = "sentence"
     coders: tuple[str, ...] = ()
     pipeline: str | None = None
+    require_signatures: bool = False  # audit: {require_signatures: true}
+    lead: str | None = None  # audit: {lead: NAME}: who countersigns keys and revokes them
 
     def to_yaml(self) -> str:
         data = {
@@ -38,6 +42,10 @@ class Settings:
             "coders": list(self.coders),
             "pipeline": self.pipeline,
         }
+        audit = {k: v for k, v in (("require_signatures", self.require_signatures),
+                                   ("lead", self.lead)) if v}
+        if audit:
+            data["audit"] = audit
         return yamlio.dumps(data)
 
 
@@ -123,7 +131,10 @@ def parse_settings(text: str, source: str) -> Settings:
     pipeline = data.get("pipeline")
     if pipeline is not None and not isinstance(pipeline, str):
         raise ProjectError(f"{where('pipeline')}: 'pipeline' must be a spaCy package name or null.")
+    require, lead = _audit_settings(data.get("audit"), where)
     return Settings(
+        require_signatures=require,
+        lead=lead,
         id=data["id"],
         name=str(data.get("name") or ""),
         language=language,
@@ -131,6 +142,24 @@ def parse_settings(text: str, source: str) -> Settings:
         coders=tuple(coders),
         pipeline=pipeline,
     )
+
+
+def _audit_settings(audit: object, where: Callable[[str], str]) -> tuple[bool, str | None]:
+    """``audit: {require_signatures: true, lead: NAME}`` (both optional)."""
+    if audit is None:
+        return False, None
+    if not isinstance(audit, dict) or any(k not in _AUDIT_KEYS for k in audit):
+        raise ProjectError(f"{where('audit')}: 'audit' must be a mapping with "
+                           f"{' and/or '.join(_AUDIT_KEYS)}.")
+    require = audit.get("require_signatures", False)
+    if not isinstance(require, bool):
+        raise ProjectError(f"{where('audit')}: 'require_signatures' must be true or false.")
+    lead = audit.get("lead")
+    if lead is not None:
+        if not isinstance(lead, str):
+            raise ProjectError(f"{where('audit')}: 'lead' must be a coder name.")
+        check_coder_name(lead)
+    return require, lead
 
 
 def open_project(root: Path) -> Project:

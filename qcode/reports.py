@@ -65,6 +65,22 @@ def to_markdown(records: Sequence[Record], columns: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fitting(records: Sequence[Record], columns: Sequence[str], optional: Sequence[str],
+            room: int, text_room: int = 28) -> list[str]:
+    """``columns`` less the ``optional`` ones (dropped in that order) that a table
+    ``room`` characters wide cannot show beside ``text_room`` for its long text."""
+    widest = {c: max((len(_cell(r.get(c))) for r in records), default=0) for c in columns}
+    kept = list(columns)
+    for name in optional:
+        short = sum(max(widest[c], len(c)) + 3 for c in kept if widest[c] <= 30)
+        long = sum(min(widest[c], text_room) + 3 for c in kept if widest[c] > 30)
+        if short + long + 1 <= room:
+            break
+        if name in kept:
+            kept.remove(name)
+    return kept
+
+
 def to_table(
     records: Sequence[Record],
     columns: Sequence[str],
@@ -72,17 +88,27 @@ def to_table(
     title: str | None = None,
     width: int | None = None,
     caption: str | None = None,
+    optional: Sequence[str] = (),
 ):
-    """A Rich Table renderable (the CLI prints it with its console)."""
-    from rich.table import Table
-
-    table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    """A Rich Table renderable (the CLI prints it with its console). Columns named in
+    ``optional`` are left out, first to last, while the table would not fit the width
+    (a caption names them)."""
     import shutil
 
+    from rich.table import Table
+
+    room = width or shutil.get_terminal_size((100, 24)).columns
+    if optional:
+        kept = fitting(records, columns, optional, room)
+        dropped = [c for c in columns if c not in kept]
+        if dropped:
+            note = f"not shown at this width: {', '.join(dropped)} (--format csv has them)"
+            caption = f"{caption}; {note}" if caption else note
+        columns = kept
+    table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
     widest = {c: max((len(_cell(r.get(c))) for r in records), default=0) for c in columns}
     # When a column of long text can absorb the width (a quote, a definition) and the
     # short columns (ids, codes, dates, numbers) fit beside it, they keep to one line.
-    room = width or shutil.get_terminal_size((100, 24)).columns
     needed = sum(max(widest[c], len(c)) + 3 for c in columns if widest[c] <= 16) + 24
     absorbing = any(w > 30 for w in widest.values()) and needed <= room
     for col in columns:
@@ -105,12 +131,16 @@ def render(
     *,
     title: str | None = None,
     caption: str | None = None,
+    optional: Sequence[str] = (),
+    width: int | None = None,
 ) -> Any:
-    """Text for csv/json/markdown, or a Rich renderable for table."""
+    """Text for csv/json/markdown, or a Rich renderable for table (which may leave out
+    the ``optional`` columns to fit the terminal)."""
     if fmt == "csv":
         return to_csv(records, columns)
     if fmt == "json":
         return to_json(records, columns)
     if fmt == "markdown":
         return to_markdown(records, columns)
-    return to_table(records, columns, title=title, caption=caption)
+    return to_table(records, columns, title=title, caption=caption, optional=optional,
+                    width=width)

@@ -212,15 +212,19 @@ def _coder_rows(entries: list[Entry], codings: Codings) -> list[dict[str, Any]]:
     for x in entries:
         by_actor[x.event.actor][x.event.action] += 1
         times[x.event.actor].append(x.event.time)
+    live: Counter = Counter()
+    suggested: Counter = Counter()
+    for c in codings:  # one pass over the codings, not one per coder
+        live[c.coder] += 1
+        suggested[c.coder] += c.source.startswith("suggest")
     rows = []
     for actor in sorted(by_actor):
-        mine = codings.by_coder(actor)
-        suggested = sum(c.source.startswith("suggest") for c in mine)
+        mine = live[actor]
         counts = by_actor[actor]
-        rows.append({"coder": actor, "events": sum(counts.values()), "codings": len(mine),
+        rows.append({"coder": actor, "events": sum(counts.values()), "codings": mine,
                      "applied": counts["apply"] + counts["accept"], "removed": counts["remove"],
                      "memos": counts["memo"], "voids": counts["void"],
-                     "from_suggestions": round(suggested / len(mine), 3) if mine else 0.0,
+                     "from_suggestions": round(suggested[actor] / mine, 3) if mine else 0.0,
                      "first": min(times[actor])[:10], "last": max(times[actor])[:10],
                      "days": len({t[:10] for t in times[actor]})})
     return rows

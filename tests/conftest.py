@@ -15,6 +15,8 @@ def _isolate(tmp_path, monkeypatch):
     for key in list(os.environ):
         if key.startswith("QCODE_"):
             monkeypatch.delenv(key, raising=False)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    monkeypatch.delenv("QCODE_SIGNING_KEY", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)

@@ -59,11 +59,11 @@ def test_undo_key_voids_the_last_decision(study):
 
 def test_fuzzy_search_applies_the_intended_code(study):
     app = app_for(study, doc=INTERVIEW)
-    drive(app, ["j", "slash", "type:resour", "enter",
-                "j", "slash", "type:limi", "enter",
-                "j", "slash", "type:colab", "enter",
-                "j", "slash", "type:a", "down", "enter",
-                "j", "slash", "type:coord", "escape"])
+    drive(app, ["j", "f", "type:resour", "enter",
+                "j", "f", "type:limi", "enter",
+                "j", "f", "type:colab", "enter",
+                "j", "f", "type:a", "down", "enter",
+                "j", "f", "type:coord", "escape"])
     assert [(b[2], b[3]) for b in briefs(study, "anna")] == [
         ("66:91", "time-resources"), ("92:128", "autonomy/limits"),
         ("135:175", "collaboration"), ("176:238", "autonomy/limits"),

@@ -75,7 +75,7 @@ def test_bad_commands_are_refused_and_the_session_goes_on(study):
         "Error: Name exactly one coding of yours on the selection to remove (there: none); "
         "e.g. `remove CODE` or `span A:B` first.",
         "Error: Write the span as START:END, e.g. span 120:180.",
-        "Error: '0' is not a positive number of units.",
+        "Error: No sentence 0: this document has 17; type 1 to 17.",
         "5 command(s) failed.",
     ]
     assert before == {}

@@ -1,4 +1,4 @@
-"""Snapshots of the coding view at 80x24 and 120x40, so that a change of layout shows
+"""Snapshots of the coding view at 80x24, 120x40 and 160x45, so that a change of layout shows
 up in review: SVG screenshots (pytest-textual-snapshot) and the same screens as
 plain text (syrupy), which read well in a diff. After an intended change of
 layout, look at the new screens and run pytest with --snapshot-update."""
@@ -12,7 +12,8 @@ from qcode.tui.app import CodingApp
 from qcode.tui.session import Session
 from qcode.tui.suggestions import Shown
 
-SIZES = [(80, 24), (120, 40)]
+SIZES = [(80, 24), (120, 40), (160, 45)]
+FINDING_SIZES = [(80, 24), (160, 45)]
 
 
 @pytest.fixture
@@ -62,4 +63,42 @@ def test_main_screen_text(study, snapshot, size):
 
 def test_help_and_search_screens_text(study, snapshot):
     assert drive(coding_app(study), ["question_mark"]) == snapshot(name="help")
-    assert drive(coding_app(study), ["slash", "a", "u"]) == snapshot(name="search")
+    assert drive(coding_app(study), ["f", "a", "u"]) == snapshot(name="search")
+
+
+def memo_app(study) -> CodingApp:
+    """anna compares with ben; both wrote memos on unit 8 of the interview."""
+    ben = Session(study, "ben", doc=INTERVIEW, clock=clock(1000), suggest=False)
+    ben.goto(7)
+    ben.memo("Autonomy, or just nobody checking? Compare with the team leader's interview.")
+    anna = Session(study, "anna", doc=INTERVIEW, clock=clock(2000), suggest=False)
+    anna.goto(7)
+    anna.memo("The word 'ourselves' carries the team, not the person.")
+    return coding_app(study)
+
+
+FINDING_SCREENS = {
+    "memos": ["j", "l"],  # unit 8, with both memos in the side panel
+    "find": ["slash", "type:visit"],  # the text search prompt, typed
+    "found": ["slash", "type:visit", "enter", "semicolon"],  # the second match selected
+    "jump": ["colon", "type:li"],  # the jump prompt, typed
+}
+
+
+@pytest.mark.parametrize("size", FINDING_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_memo_panel_svg(study, snap_compare, size):
+    assert snap_compare(memo_app(study), press=FINDING_SCREENS["memos"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", FINDING_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", list(FINDING_SCREENS))
+def test_finding_screens_text(study, snapshot, size, name):
+    keys = FINDING_SCREENS[name]
+    screen = drive(memo_app(study), keys, size=size)
+    assert screen == snapshot
+    lines = screen.splitlines()
+    assert len(lines) == size[1] and max(len(line) for line in lines) <= size[0]
+    if name == "memos":
+        assert "✎ Memos on sentence 8" in screen and "anna on" in screen and "ben on" in screen
+    if name == "found":
+        assert "'visit': match 3 of 3" in screen  # unit 7's "visits" was the first after it

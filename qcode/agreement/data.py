@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..yamlio import read_text
+from .plaincsv import read_plain
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 MISSING = -1
@@ -135,7 +136,18 @@ def _small_integers(vals: np.ndarray) -> bool:
 def _code_objects(arr: np.ndarray, categories: Sequence[object] | None, level: str):
     flat = arr.ravel()
     present = np.array([not _is_missing(v) for v in flat], dtype=bool)
-    labels = [str(v) for v in flat[present]]
+    labels = tuple(sorted({str(v) for v in flat[present]}))
+    first = {v: i for i, v in enumerate(labels)}
+    codes = np.full(flat.shape, MISSING, dtype=np.int64)
+    codes[present] = [first[str(v)] for v in flat[present]]
+    codes, domain, numeric = _relabel(codes, labels, categories, level)
+    return codes.reshape(arr.shape), domain, numeric
+
+
+def _relabel(codes: np.ndarray, labels: tuple[str, ...], categories: Sequence[object] | None,
+             level: str) -> tuple[np.ndarray, tuple, np.ndarray | None]:
+    """Codes into the sorted distinct ``labels`` recoded into the domain: the declared
+    categories, or the labels themselves (in numeric order where the level wants it)."""
     if categories is not None:
         domain = tuple(str(c) for c in categories)
         unknown = sorted(set(labels) - set(domain))
@@ -145,7 +157,7 @@ def _code_objects(arr: np.ndarray, categories: Sequence[object] | None, level: s
                 f"({', '.join(domain)}); add it to --categories."
             )
     else:
-        domain = tuple(sorted(set(labels)))
+        domain = labels
     numeric = None
     if level in ("interval", "ratio") or (level == "ordinal" and categories is None):
         numeric = _numeric_domain(domain, level)
@@ -153,10 +165,11 @@ def _code_objects(arr: np.ndarray, categories: Sequence[object] | None, level: s
             order = np.argsort(numeric, kind="stable")
             domain = tuple(domain[i] for i in order)
             numeric = numeric[order]
-    index = {v: i for i, v in enumerate(domain)}
-    codes = np.full(flat.shape, MISSING, dtype=np.int64)
-    codes[present] = [index[v] for v in labels]
-    return codes.reshape(arr.shape), domain, numeric
+    if domain != labels:
+        index = {v: i for i, v in enumerate(domain)}
+        remap = np.array([index[v] for v in labels] + [MISSING], dtype=np.int64)
+        codes = remap[codes]  # a missing -1 takes the last entry, itself -1
+    return codes, domain, numeric
 
 
 def _numeric_domain(domain: tuple, level: str) -> np.ndarray | None:
@@ -206,6 +219,29 @@ def read_matrix_csv(
     path = Path(path)
 
     text = read_text(path, encoding="utf-8-sig")
+    data = _read_plain(path, text, level, categories)
+    if data is None:
+        data = _read_careful(path, text, level, categories)
+    _check_pairable(path, data)
+    return data
+
+
+def _read_plain(path: Path, text: str, level: str,
+                categories: Sequence[str] | None) -> ReliabilityData | None:
+    """The vectorised reader's result, or None when the file needs the careful one."""
+    plain = read_plain(text)
+    if plain is None:
+        return None
+    if level in ("interval", "ratio") and not all(_is_number(v) for v in plain.labels):
+        return None  # the careful reader names the row and column
+    header = [h.strip() for h in plain.header]
+    _check_header(path, header)
+    codes, domain, numeric = _relabel(plain.codes, plain.labels, categories, level)
+    return ReliabilityData(codes, domain, tuple(header), level, numeric)
+
+
+def _read_careful(path: Path, text: str, level: str,
+                  categories: Sequence[str] | None) -> ReliabilityData:
     reader = csv.reader(io.StringIO(text))
     numbered = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
     if not numbered:
@@ -222,9 +258,7 @@ def read_matrix_csv(
     cells = np.array([[c.strip() for c in row] for row in rows[1:]], dtype=object).reshape(-1, len(header))
     if level in ("interval", "ratio"):
         _check_numeric_cells(path, cells, level, [n for n, _ in numbered[1:]])
-    data = from_values(cells, coders=header, level=level, categories=categories)
-    _check_pairable(path, data)
-    return data
+    return from_values(cells, coders=header, level=level, categories=categories)
 
 
 def _check_header(path: Path, header: list[str]) -> None:

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 from ..errors import AuditError
+from .keys import keys_dir, parse_key_lines
 from .verify import Problem
 
 
@@ -90,3 +91,36 @@ def _compare(path: Path, commit: str, blob: bytes) -> Problem | None:
                    f"{label} line {same + 1}: differs from the version committed in "
                    f"{commit[:10]}; every committed version must be a prefix of today's "
                    "(the log was edited, truncated or rewritten).")
+
+
+def committed_keys(audit_dir: Path) -> dict[str, set[bytes]] | None:
+    """``{coder: raw ed25519 keys}`` in every committed version of
+    ``audit/keys/<coder>.pub`` on HEAD's history; None when the project is not in a
+    git repository (or git is missing), ``{}`` when nothing is committed yet."""
+    try:
+        top = Path(_git(audit_dir.parent, "rev-parse", "--show-toplevel").decode().strip())
+    except AuditError:
+        return None
+    folder = keys_dir(audit_dir)
+    rel = folder.resolve().relative_to(top.resolve()).as_posix() if folder.exists() else None
+    if rel is None:
+        return {}
+    try:
+        out = _git(top, "log", "--no-renames", "--name-only", "--format=@%H", "--", rel)
+    except AuditError:
+        return {}  # no commits yet
+    wanted, commit = [], ""
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        if line.startswith("@"):
+            commit = line[1:]
+        elif line.endswith(".pub") and commit:
+            wanted.append((commit, line))
+    found: dict[str, set[bytes]] = {}
+    for _, path, blob in (_blobs(top, wanted) if wanted else []):
+        coder = Path(path).stem
+        try:
+            keys = parse_key_lines(blob.decode("utf-8"), path)
+        except (AuditError, UnicodeDecodeError):
+            continue
+        found.setdefault(coder, set()).update(k.raw for k in keys)
+    return found

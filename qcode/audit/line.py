@@ -29,7 +29,7 @@ KEYS = (
 BODY_KEYS = KEYS[:-1]
 ACTIONS = (
     "apply", "remove", "memo", "void", "seal", "accept", "reject",
-    "migrate", "route", "reanchor", "docversion",
+    "migrate", "route", "reanchor", "docversion", "sign", "key", "redact", "import",
 )
 FORMAT_VERSION = "qcode-audit-v1"
 HASH_SUFFIX_LEN = len(',"hash":""}') + 64

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AuditError
 from .line import (
@@ -27,9 +27,14 @@ from .line import (
     seal_line,
     split_hash,
 )
+from .signing import Signing, sign_fields, signing_for
+
+if TYPE_CHECKING:
+    from .keys import Signer
 
 PROJECT_LOG = "project"
 _TAIL_CHUNK = 1 << 16
+AUTO = object()  # locked_log's default: the signing rules of the project around the log
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +141,24 @@ def read_head(path: Path, project_id: str) -> Head:
     return _head_of(data, start, path)
 
 
+def read_signed_head(path: Path) -> dict[str, Any] | None:
+    """``{"seq", "hash", "sig"}`` of the head the log's last line signs (shared lock),
+    or None when the last line is not a ``sign`` line. The signature is not checked."""
+    with open(path, "rb") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        fd = fh.fileno()
+        last = _last_line(fd, _whole_size(fd, os.fstat(fd).st_size))
+    if b'"action":"sign"' not in last:
+        return None
+    try:
+        data = parse_line(last, strict=False).data or {}
+    except (LineError, UnicodeDecodeError):
+        return None
+    if type(data.get("seq")) is not int or not isinstance(data.get("sig"), str):
+        return None
+    return {"seq": data["seq"], "hash": str(data.get("hash")), "sig": data["sig"]}
+
+
 def _head_of(last: bytes, start: str, path: Path) -> Head:
     if not last:
         return Head(0, start)
@@ -155,12 +178,18 @@ def _head_of(last: bytes, start: str, path: Path) -> Head:
 class LockedLog:
     """An exclusively locked log, open for appending. Use :func:`locked_log`."""
 
-    def __init__(self, path: Path, fd: int, start: str, clock: Callable[[], str]) -> None:
+    def __init__(self, path: Path, fd: int, project_id: str, clock: Callable[[], str],
+                 signing: Signing | None = None) -> None:
         self.path = path
+        self._project_id = project_id
+        start = genesis(project_id, path.stem)
         self._fd = fd
         self._start = start
         self._clock = clock
+        self._signing = signing
+        self._checked = False
         self.warnings: list[str] = []
+        self.signatures: list[Event] = []
         self._recover_partial()
         self.head = _head_of(_last_line(fd, os.fstat(fd).st_size), start, path)
 
@@ -211,23 +240,67 @@ class LockedLog:
                     ) from exc
         return tuple(events)
 
-    def append(self, batch: list[dict[str, Any]]) -> tuple[Event, ...]:
+    def tail(self) -> tuple[bytes | None, bytes | None]:
+        """The last two whole lines (None where the log is shorter)."""
+        size = _whole_size(self._fd, os.fstat(self._fd).st_size)
+        if size == 0:
+            return None, None
+        before = _whole_size(self._fd, size - 1)
+        last = os.pread(self._fd, size - 1 - before, before)
+        return (_last_line(self._fd, before) if before else None), last
+
+    def append(self, batch: list[dict[str, Any]], *, signer: Signer | None = None
+               ) -> tuple[Event, ...]:
         """Chain, write, flush and fsync ``batch`` (field dicts without seq/hash; a
-        missing ``time`` is now). Returns the written events; the head moves on."""
+        missing ``time`` is now), ended by its writer's ``sign`` line when the project
+        asks for one, all in one write. Refused (AuditError) while the head lacks a
+        signature it needs. Returns the batch's events; the head moves on."""
         if not batch:
             return ()
-        time = self._clock()
-        events, lines = [], []
-        head = self.head
+        if self._signing is not None:
+            if not self._checked:
+                self._signing.check_head(self.path.stem, self.tail())
+                self._checked = True
+            signer = signer or self._signing.signer_for(
+                self.path.stem, {str(f.get("actor")) for f in batch})
+        events, lines = self._chain(batch, self._clock())
+        if signer is not None:
+            last = events[-1]
+            sign = sign_fields(signer, self._project_id, self.path.stem, last.actor,
+                               last.seq, last.hash)
+            sign_event, sign_line = self._chain([sign], last.time, last)
+            lines += sign_line
+            self.signatures.append(sign_event[0])
+        self._write(("\n".join(lines) + "\n").encode("utf-8"))
+        final = self.signatures[-1] if signer is not None else events[-1]
+        self.head = Head(final.seq, final.hash)
+        return tuple(events)
+
+    def sign_head(self, signer: Signer, actor: str) -> Event:
+        """Append only a ``sign`` line: ``actor``'s signature of the current head (what
+        ``qcode audit sign`` does for lines a crash left unsigned)."""
+        if self.head.seq == 0:
+            raise AuditError(f"{display(self.path)} is empty; there is nothing to sign.")
+        sign = sign_fields(signer, self._project_id, self.path.stem, actor, self.head.seq,
+                           self.head.hash)
+        events, lines = self._chain([sign], self._clock())
+        self._write((lines[0] + "\n").encode("utf-8"))
+        self.head = Head(events[0].seq, events[0].hash)
+        self.signatures.append(events[0])
+        return events[0]
+
+    def _chain(self, batch: list[dict[str, Any]], time: str, after: Event | None = None
+               ) -> tuple[list[Event], list[str]]:
+        head = Head(after.seq, after.hash) if after is not None else self.head
+        events: list[Event] = []
+        lines = []
         for offset, fields in enumerate(batch, start=1):
             fields = {**fields, "seq": head.seq + offset}
             fields.setdefault("time", time)
-            event, line = seal_line(fields, self.head.hash if offset == 1 else events[-1].hash)
+            event, line = seal_line(fields, head.hash if offset == 1 else events[-1].hash)
             events.append(event)
             lines.append(line)
-        self._write(("\n".join(lines) + "\n").encode("utf-8"))
-        self.head = Head(events[-1].seq, events[-1].hash)
-        return tuple(events)
+        return events, lines
 
     def _write(self, data: bytes) -> None:
         size = os.fstat(self._fd).st_size
@@ -244,14 +317,19 @@ class LockedLog:
 
 @contextmanager
 def locked_log(
-    path: Path, project_id: str, *, clock: Callable[[], str] | None = None
+    path: Path, project_id: str, *, clock: Callable[[], str] | None = None,
+    signing: Signing | None | object = AUTO,
 ) -> Iterator[LockedLog]:
     """Open ``path`` for appending under an exclusive lock. A log created here and
-    left empty (the caller wrote nothing) is removed again before the lock is released."""
+    left empty (the caller wrote nothing) is removed again before the lock is released.
+    ``signing``: the project's signing rules, read from the project around ``path``
+    unless given (None: append unsigned, as a tool working on bare logs does)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    rules = signing_for(path.parent, project_id) if signing is AUTO else signing
     fd, created = _open_locked(path)
     try:
-        yield LockedLog(path, fd, genesis(project_id, path.stem), clock or now_iso)
+        yield LockedLog(path, fd, project_id, clock or now_iso,
+                        rules if isinstance(rules, Signing) else None)
     finally:
         if created and os.fstat(fd).st_size == 0:
             path.unlink()
@@ -290,8 +368,9 @@ def append(
     batch: list[dict[str, Any]],
     *,
     clock: Callable[[], str] | None = None,
+    signing: Signing | None | object = AUTO,
 ) -> tuple[tuple[Event, ...], tuple[str, ...]]:
     """Append ``batch`` in one locked write: ``(events, warnings)``."""
-    with locked_log(path, project_id, clock=clock) as log:
+    with locked_log(path, project_id, clock=clock, signing=signing) as log:
         events = log.append(batch)
         return events, tuple(log.warnings)

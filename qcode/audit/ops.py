@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
-from .githistory import check_history
+from .githistory import check_history, committed_keys
+from .keys import keys_dir
 from .line import Event
-from .log import PROJECT_LOG, append, log_names, read_head
+from .log import PROJECT_LOG, append, log_names, read_head, read_signed_head
+from .proof import signature_findings
 from .verify import VerifyReport, verify
 
 
@@ -20,37 +23,45 @@ class Written:
     warnings: tuple[str, ...] = ()
 
 
-def append_events(project, name: str, batch: list[dict[str, Any]], *,
+def append_events(project: Any, name: str, batch: list[dict[str, Any]], *,
                   clock: Callable[[], str] | None = None) -> Written:
     """Append ``batch`` to ``audit/<name>.log`` in one locked, fsynced write."""
     events, warnings = append(project.log_path(name), project.id, batch, clock=clock)
     return Written(events, warnings)
 
 
-def heads(project, *, skip: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
-    """``{log: {"seq": n, "hash": h}}`` for every non-empty log except ``skip``."""
+def heads(project: Any, *, skip: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+    """``{log: {"seq": n, "hash": h}}`` for every non-empty log except ``skip``; for a
+    log whose last line is a signature, the head it signs and the signature (``sig``),
+    so the seal can prove what it claims."""
     skipped = set(skip)
     found = {}
     for name in log_names(project.audit_dir):
         if name not in skipped:
             head = read_head(project.log_path(name), project.id)
             if head.seq:
-                found[name] = {"seq": head.seq, "hash": head.hash}
+                found[name] = read_signed_head(project.log_path(name)) or {
+                    "seq": head.seq, "hash": head.hash}
     return found
 
 
-def seal(project, actor: str, *, clock: Callable[[], str] | None = None) -> Written:
+def seal(project: Any, actor: str, *, clock: Callable[[], str] | None = None) -> Written:
     """Append to ``actor``'s own log the current seq and hash of every other log."""
     data = {"logs": heads(project, skip=[actor])}
     return append_events(project, actor, [{"actor": actor, "action": "seal", "data": data}],
                          clock=clock)
 
 
-def verify_project(project, names: Iterable[str] | None = None, *,
+def verify_project(project: Any, names: Iterable[str] | None = None, *,
                    git: bool = False) -> VerifyReport:
-    """Verify the chosen logs (default all) against the chain, the seals and, with
-    ``git``, every committed version of them."""
-    report = verify(project.audit_dir, project.id, names)
+    """Verify the chosen logs (default all) against the chain, the signatures, the
+    seals and, with ``git``, every committed version of them."""
+    settings = project.settings
+    committed = committed_keys(project.audit_dir) if keys_dir(project.audit_dir).is_dir() else None
+    judge = partial(signature_findings, audit_dir=project.audit_dir, project_id=project.id,
+                    lead=settings.lead, require=settings.require_signatures,
+                    committed=committed, git_checked=git)
+    report = verify(project.audit_dir, project.id, names, signatures=judge)
     if not git:
         return report
 

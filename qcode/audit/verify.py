@@ -8,8 +8,8 @@ see: a log cut off at a line boundary, or rewritten and re-chained from scratch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
 
@@ -50,6 +50,7 @@ class Seal:
     seq: int
     time: str
     heads: tuple[tuple[str, int, str], ...]
+    sigs: tuple[tuple[str, str], ...] = ()  # (log, base64 SSHSIG) for signed heads
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +62,15 @@ class LogCheck:
     problem: Problem | None
     notes: tuple[str, ...]
     seals: tuple[Seal, ...]
+    trail: tuple[tuple[int, dict, str], ...] = ()  # sign and key lines, hash before each
+    actors: tuple[str, ...] = ()  # project.log: each line's actor
 
 
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
     logs: tuple[LogCheck, ...]
     problems: tuple[Problem, ...]
+    signature_notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -74,10 +78,37 @@ class VerifyReport:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return tuple(n for log in self.logs for n in log.notes)
+        return tuple(n for log in self.logs for n in log.notes) + self.signature_notes
+
+
+@dataclass
+class Verdict:
+    """What a signature judge adds: problems, notes, and seals found false (sealer,
+    line, sealed log), which then witness nothing."""
+
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    false_seals: set[tuple[str, int, str]] = field(default_factory=set)
+    signed_through: dict[str, int] = field(default_factory=dict)  # log -> last signed line
+
+
+Judge = Callable[[dict[str, "LogCheck"]], Verdict]
 
 
 # ---------------------------------------------------------------- one log
+
+
+def _imported_note(name: str, first: dict) -> list[str]:
+    """A log written once by an import (its first line says so) is named as such:
+    its coder never ran qcode; the person in ``data.by`` imported it."""
+    data = first.get("data")
+    source = first.get("source") or ""
+    if not source.startswith("import:") or not isinstance(data, dict) or not data.get("by"):
+        return []
+    tool = f" from {data['tool']}" if data.get("tool") else ""
+    user = f" (user {data['user']!r})" if data.get("user") else ""
+    return [f"audit/{name}.log: imported{tool}{user}, written once by {data['by']}'s import "
+            "(see the import line in project.log)."]
 
 
 def check_log(path: Path, project_id: str, others: Iterable[Path] = ()) -> LogCheck:
@@ -85,8 +116,9 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = ()) -> LogCh
     name = path.stem
     prev = genesis(project_id, name)
     before = (None, b"")  # hash and bytes of the line before ``prev``'s line
-    count, seals, notes = 0, [], []
+    count, seals, notes, trail, actors = 0, [], [], [], []
     problem = None
+    shared = name == PROJECT_LOG
     for number, raw, complete in iter_lines(path):
         if not complete:
             notes.append(_tail_note(path, raw, prev, count + 1))
@@ -96,19 +128,27 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = ()) -> LogCh
             problem = _after_good(path, number, raw, before) or _classify(
                 path, number, prev, count + 1, others)
             break
+        if obj["action"] in _TRAIL:
+            trail.append((number, obj, prev))
+            if obj["action"] == "seal":
+                seals.append(_seal_of(name, number, Event(*obj.values())))
+        if shared:
+            actors.append(obj["actor"])
+        elif number == 1:
+            notes += _imported_note(name, obj)
         before = (prev, raw)
         count, prev = number, obj["hash"]
-        if obj["action"] == "seal":
-            seals.append(_seal_of(name, number, Event(*obj.values())))
     if problem is not None and problem.line is not None and problem.line <= count:
         count, prev = problem.line - 1, before[0] or prev
         seals = [s for s in seals if s.line <= count]
+        trail = [t for t in trail if t[0] <= count]
     quarantine = partial_path(path)
     if quarantine.exists():
         pieces = quarantine.read_bytes().count(b"\n")
         notes.append(f"{display(quarantine)} holds {pieces} fragment(s) of interrupted writes, "
                      "moved aside by a later append (not counted as decisions).")
-    return LogCheck(name, path, count, Head(count, prev), problem, tuple(notes), tuple(seals))
+    return LogCheck(name, path, count, Head(count, prev), problem, tuple(notes), tuple(seals),
+                    tuple(trail), tuple(actors))
 
 
 def _after_good(path: Path, number: int, raw: bytes, before: tuple[str | None, bytes]
@@ -127,6 +167,7 @@ def _after_good(path: Path, number: int, raw: bytes, before: tuple[str | None, b
 
 
 _HASH_KEY = b',"hash":"'
+_TRAIL = frozenset({"seal", "sign", "key"})
 
 
 def _verified(raw: bytes, prev: str, seq: int, name: str) -> dict | None:
@@ -158,12 +199,14 @@ def _tail_note(path: Path, raw: bytes, prev: str, seq: int) -> str:
 
 def _seal_of(name: str, number: int, event: Event) -> Seal:
     logs = (event.data or {}).get("logs")
-    heads = []
+    heads, sigs = [], []
     if isinstance(logs, dict):
         for log, head in sorted(logs.items()):
             if isinstance(head, dict) and type(head.get("seq")) is int:
                 heads.append((log, head["seq"], str(head.get("hash"))))
-    return Seal(name, number, event.seq, event.time, tuple(heads))
+                if isinstance(head.get("sig"), str):
+                    sigs.append((log, head["sig"]))
+    return Seal(name, number, event.seq, event.time, tuple(heads), tuple(sigs))
 
 
 # ---------------------------------------------------------------- what happened
@@ -274,9 +317,12 @@ def _find_copy(raw: bytes, others: Iterable[Path]) -> str | None:
 # ---------------------------------------------------------------- all logs
 
 
-def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None) -> VerifyReport:
+def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None, *,
+           signatures: Judge | None = None) -> VerifyReport:
     """Check the chosen logs (default: every log, and every log a seal names) and every
-    seal in any other log against them. Raises AuditError for an unknown name."""
+    seal in any other log against them. ``signatures`` judges the signatures (see
+    ``proof``); without it the report is the chain's and the seals' alone. Raises
+    AuditError for an unknown name."""
     every = log_names(audit_dir)
     paths = {n: audit_dir / f"{n}.log" for n in every}
     checks = {n: check_log(paths[n], project_id, [paths[o] for o in every if o != n])
@@ -288,23 +334,31 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None)
             raise AuditError(f"No log audit/{name}.log and no seal names it; logs: "
                              f"{', '.join(every) or 'none yet'}.")
     problems = [checks[n].problem for n in chosen if n in checks and checks[n].problem]
-    problems += _seal_problems(checks, chosen, audit_dir)
+    verdict = signatures(checks) if signatures is not None else Verdict()
+    problems += [p for p in verdict.problems if p.log in chosen or names is None]
+    problems += _seal_problems(checks, chosen, audit_dir, verdict)
     ordered = sorted(problems, key=lambda p: (p.log, p.line or 0))
-    return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered))
+    notes = tuple(n for n in verdict.notes if names is None or any(
+        f"audit/{c}.log" in n for c in chosen))
+    return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered), notes)
 
 
-def _seal_problems(checks: dict[str, LogCheck], chosen: list[str], audit_dir: Path) -> list[Problem]:
+def _seal_problems(checks: dict[str, LogCheck], chosen: list[str], audit_dir: Path,
+                   verdict: Verdict) -> list[Problem]:
+    false_seals = verdict.false_seals
     wanted: dict[str, dict[int, list[tuple[Seal, str]]]] = {}
     for check in checks.values():
         for seal in check.seals:
             for log, seq, hash_hex in seal.heads:
+                if (seal.by, seal.line, log) in false_seals:
+                    continue
                 if log != seal.by and log in chosen:
                     wanted.setdefault(log, {}).setdefault(seq, []).append((seal, hash_hex))
     problems = []
     for log, by_seq in sorted(wanted.items()):
         check = checks.get(log)
         problem = (_missing(log, by_seq, audit_dir) if check is None
-                   else _against_seals(check, by_seq))
+                   else _against_seals(check, by_seq, verdict.signed_through.get(log, 0)))
         if problem is not None:
             problems.append(problem)
     return problems
@@ -321,8 +375,10 @@ def _missing(log: str, by_seq: dict[int, list[tuple[Seal, str]]], audit_dir: Pat
                    f"recorded it at seq {seq}.")
 
 
-def _against_seals(check: LogCheck, by_seq: dict[int, list[tuple[Seal, str]]]) -> Problem | None:
-    """Compare the sealed heads with the log's verified lines (seq n is line n)."""
+def _against_seals(check: LogCheck, by_seq: dict[int, list[tuple[Seal, str]]],
+                   signed: int = 0) -> Problem | None:
+    """Compare the sealed heads with the log's verified lines (seq n is line n). Where
+    the owner's valid signature covers the line, a seal that disagrees is the false one."""
     if check.problem is not None:
         by_seq = {s: v for s, v in by_seq.items() if s < check.problem.line}
     beyond = [s for s in by_seq if s > check.lines]
@@ -335,6 +391,12 @@ def _against_seals(check: LogCheck, by_seq: dict[int, list[tuple[Seal, str]]]) -
     for number, raw, complete in iter_lines(check.path):
         if number in needed and complete:
             for seal, hash_hex in by_seq[number]:
+                if split_hash(raw)[1] != hash_hex and number <= signed:
+                    return Problem(seal.by, seal.line, "false-seal",
+                                   f"audit/{seal.by}.log line {seal.line}: a false seal: it "
+                                   f"records {display(check.path)} line {number} with a hash "
+                                   f"that line never had, and the owner's signature covers "
+                                   "the line as it is.")
                 if split_hash(raw)[1] != hash_hex:
                     return Problem(check.name, number, "rewritten",
                                    f"{display(check.path)} line {number}: not the line "

@@ -36,6 +36,12 @@ from . import tui_cmds  # noqa: F401  (code, review)
 # isort: split
 from . import migrate_cmds  # noqa: F401  (codebook diff, codebook log, recode, orphans)
 
+# isort: split
+from . import keys_cmds  # noqa: F401  (keys init, rotate, countersign, revoke, list, ...)
+
+# isort: split
+from . import exchange_cmds  # noqa: F401  (export, import, codebook import)
+
 __all__ = ["QcodeGroup", "app", "main", "new_app"]
 
 

@@ -76,13 +76,17 @@ def stderr_console():
     return Console(stderr=True)
 
 
-def emit(records, columns, fmt, *, title: str | None = None, caption: str | None = None) -> None:
-    """Write records to stdout as table/csv/json/markdown (data on stdout, STYLE.md 6)."""
-    out = render(records, columns, getattr(fmt, "value", fmt), title=title, caption=caption)
+def emit(records, columns, fmt, *, title: str | None = None, caption: str | None = None,
+         optional=()) -> None:
+    """Write records to stdout as table/csv/json/markdown (data on stdout, STYLE.md 6);
+    a table leaves out the ``optional`` columns, in order, that the terminal cannot fit."""
+    console = stdout_console()
+    out = render(records, columns, getattr(fmt, "value", fmt), title=title, caption=caption,
+                 optional=optional, width=console.width)
     if isinstance(out, str):
         typer.echo(out, nl=False)
     else:
-        stdout_console().print(out)
+        console.print(out)
 
 
 def info(message: str) -> None:

@@ -220,11 +220,23 @@ def _min_overlap(text: str) -> tuple[int, float]:
 
 
 def _note_missing(missing: dict[str, list[str]]) -> None:
-    for coder, docs in missing.items():
-        info(
-            f"Note: {coder} has not coded {', '.join(docs)}; those units count as missing for "
-            f"{coder}, not as 'no code applies'."
-        )
+    """One line, however many coders left however many documents uncoded."""
+    if missing:
+        info(missing_note(missing))
+
+
+def missing_note(missing: dict[str, list[str]], named: int = 6) -> str:
+    """The note on documents some coders have not coded: the documents by name when
+    there are at most ``named`` in all, else a count per coder (at most eight named)."""
+    if sum(len(docs) for docs in missing.values()) <= named:
+        detail = "; ".join(f"{coder}: {', '.join(docs)}" for coder, docs in missing.items())
+    else:
+        counts = [f"{coder} {len(docs)}" for coder, docs in list(missing.items())[:8]]
+        more = f" and {len(missing) - 8} more coders" if len(missing) > 8 else ""
+        detail = "documents not coded: " + ", ".join(counts) + more
+    who = "1 coder has" if len(missing) == 1 else f"{len(missing)} coders have"
+    return (f"Note: {who} not coded every document ({detail}); those units count as missing "
+            "for them, not as 'no code applies'.")
 
 
 def _show_disagreements(proj, common, unit, min_chars, min_fraction, fmt) -> None:

@@ -64,7 +64,29 @@ def verify(
              "changed them.")
         raise typer.Exit(1)
     info(f"{len(report.logs)} log(s) intact" + (" and consistent with git history." if git
-                                                else "."))
+                                                else ".") + _signed_summary(report))
+
+
+def _signed_summary(report) -> str:  # noqa: ANN001 - a VerifyReport
+    signed = sum(1 for n in report.notes if " signed by " in n)
+    return " Signatures: see the notes above." if signed else ""
+
+
+@audit_app.command()
+def sign(*, coder: CoderOption = None, void: Annotated[bool, typer.Option(
+        "--void", help="Void the unsigned decisions instead of vouching for them, and sign "
+        "that.")] = False, project: ProjectOption = None) -> None:
+    """Sign your log's unsigned tail (after a crash, or a refused append), or void it."""
+    from ..audit.keyops import sign_log
+    from ..project import resolve_coder
+
+    name = resolve_coder(coder)
+    events = sign_log(project_from(project), name, void=void)
+    voids = [e for e in events if e.action == "void"]
+    if voids:
+        info(f"audit/{name}.log: voided {', '.join(e.ref or '' for e in voids)}.")
+    info(f"audit/{name}.log: signed through seq {events[-1].seq - 1} "
+         f"({(events[-1].data or {}).get('key')}).")
 
 
 @audit_app.command()
@@ -236,5 +258,25 @@ def stats(
                                            else ["coders"])
     for name in chosen:
         rows = tables[name]
+        if name == "codes" and fmt == "table":
+            rows = _narrow_codes(rows)
         columns = list(rows[0]) if rows else ["coder"]
-        emit(rows, columns, format, title=name)
+        emit(rows, columns, format, title=name, optional=STATS_OPTIONAL)
+
+
+STATS_OPTIONAL = ["first", "last", "days", "removed", "voids", "memos"]
+
+
+def _narrow_codes(rows: list[dict]) -> list[dict]:
+    """The codes table with one column per coder, or, when those columns would not fit
+    the terminal, one column listing each code's coders and counts."""
+    from ._options import stdout_console
+
+    if not rows:
+        return rows
+    width = sum(max(len(k), *(len(str(r[k])) for r in rows)) + 3 for k in rows[0])
+    if width <= stdout_console().width:
+        return rows
+    return [{"code": r["code"], "total": r["total"],
+             "by coder": ", ".join(f"{k} {v}" for k, v in r.items()
+                                   if k not in ("code", "total") and v)} for r in rows]

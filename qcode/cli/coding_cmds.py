@@ -146,6 +146,7 @@ def memo(
 
 
 MEMO_COLUMNS = ["id", "coder", "time", "target", "doc", "code", "coding", "span", "text"]
+MEMO_OPTIONAL = ["coding", "span", "target", "time", "code"]  # left out first on a narrow table
 
 
 @app.command()
@@ -170,7 +171,7 @@ def memos(
                for m in found
                if (not doc or m.doc == doc) and (not code or m.code == code)
                and (not coder or m.coder in coder)]
-    emit(records, MEMO_COLUMNS, format, title=f"{len(records)} memos")
+    emit(records, MEMO_COLUMNS, format, title=f"{len(records)} memos", optional=MEMO_OPTIONAL)
 
 
 @app.command()

@@ -42,10 +42,22 @@ def init(
     sample: Annotated[bool, typer.Option(
         "--sample", help="Fill it with the bundled sample study (documents, codebook, codings).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Allow a non-empty folder.")] = False,
+    from_file: Annotated[Path | None, typer.Option(
+        "--from", help="Start from another tool's project (.qdpx) or a codebook (.qdc, CSV): "
+        "`qcode import` into the new folder.", show_default=False)] = None,
+    actor: Annotated[str | None, typer.Option(
+        "--as", help="Who imports --from (default: QCODE_CODER, else 'coder:' in your config).",
+        show_default=False)] = None,
 ) -> None:
     """Create a project folder: qcode.yaml, codebook.yaml, documents/, audit/."""
     from ..project import init_project
 
+    if from_file is not None:
+        from .exchange_cmds import init_from
+
+        init_from(folder, from_file, name=name, language=language, unit=unit,
+                  coders=tuple(coder or ()), force=force, actor=actor)
+        return
     if sample:
         from ..demo import init_sample
 

@@ -27,6 +27,7 @@ from .widgets import (
     CodeDetail,
     DocumentView,
     HelpScreen,
+    MemoPanel,
     Prompt,
     StatusLine,
 )
@@ -77,6 +78,7 @@ class CodingApp(App[None]):
             with Vertical(id="side"):
                 yield CodebookTree(self.session.codebook, self.numbers, self.colours,
                                    self.shortcuts, id="codebook")
+                yield MemoPanel(id="memos")
                 yield CodeDetail(id="detail")
         yield Prompt(id="prompt")
         yield StatusLine(id="status")
@@ -106,6 +108,7 @@ class CodingApp(App[None]):
 
     def repaint(self) -> None:
         self.query_one(DocumentView).refresh()
+        self.query_one(MemoPanel).show(render.memo_panel(self.session))
         self.show_status()
 
     def run_step(self, method: Any, *args: Any) -> None:
@@ -161,7 +164,28 @@ class CodingApp(App[None]):
         self.run_step(self.session.edge, step)
 
     def action_uncoded(self, step: int) -> None:
+        before = self.session.doc.id
         self.run_step(self.session.uncoded, step)
+        self._opened(before)
+
+    def _opened(self, before: str) -> None:
+        """After a step that may have opened another document: start at its top and
+        fetch its suggestions."""
+        if self.session.doc.id != before:
+            self.query_one(DocumentView).top = 0
+            self.fetch_suggestions()
+            self.repaint()
+
+    def action_find_text(self) -> None:
+        self.query_one(Prompt).start("find", "Search the text (Enter: next match; ; and , "
+                                     "go on)")
+
+    def action_find_again(self, step: int) -> None:
+        self.run_step(self.session.find_again, step)
+
+    def action_jump(self) -> None:
+        self.query_one(Prompt).start("jump", f"Go to: a {self.session.kind} number, t N for "
+                                     "a turn, or a speaker's name (Enter)")
 
     def action_disagreement(self, step: int) -> None:
         self.run_step(self.session.disagreement, step)
@@ -172,10 +196,7 @@ class CodingApp(App[None]):
     def action_document(self, step: int) -> None:
         before = self.session.doc.id
         self.run_step(self.session.document, step)
-        if self.session.doc.id != before:
-            self.query_one(DocumentView).top = 0
-            self.fetch_suggestions()
-            self.repaint()
+        self._opened(before)
 
     def action_grow(self, edge: str, unit: str, step: int) -> None:
         self.run_step(self.session.grow, edge, unit, step)
@@ -256,6 +277,10 @@ class CodingApp(App[None]):
         prompt.action_close()
         if mode == "search":
             self.apply(prompt.matches[prompt.chosen].id)
+        elif mode == "find":
+            self.run_step(self.session.find, value)
+        elif mode == "jump":
+            self.run_step(self.session.jump, value)
         elif mode == "reject":
             self.run_step(self.session.reject, value.strip() or None, self._rejecting)
         elif mode.startswith("memo:"):

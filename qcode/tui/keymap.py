@@ -21,7 +21,7 @@ class Key:
     plain: str | None = None
 
 
-GROUPS = ("Move", "Select", "Code", "Suggestions", "Other")
+GROUPS = ("Move", "Find", "Select", "Code", "Suggestions", "Other")
 
 KEYS: tuple[Key, ...] = (
     Key("down,j", "↓ j", "move(1)", "next unit", "Move", "next"),
@@ -32,10 +32,19 @@ KEYS: tuple[Key, ...] = (
     Key("pageup,ctrl+b", "PgUp ^b", "page(-1)", "previous page", "Move", None),
     Key("home,g", "Home g", "edge(-1)", "first unit", "Move", "first"),
     Key("end,G", "End G", "edge(1)", "last unit", "Move", "last"),
-    Key("n", "n", "uncoded(1)", "next unit without a coding of yours", "Move", "uncoded"),
-    Key("N", "N", "uncoded(-1)", "previous uncoded unit", "Move", "uncoded prev"),
+    Key("n", "n", "uncoded(1)", "next unit you have not coded (on into later documents)",
+        "Move", "uncoded"),
+    Key("N", "N", "uncoded(-1)", "previous uncoded unit (back into earlier documents)", "Move",
+        "uncoded prev"),
     Key("d", "d", "disagreement(1)", "next disagreement (with --compare)", "Move", "disagreement"),
     Key("D", "D", "disagreement(-1)", "previous disagreement", "Move", "disagreement prev"),
+    Key("colon", ":", "jump", "go to a unit number, t N (a turn) or a speaker by name",
+        "Find", "goto N|t N|NAME"),
+    Key("slash", "/", "find_text", "search the document's text; Enter selects the next match",
+        "Find", "find TEXT"),
+    Key("semicolon", ";", "find_again(1)", "next match of the text search", "Find", "find"),
+    Key("comma", ",", "find_again(-1)", "previous match of the text search", "Find",
+        "find prev"),
     Key("greater_than_sign", ">", "document(1)", "next document", "Move", "doc next"),
     Key("less_than_sign", "<", "document(-1)", "previous document", "Move", "doc prev"),
     Key("l,right", "→ l", "grow('end', 'word', 1)", "selection end: one word more", "Select",
@@ -58,7 +67,7 @@ KEYS: tuple[Key, ...] = (
         "reset"),
     Key("1,2,3,4,5,6,7,8,9,0", "1-9 0", "", "apply the code with that number", "Code",
         "apply 3"),
-    Key("slash", "/", "search", "find a code as you type, Enter applies it", "Code",
+    Key("f", "f", "search", "find a code as you type, Enter applies it", "Code",
         "apply NAME"),
     Key("enter", "Enter", "", "apply the code under the codebook cursor (Tab: go there)",
         "Code", None),

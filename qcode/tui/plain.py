@@ -19,6 +19,8 @@ from .render import code_detail
 HELP = """\
 Commands (one per line; every decision is written at once):
   next [N] | prev [N] | goto N | first | last     move by unit
+  goto t N | goto NAME                            go to a turn, or a speaker's next turn
+  find TEXT | find | find prev                    search the text (again, backwards)
   turn [prev] | uncoded [prev] | disagreement [prev] | suggestion [prev]
   doc next | doc prev | doc ID                    another document
   show                                            print the current unit again
@@ -112,7 +114,8 @@ class Plain:
         moves: dict[str, Callable[[], str]] = {
             "next": lambda: s.move(_count(args)), "prev": lambda: s.move(-_count(args)),
             "first": lambda: s.edge(-1), "last": lambda: s.edge(1),
-            "goto": lambda: self._goto(args), "turn": lambda: s.turn(step),
+            "goto": lambda: self._goto(line, args), "turn": lambda: s.turn(step),
+            "find": lambda: self._find(line, args),
             "uncoded": lambda: s.uncoded(step), "disagreement": lambda: s.disagreement(step),
             "suggestion": lambda: s.suggestion(step), "doc": lambda: self._doc(args),
             "show": lambda: "", "reset": s.reset_selection,
@@ -136,9 +139,15 @@ class Plain:
             return decisions[verb](), False
         raise QcodeError(f"Unknown command {verb!r}; type help for the commands.")
 
-    def _goto(self, args: list[str]) -> str:
-        self.session.goto(_count(args) - 1)
-        return ""
+    def _goto(self, line: str, args: list[str]) -> str:
+        """``goto N`` (a unit), ``goto t N`` (a turn) or ``goto NAME`` (a speaker)."""
+        return self.session.jump(_rest(line, "a unit number, t N or a speaker's name"))
+
+    def _find(self, line: str, args: list[str]) -> str:
+        """``find TEXT``; ``find`` or ``find prev`` goes on with the last search."""
+        if not args or args == ["prev"] or args == ["next"]:
+            return self.session.find_again(-1 if args == ["prev"] else 1)
+        return self.session.find(_rest(line, "the text to find"))
 
     def _doc(self, args: list[str]) -> str:
         if not args or args[0] in ("next", "prev"):

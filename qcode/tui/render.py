@@ -55,7 +55,37 @@ def _labels(session: Any, i: int, colours: dict[str, str], width: int) -> list[T
     if session.compare and session.differs(i):
         theirs = ",".join(session.theirs_by_unit[i]) or "none"
         rows.append(Text(_clip(f"≠ {session.compare}: {theirs}", width), style="italic"))
+    memos = session.memos_at(i)
+    if memos:
+        rows.append(Text(_clip(f"✎ {_one_line(memos[0].text)}", width), style="italic"))
     return rows
+
+
+def _one_line(text: str) -> str:
+    return visible(" ".join(text.split()))
+
+
+_CONTROL = {**{c: 0x2400 + c for c in range(32)}, 127: 0x2421}
+
+
+def visible(text: str) -> str:
+    """Control characters as their visible symbols (␀, ␛, ...): project text is data."""
+    return text.translate(_CONTROL)
+
+
+def memo_panel(session: Any) -> Text | None:
+    """The memos on the current unit, each with its coder and what it is on."""
+    memos = session.memos_at(session.index)
+    if not memos:
+        return None
+    out = Text(f"✎ Memos on {session.kind} {session.index + 1}", style="bold")
+    for m in memos:
+        what = f"coding {m.coding}" if m.coding else f"{m.span}"
+        out.append("\n")
+        out.append(m.coder, style="bold")
+        out.append(f" on {what}, {m.time[:10]}\n", style="dim")
+        out.append(_one_line(m.text))
+    return out
 
 
 def _unit_text(session: Any, i: int, colours: dict[str, str]) -> Text:
@@ -116,8 +146,9 @@ def unit_block(session: Any, i: int, lay: Layout, colours: dict[str, str],
         rows.append(Text(" " * lay.gutter) + header)
     body = list(_unit_text(session, i, colours).wrap(console, lay.text))
     labels = _labels(session, i, colours, lay.margin) if lay.margin else []
-    if lay.margin == 0 and session.mine_by_unit[i]:
-        body.append(Text("  " + ", ".join(session.mine_by_unit[i]), style="italic"))
+    if lay.margin == 0 and (session.mine_by_unit[i] or session.memos_at(i)):
+        marks = [*session.mine_by_unit[i], *(["✎ memo"] if session.memos_at(i) else [])]
+        body.append(Text("  " + ", ".join(marks), style="italic"))
     gutter = f"{_marker(session, i)} {i + 1:>{lay.gutter - 3}} "
     for k in range(max(len(body), len(labels))):
         line = Text(gutter if k == 0 else " " * lay.gutter,

@@ -21,6 +21,7 @@ from ..livereplay import LiveReplay
 from ..project import check_coder_name
 from . import selection as sel
 from . import writes
+from .finding import Finding, memo_units
 from .fuzzy import resolve
 from .position import Position, Positions
 from .suggestions import Shown, decide
@@ -49,7 +50,7 @@ def waiting(coding: Any) -> bool:
     return any(f.startswith(("pending:", "review:")) for f in getattr(coding, "flags", ()))
 
 
-class Session:
+class Session(Finding):
     """One coder working through the project's documents; see the module docstring."""
 
     POSITION_SUFFIX = ""
@@ -137,6 +138,10 @@ class Session:
         self.mine = tuple(c for c in here if c.coder == self.coder)
         self.theirs = tuple(c for c in here if c.coder == self.compare) if self.compare else ()
         self.mine_by_unit = unit_code_sets(self.units, self.mine, self.rank)
+        shown = {self.coder, self.compare} if self.compare else {self.coder}
+        memos = [m for m in self.replayed.memos if m.doc == self.doc.id and m.coder in shown]
+        self.memos_by_unit = memo_units(memos, self.units,
+                                        {c.id: (c.start, c.end) for c in here})
         self.theirs_by_unit = (unit_code_sets(self.units, self.theirs, self.rank)
                                if self.compare else [])
         self._decided = {(d.doc, d.start, d.end, d.code) for d in self.replayed.decisions
@@ -235,7 +240,27 @@ class Session:
         return f"no {what} {'after' if step > 0 else 'before'} this unit"
 
     def uncoded(self, step: int) -> str:
-        return self._seek(step, lambda i: not self.mine_by_unit[i], "uncoded unit")
+        """The next (previous) unit without a coding of this coder's, on into the next
+        (previous) documents when this one has none left."""
+        said = self._seek(step, lambda i: not self.mine_by_unit[i], "uncoded unit")
+        if not said:
+            return ""
+
+        i = self.doc_ids.index(self.doc.id) + step
+        while 0 <= i < len(self.doc_ids):
+            doc = load_document(self.project, self.doc_ids[i])
+            units = doc.units(self._kind_for(doc))
+            mine = [c for c in self.replayed.by_doc(doc.id)
+                    if c.coder == self.coder and "orphan" not in c.flags]
+            free = [k for k, codes in enumerate(unit_code_sets(units, mine, self.rank))
+                    if not codes]
+            if free:
+                self.open(doc.id)
+                self.goto(free[0] if step > 0 else free[-1])
+                return f"opened {doc.id}: its next uncoded unit" if step > 0 else \
+                    f"opened {doc.id}: its last uncoded unit"
+            i += step
+        return f"no uncoded unit {'after' if step > 0 else 'before'} this one in any document"
 
     def disagreement(self, step: int) -> str:
         if not self.compare:

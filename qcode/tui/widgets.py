@@ -103,6 +103,21 @@ class CodeDetail(VerticalScroll, can_focus=False):
         self.scroll_home(animate=False)
 
 
+class MemoPanel(Static):
+    """The memos on the current unit (this coder's, and the compared coder's), under
+    the codebook; hidden when there are none."""
+
+    DEFAULT_CSS = """
+    MemoPanel { height: auto; max-height: 40%; display: none;
+        border-top: solid $primary-darken-2; }
+    MemoPanel.shown { display: block; }
+    """
+
+    def show(self, text: Text | None) -> None:
+        self.set_class(text is not None, "shown")
+        self.update(text if text is not None else "")
+
+
 class StatusLine(Static):
     DEFAULT_CSS = "StatusLine { height: 2; background: $panel; }"
 

@@ -1,0 +1,172 @@
+"""What the signatures prove about each log: covered and uncovered lines, forged or
+invalid signatures, false seals, and how far a log is shown to be complete.
+
+``verify`` calls :func:`signature_findings` after checking every chain. A project
+without keys and signatures pays only for a directory listing here: cryptography
+is imported only when a ``sign`` line or a published key is there to check.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .coverage import Cover, Coverage, KeyRing, assess, ranges
+from .keys import coders_with_keys
+from .log import display
+from .signing import PROJECT_LOG, head_message
+from .sshsig import verify as verify_sig
+from .verify import LogCheck, Problem, Seal, Verdict
+
+
+@dataclass
+class Findings(Verdict):
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+
+
+def signature_findings(checks: dict[str, LogCheck], audit_dir: Path, project_id: str, *,
+                       lead: str | None = None, require: bool = False,
+                       committed: dict[str, set[bytes]] | None = None,
+                       git_checked: bool = False) -> Findings:
+    """Coverage, problems and notes for every log in ``checks``."""
+    found = Findings()
+    enrolled = set(coders_with_keys(audit_dir))
+    if not require and not enrolled and not any(
+            o["action"] == "sign" or _has_sig(o) for c in checks.values() for _, o, _ in c.trail):
+        found.notes += [f"{display(c.path)}: unsigned ({c.lines} lines): the chain shows their "
+                        "order, not who wrote them." for c in checks.values() if c.lines]
+        found.notes += _unsigned_seal_notes(checks)
+        return found
+    ring = KeyRing(committed, lead)
+    order = sorted(checks, key=lambda n: (n != PROJECT_LOG, n))
+    for name in order:
+        check = checks[name]
+        cov = assess(project_id, name, check.lines, check.trail, ring, check.actors)
+        found.coverage[name] = cov
+        _judge(check, cov, found, enrolled, require)
+    _check_seal_sigs(checks, found, ring, project_id)
+    found.signed_through = {n: c.last_signed for n, c in found.coverage.items() if c.covers}
+    _completeness(checks, found, git_checked)
+    if committed is None and enrolled:
+        found.notes.append("The project is not in a git repository with commits, so only keys "
+                           "the lead countersigned count (see `qcode keys countersign`).")
+    return found
+
+
+def _has_sig(obj: dict) -> bool:
+    logs = (obj.get("data") or {}).get("logs") if obj["action"] == "seal" else None
+    return isinstance(logs, dict) and any(isinstance(h, dict) and "sig" in h
+                                          for h in logs.values())
+
+
+def _judge(check: LogCheck, cov: Coverage, found: Findings, enrolled: set[str],
+           require: bool) -> None:
+    where = display(check.path)
+    for number, reason in cov.bad:
+        found.problems.append(Problem(check.name, number, "signature",
+                                      f"{where} line {number}: a signature that does not "
+                                      f"count: {reason}."))
+    for first, last, cover, count in _merged(cov):
+        found.notes.append(f"{where}: lines {first}-{last} signed by {cover.signer} with "
+                           f"{cover.key} ({cover.why}; {count} signature(s)).")
+    if not cov.uncovered:
+        return
+    owners = ({check.actors[n - 1] for n in cov.uncovered} if check.name == PROJECT_LOG
+              else {check.name})
+    needed = require or cov.signed or bool(owners & enrolled)
+    who = ", ".join(sorted(owners))
+    text = (f"{where} line(s) {ranges(cov.uncovered)}: no valid signature of {who} covers "
+            "them")
+    if not needed:
+        found.notes.append(f"{text} (unsigned; the chain shows their order, not who wrote "
+                           "them).")
+        return
+    found.problems.append(Problem(
+        check.name, min(cov.uncovered), "unsigned",
+        f"{text}; anyone who can write the file could have added them. If {who} wrote them, "
+        f"`qcode audit sign --coder {sorted(owners)[0]}` signs them; otherwise void them."))
+
+
+def _merged(cov: Coverage) -> list[tuple[int, int, Cover, int]]:
+    """Consecutive covers by the same key and reason, as one range each."""
+    out: list[tuple[int, int, Cover, int]] = []
+    for cover in cov.covers:
+        if out and (out[-1][2].key, out[-1][2].why, out[-1][2].signer) == (
+                cover.key, cover.why, cover.signer) and cover.first <= out[-1][1] + 2:
+            first, _, kept, count = out[-1]
+            out[-1] = (first, cover.last, kept, count + 1)
+        else:
+            out.append((cover.first, cover.last, cover, 1))
+    return out
+
+
+def _unsigned_seal_notes(checks: dict[str, LogCheck]) -> list[str]:
+    return [f"{display(c.path)} line {s.line}: an unsigned seal (testimony of what "
+            f"{s.by} saw, not proof)." for c in checks.values() for s in c.seals
+            if s.heads and not s.sigs]
+
+
+def _check_seal_sigs(checks: dict[str, LogCheck], found: Findings, ring: KeyRing,
+                     project_id: str) -> None:
+    for check in checks.values():
+        for seal in check.seals:
+            sigs = dict(seal.sigs)
+            if seal.heads and not sigs:
+                found.notes.extend(_unsigned_seal_notes({check.name: _only(check, seal)}))
+            for log, seq, hash_hex in seal.heads:
+                if log not in sigs or log == seal.by:
+                    continue
+                key = verify_sig(_b64(sigs[log]), head_message(project_id, log, seq, hash_hex))
+                if key is None or not _owner_key(log, key, found, ring, seal.time):
+                    found.false_seals.add((seal.by, seal.line, log))
+                    found.problems.append(Problem(
+                        seal.by, seal.line, "false-seal",
+                        f"{display(check.path)} line {seal.line}: a false seal: it records "
+                        f"audit/{log}.log at seq {seq} with hash {hash_hex[:12]}, which no "
+                        f"valid key of {log}'s owner signed. {seal.by}'s seal is wrong, not "
+                        f"{log}'s log."))
+
+
+def _only(check: LogCheck, seal: Seal) -> LogCheck:
+    return replace(check, seals=(seal,))
+
+
+def _b64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _owner_key(log: str, key: object, found: Findings, ring: KeyRing, time: str) -> bool:
+    cov = found.coverage.get(log)
+    fingerprint = key.fingerprint  # type: ignore[attr-defined]
+    if cov is not None and any(c.key == fingerprint for c in cov.covers):
+        return True
+    return log != PROJECT_LOG and ring.basis(log, key.raw, time, {}) is not None  # type: ignore[attr-defined]
+
+
+def _completeness(checks: dict[str, LogCheck], found: Findings, git_checked: bool) -> None:
+    sealed: dict[str, tuple[int, str]] = {}
+    for check in checks.values():
+        for seal in check.seals:
+            for log, seq, _ in seal.heads:
+                if (seal.by, seal.line, log) in found.false_seals or log == seal.by:
+                    continue
+                if seq > sealed.get(log, (0, ""))[0]:
+                    sealed[log] = (seq, f"{seal.by}'s seal at audit/{seal.by}.log line {seal.line}")
+    for name, cov in found.coverage.items():
+        last = cov.last_signed
+        if not last:
+            continue
+        seq, by = sealed.get(name, (0, ""))
+        where = display(checks[name].path)
+        if seq >= last:
+            found.notes.append(f"{where}: complete through line {seq}, as {by} shows.")
+        elif not git_checked:
+            found.notes.append(
+                f"{where}: fully signed through line {last}, but nothing proves it complete: "
+                "a log cut back to an earlier signed head looks the same without a later seal "
+                "or the git history (`qcode audit verify --git`).")

@@ -1,0 +1,59 @@
+"""`qcode memos` and `qcode audit stats` in an 80-column terminal: the memo text
+wraps instead of being squeezed to nothing, less useful columns go first (and a
+caption says which), and the codes table never runs off the screen."""
+
+from __future__ import annotations
+
+import pytest
+from audit_support import make_study
+
+from qcode.cli import app
+
+MEMO = ("The rota is rewritten every morning because visits move; this is the "
+        "coordination work nobody counts as work.")
+
+
+@pytest.fixture
+def study(tmp_path):
+    return make_study(tmp_path / "study")
+
+
+def run(runner, study, *args, coder="anna", columns=80):
+    extra = ["--project", str(study.root)] + (["--coder", coder] if coder else [])
+    result = runner.invoke(app, [*args, *extra], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def words_in(text: str) -> list[str]:
+    return " ".join(text.split()).replace("│", " ").split()
+
+
+def test_memos_at_80_columns_wrap_the_text_and_drop_columns(runner, study):
+    run(runner, study, "apply", "hc01", "coordination", "--span", "52:75")
+    run(runner, study, "memo", "hc01", MEMO)
+    run(runner, study, "memo", "--coding", "anna:1", "Is a rota a plan or a habit?", coder="ben")
+    out = run(runner, study, "memos", coder=None)
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    flat = words_in(out)
+    for word in MEMO.split():  # every word of the memo is there, wrapped in its column
+        assert word in flat
+    assert "not shown at this width: time, target, coding, span" in " ".join(flat)
+    header = next(line for line in lines if "text" in line and "id" in line)
+    assert "coding" not in header and "coder" in header and "doc" in header
+    wide = run(runner, study, "memos", coder=None, columns=200)
+    assert "not shown" not in wide and "coding" in wide.splitlines()[2]
+
+
+def test_audit_stats_fits_80_columns(runner, study):
+    for coder in ("anna", "ben", "cecilie", "dag", "eirin", "frode", "guro", "hallvard"):
+        run(runner, study, "apply", "hc01", "coordination", "--span", "52:75", coder=coder)
+        run(runner, study, "apply", "hc01", "leadership", "--span", "10:40", coder=coder)
+    out = run(runner, study, "audit", "stats", coder=None)
+    assert max(len(line) for line in out.splitlines()) <= 80, out
+    assert "hallvard 1" in " ".join(words_in(out))  # the codes table lists coders in a column
+    assert "not shown at this width" in out
+    wide = run(runner, study, "audit", "stats", coder=None, columns=250)
+    assert "hallvard" in [w.strip() for w in wide.splitlines()[next(
+        i for i, line in enumerate(wide.splitlines()) if line.strip() == "codes") + 2].split("┃")]
