@@ -62,12 +62,33 @@ def events(start: int, count: int) -> list[dict]:
     return out
 
 
-def generate(audit: Path, lines: int) -> Path:
-    from qcode.audit.log import append
+def generate(audit: Path, lines: int, *, version: int = 1, every: int = 0,
+             signer: object = None) -> Path:
+    """A log of ``lines`` event lines in format ``version``; with ``every``, a sign line
+    after each ``every`` events (one command's worth), as qcode writes them."""
+    from qcode.audit.line import genesis, seal_line
+    from qcode.audit.signing import sign_fields
 
     path = audit / "anna.log"
-    for start in range(0, lines, 50_000):
-        append(path, PROJECT_ID, events(start, min(50_000, lines - start)))
+    audit.mkdir(parents=True, exist_ok=True)
+    prev, seq, pending = genesis(PROJECT_ID, "anna"), 0, []
+    time_ = "2025-03-01T09:00:00.000Z"
+    with open(path, "w", encoding="utf-8") as out:
+        for start in range(0, lines, 50_000):
+            for n, fields in enumerate(events(start, min(50_000, lines - start)), start=1):
+                seq += 1
+                event, line = seal_line({**fields, "seq": seq, "time": time_}, prev,
+                                        version=version)
+                pending.append(line)
+                prev = event.hash
+                if every and (start + n) % every == 0:
+                    seq += 1
+                    sign = sign_fields(signer, PROJECT_ID, "anna", "anna", event.seq, event.hash)
+                    event, line = seal_line({**sign, "seq": seq, "time": time_}, prev)
+                    pending.append(line)
+                    prev = event.hash
+            out.write("\n".join(pending) + "\n")
+            pending = []
     return path
 
 
@@ -83,6 +104,23 @@ from qcode.audit import verify
 report = verify(AUDIT, PROJECT_ID)
 assert report.ok, report.problems
 """
+SHA_FLOOR = """
+import hashlib
+with open(PATH, "rb") as fh:
+    for raw in fh:
+        hashlib.sha256(raw).digest()
+"""
+SIGNED_VERIFY = """
+from functools import partial
+from qcode.audit import verify
+from qcode.audit.proof import signature_findings
+from qcode.audit.sshsig import parse_public_key
+key = parse_public_key(KEY)
+judge = partial(signature_findings, audit_dir=AUDIT, project_id=PROJECT_ID,
+                committed={"anna": {key.raw}})
+report = verify(AUDIT, PROJECT_ID, signatures=judge)
+assert report.ok, report.problems[:3]
+"""
 REPLAY = """
 from qcode.codings import replay_dir
 replayed = replay_dir(AUDIT)
@@ -90,13 +128,13 @@ assert len(replayed.codings) > 0
 """
 
 
-def measure(body: str, path: Path) -> tuple[float, float]:
+def measure(body: str, path: Path, key: str = "") -> tuple[float, float]:
     """Wall and CPU seconds (imports excluded) and peak RSS in MB (VmHWM, which a new
     program does not inherit from this one) of ``body`` in a fresh process."""
     code = (f"import json, resource, sys, time\nsys.path.insert(0, {str(ROOT)!r})\n"
             "from pathlib import Path\nimport qcode.audit, qcode.codings\n"
             f"PATH = {str(path)!r}\nAUDIT = Path({str(path.parent)!r})\n"
-            f"PROJECT_ID = {PROJECT_ID!r}\nstarted = time.perf_counter()\n"
+            f"PROJECT_ID = {PROJECT_ID!r}\nKEY = {key!r}\nstarted = time.perf_counter()\n"
             f"cpu = time.process_time()\n{body}\n"
             "seconds = time.perf_counter() - started\ncpu = time.process_time() - cpu\n"
             "status = Path('/proc/self/status').read_text()\n"
@@ -109,9 +147,9 @@ def measure(body: str, path: Path) -> tuple[float, float]:
     return tuple(json.loads(done.stdout))
 
 
-def best(body: str, path: Path, runs: int) -> tuple[float, float, float]:
+def best(body: str, path: Path, runs: int, key: str = "") -> tuple[float, float, float]:
     """The best wall and CPU seconds of ``runs`` runs, and the largest peak RSS."""
-    results = [measure(body, path) for _ in range(runs)]
+    results = [measure(body, path, key) for _ in range(runs)]
     return (min(r[0] for r in results), min(r[1] for r in results),
             max(r[2] for r in results))
 
@@ -170,7 +208,7 @@ def main() -> None:
     path = generate(root / "audit", args.lines)
     size = path.stat().st_size
     print(f"log: {args.lines:,} lines, {size / 1e6:.0f} MB, generated in "
-          f"{time.perf_counter() - started:.1f} s (batches of 50,000, one fsync each)")
+          f"{time.perf_counter() - started:.1f} s (format 1, unsigned, as before signed heads)")
     floor = best(FLOOR, path, args.runs)
     print(f"{'':38} {'lines/s':>10} {'CPU s':>7} {'peak RSS':>9}  time vs floor (CPU)")
     print(f"{'floor (read + json.loads + sha256)':38} {args.lines / floor[0]:>10,.0f} "
@@ -179,11 +217,52 @@ def main() -> None:
         seconds, cpu, rss = best(body, path, args.runs)
         print(f"{name:38} {args.lines / seconds:>10,.0f} {cpu:7.2f} {rss:6.0f} MB  "
               f"{cpu / floor[1]:.2f}x (target <= 3x)")
+    signed(root, args.lines, args.runs, floor)
     rates = appends(root, args.appends, args.rows)
     print(f"{'append, one event per fsync':38} {rates['raw']:>10,.0f} events/s")
     print(f"{'qcode apply, one event per command':38} {rates['apply']:>10,.0f} events/s")
     print(f"{'qcode apply --from, one fsync':38} {rates['from']:>10,.0f} events/s "
           f"({rates['rows']:,} rows; {rates['from'] / rates['raw']:.0f}x per-event appends)")
+
+
+def signed(root: Path, lines: int, runs: int, floor: tuple[float, float, float]) -> None:
+    """Verify of format-2 logs, unsigned and with signed heads (one per 100-line command,
+    and one per line as the terminal view writes), next to format 1 and the floors."""
+    from qcode.audit.keys import Signer
+    from qcode.audit.sshsig import new_private_key, public_of, sign_with
+
+    private, _ = new_private_key()
+    key = public_of(private)
+    signer = Signer(key, "bench", lambda message: sign_with(private, message))
+    first = root / "audit" / "anna.log"
+    sha = best(SHA_FLOOR, first, runs)
+    v1 = best(VERIFY, first, runs)
+    print(f"{'floor (read + sha256 only)':38} {lines / sha[0]:>10,.0f} {sha[1]:7.2f} "
+          f"{sha[2]:6.0f} MB")
+    print(f"{'verify, format 1 unsigned (before)':38} {lines / v1[0]:>10,.0f} {v1[1]:7.2f} "
+          f"{v1[2]:6.0f} MB  {v1[1] / floor[1]:.2f}x floor")
+    for label, version, every in (("verify, format 2 unsigned", 2, 0),
+                                  ("verify, format 2, signed / 100 lines", 2, 100),
+                                  ("verify, format 2, signed / line", 2, 1)):
+        path = generate(root / f"v{version}-{every}", lines, version=version, every=every,
+                        signer=signer)
+        body = SIGNED_VERIFY if every else VERIFY
+        seconds, cpu, rss = best(body, path, runs if every != 1 else 1, key.openssh)
+        print(f"{label:38} {lines / seconds:>10,.0f} {cpu:7.2f} {rss:6.0f} MB  "
+              f"{cpu / v1[1]:.2f}x format-1 verify, {cpu / sha[1]:.1f}x sha256 floor")
+        path.unlink()
+    message = b"qcode-head-v1\n" + PROJECT_ID.encode() + b"\nanna\n1\n" + b"0" * 64 + b"\n"
+    started = time.perf_counter()
+    for _ in range(2000):
+        signer.sign(message)
+    per_call = (time.perf_counter() - started) / 2000 * 1000
+    print(f"{'one head signature (file key)':38} {per_call:10.3f} ms per command")
+    probe = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); import qcode.cli; "
+             "from qcode.codings import replay_dir; from pathlib import Path; "
+             f"replay_dir(Path({str(first.parent)!r})); "
+             "print(sorted(m for m in ('cryptography', 'paramiko') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    print(f"{'modules a replay (no write) loads':38} {loaded.stdout.strip() or loaded.stderr}")
 
 
 if __name__ == "__main__":

@@ -373,3 +373,21 @@ def combine(folds: list[Fold]) -> Codings:
 def replay(project: Any) -> Codings:
     """The project's current codings, memos and suggestion decisions."""
     return replay_dir(project.audit_dir)
+
+
+STATUSES = ("active", "pending", "retired", "orphan")
+
+
+def coding_status(coding: Coding, retired: frozenset[str] | set[str] = frozenset()) -> str:
+    """One word for exports: ``pending`` (a migration left it for a decision: a split
+    the rules could not call, or a redefined code), ``orphan`` (an edit of its document
+    left it without a place), ``retired`` (its code was retired, by a migration step or
+    in the codebook in force) or ``active``."""
+    flags = coding.flags
+    if any(f.startswith(("pending:", "review:")) for f in flags):
+        return "pending"
+    if "orphan" in flags:
+        return "orphan"
+    if "retired" in flags or coding.code in retired:
+        return "retired"
+    return "active"

@@ -318,7 +318,8 @@ def proportion_differences(
                         "p1": _num(est[a][c]),
                         "p2": _num(est[b][c]),
                         "difference": _num(diff),
-                        "ci": ci.as_list(),
+                        "ci_low": ci.low if ci.high is not None else None,
+                        "ci_high": ci.high if ci.low is not None else None,
                     }
                 )
     return out

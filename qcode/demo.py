@@ -26,7 +26,7 @@ from .migrations import recode
 from .project import Project, init_project
 from .sample import SAMPLE_CODERS, SUPERVISOR, sample_attributes, sample_codings, sample_root, sample_sources
 from .suggest import decide, suggest
-from .suggest.evaluate import METHODS, evaluate
+from .suggest.evaluate import evaluate
 from .trail import report_decisions
 
 Report = Callable[[str], None]
@@ -115,6 +115,20 @@ def step_migration(ctx: DemoContext) -> None:
     ctx.facts.update(report_migration(ctx.project, ctx.report, SUPERVISOR))
 
 
+DEMO_REPLICATES = 2_000  # the report's bootstrap in the demo; `qcode report` defaults to 10,000
+
+
+def step_report(ctx: DemoContext) -> None:
+    """The supervisor's report of the sample study, as one HTML page in the project folder."""
+    from .report import ReportOptions, write_report  # numpy behind it
+
+    assert ctx.project is not None
+    path = write_report(ctx.project, ctx.folder / "report.html",
+                        options=ReportOptions(replicates=DEMO_REPLICATES))
+    ctx.facts["report"] = path
+    ctx.report(f"report: {path} ({path.stat().st_size:,} bytes; open it in a browser, or print it)")
+
+
 def step_summary(ctx: DemoContext) -> None:
     """Where things stand at the end, and what to try next."""
 
@@ -141,6 +155,7 @@ STEPS: list[Step] = [
     Step("code suggestions: rules and a model of one coder's decisions", step_suggestions),
     Step("agreement, co-occurrence and a crosstab of the two sample coders", step_agreement),
     Step("a codebook change: two codes merged, one split, one retired; re-coding", step_migration),
+    Step("the supervisor's report", step_report),
     Step("summary", step_summary),
 ]
 
@@ -175,7 +190,7 @@ def report_suggestions(project: Project, report: Callable[[str], None], coder: s
            + f") for units she has not decided; {result.decided} proposals skipped as decided")
     for note in result.notes:
         report(f"  {note}")
-    rules = sorted((s for s in result.suggestions if s.method == "rules.v1"),
+    rules = sorted((s for s in result.suggestions if s.method.startswith("rules.")),
                    key=lambda s: (-s.score, s.doc, s.start, s.code))
     accepted, rejected = rules[:3], [s for s in rules[3:] if s.score <= 0.5][-1:]
     if accepted:
@@ -188,13 +203,13 @@ def report_suggestions(project: Project, report: Callable[[str], None], coder: s
     report(f"cross-validated against {coder}'s coding: {len(ev.folds)} folds grouped by "
            f"document, {ev.units} units, no document in both training and test")
     scores = {}
-    for method in METHODS:
+    for method in ev.methods:
         micro = ev.micro(method)
         scores[method] = round(ev.macro_f1(method), 3)
         report(f"  {method:<10}  macro F1 {ev.macro_f1(method):.2f}   precision "
                f"{micro.precision:.2f}  recall {micro.recall:.2f}")
-    report("  (baseline: the most frequent code for every unit; figures from held-out "
-           "documents only)")
+    report("  (tfidf-lr: TF-IDF + logistic regression at 0.5; majority: the most frequent "
+           "code for every unit; figures from held-out documents only)")
     return {"suggestions": len(result.suggestions), "accepted": len(accepted),
             "rejected": len(rejected), "macro_f1": scores}
 
@@ -208,7 +223,7 @@ def report_agreement(project: Project, report: Callable[[str], None]) -> dict[st
         project_agreement,
         project_cooccurrence,
         project_crosstab,
-    )
+    )  # numpy behind it
 
     agreement = project_agreement(project, coefficients=("alpha",), ci="bca", n_replicates=2000)
     per_code = [r for r in agreement.results if r.code is not None and r.value is not None]
@@ -236,7 +251,7 @@ def report_agreement(project: Project, report: Callable[[str], None]) -> dict[st
             f"(c = {top['c']:.2f}, {top['count']} paragraphs)"
         )
     table, diffs = project_crosstab(project, by="setting", unit="paragraph", n_replicates=2000)
-    shown = [d for d in diffs if d["ci"] is not None and (d["ci"][0] > 0 or d["ci"][1] < 0)]
+    shown = [d for d in diffs if d["ci_low"] is not None and (d["ci_low"] > 0 or d["ci_high"] < 0)]
     report(
         f"crosstab by setting: {len(table.codes)} codes x {len(table.values)} settings; "
         f"{len(shown)} differences of proportions whose 95% BCa CI excludes 0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import re
 import uuid
@@ -13,10 +14,21 @@ from . import yamlio
 from .errors import ProjectError
 
 SETTINGS_FILE = "qcode.yaml"
-UNIT_KINDS = ("sentence", "turn", "paragraph")
+
+
+class UnitKind(enum.StrEnum):
+    """The kinds of unit a document is split into: the one definition that the project
+    settings, stored documents and every command's ``--unit``/``--kind`` use."""
+
+    sentence = "sentence"
+    turn = "turn"
+    paragraph = "paragraph"
+
+
+UNIT_KINDS: tuple[str, ...] = tuple(kind.value for kind in UnitKind)
 CODER_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 RESERVED_LOG_NAMES = frozenset({"project"})
-_SETTINGS_KEYS = ("id", "name", "language", "unit", "coders", "pipeline", "audit")
+_SETTINGS_KEYS = ("id", "name", "language", "unit", "coders", "pipeline", "audit", "speakers")
 _AUDIT_KEYS = ("require_signatures", "lead")
 
 
@@ -32,6 +44,9 @@ class Settings:
     pipeline: str | None = None
     require_signatures: bool = False  # audit: {require_signatures: true}
     lead: str | None = None  # audit: {lead: NAME}: who countersigns keys and revokes them
+    # Declared speaker labels and their roles ({"MODERATOR": "interviewer"}): each is a
+    # turn label wherever it starts a line, even used once or alone on its line.
+    speakers: dict[str, str] = field(default_factory=dict)
 
     def to_yaml(self) -> str:
         data = {
@@ -46,6 +61,8 @@ class Settings:
                                    ("lead", self.lead)) if v}
         if audit:
             data["audit"] = audit
+        if self.speakers:
+            data["speakers"] = dict(self.speakers)
         return yamlio.dumps(data)
 
 
@@ -131,6 +148,12 @@ def parse_settings(text: str, source: str) -> Settings:
     pipeline = data.get("pipeline")
     if pipeline is not None and not isinstance(pipeline, str):
         raise ProjectError(f"{where('pipeline')}: 'pipeline' must be a spaCy package name or null.")
+    speakers = data.get("speakers") or {}
+    if not isinstance(speakers, dict) or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+            for k, v in speakers.items()):
+        raise ProjectError(f"{where('speakers')}: 'speakers' must map each speaker label to a "
+                           "role, e.g. {MODERATOR: interviewer, P1: respondent}.")
     require, lead = _audit_settings(data.get("audit"), where)
     return Settings(
         require_signatures=require,
@@ -141,6 +164,7 @@ def parse_settings(text: str, source: str) -> Settings:
         unit=unit,
         coders=tuple(coders),
         pipeline=pipeline,
+        speakers={k.strip(): v.strip() for k, v in speakers.items()},
     )
 
 

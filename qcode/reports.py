@@ -43,8 +43,13 @@ def to_csv(records: Sequence[Record], columns: Sequence[str]) -> str:
 
 
 def _csv_cell(value: Any) -> Any:
+    """One value per cell: a list of names (coders, examples) is joined by "; ", as R's
+    ``strsplit(x, "; ")`` and pandas' ``str.split("; ")`` take it apart."""
     if value is None:
         return ""
+    if isinstance(value, list | tuple) and all(not isinstance(v, list | tuple | dict)
+                                               for v in value):
+        return "; ".join("" if v is None else str(v) for v in value)
     if isinstance(value, list | tuple | dict):
         return json.dumps(value, ensure_ascii=False)
     return value
@@ -58,7 +63,7 @@ def to_json(records: Sequence[Record], columns: Sequence[str] | None = None) -> 
 
 def to_markdown(records: Sequence[Record], columns: Sequence[str]) -> str:
     def esc(v: Any) -> str:
-        return _cell(v).replace("|", "\\|").replace("\n", " ")
+        return " ".join(_cell(v).replace("|", "\\|").split())  # one line per row
 
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(esc(rec.get(c)) for c in columns) + " |" for rec in records]
@@ -124,6 +129,42 @@ def to_table(
     return table
 
 
+LONG_TABLE = 1000  # rows from which a table is drawn as plain lines, one per row
+
+
+def to_lines(records: Sequence[Record], columns: Sequence[str], width: int,
+             title: str | None = None) -> str:
+    """A long table as plain aligned lines, one per record, the widest column clipped
+    to fit ``width`` (a Rich table measures and wraps every cell: seconds at 5,000 rows)."""
+    cells = [[visible(_cell(r.get(c))) for c in columns] for r in records]
+    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
+    over = sum(widths) + 2 * (len(widths) - 1) - width
+    if over > 0:
+        widest = widths.index(max(widths))
+        widths[widest] = max(widths[widest] - over, 8)
+    numeric = [all(isinstance(r.get(c), int | float) or r.get(c) is None for r in records)
+               for c in columns]
+
+    def line(row: Sequence[str]) -> str:
+        parts = [(v if len(v) <= w else v[: w - 1] + "…").rjust(w) if num else
+                 (v if len(v) <= w else v[: w - 1] + "…").ljust(w)
+                 for v, w, num in zip(row, widths, numeric, strict=True)]
+        return "  ".join(parts).rstrip()
+
+    out = [title] if title else []
+    out += [line(columns), "  ".join("-" * w for w in widths)]
+    out += [line(row) for row in cells]
+    return "\n".join(out) + "\n"
+
+
+_CONTROL = {**{c: 0x2400 + c for c in range(32)}, 127: 0x2421}
+
+
+def visible(text: str) -> str:
+    """Control characters as their visible symbols (project text is data)."""
+    return text.translate(_CONTROL)
+
+
 def render(
     records: Sequence[Record],
     columns: Sequence[str],
@@ -142,5 +183,7 @@ def render(
         return to_json(records, columns)
     if fmt == "markdown":
         return to_markdown(records, columns)
+    if len(records) >= LONG_TABLE:
+        return to_lines(records, columns, width or 100, title)
     return to_table(records, columns, title=title, caption=caption, optional=optional,
                     width=width)

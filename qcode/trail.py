@@ -16,14 +16,15 @@ from .audit import seal, verify_project
 from .audit.line import Event, parse_span
 from .audit.log import log_names, read_log
 from .codebook import load_codebook
-from .codings import CODING_ACTIONS, Codings, replay
+from .codings import CODING_ACTIONS, Codings
 from .corpus.store import list_document_ids
 from .errors import InputError, QcodeError
 from .hints import did_you_mean
+from .index import replay
 from .migrations import coding_trails
 
 TIMELINE_COLUMNS = ("time", "id", "actor", "action", "doc", "span", "code", "source", "score",
-                    "ref", "memo", "quote", "codebook", "docv")
+                    "reason", "ref", "memo", "quote", "codebook", "docv")
 BLAME_COLUMNS = ("time", "id", "actor", "action", "code", "now", "span", "how", "source", "ref",
                  "status", "quote")
 _DATE_RE = re.compile(r"^\d{4}-\d\d(-\d\d([T ]\d\d(:\d\d(:\d\d(\.\d{1,3})?)?)?Z?)?)?$")
@@ -41,9 +42,14 @@ class Entry:
         return f"{self.log}:{self.event.seq}"
 
 
-def all_events(project: Any) -> list[Entry]:
-    """Every event of every log, in time order (then log and seq)."""
-    entries = [Entry(name, e) for name in log_names(project.audit_dir)
+def all_events(project: Any, coders: Iterable[str] | None = None) -> list[Entry]:
+    """Every event of every log, in time order (then log and seq); with ``coders``, only
+    their logs and the project log (the only logs where their events can be)."""
+    names = log_names(project.audit_dir)
+    if coders is not None:
+        wanted = set(coders) | {"project"}
+        names = [n for n in names if n in wanted]
+    entries = [Entry(name, e) for name in names
                for e in read_log(project.log_path(name)).events]
     entries.sort(key=lambda x: (x.event.time, x.log, x.event.seq))
     return entries
@@ -83,7 +89,9 @@ def timeline(project: Any, *, coders: Iterable[str] | None = None,
     want = {k: set(v) for k, v in (("actor", coders), ("code", codes), ("doc", docs),
                                    ("action", actions)) if v}
     prefixes = tuple(sources or ())
-    entries = all_events(project)
+    # a coder's events are in her log and the project log only; a code filter reads
+    # every log, so that a code found only in another coder's log is still known
+    entries = all_events(project, coders if not codes else None)
     _check_names(project, want, entries)
     chosen = []
     for entry in entries:
@@ -126,7 +134,7 @@ def _check_names(project: Any, want: dict[str, set[str]], entries: list[Entry]) 
 
 def _known_names(project: Any, key: str) -> set[str]:
     if key == "actor":
-        return set(project.settings.coders)
+        return set(project.settings.coders) | set(log_names(project.audit_dir)) - {"project"}
     if key == "doc":
         return set(list_document_ids(project.documents_dir))
 
@@ -140,8 +148,15 @@ def entry_record(entry: Entry) -> dict[str, Any]:
     e = entry.event
     return {"time": e.time, "id": entry.id, "actor": e.actor, "action": e.action, "doc": e.doc,
             "span": e.span, "code": e.code, "source": e.source, "score": e.score,
-            "ref": e.ref, "memo": e.memo, "quote": e.quote, "codebook": e.codebook,
+            "reason": event_reason(e), "ref": e.ref, "memo": e.memo, "quote": e.quote, "codebook": e.codebook,
             "docv": e.docv}
+
+
+def event_reason(event: Event) -> str | None:
+    """Why the line was written, where it says: the suggester's reason on an accept or
+    reject, the step's reason on a codebook migration."""
+    reason = (event.data or {}).get("reason") if isinstance(event.data, dict) else None
+    return None if reason in (None, "") else str(reason)
 
 
 def blame(project: Any, doc: str, *, start: int | None = None, end: int | None = None
@@ -199,10 +214,14 @@ def _fates(entries: list[Entry], codings: Codings) -> dict[str, str]:
 
 def stats(project: Any) -> dict[str, list[dict[str, Any]]]:
     """Three tables: ``coders`` (totals, voids, share from suggestions), ``days``
-    (events per coder per day) and ``codes`` (live codings per code and coder)."""
+    (events per coder per day) and ``codes`` (live codings per code and coder).
+
+    A memo is counted as ``qcode memos`` lists it: every memo text not undone, whether
+    written on its own (a ``memo`` line on a document, code or coding) or given with a
+    coding when it was applied or accepted."""
     entries = all_events(project)
     codings = replay(project)
-    return {"coders": _coder_rows(entries, codings), "days": _day_rows(entries),
+    return {"coders": _coder_rows(entries, codings), "days": _day_rows(entries, codings),
             "codes": _code_rows(project, codings)}
 
 
@@ -212,6 +231,7 @@ def _coder_rows(entries: list[Entry], codings: Codings) -> list[dict[str, Any]]:
     for x in entries:
         by_actor[x.event.actor][x.event.action] += 1
         times[x.event.actor].append(x.event.time)
+    memos = Counter(m.coder for m in codings.memos)
     live: Counter = Counter()
     suggested: Counter = Counter()
     for c in codings:  # one pass over the codings, not one per coder
@@ -223,19 +243,21 @@ def _coder_rows(entries: list[Entry], codings: Codings) -> list[dict[str, Any]]:
         counts = by_actor[actor]
         rows.append({"coder": actor, "events": sum(counts.values()), "codings": mine,
                      "applied": counts["apply"] + counts["accept"], "removed": counts["remove"],
-                     "memos": counts["memo"], "voids": counts["void"],
+                     "memos": memos[actor], "voids": counts["void"],
                      "from_suggestions": round(suggested[actor] / mine, 3) if mine else 0.0,
                      "first": min(times[actor])[:10], "last": max(times[actor])[:10],
                      "days": len({t[:10] for t in times[actor]})})
     return rows
 
 
-def _day_rows(entries: list[Entry]) -> list[dict[str, Any]]:
+def _day_rows(entries: list[Entry], codings: Codings) -> list[dict[str, Any]]:
     days: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for x in entries:
         days[(x.event.actor, x.event.time[:10])][x.event.action] += 1
+    memos = Counter((m.coder, m.time[:10]) for m in codings.memos)
     return [{"coder": actor, "day": day, "events": sum(c.values()),
-             "apply": c["apply"] + c["accept"], "remove": c["remove"], "memo": c["memo"],
+             "apply": c["apply"] + c["accept"], "remove": c["remove"],
+             "memo": memos[(actor, day)],
              "void": c["void"], "other": sum(c.values()) - c["apply"] - c["accept"]
              - c["remove"] - c["memo"] - c["void"]}
             for (actor, day), c in sorted(days.items())]

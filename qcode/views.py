@@ -6,9 +6,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .codebook import load_codebook
-from .codings import replay
 from .corpus import Document
 from .errors import QcodeError
+from .index import replay
 from .project import Project
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -106,4 +106,4 @@ def _coders_differ(here: list[Any], coders: Sequence[str]) -> bool:
 
 
 def _replayed(project: Project, doc_id: str, coders: Sequence[str]) -> list[Any]:
-    return list(replay(project).select(coders=coders, docs=[doc_id]))
+    return list(replay(project, docs=[doc_id]).select(coders=coders))

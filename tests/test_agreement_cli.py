@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from qcode.cli import app
 
 runner = CliRunner()
-SCHEMA = ["coefficient", "level", "code", "value", "units", "coders", "ci"]
+SCHEMA = ["coefficient", "level", "code", "value", "units", "coders", "ci_low", "ci_high"]
 MATRIX = "ann,bob,cy\n1,1,\n2,2,2\n3,3,3\n3,3,3\n2,2,2\n1,2,3\n4,4,4\n1,1,2\n2,2,2\n,5,5\n,,1\n"
 
 
@@ -29,12 +29,12 @@ def _write(path: Path, text: str) -> Path:
 def test_matrix_json_has_the_stable_schema(tmp_path):
     f = _write(tmp_path / "m.csv", MATRIX)
     result = _run(
-        "agree", "--matrix", str(f), "--coefficient", "alpha", "--coefficient", "fleiss", "--format", "json"
+        "agree", "matrix", str(f), "--coefficient", "alpha", "--coefficient", "fleiss", "--format", "json"
     )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [list(r) for r in rows] == [SCHEMA, SCHEMA]
-    assert rows[0]["coefficient"] == "alpha" and rows[0]["code"] is None and rows[0]["ci"] is None
+    assert rows[0]["coefficient"] == "alpha" and rows[0]["code"] is None and rows[0]["ci_low"] is None
     assert rows[0]["value"] == pytest.approx(0.765625) and rows[0]["coders"] == 3
 
 
@@ -42,7 +42,7 @@ def test_matrix_levels_and_bootstrap_interval(tmp_path):
     f = _write(tmp_path / "m.csv", MATRIX)
     result = _run(
         "agree",
-        "--matrix",
+        "matrix",
         str(f),
         "--level",
         "interval",
@@ -57,11 +57,11 @@ def test_matrix_levels_and_bootstrap_interval(tmp_path):
     )
     assert result.exit_code == 0, result.output
     row = json.loads(result.stdout)[0]
-    assert row["level"] == "interval" and len(row["ci"]) == 2
-    assert row["ci"][0] <= row["value"] <= row["ci"][1]
+    assert row["level"] == "interval" and row["ci_high"] is not None
+    assert row["ci_low"] <= row["value"] <= row["ci_high"]
     again = _run(
         "agree",
-        "--matrix",
+        "matrix",
         str(f),
         "--level",
         "interval",
@@ -79,10 +79,10 @@ def test_matrix_levels_and_bootstrap_interval(tmp_path):
 
 def test_matrix_declared_categories_change_brennan_prediger(tmp_path):
     f = _write(tmp_path / "m.csv", "a,b\nx,x\nx,x\ny,y\nx,y\n")
-    plain = _run("agree", "--matrix", str(f), "--coefficient", "brennan-prediger", "--format", "json")
+    plain = _run("agree", "matrix", str(f), "--coefficient", "brennan-prediger", "--format", "json")
     declared = _run(
         "agree",
-        "--matrix",
+        "matrix",
         str(f),
         "--coefficient",
         "brennan-prediger",
@@ -103,13 +103,13 @@ def test_matrix_declared_categories_change_brennan_prediger(tmp_path):
         ("a\n1\n2\n", (), "at least two coder columns"),
         ("a,b\n,\n,\n", (), "every cell is empty"),
         ("a,b\n1,\n,2\n", (), "no unit has values from two coders"),
-        ("a,b\n1,2\n", ("--coefficient", "kappa"), "Unknown coefficient 'kappa'"),
+        ("a,b\n1,2\n", ("--coefficient", "kappa"), "'kappa' is not one of percent, cohen"),
         ("a,b,c\n1,2,1\n", ("--coefficient", "cohen"), "defined for two coders, not 3"),
     ],
 )
 def test_bad_matrix_input_is_one_line_and_exit_2(tmp_path, text, args, message):
     f = _write(tmp_path / "bad.csv", text)
-    result = _run("agree", "--matrix", str(f), *args)
+    result = _run("agree", "matrix", str(f), *args)
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1
@@ -132,7 +132,7 @@ def test_segments_mode(tmp_path):
     f = _write(tmp_path / "s.csv", "\n".join(rows) + "\n")
     result = _run(
         "agree",
-        "--segments",
+        "segments",
         str(f),
         "--continuum",
         "150:450",
@@ -145,7 +145,7 @@ def test_segments_mode(tmp_path):
     out = json.loads(result.stdout)
     assert [r["code"] for r in out] == ["c", "k", None]
     assert out[0]["value"] == pytest.approx(0.7286, abs=5e-5) and out[0]["units"] == 300
-    bad = _run("agree", "--segments", str(_write(tmp_path / "b.csv", "i,5,2,c\n")))
+    bad = _run("agree", "segments", str(_write(tmp_path / "b.csv", "i,5,2,c\n")))
     assert bad.exit_code == 2 and "empty or negative" in bad.output
 
 
@@ -179,7 +179,7 @@ def test_project_agree_rows_per_code_and_overall(sample):
 
 
 def test_project_agree_disagreements_char_mode_and_by(sample):
-    dis = _run("agree", "--project", str(sample), "--code", "autonomy", "--disagreements", "--format", "json")
+    dis = _run("agree", "disagreements", "--project", str(sample), "--code", "autonomy", "--format", "json")
     assert dis.exit_code == 0, dis.output
     recs = json.loads(dis.stdout)
     assert recs and all(r["code"] == "autonomy" and r["coded_by"] and r["not_coded_by"] for r in recs)
@@ -242,8 +242,8 @@ def test_crosstab_by_attribute(sample):
     assert {r["setting"] for r in props} == {"home care", "nursing home", "volunteer centre"}
     for d in out["differences"]:
         assert d["difference"] == pytest.approx(d["p1"] - d["p2"])
-        if d["ci"] is not None:
-            assert d["ci"][0] <= d["difference"] <= d["ci"][1]
+        if d["ci_low"] is not None:
+            assert d["ci_low"] <= d["difference"] <= d["ci_high"]
     missing = _run("crosstab", "--project", str(sample), "--by", "colour")
     assert missing.exit_code == 2 and "No document has the attribute 'colour'" in missing.output
 

@@ -104,7 +104,7 @@ def test_a_deleted_passage_leaves_an_orphan_that_is_kept(study, runner):
     assert placed.flags == () and placed.docv == load_document(project, "hc01").version
     with pytest.raises(SpanError, match="only ben can void it"):
         void_orphan(project, "ben:2", coder="anna")
-    result = runner.invoke(app, ["orphans", "--void", "ben:2", "--as", "ben",
+    result = runner.invoke(app, ["orphans", "void", "ben:2", "--as", "ben",
                                  "-P", str(project.root)])
     assert result.exit_code == 0, result.output
     assert replay(project).get("ben:2") is None and orphans(project) == []
@@ -158,13 +158,13 @@ def test_migration_and_reanchoring_together(study, runner, tmp_path):
 def test_codings_an_interrupted_ingest_left_behind_are_re_anchored_on_request(study, runner):
     """The corpus layer's ingest stores a text and never writes the logs: what an ingest
     interrupted before recording the re-anchoring leaves behind, which
-    `orphans --reanchor` picks up."""
+    `orphans reanchor` picks up."""
     from qcode.corpus import ingest as store_only
 
     project, source = study
     source.write_text("Intro.\n" + TEXT)
     store_only(project, [source])
     assert len(orphans(project)) == 6
-    result = runner.invoke(app, ["orphans", "--reanchor", "-P", str(project.root)])
+    result = runner.invoke(app, ["orphans", "reanchor", "-P", str(project.root)])
     assert result.exit_code == 0, result.output
     assert orphans(project) == []

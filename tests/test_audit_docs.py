@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,7 +45,7 @@ def test_the_examples_verify_and_replay_as_described(tmp_path):
 
 @pytest.fixture(scope="module")
 def verifier(tmp_path_factory):
-    (code,) = blocks("python")
+    code = blocks("python")[0]
     path = tmp_path_factory.mktemp("doc") / "verify_log.py"
     path.write_text(code, encoding="utf-8")
     return path
@@ -95,3 +96,50 @@ def test_the_documented_verifier_agrees_with_qcode_audit_verify(tmp_path, runner
     assert (int(found[1]) if found else None) == line, (how, result.stderr)
     assert (line is None) == (how == "intact")
     assert run_verifier(verifier, ben, project.id) == (0, None)
+
+
+def test_the_documented_verifier_reads_format_1_and_redacted_format_2(tmp_path, verifier):
+    text = DOC.read_text(encoding="utf-8")
+    project_id = re.search(r"With project id `([0-9a-f]{32})`", text)[1]
+    anna = tmp_path / "anna.log"
+    anna.write_text(blocks("jsonl")[0], encoding="utf-8")
+    assert run_verifier(verifier, anna, project_id) == (0, None)
+    project = init_project(tmp_path / "study")
+    log = write_log(project.audit_dir, "anna", 30, project_id=project.id)
+    lines = lines_of(log)
+    obj = json.loads(lines[4])
+    obj["text"] = None  # text erased, commitments kept: the chain still holds
+    lines[4] = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    write_lines(log, lines)
+    assert run_verifier(verifier, log, project.id) == (0, None)
+    obj["quote"] = "c:" + "0" * 64  # a commitment changed: the chain breaks
+    lines[4] = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    write_lines(log, lines)
+    assert run_verifier(verifier, log, project.id) == (1, 5)
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
+def test_the_documented_ssh_keygen_check(tmp_path, monkeypatch):
+    from audit_support import make_study
+
+    from qcode import coding
+    from qcode.audit.keyops import init_key
+    from qcode.audit.keys import allowed_signers
+    from qcode.audit.log import read_log
+
+    project = make_study(tmp_path / "study")
+    init_key(project, "anna")
+    coding.apply(project, "hc01", "coordination", span="52:75", coder="anna")
+    script = tmp_path / "check_sig.py"
+    script.write_text(blocks("python")[1], encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "allowed_signers").write_text(allowed_signers(project.audit_dir))
+    log = str(project.log_path("anna"))
+    assert [e.action for e in read_log(project.log_path("anna")).events] == ["apply", "sign"]
+    good = subprocess.run([sys.executable, str(script), log, "2", project.id],
+                          capture_output=True, text=True)
+    assert good.returncode == 0, good.stderr
+    assert 'Good "qcode" signature for anna' in good.stdout + good.stderr
+    wrong = subprocess.run([sys.executable, str(script), log, "2", "f" * 32],
+                           capture_output=True, text=True)
+    assert wrong.returncode != 0

@@ -42,7 +42,7 @@ def test_a_line_has_exact_canonical_bytes_and_hash():
               "doc": "hc01", "docv": "a1b2c3d4e5f6", "span": "12:40", "code": "coordination",
               "codebook": 3, "quote": "Vi lager «lista» selv", "fp": "0f1e2d3c4b5a",
               "source": "manual"}
-    event, line = seal_line(fields, prev)
+    event, line = seal_line(fields, prev, version=1)  # format 1, as logs before format 2
     body = ('{"seq":1,"time":"2025-03-01T09:30:00.125Z","actor":"anna","action":"apply",'
             '"doc":"hc01","docv":"a1b2c3d4e5f6","span":"12:40","code":"coordination",'
             '"codebook":3,"quote":"Vi lager «lista» selv","fp":"0f1e2d3c4b5a",'
@@ -126,16 +126,29 @@ def test_format_of_parse_is_the_line_byte_for_byte(event):
 @given(events, st.text("0123456789abcdef", min_size=64, max_size=64))
 def test_the_hash_covers_every_byte_before_it(event, prev):
     fields = {k: getattr(event, k) for k in KEYS[:-1]}
-    sealed, line = seal_line(fields, prev)
-    body, stored = split_hash(line.encode())
+    sealed, line = seal_line(fields, prev, version=1)
+    body, stored = split_hash(line.encode(), prev)
     assert stored == sealed.hash == chain_hash(prev, body)
     assert body == line[: line.rindex(',"hash"')].encode() + b"}"
+
+
+@settings(max_examples=200)
+@given(events, st.text("0123456789abcdef", min_size=64, max_size=64))
+def test_format_2_chains_the_body_before_its_text_and_reads_back(event, prev):
+    fields = {k: getattr(event, k) for k in KEYS[:-1]}
+    sealed, line = seal_line(fields, prev)
+    body, stored = split_hash(line.encode(), prev)
+    assert stored == sealed.hash == chain_hash(prev, body)
+    if ',"text":{' in line:
+        assert body == line[: line.rindex(',"text":')].encode() + b"}"
+    assert parse_line(line) == sealed
+    assert sealed == type(event)(**{**fields, "hash": sealed.hash})
 
 
 # ---------------------------------------------------------------- strictness
 
 GOOD = seal_line({"seq": 2, "time": "2025-03-01T09:30:00.125Z", "actor": "anna",
-                  "action": "memo", "memo": "é", "score": 1.0}, "0" * 64)[1]
+                  "action": "memo", "memo": "é", "score": 1.0}, "0" * 64, version=1)[1]
 
 
 def test_the_good_line_parses():

@@ -41,7 +41,7 @@ def _run(runner, *args):
 
 def test_dry_run_reports_per_coder_and_code_and_writes_nothing(study, runner, tmp_path):
     before = log_bytes(study)
-    result = _run(runner, "recode", "--to", str(tmp_path / "v2.yaml"), "--dry-run", "-f", "json",
+    result = _run(runner, "recode", "run", "--to", str(tmp_path / "v2.yaml"), "--dry-run", "-f", "json",
                   "-P", str(study.root))
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
@@ -56,7 +56,7 @@ def test_dry_run_reports_per_coder_and_code_and_writes_nothing(study, runner, tm
 
 
 def test_dry_run_detail_for_one_coder(study, runner, tmp_path):
-    result = _run(runner, "recode", "--to", str(tmp_path / "v2.yaml"), "--dry-run", "--detail",
+    result = _run(runner, "recode", "run", "--to", str(tmp_path / "v2.yaml"), "--dry-run", "--detail",
                   "--coder", "ben", "-f", "csv", "-P", str(study.root))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -66,29 +66,29 @@ def test_dry_run_detail_for_one_coder(study, runner, tmp_path):
 
 def test_recode_review_log_and_undo(study, runner, tmp_path):
     original = replay(study).codings
-    result = _run(runner, "recode", "--to", str(tmp_path / "v2.yaml"), "--no-suggest",
+    result = _run(runner, "recode", "run", "--to", str(tmp_path / "v2.yaml"), "--no-suggest",
                   "-P", str(study.root))
     assert result.exit_code == 0, result.output
     assert "Wrote" in result.stderr and "as sigrid" in result.stderr
     assert verify_project(study).ok
-    result = _run(runner, "recode", "--review", "--coder", "cara", "-f", "json",
+    result = _run(runner, "recode", "review", "--coder", "cara", "-f", "json",
                   "-P", str(study.root))
     assert result.exit_code == 0, result.output
     waiting = json.loads(result.stdout)
     assert waiting and {w["coder"] for w in waiting} == {"cara"}
     first = waiting[0]["coding"]
-    result = _run(runner, "recode", "--review", "--coding", first, "--code", "lists",
+    result = _run(runner, "recode", "review", "--coding", first, "--code", "lists",
                   "--as", "cara", "-P", str(study.root))
     assert result.exit_code == 0, result.output
     assert replay(study).get(first).code == "lists"
-    result = _run(runner, "recode", "--review", "--coding", first, "--code", "lists",
+    result = _run(runner, "recode", "review", "--coding", first, "--code", "lists",
                   "-P", str(study.root))
     assert result.exit_code == 2 and "not waiting" in result.output
     result = _run(runner, "codebook", "log", "-f", "json", "-P", str(study.root))
     rows = json.loads(result.stdout)
     assert [r["step"] for r in rows] == ["", "2.1", "2.2", "2.3", "2.4"]
     assert rows[3]["routed"] > 0 and {r["actor"] for r in rows} == {"sigrid"}
-    result = _run(runner, "recode", "--undo", "2", "-P", str(study.root))
+    result = _run(runner, "recode", "undo", "2", "-P", str(study.root))
     assert result.exit_code == 0, result.output
     assert "codebook.yaml is version 1 again" in result.stderr
     assert replay(study).codings == original
@@ -96,11 +96,11 @@ def test_recode_review_log_and_undo(study, runner, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    ([], "Give one of --to"),
-    (["--review", "--undo", "2"], "Give one of --to"),
-    (["--review", "--code", "lists"], "--code needs --coding"),
-    (["--undo", "7"], "No migration to version 7"),
-    (["--to", "missing.yaml"], "no such file"),
+    (["run"], "Missing option '--to'"),
+    (["--review", "--undo", "2"], "Give one of `qcode recode run --to NEW.yaml`"),
+    (["review", "--code", "lists"], "--code needs --coding"),
+    (["undo", "7"], "No migration to version 7"),
+    (["run", "--to", "missing.yaml"], "no such file"),
 ])
 def test_bad_usage_is_one_line_and_exit_2(study, runner, args, message):
     before = log_bytes(study)
@@ -114,7 +114,7 @@ def test_unknown_codes_in_changes_are_file_line_errors(study, runner, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(CODES_V2.replace("into: [lists, calls]", "into: [lists, cals]"))
     before = log_bytes(study)
-    result = _run(runner, "recode", "--to", str(bad), "--dry-run", "-P", str(study.root))
+    result = _run(runner, "recode", "run", "--to", str(bad), "--dry-run", "-P", str(study.root))
     assert result.exit_code == 2
     assert f"{bad}:22:47:" in result.output and "unknown code 'cals'" in result.output
     assert log_bytes(study) == before
@@ -123,7 +123,7 @@ def test_unknown_codes_in_changes_are_file_line_errors(study, runner, tmp_path):
 def test_installed_qcode_runs_a_dry_run(study, tmp_path):
     env = {**os.environ, "QCODE_CODER": "sigrid", "COLUMNS": "200"}
     exe = Path(sys.executable).with_name("qcode")
-    result = subprocess.run([str(exe), "recode", "--to", str(tmp_path / "v2.yaml"), "--dry-run",
+    result = subprocess.run([str(exe), "recode", "run", "--to", str(tmp_path / "v2.yaml"), "--dry-run",
                              "-f", "csv", "-P", str(study.root)], capture_output=True,
                             text=True, env=env, check=False)
     assert result.returncode == 0, result.stderr
@@ -134,7 +134,7 @@ def test_installed_qcode_runs_a_dry_run(study, tmp_path):
 def test_recode_queues_suggestions_for_the_new_codes(study, runner, tmp_path):
     from qcode.suggest import read_queue
 
-    result = _run(runner, "recode", "--to", str(tmp_path / "v2.yaml"), "--coder", "ben",
+    result = _run(runner, "recode", "run", "--to", str(tmp_path / "v2.yaml"), "--coder", "ben",
                   "-P", str(study.root))
     assert result.exit_code == 0, result.output
     queued = read_queue(study, "ben")

@@ -57,3 +57,24 @@ def test_audit_stats_fits_80_columns(runner, study):
     wide = run(runner, study, "audit", "stats", coder=None, columns=250)
     assert "hallvard" in [w.strip() for w in wide.splitlines()[next(
         i for i, line in enumerate(wide.splitlines()) if line.strip() == "codes") + 2].split("┃")]
+
+
+def test_a_long_listing_is_plain_lines_one_per_row():
+    from qcode.reports import LONG_TABLE, render
+
+    records = [{"doc": f"d{i:05d}", "words": i, "attributes": "\x1b[31mteam=north, site=x"}
+               for i in range(LONG_TABLE)]
+    out = render(records, ["doc", "words", "attributes"], "table", width=30, title="Documents")
+    lines = out.splitlines()
+    assert len(lines) == LONG_TABLE + 3 and max(len(line) for line in lines) <= 30
+    assert lines[1].split() == ["doc", "words", "attributes"]
+    assert lines[3] == "d00000      0  ␛[31mteam=nort…"  # clipped, the escape made visible
+
+
+def test_audit_show_reads_only_the_logs_it_lists(runner, study):
+    run(runner, study, "apply", "hc01", "coordination", "--span", "52:75")
+    run(runner, study, "apply", "hc01", "coordination", "--span", "52:75", coder="ben")
+    with open(study.log_path("ben"), "ab") as fh:
+        fh.write(b"not a log line\n")  # ben's log no longer parses
+    out = run(runner, study, "audit", "show", "--coder", "anna", coder=None)
+    assert "anna:1" in out and "ben:" not in out

@@ -35,32 +35,35 @@ def _coded_by_two(runner, study):
 @pytest.mark.parametrize("unit", ["char", "none"])
 def test_disagreements_refuse_char_and_none_without_contradiction(runner, study, unit):
     _coded_by_two(runner, study)
-    result = run(runner, study, "agree", "--disagreements", "--unit", unit)
+    result = run(runner, study, "agree", "disagreements", "--unit", unit)
     assert result.exit_code == 2, result.output
-    assert result.output.startswith("Error: --disagreements lists units;")
-    assert "Unknown unit" not in result.output
+    assert result.output.startswith(f"Error: Invalid value for '--unit': {unit!r} is not one "
+                                    "of sentence, turn, paragraph, doc, window:N.")
+    assert result.output.count("\n") == 1
 
 
 def test_cooccur_unit_error_lists_only_units_it_takes(runner, study):
     _coded_by_two(runner, study)
     result = run(runner, study, "cooccur", "--unit", "char")
     assert result.exit_code == 2, result.output
-    assert "use sentence, turn, paragraph, doc or window:N." in result.output
+    assert "is not one of sentence, turn, paragraph, doc, window:N." in result.output
 
 
 def test_agree_unknown_unit_lists_char_and_none(runner, study):
     _coded_by_two(runner, study)
     result = run(runner, study, "agree", "--unit", "chars")
     assert result.exit_code == 2, result.output
-    assert "window:N, char or none." in result.output
+    assert "doc, char, none, window:N; did you mean 'char'?" in result.output
     assert "none" in runner.invoke(app, ["agree", "--help"]).output
 
 
 def test_commands_taking_as_ask_for_as_not_coder(runner, study):
     before = audit_bytes(study)
-    result = run(runner, study, "orphans", "--void", "anna:1", "--coder", "anna")
+    result = run(runner, study, "orphans", "void", "anna:1")
     assert result.exit_code == 2, result.output
     assert result.output.startswith("Error: Who is coding? Pass --as NAME,")
+    result = run(runner, study, "orphans", "void", "anna:1", "--coder", "anna")
+    assert result.exit_code == 2 and "No such option: --coder" in result.output
     result = run(runner, study, "apply", "hc01", "leadership", "--unit", "1")
     assert result.output.startswith("Error: Who is coding? Pass --coder NAME,")
     assert audit_bytes(study) == before

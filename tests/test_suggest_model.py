@@ -1,4 +1,5 @@
 """textcat.v1 and the evaluation: grouped folds, honest scores, retraining only on change."""
+# linear.v1 and the evaluation command: tests/test_suggest_linear.py
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import random
 import pytest
 from suggest_support import make_project
 
-from qcode.suggest import evaluate as evaluation
 from qcode.suggest import suggest
+from qcode.suggest import textcat as textcat_module
 from qcode.suggest.evaluate import evaluate, grouped_folds
 
 CODEBOOK = """\
@@ -104,25 +105,25 @@ def test_too_few_documents_is_a_clear_error():
 
 def test_model_beats_rules_and_baseline_without_seeing_test_documents(synthetic, monkeypatch):
     seen: list[set[str]] = []
-    real_train = evaluation.train
+    real_train = textcat_module.train
 
     def spy(examples, labels, **kw):
         seen.append({e.doc for e in examples})
         return real_train(examples, labels, **kw)
 
-    monkeypatch.setattr(evaluation, "train", spy)
-    ev = evaluate(synthetic, "anna", folds=5)
+    monkeypatch.setattr(textcat_module, "train", spy)
+    ev = evaluate(synthetic, "anna", folds=5, methods=["textcat.v1", "rules.v1"])
     assert len(ev.folds) == 5 and len(seen) == 5
     for fold, trained_on in zip(ev.folds, seen, strict=True):
         assert not trained_on & set(fold.test)  # no document in both
         assert trained_on == set(fold.train)
     for code in ("weather", "food"):
         model, rules = ev.score("textcat.v1", code), ev.score("rules.v1", code)
-        base = ev.score("baseline", code)
+        base = ev.score("majority", code)
         assert model.f1 > rules.f1 and model.f1 > base.f1, (code, model, rules, base)
         assert model.f1 > 0.8
     assert ev.macro_f1("textcat.v1") > ev.macro_f1("rules.v1")
-    assert ev.macro_f1("textcat.v1") > ev.macro_f1("baseline")
+    assert ev.macro_f1("textcat.v1") > ev.macro_f1("majority")
     assert ev.score("rules.v1", "weather").tp == 0  # its keyword marks uncoded sentences
     assert any("'mood'" in note and "fewer than 10" in note for note in ev.notes)
     assert ev.units == 300  # every sentence of the coded documents, each tested once
@@ -131,28 +132,30 @@ def test_model_beats_rules_and_baseline_without_seeing_test_documents(synthetic,
 def test_evaluation_on_the_command_line(synthetic, runner):
     from qcode.cli import app
 
+    # the old spelling still works for one release, and says so on stderr
     result = runner.invoke(app, ["suggest", "--evaluate", "--folds", "3", "--coder", "anna",
                                  "-P", str(synthetic.root), "--format", "csv"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "method,code,precision,recall,f1,support,tp,fp,fn"
     methods = {line.split(",")[0] for line in lines[1:]}
-    assert methods == {"rules.v1", "textcat.v1", "both", "baseline"}
-    assert "fold 1: tested on" in result.output
+    assert methods == {"linear.v1", "rules.v2", "tfidf-lr", "majority"}
+    assert "fold 1: tested on" in result.stderr
+    assert "deprecated" in result.stderr and "qcode suggest evaluate" in result.stderr
 
 
 def test_model_suggestions_retrain_only_when_decisions_change(synthetic):
     from qcode.coding import apply
 
-    runs = [suggest(synthetic, "anna", method="model") for _ in range(2)]
+    runs = [suggest(synthetic, "anna", method="textcat.v1") for _ in range(2)]
     assert [r.trained for r in runs] == [1, 0]
     assert runs[0].suggestions == runs[1].suggestions
     assert any("'mood'" in note for note in runs[0].notes)
     assert "mood" not in {s.code for s in runs[0].suggestions}
     apply(synthetic, "d01", "mood", unit="2", coder="anna")
-    assert suggest(synthetic, "anna", method="model").trained == 1
-    assert suggest(synthetic, "anna", method="model").trained == 0
-    pooled = suggest(synthetic, "anna", method="model", pooled=True)
+    assert suggest(synthetic, "anna", method="textcat.v1").trained == 1
+    assert suggest(synthetic, "anna", method="textcat.v1").trained == 0
+    pooled = suggest(synthetic, "anna", method="textcat.v1", pooled=True)
     assert pooled.trained == 1
     assert (synthetic.cache_dir / "models" / "textcat.v1" / "_pooled" / "training.json").is_file()
 
@@ -161,7 +164,7 @@ def test_model_suggestions_come_from_unseen_units(tmp_path):
     docs = synthetic_docs(n_docs=6, seed=3)
     project = make_project(tmp_path / "study", docs, codebook=CODEBOOK)
     code_all(project, "anna", list(docs)[:4])  # two documents left uncoded
-    result = suggest(project, "anna", method="model", docs=list(docs)[4:])
+    result = suggest(project, "anna", method="textcat.v1", docs=list(docs)[4:])
     assert result.suggestions
     assert {s.method for s in result.suggestions} == {"textcat.v1"}
     from qcode.corpus import load_document
@@ -180,14 +183,14 @@ def test_pooled_evaluation_trains_on_every_coder_but_never_on_test_documents(tmp
     code_all(project, "anna", list(docs)[:4])
     code_all(project, "ben", list(docs)[2:], mood=0)  # ben also coded two documents anna did not
     seen: list[set[str]] = []
-    real_train = evaluation.train
+    real_train = textcat_module.train
 
     def spy(examples, labels, **kw):
         seen.append({e.doc for e in examples})
         return real_train(examples, labels, **kw)
 
-    monkeypatch.setattr(evaluation, "train", spy)
-    ev = evaluate(project, "anna", folds=2, pooled=True)
+    monkeypatch.setattr(textcat_module, "train", spy)
+    ev = evaluate(project, "anna", folds=2, pooled=True, methods=["textcat.v1"])
     assert ev.pooled and sorted(d for f in ev.folds for d in f.test) == sorted(docs)[:4]
     for fold, trained_on in zip(ev.folds, seen, strict=True):
         assert not trained_on & set(fold.test)

@@ -33,7 +33,7 @@ def test_suggestions_are_units_with_reasons(study):
     assert (first.start, first.end) == doc.units("sentence")[0]  # the unit, not the word
     assert first.reason == "matched coordinate: 'Coordinated'"  # sentence-initial capital
     assert first.words == ("Coordinated",)
-    assert first.method == "rules.v1" and first.source == "suggest:rules.v1"
+    assert first.method == "rules.v2" and first.source == "suggest:rules.v2"
     assert "pattern 1: 'called the GP'" in found[("sentence:2", "coordination")].reason
     assert found[("sentence:5", "care")].words == ("showered", "wound")
 
@@ -116,7 +116,8 @@ def test_bad_pattern_at_suggestion_time_is_one_clear_error(tmp_path, runner):
     project = make_project(tmp_path / "p", {"a": TEXT}, codebook=BAD)
     with pytest.raises(CodebookError, match="pattern 1 is not a valid spaCy Matcher pattern"):
         suggest(project, "anna")
-    result = runner.invoke(app, ["suggest", "--coder", "anna", "-P", str(project.root)])
+    result = runner.invoke(app, ["suggest", "--coder", "anna", "-P", str(project.root),
+                                 "--method", "rules"])
     assert result.exit_code == 2, result.output
     assert result.output.startswith("Error: ") and "codebook check" in result.output
     assert not (project.audit_dir / "anna.log").exists()

@@ -39,16 +39,17 @@ def test_accept_writes_the_whole_suggestion_and_replays_as_a_coding(study):
     out = decide(study, "anna", choose(study, "anna", [s.id]), accept=True)
     assert out.written == 1
     line = log_lines(study)[-1]
-    assert line["action"] == "accept" and line["source"] == "suggest:rules.v1"
+    assert line["action"] == "accept" and line["source"] == "suggest:rules.v2"
     assert (line["doc"], line["span"], line["code"], line["score"]) == ("a", s.span, s.code, 0.5)
     assert line["quote"] == "The driving list was wrong."
-    assert line["data"] == {"suggestion": s.id, "method": "rules.v1", "unit": "sentence:2",
+    assert line["data"] == {"suggestion": s.id, "method": "rules.v2", "unit": "sentence:2",
                             "reason": "matched driving list: 'driving list'",
-                            "words": ["driving list"]}
+                            "words": ["driving list"], "model": s.model}
+    assert len(s.model) == 16  # the rules' fingerprint
     shutil.rmtree(study.cache_dir)  # replay never needs the queue
     coding = replay(study).select(coders=["anna"])[0]
     assert (coding.doc, coding.start, coding.end, coding.code) == ("a", s.start, s.end, s.code)
-    assert coding.source == "suggest:rules.v1" and coding.score == 0.5
+    assert coding.source == "suggest:rules.v2" and coding.score == 0.5
     assert replay(study).decisions[0].accepted
 
 
@@ -85,7 +86,7 @@ def test_batch_accept_by_code_and_score(study):
     assert {s.code for s in chosen} == {"time"} and len(chosen) == 3
     decide(study, "anna", chosen, accept=True)
     codings = replay(study).select(coders=["anna"], codes=["time"])
-    assert len(codings) == 3 and {c.source for c in codings} == {"suggest:rules.v1"}
+    assert len(codings) == 3 and {c.source for c in codings} == {"suggest:rules.v2"}
 
 
 def test_unknown_id_and_changed_document_write_nothing(study, tmp_path):
@@ -105,9 +106,9 @@ def test_unknown_id_and_changed_document_write_nothing(study, tmp_path):
 
 def test_cli_suggest_list_accept_reject(study, runner):
     root = ["-P", str(study.root), "--coder", "anna"]
-    result = runner.invoke(app, ["suggest", *root])
+    result = runner.invoke(app, ["suggest", *root, "--method", "rules"])
     assert result.exit_code == 0, result.output
-    assert "suggestions from rules.v1 in 2 document(s)" in result.output
+    assert "suggestions from rules.v2 in 2 document(s)" in result.output
     listed = runner.invoke(app, ["suggestions", *root, "--format", "json"])
     assert listed.exit_code == 0, listed.output
     rows = json.loads(listed.stdout)
@@ -120,11 +121,11 @@ def test_cli_suggest_list_accept_reject(study, runner):
     assert result.exit_code == 0, result.output
     shown = runner.invoke(app, ["audit", "show", "-P", str(study.root), "--format", "csv"])
     assert shown.exit_code == 0, shown.output
-    assert ",accept," in shown.stdout and "suggest:rules.v1" in shown.stdout
+    assert ",accept," in shown.stdout and "suggest:rules.v2" in shown.stdout
     applied = runner.invoke(app, ["apply", "b", "care", "--unit", "1", *root])
     assert applied.exit_code == 0, applied.output
     sources = [c.source for c in replay(study).select(coders=["anna"])]
-    assert sorted(sources) == ["manual", "suggest:rules.v1"]
+    assert sorted(sources) == ["manual", "suggest:rules.v2"]
 
 
 def test_cli_bad_decisions_are_one_line_and_change_nothing(study, runner):

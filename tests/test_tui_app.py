@@ -154,10 +154,10 @@ def test_suggestions_arrive_after_the_first_paint_and_are_decided(study):
     assert painted[0] is not None
     accepted, rejected = events(study, "anna")
     assert (accepted.action, accepted.span, accepted.code, accepted.source) == (
-        "accept", "135:175", "coordination", "suggest:rules.v1")
+        "accept", "135:175", "coordination", "suggest:rules.v2")
     assert "driving list" in accepted.data["reason"] and accepted.score is not None
     assert (rejected.action, rejected.span, rejected.code, rejected.source) == (
-        "reject", "176:238", "coordination", "suggest:rules.v1")
+        "reject", "176:238", "coordination", "suggest:rules.v2")
     assert "▸ ◆ coordination" in shown[0] and "driving list" in shown[0]
     assert app.session.suggestions_here() == []
 

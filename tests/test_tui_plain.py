@@ -100,7 +100,7 @@ def test_suggestions_accepted_and_rejected_in_plain_mode(study):
     assert "  suggestion: coordination" in done.stdout
     accepted, rejected = events(study, "anna")
     assert (accepted.action, accepted.span, accepted.code, accepted.source) == (
-        "accept", "135:175", "coordination", "suggest:rules.v1")
+        "accept", "135:175", "coordination", "suggest:rules.v2")
     assert (rejected.action, rejected.span, rejected.code, rejected.memo) == (
         "reject", "176:238", "coordination", "not about the rota itself")
 

@@ -15,11 +15,12 @@ import numpy as np
 
 from .. import stats
 from ..codebook import load_codebook
-from ..codings import replay
 from ..cooccurrence import crosstab, from_incidence, pooled, proportion_differences, span_cooccurrence
 from ..corpus import list_documents, load_document
 from ..errors import InputError
 from ..hints import did_you_mean
+from ..index import replay
+from ..project import UNIT_KINDS
 from .chars import char_agreement
 from .coded_units import CodedUnits, Units, char_windows, coded_units, disagreements
 from .coefficients import COEFFICIENTS, TWO_CODER_ONLY, statistic
@@ -92,8 +93,8 @@ def unit_spans(sc: Scope, unit: str) -> dict[str, tuple[tuple[int, int], ...]]:
         except ValueError:
             raise InputError(f"--unit {unit!r}: write window:N with N a number of characters.") from None
         return {d: char_windows(len(sc.documents[d].text), size) for d in sc.docs}
-    if unit not in ("sentence", "turn", "paragraph"):
-        raise InputError(f"Unknown unit {unit!r}; use sentence, turn, paragraph, doc or window:N.")
+    if unit not in UNIT_KINDS:
+        raise InputError(f"Unknown unit {unit!r}; use {', '.join(UNIT_KINDS)}, doc or window:N.")
     return {d: sc.documents[d].units(unit) for d in sc.docs}
 
 
@@ -158,9 +159,11 @@ def project_agreement(
     min_chars: int = 1,
     min_fraction: float = 0.0,
     by: str | None = None,
+    within: Scope | None = None,
 ) -> AgreementReport:
-    """``qcode agree`` on a project (units of a kind, whole documents or windows)."""
-    sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
+    """``qcode agree`` on a project (units of a kind, whole documents or windows).
+    ``within``: a scope already gathered (coders, codes and docs are then ignored)."""
+    sc = within or scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
     kind = unit or project.settings.unit
     cu = coded(sc, kind, min_chars=min_chars, min_fraction=min_fraction)
     kw = {"set_distance": set_distance, "ci": ci, "n_replicates": n_replicates, "seed": seed}
@@ -221,9 +224,10 @@ def project_cooccurrence(
     unit: str | None = None,
     overlap: bool = False,
     window: int | None = None,
+    within: Scope | None = None,
 ):
-    """Per-coder co-occurrence tables and their pooled sum."""
-    sc = scope(project, coders=coders, codes=codes, docs=docs)
+    """Per-coder co-occurrence tables and their pooled sum (``within``: as for agreement)."""
+    sc = within or scope(project, coders=coders, codes=codes, docs=docs)
     if overlap or window is not None:
         gap = -1 if overlap else int(window)
         if gap < -1:
@@ -255,9 +259,11 @@ def project_crosstab(
     unit: str = "doc",
     n_replicates: int = stats.DEFAULT_REPLICATES,
     seed: int | None = 0,
+    within: Scope | None = None,
 ):
-    """Code frequencies by a document attribute (a unit counts when any chosen coder coded it)."""
-    sc = scope(project, coders=coders, codes=codes, docs=docs)
+    """Code frequencies by a document attribute (a unit counts when any chosen coder coded
+    it; ``within``: as for agreement)."""
+    sc = within or scope(project, coders=coders, codes=codes, docs=docs)
     cu = coded(sc, unit)
     values = [sc.documents[d].attributes.get(by) for d in cu.units.docs]
     if all(v is None for v in values):

@@ -1,7 +1,7 @@
 """Agreement results as records with a stable schema, and the runners behind ``qcode agree``.
 
 Every result is one :class:`Agreement`; :meth:`Agreement.record` gives the JSON
-object ``{"coefficient", "level", "code", "value", "units", "coders", "ci"}``
+object ``{"coefficient", "level", "code", "value", "units", "coders", "ci_low", "ci_high"}``
 (plus ``group`` or ``doc`` where a command adds them). An undefined value is
 ``None``, never a number.
 """
@@ -20,7 +20,7 @@ from .coefficients import COEFFICIENTS, statistic
 from .data import ReliabilityData, read_matrix_csv
 from .unitized import UNITIZED, parse_continuum, read_segments_csv, unitized
 
-SCHEMA = ("coefficient", "level", "code", "value", "units", "coders", "ci")
+SCHEMA = ("coefficient", "level", "code", "value", "units", "coders", "ci_low", "ci_high")
 ALPHA_NAMES = ("alpha", "alpha-jaccard", "alpha-masi", *UNITIZED)
 
 
@@ -47,7 +47,8 @@ class Agreement:
             "value": self.value,
             "units": self.units,
             "coders": self.coders,
-            "ci": list(self.ci) if self.ci is not None else None,
+            "ci_low": self.ci[0] if self.ci is not None else None,
+            "ci_high": self.ci[1] if self.ci is not None else None,
         }
         rec.update(self.extra)
         return rec

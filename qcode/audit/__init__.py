@@ -23,13 +23,13 @@ from .line import (
     shorten,
 )
 from .log import PROJECT_LOG, Head, LogRead, locked_log, log_names, read_head, read_log
-from .ops import Written, append_events, heads, seal, verify_project
+from .ops import Written, append_events, heads, seal, unsigned_head, verify_project
 from .verify import LogCheck, Problem, Seal, VerifyReport, check_log, verify
 
 __all__ = [
     "ACTIONS", "KEYS", "PROJECT_LOG", "Event", "Head", "LineError", "LogCheck", "LogRead",
     "Problem", "Seal", "VerifyReport", "Written", "append_events", "chain_hash", "check_log",
     "fingerprint", "format_line", "genesis", "heads", "locked_log", "log_names", "now_iso",
-    "parse_line", "parse_span", "read_head", "read_log", "seal", "shorten", "verify",
-    "verify_project",
+    "parse_line", "parse_span", "read_head", "read_log", "seal", "shorten", "unsigned_head",
+    "verify", "verify_project",
 ]

@@ -8,6 +8,7 @@ recorded earlier. Uses the ``git`` program through subprocess.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import AuditError
@@ -60,19 +61,21 @@ def _blobs(top: Path, wanted: list[tuple[str, str]]) -> list[tuple[str, str, byt
     return found
 
 
-def check_history(audit_dir: Path) -> list[Problem]:
-    """One problem per log whose committed versions are not all prefixes of today's."""
+def check_history(audit_dir: Path, erased: Mapping[str, set[int]] | None = None
+                  ) -> list[Problem]:
+    """One problem per log whose committed versions are not all prefixes of today's.
+    A line in ``erased`` (a recorded redaction) may differ, keeping its hash."""
     top, versions = committed_versions(audit_dir)
     worst: dict[str, Problem] = {}
     for commit, rel, blob in versions:
-        problem = _compare(top / rel, commit, blob)
+        problem = _compare(top / rel, commit, blob, (erased or {}).get(Path(rel).stem, set()))
         name = Path(rel).stem
         if problem and (name not in worst or (problem.line or 0) < (worst[name].line or 0)):
             worst[name] = problem
     return [worst[n] for n in sorted(worst)]
 
 
-def _compare(path: Path, commit: str, blob: bytes) -> Problem | None:
+def _compare(path: Path, commit: str, blob: bytes, erased: set[int]) -> Problem | None:
     label = f"audit/{path.name}"
     if not path.exists():
         lines = blob.count(b"\n")
@@ -83,10 +86,13 @@ def _compare(path: Path, commit: str, blob: bytes) -> Problem | None:
     if current.startswith(whole):
         return None
     same = 0
-    for old, new in zip(whole.split(b"\n"), current.split(b"\n"), strict=False):
-        if old != new:
+    old_lines, new_lines = whole.split(b"\n")[:-1], current.split(b"\n")
+    for old, new in zip(old_lines, new_lines, strict=False):
+        if old != new and not (same + 1 in erased and old[-66:] == new[-66:]):
             break
         same += 1
+    if same == len(old_lines) and len(new_lines) > same:
+        return None  # differs only where a recorded redaction erased text
     return Problem(path.stem, same + 1, "history",
                    f"{label} line {same + 1}: differs from the version committed in "
                    f"{commit[:10]}; every committed version must be a prefix of today's "

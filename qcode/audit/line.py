@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import contains
@@ -27,6 +28,10 @@ KEYS = (
     "quote", "fp", "source", "score", "ref", "memo", "data", "hash",
 )
 BODY_KEYS = KEYS[:-1]
+KEYS_V2 = (*BODY_KEYS, "text", "hash")  # format 2: project text beside its commitments
+TEXT_FIELDS = ("quote", "fp", "memo", "reason")  # "reason" is data["reason"]
+TEXT_KEY = b',"text":'
+COMMIT_PREFIX = "c:"
 ACTIONS = (
     "apply", "remove", "memo", "void", "seal", "accept", "reject",
     "migrate", "route", "reanchor", "docversion", "sign", "key", "redact", "import",
@@ -141,6 +146,7 @@ _TYPES = (
     (int,), (str,), (str,), (str,), _S, _S, _S, _S, (int, str, _NONE), _S, _S, _S,
     (int, float, _NONE), _S, _S, (dict, _NONE), (str,),
 )
+_TYPES_V2 = (*_TYPES[:-1], (dict, _NONE), (str,))
 _SPAN_RE = re.compile(r"(0|[1-9][0-9]*):(0|[1-9][0-9]*)")
 
 
@@ -183,27 +189,74 @@ def format_line(event: Event) -> str:
     return join_hash(body, event.hash)
 
 
-def seal_line(fields: dict[str, Any], prev_hash: str) -> tuple[Event, str]:
-    """Chain ``fields`` to ``prev_hash``: the Event and its line (no newline)."""
-    body = format_body(fields)
+def commitment(salt: str, value: str) -> str:
+    """``c:`` and the hex sha256 of the UTF-8 of the salt (32 hex digits) and the value."""
+    return COMMIT_PREFIX + hashlib.sha256((salt + value).encode("utf-8")).hexdigest()
+
+
+def commit_text(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]] | None]:
+    """Format 2: each piece of project text in ``fields`` replaced by its salted
+    commitment, and the ``text`` object (``{field: [salt, text]}``) that holds it."""
+    out = dict(fields)
+    text: dict[str, list[str]] = {}
+    for name in TEXT_FIELDS[:3]:
+        value = out.get(name)
+        if isinstance(value, str):
+            salt = secrets.token_hex(16)
+            text[name] = [salt, value]
+            out[name] = commitment(salt, value)
+    data = out.get("data")
+    if isinstance(data, dict) and isinstance(data.get("reason"), str):
+        salt = secrets.token_hex(16)
+        text["reason"] = [salt, data["reason"]]
+        out["data"] = {**data, "reason": commitment(salt, data["reason"])}
+    return out, text or None
+
+
+def seal_line(fields: dict[str, Any], prev_hash: str, *, version: int = 2) -> tuple[Event, str]:
+    """Chain ``fields`` to ``prev_hash``: the Event and its line (no newline). A line
+    with project text is written in format 2 (``version=1``: the old format)."""
+    committed, text = commit_text(fields) if version == 2 else (fields, None)
+    body = format_body(committed)
     hash_hex = chain_hash(prev_hash, body.encode("utf-8"))
-    line = join_hash(body, hash_hex)
+    if text is None:
+        line = join_hash(body, hash_hex)
+    else:
+        line = f'{body[:-1]},"text":{_dumps(text)},"hash":"{hash_hex}"}}'
     return Event(**{k: fields.get(k) for k in BODY_KEYS}, hash=hash_hex), line
 
 
-def split_hash(raw: bytes) -> tuple[bytes, str]:
+def body_end(raw: bytes) -> int:
+    """Where the chained body of a line ends: before ``,"text":`` in format 2, else
+    before ``,"hash":``. (Inside the text object every quote is escaped, so the last
+    raw ``,"text":`` is the key's; a format-1 line whose data has a ``text`` key is
+    told apart by its hash, see :func:`split_hash`.)"""
+    cut = raw.rfind(TEXT_KEY, 0, len(raw) - HASH_SUFFIX_LEN)
+    return cut if cut > 0 else len(raw) - HASH_SUFFIX_LEN
+
+
+def split_hash(raw: bytes, prev: str | None = None) -> tuple[bytes, str]:
     """``(body bytes, stored hash)`` of a line without its newline; LineError if the
-    line does not end with a ``hash`` key."""
+    line does not end with a ``hash`` key. Given ``prev``, a body that does not chain
+    in format 2 is tried as format 1."""
     tail = raw[-HASH_SUFFIX_LEN:]
     if len(raw) <= HASH_SUFFIX_LEN or not tail.startswith(b',"hash":"') or not tail.endswith(b'"}'):
         raise LineError('it does not end with the "hash" key')
-    return raw[:-HASH_SUFFIX_LEN] + b"}", tail[9:-2].decode("ascii", "replace")
+    stored = tail[9:-2].decode("ascii", "replace")
+    end = body_end(raw)
+    body = raw[:end] + b"}"
+    if prev is not None and end != len(raw) - HASH_SUFFIX_LEN and chain_hash(prev, body) != stored:
+        return raw[:-HASH_SUFFIX_LEN] + b"}", stored
+    return body, stored
 
 
-def parse_object(raw: bytes | str, *, strict: bool = True) -> dict[str, Any]:
+def parse_object(raw: bytes | str, *, strict: bool = True,
+                 redacted: list[str] | None = None) -> dict[str, Any]:
     """The JSON object of one line (without its newline), its keys checked. ``strict``
     also checks every value's type and that the bytes are exactly canonical (what
-    ``audit verify`` requires); replay needs less and skips that."""
+    ``audit verify`` requires); replay needs less and skips that. A format-2 line is
+    returned as format 1 shows it (see :func:`_resolved`); the names of its redacted
+    fields are added to ``redacted`` when given."""
     text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     try:
         obj, end = _DECODER.raw_decode(text)
@@ -213,15 +266,92 @@ def parse_object(raw: bytes | str, *, strict: bool = True) -> dict[str, Any]:
         raise LineError("text after the JSON object")
     if type(obj) is not dict:
         raise LineError("it is not a JSON object")
-    if tuple(obj) != KEYS:
-        raise LineError(_key_problem(tuple(obj)))
+    keys = tuple(obj)
+    if keys != KEYS and keys != KEYS_V2:
+        raise LineError(_key_problem(keys))
     if strict:
         _check_types(obj)
         if _dumps(obj) != text:
             raise LineError("its bytes are not canonical (spacing, escapes or number form)")
     elif type(obj["seq"]) is not int or type(obj["actor"]) is not str:
         raise LineError("seq must be an integer and actor a string")
+    return _resolved(obj, strict, redacted) if len(keys) == len(KEYS_V2) else obj
+
+
+def _resolved(obj: dict[str, Any], strict: bool, redacted: list[str] | None = None
+              ) -> dict[str, Any]:
+    """A format-2 object as format 1 shows it: each commitment replaced by the text it
+    commits to, or None where the text was redacted. ``strict`` checks each commitment."""
+    text = obj.pop("text")
+    hash_hex = obj.pop("hash")
+    data = obj["data"]
+    if text is not None:
+        if type(text) is not dict:
+            raise LineError("text must be an object of quote, fp, memo and reason")
+        for name, pair in text.items():
+            if name == "reason":
+                value = data.get("reason") if type(data) is dict else None
+            elif name in _BODY_TEXT:
+                value = obj[name]
+            else:
+                raise LineError(f"text has an unknown field {name!r}")
+            if (type(pair) is not list or len(pair) != 2 or type(value) is not str
+                    or (strict and not _opens(value, pair))):
+                raise LineError(f"text.{name} does not match its commitment")
+            if name == "reason":
+                obj["data"] = data = {**data, "reason": pair[1]}  # type: ignore[dict-item]
+            else:
+                obj[name] = pair[1]
+    _check_commitments(obj, data, text or {}, redacted)
+    obj["hash"] = hash_hex
     return obj
+
+
+_BODY_TEXT = frozenset(TEXT_FIELDS[:3])
+
+
+def _opens(value: str, pair: list[Any]) -> bool:
+    salt, clear = pair
+    if type(salt) is not str or type(clear) is not str or len(salt) != 32:
+        return False
+    return commitment(salt, clear) == value
+
+
+def _check_commitments(obj: dict[str, Any], data: Any, text: dict[str, Any],
+                       redacted: list[str] | None) -> None:
+    """Fields without their text must hold a commitment (redacted) or null."""
+    for name in TEXT_FIELDS:
+        if name in text:
+            continue
+        value = data.get(name) if name == "reason" and type(data) is dict else (
+            obj.get(name) if name != "reason" else None)
+        if value is None:
+            continue
+        if type(value) is not str or not _is_commitment(value):
+            raise LineError(f"{name} must be a commitment (c: and 64 hex digits) in format 2")
+        if name == "reason":
+            obj["data"] = {**data, "reason": None}
+        else:
+            obj[name] = None
+        if redacted is not None:
+            redacted.append(name)
+
+
+def redacted_fields(obj: dict[str, Any]) -> tuple[str, ...]:
+    """The text fields of a raw format-2 object whose text is gone."""
+    text = obj.get("text") or {}
+    data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+    found = []
+    for name in TEXT_FIELDS:
+        value = (data or {}).get(name) if name == "reason" else obj.get(name)
+        if isinstance(value, str) and _is_commitment(value) and name not in text:
+            found.append(name)
+    return tuple(found)
+
+
+def _is_commitment(value: str) -> bool:
+    return (len(value) == 66 and value.startswith(COMMIT_PREFIX)
+            and _HEX64_RE.fullmatch(value, 2) is not None)
 
 
 def parse_line(raw: bytes | str, *, strict: bool = True) -> Event:
@@ -240,8 +370,9 @@ def _key_problem(keys: tuple[str, ...]) -> str:
 
 
 def _check_types(obj: dict[str, Any]) -> None:
-    if not all(map(contains, _TYPES, map(type, obj.values()))):
-        for key, value, types in zip(KEYS, obj.values(), _TYPES, strict=True):
+    types_of = _TYPES if len(obj) == len(KEYS) else _TYPES_V2
+    if not all(map(contains, types_of, map(type, obj.values()))):
+        for key, value, types in zip(obj, obj.values(), types_of, strict=True):
             if type(value) not in types:
                 raise LineError(f"{key} has the wrong type ({type(value).__name__})")
     if obj["seq"] < 1:

@@ -141,6 +141,21 @@ def read_head(path: Path, project_id: str) -> Head:
     return _head_of(data, start, path)
 
 
+def read_tail(path: Path) -> tuple[bytes | None, bytes | None]:
+    """The last two whole lines of a log (shared lock); None where it is shorter."""
+    if not path.exists():
+        return None, None
+    with open(path, "rb") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        fd = fh.fileno()
+        size = _whole_size(fd, os.fstat(fd).st_size)
+        if size == 0:
+            return None, None
+        before = _whole_size(fd, size - 1)
+        last = os.pread(fd, size - 1 - before, before)
+        return (_last_line(fd, before) if before else None), last
+
+
 def read_signed_head(path: Path) -> dict[str, Any] | None:
     """``{"seq", "hash", "sig"}`` of the head the log's last line signs (shared lock),
     or None when the last line is not a ``sign`` line. The signature is not checked."""
@@ -221,7 +236,7 @@ class LockedLog:
         head = _head_of(before, self._start, self.path)
         try:
             event = parse_line(fragment)
-            body, stored = split_hash(fragment)
+            body, stored = split_hash(fragment, head.hash)
         except (LineError, UnicodeDecodeError):
             return False
         return event.seq == head.seq + 1 and chain_hash(head.hash, body) == stored

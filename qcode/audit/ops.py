@@ -7,11 +7,13 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
+from ..errors import AuditError
 from .githistory import check_history, committed_keys
 from .keys import keys_dir
 from .line import Event
-from .log import PROJECT_LOG, append, log_names, read_head, read_signed_head
+from .log import PROJECT_LOG, append, log_names, read_head, read_signed_head, read_tail
 from .proof import signature_findings
+from .signing import head_signed, signing_for
 from .verify import VerifyReport, verify
 
 
@@ -52,6 +54,18 @@ def seal(project: Any, actor: str, *, clock: Callable[[], str] | None = None) ->
                          clock=clock)
 
 
+def unsigned_head(project: Any, name: str) -> str | None:
+    """Why ``audit/<name>.log`` is broken for appends because its head lacks the
+    signature it needs (an unsigned tail, see ``signing``), or None. The same rule that
+    refuses an append; for the warnings of analyses and the refusal of writes."""
+    rules = signing_for(project.audit_dir, project.id)
+    try:
+        rules.check_head(name, read_tail(project.log_path(name)))
+    except AuditError as exc:
+        return exc.message
+    return None
+
+
 def verify_project(project: Any, names: Iterable[str] | None = None, *,
                    git: bool = False) -> VerifyReport:
     """Verify the chosen logs (default all) against the chain, the signatures, the
@@ -66,9 +80,12 @@ def verify_project(project: Any, names: Iterable[str] | None = None, *,
         return report
 
     chosen = {log.name for log in report.logs} | {p.log for p in report.problems}
-    extra = [p for p in check_history(project.audit_dir) if names is None or p.log in chosen]
+    erased = {c.name: {line for line, _ in c.redacted} for c in report.logs}
+    extra = [p for p in check_history(project.audit_dir, erased)
+             if names is None or p.log in chosen]
     problems = tuple(sorted((*report.problems, *extra), key=lambda p: (p.log, p.line or 0)))
     return replace(report, problems=problems)
 
 
-__all__ = ["PROJECT_LOG", "Written", "append_events", "heads", "seal", "verify_project"]
+__all__ = ["PROJECT_LOG", "Written", "append_events", "head_signed", "heads", "seal",
+           "unsigned_head", "verify_project"]

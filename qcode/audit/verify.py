@@ -8,14 +8,16 @@ see: a log cut off at a line boundary, or rewritten and re-chained from scratch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
 
 from ..errors import AuditError
+from .erasure import converted_lines, explain, records
 from .line import (
     HASH_SUFFIX_LEN,
+    TEXT_KEY,
     Event,
     LineError,
     chain_hash,
@@ -64,6 +66,7 @@ class LogCheck:
     seals: tuple[Seal, ...]
     trail: tuple[tuple[int, dict, str], ...] = ()  # sign and key lines, hash before each
     actors: tuple[str, ...] = ()  # project.log: each line's actor
+    redacted: tuple[tuple[int, tuple[str, ...]], ...] = ()  # line -> fields erased
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,19 +114,28 @@ def _imported_note(name: str, first: dict) -> list[str]:
             "(see the import line in project.log)."]
 
 
-def check_log(path: Path, project_id: str, others: Iterable[Path] = ()) -> LogCheck:
-    """Check one log's chain; ``others`` are searched for a copied (foreign) line."""
+def check_log(path: Path, project_id: str, others: Iterable[Path] = (),
+              converted: Mapping[int, str] | None = None) -> LogCheck:
+    """Check one log's chain; ``others`` are searched for a copied (foreign) line.
+    ``converted``: line number -> sha256 of the line as a recorded redaction of a
+    format-1 line left it (its hash, which covered the erased text, is kept)."""
     name = path.stem
     prev = genesis(project_id, name)
     before = (None, b"")  # hash and bytes of the line before ``prev``'s line
-    count, seals, notes, trail, actors = 0, [], [], [], []
+    count, seals, notes, trail, actors, erased = 0, [], [], [], [], []
     problem = None
     shared = name == PROJECT_LOG
     for number, raw, complete in iter_lines(path):
         if not complete:
             notes.append(_tail_note(path, raw, prev, count + 1))
             break
-        obj = _verified(raw, prev, count + 1, name)
+        fields: list[str] = []
+        obj = _verified(raw, prev, count + 1, name, fields)
+        if obj is None and converted and number in converted:
+            obj = _converted(raw, converted[number], count + 1, name)
+            fields = ["format 1"] if obj is not None else fields
+        if fields:
+            erased.append((number, tuple(fields)))
         if obj is None:
             problem = _after_good(path, number, raw, before) or _classify(
                 path, number, prev, count + 1, others)
@@ -148,7 +160,7 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = ()) -> LogCh
         notes.append(f"{display(quarantine)} holds {pieces} fragment(s) of interrupted writes, "
                      "moved aside by a later append (not counted as decisions).")
     return LogCheck(name, path, count, Head(count, prev), problem, tuple(notes), tuple(seals),
-                    tuple(trail), tuple(actors))
+                    tuple(trail), tuple(actors), tuple(erased))
 
 
 def _after_good(path: Path, number: int, raw: bytes, before: tuple[str | None, bytes]
@@ -167,26 +179,46 @@ def _after_good(path: Path, number: int, raw: bytes, before: tuple[str | None, b
 
 
 _HASH_KEY = b',"hash":"'
-_TRAIL = frozenset({"seal", "sign", "key"})
+_TRAIL = frozenset({"seal", "sign", "key", "redact"})
 
 
-def _verified(raw: bytes, prev: str, seq: int, name: str) -> dict | None:
+def _verified(raw: bytes, prev: str, seq: int, name: str, redacted: list[str] | None = None
+              ) -> dict | None:
     """The line's object if it is canonical, in sequence, chained and in its own log.
-    (The hot loop of verify: the hash is checked on the raw bytes before parsing.)"""
+    (The hot loop of verify: the hash is checked on the raw bytes before parsing; in
+    format 2 the chained body ends before the ``text`` key.)"""
     if raw[-HASH_SUFFIX_LEN:9 - HASH_SUFFIX_LEN] != _HASH_KEY or raw[-2:] != b'"}':
         return None
+    cut = raw.rfind(TEXT_KEY, 0, len(raw) - HASH_SUFFIX_LEN)
     digest = sha256(prev.encode("ascii"))
-    digest.update(raw[:-HASH_SUFFIX_LEN])
+    digest.update(raw[:cut] if cut > 0 else raw[:-HASH_SUFFIX_LEN])
     digest.update(b"}")
     if digest.hexdigest().encode("ascii") != raw[-66:-2]:
-        return None
+        if cut <= 0 or not _chains_as_v1(prev, raw):
+            return None
     try:
-        obj = parse_object(raw)
+        obj = parse_object(raw, redacted=redacted)
     except (LineError, UnicodeDecodeError):
         return None
     if obj["seq"] != seq or (name != PROJECT_LOG and obj["actor"] != name):
         return None
     return obj
+
+
+def _chains_as_v1(prev: str, raw: bytes) -> bool:
+    """A format-1 line whose ``data`` holds a ``text`` key."""
+    return chain_hash(prev, raw[:-HASH_SUFFIX_LEN] + b"}") == raw[-66:-2].decode("ascii")
+
+
+def _converted(raw: bytes, recorded: str, seq: int, name: str) -> dict | None:
+    """A format-1 line a recorded redaction rewrote: the bytes the record names."""
+    if sha256(raw).hexdigest() != recorded:
+        return None
+    try:
+        obj = parse_object(raw)
+    except (LineError, UnicodeDecodeError):
+        return None
+    return obj if obj["seq"] == seq and (name == PROJECT_LOG or obj["actor"] == name) else None
 
 
 def _tail_note(path: Path, raw: bytes, prev: str, seq: int) -> str:
@@ -223,7 +255,7 @@ def _chains(prev: str, raw: bytes | None) -> bool:
     if raw is None:
         return False
     try:
-        body, stored = split_hash(raw)
+        body, stored = split_hash(raw, prev)
     except LineError:
         return False
     return chain_hash(prev, body) == stored
@@ -325,8 +357,10 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None,
     AuditError for an unknown name."""
     every = log_names(audit_dir)
     paths = {n: audit_dir / f"{n}.log" for n in every}
-    checks = {n: check_log(paths[n], project_id, [paths[o] for o in every if o != n])
-              for n in every}
+    recs = records(audit_dir)
+    conv = converted_lines(recs)
+    checks = {n: check_log(paths[n], project_id, [paths[o] for o in every if o != n],
+                           conv.get(n)) for n in every}
     sealed = {log for c in checks.values() for s in c.seals for log, _, _ in s.heads}
     chosen = sorted(set(every) | sealed) if names is None else list(dict.fromkeys(names))
     for name in chosen:
@@ -334,11 +368,17 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None,
             raise AuditError(f"No log audit/{name}.log and no seal names it; logs: "
                              f"{', '.join(every) or 'none yet'}.")
     problems = [checks[n].problem for n in chosen if n in checks and checks[n].problem]
+    erased_notes = []
+    for name in chosen:
+        if name in checks and checks[name].redacted:
+            notes_of, unnamed = explain(name, checks[name].redacted, recs)
+            erased_notes += notes_of
+            problems += [Problem(name, line, "redacted", text) for line, text in unnamed]
     verdict = signatures(checks) if signatures is not None else Verdict()
     problems += [p for p in verdict.problems if p.log in chosen or names is None]
     problems += _seal_problems(checks, chosen, audit_dir, verdict)
     ordered = sorted(problems, key=lambda p: (p.log, p.line or 0))
-    notes = tuple(n for n in verdict.notes if names is None or any(
+    notes = tuple(erased_notes) + tuple(n for n in verdict.notes if names is None or any(
         f"audit/{c}.log" in n for c in chosen))
     return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered), notes)
 

@@ -31,13 +31,19 @@ from . import (
 )
 
 # isort: split
+from . import report_cmds  # noqa: F401  (report, codebook export)
+
+# isort: split
 from . import tui_cmds  # noqa: F401  (code, review)
 
 # isort: split
 from . import migrate_cmds  # noqa: F401  (codebook diff, codebook log, recode, orphans)
 
 # isort: split
-from . import keys_cmds  # noqa: F401  (keys init, rotate, countersign, revoke, list, ...)
+from . import (
+    keys_cmds,  # noqa: F401  (keys init, rotate, countersign, revoke, list, ...)
+    redact_cmds,  # noqa: F401  (redact)
+)
 
 # isort: split
 from . import exchange_cmds  # noqa: F401  (export, import, codebook import)

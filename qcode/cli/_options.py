@@ -1,27 +1,15 @@
 """Option aliases shared by every command (STYLE.md 5), and output helpers."""
 
 
-import enum
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ..reports import render
+from .output import Format, FormatOption, emit, is_table, name_of, stdout_console
 
-
-class Format(enum.StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-class DocFormat(enum.StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    markdown = "markdown"
+__all__ = ["Format", "FormatOption", "emit", "is_table", "name_of", "stdout_console"]
 
 
 ProjectOption = Annotated[
@@ -48,11 +36,6 @@ CodersOption = Annotated[
     typer.Option("--coder", "-c", help="A coder; repeat for several (default: all).",
                  show_default=False),
 ]
-FormatOption = Annotated[
-    Format, typer.Option("--format", "-f", help="Output format: table, csv or json.")
-]
-
-
 ROOT_PROJECT: Path | None = None  # `qcode --project DIR <command>`, set by the root callback
 
 
@@ -64,34 +47,21 @@ def project_from(path: Path | None):
     return find_project(path if path is not None else ROOT_PROJECT)
 
 
-def stdout_console():
-    from rich.console import Console
-
-    return Console(soft_wrap=False)
-
-
 def stderr_console():
     from rich.console import Console
 
     return Console(stderr=True)
 
 
-def emit(records, columns, fmt, *, title: str | None = None, caption: str | None = None,
-         optional=()) -> None:
-    """Write records to stdout as table/csv/json/markdown (data on stdout, STYLE.md 6);
-    a table leaves out the ``optional`` columns, in order, that the terminal cannot fit."""
-    console = stdout_console()
-    out = render(records, columns, getattr(fmt, "value", fmt), title=title, caption=caption,
-                 optional=optional, width=console.width)
-    if isinstance(out, str):
-        typer.echo(out, nl=False)
-    else:
-        console.print(out)
-
-
 def info(message: str) -> None:
     """A message for the person (stderr), never mixed with data."""
     typer.echo(message, err=True)
+
+
+def deprecated(old: str, new: str) -> None:
+    """The one line an old spelling prints on stderr before it runs as the new one."""
+    info(f"Note: `qcode {old}` is deprecated; use `qcode {new}` (the old spelling goes in "
+         "the next release).")
 
 
 def shown(path) -> str:

@@ -1,12 +1,11 @@
-"""Agreement: ``qcode agree``.
-
-Each command imports the library inside its function, so that ``qcode --help``
-loads none of it (docs/architecture.md, "Lazy imports").
-"""
+"""Agreement: ``qcode agree`` (coded units) and its sub-commands ``agree matrix FILE``,
+``agree segments FILE`` and ``agree disagreements``. numpy is imported inside the
+commands only."""
 
 
+import enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -22,178 +21,206 @@ from ._options import (
     SeedOption,
     emit,
     info,
+    is_table,
+    name_of,
     project_from,
     stdout_console,
 )
-from .root import app
+from .choices import unit_parser
+from .modes import OldFlag, mode_group
+from .root import app, new_app
 
 AGREE_COLUMNS = ("code", "coefficient", "level", "value", "ci", "units", "coders", "band")
-UNIT_WORDS = ("sentence", "turn", "paragraph", "doc")
-JSON_KEYS = ("coefficient", "level", "code", "value", "units", "coders", "ci")
+DATA_COLUMNS = ("code", "coefficient", "level", "value", "ci_low", "ci_high", "units", "coders",
+                "band")
+JSON_KEYS = ("coefficient", "level", "code", "value", "units", "coders", "ci_low", "ci_high")
+DISAGREEMENT_COLUMNS = ("code", "doc", "unit", "start", "end", "coded_by", "not_coded_by",
+                        "before", "text", "after")
 
 
-@app.command()
-def agree(
-    *,
-    coder: CodersOption = None,
-    code: CodesOption = None,
-    doc: DocsOption = None,
-    unit: Annotated[
-        str | None,
-        typer.Option(
-            "--unit",
-            help="sentence, turn, paragraph, doc, window:N (N characters), char "
-            "(NVivo-compatible Cohen's kappa on characters) or none (Krippendorff's unitized "
-            "alphas on the raw spans). Default: the project's unit kind.",
-            show_default=False,
-        ),
-    ] = None,
-    coefficient: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--coefficient",
-            help="percent, cohen, scott, fleiss, conger, brennan-prediger, gwet-ac1, "
-            "alpha; with --segments: u-alpha-2004, u-alpha, bar-u-alpha, c-bar-u-alpha, k-u-alpha. "
-            "Repeat for several.",
-            show_default=False,
-        ),
-    ] = None,
-    ci: Annotated[
-        str | None,
-        typer.Option("--ci", help="Bootstrap confidence interval: percentile or bca.", show_default=False),
-    ] = None,
-    replicates: ReplicatesOption = 10_000,
-    seed: SeedOption = 0,
-    matrix: Annotated[
-        Path | None,
-        typer.Option(
-            "--matrix",
-            help="CSV of reliability data coded elsewhere: a header of coder names, one "
-            "row per unit, empty cell = missing.",
-            show_default=False,
-        ),
-    ] = None,
-    level: Annotated[
-        str, typer.Option("--level", help="With --matrix: nominal, ordinal, interval or ratio.")
-    ] = "nominal",
-    categories: Annotated[
-        str | None,
-        typer.Option(
-            "--categories",
-            help="With --matrix: the declared categories, a,b,c (Brennan-Prediger and "
-            "AC1 depend on unused ones).",
-            show_default=False,
-        ),
-    ] = None,
-    segments: Annotated[
-        Path | None,
-        typer.Option(
-            "--segments",
-            help="CSV of spans coder,begin,end,code (half-open offsets) for unitized agreement.",
-            show_default=False,
-        ),
-    ] = None,
-    continuum: Annotated[
-        str | None,
-        typer.Option(
-            "--continuum",
-            help="With --segments: BEGIN:END of the continuum (default: the spans' extent).",
-            show_default=False,
-        ),
-    ] = None,
-    disagreements: Annotated[
-        bool, typer.Option("--disagreements", help="List each disagreement with its text and who coded what.")
-    ] = False,
-    by: Annotated[
-        str | None,
-        typer.Option(
-            "--by", help="Repeat the table for each value of this document attribute.", show_default=False
-        ),
-    ] = None,
-    set_distance: Annotated[
-        str, typer.Option("--set-distance", help="Distance for alpha over code sets: masi or jaccard.")
-    ] = "masi",
-    min_overlap: Annotated[
-        str,
-        typer.Option(
-            "--min-overlap", help="Overlap that makes a unit coded: N characters or P% of the unit."
-        ),
-    ] = "1",
-    fmt: FormatOption = Format.table,
-    project: ProjectOption = None,
-) -> None:
-    """Inter-coder agreement per code and overall, with optional bootstrap intervals."""
-    if matrix is not None or segments is not None:
-        _agree_file(matrix, segments, level, coefficient, categories, continuum, ci, replicates, seed, fmt)
+class Coefficient(enum.StrEnum):  # qcode.agreement.coefficients.COEFFICIENTS (a test holds it)
+    percent = "percent"
+    cohen = "cohen"
+    scott = "scott"
+    fleiss = "fleiss"
+    conger = "conger"
+    brennan_prediger = "brennan-prediger"
+    gwet_ac1 = "gwet-ac1"
+    alpha = "alpha"
+
+
+class UnitizedCoefficient(enum.StrEnum):  # qcode.agreement.unitized.UNITIZED
+    u_alpha_2004 = "u-alpha-2004"
+    u_alpha = "u-alpha"
+    bar_u_alpha = "bar-u-alpha"
+    c_bar_u_alpha = "c-bar-u-alpha"
+    k_u_alpha = "k-u-alpha"
+
+
+class Level(enum.StrEnum):  # qcode.agreement.data.LEVELS
+    nominal = "nominal"
+    ordinal = "ordinal"
+    interval = "interval"
+    ratio = "ratio"
+
+
+class CiMethod(enum.StrEnum):  # qcode.stats.METHODS
+    percentile = "percentile"
+    bca = "bca"
+
+
+class SetDistance(enum.StrEnum):  # qcode.agreement.sets
+    masi = "masi"
+    jaccard = "jaccard"
+
+
+UnitsOption = Annotated[str | None, typer.Option(
+    "--unit", parser=unit_parser("char", "none"), show_default=False,
+    help="sentence, turn, paragraph, doc, window:N (N characters), char (NVivo-compatible "
+    "Cohen's kappa on characters) or none (Krippendorff's unitized alphas on the raw spans). "
+    "Default: the project's unit kind.")]
+CoefficientsOption = Annotated[list[Coefficient] | None, typer.Option(
+    "--coefficient", help="percent, cohen, scott, fleiss, conger, brennan-prediger, gwet-ac1 "
+    "or alpha. Repeat for several.", show_default=False)]
+CiOption = Annotated[CiMethod | None, typer.Option(
+    "--ci", help="Bootstrap confidence interval: percentile or bca.", show_default=False)]
+ByOption = Annotated[str | None, typer.Option(
+    "--by", help="Repeat the table for each value of this document attribute.",
+    show_default=False)]
+SetDistanceOption = Annotated[SetDistance, typer.Option(
+    "--set-distance", help="Distance for alpha over code sets: masi or jaccard.")]
+MinOverlapOption = Annotated[str, typer.Option(
+    "--min-overlap", help="Overlap that makes a unit coded: N characters or P% of the unit.")]
+FileArg = Annotated[Path, typer.Argument(help="CSV file.", show_default=False)]
+
+agree_app = new_app(
+    "Inter-coder agreement per code and overall, with optional bootstrap intervals: on the "
+    "project's coded units (bare `qcode agree`), on a matrix or segments file coded "
+    "elsewhere, or as a list of disagreements.",
+    cls=mode_group(OldFlag("--matrix", "matrix", "argument", "FILE"),
+                   OldFlag("--segments", "segments", "argument", "FILE"),
+                   OldFlag("--disagreements", "disagreements")),
+    no_args_is_help=False)
+app.add_typer(agree_app, name="agree")
+
+
+@agree_app.callback(invoke_without_command=True)
+def agree(ctx: typer.Context, *, coder: CodersOption = None, code: CodesOption = None,
+          doc: DocsOption = None, unit: UnitsOption = None,
+          coefficient: CoefficientsOption = None, ci: CiOption = None,
+          replicates: ReplicatesOption = 10_000, seed: SeedOption = 0, by: ByOption = None,
+          set_distance: SetDistanceOption = SetDistance.masi, min_overlap: MinOverlapOption = "1",
+          fmt: FormatOption = Format.table, project: ProjectOption = None) -> None:
+    """Inter-coder agreement per code and overall on the project's coded units, with
+    optional bootstrap intervals (see also `agree matrix`, `agree segments`,
+    `agree disagreements`)."""
+    if ctx.invoked_subcommand is not None:
         return
     proj = project_from(project)
-    min_chars, min_fraction = _min_overlap(min_overlap)
-    common = {"coders": coder, "codes": code, "docs": doc}
-    if disagreements and unit in ("char", "none"):
-        raise InputError(f"--disagreements lists units; --unit {unit} has none. Use --unit "
-                         "sentence, turn, paragraph, doc or window:N.")
-    if unit is not None and unit not in ("char", "none") and unit not in UNIT_WORDS \
-            and not unit.startswith("window:"):
-        raise InputError(f"Unknown unit {unit!r}; use sentence, turn, paragraph, doc, "
-                         "window:N, char or none.")
-    if disagreements:
-        _show_disagreements(proj, common, unit, min_chars, min_fraction, fmt)
-    elif unit == "char":
+    common: dict[str, Any] = {"coders": coder, "codes": code, "docs": doc}
+    if unit == "char":
         _agree_chars(proj, common, fmt)
     elif unit == "none":
-        from ..agreement.from_project import project_unitized  # numpy behind it
-
-        results, notes = project_unitized(proj, **common)
-        for note in notes:
-            info(f"Note: {note}")
-        _emit_agreements(results, fmt, title="Unitized agreement on raw spans")
+        _agree_unitized(proj, common, fmt)
     else:
         from ..agreement.from_project import project_agreement  # numpy behind it
 
+        min_chars, min_fraction = _min_overlap(min_overlap)
         report = project_agreement(
-            proj,
-            **common,
-            unit=unit,
-            coefficients=coefficient or ("percent", "alpha"),
-            set_distance=set_distance,
-            ci=ci,
-            n_replicates=replicates,
-            seed=seed,
-            min_chars=min_chars,
-            min_fraction=min_fraction,
-            by=by,
-        )
+            proj, **common, unit=unit, coefficients=_names(coefficient) or ("percent", "alpha"),
+            set_distance=set_distance.value, ci=ci and ci.value, n_replicates=replicates,
+            seed=seed, min_chars=min_chars, min_fraction=min_fraction, by=by)
         _note_missing(report.missing)
-        _emit_agreements(report.results, fmt, title=f"Agreement on {report.unit} units", group=by is not None)
+        _emit_agreements(report.results, fmt, title=f"Agreement on {report.unit} units",
+                         group=by is not None)
 
 
-def _agree_file(matrix, segments, level, coefficient, categories, continuum, ci, replicates, seed, fmt):
-    from ..agreement.results import matrix_file_agreement, segments_file_agreement  # numpy behind it
+@agree_app.command("matrix")
+def agree_matrix(
+    file: FileArg, *,
+    level: Annotated[Level, typer.Option("--level", help="Level of the values.")] = Level.nominal,
+    coefficient: CoefficientsOption = None,
+    categories: Annotated[str | None, typer.Option(
+        "--categories", help="The declared categories, a,b,c (Brennan-Prediger and AC1 depend "
+        "on unused ones).", show_default=False)] = None,
+    ci: CiOption = None, replicates: ReplicatesOption = 10_000, seed: SeedOption = 0,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Agreement on reliability data coded elsewhere: a CSV with a header of coder names,
+    one row per unit, an empty cell where a coder gave no value (default: alpha)."""
+    from ..agreement.results import matrix_file_agreement
 
-    if matrix is not None and segments is not None:
-        raise InputError("Give --matrix or --segments, not both.")
-    if matrix is not None:
-        cats = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
-        results = matrix_file_agreement(
-            matrix,
-            level=level,
-            coefficients=coefficient or ("alpha",),
-            categories=cats,
-            ci=ci,
-            n_replicates=replicates,
-            seed=seed,
-        )
-        title = f"Agreement in {matrix.name}"
-    else:
-        kw = {"coefficients": coefficient} if coefficient else {}
-        results = segments_file_agreement(segments, continuum=continuum, **kw)
-        title = f"Unitized agreement in {segments.name}"
-    _emit_agreements(results, fmt, title=title)
+    cats = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
+    results = matrix_file_agreement(file, level=level.value, categories=cats,
+                                    coefficients=_names(coefficient) or ("alpha",),
+                                    ci=ci and ci.value, n_replicates=replicates, seed=seed)
+    _emit_agreements(results, fmt, title=f"Agreement in {file.name}")
 
 
-def _emit_agreements(results, fmt, *, title: str, group: bool = False) -> None:
-    if getattr(fmt, "value", fmt) == "json":
-        extra = ("group",) if group else ()
+@agree_app.command("segments")
+def agree_segments(
+    file: FileArg, *,
+    coefficient: Annotated[list[UnitizedCoefficient] | None, typer.Option(
+        "--coefficient", help="u-alpha-2004, u-alpha, bar-u-alpha, c-bar-u-alpha or k-u-alpha "
+        "(default: all). Repeat for several.", show_default=False)] = None,
+    continuum: Annotated[str | None, typer.Option(
+        "--continuum", help="BEGIN:END of the continuum (default: the spans' extent).",
+        show_default=False)] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Krippendorff's unitized alphas on a CSV of spans coder,begin,end,code (half-open
+    offsets) coded elsewhere."""
+    from ..agreement.results import segments_file_agreement
+
+    kw = {"coefficients": _names(coefficient)} if coefficient else {}
+    results = segments_file_agreement(file, continuum=continuum, **kw)
+    _emit_agreements(results, fmt, title=f"Unitized agreement in {file.name}")
+
+
+@agree_app.command("disagreements")
+def agree_disagreements(
+    *, coder: CodersOption = None, code: CodesOption = None, doc: DocsOption = None,
+    unit: Annotated[str | None, typer.Option(
+        "--unit", parser=unit_parser(), show_default=False,
+        help="sentence, turn, paragraph, doc or window:N (default: the project's unit kind).")
+    ] = None,
+    min_overlap: MinOverlapOption = "1",
+    fmt: FormatOption = Format.table, project: ProjectOption = None,
+) -> None:
+    """Each disagreement with its text in context and who coded what, for a
+    reconciliation meeting."""
+    from ..agreement.from_project import project_disagreements
+
+    proj = project_from(project)
+    min_chars, min_fraction = _min_overlap(min_overlap)
+    records, missing = project_disagreements(
+        proj, coders=coder, codes=code, docs=doc, unit=unit, min_chars=min_chars,
+        min_fraction=min_fraction)
+    _note_missing(missing)
+    if is_table(fmt):
+        stdout_console().print(disagreement_blocks(records, unit or proj.settings.unit))
+        return
+    emit(records, DISAGREEMENT_COLUMNS, fmt, title=f"{len(records)} disagreements")
+
+
+def _names(choices: list[Any] | None) -> tuple[str, ...]:
+    return tuple(c.value for c in choices or ())
+
+
+def _agree_unitized(proj: Any, common: dict[str, Any], fmt: Any) -> None:
+    from ..agreement.from_project import project_unitized
+
+    results, notes = project_unitized(proj, **common)
+    for note in notes:
+        info(f"Note: {note}")
+    _emit_agreements(results, fmt, title="Unitized agreement on raw spans")
+
+
+def _emit_agreements(results: Any, fmt: Any, *, title: str, group: bool = False) -> None:
+    """JSON: each result's record; CSV: one value per cell (ci_low, ci_high); a table or
+    Markdown: the interval in one column, as a person reads it."""
+    extra = ("group",) if group else ()
+    if name_of(fmt) == "json":
         emit([r.record() for r in results], JSON_KEYS + extra, fmt)
         return
     rows = []
@@ -201,10 +228,11 @@ def _emit_agreements(results, fmt, *, title: str, group: bool = False) -> None:
         rec = r.record()
         rec["code"] = r.code if r.code is not None else "(all)"
         rec["band"] = r.band
+        rec["ci"] = None if rec["ci_low"] is None else [rec["ci_low"], rec["ci_high"]]
         if group:
             rec["group"] = ", ".join(f"{k}={v}" for k, v in r.extra["group"].items())
         rows.append(rec)
-    columns = (("group",) if group else ()) + AGREE_COLUMNS
+    columns = extra + (DATA_COLUMNS if name_of(fmt) == "csv" else AGREE_COLUMNS)
     emit(rows, columns, fmt, title=title, caption="(all): overall; ci: bootstrap interval")
 
 
@@ -239,21 +267,7 @@ def missing_note(missing: dict[str, list[str]], named: int = 6) -> str:
             "for them, not as 'no code applies'.")
 
 
-def _show_disagreements(proj, common, unit, min_chars, min_fraction, fmt) -> None:
-    from ..agreement.from_project import project_disagreements  # numpy behind it
-
-    records, missing = project_disagreements(
-        proj, **common, unit=unit, min_chars=min_chars, min_fraction=min_fraction
-    )
-    _note_missing(missing)
-    if getattr(fmt, "value", fmt) == "table":
-        stdout_console().print(disagreement_blocks(records, unit or proj.settings.unit))
-        return
-    columns = ("code", "doc", "unit", "start", "end", "coded_by", "not_coded_by", "before", "text", "after")
-    emit(records, columns, fmt, title=f"{len(records)} disagreements")
-
-
-def disagreement_blocks(records, unit: str):
+def disagreement_blocks(records: list[dict[str, Any]], unit: str) -> Any:
     """For a reconciliation meeting: each disagreement as a heading (code, place, who
     coded it and who did not) over its text in context, the unit in bold."""
     from rich.console import Group
@@ -264,8 +278,8 @@ def disagreement_blocks(records, unit: str):
         head = Text()
         head.append(f"\n{r['code']}", style="bold")
         head.append(f"  {r['doc']} {unit} {r['unit']} ({r['start']}:{r['end']})  ", style="dim")
-        head.append(f"coded by {_names(r['coded_by'])}", style="green")
-        head.append(f"; not by {_names(r['not_coded_by'])}", style="red")
+        head.append(f"coded by {_coders(r['coded_by'])}", style="green")
+        head.append(f"; not by {_coders(r['not_coded_by'])}", style="red")
         body = Text("  …" + " ".join((r.get("before") or "").split()) + " ", style="dim")
         body.append(" ".join((r.get("text") or "").split()), style="bold")
         body.append(" " + " ".join((r.get("after") or "").split()) + "…", style="dim")
@@ -273,12 +287,12 @@ def disagreement_blocks(records, unit: str):
     return Group(*blocks)
 
 
-def _names(value) -> str:
+def _coders(value: Any) -> str:
     return ", ".join(value) if isinstance(value, list | tuple) else str(value or "nobody")
 
 
-def _agree_chars(proj, common, fmt) -> None:
-    from ..agreement.from_project import project_char_agreement  # numpy behind it
+def _agree_chars(proj: Any, common: dict[str, Any], fmt: Any) -> None:
+    from ..agreement.from_project import project_char_agreement
 
     records = project_char_agreement(proj, **common)
     for r in records:

@@ -15,13 +15,17 @@ from ..reports import clip
 from ._options import (
     CoderOption,
     CodersOption,
+    Format,
     FormatOption,
     ProjectOption,
     emit,
     info,
+    is_table,
+    name_of,
     project_from,
     stdout_console,
 )
+from .output import Listing, emit_tables
 from .root import app, new_app
 
 audit_app = new_app("The audit trail: verify the logs, seal them, and review who did what.")
@@ -37,7 +41,7 @@ def verify(
     git: Annotated[bool, typer.Option(
         "--git", help="Also check that every committed version of each log is a prefix of "
         "today's.")] = False,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Check every log's bytes, order, sequence, chain and seals; exit 1 on tampering."""
@@ -134,7 +138,7 @@ def show(
     source: Annotated[list[str] | None, typer.Option(
         "--source", help="Only sources starting with this (manual, suggest, import:csv).",
         show_default=False)] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """A timeline of decisions with the coded text in its context."""
@@ -146,19 +150,22 @@ def show(
     if getattr(format, "value", format) != "table":
         emit([entry_record(x) for x in entries], list(TIMELINE_COLUMNS), format)
         return
-    stdout_console().print(_timeline_view(proj, entries))
+    console = stdout_console()
+    for block in _timeline_view(proj, entries):  # each entry as soon as it is drawn, so
+        console.print(block)  # `| head` shows the first ones at once
     info(f"{len(entries)} events.")
 
 
 def _timeline_view(proj, entries):
+    """The Rich lines of each entry in turn (a generator: nothing waits for the last)."""
     from rich.console import Group
     from rich.text import Text
 
-    from ..trail import in_context
+    from ..trail import event_reason, in_context
 
     texts: dict[str, object] = {}
-    blocks = []
     for x in entries:
+        blocks = []
         e = x.event
         head = Text()
         head.append(e.time.replace("T", " ")[:19], style="dim")
@@ -177,9 +184,12 @@ def _timeline_view(proj, entries):
                 coded, style="underline").append(after, style="dim"))
         elif e.quote:
             blocks.append(Text(f"    \"{e.quote}\""))
+        reason = event_reason(e)
+        if reason:
+            blocks.append(Text(f"    because: {reason}", style="dim italic"))
         if e.memo:
             blocks.append(Text(f"    memo: {e.memo}", style="italic"))
-    return Group(*blocks)
+        yield Group(*blocks)
 
 
 def _doc_at(proj, cache: dict, doc_id, docv):
@@ -203,7 +213,7 @@ def blame(
     *,
     span: Annotated[str | None, typer.Option(
         "--span", "-s", help="Only events on text overlapping START:END.")] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Who applied or removed which code on this text, when, and how."""
@@ -240,31 +250,29 @@ def stats(
     by: Annotated[By | None, typer.Option(
         "--by", help="One table: per coder, per coder and day, or per code (default: all "
         "three; csv shows the coder table).", show_default=False)] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Events per coder and day, codes used, voids, and the share from suggestions."""
     from ..trail import stats as do_stats
 
     tables = do_stats(project_from(project))
-    fmt = getattr(format, "value", format)
     names = {"coder": "coders", "day": "days", "code": "codes"}
-    if by is None and fmt == "json":
-        import json
-
-        typer.echo(json.dumps(tables, ensure_ascii=False, indent=2))
+    if by is not None:
+        chosen = [names[by.value]]
+    else:  # csv is one table: the coders
+        chosen = ["coders"] if name_of(format) == "csv" else ["coders", "days", "codes"]
+    if is_table(format):
+        tables["codes"] = _narrow_codes(tables["codes"])
+    listings = [Listing(name, name, tables[name], list(tables[name][0]) if tables[name]
+                        else ["coder"], optional=STATS_OPTIONAL) for name in chosen]
+    if by is not None and name_of(format) == "json":  # one table: its list, as before
+        emit(listings[0].rows, listings[0].columns, format)
         return
-    chosen = [names[by.value]] if by else (["coders", "days", "codes"] if fmt == "table"
-                                           else ["coders"])
-    for name in chosen:
-        rows = tables[name]
-        if name == "codes" and fmt == "table":
-            rows = _narrow_codes(rows)
-        columns = list(rows[0]) if rows else ["coder"]
-        emit(rows, columns, format, title=name, optional=STATS_OPTIONAL)
+    emit_tables(listings, format)
 
 
-STATS_OPTIONAL = ["first", "last", "days", "removed", "voids", "memos"]
+STATS_OPTIONAL = ("first", "last", "days", "removed", "voids", "memos")
 
 
 def _narrow_codes(rows: list[dict]) -> list[dict]:

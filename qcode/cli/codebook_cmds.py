@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..errors import CodebookError
-from ._options import FormatOption, ProjectOption, emit, info, project_from, shown, stdout_console
+from ._options import Format, FormatOption, ProjectOption, emit, info, project_from, shown, stdout_console
 from .root import app, new_app
 
 codebook_app = new_app("The codebook: check it, show it.")
@@ -55,7 +55,7 @@ def codebook_show(
     file: Annotated[Path | None, typer.Argument(
         help="Codebook YAML (default: the project's codebook.yaml).", show_default=False)] = None,
     *,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     full: Annotated[bool, typer.Option("--full", help="Also show criteria, examples and keywords.")] = False,
     project: ProjectOption = None,
 ) -> None:

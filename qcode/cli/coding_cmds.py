@@ -6,7 +6,7 @@ loads none of it (docs/architecture.md, "Lazy imports").
 
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,7 +15,7 @@ from ..hints import did_you_mean
 from ._options import (
     CoderOption,
     CodersOption,
-    DocFormat,
+    Format,
     FormatOption,
     ProjectOption,
     emit,
@@ -155,12 +155,11 @@ def memos(
     doc: Annotated[str | None, typer.Option("--doc", help="Only memos on this document.")] = None,
     code: Annotated[str | None, typer.Option("--code", help="Only memos about this code.")] = None,
     coder: CodersOption = None,
-    format: Annotated[DocFormat, typer.Option(  # noqa: A002
-        "--format", "-f", help="table, csv, json or markdown.")] = DocFormat.table,
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """List or export memos on documents, codes and codings (markdown for a report)."""
-    from ..codings import replay
+    from ..index import replay
 
     proj = project_from(project)
     found = replay(proj).memos
@@ -193,8 +192,9 @@ def undo(
         info(f"{out.coder}: {note}")
 
 
-CODING_COLUMNS = ["id", "coder", "doc", "start", "end", "code", "source", "time", "memo", "text"]
-TABLE_COLUMNS = ["id", "doc", "start", "end", "code", "source", "text"]
+CODING_COLUMNS = ["id", "coder", "doc", "start", "end", "code", "status", "source", "time", "memo",
+                  "text"]
+TABLE_COLUMNS = ["id", "doc", "start", "end", "code", "status", "source", "text"]
 
 
 @app.command()
@@ -205,14 +205,16 @@ def codings(
         "--code", help="Only this code; repeat for several.", show_default=False)] = None,
     doc: Annotated[list[str] | None, typer.Option(
         "--doc", help="Only this document; repeat for several.", show_default=False)] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """List the current codings (replayed from the audit logs)."""
-    from ..codings import replay
+    from ..index import replay
 
     proj = project_from(project)
-    replayed = replay(proj)
+    # only the documents asked for are read from the index (a --code filter also looks
+    # at the codes of every coding, to tell a typo from a code nobody used here)
+    replayed = replay(proj, docs=doc or None if not code else None)
     for warning in replayed.warnings:
         info(f"Warning: {warning}")
     code, doc = _known_filters(proj, replayed.codings, code, doc)
@@ -258,16 +260,31 @@ def _known_coders(proj, all_codings, coders) -> None:
 
 def _coding_records(proj, chosen, *, wide: bool) -> list[dict]:
     from ..audit.line import shorten
+    from ..codings import coding_status
     from ..corpus import DocumentCache
     from ..trail import code_order
 
     rank = {c: i for i, c in enumerate(code_order(proj))}
+    retired = _retired_codes(proj)
     documents = DocumentCache(proj)
     records = []
     for c in sorted(chosen, key=lambda c: (c.doc, c.start, c.end, rank.get(c.code, len(rank)),
                                            c.code, c.coder)):
         text = " ".join(documents.text(c.doc)[c.start:c.end].split())
         records.append({"id": c.id, "coder": c.coder, "doc": c.doc, "start": c.start,
-                        "end": c.end, "code": c.code, "source": c.source, "time": c.time,
+                        "end": c.end, "code": c.code, "status": coding_status(c, retired),
+                        "source": c.source, "time": c.time,
                         "memo": c.memo, "text": text if wide else shorten(text, 60)})
     return records
+
+
+def _retired_codes(proj: Any) -> frozenset[str]:
+    """Codes retired in the codebook in force (none when it does not load: the listing
+    still works, and `qcode codebook check` says what is wrong)."""
+    from ..codebook import load_codebook
+    from ..errors import QcodeError
+
+    try:
+        return frozenset(c.id for c in load_codebook(proj.codebook_path).codes if c.retired)
+    except QcodeError:
+        return frozenset()

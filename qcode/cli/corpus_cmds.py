@@ -6,17 +6,20 @@ loads none of it (docs/architecture.md, "Lazy imports").
 
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..errors import InputError
+from ..project import UnitKind
 from ..reports import clip
 from ._options import (
+    Format,
     FormatOption,
     ProjectOption,
     emit,
     info,
+    is_table,
     project_from,
     report_reanchored,
     stdout_console,
@@ -24,7 +27,7 @@ from ._options import (
 from .root import app, new_app
 
 UnitKindOption = Annotated[
-    str | None,
+    UnitKind | None,
     typer.Option("--kind", "-k", help="Unit kind: sentence, turn or paragraph "
                  "(default: the project's unit).", show_default=False),
 ]
@@ -36,7 +39,8 @@ def init(
     *,
     name: Annotated[str | None, typer.Option(help="Project name (default: folder name).")] = None,
     language: Annotated[str, typer.Option(help="Language of the documents: en, nb, ...")] = "en",
-    unit: Annotated[str, typer.Option(help="Default unit kind: sentence, turn or paragraph.")] = "sentence",
+    unit: Annotated[UnitKind, typer.Option(
+        help="Default unit kind: sentence, turn or paragraph.")] = UnitKind.sentence,
     coder: Annotated[list[str] | None, typer.Option(
         "--coder", "-c", help="A known coder; repeat for several.")] = None,
     sample: Annotated[bool, typer.Option(
@@ -63,7 +67,7 @@ def init(
 
         project = init_sample(folder, force=force, report=info)
     else:
-        project = init_project(folder, name=name, language=language, unit=unit,
+        project = init_project(folder, name=name, language=language, unit=unit.value,
                                coders=tuple(coder or ()), force=force)
     info(f"Created project {project.settings.name!r} in {folder} (id {project.id}).")
 
@@ -114,12 +118,32 @@ def ingest(
     report_reanchored(done.reanchored)
 
 
-@app.command()
-def docs(*, format: FormatOption = "table", project: ProjectOption = None) -> None:  # noqa: A002
+docs_app = new_app("The documents: `qcode docs` lists them with their attributes, word and "
+                   "turn counts.", no_args_is_help=False)
+app.add_typer(docs_app, name="docs")
+
+
+@docs_app.callback(invoke_without_command=True)
+def docs(ctx: typer.Context, *, format: FormatOption = Format.table,  # noqa: A002
+         project: ProjectOption = None) -> None:
     """List documents with their attributes, word and turn counts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    records, keys = _doc_records(project_from(project))
+    columns = ["doc", "format", "kind", "language", "words", "turns", *keys]
+    if is_table(format):  # attributes in one column, so the table fits a terminal
+        records = [{"doc": r["doc"], "format": r["format"], "lang": r["language"],
+                    "words": r["words"], "turns": r["turns"],
+                    "attributes": ", ".join(f"{k}={r[k]}" for k in keys if r.get(k))}
+                   for r in records]
+        columns = ["doc", "format", "lang", "words", "turns", "attributes"]
+    emit(records, columns, format, title="Documents")
+
+
+def _doc_records(proj: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """One record per document, and the attribute keys in first-seen order."""
     from ..corpus import list_documents, load_document
 
-    proj = project_from(project)
     records = []
     keys: list[str] = []
     for doc_id in list_documents(proj):
@@ -129,21 +153,14 @@ def docs(*, format: FormatOption = "table", project: ProjectOption = None) -> No
         records.append({"doc": doc_id, "format": doc.meta.get("format"), "kind": doc.kind,
                         "language": doc.language, "words": doc.words(),
                         "turns": len(doc.meta.get("turns") or ()), **attrs})
-    columns = ["doc", "format", "kind", "language", "words", "turns", *keys]
-    if format.value == "table":  # attributes in one column, so the table fits a terminal
-        records = [{"doc": r["doc"], "format": r["format"], "lang": r["language"],
-                    "words": r["words"], "turns": r["turns"],
-                    "attributes": ", ".join(f"{k}={r[k]}" for k in keys if r.get(k))}
-                   for r in records]
-        columns = ["doc", "format", "lang", "words", "turns", "attributes"]
-    emit(records, columns, format, title="Documents")
+    return records, keys
 
 
 @app.command()
 def turns(
     doc: Annotated[str, typer.Argument(help="Document id.")],
     *,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """List a document's speaker turns (or fieldnote entries)."""
@@ -165,7 +182,7 @@ def units(
     doc: Annotated[str, typer.Argument(help="Document id.")],
     *,
     kind: UnitKindOption = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """List a document's units with their numbers and offsets."""
@@ -173,10 +190,10 @@ def units(
 
     proj = project_from(project)
     d = load_document(proj, doc)
-    kind = kind or proj.settings.unit
-    records = [{"unit": f"{kind}:{i}", "start": a, "end": b, "text": clip(d.text[a:b], 70)}
-               for i, (a, b) in enumerate(d.units(kind), start=1)]
-    emit(records, ["unit", "start", "end", "text"], format, title=f"{doc}: {len(records)} {kind} units")
+    name = kind.value if kind else proj.settings.unit
+    records = [{"unit": f"{name}:{i}", "start": a, "end": b, "text": clip(d.text[a:b], 70)}
+               for i, (a, b) in enumerate(d.units(name), start=1)]
+    emit(records, ["unit", "start", "end", "text"], format, title=f"{doc}: {len(records)} {name} units")
 
 
 @app.command()
@@ -195,7 +212,7 @@ def show(
 
     proj = project_from(project)
     d = load_document(proj, doc)
-    renderable = document_view(proj, d, kind or proj.settings.unit, coders=coder or ())
+    renderable = document_view(proj, d, kind.value if kind else proj.settings.unit, coders=coder or ())
 
     console = stdout_console()
     if pager and console.is_terminal and d.words() > 400:
@@ -267,3 +284,5 @@ def demo(
 
     ctx = run_demo(folder, force=force, report=info)
     info(f"Demo project: {ctx.folder}")
+    if "report" in ctx.facts:
+        info(f"Report: {ctx.facts['report']}")

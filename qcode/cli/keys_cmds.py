@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from ._options import CoderOption, FormatOption, ProjectOption, emit, info, project_from
+from ._options import CoderOption, Format, FormatOption, ProjectOption, emit, info, project_from
 from .root import app, new_app
 
 keys_app = new_app("Signing keys: each coder signs her log's head with an Ed25519 key.")
@@ -84,7 +84,7 @@ def revoke(coder_name: Annotated[str, typer.Argument(
 
 
 @keys_app.command("list")
-def list_keys(*, format: FormatOption = "table",  # noqa: A002
+def list_keys(*, format: FormatOption = Format.table,  # noqa: A002
               project: ProjectOption = None) -> None:
     """Every published key, per coder, oldest first."""
     from ..audit.keys import coders_with_keys, published

@@ -6,13 +6,14 @@ loads none of it (docs/architecture.md, "Lazy imports").
 
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..errors import InputError
 from ._options import (
     CodersOption,
+    Format,
     FormatOption,
     ProjectOption,
     emit,
@@ -22,7 +23,8 @@ from ._options import (
     report_reanchored,
 )
 from .codebook_cmds import codebook_app
-from .root import app
+from .modes import OldFlag, mode_group
+from .root import app, new_app
 
 ActorOption = Annotated[str | None, typer.Option(
     "--as", help="Who is acting (default: QCODE_CODER, else 'coder:' in "
@@ -43,11 +45,11 @@ def codebook_diff(
     step: Annotated[list[int] | None, typer.Option(
         "--step", help="With --write: only proposal number N; repeat for several.",
         show_default=False)] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
 ) -> None:
     """Show added, removed and changed codes, and propose the steps between them."""
     from ..codebook import load_codebook
-    from ..migrations.diff import diff_codebooks, write_steps
+    from ..migrations.diff import diff_codebooks
 
     before, after = load_codebook(old), load_codebook(new)
     found = diff_codebooks(before, after)
@@ -61,11 +63,19 @@ def codebook_diff(
     for code in found.unaccounted:
         info(f"Removed without a step: {code!r}; its codings would keep a code the new codebook "
              "lacks. Keep it with 'retired: true', or rename or merge it.")
-    if not write:
-        if proposals:
-            info(f"{len(proposals)} step(s) proposed; add them to {new} with --write "
-                 "(or --write --step N).")
-        return
+    if write:
+        _write_proposals(old, new, before, after, proposals, step)
+    elif proposals:
+        info(f"{len(proposals)} step(s) proposed; add them to {new} with --write "
+             "(or --write --step N).")
+
+
+def _write_proposals(old: Path, new: Path, before: Any, after: Any,
+                     proposals: list[tuple[int, Any]], step: list[int] | None) -> None:
+    """Add the chosen proposals to NEW's 'changes' (``codebook diff --write``)."""
+    from ..errors import InputError
+    from ..migrations.diff import write_steps
+
     if before.version == after.version:
         raise InputError(f"{new} has the same version as {old} ({after.version}); raise "
                          f"'version' in {new} so the steps lead somewhere, then --write again.")
@@ -78,7 +88,7 @@ def codebook_diff(
         return
     write_steps(new, chosen)
     info(f"Added {len(chosen)} step(s) to 'changes' in {new}; edit each 'reason', then run "
-         f"`qcode recode --to {new} --dry-run`.")
+         f"`qcode recode run --to {new} --dry-run`.")
 
 
 def _change_detail(change) -> str:
@@ -92,7 +102,7 @@ def _change_detail(change) -> str:
 def codebook_log(
     *,
     all_lines: Annotated[bool, typer.Option("--all", help="Also migrations that were undone.")] = False,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Codebook versions and change steps, with when and by whom (from audit/project.log)."""
@@ -101,7 +111,7 @@ def codebook_log(
 
     rows = history(project_from(project), all_lines=all_lines)
     if not rows:
-        info("No codebook migrations in audit/project.log yet (see `qcode recode --to`).")
+        info("No codebook migrations in audit/project.log yet (see `qcode recode run --to`).")
     if getattr(format, "value", format) == "table":  # minutes are enough to read by
         rows = [{**r, "time": str(r.get("time") or "").replace("T", " ")[:16]} for r in rows]
     emit(rows, list(COLUMNS), format, title="Codebook history")
@@ -110,12 +120,20 @@ def codebook_log(
 # ---------------------------------------------------------------- recode
 
 
-@app.command()
-def recode(
+recode_app = new_app(
+    "Carry every coding to a new codebook version (`recode run`), decide the codings it "
+    "left waiting (`recode review`), or undo a migration (`recode undo`).",
+    cls=mode_group(OldFlag("--to", "run", "option", "NEW.yaml"), OldFlag("--review", "review"),
+                   OldFlag("--undo", "undo", "argument", "VERSION")))
+app.add_typer(recode_app, name="recode")
+
+
+@recode_app.command("run")
+def recode_run(
     *,
-    to: Annotated[Path | None, typer.Option(
+    to: Annotated[Path, typer.Option(
         "--to", help="The new codebook (YAML) whose 'changes' lead to its version.",
-        show_default=False)] = None,
+        show_default=False)],
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show what would change, per code and coder; write nothing.")] = False,
     coder: CodersOption = None,
@@ -127,42 +145,50 @@ def recode(
         show_default=False)] = None,
     no_suggest: Annotated[bool, typer.Option(
         "--no-suggest", help="Do not queue suggestions for new and redefined codes.")] = False,
-    review: Annotated[bool, typer.Option(
-        "--review", help="List codings waiting for a migration decision; with --coding and "
-        "--code, decide one.")] = False,
-    coding: Annotated[str | None, typer.Option(
-        "--coding", help="With --review: the coding to decide (e.g. anna:42).",
-        show_default=False)] = None,
-    code: Annotated[str | None, typer.Option(
-        "--code", help="With --review --coding: the code it takes.", show_default=False)] = None,
-    undo: Annotated[str | None, typer.Option(
-        "--undo", help="Undo the migration to this version (voids its lines).",
-        show_default=False)] = None,
     actor: ActorOption = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """Carry every coding to a new codebook version: renames and merges map codes, splits
     are routed by the rules or left for review, retired codes' codings are kept.
     --coder limits the report, the routing and the suggestions to those coders."""
-    proj = project_from(project)
-    modes = [m for m, on in (("--to", to is not None), ("--review", review),
-                             ("--undo", undo is not None)) if on]
-    if len(modes) != 1:
-        raise InputError("Give one of --to NEW.yaml, --review or --undo VERSION "
-                         "(see `qcode recode --help`).")
-    if review:
-        _review(proj, coder, coding, code, actor, format)
-    elif undo is not None:
-        from ..migrations.history import undo_migration
+    _recode(project_from(project), to, dry_run=dry_run, coders=coder, union=union,
+            detail=detail, min_score=min_score, suggest=not no_suggest, actor=actor, fmt=format)
 
-        undone = undo_migration(proj, undo, actor=actor)
-        _warn(undone.warnings)
-        info(f"Voided {len(undone.events)} line(s) of the migration to version {undo}; "
-             f"{undone.note}")
-    else:
-        _recode(proj, to, dry_run=dry_run, coders=coder, union=union, detail=detail,
-                min_score=min_score, suggest=not no_suggest, actor=actor, fmt=format)
+
+@recode_app.command("review")
+def recode_review(
+    *,
+    coder: CodersOption = None,
+    coding: Annotated[str | None, typer.Option(
+        "--coding", help="The coding to decide (e.g. anna:42).", show_default=False)] = None,
+    code: Annotated[str | None, typer.Option(
+        "--code", help="With --coding: the code it takes.", show_default=False)] = None,
+    actor: ActorOption = None,
+    format: FormatOption = Format.table,  # noqa: A002
+    project: ProjectOption = None,
+) -> None:
+    """List the codings waiting for a migration decision; with --coding and --code,
+    decide one."""
+    _review(project_from(project), coder, coding, code, actor, format)
+
+
+@recode_app.command("undo")
+def recode_undo(
+    version: Annotated[str, typer.Argument(
+        help="The version whose migration to undo.", metavar="VERSION", show_default=False)],
+    *,
+    actor: ActorOption = None,
+    project: ProjectOption = None,
+) -> None:
+    """Undo the migration to VERSION: its lines are voided and the earlier codebook is
+    back in force."""
+    from ..migrations.history import undo_migration
+
+    undone = undo_migration(project_from(project), version, actor=actor)
+    _warn(undone.warnings)
+    info(f"Voided {len(undone.events)} line(s) of the migration to version {version}; "
+         f"{undone.note}")
 
 
 def _warn(warnings) -> None:
@@ -200,7 +226,7 @@ def _recode(proj, to, *, dry_run, coders, union, detail, min_score, suggest, act
     info(f"Wrote {len(events)} line(s) to audit/project.log as {plan.actor}; codebook version "
          f"{plan.version} is in force.")
     if counts.get("pending") or counts.get("review"):
-        info("Codings waiting for a decision: `qcode recode --review`.")
+        info("Codings waiting for a decision: `qcode recode review`.")
     if suggest:
         _suggest(proj, plan, coders)
 
@@ -229,7 +255,7 @@ def _review(proj, coders, coding, code, actor, fmt) -> None:
         rows = [p.record() for p in pending_reviews(proj, coders=coders)]
         emit(rows, list(COLUMNS), fmt, title="Codings waiting for a migration decision")
         if rows:
-            info("Decide one with `qcode recode --review --coding ID --code CODE`.")
+            info("Decide one with `qcode recode review --coding ID --code CODE`.")
         return
     if code is None:
         raise InputError("--coding needs --code: the code it takes.")
@@ -240,57 +266,80 @@ def _review(proj, coders, coding, code, actor, fmt) -> None:
 
 # ---------------------------------------------------------------- orphans
 
+SpanOption = Annotated[str | None, typer.Option(
+    "--span", help="START:END on the current text.", show_default=False)]
+QuoteOption = Annotated[str | None, typer.Option(
+    "--quote", help="Exact text on the current text.", show_default=False)]
+UnitOption = Annotated[str | None, typer.Option(
+    "--unit", help="A unit: 14 or turn:3.", show_default=False)]
 
-@app.command()
+
+IdArg = Annotated[str, typer.Argument(
+    help="The orphaned coding (e.g. anna:42).", metavar="ID", show_default=False)]
+
+orphans_app = new_app(
+    "Codings an edit of their document left without a place (kept on the old version): "
+    "`qcode orphans` lists them; `orphans place` puts one on the current text, `orphans "
+    "void` undoes one, `orphans reanchor` re-anchors codings no re-anchoring has handled.",
+    cls=mode_group(OldFlag("--place", "place", "argument", "ID"),
+                   OldFlag("--void", "void", "argument", "ID"), OldFlag("--reanchor", "reanchor")),
+    no_args_is_help=False)
+app.add_typer(orphans_app, name="orphans")
+
+
+@orphans_app.callback(invoke_without_command=True)
 def orphans(
-    *,
+    ctx: typer.Context, *,
     coder: CodersOption = None,
     doc: Annotated[list[str] | None, typer.Option(
         "--doc", "-d", help="Only this document; repeat for several.", show_default=False)] = None,
-    place: Annotated[str | None, typer.Option(
-        "--place", help="Put this orphaned coding (e.g. anna:42) on the current text, at "
-        "--span, --quote or --unit.", show_default=False)] = None,
-    void: Annotated[str | None, typer.Option(
-        "--void", help="Undo this orphaned coding (its coder only).", show_default=False)] = None,
-    reanchor: Annotated[bool, typer.Option(
-        "--reanchor", help="Re-anchor codings still on a replaced version of their document "
-        "that no re-anchoring has handled yet.")] = False,
-    span: Annotated[str | None, typer.Option("--span", help="START:END on the current text.",
-                                             show_default=False)] = None,
-    quote: Annotated[str | None, typer.Option("--quote", help="Exact text on the current text.",
-                                              show_default=False)] = None,
-    unit: Annotated[str | None, typer.Option("--unit", help="A unit: 14 or turn:3.",
-                                             show_default=False)] = None,
-    actor: ActorOption = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
-    """Codings an edit of their document left without a place (kept on the old version),
-    to place on the current text or void."""
-    from ..migrations.reanchor import COLUMNS, place_orphan, void_orphan
+    """List the codings an edit of their document left without a place."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..migrations.reanchor import COLUMNS
     from ..migrations.reanchor import orphans as find
 
-    proj = project_from(project)
-    if place and void:
-        raise InputError("Give --place or --void, not both.")
-    if reanchor:
-        from ..migrations.reanchor import reanchor_stale
-
-        report_reanchored(reanchor_stale(proj, actor))
-        return
-    if place:
-        if sum(x is not None for x in (span, quote, unit)) != 1:
-            raise InputError("--place needs exactly one of --span, --quote or --unit.")
-        written = place_orphan(proj, place, span=span, quote=quote, unit=unit, actor=actor)
-        _warn(written.warnings)
-        info(f"Placed {place} at {written.events[0].span} on the current text.")
-        return
-    if void:
-        written = void_orphan(proj, void, coder=actor)
-        _warn(written.warnings)
-        info(f"Voided {void} in audit/{written.events[0].actor}.log.")
-        return
-    rows = [o.record() for o in find(proj, coders=coder, docs=doc)]
+    rows = [o.record() for o in find(project_from(project), coders=coder, docs=doc)]
     emit(rows, list(COLUMNS), format, title="Orphaned codings")
     if rows:
-        info("Place one with `qcode orphans --place ID --quote TEXT`, or void it with --void ID.")
+        info("Place one with `qcode orphans place ID --quote TEXT`, or void it with "
+             "`qcode orphans void ID`.")
+
+
+@orphans_app.command("place")
+def orphans_place(coding: IdArg, *, span: SpanOption = None, quote: QuoteOption = None,
+                  unit: UnitOption = None, actor: ActorOption = None,
+                  project: ProjectOption = None) -> None:
+    """Put an orphaned coding on the current text, at --span, --quote or --unit."""
+    from ..errors import InputError
+    from ..migrations.reanchor import place_orphan
+
+    if sum(x is not None for x in (span, quote, unit)) != 1:
+        raise InputError("`qcode orphans place` needs exactly one of --span, --quote or --unit.")
+    written = place_orphan(project_from(project), coding, span=span, quote=quote, unit=unit,
+                           actor=actor)
+    _warn(written.warnings)
+    info(f"Placed {coding} at {written.events[0].span} on the current text.")
+
+
+@orphans_app.command("void")
+def orphans_void(coding: IdArg, *, actor: ActorOption = None,
+                 project: ProjectOption = None) -> None:
+    """Undo an orphaned coding (its coder only)."""
+    from ..migrations.reanchor import void_orphan
+
+    written = void_orphan(project_from(project), coding, coder=actor)
+    _warn(written.warnings)
+    info(f"Voided {coding} in audit/{written.events[0].actor}.log.")
+
+
+@orphans_app.command("reanchor")
+def orphans_reanchor(*, actor: ActorOption = None, project: ProjectOption = None) -> None:
+    """Re-anchor codings still on a replaced version of their document that no
+    re-anchoring has handled yet."""
+    from ..migrations.reanchor import reanchor_stale
+
+    report_reanchored(reanchor_stale(project_from(project), actor))

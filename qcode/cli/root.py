@@ -29,17 +29,31 @@ class QcodeGroup(typer.core.TyperGroup):
         except Exception as exc:
             if not _is_usage_error(exc):
                 raise
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as is
+                click.echo(exc.format_message(), err=True)
+                sys.exit(2)
             # A bad option value or a missing argument: one line that names the fix,
             # not a usage block (Typer ships its own click, so match by class name).
             path = getattr(getattr(exc, "ctx", None), "command_path", None) or ctx.command_path
             where = " ".join(["qcode", *path.split(" ")[1:]])  # whatever the program was called
-            message = exc.format_message().strip()
-            message += "" if message.endswith((".", "?", "!")) else "."
-            click.echo(f"Error: {message} See `{where} --help`.", err=True)
+            click.echo(f"Error: {_usage_message(exc.format_message(), where)}", err=True)
             sys.exit(2)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)  # definition order, not alphabetical
+
+
+def _usage_message(message: str, where: str) -> str:
+    """One line: a value outside a fixed choice names the choices and the nearest one
+    (last); anything else points at the command's help."""
+    from .choices import not_a_choice
+
+    message = " ".join(message.split())
+    message = not_a_choice(message) or message
+    if "did you mean" in message:
+        return message
+    message += "" if message.endswith((".", "?", "!")) else "."
+    return f"{message} See `{where} --help`."
 
 
 def _is_usage_error(exc: BaseException) -> bool:
@@ -47,13 +61,16 @@ def _is_usage_error(exc: BaseException) -> bool:
         exc, "format_message")
 
 
-def new_app(help_text: str) -> typer.Typer:
-    """A Typer (sub-)app with the house settings (STYLE.md 5)."""
+def new_app(help_text: str, *, cls: type[QcodeGroup] = QcodeGroup,
+            no_args_is_help: bool = True) -> typer.Typer:
+    """A Typer (sub-)app with the house settings (STYLE.md 5). A group that does
+    something when called bare (``qcode agree``, ``qcode docs``) passes
+    ``no_args_is_help=False`` and a callback with ``invoke_without_command=True``."""
     return typer.Typer(
-        cls=QcodeGroup,
+        cls=cls,
         help=help_text,
         rich_markup_mode=None,
-        no_args_is_help=True,
+        no_args_is_help=no_args_is_help,
         add_completion=False,
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},

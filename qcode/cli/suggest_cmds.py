@@ -1,24 +1,39 @@
-"""Suggestion commands: suggest (and --evaluate), suggestions, accept, reject.
-
-Each command imports the library inside its function, so that ``qcode --help``
-loads none of it (docs/architecture.md, "Lazy imports").
-"""
+"""Suggestion commands: suggest (run, evaluate, explain), suggestions, accept, reject."""
 
 
 import enum
 from typing import Annotated
 
+import click
 import typer
 
 from ..errors import InputError
-from ._options import CoderOption, FormatOption, ProjectOption, emit, info, progress_bar, project_from
-from .root import app
+from ._options import (
+    CoderOption,
+    Format,
+    FormatOption,
+    ProjectOption,
+    emit,
+    info,
+    progress_bar,
+    project_from,
+)
+from .root import QcodeGroup, app
 
 
 class Method(enum.StrEnum):
     rules = "rules"
     model = "model"
     both = "both"
+
+
+DEFAULT = Method.model  # qcode.suggest.base.DEFAULT_METHOD (not imported: --help stays light)
+
+
+class UnitKind(enum.StrEnum):
+    sentence = "sentence"
+    turn = "turn"
+    paragraph = "paragraph"
 
 
 CodesOption = Annotated[list[str] | None, typer.Option(
@@ -41,33 +56,66 @@ def _codes(codes: list[str] | None) -> list[str] | None:
     return found or None
 
 
-@app.command()
+class _SuggestGroup(QcodeGroup):
+    """``qcode suggest [DOCS]`` runs the suggesters (the ``run`` command) unless the
+    first word names a sub-command (``evaluate``, ``explain``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+suggest_app = typer.Typer(
+    cls=_SuggestGroup, rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Suggest codes (`qcode suggest [DOCS]`), evaluate the suggesters against your "
+    "coding (`qcode suggest evaluate`), or see why a unit got its suggestions "
+    "(`qcode suggest explain DOC:N`).")
+app.add_typer(suggest_app, name="suggest")
+
+MethodOption = Annotated[Method, typer.Option(
+    "--method", help="model (linear.v1: learned from your decisions, the best on held-out "
+    "data), rules (keywords and patterns, rules.v2) or both.")]
+TopKOption = Annotated[int | None, typer.Option(
+    "--top-k", min=1, help="Offer the k best codes of every unit instead of those above "
+    "their thresholds (learned suggesters).", show_default=False)]
+ThresholdOption = Annotated[float | None, typer.Option(
+    "--threshold", min=0.0, max=1.0, help="One threshold for every code instead of the "
+    "per-code thresholds learned on your decisions.", show_default=False)]
+PooledOption = Annotated[bool, typer.Option(
+    "--pooled", help="Learn from every coder's decisions (one team model).")]
+
+
+@suggest_app.command("run")
 def suggest(
     docs: Annotated[list[str] | None, typer.Argument(
         help="Document ids (default: every document).", show_default=False)] = None,
     *,
     coder: CoderOption = None,
-    method: Annotated[Method, typer.Option(
-        "--method", help="rules (keywords and patterns, rules.v1), model (the classifier "
-        "learned from your decisions, textcat.v1) or both.")] = Method.rules,
+    method: MethodOption = DEFAULT,
     codes: CodesOption = None,
     min_score: MinScoreOption = None,
+    top_k: TopKOption = None,
+    threshold: ThresholdOption = None,
     evaluate: Annotated[bool, typer.Option(
-        "--evaluate", help="Instead of suggesting: cross-validate rules, model and both "
-        "against your coding, folds grouped by document.")] = False,
-    folds: Annotated[int, typer.Option("--folds", min=2, help="Folds for --evaluate.")] = 5,
-    pooled: Annotated[bool, typer.Option(
-        "--pooled", help="Learn from every coder's decisions (one team model).")] = False,
-    format: FormatOption = "table",  # noqa: A002
+        "--evaluate", help="Deprecated: use `qcode suggest evaluate`.", hidden=True)] = False,
+    folds: Annotated[int, typer.Option("--folds", min=2, hidden=True)] = 5,
+    pooled: PooledOption = False,
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
-    """Suggest codes for units you have not decided yet, into your suggestion queue."""
+    """Suggest codes for units you have not decided yet, into your suggestion queue
+    (`qcode suggest [DOCS]`; the word `run` may be left out)."""
     from ..project import resolve_coder
 
     proj = project_from(project)
     name = resolve_coder(coder)
     if evaluate:
-        _evaluate(proj, name, folds=folds, pooled=pooled, codes=_codes(codes), fmt=format)
+        info("Warning: `qcode suggest --evaluate` is deprecated and goes in the next release; "
+             "use `qcode suggest evaluate`.")
+        _evaluate(proj, name, folds=folds, pooled=pooled, codes=_codes(codes), fmt=format,
+                  top_k=top_k, threshold=threshold)
         return
     from ..corpus import list_documents
     from ..suggest import suggest as run
@@ -75,7 +123,8 @@ def suggest(
     total = len(docs) if docs else len(list_documents(proj))
     with progress_bar(total, "suggesting") as step:
         result = run(proj, name, docs=docs, method=method.value, codes=_codes(codes),
-                     min_score=min_score or 0.0, pooled=pooled, on_document=step, keep=False)
+                     min_score=min_score or 0.0, pooled=pooled, on_document=step, keep=False,
+                     top_k=top_k, threshold=threshold)
     for note in result.notes:
         info(note)
     info(f"{name}: {result.made} suggestions from {', '.join(result.methods)} in "
@@ -86,11 +135,82 @@ def suggest(
          f"List them with `qcode suggestions --coder {name}`.")
 
 
-def _evaluate(proj, name: str, *, folds: int, pooled: bool, codes, fmt) -> None:
-    from ..suggest.evaluate import evaluate, score_records, table_records
+@suggest_app.command("evaluate")
+def evaluate_cmd(
+    *,
+    coder: CoderOption = None,
+    methods: Annotated[list[str] | None, typer.Option(
+        "--methods", "--method", help="Suggesters to compare (linear.v1, rules.v2, rules.v1, "
+        "textcat.v1, or model/rules/both); repeat or separate by commas. The tfidf-lr and "
+        "majority baselines are always added.", show_default=False)] = None,
+    unit: Annotated[UnitKind | None, typer.Option(
+        "--unit", help="Unit kind to score (default: the project's).", show_default=False)] = None,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="Folds, grouped by document.")] = 5,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Shuffle documents into folds with this seed (default: the same "
+        "size-balanced split every run).", show_default=False)] = None,
+    top_k: TopKOption = None,
+    threshold: ThresholdOption = None,
+    codes: CodesOption = None,
+    pooled: PooledOption = False,
+    format: FormatOption = Format.table,  # noqa: A002
+    project: ProjectOption = None,
+) -> None:
+    """Cross-validate the suggesters against your coding, folds grouped by document,
+    next to a TF-IDF + logistic-regression baseline and the majority baseline."""
+    from ..project import resolve_coder
+
+    proj = project_from(project)
+    _evaluate(proj, resolve_coder(coder), folds=folds, pooled=pooled, codes=_codes(codes),
+              fmt=format, methods=_codes(methods), unit=unit.value if unit else None, seed=seed,
+              top_k=top_k, threshold=threshold)
+
+
+@suggest_app.command("explain")
+def explain_cmd(
+    unit: Annotated[str, typer.Argument(help="The unit: DOC:N (the project's unit kind) or "
+                                        "DOC:KIND:N, e.g. interview-01:turn:3.")],
+    *,
+    coder: CoderOption = None,
+    method: Annotated[Method, typer.Option("--method", help="rules, model or both.")] = Method.both,
+    pooled: PooledOption = False,
+    format: FormatOption = Format.table,  # noqa: A002
+    project: ProjectOption = None,
+) -> None:
+    """Show why a unit gets its suggestions: keywords matched, or the score, threshold
+    and the features (words, speaker, codebook) that carried each code."""
+    from ..project import resolve_coder
+    from ..suggest.explain import explain
+
+    proj = project_from(project)
+    found = explain(proj, resolve_coder(coder), unit, method=method.value, pooled=pooled)
+    records = [{"method": line.method, "code": line.code,
+                "score": None if line.score is None else round(line.score, 3),
+                "threshold": None if line.threshold is None else round(line.threshold, 3),
+                "suggested": "yes" if line.suggested else "no", "why": line.why,
+                "model": line.model} for line in found.lines]
+    if format.value == "table":
+        info(f"{found.doc} {found.unit}: {_shorten(found.text, 200)}")
+        if found.context:
+            info("context: " + ", ".join(found.context))
+    emit(records, ["method", "code", "score", "threshold", "suggested", "why", "model"], format,
+         title=f"Why {found.doc} {found.unit} gets its suggestions")
+
+
+def _shorten(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[:width - 1] + "…"
+
+
+def _evaluate(proj, name: str, *, folds: int, pooled: bool, codes, fmt, methods=None,
+              unit: str | None = None, seed: int | None = None, top_k: int | None = None,
+              threshold: float | None = None) -> None:
+    from ..suggest.evaluate import evaluate, score_records
+    from ..suggest.report import evaluation_text
 
     with progress_bar(folds, "cross-validating") as step:
-        ev = evaluate(proj, name, folds=folds, pooled=pooled, codes=codes,
+        ev = evaluate(proj, name, folds=folds, pooled=pooled, codes=codes, methods=methods,
+                      unit=unit, seed=seed, top_k=top_k, threshold=threshold,
                       on_fold=lambda n, k: step())
     for i, fold in enumerate(ev.folds, start=1):
         info(f"fold {i}: tested on {', '.join(fold.test)} (trained on {len(fold.train)} other "
@@ -98,12 +218,7 @@ def _evaluate(proj, name: str, *, folds: int, pooled: bool, codes, fmt) -> None:
     for note in ev.notes:
         info(note)
     if fmt.value == "table":
-        base = ev.micro("baseline")
-        emit(table_records(ev), ["code", "units", "rules.v1", "textcat.v1", "both", "baseline"],
-             fmt, title=f"Suggestions against {name}'s coding: precision / recall / F1",
-             caption=f"{len(ev.folds)}-fold cross-validation grouped by document, {ev.units} "
-             f"units; never scored on training data. The baseline suggests the most frequent "
-             f"code of the training folds for every unit (micro F1 {base.f1:.2f}).")
+        typer.echo(evaluation_text(ev), nl=False)
         return
     emit(score_records(ev), ["method", "code", "precision", "recall", "f1", "support", "tp",
                              "fp", "fn"], fmt)
@@ -117,7 +232,7 @@ def suggestions(
                                              show_default=False)] = None,
     min_score: MinScoreOption = None,
     coder: CoderOption = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """List your suggestion queue with the reason for each suggestion."""

@@ -1,11 +1,7 @@
-"""Code tables: ``qcode cooccur`` and ``qcode crosstab``.
-
-Each command imports the library inside its function, so that ``qcode --help``
-loads none of it (docs/architecture.md, "Lazy imports").
-"""
-
+"""Code tables: ``qcode cooccur`` and ``qcode crosstab``. numpy is imported inside
+the commands only."""
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,68 +17,67 @@ from ._options import (
     SeedOption,
     emit,
     info,
+    is_table,
+    name_of,
     project_from,
+    stdout_console,
 )
+from .choices import unit_parser
+from .output import Listing, emit_json, emit_tables
 from .root import app
 
 # ---------------------------------------------------------------- cooccur
+
+UnitOption = Annotated[str | None, typer.Option(
+    "--unit", parser=unit_parser(), show_default=False,
+    help="sentence, turn, paragraph, doc or window:N (default: the project's unit kind).")]
+
+
+class Measure(StrEnum):  # qcode.cooccurrence.MEASURES (a test holds it)
+    count = "count"
+    jaccard = "jaccard"
+    c = "c"
+
 
 
 @app.command()
 def cooccur(
     *,
-    unit: Annotated[
-        str | None,
-        typer.Option(
-            "--unit",
-            help="sentence, turn, paragraph or doc (default: the project's unit kind).",
-            show_default=False,
-        ),
-    ] = None,
+    unit: UnitOption = None,
     overlap: Annotated[bool, typer.Option("--overlap", help="Count overlapping codings.")] = False,
-    window: Annotated[
-        int | None,
-        typer.Option("--window", help="Count codings at most N characters apart.", show_default=False),
-    ] = None,
+    window: Annotated[int | None, typer.Option(
+        "--window", help="Count codings at most N characters apart.", show_default=False)] = None,
     coder: CodersOption = None,
     code: CodesOption = None,
     doc: DocsOption = None,
-    measure: Annotated[str, typer.Option("--measure", help="count, jaccard or c.")] = "count",
+    measure: Annotated[Measure, typer.Option("--measure", help="count, jaccard or c.")] = Measure.count,
     per_coder: Annotated[bool, typer.Option("--per-coder", help="One table per coder.")] = False,
-    examples: Annotated[
-        tuple[str, str] | None,
-        typer.Option(
-            "--examples", help="Print the passages where these two codes co-occur.", show_default=False
-        ),
-    ] = None,
+    examples: Annotated[tuple[str, str] | None, typer.Option(
+        "--examples", help="Print the passages where these two codes co-occur.",
+        show_default=False)] = None,
     fmt: FormatOption = Format.table,
     project: ProjectOption = None,
 ) -> None:
     """Code x code co-occurrence: counts, Jaccard and the c-coefficient, per coder or pooled."""
-    from ..agreement.from_project import project_cooccurrence  # numpy behind it
-    from ..cooccurrence import MEASURES  # numpy behind it
+    from ..agreement.from_project import project_cooccurrence
 
-    if measure not in MEASURES:
-        raise InputError(f"Unknown --measure {measure!r}; use one of {', '.join(MEASURES)}.")
     if overlap and window is not None:
         raise InputError("Give --overlap or --window, not both.")
     proj = project_from(project)
     tables, total, sc = project_cooccurrence(
-        proj, coders=coder, codes=code, docs=doc, unit=unit, overlap=overlap, window=window
-    )
+        proj, coders=coder, codes=code, docs=doc, unit=unit, overlap=overlap,
+        window=window)
     if examples is not None:
         _show_examples(proj, sc, examples, -1 if window is None else window, fmt)
         return
     shown = tables if per_coder else [total]
-    if getattr(fmt, "value", fmt) != "table":
+    if not is_table(fmt):
         columns = ("coder", "code1", "code2", "n1", "n2", "count", "jaccard", "c", "five_fold")
         emit([r for t in shown for r in t.records()], columns, fmt)
         return
-    from rich.console import Console
-
-    console = Console(soft_wrap=False)
+    console = stdout_console()
     for t in shown:
-        console.print(_heatmap(t, measure))
+        console.print(_heatmap(t, measure.value))
 
 
 def _show_examples(proj, sc, pair, gap, fmt) -> None:
@@ -165,9 +160,9 @@ def crosstab(
     code: CodesOption = None,
     coder: CodersOption = None,
     doc: DocsOption = None,
-    unit: Annotated[
-        str, typer.Option("--unit", help="doc (documents) or a unit kind: sentence, turn, paragraph.")
-    ] = "doc",
+    unit: Annotated[str, typer.Option(
+        "--unit", parser=unit_parser(),
+        help="doc (documents), a unit kind (sentence, turn, paragraph) or window:N.")] = "doc",
     replicates: ReplicatesOption = 10_000,
     seed: SeedOption = 0,
     only: Annotated[CrosstabPart | None, typer.Option(
@@ -179,23 +174,31 @@ def crosstab(
     """Code frequencies by attribute value, and differences of proportions with BCa 95% CIs."""
     from ..agreement.from_project import project_crosstab  # numpy behind it
 
-    proj = project_from(project)
-    fmt_name = getattr(fmt, "value", fmt)
-    part = getattr(only, "value", only) or ("proportions" if fmt_name == "csv" else None)
+    part = only.value if only else ("proportions" if name_of(fmt) == "csv" else None)
     table, diffs = project_crosstab(
-        proj, by=by, coders=coder, codes=code, docs=doc, unit=unit, n_replicates=replicates, seed=seed
-    )
-    if fmt_name == "json":
-        import json
-
-        both = {"proportions": table.records(), "differences": diffs}
-        typer.echo(json.dumps(both[part] if part else both, ensure_ascii=False, indent=2))
+        project_from(project), by=by, coders=coder, codes=code, docs=doc, unit=unit,
+        n_replicates=replicates, seed=seed)
+    found = {"proportions": table.records(), "differences": diffs}
+    if name_of(fmt) == "json":
+        emit_json(found[part] if part else found)
         return
-    if part in (None, "proportions"):
-        emit(table.records(), ("code", by, "n", "coded", "proportion"), fmt,
-             title=f"Codes by {by} ({unit} units)")
-    if part in (None, "differences"):
-        emit(diffs, ("code", "value1", "value2", "p1", "p2", "difference", "ci"), fmt,
-             title=f"Differences of proportions by {by}", caption="ci: bootstrap BCa 95%")
-    if fmt_name == "csv" and only is None:
+    emit_tables([t for t in _crosstab_tables(found, by, unit, fmt)
+                 if part in (None, t.key)], fmt)
+    if name_of(fmt) == "csv" and only is None:
         info("The differences of proportions: --table differences.")
+
+
+def _crosstab_tables(found: dict[str, Any], by: str, unit: str, fmt: Any) -> list[Listing]:
+    """The proportions and the differences; the interval as two columns in CSV, one
+    column elsewhere."""
+    diffs = found["differences"]
+    ci: tuple[str, ...] = ("ci_low", "ci_high")
+    if name_of(fmt) != "csv":
+        diffs = [{**d, "ci": None if d["ci_low"] is None else [d["ci_low"], d["ci_high"]]}
+                 for d in diffs]
+        ci = ("ci",)
+    return [Listing("proportions", f"Codes by {by} ({unit} units)", found["proportions"],
+                    ("code", by, "n", "coded", "proportion")),
+            Listing("differences", f"Differences of proportions by {by}", diffs,
+                    ("code", "value1", "value2", "p1", "p2", "difference", *ci),
+                    caption="ci: bootstrap BCa 95%")]

@@ -11,14 +11,9 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError, QcodeError
+from ..project import UnitKind
 from ._options import CoderOption, ProjectOption, info, project_from
 from .root import app
-
-
-class UnitKind(enum.StrEnum):
-    sentence = "sentence"
-    turn = "turn"
-    paragraph = "paragraph"
 
 
 class SuggestMethod(enum.StrEnum):

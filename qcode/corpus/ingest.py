@@ -152,14 +152,15 @@ def build_meta(
     if parsed.turns is not None:
         kind, turns = "transcript", caption_turns(parsed.turns)
     else:
-        kind, turns = detect_turns(text)
+        kind, turns = detect_turns(text, project.settings.speakers)
     attributes = dict(previous.attributes) if previous else {}
     attributes.update(attrs)
     language = attributes.get("language") or project.settings.language
     units, regions = structural_units(text, turns)
     roles = dict((previous.meta.get("roles") or {}) if previous else {})
+    declared = {k.casefold(): v for k, v in project.settings.speakers.items()}
     for t in turns:
-        if t.speaker and t.speaker not in roles:
+        if t.speaker and (t.speaker not in roles or t.speaker.casefold() in declared):
             roles[t.speaker] = t.role
 
     meta = {
@@ -408,11 +409,15 @@ def resegment(project: Project, doc_ids: list[str] | None = None) -> list[Ingest
         if doc.meta.get("format") in ("vtt", "srt"):
             kind, turns = doc.kind, doc.turns
         else:
-            kind, turns = detect_turns(doc.text)
+            kind, turns = detect_turns(doc.text, project.settings.speakers)
         language = doc.attributes.get("language") or project.settings.language
         meta = dict(doc.meta)
+        roles = dict(doc.meta.get("roles") or {})
+        declared = {k.casefold() for k in project.settings.speakers}
+        roles.update({t.speaker: t.role for t in turns if t.speaker and (
+            t.speaker not in roles or t.speaker.casefold() in declared)})
         meta.update(
-            kind=kind, language=language,
+            kind=kind, language=language, roles=roles,
             turns=[_turn_record(t) for t in turns],
             words=spoken_words(doc.text, turns),
             units={k: [list(s) for s in v] for k, v in

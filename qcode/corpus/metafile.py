@@ -14,8 +14,7 @@ import yaml
 
 from .. import yamlio
 from ..errors import InputError, SpanError
-
-UNIT_KINDS = ("sentence", "turn", "paragraph")
+from ..project import UNIT_KINDS
 
 
 class _FlowLeavesDumper(yamlio.NoAliasDumper):  # type: ignore[misc, name-defined]

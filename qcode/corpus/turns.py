@@ -10,8 +10,11 @@ A plain ``Label:`` counts as a speaker when it has a timestamp, is a known role
 (Interviewer, I, R, Q, A, ...), or labels at least two lines of the document, so
 that a stray "Note:" in prose does not start a turn. Once a document has speakers,
 a label used only once counts too when it looks like a participant code (``P3``,
-``NURSE 2``) or a name in capitals, so one remark in a focus group is not merged
-into the turn before it. Fieldnote entries start at
+``NURSE 2``) or a name (``KARI``, ``Kari``, ``Ole Hansen``), so one remark in a
+focus group is not merged into the turn before it. A label may stand alone on its
+line (``MODERATOR:``), its words on the lines below. A project may declare its
+speakers and their roles (``speakers:`` in qcode.yaml); a declared label is always
+a speaker, with the declared role. Fieldnote entries start at
 dated headings: ``## 2020-01-14``, ``14.01.2020``, ``Day 3 — Tuesday``.
 """
 
@@ -30,6 +33,7 @@ _PATTERNS = (
     re.compile(rf"^{_LABEL}[ \t]*[(\[]{_TIME}[)\]][ \t]*:[ \t]*"),
     re.compile(rf"^\*\*{_LABEL}:?\*\*:?[ \t]*"),
     re.compile(rf"^{_LABEL}[ \t]*:[ \t]+(?=\S)"),
+    re.compile(rf"^{_LABEL}[ \t]*:[ \t]*$"),  # a label alone on its line, the words below
 )
 KNOWN_ROLES = {
     "interviewer": "interviewer", "intervjuer": "interviewer", "i": "interviewer",
@@ -41,6 +45,7 @@ KNOWN_ROLES = {
 _NOT_SPEAKERS = {"note", "notes", "nb", "ps", "p.s", "update", "edit", "example", "merk",
                  "obs", "tips", "warning", "todo", "source", "kilde", "title", "tittel"}
 _CODE_LABEL = re.compile(r"^(?:[^\W\d_]{1,15}[ \t]?\d{1,3}|[A-ZÆØÅÄÖÜ][A-ZÆØÅÄÖÜ .'’\-]{0,30})$")
+_NAME_LABEL = re.compile(r"^[A-ZÆØÅÄÖÜ][a-zæøåäöüé'’\-]+(?:[ \t][A-ZÆØÅÄÖÜ][a-zæøåäöüé'’\-]+)?$")
 _SOLID = re.compile(r"\S")
 LEADING_TIME = re.compile(rf"\[{_TIME}\]")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -112,18 +117,22 @@ def entry_date(heading: str) -> str | None:
     return None
 
 
-def _is_speaker(label: str, m: re.Match[str], counts: Counter[str], transcript: bool) -> bool:
-    """Whether a ``Label:`` (``label``, stripped) starts a turn. In a document that
-    already has speakers, a label used once counts too when it looks like a
-    participant code (P3, NURSE 2) or a name in capitals (KARI)."""
+def _is_speaker(label: str, m: re.Match[str], counts: Counter[str], transcript: bool,
+                declared: frozenset[str] = frozenset()) -> bool:
+    """Whether a ``Label:`` (``label``, stripped) starts a turn. A declared speaker
+    always does. In a document that already has speakers, a label used once counts
+    too when it looks like a participant code (P3, NURSE 2) or a name (KARI, Kari)."""
+    if label.casefold() in declared:
+        return True
     if label.casefold().rstrip(".") in _NOT_SPEAKERS:
         return False
     if m.groupdict().get("time") is not None or label.casefold() in KNOWN_ROLES or counts[label] >= 2:
         return True
-    return transcript and bool(_CODE_LABEL.match(label))
+    return transcript and bool(_CODE_LABEL.match(label) or _NAME_LABEL.match(label))
 
 
-def _marks(text: str) -> tuple[list[_Mark], list[_Mark]]:  # noqa: C901 - one pass, two kinds
+def _marks(text: str, declared: frozenset[str] = frozenset()  # noqa: C901 - one pass, two kinds
+           ) -> tuple[list[_Mark], list[_Mark]]:
     candidates = []
     headings = []
     pos = 0
@@ -141,14 +150,14 @@ def _marks(text: str) -> tuple[list[_Mark], list[_Mark]]:  # noqa: C901 - one pa
             heading = stripped.lstrip("#").strip()
             headings.append(_Mark(start, start + len(line), None, entry_date(h["h"]), heading))
     counts = Counter(label for _, label, _ in candidates)
-    transcript = any(_is_speaker(label, m, counts, False) for _, label, m in candidates)
+    transcript = any(_is_speaker(label, m, counts, False, declared) for _, label, m in candidates)
     decided: dict[tuple[str, bool], bool] = {}  # (label, timed): a decision depends on no more
     speakers = []
     for pos, label, m in candidates:
         timed = m.groupdict().get("time") is not None
         key = (label, timed)
         if key not in decided:
-            decided[key] = _is_speaker(label, m, counts, transcript)
+            decided[key] = _is_speaker(label, m, counts, transcript, declared)
         if decided[key]:
             time = m["time"].replace(",", ".") if timed else None
             if time is None:  # "R: [00:04:10] text": a timestamp right after the label
@@ -158,9 +167,11 @@ def _marks(text: str) -> tuple[list[_Mark], list[_Mark]]:  # noqa: C901 - one pa
     return speakers, headings
 
 
-def detect_turns(text: str) -> tuple[str, tuple[Turn, ...]]:
-    """(kind, turns): kind is "transcript", "fieldnote" or "text"."""
-    speakers, headings = _marks(text)
+def detect_turns(text: str, declared: dict[str, str] | None = None) -> tuple[str, tuple[Turn, ...]]:
+    """(kind, turns): kind is "transcript", "fieldnote" or "text". ``declared`` maps
+    the project's declared speaker labels to their roles (matched ignoring case)."""
+    roles_declared = {k.casefold(): v for k, v in (declared or {}).items()}
+    speakers, headings = _marks(text, frozenset(roles_declared))
     if len(headings) >= 2:  # dated entries make a fieldnote, even with reported speech
         speakers = []
     if speakers:
@@ -180,7 +191,8 @@ def detect_turns(text: str) -> tuple[str, tuple[Turn, ...]]:
         start = solid.start() if solid else nxt
         end = start + len(text[start:nxt].rstrip())
         if mark.speaker not in roles:
-            roles[mark.speaker] = infer_role(mark.speaker)
+            key = mark.speaker.casefold() if mark.speaker else None
+            roles[mark.speaker] = roles_declared.get(key or "") or infer_role(mark.speaker)
         turns.append(
             Turn(len(turns) + 1, start, end, mark.speaker, roles[mark.speaker], mark.time,
                  mark.line_start, mark.heading)

@@ -1,7 +1,7 @@
 """Codebooks kept by version in ``codebook-versions/<version>.yaml``.
 
 ``qcode recode`` keeps the codebook it replaces and the one it puts in force, so
-``qcode recode --undo`` can put the earlier one back and a supervisor can diff
+``qcode recode undo`` can put the earlier one back and a supervisor can diff
 any two versions without git. Nothing kept is lost: when a version's codebook
 is kept again with other bytes (edited by hand, or changed between an undo and
 a second migration), the earlier file moves aside to

@@ -82,7 +82,7 @@ def _choose(project: Any, coding_id: str, step: str | None) -> PendingReview:
     if not waiting:
         raise SpanError(f"Coding {coding_id!r} is not waiting for a migration decision"
                         + (f" at step {step}" if step else "")
-                        + "; see `qcode recode --review` for the codings that are.")
+                        + "; see `qcode recode review` for the codings that are.")
     return waiting[0]
 
 

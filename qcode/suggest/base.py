@@ -1,6 +1,6 @@
 """Records and the registry of suggesters (STYLE.md 7: versioned names).
 
-A suggester is looked up by its versioned name (``rules.v1``, ``textcat.v1``);
+A suggester is looked up by its versioned name (``rules.v2``, ``linear.v1``);
 the name goes into every accept or reject line as ``source: suggest:<name>``. A
 changed behaviour is registered under a new name, never as an edit of an old one.
 """
@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from ..errors import InputError
 from ..hints import did_you_mean
 
-METHODS = {"rules": ("rules.v1",), "model": ("textcat.v1",), "both": ("rules.v1", "textcat.v1")}
+METHODS = {"rules": ("rules.v2",), "model": ("linear.v1",), "both": ("rules.v2", "linear.v1")}
+DEFAULT_METHOD = "model"  # the learner that won on held-out data (docs/suggestions.md)
 
 
 class Unit(NamedTuple):
@@ -42,6 +43,7 @@ class Proposal:
     score: float
     reason: str
     words: tuple[str, ...] = ()
+    model: str = ""  # fingerprint of the model or rules (training data and settings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class Suggestion:
     score: float
     reason: str
     words: tuple[str, ...] = ()
+    model: str = ""
 
     @property
     def source(self) -> str:
@@ -70,7 +73,7 @@ class Suggestion:
         """The fields in order, as a plain tuple (``Suggestion(*row)`` makes it again);
         cheap to send between processes."""
         return (self.id, self.coder, self.doc, self.docv, self.unit, self.start, self.end,
-                self.code, self.method, self.score, self.reason, self.words)
+                self.code, self.method, self.score, self.reason, self.words, self.model)
 
     @property
     def span(self) -> str:
@@ -87,7 +90,7 @@ def make_suggestion(coder: str, doc: Any, p: Proposal) -> Suggestion:
         id=suggestion_id(doc.id, doc.version, p.unit.start, p.unit.end, p.code),
         coder=coder, doc=doc.id, docv=doc.version, unit=p.unit.ref, start=p.unit.start,
         end=p.unit.end, code=p.code, method=p.method, score=round(p.score, 4),
-        reason=p.reason, words=p.words,
+        reason=p.reason, words=p.words, model=p.model,
     )
 
 
@@ -98,6 +101,40 @@ class Suggester(Protocol):
 
     def propose(self, parsed: Any) -> list[Proposal]:
         """Proposals for ``parsed`` (a :class:`~qcode.suggest.parse.Parsed`)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FitOptions:
+    """How a learner fits: the seed (of its inner folds), a fixed threshold (else
+    the learner's own, per code)."""
+
+    seed: int = 0
+    threshold: float | None = None
+
+
+@runtime_checkable
+class Fitted(Protocol):
+    """A model fitted on some examples: its codes, a threshold per code, and scores."""
+
+    labels: tuple[str, ...]
+    thresholds: dict[str, float]
+    notes: tuple[str, ...]
+
+    def scores(self, examples: Any) -> list[dict[str, float]]:
+        """A score (0-1) per code for each example."""
+        ...
+
+
+@runtime_checkable
+class Learner(Protocol):
+    """A suggester (factory) that learns from examples, so it can be cross-validated:
+    ``fit`` sees the training folds' examples only and returns a :class:`Fitted`."""
+
+    name: str
+
+    def fit(self, examples: Any, codes: Any, options: Any) -> Fitted:
+        """Fit on ``examples`` (:class:`~qcode.suggest.examples.Example`)."""
         ...
 
 

@@ -64,7 +64,7 @@ def decide(project: Any, coder: str, chosen: Sequence[Suggestion], *, accept: bo
 
 def _data(s: Suggestion) -> dict[str, Any]:
     return {"suggestion": s.id, "method": s.method, "unit": s.unit, "reason": s.reason,
-            "words": list(s.words)}
+            "words": list(s.words), "model": s.model or None}
 
 
 def _check_current(s: Suggestion, document: Any, codebook: Any) -> None:

@@ -66,7 +66,8 @@ class Decided:
 def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, method: str = "rules",
             codes: Sequence[str] | None = None, min_score: float = 0.0, pooled: bool = False,
             on_document: Callable[[Any], None] | None = None,
-            use_cache: bool = True, keep: bool = True) -> SuggestResult:
+            use_cache: bool = True, keep: bool = True, top_k: int | None = None,
+            threshold: float | None = None) -> SuggestResult:
     """Suggest codes for the units of ``docs`` (default: every document) and merge them
     into ``coder``'s queue (replacing what was queued for those documents and codes).
     ``keep=False`` keeps only their number (the command line needs no more), so a run
@@ -77,7 +78,8 @@ def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, meth
     doc_ids = _documents(project, docs)
     cache = ParseCache(project, use_cache=use_cache)
     suggesters = [REGISTRY[name](codebook, chosen, project=project, coder=coder, cache=cache,
-                                 pooled=pooled, languages=project_languages(project))
+                                 pooled=pooled, languages=project_languages(project),
+                                 top_k=top_k, threshold=threshold)
                   for name in names]
 
     # The whole queue made again, in its order: written as it is made, so a run that

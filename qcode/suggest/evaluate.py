@@ -1,34 +1,38 @@
 """Honest evaluation: k-fold cross-validation grouped by document.
 
-Every document a coder has coded goes to exactly one fold; for each fold the
-model is trained on the other folds' documents only and scored on this fold's
-units against the coder's own coding, so no document is ever in both training
-and test. ``rules.v1`` learns nothing, but is scored on the same folds. ``both``
-is the union of the two. The baseline suggests the most frequent code of the
-training folds for every unit. Scores on training data are never reported.
+Every document a coder has coded goes to exactly one fold; for each fold each
+learner is fitted on the other folds' documents only (thresholds too: they are
+chosen inside the training folds) and scored on this fold's units against the
+coder's own coding, so no document is ever in both training and test (a guard
+checks it on every fold). Rules learn nothing but are scored on the same units.
+Two baselines are fitted on the same folds in the same run: ``tfidf-lr`` (TF-IDF
+over word 1-2-grams, one-vs-rest logistic regression with balanced class
+weights, threshold 0.5) and ``majority`` (the most frequent code of the training
+folds for every unit). Scores on training data are never reported.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..codebook import load_codebook
 from ..errors import InputError
-from .docs import read_view
+from .base import REGISTRY, FitOptions, Learner, resolve_methods
+from .baseline import BASELINES, MAJORITY, TFIDF, fit_tfidf, majority
 from .examples import Example, build_examples, decisions
+from .features import DefinitionIndex, keyword_hits, nlp_for, with_codebook
+from .folds import Fold, LeakError, check_disjoint, grouped_folds
+from .linear import decide
 from .parse import ParseCache, project_languages
-from .rules import RuleSuggester
-from .textcat import MIN_POSITIVES, THRESHOLD, Model, positive_counts, train
+from .rules import RULES, RuleSuggester
 
-METHODS = ("rules.v1", "textcat.v1", "both", "baseline")
+__all__ = ["DEFAULT_METHODS", "Evaluation", "Fold", "LeakError", "Score", "evaluate",
+           "grouped_folds", "score_records"]
 
-
-@dataclass(frozen=True, slots=True)
-class Fold:
-    train: tuple[str, ...]
-    test: tuple[str, ...]
+DEFAULT_METHODS = ("linear.v1", "rules.v2")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +72,33 @@ class Evaluation:
     codes: tuple[str, ...]
     scores: tuple[Score, ...]
     notes: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+    unit: str = "sentence"
+    seed: int | None = None
+    top_k: int | None = None
+    threshold: float | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    thresholds: dict[tuple[str, int], dict[str, float]] = field(default_factory=dict)
 
     def score(self, method: str, code: str) -> Score:
         return next(s for s in self.scores if s.method == method and s.code == code)
 
+    def _used(self, method: str) -> list[Score]:
+        return [s for s in self.scores if s.method == method and s.support]
+
     def macro_f1(self, method: str) -> float:
         """Mean F1 over the codes with at least one positive unit."""
-        found = [s.f1 for s in self.scores if s.method == method and s.support]
+        found = [s.f1 for s in self._used(method)]
         return sum(found) / len(found) if found else 0.0
+
+    def macro(self, method: str) -> tuple[float, float, float]:
+        """Mean precision, recall and F1 over the codes with a positive unit."""
+        found = self._used(method)
+        if not found:
+            return 0.0, 0.0, 0.0
+        n = len(found)
+        return (sum(s.precision for s in found) / n, sum(s.recall for s in found) / n,
+                sum(s.f1 for s in found) / n)
 
     def micro(self, method: str) -> Score:
         rows = [s for s in self.scores if s.method == method]
@@ -83,57 +106,142 @@ class Evaluation:
                      sum(s.fn for s in rows))
 
 
-def grouped_folds(docs: Sequence[str], k: int, sizes: dict[str, int] | None = None) -> list[Fold]:
-    """``k`` folds of whole documents, balanced by size (largest first into the
-    smallest fold; ties by id), so the split is the same on every run."""
-    ids = sorted(set(docs))
-    if len(ids) < 2:
-        raise InputError(f"Cross-validation needs at least 2 coded documents; found {len(ids)}. "
-                         "Code more documents first.")
-    k = max(2, min(k, len(ids)))
-    size = sizes or {}
-    buckets: list[list[str]] = [[] for _ in range(k)]
-    weight = [0] * k
-    for doc in sorted(ids, key=lambda d: (-size.get(d, 1), d)):
-        i = min(range(k), key=lambda j: (weight[j], j))
-        buckets[i].append(doc)
-        weight[i] += size.get(doc, 1)
-    return [Fold(tuple(sorted(set(ids) - set(b))), tuple(sorted(b))) for b in buckets]
+def evaluation_methods(methods: Sequence[str] | None) -> tuple[str, ...]:
+    """The methods asked for (names or rules/model/both), then the two baselines."""
+    names: list[str] = []
+    for part in methods or DEFAULT_METHODS:
+        if part in BASELINES:
+            names.append(part)
+            continue
+        for name in resolve_methods(part):
+            if not (_is_rules(name) or isinstance(REGISTRY[name], Learner)):
+                raise InputError(f"Suggester {name!r} cannot be cross-validated (it neither "
+                                 "matches rules nor learns); leave it out of --methods.")
+            names.append(name)
+    return tuple(dict.fromkeys([*names, *BASELINES]))
+
+
+def _is_rules(name: str) -> bool:
+    factory = REGISTRY[name]
+    return isinstance(factory, type) and issubclass(factory, RuleSuggester)
+
+
+def training_examples(pool: Sequence[Example], fold: Fold) -> list[Example]:
+    """The examples a fold's learners may see: none from the fold's test documents."""
+    test = set(fold.test)
+    return [e for e in pool if e.doc not in test]
+
+
+@dataclass
+class _Setup:
+    ids: tuple[str, ...]
+    own: list[Example]
+    pool: list[Example]
+    rules: dict[str, dict[tuple[str, int], frozenset[str]]]
+    notes: set[str]
 
 
 def evaluate(project: Any, coder: str, *, folds: int = 5, pooled: bool = False,
-             codes: Sequence[str] | None = None,
+             codes: Sequence[str] | None = None, methods: Sequence[str] | None = None,
+             unit: str | None = None, seed: int | None = None, top_k: int | None = None,
+             threshold: float | None = None,
              on_fold: Callable[[int, int], None] | None = None) -> Evaluation:
-    """Cross-validated per-code scores of rules.v1, textcat.v1, both and the baseline."""
-    codebook = load_codebook(project.codebook_path)
-    ids = tuple(c.id for c in codebook.active() if codes is None or c.id in set(codes))
+    """Cross-validated per-code scores of the methods and the two baselines."""
+    names = evaluation_methods(methods)
     cache = ParseCache(project)
-    own = [e for e in build_examples(project, cache, decisions(project, coder)) if e.known is None]
+    if unit is not None:
+        cache.unit_kind = unit
+    setup = _setup(project, cache, coder, codes, names, pooled)
+    ids, own = setup.ids, setup.own
     sizes: dict[str, int] = {}
     for e in own:
         sizes[e.doc] = sizes.get(e.doc, 0) + 1
-    split = grouped_folds(list(sizes), folds, sizes)
-    rules = _rule_predictions(project, cache, codebook, ids, own)
-    pool = _pooled_examples(project, cache) if pooled else own
-    counts: dict[tuple[str, str], list[int]] = {(m, c): [0, 0, 0] for m in METHODS for c in ids}
-    notes: set[str] = set()
+    split = grouped_folds(list(sizes), folds, sizes, seed=seed)
+    counts = {(m, c): [0, 0, 0] for m in names for c in ids}
+    seconds = dict.fromkeys(names, 0.0)
+    thresholds: dict[tuple[str, int], dict[str, float]] = {}
+    options = FitOptions(seed=seed or 0, threshold=threshold)
     for n, fold in enumerate(split, start=1):
         if on_fold:
             on_fold(n, len(split))
         test = [e for e in own if e.doc in fold.test]
-        trainset = [e for e in pool if e.doc not in fold.test]
-        model = _fold_model(trainset, ids, notes)
-        base = _majority(trainset, ids)
-        for e, probs in zip(test, model(test), strict=True):
-            ruled = rules.get((e.doc, e.unit.start), frozenset())
-            learned = frozenset(c for c, p in probs.items() if p >= THRESHOLD)
-            guesses = {"rules.v1": ruled, "textcat.v1": learned, "both": ruled | learned,
-                       "baseline": frozenset([base]) if base else frozenset()}
-            for method, guessed in guesses.items():
+        trainset = training_examples(setup.pool, fold)
+        check_disjoint(sorted({e.doc for e in trainset}), fold.test)
+        for method in names:
+            began = time.perf_counter()
+            guesses, used = _guesses(method, trainset, test, setup, options, top_k, threshold)
+            seconds[method] += time.perf_counter() - began
+            if used is not None:
+                thresholds[(method, n)] = used
+            for e, guessed in zip(test, guesses, strict=True):
                 for code in ids:
                     _tally(counts[(method, code)], code in guessed, code in e.positives)
-    scores = tuple(Score(m, c, *counts[(m, c)]) for m in METHODS for c in ids)
-    return Evaluation(coder, pooled, tuple(split), len(own), ids, scores, tuple(sorted(notes)))
+    scores = tuple(Score(m, c, *counts[(m, c)]) for m in names for c in ids)
+    return Evaluation(coder, pooled, tuple(split), len(own), ids, scores,
+                      tuple(sorted(setup.notes)), names, cache.unit_kind, seed, top_k, threshold,
+                      seconds, thresholds)
+
+
+def _setup(project: Any, cache: ParseCache, coder: str, codes: Sequence[str] | None,
+           names: tuple[str, ...], pooled: bool) -> _Setup:
+    codebook = load_codebook(project.codebook_path)
+    if codes:
+        wanted = {codebook.require(c).id for c in codes}
+        ids = tuple(c.id for c in codebook.active() if c.id in wanted)
+    else:
+        ids = tuple(c.id for c in codebook.active())
+    own = [e for e in build_examples(project, cache, decisions(project, coder)) if e.known is None]
+    if not own:
+        raise InputError(f"{coder} has coded no document yet; code some first "
+                         "(cross-validation compares suggestions with your coding).")
+    pool = build_examples(project, cache, decisions(project, None)) if pooled else list(own)
+    docs = {e.doc for e in pool} | {e.doc for e in own}
+    notes: set[str] = set()
+    rules: dict[str, dict[tuple[str, int], frozenset[str]]] = {}
+    languages = project_languages(project)
+    for name in names:
+        if name in REGISTRY and _is_rules(name):
+            suggester = REGISTRY[name](codebook, ids, languages=languages, project=project)
+            rules[name] = keyword_hits(project, cache, suggester, docs)
+            notes.update(_keywordless(name, suggester.keywordless, ids))
+    # what the codebook says about each unit: the current rules' matches, definitions
+    features = RULES(codebook, None, languages=languages, project=project)
+    hits = rules.get(RULES.name) or keyword_hits(project, cache, features, docs)
+    definitions, nlp_of = DefinitionIndex(codebook.active()), nlp_for(project, cache)
+    own = with_codebook(own, hits, definitions, nlp_of)
+    pool = own if not pooled else with_codebook(pool, hits, definitions, nlp_of)
+    return _Setup(ids, own, pool, rules, notes)
+
+
+def _keywordless(name: str, missing: Sequence[str], ids: Sequence[str]) -> list[str]:
+    if not missing:
+        return []
+    if set(ids) <= set(missing):
+        return [f"{name}: the codebook has no keywords or patterns for these codes, so the "
+                "rules suggest nothing and score 0 by construction; add keywords to the "
+                "codebook to use them."]
+    return [f"{name}: no keywords or patterns for {', '.join(missing)}: the rules never "
+            "suggest them (F1 0 by construction)."]
+
+
+def _guesses(method: str, trainset: list[Example], test: list[Example], setup: _Setup,
+             options: FitOptions, top_k: int | None, threshold: float | None
+             ) -> tuple[list[frozenset[str]], dict[str, float] | None]:
+    """The codes ``method`` suggests for each test unit, and the thresholds it used."""
+    ids = setup.ids
+    if method in setup.rules:
+        found = setup.rules[method]
+        return [found.get((e.doc, e.unit.start), frozenset()) for e in test], None
+    if method == MAJORITY:
+        best = majority(trainset, ids)
+        return [frozenset([best]) if best else frozenset() for _ in test], None
+    if method == TFIDF:
+        fitted: Any = fit_tfidf(trainset, ids)
+        return [frozenset(decide(s, fitted.thresholds)) for s in fitted.scores(test)], None
+    fitted = REGISTRY[method].fit(trainset, ids, options)  # type: ignore[attr-defined]
+    setup.notes.update(fitted.notes)
+    return ([frozenset(decide(s, fitted.thresholds, top_k=top_k, threshold=threshold))
+             for s in fitted.scores(test)], dict(fitted.thresholds))
 
 
 def _tally(cell: list[int], guessed: bool, truth: bool) -> None:
@@ -145,65 +253,22 @@ def _tally(cell: list[int], guessed: bool, truth: bool) -> None:
         cell[2] += 1
 
 
-def _rule_predictions(project: Any, cache: ParseCache, codebook: Any, ids: tuple[str, ...],
-                      examples: list[Example]) -> dict[tuple[str, int], frozenset[str]]:
-    rules = RuleSuggester(codebook, ids, languages=project_languages(project), project=project)
-    docs = sorted({e.doc for e in examples})
-    out: dict[tuple[str, int], set[str]] = {}
-    for parsed in cache.parse((read_view(project, d) for d in docs), wants=rules.wants):
-        for p in rules.propose(parsed):
-            out.setdefault((parsed.document.id, p.unit.start), set()).add(p.code)
-    rules.flush()
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-def _pooled_examples(project: Any, cache: ParseCache) -> list[Example]:
-    return build_examples(project, cache, decisions(project, None))
-
-
-def _fold_model(trainset: list[Example], ids: tuple[str, ...], notes: set[str]):
-    counts = positive_counts(trainset, ids)
-    labels = [c for c in ids if counts[c] >= MIN_POSITIVES]
-    notes.update(f"textcat.v1 not used for {c!r} in a fold with {counts[c]} positive unit(s) "
-                 f"(fewer than {MIN_POSITIVES})" for c in ids if counts[c] < MIN_POSITIVES)
-    if not labels:
-        return lambda test: [{} for _ in test]
-
-    model = Model(train(trainset, labels), tuple(labels), counts, len(trainset))
-    return lambda test: model.predict([e.words for e in test])
-
-
-def _majority(trainset: list[Example], ids: tuple[str, ...]) -> str | None:
-    counts = positive_counts(trainset, ids)
-    best = max(ids, key=lambda c: (counts[c], -ids.index(c)), default=None)
-    return best if best is not None and counts[best] else None
-
-
 def score_records(ev: Evaluation) -> list[dict[str, Any]]:
-    """One record per method and code (and a macro average per method), for csv/json."""
+    """One record per method and code, then its micro and macro averages."""
     out = []
-    for method in METHODS:
+    for method in ev.methods:
         for code in ev.codes:
             s = ev.score(method, code)
-            out.append({"method": method, "code": code, "precision": round(s.precision, 3),
-                        "recall": round(s.recall, 3), "f1": round(s.f1, 3), "support": s.support,
-                        "tp": s.tp, "fp": s.fp, "fn": s.fn})
-        out.append({"method": method, "code": "(macro)", "precision": None, "recall": None,
-                    "f1": round(ev.macro_f1(method), 3), "support": None, "tp": None,
-                    "fp": None, "fn": None})
+            out.append(_record(method, code, s.precision, s.recall, s.f1, s.support, s))
+        m = ev.micro(method)
+        out.append(_record(method, "(micro)", m.precision, m.recall, m.f1, m.support, m))
+        p, r, f = ev.macro(method)
+        out.append(_record(method, "(macro)", p, r, f, m.support, None))
     return out
 
 
-def table_records(ev: Evaluation) -> list[dict[str, Any]]:
-    """One row per code, a ``P / R / F1`` cell per method, and the macro-F1 row."""
-    rows = []
-    for code in ev.codes:
-        row: dict[str, Any] = {"code": code, "units": ev.score("rules.v1", code).support}
-        for method in METHODS:
-            s = ev.score(method, code)
-            row[method] = f"{s.precision:.2f} / {s.recall:.2f} / {s.f1:.2f}"
-        rows.append(row)
-    macro: dict[str, Any] = {"code": "macro F1", "units": None}
-    macro.update({m: f"{ev.macro_f1(m):.2f}" for m in METHODS})
-    rows.append(macro)
-    return rows
+def _record(method: str, code: str, p: float, r: float, f: float, support: int,
+            s: Score | None) -> dict[str, Any]:
+    return {"method": method, "code": code, "precision": round(p, 3), "recall": round(r, 3),
+            "f1": round(f, 3), "support": support, "tp": s.tp if s else None,
+            "fp": s.fp if s else None, "fn": s.fn if s else None}

@@ -19,6 +19,7 @@ from ..codings import fold_log, replay
 from ..corpus import list_documents
 from .base import Unit
 from .docs import read_view
+from .features import DocumentContext
 from .parse import ParseCache
 
 
@@ -33,6 +34,8 @@ class Example:
     words: tuple[str, ...]
     positives: frozenset[str]
     known: frozenset[str] | None = None
+    text: str = ""  # the unit's text, as written
+    context: tuple[str, ...] = ()  # speaker, role, attributes (see :mod:`.features`)
 
     def cats(self, labels: Iterable[str]) -> dict[str, float]:
         return {label: float(label in self.positives) for label in labels
@@ -85,14 +88,17 @@ def build_examples(project: Any, cache: ParseCache, found: Decisions,
     for d in found.rejected:
         rejected.setdefault(d.doc, []).append(d)
     examples: list[Example] = []
+
+    context = DocumentContext(project)
     for parsed in cache.parse(read_view(project, d) for d in ids):
         document = parsed.document
         codings = [c for c in by_doc[document.id] if c.docv in (None, document.version)]
-        examples.extend(_doc_examples(parsed, codings, rejected.get(document.id, [])))
+        examples.extend(_doc_examples(parsed, codings, rejected.get(document.id, []), context))
     return examples
 
 
-def _doc_examples(parsed: Any, codings: list[Any], rejected: list[Any]) -> list[Example]:
+def _doc_examples(parsed: Any, codings: list[Any], rejected: list[Any],
+                  context: Any) -> list[Example]:
     document, out = parsed.document, []
     coded = bool(codings)
     for unit in parsed.units:
@@ -103,7 +109,9 @@ def _doc_examples(parsed: Any, codings: list[Any], rejected: list[Any]) -> list[
         words = unit_words(parsed.doc, unit.start, unit.end)
         if words:
             known = None if coded else refused
-            out.append(Example(document.id, document.version, unit, words, positives, known))
+            out.append(Example(document.id, document.version, unit, words, positives, known,
+                               document.text[unit.start:unit.end],
+                               context.tokens(document.id, unit.start, unit.end)))
     return out
 
 

@@ -26,7 +26,7 @@ def queue_path(project: Any, coder: str) -> Path:
 
 
 COLUMNS = ("id", "coder", "doc", "docv", "unit", "start", "end", "code", "method", "score",
-           "reason", "words")
+           "reason", "words", "model")
 
 
 def read_queue(project: Any, coder: str) -> list[Suggestion]:
@@ -35,7 +35,8 @@ def read_queue(project: Any, coder: str) -> list[Suggestion]:
             COLUMNS):
         return []
     try:
-        return [Suggestion(*row[:-1], tuple(row[-1])) for row in data.get("suggestions") or ()]
+        return [Suggestion(*row[:-2], tuple(row[-2]), str(row[-1]))
+                for row in data.get("suggestions") or ()]
     except (TypeError, ValueError):
         return []
 

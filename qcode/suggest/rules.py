@@ -23,11 +23,13 @@ from typing import Any, NamedTuple
 
 from ..errors import CodebookError
 from ..fileio import atomic_write
-from ..lemmas import claims, lemma_table, spacy_lang
+from ..lemmas import SEP, claims, lemma_table, spacy_lang
 from .base import Proposal, Unit, register
 from .check import explain
+from .compounds import COMPOUNDING, Compounds
 
 METHOD = "rules.v1"
+METHOD_V2 = "rules.v2"
 MAX_VARIANTS = 64  # lemma/stem combinations per keyword phrase
 
 
@@ -42,24 +44,31 @@ class Matchers:
     """The matchers of one pipeline (vocabulary) for a set of codes."""
 
     def __init__(self, nlp: Any, codes: tuple[Any, ...], source: str,
-                 languages: tuple[str, ...] = ()) -> None:
+                 languages: tuple[str, ...] = (), *, strict_stems: bool = False,
+                 compounds: bool = False) -> None:
         from spacy.matcher import Matcher, PhraseMatcher
 
         self.lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.stem = PhraseMatcher(nlp.vocab, attr="NORM")
         self.patterns = Matcher(nlp.vocab, validate=True)
         self.labels: dict[int, Label] = {}
-        lemmatizer = nlp.get_pipe("qcode_lemmatizer")
+        lemmatizer = self.lemmatizer = nlp.get_pipe("qcode_lemmatizer")
+        self.strict = strict_stems
+        self._derived_cache: dict[str, bool] = {}
+        self.compounds = Compounds(nlp, lemmatizer) if compounds and nlp.lang in COMPOUNDING else None
         for code in codes:
             for include, words in ((True, code.keywords), (False, code.exclude_keywords)):
                 for word in words:
                     if not keyword_applies(word, nlp.lang, languages):
                         continue
                     key = self._label(nlp, Label(code.id, word, include))
-                    lemma_docs, stem_docs = keyword_docs(nlp, lemmatizer, word)
+                    lemma_docs, stem_docs = keyword_docs(nlp, lemmatizer, word, strict_stems)
                     if lemma_docs:
                         self.lemma.add(key, lemma_docs)
-                        self.stem.add(key, stem_docs)
+                        if stem_docs:
+                            self.stem.add(key, stem_docs)
+                        if self.compounds is not None:
+                            self.compounds.add(nlp.vocab.strings[key], lemma_docs)
             for i, pattern in enumerate(code.patterns, start=1):
                 key = self._label(nlp, Label(code.id, f"pattern {i}", True))
                 try:
@@ -70,13 +79,32 @@ class Matchers:
                         f"pattern ({explain(exc)}); run `qcode codebook check`."
                     ) from None
 
+    def _stem_hits(self, doc: Any) -> list[tuple[int, int, int]]:
+        """Stem matches; strict: not where a word's stem is another dictionary word
+        than its lemma ("tidlig" is not a form of *tid*, "useful" not of *use*)."""
+        if not len(self.stem):
+            return []
+        hits = list(self.stem(doc))
+        if not self.strict or not hits:
+            return hits
+        return [(m, a, b) for m, a, b in hits
+                if not any(self._derived(t.lemma_) for t in doc[a:b])]
+
+    def _derived(self, lemma_key: str) -> bool:
+        found = self._derived_cache.get(lemma_key)
+        if found is None:
+            found = self._derived_cache[lemma_key] = stem_is_other_word(self.lemmatizer, lemma_key)
+        return found
+
     def _label(self, nlp: Any, label: Label) -> str:
         key = f"{label.code}\t{label.keyword}\t{int(label.include)}"
         self.labels[nlp.vocab.strings.add(key)] = label
         return key
 
     def __call__(self, doc: Any) -> list[tuple[int, int, int]]:
-        found = [*self.lemma(doc), *self.stem(doc)] if len(self.lemma) else []
+        found = [*self.lemma(doc), *self._stem_hits(doc)] if len(self.lemma) else []
+        if self.compounds is not None and self.compounds.keys:
+            found += self.compounds(doc)
         return found + (list(self.patterns(doc)) if len(self.patterns) else [])
 
 
@@ -92,15 +120,19 @@ def keyword_applies(phrase: str, lang: str, languages: tuple[str, ...]) -> bool:
     return not any(claims(other, phrase) for other in sorted(others))
 
 
-def keyword_docs(nlp: Any, lemmatizer: Any, phrase: str) -> tuple[list[Any], list[Any]]:
+def keyword_docs(nlp: Any, lemmatizer: Any, phrase: str,
+                 strict: bool = False) -> tuple[list[Any], list[Any]]:
     """Pattern Docs for a keyword: one per combination of the lemma keys (and of the
-    stem keys) its words can match."""
+    stem keys) its words can match. ``strict``: no stem Docs when a word's stem is
+    another dictionary word (``useful`` -> *use*: the stem would match "using")."""
     from spacy.tokens import Doc
 
     tokens = [t for t in nlp(phrase) if not t.is_space]
     if not tokens:
         return [], []
     options = [_either(lemmatizer, t) for t in tokens]
+    if strict and any(stem_is_other_word(lemmatizer, t.lemma_) for t in tokens):
+        options = [(lemmas, ()) for lemmas, _ in options]
     lemma_docs = [Doc(nlp.vocab, words=list(c), lemmas=list(c))
                   for c in islice(product(*(o[0] for o in options)), MAX_VARIANTS)]
     stem_docs = []
@@ -110,6 +142,14 @@ def keyword_docs(nlp: Any, lemmatizer: Any, phrase: str) -> tuple[list[Any], lis
             token.norm_ = stem
         stem_docs.append(doc)
     return lemma_docs, stem_docs
+
+
+def stem_is_other_word(lemmatizer: Any, lemma_key: str) -> bool:
+    """Whether the stem of a lemma is a different dictionary word (``useful`` ->
+    *use*, ``careful`` -> *care*): a derivation whose stem names another word."""
+    own = set(lemma_key.split(SEP))
+    stems = set(lemmatizer.stem_key(lemma_key).split(SEP))
+    return any(stem not in own and stem in lemmatizer.table.lemmas for stem in stems)
 
 
 def _either(lemmatizer: Any, token: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -149,6 +189,8 @@ class RuleSuggester:
     :meth:`flush` after a batch of documents to write what was found."""
 
     name = METHOD
+    strict_stems = False
+    compounds = False
 
     def __init__(self, codebook: Any, codes: tuple[str, ...] | None = None, *,
                  languages: tuple[str, ...] = (), project: Any = None, **_: Any) -> None:
@@ -162,9 +204,19 @@ class RuleSuggester:
         self._kept: dict[Path, dict[str, Path]] = {}  # folder -> {document sha256: file}
         self._current: tuple[Path, dict[str, list[Match]]] | None = None
         self._fresh: dict[Path, list[tuple[str, list[Match]]]] = {}
-        self._config = json.dumps([METHOD, list(languages), [
+        self._config = json.dumps([self.name, list(languages), [
             [c.id, list(c.keywords), list(c.exclude_keywords), list(c.patterns)]
             for c in self.codes]], sort_keys=True, ensure_ascii=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """What the rules are: a hash of the codes' keywords and patterns."""
+        return hashlib.sha256(self._config.encode()).hexdigest()[:16]
+
+    @property
+    def keywordless(self) -> tuple[str, ...]:
+        """The codes with neither keywords nor patterns (the rules never suggest them)."""
+        return tuple(c.id for c in self.codes if not (c.keywords or c.patterns))
 
     def matchers(self, nlp: Any) -> Matchers:
         found = self._matchers.get(id(nlp))
@@ -172,8 +224,9 @@ class RuleSuggester:
             if self.cache_dir is not None:  # the tables keyword_applies consults, kept ones
                 for lang in self.languages:
                     lemma_table(lang, self.cache_dir.parent)
-            found = self._matchers[id(nlp)] = Matchers(nlp, self.codes, self.source,
-                                                       self.languages)
+            found = self._matchers[id(nlp)] = Matchers(
+                nlp, self.codes, self.source, self.languages, strict_stems=self.strict_stems,
+                compounds=self.compounds)
         return found
 
     def _folder(self, parsed: Any) -> Path | None:
@@ -300,7 +353,9 @@ class RuleSuggester:
             if m.text not in words:
                 words.append(m.text)
         order = {c.id: i for i, c in enumerate(self.codes)}
-        return [_proposal(parsed.unit(i), code, found, len(places[(i, code)])) for (i, code), found in
+        model = self.fingerprint
+        return [_proposal(parsed.unit(i), code, found, len(places[(i, code)]), self.name,
+                          model) for (i, code), found in
                 sorted(hits.items(), key=lambda kv: (kv[0][0], order[kv[0][1]]))
                 if (i, code) not in vetoed]
 
@@ -332,7 +387,8 @@ def _unit_index(spans: tuple[tuple[int, int], ...], starts: list[int], offset: i
     return i if i >= 0 and spans[i][0] <= offset < spans[i][1] else None
 
 
-def _proposal(unit: Unit, code: str, found: dict[str, list[str]], places: int) -> Proposal:
+def _proposal(unit: Unit, code: str, found: dict[str, list[str]], places: int,
+              method: str = METHOD, model: str = "") -> Proposal:
     """``n`` is the number of distinct keywords, but a word matching two keywords
     (``faglige``: faglig and faglighet) counts once."""
     keywords = sorted(found)
@@ -342,6 +398,21 @@ def _proposal(unit: Unit, code: str, found: dict[str, list[str]], places: int) -
         words += matched
         shown = f"'{matched[0]}'" if len(matched) == 1 else ", ".join(f"'{w}'" for w in sorted(matched))
         parts.append(f"{keyword}: {shown}")
-    return Proposal(unit, code, METHOD, 1 - 0.5 ** min(len(keywords), places),
+    return Proposal(unit, code, method, 1 - 0.5 ** min(len(keywords), places),
                     "matched " + "; ".join(parts),
-                    tuple(words) if len(words) == 1 else tuple(sorted(set(words))))
+                    tuple(words) if len(words) == 1 else tuple(sorted(set(words))), model)
+
+
+@register(METHOD_V2)
+class RuleSuggesterV2(RuleSuggester):
+    """``rules.v2``: ``rules.v1``, and a single-word keyword also matches as the first
+    part or the head of a compound missing from the dictionary (Bokmål *kvote* in
+    "kvoteprisene"); a keyword whose stem is another dictionary word is matched on
+    its lemmas only (``useful`` does not match "using")."""
+
+    name = METHOD_V2
+    strict_stems = True
+    compounds = True
+
+
+RULES = RuleSuggesterV2  # the current rules

@@ -152,11 +152,38 @@ def _meta(print_: str, coder: str | None, labels: Sequence[str], counts: dict[st
     }
 
 
+@dataclass
+class Fitted:
+    """A model fitted for cross-validation (the suggester's threshold for every code)."""
+
+    model: Model
+    labels: tuple[str, ...]
+    thresholds: dict[str, float]
+    notes: tuple[str, ...] = ()
+
+    def scores(self, examples: Sequence[Example]) -> list[dict[str, float]]:
+        return self.model.predict([e.words for e in examples])
+
+
+def fit(examples: Sequence[Example], codes: Sequence[str], options: Any = None) -> Fitted:
+    """Train on ``examples`` (the training folds), as the suggester does; ``options``
+    (seed, threshold) are not used: ``textcat.v1`` keeps its settings."""
+    counts = positive_counts(examples, codes)
+    labels = tuple(c for c in codes if counts[c] >= MIN_POSITIVES)
+    notes = tuple(f"{METHOD} not used for {c!r} in a fold with {counts[c]} positive unit(s) "
+                  f"(fewer than {MIN_POSITIVES})" for c in codes if counts[c] < MIN_POSITIVES)
+    if not labels:
+        return Fitted(Model(None, (), counts, len(examples)), (), {}, notes)
+    model = Model(train(examples, labels), labels, counts, len(examples))
+    return Fitted(model, labels, dict.fromkeys(labels, THRESHOLD), notes)
+
+
 @register(METHOD)
 class TextcatSuggester:
     """Suggest the codes to which the coder's model gives at least :data:`THRESHOLD`."""
 
     name = METHOD
+    fit = staticmethod(fit)
 
     def __init__(self, codebook: Any, codes: tuple[str, ...] | None = None, *, project: Any,
                  coder: str, cache: Any, pooled: bool = False, **_: Any) -> None:

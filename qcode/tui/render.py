@@ -14,6 +14,8 @@ from typing import Any
 
 from rich.text import Text
 
+from ..reports import visible
+
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
 
@@ -63,14 +65,6 @@ def _labels(session: Any, i: int, colours: dict[str, str], width: int) -> list[T
 
 def _one_line(text: str) -> str:
     return visible(" ".join(text.split()))
-
-
-_CONTROL = {**{c: 0x2400 + c for c in range(32)}, 127: 0x2421}
-
-
-def visible(text: str) -> str:
-    """Control characters as their visible symbols (␀, ␛, ...): project text is data."""
-    return text.translate(_CONTROL)
 
 
 def memo_panel(session: Any) -> Text | None:

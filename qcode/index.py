@@ -1,0 +1,303 @@
+"""An index of the replayed logs in ``.qcode/index.sqlite``: a cache, never the truth.
+
+Replaying a large project parses every line of every log. The index keeps what
+each log folds into (:class:`qcode.codings.Fold`: live codings, memos,
+suggestion decisions, project-level steps, warnings, the seqs a void undid)
+in SQLite, with how many bytes of the log it has read and the SHA-256 of those
+bytes. On each use every log is checked:
+
+- its indexed prefix is hashed again (hashing is hundreds of times cheaper than
+  parsing), so a log edited before the indexed point, even by a same-length
+  edit, is noticed, named in a warning, and folded again from its first line;
+- a log that only grew by whole lines without a ``void`` is folded on from the
+  indexed point, with the fold's own code (``Fold.feed``), as the terminal view's
+  live replay does;
+- anything else (a void, a partial last line, a log that shrank or is new) is
+  folded again from the start with :func:`qcode.codings.fold_log`.
+
+The folds are then combined by :func:`qcode.codings.combine` as a full replay
+combines them, so the result is the same (a test compares the two after random
+appends, undos, migrations, re-ingests, edits and pulls). A query for some
+documents or coders reads only their codings: mapping through the project-level
+steps works coding by coding (unions join codings of one coder and document), so
+mapping a subset gives that subset of the mapped whole. Deleting ``.qcode/``
+changes no result; a cache that cannot be read or written is rebuilt, or
+skipped (a full replay), without a word.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import astuple
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .audit.line import Event, LineError, parse_object
+from .audit.log import log_names
+from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log
+
+VERSION = "1"
+_CHUNK = 1 << 20
+_TABLES = {
+    "codings": "log, id, coder, doc, start, end_, code, source, time, docv, memo, codebook, fp, "
+               "score, flags",
+    "memos": "log, pos, id, coder, time, text, doc, code, coding, span",
+    "decisions": "log, pos, id, coder, time, doc, start, end_, code, source, score, accepted, "
+                 "reason",
+    "steps": "log, pos, event",
+    "warnings": "log, pos, text",
+}
+
+
+def replay(project: Any, *, docs: Iterable[str] | None = None,
+           coders: Iterable[str] | None = None) -> Codings:
+    """:func:`qcode.codings.replay` through the index; with ``docs`` or ``coders``, only
+    their codings, memos and decisions (steps and warnings are always all of them)."""
+    path = project.cache_dir / "index.sqlite"
+    if os.environ.get("QCODE_INDEX") != "0":  # 0: no index (benchmarks, comparisons)
+        try:
+            with Index(path) as index:
+                return index.read(project.audit_dir, docs=docs, coders=coders)
+        except sqlite3.Error:  # a damaged cache: dropped, built again next time
+            with contextlib.suppress(OSError):
+                path.unlink()
+        except OSError:  # a project folder this process cannot write: no cache
+            pass
+    return _filtered(_combine_all(project), docs, coders)
+
+
+def _combine_all(project: Any) -> Codings:
+    names = log_names(project.audit_dir)
+    return combine([fold_log(project.log_path(n)) for n in names])
+
+
+def _filtered(full: Codings, docs: Iterable[str] | None, coders: Iterable[str] | None) -> Codings:
+    if docs is None and coders is None:
+        return full
+    d = set(docs) if docs is not None else None
+    c = set(coders) if coders is not None else None
+
+    def keep(doc: str | None, coder: str) -> bool:
+        return (d is None or doc in d) and (c is None or coder in c)
+
+    return Codings(tuple(x for x in full.codings if keep(x.doc, x.coder)),
+                   tuple(m for m in full.memos if keep(m.doc, m.coder)),
+                   tuple(x for x in full.decisions if keep(x.doc, x.coder)),
+                   full.steps, full.warnings)
+
+
+class Index:
+    """The SQLite file of the index; use as a context manager (it closes)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=OFF")  # a cache: a lost write is re-read
+        if not self._current():
+            self._create()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.close()
+
+    def _current(self) -> bool:
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        except sqlite3.Error:
+            return False
+        return row is not None and row[0] == VERSION
+
+    def _create(self) -> None:
+        db = self.db
+        for name in ("meta", "logs", *_TABLES):
+            db.execute(f"DROP TABLE IF EXISTS {name}")
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("CREATE TABLE logs (name TEXT PRIMARY KEY, size INTEGER, lines INTEGER, "
+                   "digest BLOB, voided TEXT, partial INTEGER)")
+        for name, columns in _TABLES.items():
+            db.execute(f"CREATE TABLE {name} ({columns})")
+        db.execute("CREATE INDEX codings_doc ON codings (doc, coder)")
+        db.execute("CREATE INDEX codings_coder ON codings (coder)")
+        db.execute("CREATE INDEX codings_log ON codings (log)")
+        for name in ("memos", "decisions", "steps", "warnings"):
+            db.execute(f"CREATE INDEX {name}_log ON {name} (log, pos)")
+        db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
+
+    # ------------------------------------------------------------ reading
+
+    def read(self, audit_dir: Path, *, docs: Iterable[str] | None = None,
+             coders: Iterable[str] | None = None) -> Codings:
+        """Bring every log's entry up to date, then combine what is asked for."""
+        names = log_names(audit_dir)
+        notes: list[str] = []
+        folds: list[Fold] = []
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self._forget([n for n in self._names() if n not in names])
+            for name in names:
+                folds.append(self._update(audit_dir / f"{name}.log", notes, docs, coders))
+        finally:
+            self.db.execute("COMMIT")
+        out = combine(folds)
+        if notes:
+            out = Codings(out.codings, out.memos, out.decisions, out.steps,
+                          (*notes, *out.warnings))
+        return _filtered(out, docs, coders) if (docs is not None or coders is not None) else out
+
+    def _names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM logs")]
+
+    def _forget(self, names: list[str]) -> None:
+        for name in names:
+            self.db.execute("DELETE FROM logs WHERE name = ?", (name,))
+            for table in _TABLES:
+                self.db.execute(f"DELETE FROM {table} WHERE log = ?", (name,))
+
+    def _update(self, path: Path, notes: list[str], docs: Iterable[str] | None,
+                coders: Iterable[str] | None) -> Fold:
+        """The fold of one log (only the wanted codings loaded), after bringing its
+        entry up to date under the log's shared lock."""
+        name = path.stem
+        with open(path, "rb") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH)  # no append while this log is read
+            row = self.db.execute("SELECT size, lines, digest, voided, partial FROM logs "
+                                  "WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                kept = self._kept(fh, name, row, notes, docs, coders)
+                if kept is not None:
+                    return kept
+            fold = fold_log(path, lock=False)
+            self._store(name, fold, *_digest(fh, fold.partial))
+        return _wanted(fold, docs, coders)
+
+    def _kept(self, fh: BinaryIO, name: str, row: tuple, notes: list[str],
+              docs: Iterable[str] | None, coders: Iterable[str] | None) -> Fold | None:
+        """The indexed fold, folded on by what the log gained; None when the log must
+        be folded again from its start."""
+        size, lines, digest, voided, partial = row
+        hasher = hashlib.sha256()
+        if os.fstat(fh.fileno()).st_size < size or _hash(fh, size, hasher) != digest:
+            notes.append(f"audit/{name}.log changed before the point the index had read "
+                         "(an edited or replaced log?); it was read again from its first line. "
+                         "`qcode audit verify` says what changed.")
+            return None
+        tail = fh.read()
+        if partial or tail[-1:] not in (b"", b"\n") or b'"action":"void"' in tail:
+            return None
+        try:
+            events = [parse_object(raw, strict=False) for raw in tail[:-1].split(b"\n")] \
+                if tail else []
+        except (LineError, UnicodeDecodeError):
+            return None  # the full fold names the line
+        if not events:
+            return self._load(name, lines, voided, docs, coders)
+        fold = self._load(name, lines, voided, None, None)
+        for event in events:
+            fold.lines += 1
+            if event.get("seq") not in fold.voided:
+                fold.feed(fold.lines, event)
+        hasher.update(tail)
+        self._store(name, fold, size + len(tail), hasher.digest())
+        return _wanted(fold, docs, coders)
+
+    # ------------------------------------------------------------ storing
+
+    def _store(self, name: str, fold: Fold, size: int, digest: bytes) -> None:
+        self._forget([name])
+        db = self.db
+        db.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)",
+                   (name, size, fold.lines, digest, json.dumps(sorted(fold.voided)),
+                    int(fold.partial)))
+        db.executemany("INSERT INTO codings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       ((name, c.id, c.coder, c.doc, c.start, c.end, c.code, c.source, c.time,
+                         c.docv, c.memo, json.dumps(c.codebook), c.fp, json.dumps(c.score),
+                         json.dumps(c.flags)) for c in fold.live.values()))
+        db.executemany("INSERT INTO memos VALUES (?,?,?,?,?,?,?,?,?,?)",
+                       ((name, i, *astuple(m)) for i, m in enumerate(fold.memos)))
+        db.executemany("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       ((name, i, d.id, d.coder, d.time, d.doc, d.start, d.end, d.code, d.source,
+                         json.dumps(d.score), int(d.accepted), d.reason)
+                        for i, d in enumerate(fold.decisions)))
+        db.executemany("INSERT INTO steps VALUES (?,?,?)",
+                       ((name, i, json.dumps(astuple(e))) for i, e in enumerate(fold.steps)))
+        db.executemany("INSERT INTO warnings VALUES (?,?,?)",
+                       ((name, i, w) for i, w in enumerate(fold.warnings)))
+
+    def _load(self, name: str, lines: int, voided: str, docs: Iterable[str] | None,
+              coders: Iterable[str] | None) -> Fold:
+        """The stored fold of one log; with filters, only the wanted codings."""
+        fold = Fold(name)
+        fold.lines, fold.voided = lines, set(json.loads(voided))
+        where, args = _where(name, docs, coders)
+        for r in self.db.execute(f"SELECT {_TABLES['codings']} FROM codings WHERE {where}", args):
+            c = Coding(*r[1:11], json.loads(r[11]), r[12], json.loads(r[13]),
+                       tuple(json.loads(r[14])))
+            fold.live[c.id] = c
+            fold.keys[(c.doc, c.start, c.end, c.code)] = c.id
+        rows = self.db.execute("SELECT * FROM memos WHERE log = ? ORDER BY pos", (name,))
+        fold.memos = [Memo(*r[2:]) for r in rows]
+        rows = self.db.execute("SELECT * FROM decisions WHERE log = ? ORDER BY pos", (name,))
+        fold.decisions = [Decision(*r[2:10], json.loads(r[10]), bool(r[11]), r[12]) for r in rows]
+        rows = self.db.execute("SELECT event FROM steps WHERE log = ? ORDER BY pos", (name,))
+        fold.steps = [Event(*json.loads(r[0])) for r in rows]
+        rows = self.db.execute("SELECT text FROM warnings WHERE log = ? ORDER BY pos", (name,))
+        fold.warnings = [r[0] for r in rows]
+        return fold
+
+
+def _where(name: str, docs: Iterable[str] | None, coders: Iterable[str] | None
+           ) -> tuple[str, list[Any]]:
+    where, args = ["log = ?"], [name]
+    for column, values in (("doc", docs), ("coder", coders)):
+        if values is not None:
+            chosen = list(values)
+            where.append(f"{column} IN ({','.join('?' * len(chosen))})" if chosen else "0")
+            args += chosen
+    return " AND ".join(where), args
+
+
+def _wanted(fold: Fold, docs: Iterable[str] | None, coders: Iterable[str] | None) -> Fold:
+    """The fold with only the wanted live codings (the rest is filtered after combining)."""
+    if docs is None and coders is None:
+        return fold
+    d = set(docs) if docs is not None else None
+    c = set(coders) if coders is not None else None
+    out = Fold(fold.name)
+    out.live = {k: v for k, v in fold.live.items()
+                if (d is None or v.doc in d) and (c is None or v.coder in c)}
+    out.memos, out.decisions, out.steps = fold.memos, fold.decisions, fold.steps
+    out.warnings, out.voided, out.lines, out.partial = (fold.warnings, fold.voided, fold.lines,
+                                                         fold.partial)
+    return out
+
+
+def _hash(fh: BinaryIO, size: int, hasher: Any) -> bytes:
+    """SHA-256 of the first ``size`` bytes of ``fh`` (left at ``size``)."""
+    fh.seek(0)
+    left = size
+    while left:
+        chunk = fh.read(min(_CHUNK, left))
+        if not chunk:
+            break
+        hasher.update(chunk)
+        left -= len(chunk)
+    return hasher.copy().digest()
+
+
+def _digest(fh: BinaryIO, partial: bool) -> tuple[int, bytes]:
+    """``(bytes, SHA-256)`` of the log's whole lines (a partial last line left out)."""
+    size = os.fstat(fh.fileno()).st_size
+    if partial:
+        fh.seek(0)
+        data_end = fh.read().rfind(b"\n") + 1
+        size = data_end
+    return size, _hash(fh, size, hashlib.sha256())

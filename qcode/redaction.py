@@ -1,0 +1,132 @@
+"""``qcode redact``: erase a passage (or a whole document) from every place in the
+project that holds its words, keeping the chain, the signatures and the codings.
+
+What goes: the words in log lines (quotes, the fingerprint ``fp``, memo text and
+suggestion reasons that contain them; see ``audit.erasure``), in
+``documents/<id>.txt`` (each character becomes ``█``, so every offset and every
+coding stays where it was), in kept versions under ``documents/.versions/``, in
+the codebook and ``codebook-versions/``, in any other file of the project folder
+(reports, exports), and every cache under ``.qcode/`` (deleted: caches are only
+caches, and a database file could keep the words in free pages). What stays: each
+coding's offsets, code and document version. The redaction is recorded, signed, in
+project.log. Git keeps what it already stores: the caller tells the team.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .audit.erasure import plan, record_fields, rewrite
+from .audit.line import format_span
+from .audit.log import PROJECT_LOG, locked_log
+from .corpus import load_document
+from .errors import SpanError
+from .fileio import atomic_write
+
+BLOCK = "█"
+MIN_PIECE = 4  # shorter pieces of a long passage are not searched for on their own
+
+
+@dataclass(frozen=True, slots=True)
+class Redacted:
+    """What a redaction did."""
+
+    doc: str
+    span: str | None
+    lines: dict[str, list[int]]
+    files: tuple[str, ...]
+    record_seq: int
+    in_git: bool
+
+
+def words_of(passage: str) -> list[str]:
+    """The strings to erase: the passage, and for a long one each of its lines and
+    sentences (a quote in a log is often a piece of it)."""
+    pieces = {passage.strip()}
+    if len(passage) > 40:
+        pieces |= {p.strip() for p in re.split(r"[\n.!?]+", passage)}
+    return sorted((p for p in pieces if len(p) >= MIN_PIECE or p == passage.strip()),
+                  key=len, reverse=True)
+
+
+def redact(project: Any, doc: str, *, span: str | None = None, reason: str,
+           actor: str) -> Redacted:
+    """Erase ``doc`` (or its ``span``, ``"start:end"``) as the module says."""
+    if not reason.strip():
+        raise SpanError("A redaction needs --reason (it is recorded with who and when).")
+    document = load_document(project, doc)
+    bounds = _bounds(document.text, span)
+    passage = document.text[bounds[0]:bounds[1]] if bounds else document.text
+    if not passage.strip():
+        raise SpanError(f"{doc} {span or ''}: nothing to redact there (only white space).")
+    words = words_of(passage)
+    erasure = plan(project.audit_dir, doc, bounds, words)
+    fields = record_fields(actor, doc, format_span(*bounds) if bounds else None, reason, erasure)
+    with locked_log(project.log_path(PROJECT_LOG), project.id) as log:
+        record = log.append([fields])[0]  # recorded (and signed) before anything is erased
+    rewrite(project.audit_dir, project.id, erasure)
+    files = [_blank_document(project, doc, document.text, bounds)]
+    files += _sweep(project.root, words)
+    _drop_caches(project.cache_dir)
+    return Redacted(doc, fields["span"], erasure.lines, tuple(sorted(set(files))), record.seq,
+                    _in_git(project.root))
+
+
+def _bounds(text: str, span: str | None) -> tuple[int, int] | None:
+    if span is None:
+        return None
+    start_s, _, end_s = span.partition(":")
+    if not (start_s.isdigit() and end_s.isdigit()):
+        raise SpanError(f"--span {span!r} is not 'start:end' (code-point offsets).")
+    start, end = int(start_s), int(end_s)
+    if not 0 <= start < end <= len(text):
+        raise SpanError(f"--span {span!r} is outside the document (0:{len(text)}).")
+    return start, end
+
+
+def _blank_document(project: Any, doc: str, text: str, bounds: tuple[int, int] | None) -> str:
+    start, end = bounds or (0, len(text))
+    blanked = text[:start] + re.sub(r"[^\n]", BLOCK, text[start:end]) + text[end:]
+    path = project.documents_dir / f"{doc}.txt"
+    atomic_write(path, blanked.encode("utf-8"))
+    return f"documents/{doc}.txt"
+
+
+def _sweep(root: Path, words: list[str]) -> list[str]:
+    """Every other file under ``root`` (outside .git and .qcode) holding the words:
+    each occurrence replaced by blocks of the same length."""
+    encoded = [(w.encode("utf-8"), (BLOCK * len(w)).encode("utf-8")) for w in words]
+    changed = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if not path.is_file() or rel.parts[0] in (".git", ".qcode") or path.is_symlink():
+            continue
+        if rel.parts[0] == "audit" and path.suffix == ".log":
+            continue  # the logs were erased line by line, keeping the chain
+        data = path.read_bytes()
+        new = data
+        for word, blocks in encoded:
+            new = new.replace(word, blocks)
+        if new != data:
+            atomic_write(path, new)
+            changed.append(rel.as_posix())
+    return changed
+
+
+def _drop_caches(cache_dir: Path) -> None:
+    if cache_dir.is_dir():
+        shutil.rmtree(cache_dir)
+
+
+def _in_git(root: Path) -> bool:
+    try:
+        done = subprocess.run(["git", "rev-parse", "--git-dir"], cwd=root, capture_output=True,
+                              check=False)
+    except FileNotFoundError:
+        return False
+    return done.returncode == 0

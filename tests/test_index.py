@@ -1,0 +1,200 @@
+"""The index in .qcode/index.sqlite is a cache: whatever happens to the logs, what it
+gives is what a full replay gives (issue: every command parsed every log line).
+
+A seeded random sequence of appends, removals, memos, undos, a codebook migration,
+a re-ingest that re-anchors codings, a git pull that brings lines with earlier
+timestamps, and a same-length edit of an earlier line, checked after every step
+against :func:`qcode.codings.replay`, whole and per document and coder; then the
+commands' outputs with the index, warm, and without .qcode/."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import shutil
+
+import pytest
+from tui_support import FIELDNOTE, FIXTURES, INTERVIEW, clock, make_study, split_coordination
+
+from qcode import codings, index
+from qcode.cli import app
+from qcode.errors import QcodeError
+from qcode.tui.session import Session
+
+NOTE = "changed before the point the index had read"
+CODES = ("coordination", "collaboration", "autonomy", "time-resources", "autonomy/limits")
+
+
+def check(project) -> index.Codings:
+    full = codings.replay(project)
+    got = index.replay(project)
+    assert got.codings == full.codings
+    assert got.memos == full.memos
+    assert got.decisions == full.decisions
+    assert got.steps == full.steps
+    assert [w for w in got.warnings if NOTE not in w] == list(full.warnings)
+    for doc in (INTERVIEW, FIELDNOTE):
+        part = index.replay(project, docs=[doc])
+        assert part.codings == tuple(c for c in full.codings if c.doc == doc)
+        assert part.memos == tuple(m for m in full.memos if m.doc == doc)
+    for coder in ("anna", "ben"):
+        part = index.replay(project, coders=[coder], docs=[INTERVIEW])
+        assert part.codings == tuple(c for c in full.codings
+                                     if c.coder == coder and c.doc == INTERVIEW)
+    return got
+
+
+class Team:
+    def __init__(self, project, seed: int) -> None:
+        self.project = project
+        self.rng = random.Random(seed)
+        self.sessions = {c: Session(project, c, doc=INTERVIEW, clock=clock(10_000 * (i + 1)),
+                                    suggest=False) for i, c in enumerate(("anna", "ben"))}
+
+    def step(self) -> str:
+        s = self.sessions[self.rng.choice(("anna", "ben"))]
+        s.refresh()
+        what = self.rng.choice(("apply", "apply", "apply", "remove", "memo", "undo", "doc"))
+        if what == "doc":
+            s.document(1 if s.doc.id == FIELDNOTE else -1)
+        s.goto(self.rng.randrange(len(s.units)))
+        if what in ("apply", "doc"):
+            s.apply(self.rng.choice([c.id for c in s.codes]))
+        elif what == "remove" and s.removable():
+            s.remove(s.removable()[0])
+        elif what == "memo":
+            s.memo(f"memo {self.rng.random():.4f}")
+        elif what == "undo":
+            with contextlib.suppress(QcodeError):  # nothing left to undo
+                s.undo()
+        return what
+
+
+def reingest(project, tmp_path) -> None:
+    from qcode import ingest
+
+    text = (FIXTURES / "interview.txt").read_text(encoding="utf-8")
+    changed = tmp_path / "edited" / "interview.txt"
+    changed.parent.mkdir(exist_ok=True)
+    changed.write_text(text.replace("Thank you for meeting me.", "Thanks for meeting me today.")
+                       .replace("It feels good, most days.", ""), encoding="utf-8")
+    ingest(project, [changed])
+
+
+def same_length_edit(project) -> None:
+    """Change one digit of the span of anna's first apply (the line keeps its length)."""
+    path = project.log_path("anna")
+    lines = path.read_bytes().split(b"\n")
+    i = next(k for k, line in enumerate(lines) if b'"action":"apply"' in line)
+    at = lines[i].index(b'"span":"') + len(b'"span":"')
+    digit = lines[i][at:at + 1]
+    lines[i] = lines[i][:at] + (b"1" if digit != b"1" else b"2") + lines[i][at + 1:]
+    path.write_bytes(b"\n".join(lines))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_index_gives_what_a_full_replay_gives(tmp_path, seed):
+    project = make_study(tmp_path / "study")
+    team = Team(project, seed)
+    check(project)  # the first build, on empty logs
+    for _ in range(12):
+        team.step()
+        check(project)
+    # a teammate's clone: ben codes there with a clock from before everyone's lines
+    clone = tmp_path / "clone"
+    shutil.copytree(project.root, clone)
+    from qcode.project import open_project
+
+    other = Session(open_project(clone), "ben", doc=INTERVIEW, clock=clock(5), suggest=False)
+    for _ in range(3):
+        team.step()
+        check(project)
+    split_coordination(project)
+    check(project)
+    for _ in range(4):
+        team.step()
+        check(project)
+    reingest(project, tmp_path)
+    check(project)
+    # the pull: ben's log there is ben's log here plus lines stamped earlier than any
+    for unit in (1, 3, 5):
+        other.goto(unit)
+        other.apply("collaboration")
+    ben_here = project.log_path("ben").read_bytes()
+    ben_there = (clone / "audit" / "ben.log").read_bytes()
+    if ben_there.startswith(ben_here):
+        shutil.copyfile(clone / "audit" / "ben.log", project.log_path("ben"))
+    else:  # ben coded here after the clone was made: the pull replaces his log
+        shutil.copyfile(clone / "audit" / "ben.log", project.log_path("ben"))
+    check(project)
+    same_length_edit(project)
+    got = check(project)
+    assert any(NOTE in w and "audit/anna.log" in w for w in got.warnings)
+    assert not any(NOTE in w for w in check(project).warnings)  # read again, then trusted
+
+
+def test_an_appended_log_is_read_from_where_the_index_stopped(tmp_path, monkeypatch):
+    project = make_study(tmp_path / "study")
+    s = Session(project, "anna", doc=INTERVIEW, clock=clock(), suggest=False)
+    s.goto(2)
+    s.apply("coordination")
+    check(project)
+    folded: list[str] = []
+    real = index.fold_log
+    monkeypatch.setattr(index, "fold_log", lambda path, **kw: folded.append(path.stem)
+                        or real(path, **kw))
+    s.goto(3)
+    s.apply("autonomy")
+    check(project)
+    assert folded == []  # the new line was folded on; no log was read from its start
+    s.undo()
+    check(project)
+    assert folded == ["anna"]  # a void: anna's log read again, nobody else's
+
+
+def test_a_damaged_or_deleted_index_changes_nothing(tmp_path):
+    project = make_study(tmp_path / "study")
+    s = Session(project, "anna", doc=INTERVIEW, clock=clock(), suggest=False)
+    s.apply("coordination")
+    first = check(project)
+    (project.cache_dir / "index.sqlite").write_bytes(b"not a database at all" * 100)
+    assert index.replay(project) == first
+    shutil.rmtree(project.cache_dir)
+    assert index.replay(project) == first
+
+
+COMMANDS = [
+    ["codings", "--format", "json"],
+    ["codings", "--doc", INTERVIEW, "--format", "json"],
+    ["memos", "--format", "json"],
+    ["show", INTERVIEW, "--coder", "anna"],
+    ["audit", "stats", "--format", "json"],
+    ["agree", "--format", "json"],
+    ["cooccur", "--format", "csv"],
+]
+
+
+def test_commands_print_the_same_with_and_without_the_index(tmp_path, runner, monkeypatch):
+    project = make_study(tmp_path / "study")
+    team = Team(project, 3)
+    for _ in range(15):
+        team.step()
+
+    def outputs() -> list[str]:
+        out = []
+        for args in COMMANDS:
+            result = runner.invoke(app, [*args, "--project", str(project.root)])
+            assert result.exit_code == 0, (args, result.output)
+            out.append(result.stdout)
+        return out
+
+    cold = outputs()
+    assert (project.cache_dir / "index.sqlite").exists()
+    warm = outputs()
+    shutil.rmtree(project.cache_dir)
+    monkeypatch.setenv("QCODE_INDEX", "0")
+    none = outputs()
+    assert not (project.cache_dir / "index.sqlite").exists()
+    assert cold == warm == none
+    assert json.loads(cold[0])  # there is something to compare
