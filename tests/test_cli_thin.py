@@ -190,9 +190,8 @@ def test_recode_sub_commands_and_the_old_flags(sample, tmp_path):
 def test_recode_old_to_and_undo_run_the_sub_commands(sample, tmp_path):
     import shutil
 
-    from qcode.migrations.demo import version_two
-
     from qcode.codebook import dump_codebook, load_codebook
+    from qcode.demo import version_two
 
     study = tmp_path / "study"
     shutil.copytree(sample, study)

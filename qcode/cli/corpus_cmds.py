@@ -72,6 +72,14 @@ def init(
     info(f"Created project {project.settings.name!r} in {folder} (id {project.id}).")
 
 
+RecorderOption = Annotated[str | None, typer.Option(
+    "--coder", "--as", help="Who records the re-anchoring of the codings of a document whose "
+    "text changed (default: QCODE_CODER, else 'coder:' in your config).", show_default=False)]
+ReplaceOption = Annotated[bool, typer.Option(
+    "--replace", help="Let a file that is not the recorded source of the document with its "
+    "id (another folder or format) replace that document.")]
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(
@@ -84,13 +92,8 @@ def ingest(
     resegment: Annotated[bool, typer.Option(
         "--resegment", help="Recompute turns and units of stored documents (all, or the "
         "ids given as PATH) after a language or pipeline change.")] = False,
-    coder: Annotated[str | None, typer.Option(
-        "--coder", "--as", help="Who records the re-anchoring of the codings of a document "
-        "whose text changed (default: QCODE_CODER, else 'coder:' in your config).",
-        show_default=False)] = None,
-    replace: Annotated[bool, typer.Option(
-        "--replace", help="Let a file that is not the recorded source of the document with "
-        "its id (another folder or format) replace that document.")] = False,
+    coder: RecorderOption = None,
+    replace: ReplaceOption = False,
     project: ProjectOption = None,
 ) -> None:
     """Read sources into the project (re-ingesting an unchanged source changes nothing).
