@@ -171,25 +171,54 @@ def appends(root: Path, count: int, rows: int) -> dict[str, float]:
     import random
 
     codebook = "version: 1\ncodes:\n" + "".join(f"  - id: {c}\n    label: {c}\n" for c in CODES)
-    project = init_project(root / "study", coders=("anna", "ben"), codebook_text=codebook)
+    project = init_project(root / "study", coders=("anna", "ben", "emil"), codebook_text=codebook)
     source = root / "interview-0000.txt"
     source.write_text(transcript(random.Random(3), 20_000), encoding="utf-8")
     ingest(project, [source])
     n = min(count, 300)
-    started = time.perf_counter()
-    for i in range(n):
-        coding.apply(project, "interview-0000", CODES[i % 10], span=f"{i * 3}:{i * 3 + 50}",
-                     coder="anna")
-    one_by_one = n / (time.perf_counter() - started)
+    import os
+
+    from qcode.audit.keyops import init_key
+
+    os.environ["XDG_CONFIG_HOME"] = str(root / "config")  # the bench's own key, not yours
+    init_key(project, "ben")
+    coding.apply(project, "interview-0000", CODES[0], span="0:1", coder="anna")  # warm up
+    spent = {"anna": 0.0, "ben": 0.0}
+    for i in range(n):  # unsigned (anna) and signed (ben) commands interleaved
+        for coder in ("anna", "ben"):
+            started = time.perf_counter()
+            coding.apply(project, "interview-0000", CODES[i % 10],
+                         span=f"{i * 3}:{i * 3 + 50}", coder=coder)
+            spent[coder] += time.perf_counter() - started
+    one_by_one, signed_one_by_one = n / spent["anna"], n / spent["ben"]
+    added = signing_work(project, "ben")
 
     csv_path = root / "rows.csv"
     lines = ["doc,code,span"] + [f"interview-{0:04d},{CODES[i % 10]},{i}:{i + 60}"
                                  for i in range(rows)]
     csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     started = time.perf_counter()
-    written = coding.apply_csv(project, "ben", csv_path).written
+    written = coding.apply_csv(project, "emil", csv_path).written
     batched = written / (time.perf_counter() - started)
-    return {"raw": raw, "apply": one_by_one, "from": batched, "rows": written}
+    return {"raw": raw, "apply": one_by_one, "signed": signed_one_by_one, "from": batched,
+            "rows": written, "added": added}
+
+
+def signing_work(project: object, coder: str, rounds: int = 200) -> float:
+    """Milliseconds of what signing adds to one command, measured alone: check that the
+    head is signed, find the coder's key, sign the new head."""
+    from qcode.audit.log import read_tail
+    from qcode.audit.signing import sign_fields, signing_for
+
+    path = project.log_path(coder)  # type: ignore[attr-defined]
+    pid = project.id  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    for _ in range(rounds):
+        rules = signing_for(path.parent, pid)
+        rules.check_head(coder, read_tail(path))
+        signer = rules.signer_for(coder, {coder})
+        sign_fields(signer, pid, coder, coder, 1, "0" * 64)
+    return (time.perf_counter() - started) / rounds * 1000
 
 
 def main() -> None:
@@ -221,6 +250,9 @@ def main() -> None:
     rates = appends(root, args.appends, args.rows)
     print(f"{'append, one event per fsync':38} {rates['raw']:>10,.0f} events/s")
     print(f"{'qcode apply, one event per command':38} {rates['apply']:>10,.0f} events/s")
+    print(f"{'qcode apply, signed':38} {rates['signed']:>10,.0f} events/s (commands "
+          "interleaved with the unsigned ones)")
+    print(f"{'  of which head check + key + signature':38} {rates['added']:10.2f} ms per command")
     print(f"{'qcode apply --from, one fsync':38} {rates['from']:>10,.0f} events/s "
           f"({rates['rows']:,} rows; {rates['from'] / rates['raw']:.0f}x per-event appends)")
 

@@ -22,6 +22,7 @@ from .coding import apply_csv
 from .codings import replay
 from .corpus import ingest, list_documents, load_document
 from .errors import ProjectError
+from .exchange.demo import report_exchange
 from .migrations import recode
 from .project import Project, init_project
 from .sample import SAMPLE_CODERS, SUPERVISOR, sample_attributes, sample_codings, sample_root, sample_sources
@@ -115,6 +116,11 @@ def step_migration(ctx: DemoContext) -> None:
     ctx.facts.update(report_migration(ctx.project, ctx.report, SUPERVISOR))
 
 
+def step_exchange(ctx: DemoContext) -> None:
+    assert ctx.project is not None
+    ctx.facts.update(report_exchange(ctx.project, ctx.report, SUPERVISOR))
+
+
 DEMO_REPLICATES = 2_000  # the report's bootstrap in the demo; `qcode report` defaults to 10,000
 
 
@@ -156,6 +162,7 @@ STEPS: list[Step] = [
     Step("agreement, co-occurrence and a crosstab of the two sample coders", step_agreement),
     Step("a codebook change: two codes merged, one split, one retired; re-coding", step_migration),
     Step("the supervisor's report", step_report),
+    Step("exchange: export to REFI-QDA (.qdpx, .qdc) and import into a second project", step_exchange),
     Step("summary", step_summary),
 ]
 

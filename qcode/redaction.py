@@ -29,7 +29,7 @@ from .errors import SpanError
 from .fileio import atomic_write
 
 BLOCK = "█"
-MIN_PIECE = 4  # shorter pieces of a long passage are not searched for on their own
+MIN_PIECE = 20  # shorter pieces of a long passage are not searched for on their own
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,8 @@ class Redacted:
 
 def words_of(passage: str) -> list[str]:
     """The strings to erase: the passage, and for a long one each of its lines and
-    sentences (a quote in a log is often a piece of it)."""
+    sentences of at least MIN_PIECE characters (a quote or an example is often a piece
+    of it; shorter ones, "Thank you.", would hit other documents)."""
     pieces = {passage.strip()}
     if len(passage) > 40:
         pieces |= {p.strip() for p in re.split(r"[\n.!?]+", passage)}
@@ -85,7 +86,8 @@ def _bounds(text: str, span: str | None) -> tuple[int, int] | None:
         raise SpanError(f"--span {span!r} is not 'start:end' (code-point offsets).")
     start, end = int(start_s), int(end_s)
     if not 0 <= start < end <= len(text):
-        raise SpanError(f"--span {span!r} is outside the document (0:{len(text)}).")
+        raise SpanError(f"--span {span!r} must be 'start:end' with start < end inside the "
+                        f"document (0:{len(text)}).")
     return start, end
 
 

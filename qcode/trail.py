@@ -42,15 +42,18 @@ class Entry:
         return f"{self.log}:{self.event.seq}"
 
 
-def all_events(project: Any, coders: Iterable[str] | None = None) -> list[Entry]:
+def all_events(project: Any, coders: Iterable[str] | None = None, *,
+               signatures: bool = False) -> list[Entry]:
     """Every event of every log, in time order (then log and seq); with ``coders``, only
-    their logs and the project log (the only logs where their events can be)."""
+    their logs and the project log (the only logs where their events can be); ``sign``
+    lines, which decide nothing, only with ``signatures``."""
     names = log_names(project.audit_dir)
     if coders is not None:
         wanted = set(coders) | {"project"}
         names = [n for n in names if n in wanted]
     entries = [Entry(name, e) for name in names
-               for e in read_log(project.log_path(name)).events]
+               for e in read_log(project.log_path(name)).events
+               if signatures or e.action != "sign"]
     entries.sort(key=lambda x: (x.event.time, x.log, x.event.seq))
     return entries
 
@@ -91,7 +94,8 @@ def timeline(project: Any, *, coders: Iterable[str] | None = None,
     prefixes = tuple(sources or ())
     # a coder's events are in her log and the project log only; a code filter reads
     # every log, so that a code found only in another coder's log is still known
-    entries = all_events(project, coders if not codes else None)
+    entries = all_events(project, coders if not codes else None,
+                         signatures="sign" in want.get("action", ()))
     _check_names(project, want, entries)
     chosen = []
     for entry in entries:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import InputError
+from .fileio import read_text  # noqa: F401  (re-exported: readers of YAML files use it)
 
 try:  # the C loader is several times faster on large unit lists
     _Loader: type = yaml.CSafeLoader
@@ -19,20 +19,6 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 Path_ = tuple[str | int, ...]
 Marks = dict[Path_, tuple[int, int]]
-
-
-def read_text(path: Path, encoding: str = "utf-8") -> str:
-    """Read a UTF-8 text file (YAML, CSV) or raise an InputError that names it and the fix."""
-    try:
-        return Path(path).read_text(encoding=encoding)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path.") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a file.") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8.") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
 
 
 def _problem_line(exc: yaml.YAMLError, source: str) -> str:

@@ -113,3 +113,19 @@ def tables(html: str) -> dict[str, list[tuple[dict[str, str], list[str]]]]:
     parser = Tables()
     parser.feed(html)
     return {k: rows[1:] for k, rows in parser.tables.items()}  # without the header row
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, [(k, v or "") for k, v in attrs]))
+
+
+def start_tags(html: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every start tag of a page with its attributes, as a browser's parser sees them."""
+    parser = _Tags()
+    parser.feed(html)
+    return parser.found

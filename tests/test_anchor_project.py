@@ -8,6 +8,7 @@ import json
 import pytest
 
 from qcode.audit import verify_project
+from qcode.audit.line import parse_object
 from qcode.cli import app
 from qcode.coding import apply
 from qcode.codings import replay
@@ -47,7 +48,7 @@ def study(project, tmp_path, monkeypatch, runner):
 
 def _project_lines(project) -> list[dict]:
     path = project.audit_dir / "project.log"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    return [parse_object(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def _ingest(runner, project, source, text):

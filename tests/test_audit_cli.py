@@ -13,6 +13,7 @@ from audit_support import lines_of, make_study, write_lines
 
 from qcode import coding
 from qcode.audit import verify_project
+from qcode.audit.line import parse_object
 from qcode.cli import app
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -94,7 +95,7 @@ def test_verify_git_catches_a_rechained_rewrite(runner, study):
     assert audit(runner, study, "verify", "--git").exit_code == 0
     coding.apply(study, "hc01", "leadership", unit="6", coder="anna")  # uncommitted: fine
     assert audit(runner, study, "verify", "--git").exit_code == 0
-    events = [json.loads(x) for x in lines_of(study.log_path("anna"))]
+    events = [parse_object(x) for x in lines_of(study.log_path("anna"))]
     events[1]["code"] = "collaboration"
     study.log_path("anna").unlink()
     from qcode.audit import append_events

@@ -285,7 +285,7 @@ def test_unsigned_logs_verify_as_before_and_say_so(tmp_path):
     coding.apply(project, "hc01", "coordination", span="52:75", coder="anna")
     report = verify_project(project)
     assert report.ok
-    assert any("audit/anna.log: unsigned (1 lines)" in n for n in report.notes)
+    assert any(n.startswith("No log is signed (anna.log 1 lines)") for n in report.notes)
     assert [e.action for e in read_log(project.log_path("anna")).events] == ["apply"]
 
 
@@ -328,6 +328,7 @@ def test_rotation_hands_over_from_the_old_key_to_the_new(study):
     assert ("anna", "signature") in kinds(study)
 
 
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 def test_the_lead_revokes_a_lost_key_and_gives_a_new_one(study, tmp_path):
     from qcode.audit.keyops import revoke
     from qcode.audit.keys import private_key_path
@@ -361,7 +362,8 @@ def test_the_lead_revokes_a_lost_key_and_gives_a_new_one(study, tmp_path):
     assert ("anna", "signature") in kinds(project)
 
 
-@pytest.mark.skipif(shutil.which("ssh-agent") is None, reason="needs ssh-agent")
+@pytest.mark.skipif(shutil.which("ssh-agent") is None or shutil.which("ssh-add") is None,
+                    reason="needs ssh-agent")
 def test_a_key_held_only_by_ssh_agent_signs(study, tmp_path, monkeypatch):
     key = tmp_path / "agent_key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
@@ -389,6 +391,7 @@ def test_a_key_held_only_by_ssh_agent_signs(study, tmp_path, monkeypatch):
         agent.wait()
 
 
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 def test_a_passphrase_protected_key_without_an_agent_is_refused_clearly(study, tmp_path,
                                                                        monkeypatch):
     key = tmp_path / "locked"
@@ -410,3 +413,27 @@ def test_unsigned_head_is_the_public_check_for_a_broken_log(study):
     assert unsigned_head(study, "nobody") is None
     slip_in(study, "anna")
     assert "not covered by a signature of anna" in unsigned_head(study, "anna")
+
+
+def test_in_project_log_a_signature_covers_only_the_signers_own_lines(study):
+    from qcode.audit import append_events
+
+    written = append_events(study, "project", [{"actor": "sigrid", "action": "docversion",
+                                                "doc": "hc01"}])
+    assert written.events[0].seq == 1
+    assert [e.action for e in read_log(study.log_path("project")).events] == [
+        "docversion", "sign"]
+    slip_in(study, "project", actor="anna", action="docversion")  # anna, unsigned
+    found = problems(study)
+    assert [(p.log, p.line, p.kind) for p in found] == [("project", 3, "unsigned")]
+    with pytest.raises(AuditError, match="not covered by a signature of anna"):
+        append_events(study, "project", [{"actor": "sigrid", "action": "docversion",
+                                          "doc": "fn01"}])
+    # a signature by sigrid after anna's line does not cover it
+    from qcode.audit.keys import find_signer
+    from qcode.audit.log import locked_log
+
+    with locked_log(study.log_path("project"), study.id, signing=None) as log:
+        log.append([{"actor": "sigrid", "action": "docversion", "doc": "fn01"}],
+                   signer=find_signer(study.audit_dir, "sigrid"))
+    assert [(p.log, p.line, p.kind) for p in problems(study)] == [("project", 3, "unsigned")]

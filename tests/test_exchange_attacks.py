@@ -9,7 +9,7 @@ import pytest
 from exchange_support import make_zip, project_xml, snapshot
 
 from qcode.cli import app
-from qcode.exchange import safety
+from qcode.corpus import archive as safety
 
 SOURCE = ('<Sources><TextSource guid="BBBBBBBB-0000-0000-0000-000000000001" name="a" '
           'plainTextPath="internal://BBBBBBBB-0000-0000-0000-000000000001.txt"/></Sources>')
@@ -143,3 +143,10 @@ def test_check_member_names(name):
 
     with pytest.raises(InputError):
         safety.check_member(zipfile.ZipInfo(name), "f")
+
+
+def test_init_from_a_hostile_file_leaves_no_folder(runner, tmp_path):
+    path = _qdpx(tmp_path, [("project.qde", project_xml(SOURCE)), ("../x", b"x")])
+    result = runner.invoke(app, ["init", str(tmp_path / "new"), "--from", str(path), "--as", "ingrid"])
+    assert result.exit_code == 2 and "points outside the archive" in result.output
+    assert not (tmp_path / "new").exists()

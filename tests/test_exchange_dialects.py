@@ -178,3 +178,30 @@ def test_a_source_that_exists_with_other_text_is_refused(runner, project, tmp_pa
                                  "--coder", "ingrid"])
     assert result.exit_code == 2 and "with other text" in result.output
     assert snapshot(project.root) == before
+
+
+def test_the_supervisors_report_names_the_imported_log(runner, project, tmp_path):
+    from qcode.report import ReportOptions, write_report
+
+    body = _project(_code(), _selection(6, 14, "We drive"))
+    _run(runner, project, tmp_path, _members(body))
+    import html
+
+    out = write_report(project, tmp_path / "r.html", options=ReportOptions(replicates=200))
+    text = html.unescape(out.read_text())
+    assert "audit/kari-nordmann.log: imported from TestTool 1.0 (user 'Kari Nordmann')" in text
+    assert "written once by ingrid's import" in text
+
+
+def test_a_project_that_requires_signatures_refuses_an_unsigned_importer_first(runner, project, tmp_path):
+    from exchange_support import snapshot
+
+    settings = project.root / "qcode.yaml"
+    settings.write_text(settings.read_text() + "audit:\n  require_signatures: true\n")
+    body = _project(_code(), _selection(6, 14, "We drive"))
+    (tmp_path / "in.qdpx").write_bytes(make_zip(_members(body)))
+    before = snapshot(project.root)
+    result = runner.invoke(app, ["import", str(tmp_path / "in.qdpx"), "--project", str(project.root),
+                                 "--coder", "ingrid"])
+    assert result.exit_code == 2 and "requires signatures" in result.output, result.output
+    assert snapshot(project.root) == before

@@ -86,6 +86,27 @@ def test_nvivo_users_become_imported_coders_recorded_in_project_log(nvivo_projec
     assert verify_project(project).ok
 
 
+def test_verify_names_the_imported_log_and_who_imported_it(nvivo_project):
+    from typer.testing import CliRunner
+
+    project, _ = nvivo_project
+    result = CliRunner().invoke(app, ["audit", "verify", "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert ("audit/gergo.log: imported from NVivo for Windows 12.6 (user 'Gergo'), written once "
+            "by ingrid's import") in result.output
+
+
+def test_audit_show_says_the_log_was_written_by_an_import(nvivo_project):
+    from typer.testing import CliRunner
+
+    project, _ = nvivo_project
+    result = CliRunner().invoke(app, ["audit", "show", "--coder", "gergo", "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert ("gergo: imported from NVivo for Windows 12.6 (user 'Gergo'), written by ingrid's "
+            "import") in result.output
+    assert "import:refi" in result.output
+
+
 def test_nvivo_codebook_keeps_its_nesting_and_descriptions(nvivo_project):
     from qcode.codebook import load_codebook
 

@@ -35,8 +35,8 @@ def _csv(path, header, rows):
 
 
 def _import(runner, project, *args):
-    return runner.invoke(app, ["import", *map(str, args), "--project", str(project.root),
-                               "--coder", "ingrid"])
+    where = ["--project", str(project.root), "--coder", "ingrid"]
+    return runner.invoke(app, ["import", *map(str, args), *where])
 
 
 def test_taguette_highlights_with_repeated_texts_import_completely(runner, study, tmp_path):

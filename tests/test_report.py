@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from report_support import ATTACKS, HOSTILE_CODER, REPLICATES, hostile_project
+from report_support import ATTACKS, HOSTILE_CODER, REPLICATES, hostile_project, start_tags
 
 from qcode.cli import app
 from qcode.report import SECTIONS
@@ -41,9 +41,10 @@ def test_report_has_every_section_and_no_way_out(runner, hostile):
     assert html.count("<section ") == len(SECTIONS)
     # self-contained: no script, no external reference of any kind, a CSP that forbids them
     assert "<script" not in html.lower()
-    real_tags = re.findall(r"<[a-zA-Z][^>]*>", html)  # escaped text holds &lt;, never <
-    assert not [t for t in real_tags if re.search(r"\b(?:src|srcset|action|data)\s*=", t)]
-    assert all(h.startswith("#") for t in real_tags for h in re.findall(r'href="([^"]*)"', t))
+    attributes = [(name, value) for _, attrs in start_tags(html) for name, value in attrs]
+    assert not [a for a in attributes if a[0] in ("src", "srcset", "action", "data", "background")
+                or a[0].startswith("on")]
+    assert all(value.startswith("#") for name, value in attributes if name in ("href", "xlink:href"))
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html and "@import" not in html and "url(" not in html
     assert "default-src 'none'" in html
@@ -58,18 +59,19 @@ def test_project_text_is_escaped_everywhere(runner, hostile):
     assert "&lt;script&gt;alert(&#39;x1&#39;)&lt;/script&gt;" in html  # the document, memo, label
     assert "&#34;&gt;&lt;img src=x onerror=alert(4)&gt;javascript:alert(5)" in html  # coder
     assert "&lt;/style&gt;&lt;b&gt;style-escape&lt;/b&gt;" in html
-    tags = set(re.findall(r"<\s*/?\s*([a-zA-Z][\w-]*)", html))
+    tags = {tag for tag, _ in start_tags(html)}
     assert tags <= {"html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3",
                     "p", "div", "ul", "ol", "li", "nav", "a", "main", "section", "dl", "dt", "dd",
                     "table", "thead", "tbody", "tr", "th", "td", "code", "span", "strong", "article",
                     "blockquote", "mark", "figure", "figcaption", "svg", "rect", "line", "circle",
                     "polyline", "text", "footer"}
     assert html.count("</style>") == 1  # the attack's </style> did not close the stylesheet
-    real_tags = re.findall(r"<[a-zA-Z][^>]*>", html)
-    assert not [t for t in real_tags if "javascript" in t.lower() or "onerror" in t.lower()]
-    assert "javascript:alert(3)" in html  # shown as text, never inside a tag
-    assert len(re.findall(r"<a ", html)) == len(SECTIONS)  # the table of contents, nothing else
-    assert all(h.startswith("#") for h in re.findall(r'href="([^"]*)"', html))
+    names = [name for _, attrs in start_tags(html) for name, _ in attrs]
+    assert not [n for n in names if n.startswith("on")]  # no event handler got in
+    links = [v for _, attrs in start_tags(html) for n, v in attrs if n == "href"]
+    assert not [v for v in links if "javascript" in v.lower()]
+    assert "javascript:alert(3)" in html  # shown as text, never as a link
+    assert [tag for tag, _ in start_tags(html)].count("a") == len(SECTIONS)  # the contents only
 
 
 def test_markdown_report_keeps_the_content_and_escapes_markup(runner, hostile):
@@ -116,6 +118,15 @@ def test_bad_input_is_one_line_and_exit_2(runner, hostile, monkeypatch, args, me
     assert message in result.output and result.output.count("\n") == 1
     assert "Traceback" not in result.output
     assert before == {p.name: p.read_bytes() for p in (hostile / "audit").iterdir()}
+
+
+def test_the_library_refuses_a_unit_it_cannot_report_on(hostile):
+    from qcode.errors import InputError
+    from qcode.project import find_project
+    from qcode.report import ReportOptions, build_report
+
+    with pytest.raises(InputError, match="--unit 'char': the report reads units of a kind"):
+        build_report(find_project(hostile), ReportOptions(unit="char"))
 
 
 def test_an_empty_project_still_reports(runner, project):
@@ -181,3 +192,44 @@ def test_help_imports_no_jinja2():
             "print('jinja2' in sys.modules, 'numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_control_characters_in_project_text_are_shown_not_passed_through():
+    from qcode.report.render import environment
+
+    page = environment(False).from_string(
+        "{{ x }}{% macro m(v) %}<i>{{ v }}</i>{% endmacro %}{{ m(x) }}").render(x="a\x07<b>\x1b")
+    assert page == "a\\x07&lt;b&gt;\\x1b<i>a\\x07&lt;b&gt;\\x1b</i>"
+    md = environment(True).from_string("| {{ x }} |").render(x="a\x07|b\n# c")
+    assert md == "| a\\\\x07\\|b # c |"  # one line, one cell, the bell shown
+
+
+def test_heatmap_measure(runner, hostile):
+    html = _report(runner, hostile, "--measure", "jaccard")
+    cells = re.findall(r"<title>(\S+) × (\S+): ([\d.]+|undefined)\*?</title>", html)
+    assert cells and all(v == "undefined" or "." in v for _, _, v in cells)
+    assert "Jaccard: units with both codes over units with either" in html
+
+
+def test_the_report_file_is_readable_like_any_new_file(runner, hostile, tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "shared.html"
+    old = os.umask(0o022)
+    try:
+        result = _run(runner, "report", "--project", str(hostile), "--out", str(out))
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644  # not the temporary file's 0600
+
+
+def test_same_project_same_bytes(hostile):
+    from qcode.project import find_project
+    from qcode.report import ReportOptions, build_report, render_html, render_markdown
+
+    project, options = find_project(hostile), ReportOptions(replicates=REPLICATES, seed=3)
+    first, second = build_report(project, options), build_report(project, options)
+    assert render_html(first) == render_html(second)
+    assert render_markdown(first) == render_markdown(second)

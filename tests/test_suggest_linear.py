@@ -1,4 +1,4 @@
-"""linear.v1 and `qcode suggest evaluate`: thresholds chosen inside the training folds
+"""linear.v1/linear.v2 and `qcode suggest evaluate`: thresholds chosen inside the training folds
 only (a planted leak is caught), folds grouped by document, the speaker as evidence,
 top-k, fingerprints in the audit, explanations, a suggester registered through the
 real registry, and an evaluation table that reads at 80 columns."""
@@ -80,10 +80,10 @@ def synthetic(tmp_path_factory):
 
 def test_linear_learns_the_speaker_that_words_cannot_show(talk):
     ev = evaluate(talk, "anna", folds=4)
-    assert ev.methods == ("linear.v1", "rules.v2", "tfidf-lr", "majority")
-    assert ev.score("linear.v1", "asking").f1 > 0.95  # sentences keep their turn's speaker
+    assert ev.methods == ("linear.v2", "rules.v2", "tfidf-lr", "majority")  # the defaults
+    assert ev.score("linear.v2", "asking").f1 > 0.95  # sentences keep their turn's speaker
     assert ev.score("tfidf-lr", "asking").f1 < 0.8  # the words alone cannot tell
-    assert ev.macro_f1("linear.v1") > ev.macro_f1("tfidf-lr") > ev.macro_f1("majority")
+    assert ev.macro_f1("linear.v2") > ev.macro_f1("tfidf-lr") > ev.macro_f1("majority")
     assert any("rules.v2: no keywords or patterns for asking" in n for n in ev.notes)
 
 
@@ -110,13 +110,13 @@ class Share:
 
 def test_thresholds_never_see_the_test_fold(synthetic):
     """Change the coder's labels on the first fold's test documents only: that fold's
-    thresholds stay exactly as they were, for linear.v1 (inner folds) and for a
+    thresholds stay exactly as they were, for linear.v1 and .v2 (inner folds) and for a
     learner whose thresholds read every label it is given; the folds that train on
     those documents do change (so the check can see a difference)."""
     from qcode.coding import remove
     from qcode.corpus import load_document
 
-    methods = ["linear.v1", "share.v1"]
+    methods = ["linear.v2", "linear.v1", "share.v1"]
     register("share.v1")(Share)
     rows = []
     try:
@@ -143,7 +143,7 @@ def test_thresholds_never_see_the_test_fold(synthetic):
 def test_a_planted_leak_is_caught(synthetic, monkeypatch):
     monkeypatch.setattr(evaluation, "training_examples", lambda pool, fold: list(pool))
     with pytest.raises(LeakError, match="in the training data"):
-        evaluate(synthetic, "anna", folds=3, methods=["linear.v1"])
+        evaluate(synthetic, "anna", folds=3, methods=["linear.v2"])
 
 
 def test_inner_folds_keep_the_outer_test_fold_out(synthetic):
@@ -173,8 +173,8 @@ def test_seeded_folds_are_grouped_and_differ_by_seed():
 
 
 def test_top_k_offers_the_best_k_codes_of_every_unit(synthetic):
-    ev = evaluate(synthetic, "anna", folds=3, methods=["linear.v1"], top_k=1)
-    micro = ev.micro("linear.v1")
+    ev = evaluate(synthetic, "anna", folds=3, methods=["linear.v2"], top_k=1)
+    micro = ev.micro("linear.v2")
     assert micro.tp + micro.fp == ev.units  # one code per unit, whatever the scores
     assert chosen_codes({"a": 0.1, "b": 0.3}, {"a": 0.05, "b": 0.5}, top_k=1) == ["a"]
     assert sorted(chosen_codes({"a": 0.6, "b": 0.3}, {"a": 0.5, "b": 0.2})) == ["a", "b"]
@@ -186,15 +186,15 @@ def test_suggestion_and_audit_line_carry_suggester_version_fingerprint_score(tmp
     project = make_project(tmp_path / "study", docs, codebook=CODEBOOK)
     code_all(project, "anna", list(docs)[:4])
     result = suggest(project, "anna", method="model", docs=list(docs)[4:])
-    assert result.suggestions and {s.method for s in result.suggestions} == {"linear.v1"}
+    assert result.suggestions and {s.method for s in result.suggestions} == {"linear.v2"}
     s = result.suggestions[0]
     assert len(s.model) == 16 and s.reason.startswith("model of anna's decisions: p=")
     again = suggest(project, "anna", method="model", docs=list(docs)[4:])
     assert {x.model for x in again.suggestions} == {s.model}  # the same decisions, the same model
     decide(project, "anna", [s], accept=True)
     line = json.loads(project.log_path("anna").read_text(encoding="utf-8").splitlines()[-1])
-    assert line["source"] == "suggest:linear.v1" and line["score"] == s.score
-    assert line["data"]["model"] == s.model and line["data"]["method"] == "linear.v1"
+    assert line["source"] == "suggest:linear.v2" and line["score"] == s.score
+    assert line["data"]["model"] == s.model and line["data"]["method"] == "linear.v2"
 
 
 def test_explain_shows_what_carried_a_unit(talk, runner):
@@ -204,7 +204,7 @@ def test_explain_shows_what_carried_a_unit(talk, runner):
                                  "-P", str(talk.root), "--format", "json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    learned = [r for r in rows if r["method"] == "linear.v1" and r["code"] == "asking"]
+    learned = [r for r in rows if r["method"] == "linear.v2" and r["code"] == "asking"]
     assert learned and "speaker=moderator" in learned[0]["why"] and len(learned[0]["model"]) == 16
     assert any(r["method"] == "rules.v2" for r in rows)
     bad = runner.invoke(app, ["suggest", "explain", "t01", "--coder", "anna", "-P", str(talk.root)])
@@ -216,17 +216,17 @@ def test_evaluate_command_table_reads_at_80_columns(talk, runner):
 
     root = ["--coder", "anna", "-P", str(talk.root)]
     table = runner.invoke(app, ["suggest", "evaluate", *root, "--folds", "3", "--seed", "4",
-                                "--unit", "sentence", "--methods", "linear.v1,rules.v2"])
+                                "--unit", "sentence", "--methods", "linear.v2,rules.v2"])
     assert table.exit_code == 0, table.output
     lines = table.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
-    for method in ("linear.v1", "rules.v2", "tfidf-lr", "majority"):
+    for method in ("linear.v2", "rules.v2", "tfidf-lr", "majority"):
         assert any(line.startswith(method) for line in lines), method
     assert "seed 4" in table.stdout
     data = runner.invoke(app, ["suggest", "evaluate", *root, "--folds", "3", "--format", "json"])
     records = json.loads(data.stdout)
     summary = {(r["method"], r["code"]) for r in records}
-    assert ("linear.v1", "(micro)") in summary and ("tfidf-lr", "(macro)") in summary
+    assert ("linear.v2", "(micro)") in summary and ("tfidf-lr", "(macro)") in summary
     assert {"precision", "recall", "f1", "support"} <= set(records[0])
     unknown = runner.invoke(app, ["suggest", "evaluate", *root, "--methods", "nope.v9"])
     assert unknown.exit_code == 2 and "No suggestion method 'nope.v9'" in unknown.output
@@ -312,3 +312,25 @@ def test_help_does_not_import_scikit_learn():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'spacy')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_linear_v2_weighs_the_other_features_like_the_words(synthetic):
+    """linear.v1 gives each speaker/attribute/codebook token weight 1, so a long unit's
+    many tokens outweigh its words (whose TF-IDF row has length 1); linear.v2 scales
+    them to length 1 too. Both are registered: v1's name is in audit lines."""
+    from dataclasses import replace
+
+    from qcode.suggest.examples import build_examples, decisions
+    from qcode.suggest.linear import fit, fit_balanced
+    from qcode.suggest.parse import ParseCache
+
+    examples = build_examples(synthetic, ParseCache(synthetic), decisions(synthetic, "anna"))
+    tokens = tuple(f"attr:k{i}=v" for i in range(9))
+    examples = [replace(e, context=tokens) for e in examples]
+    for fitter, other_length in ((fit, 3.0), (fit_balanced, 1.0)):
+        model = fitter(examples, ["weather", "food"], FitOptions(threshold=0.5))
+        row = model.matrix(examples[:1]).toarray()[0]
+        words = len(model.text.get_feature_names_out())
+        assert abs(float((row[:words] ** 2).sum()) ** 0.5 - 1.0) < 1e-6
+        assert abs(float((row[words:] ** 2).sum()) ** 0.5 - other_length) < 1e-6
+    assert {"linear.v1", "linear.v2"} <= set(REGISTRY)

@@ -29,8 +29,11 @@ def one(study, unit, code, coder="anna"):
 
 
 def log_lines(study, coder="anna"):
+    """Each line as read (format 2 puts the text back beside its commitment)."""
+    from qcode.audit.line import parse_object
+
     path = study.log_path(coder)
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [parse_object(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def test_accept_writes_the_whole_suggestion_and_replays_as_a_coding(study):

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..yamlio import read_text
+from ..fileio import read_text
 
 FAMILY_2016 = ("u-alpha", "bar-u-alpha", "c-bar-u-alpha", "k-u-alpha")
 UNITIZED = ("u-alpha-2004", *FAMILY_2016)

@@ -70,7 +70,7 @@ class Coverage:
     covers: list[Cover] = field(default_factory=list)
     uncovered: list[int] = field(default_factory=list)
     bad: list[tuple[int, str]] = field(default_factory=list)  # sign lines that fail
-    heads: dict[int, tuple[str, str]] = field(default_factory=dict)  # seq -> (hash, sig)
+    joined: list[int] = field(default_factory=list)  # signatures behind each cover
     signatures: int = 0
 
     @property
@@ -121,13 +121,26 @@ def assess(project_id: str, log: str, lines: int, trail: Iterable[tuple[int, dic
         if log == PROJECT_LOG:
             foreign = [n for n in range(start, number) if actors[n - 1] != signer]
             out.uncovered += foreign
-        out.covers.append(Cover(first, number - 1, signer, key.fingerprint, why))
-        out.heads[number - 1] = (prev_hash, obj["data"]["sig"])
+        _cover(out, Cover(first, number - 1, signer, key.fingerprint, why))
         _apply_keys(pending, log, signer, key, number, own, retired, ring, actors)
         pending = []
         start = number + 1
     out.uncovered += list(range(start, lines + 1))
     return out
+
+
+def _cover(out: Coverage, cover: Cover) -> None:
+    """Add ``cover``, joined to the previous one when it continues it with the same
+    key, signer and reason (a log signed after every line keeps one entry, not one per
+    line)."""
+    last = out.covers[-1] if out.covers else None
+    if last is not None and (last.key, last.why, last.signer) == (
+            cover.key, cover.why, cover.signer) and cover.first <= last.last + 2:
+        out.covers[-1] = Cover(last.first, cover.last, cover.signer, cover.key, cover.why)
+        out.joined[-1] += 1
+    else:
+        out.covers.append(cover)
+        out.joined.append(1)
 
 
 def _refused(log: str, signer: str, key: Any, number: int, retired: dict[bytes, int]

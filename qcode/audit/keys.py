@@ -121,9 +121,39 @@ class Signer:
     sign: Callable[[bytes], bytes]
 
 
+_SIGNERS: dict[tuple[str, str, int, int, str], tuple[Signer, int]] = {}
+
+
 def find_signer(audit_dir: Path, coder: str) -> Signer:
     """A signer for one of ``coder``'s published keys (the newest that can sign);
-    AuditError naming what was tried when none can."""
+    AuditError naming what was tried when none can. A process that signs often (the
+    terminal view) finds it once, until the key file or QCODE_SIGNING_KEY changes."""
+    path = key_path(audit_dir, coder)
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    memo = (str(path), coder, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0,
+            os.environ.get("QCODE_SIGNING_KEY", ""))
+    if memo in _SIGNERS:
+        signer, stamp = _SIGNERS[memo]
+        if _stamp(Path(signer.source)) == stamp:
+            return signer
+    signer = _find_signer(audit_dir, coder)
+    if signer.source != "ssh-agent":
+        _SIGNERS[memo] = (signer, _stamp(Path(signer.source)))
+    return signer
+
+
+def _stamp(path: Path) -> int:
+    """The private key file's modification time (-1: gone)."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _find_signer(audit_dir: Path, coder: str) -> Signer:
     keys = published(audit_dir, coder)
     if not keys:
         raise AuditError(f"{coder} has no key in audit/keys/{coder}.pub; run `qcode keys init "
@@ -229,7 +259,9 @@ def read_public(path: Path) -> PublicKey:
         private = load_private_key(path.read_bytes(), str(path))
         if private is not None:
             return public_of(private)
-    raise AuditError(f"{path}: no OpenSSH ed25519 public key there (nor {pub.name}).")
+    beside = "" if pub == path else f" (nor {pub.name} beside it)"
+    raise AuditError(f"{path}: no OpenSSH ed25519 public key there{beside}; give the .pub "
+                     "file of an ed25519 key (`ssh-keygen -t ed25519` makes one).")
 
 
 def b64(blob: bytes) -> str:

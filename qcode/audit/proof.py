@@ -13,7 +13,7 @@ import binascii
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .coverage import Cover, Coverage, KeyRing, assess, ranges
+from .coverage import Coverage, KeyRing, assess, ranges
 from .keys import coders_with_keys
 from .log import display
 from .signing import PROJECT_LOG, head_message
@@ -35,9 +35,11 @@ def signature_findings(checks: dict[str, LogCheck], audit_dir: Path, project_id:
     enrolled = set(coders_with_keys(audit_dir))
     if not require and not enrolled and not any(
             o["action"] == "sign" or _has_sig(o) for c in checks.values() for _, o, _ in c.trail):
-        found.notes += [f"{display(c.path)}: unsigned ({c.lines} lines): the chain shows their "
-                        "order, not who wrote them." for c in checks.values() if c.lines]
-        found.notes += _unsigned_seal_notes(checks)
+        counts = ", ".join(f"{n}.log {c.lines}" for n, c in sorted(checks.items()) if c.lines)
+        if counts:
+            found.notes.append(f"No log is signed ({counts} lines): the chains show the order "
+                               "of the lines, not who wrote them, and seals are testimony "
+                               "(see `qcode keys init`).")
         return found
     ring = KeyRing(committed, lead)
     order = sorted(checks, key=lambda n: (n != PROJECT_LOG, n))
@@ -68,9 +70,10 @@ def _judge(check: LogCheck, cov: Coverage, found: Findings, enrolled: set[str],
         found.problems.append(Problem(check.name, number, "signature",
                                       f"{where} line {number}: a signature that does not "
                                       f"count: {reason}."))
-    for first, last, cover, count in _merged(cov):
-        found.notes.append(f"{where}: lines {first}-{last} signed by {cover.signer} with "
-                           f"{cover.key} ({cover.why}; {count} signature(s)).")
+    for cover, count in zip(cov.covers, cov.joined, strict=True):
+        found.notes.append(f"{where}: lines {cover.first}-{cover.last} signed by "
+                           f"{cover.signer} with {cover.key} ({cover.why}; {count} "
+                           "signature(s)).")
     if not cov.uncovered:
         return
     owners = ({check.actors[n - 1] for n in cov.uncovered} if check.name == PROJECT_LOG
@@ -87,19 +90,6 @@ def _judge(check: LogCheck, cov: Coverage, found: Findings, enrolled: set[str],
         check.name, min(cov.uncovered), "unsigned",
         f"{text}; anyone who can write the file could have added them. If {who} wrote them, "
         f"`qcode audit sign --coder {sorted(owners)[0]}` signs them; otherwise void them."))
-
-
-def _merged(cov: Coverage) -> list[tuple[int, int, Cover, int]]:
-    """Consecutive covers by the same key and reason, as one range each."""
-    out: list[tuple[int, int, Cover, int]] = []
-    for cover in cov.covers:
-        if out and (out[-1][2].key, out[-1][2].why, out[-1][2].signer) == (
-                cover.key, cover.why, cover.signer) and cover.first <= out[-1][1] + 2:
-            first, _, kept, count = out[-1]
-            out[-1] = (first, cover.last, kept, count + 1)
-        else:
-            out.append((cover.first, cover.last, cover, 1))
-    return out
 
 
 def _unsigned_seal_notes(checks: dict[str, LogCheck]) -> list[str]:
@@ -166,6 +156,7 @@ def _completeness(checks: dict[str, LogCheck], found: Findings, git_checked: boo
         if seq >= last:
             found.notes.append(f"{where}: complete through line {seq}, as {by} shows.")
         elif not git_checked:
+            found.unproven.append(name)
             found.notes.append(
                 f"{where}: fully signed through line {last}, but nothing proves it complete: "
                 "a log cut back to an earlier signed head looks the same without a later seal "

@@ -14,6 +14,7 @@ from hashlib import sha256
 from pathlib import Path
 
 from ..errors import AuditError
+from .diagnose import Problem, after_good, classify
 from .erasure import converted_lines, explain, records
 from .line import (
     HASH_SUFFIX_LEN,
@@ -21,26 +22,11 @@ from .line import (
     Event,
     LineError,
     chain_hash,
-    format_body,
     genesis,
-    parse_line,
     parse_object,
     split_hash,
 )
 from .log import PROJECT_LOG, Head, display, iter_lines, log_names, partial_path
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """The first thing wrong with one log. ``line`` is 1-based (None: the whole file)."""
-
-    log: str
-    line: int | None
-    kind: str
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +60,7 @@ class VerifyReport:
     logs: tuple[LogCheck, ...]
     problems: tuple[Problem, ...]
     signature_notes: tuple[str, ...] = ()
+    unproven: tuple[str, ...] = ()  # fully signed logs that no seal or git shows complete
 
     @property
     def ok(self) -> bool:
@@ -93,6 +80,7 @@ class Verdict:
     notes: list[str] = field(default_factory=list)
     false_seals: set[tuple[str, int, str]] = field(default_factory=set)
     signed_through: dict[str, int] = field(default_factory=dict)  # log -> last signed line
+    unproven: list[str] = field(default_factory=list)  # signed logs nothing shows complete
 
 
 Judge = Callable[[dict[str, "LogCheck"]], Verdict]
@@ -137,11 +125,11 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = (),
         if fields:
             erased.append((number, tuple(fields)))
         if obj is None:
-            problem = _after_good(path, number, raw, before) or _classify(
+            problem = after_good(path, number, raw, before) or classify(
                 path, number, prev, count + 1, others)
             break
         if obj["action"] in _TRAIL:
-            trail.append((number, obj, prev))
+            trail.append((number, {k: obj[k] for k in _KEPT}, prev))
             if obj["action"] == "seal":
                 seals.append(_seal_of(name, number, Event(*obj.values())))
         if shared:
@@ -163,23 +151,9 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = (),
                     tuple(trail), tuple(actors), tuple(erased))
 
 
-def _after_good(path: Path, number: int, raw: bytes, before: tuple[str | None, bytes]
-                ) -> Problem | None:
-    """A line inserted just before ``number`` that chains to its predecessor: the line
-    at ``number`` then chains to the one before the inserted line (or repeats it)."""
-    hash_before, raw_before = before
-    where = f"{display(path)} line {number - 1}"
-    if number > 1 and raw == raw_before:
-        return Problem(path.stem, number, "inserted",
-                       f"{display(path)} line {number}: inserted; a copy of line {number - 1}.")
-    if hash_before is not None and _chains(hash_before, raw):
-        return Problem(path.stem, number - 1, "inserted",
-                       f"{where}: inserted; line {number} chains to the line before it.")
-    return None
-
-
 _HASH_KEY = b',"hash":"'
 _TRAIL = frozenset({"seal", "sign", "key", "redact"})
+_KEPT = ("time", "actor", "action", "data")  # what the signature checks read
 
 
 def _verified(raw: bytes, prev: str, seq: int, name: str, redacted: list[str] | None = None
@@ -241,111 +215,6 @@ def _seal_of(name: str, number: int, event: Event) -> Seal:
     return Seal(name, number, event.seq, event.time, tuple(heads), tuple(sigs))
 
 
-# ---------------------------------------------------------------- what happened
-
-
-def _try_parse(raw: bytes) -> Event | None:
-    try:
-        return parse_line(raw)
-    except (LineError, UnicodeDecodeError):
-        return None
-
-
-def _chains(prev: str, raw: bytes | None) -> bool:
-    if raw is None:
-        return False
-    try:
-        body, stored = split_hash(raw, prev)
-    except LineError:
-        return False
-    return chain_hash(prev, body) == stored
-
-
-def _rest(path: Path, number: int) -> list[bytes]:
-    return [raw for n, raw, complete in iter_lines(path) if n >= number and complete]
-
-
-def _classify(path: Path, number: int, prev: str, seq: int, others: Iterable[Path]) -> Problem:
-    """Name what happened at line ``number``, the first line that does not verify."""
-    name, where = path.stem, f"{display(path)} line {number}"
-    rest = _rest(path, number)
-    raw, nxt = rest[0], (rest[1] if len(rest) > 1 else None)
-    event = _try_parse(raw)
-    origin = _find_copy(raw, others)
-    if origin is not None:
-        return Problem(name, number, "foreign", f"{where}: a line from another log (it is "
-                       f"{origin}).")
-    stranger = event is not None and name != PROJECT_LOG and event.actor != name
-    if stranger and nxt is not None and not _chains(event.hash, nxt):
-        return Problem(name, number, "foreign", f"{where}: a line from another log (its "
-                       f"actor is {event.actor!r}).")
-    if event is None:
-        if _chains(prev, nxt):
-            return Problem(name, number, "inserted", f"{where}: inserted (not an audit line).")
-        reason = _reason(raw)
-        return Problem(name, number, "edited", f"{where}: edited; {reason}.")
-    if _chains(prev, raw):
-        return Problem(name, number, "edited",
-                       f"{where}: edited; seq {event.seq} where {seq} was expected.")
-    later = _reordered(event, raw, rest[1:]) if event.seq > seq else None
-    if later is not None:
-        return Problem(name, number, "reordered",
-                       f"{where}: out of order; seq {event.seq} belongs after line "
-                       f"{number + later} (seq {event.seq - 1}).")
-    if _chains(prev, nxt):
-        return Problem(name, number, "inserted",
-                       f"{where}: inserted; removing it restores the chain.")
-    if event.seq == seq or _seq_was_edited(event, prev, seq):
-        chained = "" if nxt is not None else " (or a forged last line)"
-        return Problem(name, number, "edited",
-                       f"{where}: edited{chained}; its hash does not match its bytes and "
-                       "the line before.")
-    if event.seq > seq:
-        gap = f"seq {seq}" if event.seq == seq + 1 else f"seq {seq} to {event.seq - 1}"
-        return Problem(name, number, "deleted", f"{where}: line(s) deleted before it ({gap} "
-                       "missing).")
-    return Problem(name, number, "inserted",
-                   f"{where}: inserted; seq {event.seq} repeats an earlier line.")
-
-
-def _reason(raw: bytes) -> str:
-    try:
-        parse_line(raw)
-    except (LineError, UnicodeDecodeError) as exc:
-        return str(exc)
-    return "its hash does not chain to the line before"
-
-
-def _reordered(event: Event, raw: bytes, later: list[bytes]) -> int | None:
-    """Offset of a later line (seq one less) whose hash this line chains to: a swap."""
-    try:
-        body, stored = split_hash(raw)
-    except LineError:
-        return None
-    prefix = b'{"seq":%d,' % (event.seq - 1)
-    for offset, other in enumerate(later, start=1):
-        if other.startswith(prefix):
-            candidate = _try_parse(other)
-            if candidate and chain_hash(candidate.hash, body) == stored:
-                return offset
-    return None
-
-
-def _seq_was_edited(event: Event, prev: str, seq: int) -> bool:
-    fields = {k: getattr(event, k) for k in Event.__slots__ if k != "hash"}
-    body = format_body({**fields, "seq": seq}).encode("utf-8")
-    return chain_hash(prev, body) == event.hash
-
-
-def _find_copy(raw: bytes, others: Iterable[Path]) -> str | None:
-    for other in others:
-        if other.exists():
-            for n, line, _ in iter_lines(other):
-                if line == raw:
-                    return f"{display(other)} line {n}"
-    return None
-
-
 # ---------------------------------------------------------------- all logs
 
 
@@ -379,8 +248,9 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None,
     problems += _seal_problems(checks, chosen, audit_dir, verdict)
     ordered = sorted(problems, key=lambda p: (p.log, p.line or 0))
     notes = tuple(erased_notes) + tuple(n for n in verdict.notes if names is None or any(
-        f"audit/{c}.log" in n for c in chosen))
-    return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered), notes)
+        f"audit/{c}.log" in n for c in chosen) or n.startswith("No log is signed"))
+    return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered), notes,
+                        tuple(n for n in verdict.unproven if n in chosen))
 
 
 def _seal_problems(checks: dict[str, LogCheck], chosen: list[str], audit_dir: Path,

@@ -68,12 +68,15 @@ def verify(
              "changed them.")
         raise typer.Exit(1)
     info(f"{len(report.logs)} log(s) intact" + (" and consistent with git history." if git
-                                                else ".") + _signed_summary(report))
+                                                else ".") + _unproven(report.unproven))
 
 
-def _signed_summary(report) -> str:  # noqa: ANN001 - a VerifyReport
-    signed = sum(1 for n in report.notes if " signed by " in n)
-    return " Signatures: see the notes above." if signed else ""
+def _unproven(names: tuple[str, ...]) -> str:
+    if not names:
+        return ""
+    logs = ", ".join(f"{n}.log" for n in names)
+    return (f" Fully signed, but nothing proves {logs} complete: a log cut back to an "
+            "earlier signed head looks the same without a later seal or --git.")
 
 
 @audit_app.command()
@@ -154,6 +157,21 @@ def show(
     for block in _timeline_view(proj, entries):  # each entry as soon as it is drawn, so
         console.print(block)  # `| head` shows the first ones at once
     info(f"{len(entries)} events.")
+    for line in _imported(entries):
+        info(line)
+
+
+def _imported(entries) -> list[str]:
+    """One line per imported coder shown: her log was written by someone's import."""
+    seen: dict[str, str] = {}
+    for x in entries:
+        data = x.event.data if isinstance(x.event.data, dict) else {}
+        if (x.event.source or "").startswith("import:") and data.get("by"):
+            tool = f" from {data['tool']}" if data.get("tool") else ""
+            user = f" (user {data['user']!r})" if data.get("user") else ""
+            seen.setdefault(x.event.actor, f"{x.event.actor}: imported{tool}{user}, written by "
+                                           f"{data['by']}'s import, not by {x.event.actor} in qcode.")
+    return list(seen.values())
 
 
 def _timeline_view(proj, entries):

@@ -83,7 +83,8 @@ ReplaceOption = Annotated[bool, typer.Option(
 @app.command()
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Source files: .txt, .md, .docx, .vtt, .srt.", show_default=False)] = None,
+        help="Source files: .txt, .md, .docx, .odt, .pdf, .rtf, .html, .vtt, .srt.",
+        show_default=False)] = None,
     *,
     attr: Annotated[list[str] | None, typer.Option(
         "--attr", "-a", help="An attribute key=value for these documents; repeat for several.")] = None,

@@ -3,7 +3,7 @@ codebook import."""
 
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -75,11 +75,14 @@ def export_cmd(
     note = "" if profile == "spec" else f" (profile {profile}, experimental)"
     left = (f"; {result.left_out} codings not on their document's current text left out "
             "(see `qcode orphans`)") if result.left_out else ""
+    if result.unplaced_codes:
+        left += (f"; {result.unplaced_codes} codings whose code is not in the codebook in force "
+                 "(awaiting review after a codebook change) kept as text in the 'qcode history' note")
     info(f"Wrote {shown(file)}{note}: {result.documents} documents, {result.codes} codes, "
          f"{result.codings} codings by {result.coders} coders, {result.memos} memos{left}.")
 
 
-def run_import(project, file: Path, *, coder: str | None, dry_run: bool, prefix: str, id_from: str,
+def run_import(project: Any, file: Path, *, coder: str | None, dry_run: bool, prefix: str, id_from: str,
                columns: str | None, codebook: Path | None, as_coder: str | None = None) -> None:
     """Plan, show, and (unless dry_run) write an import."""
     from ..exchange import describe, plan_import

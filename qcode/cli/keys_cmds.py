@@ -28,15 +28,21 @@ def _standing(fingerprint: str, coder: str) -> str:
 def init(*, coder: CoderOption = None, from_: FromOption = None,
          project: ProjectOption = None) -> None:
     """Make (or adopt with --from) your first signing key and publish it in audit/keys/."""
+    from ..audit import unsigned_head
     from ..audit.keyops import init_key
     from ..project import resolve_coder
 
     name = resolve_coder(coder)
-    done = init_key(project_from(project), name, from_)
+    proj = project_from(project)
+    done = init_key(proj, name, from_)
     if done.private_file is not None:
         info(f"Made {done.private_file} (keep it private; back it up).")
     info(f"Published {done.fingerprint} in audit/keys/{name}.pub. "
          + _standing(done.fingerprint, name))
+    if unsigned_head(proj, name):
+        info(f"audit/{name}.log already has lines no signature covers: check them (`qcode "
+             f"audit show --coder {name}`), then sign them once with `qcode audit sign "
+             f"--coder {name}`; until then qcode will not write to your log.")
 
 
 @keys_app.command()

@@ -30,6 +30,12 @@ class ReportFormat(enum.StrEnum):
     md = "md"
 
 
+class CooccurrenceMeasure(enum.StrEnum):
+    counts = "count"  # not `count`, which would hide str.count
+    jaccard = "jaccard"
+    c = "c"
+
+
 class CodebookFormat(enum.StrEnum):
     markdown = "markdown"
     md = "md"
@@ -49,11 +55,15 @@ def report(
     code: CodesOption = None,
     doc: DocsOption = None,
     by: Annotated[str | None, typer.Option(
-        "--by", help="Document attribute for the Attributes section (default: the one that "
-        "splits the documents into the fewest groups of two or more).", show_default=False)] = None,
+        "--by", help="Document attribute for the Attributes section (default: among those with "
+        "two to five values, the one that splits the documents into the largest groups).",
+        show_default=False)] = None,
     unit: Annotated[UnitKind | None, typer.Option(
         "--unit", help="sentence, turn or paragraph (default: the project's unit kind).",
         show_default=False)] = None,
+    measure: Annotated[CooccurrenceMeasure, typer.Option(
+        "--measure", help="The co-occurrence heatmap's cells: count, jaccard or c.")
+    ] = CooccurrenceMeasure.counts,
     seed: SeedOption = 0,
     replicates: ReplicatesOption = 10_000,
     project: ProjectOption = None,
@@ -65,8 +75,9 @@ def report(
 
     markdown = fmt != ReportFormat.html
     options = ReportOptions(coders=tuple(coder) if coder else None, codes=tuple(code) if code else None,
-                            docs=tuple(doc) if doc else None, by=by, unit=unit and unit.value, seed=seed,
-                            replicates=replicates)
+                            docs=tuple(doc) if doc else None, by=by,
+                            unit=unit.value if unit else None, seed=seed,
+                            replicates=replicates, measure=measure.value)
     target = out or Path("report.md" if markdown else "report.html")
     built = build_report(project_from(project), options)
     text = render_markdown(built) if markdown else render_html(built)

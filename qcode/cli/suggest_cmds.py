@@ -2,7 +2,7 @@
 
 
 import enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import click
 import typer
@@ -25,6 +25,11 @@ class Method(enum.StrEnum):
     rules = "rules"
     model = "model"
     both = "both"
+    rules_v1 = "rules.v1"
+    rules_v2 = "rules.v2"
+    linear_v1 = "linear.v1"
+    linear_v2 = "linear.v2"
+    textcat_v1 = "textcat.v1"
 
 
 DEFAULT = Method.model  # qcode.suggest.base.DEFAULT_METHOD (not imported: --help stays light)
@@ -75,8 +80,8 @@ suggest_app = typer.Typer(
 app.add_typer(suggest_app, name="suggest")
 
 MethodOption = Annotated[Method, typer.Option(
-    "--method", help="model (linear.v1: learned from your decisions, the best on held-out "
-    "data), rules (keywords and patterns, rules.v2) or both.")]
+    "--method", help="model (linear.v2: learned from your decisions, the best on held-out "
+    "data), rules (keywords and patterns, rules.v2), both, or a versioned name.")]
 TopKOption = Annotated[int | None, typer.Option(
     "--top-k", min=1, help="Offer the k best codes of every unit instead of those above "
     "their thresholds (learned suggesters).", show_default=False)]
@@ -100,7 +105,8 @@ def suggest(
     threshold: ThresholdOption = None,
     evaluate: Annotated[bool, typer.Option(
         "--evaluate", help="Deprecated: use `qcode suggest evaluate`.", hidden=True)] = False,
-    folds: Annotated[int, typer.Option("--folds", min=2, hidden=True)] = 5,
+    folds: Annotated[int, typer.Option("--folds", min=2, hidden=True,
+                                       help="Deprecated, with --evaluate: folds.")] = 5,
     pooled: PooledOption = False,
     format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
@@ -140,7 +146,7 @@ def evaluate_cmd(
     *,
     coder: CoderOption = None,
     methods: Annotated[list[str] | None, typer.Option(
-        "--methods", "--method", help="Suggesters to compare (linear.v1, rules.v2, rules.v1, "
+        "--methods", "--method", help="Suggesters to compare (linear.v2, linear.v1, rules.v2, rules.v1, "
         "textcat.v1, or model/rules/both); repeat or separate by commas. The tfidf-lr and "
         "majority baselines are always added.", show_default=False)] = None,
     unit: Annotated[UnitKind | None, typer.Option(
@@ -190,20 +196,17 @@ def explain_cmd(
                 "suggested": "yes" if line.suggested else "no", "why": line.why,
                 "model": line.model} for line in found.lines]
     if format.value == "table":
-        info(f"{found.doc} {found.unit}: {_shorten(found.text, 200)}")
-        if found.context:
-            info("context: " + ", ".join(found.context))
+        from ..suggest.report import explanation_text
+
+        typer.echo(explanation_text(found), nl=False)
+        return
     emit(records, ["method", "code", "score", "threshold", "suggested", "why", "model"], format,
          title=f"Why {found.doc} {found.unit} gets its suggestions")
 
 
-def _shorten(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[:width - 1] + "…"
-
-
-def _evaluate(proj, name: str, *, folds: int, pooled: bool, codes, fmt, methods=None,
-              unit: str | None = None, seed: int | None = None, top_k: int | None = None,
+def _evaluate(proj: Any, name: str, *, folds: int, pooled: bool, codes: list[str] | None,
+              fmt: Any, methods: list[str] | None = None, unit: str | None = None,
+              seed: int | None = None, top_k: int | None = None,
               threshold: float | None = None) -> None:
     from ..suggest.evaluate import evaluate, score_records
     from ..suggest.report import evaluation_text

@@ -182,6 +182,8 @@ def build_meta(
         "units": {"sentence": [], **{k: [list(s) for s in v] for k, v in units.items()}},
         "history": list(previous.meta.get("history") or []) if previous else [],
     }
+    if parsed.pages:  # PDF: where each page's text is
+        meta["pages"] = [list(span) for span in parsed.pages]
     return meta, regions
 
 

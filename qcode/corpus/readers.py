@@ -12,39 +12,12 @@ import html
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DependencyError, InputError
 from .decode import decode, normalise, sniff_binary
-
-
-@dataclass(frozen=True, slots=True)
-class Cue:
-    """A caption cue: its text's offsets in the stored text and its timings."""
-
-    start: int
-    end: int
-    begin_time: str
-    end_time: str
-
-
-@dataclass(frozen=True, slots=True)
-class CaptionTurn:
-    speaker: str | None
-    start: int  # content start (after "Speaker: ")
-    end: int
-    line_start: int  # where the label begins
-    time: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Parsed:
-    text: str
-    format: str
-    encoding: str | None = None
-    turns: tuple[CaptionTurn, ...] | None = None  # None: detect from the text
-    cues: tuple[Cue, ...] = field(default=())
+from .formats import read_html, read_odt, read_pdf, read_rtf
+from .parsed import CaptionTurn, Cue, Parsed
 
 
 def read_source(path: Path, data: bytes) -> Parsed:
@@ -210,4 +183,9 @@ READERS: dict[str, Callable[[Path, bytes], Parsed]] = {
     ".docx": read_docx,
     ".vtt": read_vtt,
     ".srt": read_srt,
+    ".odt": read_odt,
+    ".pdf": read_pdf,
+    ".rtf": read_rtf,
+    ".html": read_html,
+    ".htm": read_html,
 }

@@ -6,14 +6,16 @@ never changed; a label that exists under another parent is reported."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..codebook import load_codebook
 from ..corpus.store import sha256
 from ..errors import InputError
 from ..project import Project
 from .plan import ImportPlan, NewCode, code_id
-from .refi_import import _path, colour, map_codes
+from .refi_codes import colour, map_codes, name_path
 from .refi_read import read_codebook
 from .tables import Table, read_table
 
@@ -22,7 +24,7 @@ DESCRIPTION_COLUMNS = ("description", "definition", "memo", "comment")
 PARENT_COLUMNS = ("parent", "category", "group")
 
 
-def codes_from_table(table: Table, codebook: object) -> tuple[list[NewCode], list[str]]:
+def codes_from_table(table: Table, codebook: Any) -> tuple[list[NewCode], list[str]]:
     """New codes for every row's code not already in ``codebook``; notes on conflicts."""
     column = table.column(*CODE_COLUMNS)
     if column is None:
@@ -36,16 +38,16 @@ def codes_from_table(table: Table, codebook: object) -> tuple[list[NewCode], lis
         name = cells.get(column, "").strip()
         if not name:
             continue
-        path = _path(name)
+        path = name_path(name)
         parent = cells.get(parent_col, "").strip() if parent_col else ""
         if parent:
-            path = [*_path(parent), *path]
+            path = [*name_path(parent), *path]
         wanted.append((path, cells.get(described, "").strip() if described else "",
                        colour(cells.get(colour_col)) if colour_col else None))
     return merge_codes(codebook, wanted)
 
 
-def merge_codes(codebook: object, wanted: list[tuple[list[str], str, str | None]]
+def merge_codes(codebook: Any, wanted: Sequence[tuple[list[str], str, str | None]]
                 ) -> tuple[list[NewCode], list[str]]:
     """Codes for label paths (``["care", "time"]``), reusing what the codebook has."""
     codes = codebook.codes

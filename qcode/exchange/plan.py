@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from ..audit.line import fingerprint, shorten
-from ..audit.log import append
+from ..audit.log import PROJECT_LOG, append
 from ..audit.ops import append_events
+from ..audit.signing import signing_for
 from ..codebook import Code, dump_codebook, load_codebook, parse_codebook
 from ..corpus import set_attributes
 from ..corpus.ingest import build_meta
@@ -201,6 +202,9 @@ def write_plan(project: Project, plan: ImportPlan) -> Written:
     """Write what the plan holds (see the module text for the order)."""
 
     check_coders_free(project, plan)
+    # the import's own line must be writable (signed, where the project requires it)
+    # before anything else is written
+    signing_for(project.audit_dir, project.id).signer_for(PROJECT_LOG, {plan.importer})
     codebook = load_codebook(project.codebook_path)
     _write_documents(project, plan.docs)
     for doc_id, attrs in sorted(plan.attrs.items()):
@@ -225,8 +229,8 @@ def write_plan(project: Project, plan: ImportPlan) -> Written:
                        "logs": heads,
                        "reading": plan.reading, "rejects": len(plan.rejects),
                        "kept_as_text": plan.kept_as_text}}
-    written = append_events(project, "project", [record])
-    return Written(tuple(describe(plan)), rejects, written.events[-1].seq)
+    recorded = append_events(project, "project", [record])
+    return Written(tuple(describe(plan)), rejects, recorded.events[-1].seq)
 
 
 def _write_documents(project: Project, docs: list[NewDoc]) -> None:

@@ -28,10 +28,10 @@ from .refi_write import (
     PROFILES,
     PROJECT_NS,
     Layout,
-    _serialise,
     codes_element,
     layout,
     origin,
+    serialise,
     xml_text,
     zip_bytes,
 )
@@ -50,6 +50,7 @@ class Exported:
     coders: int
     left_out: int  # orphaned codings not on their document's text
     profile: str
+    unplaced_codes: int = 0  # codings whose code is not in the codebook in force (awaiting review)
 
 
 class _Ids:
@@ -98,10 +99,45 @@ def _history(project: Project, codings: Any, events: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def project_bytes(project: Project, profile: str) -> tuple[bytes, list[tuple[str, bytes]], Exported]:
-    """``project.qde`` and the source files of ``project`` under ``profile``."""
-    from lxml.builder import ElementMaker  # heavy: imported when needed
+def _exportable(state: Any, docs: dict[str, Any], codebook: Any) -> tuple[list[Any], list[Any], int]:
+    """(codings to export, codings whose code is not in force, how many are orphans):
+    only codings on their document's current text are exported."""
+    on_text = [c for c in state.codings if "orphan" not in c.flags and c.doc in docs
+               and (c.docv is None or c.docv == docs[c.doc].version)
+               and c.end <= len(docs[c.doc].text)]
+    in_force = set(codebook.ids)
+    return ([c for c in on_text if c.code in in_force], [c for c in on_text if c.code not in in_force],
+            len(state.codings) - len(on_text))
 
+
+def _history_text(project: Project, live: list[Any], pending: list[Any], events: dict[str, Any],
+                  codebook: Any) -> str:
+    history = _history(project, live, events)
+    if pending:
+        history += ("\n" if history else "") + "".join(
+            f"\n{c.id} {c.code} on {c.doc} {c.span}: its code is not in the codebook in force "
+            f"({', '.join(c.flags) or 'no flag'})" for c in pending).lstrip("\n")
+    ids_text = "\n".join(f"{c.id}\t{c.label}" for c in codebook.codes)
+    return "\n\n".join(x for x in (history, f"{CODE_IDS}\n{ids_text}" if ids_text else "") if x)
+
+
+def _sources(maker: Any, docs: dict[str, Any], profile: str, live: list[Any], user: dict[str, str],
+             ids: _Ids, events: dict[str, Any], refs: dict[tuple[str, str], list[str]]
+             ) -> tuple[list[Any], list[tuple[str, bytes]]]:
+    sources, files = [], []
+    for doc_id, doc in docs.items():
+        lay = layout(doc.text, profile)
+        guid = ids("source", doc_id)
+        files.append((f"sources/{guid}.txt", lay.data))
+        mine = [c for c in live if c.doc == doc_id]
+        sources.append(_source(maker, doc, guid, lay, mine, user, ids, events, refs))
+    return sources, files
+
+
+def project_bytes(project: Project, profile: str) -> tuple[bytes, list[tuple[str, bytes]], Exported]:
+    """``project.qde`` and the source files of ``project`` under ``profile``, children
+    in schema order and no container left empty."""
+    from lxml.builder import ElementMaker  # heavy: imported when needed
 
     if profile not in PROFILES:
         raise InputError(f"--profile {profile!r}: choose one of {', '.join(PROFILES)}.")
@@ -111,15 +147,11 @@ def project_bytes(project: Project, profile: str) -> tuple[bytes, list[tuple[str
     docs = {d: load_document(project, d) for d in list_documents(project)}
     state = replay(project)
     events = _events_by_id(project)
-    live = [c for c in state.codings if "orphan" not in c.flags and c.doc in docs
-            and (c.docv is None or c.docv == docs[c.doc].version) and c.end <= len(docs[c.doc].text)]
-    left_out = len(state.codings) - len(live)
+    live, pending, left_out = _exportable(state, docs, codebook)
     coders = sorted({c.coder for c in live} | {m.coder for m in state.memos})
     user = {name: ids("user", name) for name in coders}
     notes, refs = _notes(maker, state.memos, user, ids, docs, codebook)
-    history = _history(project, live, events)
-    ids_text = "\n".join(f"{c.id}\t{c.label}" for c in codebook.codes)
-    history = "\n\n".join(x for x in (history, f"{CODE_IDS}\n{ids_text}" if ids_text else "") if x)
+    history = _history_text(project, live, pending, events, codebook)
     if history:
         note_id = ids("note", HISTORY_NOTE)
         notes.append(maker.Note(maker.PlainTextContent(xml_text(history)), guid=note_id,
@@ -132,26 +164,17 @@ def project_bytes(project: Project, profile: str) -> tuple[bytes, list[tuple[str
         code_refs = {k[1]: v for k, v in refs.items() if k[0] == "code"}
         children.append(maker.CodeBook(codes_element(maker, codebook, code_refs)))
     children += _variables(maker, docs, ids)
-    files: list[tuple[str, bytes]] = []
-    if docs:
-        sources = []
-        for doc_id, doc in docs.items():
-            lay = layout(doc.text, profile)
-            guid = ids("source", doc_id)
-            files.append((f"sources/{guid}.txt", lay.data))
-            mine = [c for c in live if c.doc == doc_id]
-            sources.append(_source(maker, doc, guid, lay, mine, user, ids, events, refs))
+    sources, files = _sources(maker, docs, profile, live, user, ids, events, refs)
+    if sources:
         children.append(maker.Sources(*sources))
     if notes:
         children.append(maker.Notes(*notes))
-    for ref in refs.get(("project", ""), []):
-        children.append(maker.NoteRef(targetGUID=ref))
+    children += [maker.NoteRef(targetGUID=ref) for ref in refs.get(("project", ""), [])]
     root = maker.Project(*children, name=xml_text(project.settings.name or "qcode project"),
                          origin=origin(profile))
-
     summary = Exported(Path(), len(docs), len(codebook.codes), len(live), len(state.memos),
-                       len(coders), left_out, profile)
-    return _serialise(root), files, summary
+                       len(coders), left_out, profile, len(pending))
+    return serialise(root), files, summary
 
 
 def _memo_key(m: Any) -> tuple[str, str]:
@@ -168,7 +191,8 @@ def _memo_key(m: Any) -> tuple[str, str]:
 
 def _notes(maker: Any, memos: Any, user: dict[str, str], ids: _Ids, docs: dict[str, Any],
            codebook: Any) -> tuple[list[Any], dict[tuple[str, str], list[str]]]:
-    notes, refs = [], {}
+    notes: list[Any] = []
+    refs: dict[tuple[str, str], list[str]] = {}
     for m in memos:
         key = _memo_key(m)
         if key[0] in ("doc", "unit") and m.doc not in docs:

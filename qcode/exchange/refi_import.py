@@ -13,7 +13,6 @@ by a guess.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,106 +22,12 @@ from ..corpus.store import DOC_ID_RE, doc_id_from_path
 from ..errors import InputError
 from ..project import Project
 from . import offsets
-from .guids import code_guid
-from .plan import ImportPlan, NewCode, NewDoc, apply_fields, code_id, coder_name, doc_version
+from .plan import ImportPlan, NewDoc, apply_fields, coder_name, doc_version
+from .refi_codes import map_codes
 from .refi_export import HISTORY_NOTE
-from .refi_read import RefiCode, RefiProject, RefiSelection, RefiSource
+from .refi_read import RefiProject, RefiSelection, RefiSource
 
 KIND = "refi"
-_COLOUR = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
-_RGB = re.compile(r"^rgba?\((\d+),\s*(\d+),\s*(\d+)")
-
-
-def colour(value: str | None) -> str | None:
-    """``#RGB``, ``#RRGGBB``, 8-digit hex (alpha first or last) or ``rgb()`` -> ``#rrggbb``."""
-    if not value:
-        return None
-    value = value.strip()
-    m = _RGB.match(value)
-    if m:
-        return "#" + "".join(f"{min(int(x), 255):02x}" for x in m.groups())
-    m = _COLOUR.match(value)
-    if not m:
-        return None
-    hexes = m.group(1).lower()
-    if len(hexes) == 3:
-        hexes = "".join(ch * 2 for ch in hexes)
-    elif len(hexes) == 8:
-        hexes = hexes[2:] if value.lstrip("#")[:2].lower() in ("ff", "00") else hexes[:6]
-    return "#" + hexes
-
-
-# ---------------------------------------------------------------- codes
-
-
-@dataclass
-class CodeMap:
-    """REFI code GUIDs -> qcode code ids, and the new codes to add."""
-
-    by_guid: dict[str, str] = field(default_factory=dict)
-    new: list[NewCode] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-def map_codes(codes: tuple[RefiCode, ...], codebook: Any, known_ids: tuple[str, ...] = ()) -> CodeMap:
-    """Match each REFI code to an existing one or plan a new one (see module text)."""
-    out = CodeMap()
-    taken = set(codebook.ids)
-    existing = {code_guid(c.id): c.id for c in codebook.codes}
-    proposed = {code_guid(token): token for token in known_ids}
-    by_path: dict[tuple[str | None, str], str] = {(c.parent, c.label.casefold()): c.id
-                                                  for c in codebook.codes}
-    by_label: dict[str, str] = {}
-    for c in codebook.codes:
-        by_label.setdefault(c.label.casefold(), c.id)
-    existing_labels = dict(by_label)
-
-    def ensure(parent: str | None, label: str, code: RefiCode | None) -> str:
-        key = (parent, label.casefold())
-        if key in by_path:
-            return by_path[key]
-        if label.casefold() in existing_labels:
-            other = existing_labels[label.casefold()]
-            out.notes.append(f"conflict: code {label!r} exists as {other!r} under another parent; "
-                             "imported as a code of its own, not merged")
-        own = proposed.get(code.guid) if code else None  # a qcode export's own id, proved by its GUID
-        new_id = own if own and own not in taken else code_id(label, taken)
-        taken.add(new_id)
-        definition = code.description if code else ""
-        out.new.append(NewCode(new_id, label, parent, definition,
-                               colour(code.colour) if code else None))
-        by_path[key] = new_id
-        by_label.setdefault(label.casefold(), new_id)
-        return new_id
-
-    for code in codes:
-        if code.guid in existing:
-            out.by_guid[code.guid] = existing[code.guid]
-            continue
-        parent = out.by_guid.get(code.parent) if code.parent else None
-        parts = _path(code.name) if code.parent is None else [code.name]
-        for part in parts[:-1]:
-            parent = ensure(parent, part, _named(codes, part) if parent is None else None)
-        out.by_guid[code.guid] = ensure(parent, parts[-1] or "unnamed", code)
-    return out
-
-
-def _path(name: str) -> list[str]:
-    for sep in ("::", "\\"):
-        if sep in name:
-            parts = [p.strip() for p in name.split(sep)]
-            if all(parts):
-                return parts
-    return [name.strip()]
-
-
-def _named(codes: tuple[RefiCode, ...], label: str) -> RefiCode | None:
-    """A top-level code whose whole name is ``label`` (ATLAS.ti lists 'Coke' beside
-    'Coke::diet Coke'): the parent takes its description and colour."""
-    for code in codes:
-        if code.parent is None and code.name.strip() == label:
-            return code
-    return None
 
 
 # ---------------------------------------------------------------- the plan
@@ -284,11 +189,11 @@ class _Builder:
         are linked to (NoteRef, or NVivo's Links), else on the project."""
         targets: dict[str, list[str]] = {}
         for source in self.refi.sources:
-            for note in source.notes:
-                targets.setdefault(note, []).append(source.guid)
+            for ref in source.notes:
+                targets.setdefault(ref, []).append(source.guid)
             for sel in source.selections:
-                for note in sel.notes:
-                    targets.setdefault(note, []).append(sel.guid)
+                for ref in sel.notes:
+                    targets.setdefault(ref, []).append(sel.guid)
         notes = {n.guid for n in self.refi.notes}
         for origin, target in self.refi.links:
             if origin in notes:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..corpus.archive import MAX_XML, local, open_zip, parse_xml, read_member
 from ..errors import InputError
-from .safety import MAX_XML, local, open_zip, parse_xml, read_member
 
 
 @dataclass(frozen=True, slots=True)

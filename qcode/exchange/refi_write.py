@@ -129,10 +129,10 @@ def codebook_bytes(codebook: Any) -> bytes:
     if not codebook.codes:
         raise InputError("The codebook has no codes; a .qdc needs at least one.")
     root = maker.CodeBook(codes_element(maker, codebook), origin=origin("spec"))
-    return _serialise(root)
+    return serialise(root)
 
 
-def _serialise(root: Any) -> bytes:
+def serialise(root: Any) -> bytes:
     from lxml import etree  # heavy: imported when needed
 
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True,

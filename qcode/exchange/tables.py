@@ -8,8 +8,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..corpus.archive import MAX_XML, open_zip, parse_xml, read_member
 from ..errors import DependencyError, InputError
-from .safety import MAX_XML, open_zip, parse_xml, read_member
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,8 @@ from ..errors import InputError
 from ..project import Project
 from .codebook_io import codes_from_table, merge_codes
 from .plan import ImportPlan, apply_fields, coder_name, read_input
-from .refi_import import _path, document_id
+from .refi_codes import name_path
+from .refi_import import document_id
 from .tables import Table, read_table
 from .tables import read_table as read_codebook_table
 
@@ -146,7 +147,8 @@ def plan_table(project: Project, path: Path, data: bytes, *, importer: str,
     book = load_codebook(project.codebook_path)
     if codebook is not None:
         plan.codes, plan.notes = codes_from_table(read_codebook_table(codebook, read_input(codebook)), book)
-    more, notes = merge_codes(_with(book, plan.codes), [(_path(r.code), "", None) for r in rows if r.code])
+    wanted = [(name_path(r.code), "", None) for r in rows if r.code]
+    more, notes = merge_codes(_with(book, plan.codes), wanted)
     plan.codes += more
     plan.notes += notes
     _place_rows(project, plan, rows, book, id_from, coder or path.stem, prefix, tool)
@@ -163,7 +165,7 @@ def _with(codebook: Any, new: list[Any]) -> Any:
 
 def code_for(book: Any, label: str) -> str | None:
     parent = None
-    for part in _path(label):
+    for part in name_path(label):
         match = [c for c in book.codes
                  if c.parent == parent and part.casefold() in (c.label.casefold(), c.id)]
         if not match:
@@ -255,13 +257,13 @@ def plan_qc(project: Project, folder: Path, *, importer: str, id_from: str) -> I
     plan.codes, plan.notes = merge_codes(book, wanted)
     full = _with(book, plan.codes)
     names: dict[str, str] = {}
-    for coder, doc_id, start, end, code, line in found:
+    for coder, doc_id, start, stop, code, line_no in found:
         if coder not in names:
             names[coder] = coder_name(coder, taken)
             plan.coders[names[coder]] = coder
         text = load_document(project, doc_id).text
-        fields = apply_fields(names[coder], doc_id, text, start, end, code_for(full, code.replace(":", "::"))
+        fields = apply_fields(names[coder], doc_id, text, start, stop, code_for(full, code.replace(":", "::"))
                               or "", book.version, "qc", {"tool": "qc", "user": coder,
-                                                           "by": importer, "line": line})
+                                                           "by": importer, "line": line_no})
         plan.events.setdefault(names[coder], []).append(fields)
     return plan

@@ -66,7 +66,9 @@ def cooccurrence_section(project: Project, sc: Scope, opts: ReportOptions, unit:
            for r in records[:opts.top_pairs]]
     flags = total.five_fold()
     n = len(total.codes)
-    return {"codes": list(total.codes), "counts": total.counts.tolist(),
+    cells = [[None if v != v else float(v) for v in row] for row in total.table(opts.measure).tolist()]
+    return {"codes": list(total.codes), "counts": total.counts.tolist(), "cells": cells,
+            "measure": opts.measure,
             "flags": [[bool(flags[i, j]) and i != j for j in range(n)] for i in range(n)],
             "flagged": sum(r["five_fold"] for r in records), "top": top, "mode": total.mode,
             "records": total.records(), "per_coder": [t.coder for t in tables]}
@@ -101,22 +103,27 @@ def default_attribute(attributes: list[dict[str, str]]) -> str | None:
     return best[2] if best else None
 
 
-def suggestions_section(codings: Codings, coders: tuple[str, ...]) -> dict[str, Any]:
+def suggestions_section(codings: Codings, sc: Scope | None, opts: ReportOptions) -> dict[str, Any]:
     """How much the machine shaped the coding: manual, accepted and rejected per coder;
-    each suggester's acceptance rate; the share of final codings from suggestions."""
-    live = [c for c in codings.codings if c.coder in coders]
+    each suggester's acceptance rate; the share of final codings from suggestions.
+    Codings and decisions are those of the scope's coders (and of the codes and
+    documents asked for)."""
+    coders, codes = (sc.coders, sc.codes) if sc else ((), ())
+    live = list(sc.codings) if sc else []
+    decisions = [d for d in codings.decisions if d.coder in coders
+                 and (not opts.codes or d.code in codes) and (not opts.docs or d.doc in opts.docs)]
     per_coder: list[dict[str, Any]] = []
     for coder in coders:
         mine = [c for c in live if c.coder == coder]
         origin = Counter(_origin(c.source) for c in mine)
-        rejected = sum(1 for d in codings.decisions if d.coder == coder and not d.accepted)
+        rejected = sum(1 for d in decisions if d.coder == coder and not d.accepted)
         per_coder.append({"coder": coder, "codings": len(mine), "manual": origin["manual"],
                           "suggested": origin["suggested"], "other": origin["other"],
                           "rejected": rejected,
                           "share": origin["suggested"] / len(mine) if mine else None})
-    return {"coders": per_coder, "suggesters": _by_suggester(codings, coders, live),
+    return {"coders": per_coder, "suggesters": _by_suggester(decisions, live),
             "share": sum(r["suggested"] for r in per_coder) / len(live) if live else None,
-            "decisions": sum(1 for d in codings.decisions if d.coder in coders)}
+            "decisions": len(decisions)}
 
 
 def _origin(source: str) -> str:
@@ -125,11 +132,10 @@ def _origin(source: str) -> str:
     return "suggested" if source.startswith("suggest") else "other"
 
 
-def _by_suggester(codings: Codings, coders: tuple[str, ...], live: list[Any]) -> list[dict[str, Any]]:
+def _by_suggester(decisions: list[Any], live: list[Any]) -> list[dict[str, Any]]:
     decided: dict[tuple[str, str], Counter[bool]] = defaultdict(Counter)
-    for d in codings.decisions:
-        if d.coder in coders:
-            decided[(d.coder, d.source)][d.accepted] += 1
+    for d in decisions:
+        decided[(d.coder, d.source)][d.accepted] += 1
     kept = Counter((c.coder, c.source) for c in live if c.source.startswith("suggest"))
     rows = []
     for coder, source in sorted(set(decided) | set(kept)):

@@ -49,9 +49,9 @@ def build_report(project: Project, options: ReportOptions | None = None) -> Repo
     labels = {c.id: c.label for c in codebook.codes}
     sections = {
         "record": record.record_section(project, codebook, documents, entries),
-        "codebook": record.codebook_section(codebook, codings, sc.coders if sc else ()),
+        "codebook": record.codebook_section(codebook, sc.codings if sc else (), sc.coders if sc else ()),
         "memos": record.memos_section(codings, labels, opts.coders, opts.docs),
-        "suggestions": analysis.suggestions_section(codings, sc.coders if sc else ()),
+        "suggestions": analysis.suggestions_section(codings, sc, opts),
     }
     coders = sc.coders if sc else tuple(sorted({x.event.actor for x in entries}))
     sections["progress"] = record.progress_section(coders, documents, unit, _coded_per_doc(sc, unit),

@@ -32,5 +32,6 @@ class ReportOptions:
     seed: int = 0
     replicates: int = DEFAULT_REPLICATES
     ci: str = "bca"
+    measure: str = "count"  # the co-occurrence heatmap's cells: count, jaccard or c
     top_pairs: int = 8
     examples_per_pair: int = 3

@@ -7,11 +7,12 @@ library's own functions (verify, replay, the review tables, the codebook).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from ..audit import verify_project
 from ..codebook import Codebook
-from ..codings import Codings
+from ..codings import Coding, Codings
 from ..errors import AuditError
 from ..project import UNIT_KINDS, Project
 from ..trail import Entry
@@ -95,10 +96,11 @@ def activity(events: list[tuple[str, str]], max_days: int = 90
     return ("week" if weekly else "day"), labels, [(c, counts[c]) for c in sorted(counts)]
 
 
-def codebook_section(codebook: Codebook, codings: Codings | None = None,
+def codebook_section(codebook: Codebook, codings: Iterable[Coding] = (),
                      coders: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Each code: its text, frequency per coder and the change steps that touch it."""
-    counts = Counter((c.code, c.coder) for c in codings.codings) if codings else Counter()
+    """Each code: its text, frequency per coder (in ``codings``) and the change steps
+    that touch it."""
+    counts = Counter((c.code, c.coder) for c in codings)
     codes = []
     for code in codebook.codes:
         steps = [{"version": s.version, "kind": s.kind, "change": s.describe(), "reason": s.reason}

@@ -60,6 +60,16 @@ def md_escape(value: Any) -> str:
     return re.sub(r"^([#+=-])", r"\\\1", text)
 
 
+def visible(value: Any) -> Any:
+    """Control characters in project text shown as ``\\xNN`` before autoescape (the
+    HTML environment's ``finalize``); markup qcode made itself passes untouched."""
+    from markupsafe import Markup
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value
+
+
 @cache
 def environment(markdown: bool) -> jinja2.Environment:
     import jinja2
@@ -67,7 +77,7 @@ def environment(markdown: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("qcode.report", "templates"),
         autoescape=not markdown,
-        finalize=md_escape if markdown else None,
+        finalize=md_escape if markdown else visible,
         undefined=jinja2.StrictUndefined,
         trim_blocks=markdown,
         lstrip_blocks=markdown,
@@ -94,8 +104,10 @@ def report_charts(report: Report) -> dict[str, charts.Chart | None]:
             label="Krippendorff's alpha per code with 95% intervals")
     co = s["cooccurrence"]
     if co.get("codes"):
-        out["cooccurrence"] = charts.heatmap(co["codes"], co["counts"], flags=co["flags"],
-                                             label="Co-occurrence counts, pooled over coders")
+        measure = co["measure"]
+        out["cooccurrence"] = charts.heatmap(
+            co["codes"], co["cells"], flags=co["flags"], digits=0 if measure == "count" else 2,
+            label=f"Co-occurrence ({measure}), pooled over coders")
     diffs = s["attributes"].get("differences") or []
     if diffs:
         out["attributes"] = charts.dot_whisker(

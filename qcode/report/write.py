@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import InputError
@@ -22,9 +23,21 @@ def write_bytes(out: Path, data: bytes) -> Path:
         raise InputError(f"Cannot write {out}: the folder {out.parent} does not exist; create it first.")
     try:
         atomic_write(out, data, durable=False)
+        os.chmod(out, 0o666 & ~_umask())  # as any new file, not the temporary file's 0600
     except OSError as exc:
         raise InputError(f"Cannot write {out}: {exc.strerror or exc}.") from None
     return out
+
+
+def _umask() -> int:
+    """This process's umask, read without changing it (Linux); else the common 022."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 def write_text(out: Path, text: str) -> Path:

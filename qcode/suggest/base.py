@@ -1,6 +1,6 @@
 """Records and the registry of suggesters (STYLE.md 7: versioned names).
 
-A suggester is looked up by its versioned name (``rules.v2``, ``linear.v1``);
+A suggester is looked up by its versioned name (``rules.v2``, ``linear.v2``);
 the name goes into every accept or reject line as ``source: suggest:<name>``. A
 changed behaviour is registered under a new name, never as an edit of an old one.
 """
@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 from ..errors import InputError
 from ..hints import did_you_mean
 
-METHODS = {"rules": ("rules.v2",), "model": ("linear.v1",), "both": ("rules.v2", "linear.v1")}
+METHODS = {"rules": ("rules.v2",), "model": ("linear.v2",), "both": ("rules.v2", "linear.v2")}
 DEFAULT_METHOD = "model"  # the learner that won on held-out data (docs/suggestions.md)
 
 

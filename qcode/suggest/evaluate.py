@@ -32,7 +32,7 @@ from .rules import RULES, RuleSuggester
 __all__ = ["DEFAULT_METHODS", "Evaluation", "Fold", "LeakError", "Score", "evaluate",
            "grouped_folds", "score_records"]
 
-DEFAULT_METHODS = ("linear.v1", "rules.v2")
+DEFAULT_METHODS = ("linear.v2", "rules.v2")
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,9 +33,11 @@ from .folds import check_disjoint, grouped_folds
 from .rules import RULES
 
 METHOD = "linear.v1"
+METHOD_V2 = "linear.v2"
 C = 1.0
 META_WEIGHT = 1.0
 INNER_FOLDS = 3
+MAX_ITER = 2000
 MIN_POSITIVES = 3
 DEFAULT_THRESHOLD = 0.5
 GRID = tuple(i / 40 for i in range(2, 39))  # 0.05 ... 0.95
@@ -75,9 +77,10 @@ class LinearModel:
     fingerprint: str = ""
     notes: tuple[str, ...] = ()
     seen: frozenset[str] = frozenset()  # the documents it learned from (thresholds too)
+    balanced: bool = False  # the non-word block scaled to unit length (linear.v2)
 
     def matrix(self, examples: Sequence[Example]) -> Any:
-        return _matrix(self.text, self.meta, examples)
+        return _matrix(self.text, self.meta, examples, self.balanced)
 
     def scores(self, examples: Sequence[Example]) -> list[dict[str, float]]:
         if not examples or not self.labels:
@@ -103,11 +106,18 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
 
-def _matrix(text: Any, meta: Any, examples: Sequence[Example]) -> Any:
+def _matrix(text: Any, meta: Any, examples: Sequence[Example], balanced: bool = False) -> Any:
+    """Words (TF-IDF rows of unit length) beside the other features (one-hot; with
+    ``balanced``, also scaled to unit length, so that a long unit's many keyword,
+    definition and attribute tokens do not outweigh its words)."""
     from scipy.sparse import hstack
 
     words = text.transform([_ngrams(e.words) for e in examples])
     extra = meta.transform([list(e.context) for e in examples]) * META_WEIGHT
+    if balanced:
+        from sklearn.preprocessing import normalize
+
+        extra = normalize(extra)
     return hstack([words, extra], format="csr")
 
 
@@ -138,8 +148,9 @@ def _fit_weights(x: Any, examples: Sequence[Example], labels: Sequence[str],
     for j, code in enumerate(labels):
         rows, y = _labelled(examples, code)
         if 0 < sum(y) < len(y):
+            # the dual problem: fewer units than features, about twice as fast
             model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True,
-                                       random_state=seed)
+                                       max_iter=MAX_ITER, random_state=seed)
             model.fit(x[rows], y)
             weights[:, j], bias[j] = model.coef_[0], model.intercept_[0]
     return weights, bias
@@ -165,20 +176,24 @@ def choose_thresholds(scores: Sequence[dict[str, float]], examples: Sequence[Exa
 
 
 def fit(examples: Sequence[Example], codes: Sequence[str],
-        options: FitOptions | None = None, inner_folds: int = INNER_FOLDS) -> LinearModel:
-    """Fit on ``examples`` (training data only): thresholds by inner grouped CV."""
+        options: FitOptions | None = None, inner_folds: int = INNER_FOLDS,
+        balanced: bool = False) -> LinearModel:
+    """Fit on ``examples`` (training data only): thresholds by inner grouped CV.
+    ``balanced`` is linear.v2's scaling of the non-word features (see :func:`_matrix`)."""
     options = options or FitOptions()
     counts = {c: sum(c in e.positives for e in examples) for c in codes}
     labels = tuple(c for c in codes if counts[c] >= MIN_POSITIVES)
-    notes = tuple(f"{METHOD}: not used for {c!r}: {counts[c]} positive unit(s), fewer than "
+    name = METHOD_V2 if balanced else METHOD
+    notes = tuple(f"{name}: not used for {c!r}: {counts[c]} positive unit(s), fewer than "
                   f"{MIN_POSITIVES}" for c in codes if counts[c] < MIN_POSITIVES)
     seen = frozenset(e.doc for e in examples)
     if not labels:
         return LinearModel(None, None, None, None, (), {}, counts, notes=notes, seen=seen)
     text, meta = _vectorizers(examples)
-    x = _matrix(text, meta, examples)
+    x = _matrix(text, meta, examples, balanced)
     weights, bias = _fit_weights(x, examples, labels, options.seed)
-    model = LinearModel(text, meta, weights, bias, labels, {}, counts, notes=notes, seen=seen)
+    model = LinearModel(text, meta, weights, bias, labels, {}, counts, notes=notes, seen=seen,
+                        balanced=balanced)
     if options.threshold is not None:
         model.thresholds = dict.fromkeys(labels, options.threshold)
     else:
@@ -219,8 +234,14 @@ def decide(scores: dict[str, float], thresholds: dict[str, float], *,
             if p >= (threshold if threshold is not None else thresholds.get(c, DEFAULT_THRESHOLD))]
 
 
-def settings() -> str:
-    return repr([METHOD, C, META_WEIGHT, INNER_FOLDS, MIN_POSITIVES, GRID[0], GRID[-1]])
+def settings(name: str = METHOD) -> str:
+    return repr([name, C, META_WEIGHT, INNER_FOLDS, MIN_POSITIVES, GRID[0], GRID[-1], MAX_ITER])
+
+
+def fit_balanced(examples: Sequence[Example], codes: Sequence[str],
+                 options: FitOptions | None = None) -> LinearModel:
+    """linear.v2's fit: :func:`fit` with the non-word features scaled to unit length."""
+    return fit(examples, codes, options, balanced=True)
 
 
 @register(METHOD)
@@ -244,10 +265,11 @@ class LinearSuggester:
         plain = build_examples(project, cache, decisions(project, None if pooled else coder))
         examples = codebook_examples(project, cache, plain, self.rules, self.definitions)
         identity = lemma_identity(project.settings.language, project.settings.pipeline)
-        self.model = fit(examples, ids, FitOptions(seed=seed, threshold=threshold))
-        self.model.fingerprint = fingerprint(examples, self.model.labels, METHOD, identity,
-                                             settings(), repr(sorted({e.context for e in examples})),
-                                             repr(seed))[:16]
+        self.model = type(self).fit(examples, ids, FitOptions(seed=seed, threshold=threshold))
+        self.model.fingerprint = fingerprint(examples, self.model.labels, self.name, identity,
+                                             settings(self.name),
+                                             repr(sorted({e.context for e in examples})),
+                                             repr((seed, threshold)))[:16]
         self.whose = "the team's" if pooled else f"{coder}'s"
         self.trained = bool(self.model.labels)
 
@@ -292,8 +314,18 @@ class LinearSuggester:
             for code in decide(scores, self.model.thresholds, top_k=self.top_k,
                                threshold=self.threshold):
                 p, t = scores[code], self.model.thresholds[code]
-                out.append(Proposal(e.unit, code, METHOD, p,
+                out.append(Proposal(e.unit, code, self.name, p,
                                     f"model of {self.whose} decisions: p={p:.2f}, threshold "
                                     f"{t:.2f} ({self.model.positives[code]} coded units)",
                                     model=self.model.fingerprint))
         return out
+
+
+@register(METHOD_V2)
+class BalancedLinearSuggester(LinearSuggester):
+    """``linear.v2``: ``linear.v1`` with the speaker, attribute and codebook features
+    scaled to unit length beside the words, so that long units (paragraphs, turns),
+    which carry many such tokens, are still judged by their words too."""
+
+    name = METHOD_V2
+    fit = staticmethod(fit_balanced)

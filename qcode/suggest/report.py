@@ -49,3 +49,25 @@ def evaluation_text(ev: Any) -> str:
     lines += textwrap.wrap("Macro: mean over the codes with support; micro: all unit-code "
                            "decisions. --format csv|json adds tp, fp, fn.", WIDTH)
     return "\n".join(lines) + "\n"
+
+
+def explanation_text(found: Any) -> str:
+    """``qcode suggest explain`` as plain text: the unit, its context, then one block
+    per finding (method, code, score against threshold, fingerprint, and why)."""
+    lines = textwrap.wrap(f"{found.doc} {found.unit}: {' '.join(found.text.split())}", WIDTH,
+                          subsequent_indent="  ")
+    if found.context:
+        lines += textwrap.wrap("context: " + ", ".join(found.context), WIDTH, subsequent_indent="  ")
+    for line in found.lines:
+        score = "" if line.score is None else f"score {line.score:.2f}"
+        if line.threshold is not None:
+            score += f" {'>=' if line.score >= line.threshold else '<'} threshold {line.threshold:.2f}"
+        verdict = "suggested" if line.suggested else "not suggested"
+        head = "  ".join(x for x in (line.method, line.code, score, verdict) if x and x != "-")
+        lines.append("")
+        lines += textwrap.wrap(_cell(head, 200), WIDTH)
+        lines += textwrap.wrap(_cell(line.why, 2000), WIDTH, initial_indent="  ",
+                               subsequent_indent="  ")
+        if line.model:
+            lines.append(f"  model {line.model}")
+    return "\n".join(lines) + "\n"

@@ -218,6 +218,17 @@ class RuleSuggester:
         """The codes with neither keywords nor patterns (the rules never suggest them)."""
         return tuple(c.id for c in self.codes if not (c.keywords or c.patterns))
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        missing = self.keywordless
+        if not missing:
+            return ()
+        if len(missing) == len(self.codes):
+            return (f"{self.name}: the codebook has no keywords or patterns, so the rules "
+                    "suggest nothing; add keywords, or use --method model.",)
+        return (f"{self.name}: no keywords or patterns for {', '.join(missing)}; the rules "
+                "never suggest them.",)
+
     def matchers(self, nlp: Any) -> Matchers:
         found = self._matchers.get(id(nlp))
         if found is None:

@@ -115,7 +115,7 @@ def parse_xml(data: bytes, source: str) -> Any:
         raise InputError(f"{source}: not well-formed XML ({exc}); export the file again.") from None
     if root is None:
         raise InputError(f"{source}: no XML element in the file.")
-    if root.getroottree().docinfo.doctype:  # another encoding hid it from the byte check
+    if getattr(root.getroottree().docinfo, "doctype", None):  # another encoding hid it from the byte check
         _refuse_doctype(source)
     for node in root.iter(etree.Entity):
         raise InputError(f"{source}: the XML uses an entity ({node}); refused.")
