@@ -19,8 +19,10 @@ demo: $(STAMP)
 	rm -rf $(DEMO)
 	$(BIN)/qcode demo $(DEMO)
 
+# Everything, on every CPU (pytest-xdist); a test file stays on one worker so that its
+# module fixtures are built once.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The fuzz suite with many times CI's budget (tests/test_fuzz.py, profile "fuzz").
 fuzz: $(STAMP)

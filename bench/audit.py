@@ -227,7 +227,11 @@ def main() -> None:
     parser.add_argument("--appends", type=int, default=2000)
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--quick", action="store_true",
+                        help="a small size, run by the test suite so the benchmark cannot rot")
     args = parser.parse_args()
+    if args.quick:
+        args.lines, args.appends, args.rows, args.runs = 20_000, 50, 500, 1
     root = Path(tempfile.mkdtemp(prefix="qcode-bench-audit-"))
     started = time.perf_counter()
     path = generate(root / "audit", args.lines)

@@ -90,7 +90,11 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None,
                         help="where to build the corpus and projects (default: bench/out/, "
                              "a folder like a user's own; see bench/_measure.py)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a small size, run by the test suite so the benchmark cannot rot")
     args = parser.parse_args()
+    if args.quick:
+        args.words, args.rounds = 20_000, 1
     root = work_folder(args.dir, "qcode-bench-ingest-")
     print(describe_folder(root))
     paths = write_corpus(root / "src", args.words)

@@ -15,19 +15,20 @@ from pathlib import Path
 RUNS = 10
 
 
-def median_seconds(cmd: list[str]) -> float:
+def median_seconds(cmd: list[str], runs: int = RUNS) -> float:
     times = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         started = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    runs = 3 if "--quick" in argv else RUNS  # --quick: the test suite's run, so it cannot rot
     qcode = str(Path(sys.executable).with_name("qcode"))
-    ours = median_seconds([qcode, "--help"])
-    ref = median_seconds([sys.executable, "-c", "import typer"])
+    ours = median_seconds([qcode, "--help"], runs)
+    ref = median_seconds([sys.executable, "-c", "import typer"], runs)
     probe = subprocess.run(
         [sys.executable, "-c",
          "import sys\nfrom qcode.cli import app\nfrom typer.main import get_command\n"
@@ -35,10 +36,10 @@ def main() -> None:
          "if m in sys.modules))"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()
-    print(f"qcode --help        median {ours * 1000:7.1f} ms ({RUNS} runs)")
+    print(f"qcode --help        median {ours * 1000:7.1f} ms ({runs} runs)")
     print(f"python -c 'import typer' median {ref * 1000:7.1f} ms")
     print(f"ratio {ours / ref:.2f}x (target <= 2x); heavy modules imported by --help: {probe or 'none'}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

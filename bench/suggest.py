@@ -162,7 +162,8 @@ def ours(project, *, cold: bool, workers: bool = True) -> tuple[float, int, floa
     return elapsed, result.made, cpu
 
 
-def textcat_figures(vocab: list[str], cum: list[float]) -> list[str]:
+def textcat_figures(vocab: list[str], cum: list[float], sizes: tuple[int, ...] = (2_000, 20_000)
+                    ) -> list[str]:
     from qcode.suggest.base import Unit
     from qcode.suggest.examples import Example
     from qcode.suggest.textcat import Model, train
@@ -179,7 +180,7 @@ def textcat_figures(vocab: list[str], cum: list[float]) -> list[str]:
         return Example("d", "v", Unit("sentence", i, 0, 1), tuple(words), frozenset(positives))
 
     out = []
-    for n in (2_000, 20_000):
+    for n in sizes:
         examples = [unit(i) for i in range(n)]
         started = time.perf_counter()
         nlp = train(examples, labels)
@@ -224,7 +225,11 @@ def main() -> None:
                         help="where to build the corpus and project (default: bench/out/, "
                              "a folder like a user's own; see bench/_measure.py)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true",
+                        help="a small size, run by the test suite so the benchmark cannot rot")
     args = parser.parse_args()
+    if args.quick:
+        args.words, args.repeat = 5_000, 1
     if args.child:
         child(args.child[0], int(args.child[1]))
         return
@@ -261,7 +266,7 @@ def main() -> None:
     print(f"overhead of the cold run over the reference: {100 * (cold / ref - 1):+.0f}% "
           f"(target <= +25%); on one process {100 * (one[0] / ref - 1):+.0f}%")
     print(f"warm cache speed-up over cold: {cold / warm:.1f}x (target >= 5x)")
-    for line in textcat_figures(vocab, cum):
+    for line in textcat_figures(vocab, cum, (200, 1_000) if args.quick else (2_000, 20_000)):
         print(line)
     (fifth, fifth_w), (full, full_w) = (peak_rss_mb(project.root, len(docs) // 5),
                                         peak_rss_mb(project.root, len(docs)))

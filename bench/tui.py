@@ -183,21 +183,26 @@ async def trivial_round_trip(count: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=20000)
+    parser.add_argument("--quick", action="store_true",
+                        help="a small size, run by the test suite so the benchmark cannot rot")
     args = parser.parse_args()
+    if args.quick:
+        args.words = 2_000
     with tempfile.TemporaryDirectory() as tmp:
         project, doc = build(Path(tmp), args.words)
         units = len(doc.units("sentence"))
         print(f"document: {doc.words()} words, {units} sentences, {len(doc.turns)} turns, "
               f"{len(doc.text)} characters; two coders, each coding about a quarter of it")
         reference = read_parse(project, doc.id)
-        runs = [asyncio.run(first_paint(project, doc.id)) for _ in range(5)]
+        rounds = 2 if args.quick else 5
+        runs = [asyncio.run(first_paint(project, doc.id)) for _ in range(rounds)]
         opened = median_ms([r[0] for r in runs])
         painted = median_ms([r[1] for r in runs])
         print(f"read and parse the document's files (load_document): {reference:7.1f} ms")
         print(f"open the session (document, codebook, replay of both logs): {opened:7.1f} ms")
-        textual = median_ms([asyncio.run(trivial_first_paint()) for _ in range(5)])
+        textual = median_ms([asyncio.run(trivial_first_paint()) for _ in range(rounds)])
         print(f"first paint of a one-widget Textual app (Textual's start-up): {textual:7.1f} ms")
-        print(f"time to first paint (opening included), median of 5: {painted:7.1f} ms "
+        print(f"time to first paint (opening included), median of {rounds}: {painted:7.1f} ms "
               f"= {painted / reference:.2f}x reading the document; "
               f"{painted - opened - textual:.1f} ms beyond opening and Textual's start-up")
         trips, ours, applies, handled = asyncio.run(keystrokes(project, doc.id))

@@ -27,7 +27,7 @@ _EXPORTS = {
     "check": "qcode.codebook",
     "load_codebook": "qcode.codebook",
     "Document": "qcode.corpus",
-    "ingest": "qcode.corpus",
+    "ingest": "qcode.intake",
     "list_documents": "qcode.corpus",
     "load_document": "qcode.corpus",
     "Coding": "qcode.codings",

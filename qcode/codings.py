@@ -24,14 +24,12 @@ from typing import Any
 from .audit.health import note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import display, log_names
+from .codebook.mapping import map_codings as through_steps
 from .notices import note
 
 CODING_ACTIONS = ("apply", "accept")
 STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
 TRAIL_ACTIONS = ("seal", "sign", "key", "redact")  # the audit trail's own lines: no coding
-KNOWN_ACTIONS = ("apply", "accept", "remove", "memo", "void", "reject", "import",
-                 *TRAIL_ACTIONS,
-                 *STEP_ACTIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +259,7 @@ def _bounds(span: Any) -> tuple[int, int]:
     return int(start), int(end)
 
 
-class _Fold:
+class Fold:
     """The state of one log while its events (parsed objects) are folded in order:
     ``live`` codings by id, ``memos``, ``decisions``, ``steps`` (as Events), warnings."""
 
@@ -355,10 +353,10 @@ def _nothing(e: dict[str, Any]) -> None:
     """Voids were applied before the fold; seals change no coding."""
 
 
-def fold_log(path: Path, *, lock: bool = True) -> _Fold:
+def fold_log(path: Path, *, lock: bool = True) -> Fold:
     """Fold one log file (events undone by a void are skipped). ``lock=False`` when
     the caller holds the log's exclusive lock already."""
-    fold = _Fold(path.stem)
+    fold = Fold(path.stem)
     if not path.exists():
         return fold
     voided, count, partial = voided_seqs(path, lock=lock)
@@ -382,7 +380,6 @@ def map_codings(codings: list[Coding], steps: list[Event]) -> list[Coding]:
     document versions): :func:`qcode.codebook.mapping.map_codings`."""
     if not steps:
         return codings
-    from .codebook.mapping import map_codings as through_steps
 
     return through_steps(codings, steps)
 
@@ -392,7 +389,7 @@ def replay_dir(audit_dir: Path) -> Codings:
     return combine([fold_log(audit_dir / f"{name}.log") for name in log_names(audit_dir)])
 
 
-def combine(folds: list[_Fold]) -> Codings:
+def combine(folds: list[Fold]) -> Codings:
     """The codings, memos and decisions of folded logs (in log-name order), mapped
     through their project-level steps; the folds are read, never changed."""
     codings = [c for f in folds for c in f.live.values()]
@@ -445,14 +442,6 @@ def replay(project: Any) -> Codings:
     naming the log and the line); ``--strict`` commands refuse it instead."""
     note_broken(project.audit_dir, project.id)
     return note_left_out(replay_dir(project.audit_dir))
-
-
-def as_records(codings: Iterable[Coding]) -> list[dict[str, Any]]:
-    """Plain dicts (for reports and JSON)."""
-    return [{"id": c.id, "coder": c.coder, "doc": c.doc, "start": c.start, "end": c.end,
-             "code": c.code, "source": c.source, "time": c.time, "docv": c.docv,
-             "memo": c.memo, "flags": ",".join(getattr(c, "flags", ()) or ()) or None}
-            for c in codings]
 
 
 STATUSES = ("active", "pending", "retired", "orphan")

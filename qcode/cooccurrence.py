@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
+from .stats import Statistic, bca_interval, replicates
 
 MODES = ("unit", "doc", "overlap", "window")
 MEASURES = ("count", "jaccard", "c")
@@ -282,8 +283,6 @@ def proportion_differences(
     Units are resampled within each group (two independent samples); the
     acceleration uses the jackknife of both groups, as scipy.stats.bootstrap does.
     """
-    from .stats import Statistic, bca_interval, replicates
-
     x = np.asarray(incidence, dtype=np.float64)
     vals, g = _groups(groups, values)
     reps, jack, est = [], [], []

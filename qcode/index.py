@@ -1,7 +1,7 @@
 """An index of the replayed logs in ``.qcode/index.sqlite``: a cache, never the truth.
 
 Replaying a large project parses every line of every log. The index keeps what
-each log folds into (:class:`qcode.codings._Fold`: live codings, memos,
+each log folds into (:class:`qcode.codings.Fold`: live codings, memos,
 suggestion decisions, project-level steps, warnings, the seqs a void undid)
 in SQLite, with how many bytes of the log it has read and the SHA-256 of those
 bytes. On each use every log is checked:
@@ -10,7 +10,7 @@ bytes. On each use every log is checked:
   parsing), so a log edited before the indexed point, even by a same-length
   edit, is noticed, named in a warning, and folded again from its first line;
 - a log that only grew by whole lines without a ``void`` is folded on from the
-  indexed point, with the fold's own code (``_Fold.feed``), as the terminal view's
+  indexed point, with the fold's own code (``Fold.feed``), as the terminal view's
   live replay does;
 - anything else (a void, a partial last line, a log that shrank or is new) is
   folded again from the start with :func:`qcode.codings.fold_log`.
@@ -41,7 +41,7 @@ from typing import Any, BinaryIO
 from .audit.health import note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import log_names
-from .codings import Coding, Codings, Decision, Memo, _Fold, combine, fold_log, note_left_out
+from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log, note_left_out
 
 VERSION = "1"
 _CHUNK = 1 << 20
@@ -133,7 +133,7 @@ class Index:
         """Bring every log's entry up to date, then combine what is asked for."""
         names = log_names(audit_dir)
         notes: list[str] = []
-        folds: list[_Fold] = []
+        folds: list[Fold] = []
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self._forget([n for n in self._names() if n not in names])
@@ -156,7 +156,7 @@ class Index:
                 self.db.execute(f"DELETE FROM {table} WHERE log = ?", (name,))
 
     def _update(self, path: Path, notes: list[str], docs: Iterable[str] | None,
-                coders: Iterable[str] | None) -> _Fold:
+                coders: Iterable[str] | None) -> Fold:
         """The fold of one log (only the wanted codings loaded), after bringing its
         entry up to date under the log's shared lock."""
         name = path.stem
@@ -173,7 +173,7 @@ class Index:
         return _wanted(fold, docs, coders)
 
     def _kept(self, fh: BinaryIO, name: str, row: tuple, notes: list[str],
-              docs: Iterable[str] | None, coders: Iterable[str] | None) -> _Fold | None:
+              docs: Iterable[str] | None, coders: Iterable[str] | None) -> Fold | None:
         """The indexed fold, folded on by what the log gained; None when the log must
         be folded again from its start."""
         size, lines, digest, voided, partial = row
@@ -204,7 +204,7 @@ class Index:
 
     # ------------------------------------------------------------ storing
 
-    def _store(self, name: str, fold: _Fold, size: int, digest: bytes) -> None:
+    def _store(self, name: str, fold: Fold, size: int, digest: bytes) -> None:
         self._forget([name])
         db = self.db
         db.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)",
@@ -226,9 +226,9 @@ class Index:
                        ((name, i, w) for i, w in enumerate(fold.warnings)))
 
     def _load(self, name: str, lines: int, voided: str, docs: Iterable[str] | None,
-              coders: Iterable[str] | None) -> _Fold:
+              coders: Iterable[str] | None) -> Fold:
         """The stored fold of one log; with filters, only the wanted codings."""
-        fold = _Fold(name)
+        fold = Fold(name)
         fold.lines, fold.voided = lines, set(json.loads(voided))
         where, args = _where(name, docs, coders)
         for r in self.db.execute(f"SELECT {_TABLES['codings']} FROM codings WHERE {where}", args):
@@ -258,13 +258,13 @@ def _where(name: str, docs: Iterable[str] | None, coders: Iterable[str] | None
     return " AND ".join(where), args
 
 
-def _wanted(fold: _Fold, docs: Iterable[str] | None, coders: Iterable[str] | None) -> _Fold:
+def _wanted(fold: Fold, docs: Iterable[str] | None, coders: Iterable[str] | None) -> Fold:
     """The fold with only the wanted live codings (the rest is filtered after combining)."""
     if docs is None and coders is None:
         return fold
     d = set(docs) if docs is not None else None
     c = set(coders) if coders is not None else None
-    out = _Fold(fold.name)
+    out = Fold(fold.name)
     out.live = {k: v for k, v in fold.live.items()
                 if (d is None or v.doc in d) and (c is None or v.coder in c)}
     out.memos, out.decisions, out.steps = fold.memos, fold.decisions, fold.steps

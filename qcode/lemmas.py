@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DependencyError, InputError
+from .fileio import atomic_write
+from .nlp import pipeline_identity
 
 COMPONENT_VERSION = "qcode_lemmatizer.v1"
 SNOWBALL = {
@@ -153,7 +155,6 @@ def _read_kept(path: Path) -> LemmaTable | None:
 def _keep(path: Path, table: LemmaTable) -> None:
     import marshal
 
-    from .fileio import atomic_write
 
     try:
         atomic_write(path, marshal.dumps((table.forms, table.shared, table.lemmas)), durable=False)
@@ -336,8 +337,6 @@ class LookupLemmatizer:
 @lru_cache(maxsize=16)
 def lemma_identity(lang: str, model: str | None = None) -> str:
     """A stable name for the lemma pipeline (keys the parse cache)."""
-    from .nlp import pipeline_identity
-
     if model:
         try:
             base = f"{model}@{metadata.version(model.replace('_', '-'))}"

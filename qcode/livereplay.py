@@ -20,14 +20,14 @@ from typing import Any
 
 from .audit.line import LineError, parse_object
 from .audit.log import log_names
-from .codings import Codings, _Fold, combine, fold_log
+from .codings import Codings, Fold, combine, fold_log
 
 _TAIL = 64  # bytes before the old end that must still be there, unchanged
 
 
 @dataclass
 class _Kept:
-    fold: _Fold
+    fold: Fold
     inode: int
     size: int
     mtime: int
@@ -49,7 +49,7 @@ class LiveReplay:
             del self._kept[gone]
         return combine(folds)
 
-    def _fold(self, path: Path) -> _Fold:
+    def _fold(self, path: Path) -> Fold:
         name = path.stem
         try:
             fh = open(path, "rb")

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .codebook import load_codebook
 from .corpus import Document
+from .errors import QcodeError
+from .index import replay
 from .project import Project
 from .reports import safe_text
 from .safetext import visible
@@ -16,9 +19,6 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 
 def code_colours(project: Project) -> dict[str, str]:
     """Each code's colour from the codebook, or a stable palette colour."""
-    from .codebook import load_codebook
-    from .errors import QcodeError
-
     try:
         codebook = load_codebook(project.codebook_path)
     except QcodeError:  # a broken codebook must not stop a document from showing
@@ -108,6 +108,4 @@ def _coders_differ(here: list[Any], coders: Sequence[str]) -> bool:
 
 
 def _replayed(project: Project, doc_id: str, coders: Sequence[str]) -> list[Any]:
-    from .index import replay
-
     return list(replay(project, docs=[doc_id]).select(coders=coders))

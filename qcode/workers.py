@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .errors import QcodeError
+
 MIN_BYTES = 1_000_000  # below this much input, forking costs more than it saves
 
 
@@ -81,7 +83,6 @@ def _sendable(exc: BaseException) -> BaseException:
     import pickle
     import traceback
 
-    from .errors import QcodeError
 
     if not isinstance(exc, QcodeError):
         exc.add_note("in the worker process:\n" + "".join(traceback.format_exception(exc)))

@@ -201,7 +201,10 @@ class _Builder:
                            "fix or quote it") from None
 
 
-class _NoAliasDumper(_Dumper):  # type: ignore[misc, valid-type]
+class NoAliasDumper(_Dumper):  # type: ignore[misc, valid-type]
+    """PyYAML's dumper that never writes anchors and aliases (a repeated value is
+    written out again); the base of every dumper of qcode's files."""
+
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
@@ -210,7 +213,7 @@ def dumps(data: Any) -> str:
     """Dump YAML deterministically: keys in insertion order, block style, UTF-8, no aliases."""
     return yaml.dump(
         data,
-        Dumper=_NoAliasDumper,
+        Dumper=NoAliasDumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,

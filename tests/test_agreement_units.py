@@ -10,7 +10,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from qcode.agreement import krippendorff_alpha
 from qcode.agreement.chars import char_agreement, coverage
-from qcode.agreement.units import char_windows, coded_units, disagreements
+from qcode.agreement.coded_units import char_windows, coded_units, disagreements
 from qcode.errors import InputError
 
 

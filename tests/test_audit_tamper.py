@@ -1,5 +1,7 @@
-"""Tampering, swept through the library on a 1,000-line log: every kind of change is
-found, at the right line, and named."""
+"""Tampering, swept through the library: every kind of change is found, at the right
+line, and named. Each sweep tries every position of a 200-line log (a sweep costs the
+square of the log's length); the edit sweep and the spot checks run on a 1,000-line
+log, so one full-size sweep is kept."""
 
 from __future__ import annotations
 
@@ -13,23 +15,41 @@ from qcode.audit import KEYS, check_log, genesis, verify
 from qcode.audit.line import seal_line
 from qcode.audit.log import append, read_head, read_log
 
-N = 1000
+N = 1000  # the full-size log
+SWEEP = 200  # the log every position of which a sweep tries
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory):
-    """audit/anna.log (1,000 varied lines) and audit/ben.log (50 lines)."""
+def _pristine(tmp_path_factory, n: int):
+    """audit/anna.log (``n`` varied lines) and audit/ben.log (50 lines)."""
     audit = tmp_path_factory.mktemp("pristine") / "audit"
-    write_log(audit, "anna", N)
+    write_log(audit, "anna", n)
     write_log(audit, "ben", 50, start=10**6)
     return audit
 
 
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    return _pristine(tmp_path_factory, N)
+
+
+@pytest.fixture(scope="module")
+def pristine_short(tmp_path_factory):
+    return _pristine(tmp_path_factory, SWEEP)
+
+
 @pytest.fixture
 def audit(pristine, tmp_path):
-    """A fresh copy of the pristine logs to tamper with."""
+    """A fresh copy of the full-size logs to tamper with."""
     target = tmp_path / "audit"
     shutil.copytree(pristine, target)
+    return target
+
+
+@pytest.fixture
+def short(pristine_short, tmp_path):
+    """A fresh copy of the 200-line logs, for the sweeps over every position."""
+    target = tmp_path / "audit"
+    shutil.copytree(pristine_short, target)
     return target
 
 
@@ -96,11 +116,11 @@ def test_every_single_field_edit_is_found_at_its_line(audit):
 
 
 @pytest.mark.slow
-def test_every_deletion_is_found_at_its_line(audit):
-    path = audit / "anna.log"
+def test_every_deletion_is_found_at_its_line(short):
+    path = short / "anna.log"
     lines = lines_of(path)
     misses = []
-    for index in range(N - 1):  # deleting the last line is what seals are for
+    for index in range(SWEEP - 1):  # deleting the last line is what seals are for
         write_lines(path, lines[:index] + lines[index + 1:])
         problem = _check(path).problem
         if problem is None or (problem.line, problem.kind) != (index + 1, "deleted"):
@@ -117,12 +137,12 @@ def _forged(seq: int, prev: str | None) -> bytes:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chained", [False, True], ids=["unchained", "chained-to-its-predecessor"])
-def test_every_insertion_of_a_forged_line_is_found_at_its_line(audit, chained):
-    path = audit / "anna.log"
+def test_every_insertion_of_a_forged_line_is_found_at_its_line(short, chained):
+    path = short / "anna.log"
     lines = lines_of(path)
     hashes = [genesis(PROJECT_ID, "anna")] + [json.loads(x)["hash"] for x in lines]
     misses = []
-    for index in range(N):  # before each existing line; after the last one is an append
+    for index in range(SWEEP):  # before each existing line; after the last one is an append
         forged = _forged(index + 1, hashes[index] if chained else None)
         write_lines(path, [*lines[:index], forged, *lines[index:]])
         problem = _check(path).problem
@@ -140,11 +160,11 @@ def test_a_repeated_line_is_an_insertion(audit):
 
 
 @pytest.mark.slow
-def test_every_swap_of_adjacent_lines_is_found_at_its_line(audit):
-    path = audit / "anna.log"
+def test_every_swap_of_adjacent_lines_is_found_at_its_line(short):
+    path = short / "anna.log"
     lines = lines_of(path)
     misses = []
-    for index in range(N - 1):
+    for index in range(SWEEP - 1):
         swapped = [*lines[:index], lines[index + 1], lines[index], *lines[index + 2:]]
         write_lines(path, swapped)
         problem = _check(path).problem
@@ -178,17 +198,17 @@ def test_a_line_from_a_deleted_log_is_found_by_its_actor(audit):
 
 
 @pytest.mark.slow
-def test_truncation_at_every_line_boundary_is_found_against_a_later_seal(audit):
-    path = audit / "anna.log"
+def test_truncation_at_every_line_boundary_is_found_against_a_later_seal(short):
+    path = short / "anna.log"
     head = read_head(path, PROJECT_ID)
-    append(audit / "ben.log", PROJECT_ID, [{"actor": "ben", "action": "seal", "data": {
+    append(short / "ben.log", PROJECT_ID, [{"actor": "ben", "action": "seal", "data": {
         "logs": {"anna": {"seq": head.seq, "hash": head.hash}}}}])
-    assert verify(audit, PROJECT_ID).ok
+    assert verify(short, PROJECT_ID).ok
     lines = lines_of(path)
     misses = []
-    for keep in range(N):
+    for keep in range(SWEEP):
         write_lines(path, lines[:keep])
-        problems = verify(audit, PROJECT_ID, ["anna"]).problems
+        problems = verify(short, PROJECT_ID, ["anna"]).problems
         if [(p.line, p.kind) for p in problems] != [(keep + 1, "truncated")]:
             misses.append((keep, problems))
     assert not misses, misses[:3]

@@ -87,7 +87,7 @@ def test_unit_kinds_have_one_definition():
 
     assert UNIT_KINDS == tuple(k.value for k in UnitKind) == ("sentence", "turn", "paragraph")
     assert metafile.UNIT_KINDS is UNIT_KINDS
-    from qcode.agreement import project as agreement_project
+    from qcode.agreement import from_project as agreement_project
 
     assert not hasattr(agreement_project, "UNIT_CHOICES")
     from qcode.report import build
@@ -191,7 +191,7 @@ def test_recode_old_to_and_undo_run_the_sub_commands(sample, tmp_path):
     import shutil
 
     from qcode.codebook import dump_codebook, load_codebook
-    from qcode.migrations.demo import version_two
+    from qcode.demo import version_two
 
     study = tmp_path / "study"
     shutil.copytree(sample, study)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
+from qcode.agreement.coded_units import coded_units, disagreements
 from qcode.agreement.compare import confusion_pairs, cooccurring_units, speaker_at, unit_disagreements
-from qcode.agreement.units import coded_units, disagreements
 
 
 @dataclass(frozen=True)

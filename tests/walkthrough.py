@@ -96,8 +96,7 @@ def run(command: str, cwd: Path) -> tuple[int, list[str]]:
 def setup_project(root: Path) -> Path:
     """A fresh sample project in ``root/study``; examples run inside it."""
     from qcode.codebook import dump_codebook, load_codebook
-    from qcode.demo import init_sample
-    from qcode.migrations.demo import version_two
+    from qcode.demo import init_sample, version_two
 
     init_sample(root / "study")
     for name, text in FILES.items():

@@ -18,14 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from ..stats import Statistic, defined
+from ..stats import Statistic
 from .data import ReliabilityData
-
-
-def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.asarray(num, dtype=np.float64) / den
-    return np.where(den > 0, out, np.nan)
 
 
 def pairable(counts: np.ndarray) -> np.ndarray:
@@ -174,11 +168,3 @@ def fixed_delta_parts(counts: np.ndarray, delta: np.ndarray):
         return _alpha_from(n, t[..., 0], np.einsum("...c,ck,...k->...", n_c, delta, n_c))
 
     return summaries, finish
-
-
-def alpha_from_coincidences(o: np.ndarray, delta: np.ndarray) -> float | None:
-    """Alpha from a coincidence matrix and a (fixed) squared-difference matrix."""
-    n_c = o.sum(axis=1)
-    n = n_c.sum()
-    d_e = n_c @ delta @ n_c
-    return defined(_alpha_from(np.asarray(n), np.asarray((o * delta).sum()), np.asarray(d_e)))

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from .coded_units import CodingLike
 from .coefficients import cohen_statistic, percent_statistic
 from .data import ReliabilityData
-from .units import CodingLike
 
 
 def coverage(spans: Sequence[tuple[int, int]], length: int) -> np.ndarray:

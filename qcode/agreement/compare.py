@@ -1,10 +1,10 @@
 """Coders side by side on coded units: disagreements per unit, which codes are
 confused with which, and the units where two codes co-occur.
 
-:func:`qcode.agreement.units.disagreements` lists one record per (code, unit);
+:func:`qcode.agreement.coded_units.disagreements` lists one record per (code, unit);
 a reconciliation meeting and the report read a unit once, with every coder's
 codes on it and who was speaking. These functions return plain records over
-:class:`~qcode.agreement.units.CodedUnits`; nothing here renders.
+:class:`~qcode.agreement.coded_units.CodedUnits`; nothing here renders.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .units import CodedUnits
+from .coded_units import CodedUnits
 
 NO_CODE = None  # the second code of a confusion pair where the other coder applied none
 

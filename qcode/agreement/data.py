@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..fileio import read_text
+from .plaincsv import read_plain
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 MISSING = -1
@@ -58,15 +60,6 @@ class ReliabilityData:
     def take(self, units: np.ndarray) -> ReliabilityData:
         """The same data restricted to (or resampled as) the given unit rows."""
         return ReliabilityData(self.codes[units], self.domain, self.coders, self.level, self.numeric)
-
-    def select_coders(self, columns: Sequence[int]) -> ReliabilityData:
-        return ReliabilityData(
-            self.codes[:, list(columns)],
-            self.domain,
-            tuple(self.coders[i] for i in columns),
-            self.level,
-            self.numeric,
-        )
 
 
 def unit_counts(codes: np.ndarray, n_categories: int) -> np.ndarray:
@@ -231,7 +224,6 @@ def read_matrix_csv(
     fewer than two coders, or no unit with two values.
     """
     path = Path(path)
-    from ..fileio import read_text
 
     text = read_text(path, encoding="utf-8-sig")
     data = _read_plain(path, text, level, categories)
@@ -244,8 +236,6 @@ def read_matrix_csv(
 def _read_plain(path: Path, text: str, level: str,
                 categories: Sequence[str] | None) -> ReliabilityData | None:
     """The vectorised reader's result, or None when the file needs the careful one."""
-    from .plaincsv import read_plain
-
     plain = read_plain(text)
     if plain is None:
         return None

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..fileio import read_text
 
 FAMILY_2016 = ("u-alpha", "bar-u-alpha", "c-bar-u-alpha", "k-u-alpha")
 UNITIZED = ("u-alpha-2004", *FAMILY_2016)
@@ -365,7 +366,6 @@ def parse_continuum(text: str) -> tuple[int, int]:
 def read_segments_csv(path: Path | str) -> list[Segment]:
     """Rows ``coder,begin,end,code`` (half-open character offsets); an optional header row."""
     path = Path(path)
-    from ..fileio import read_text
 
     text = read_text(path, encoding="utf-8-sig")
     rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text)), start=1) if any(c.strip() for c in r)]

@@ -1,7 +1,7 @@
 """The audit trail: per-coder, append-only, hash-chained decision logs.
 
 ``line`` is the byte format and the chain, ``log`` reads and appends under a lock,
-``verify`` checks chains and seals, ``history`` checks git history, ``ops`` ties
+``verify`` checks chains and seals, ``githistory`` checks git history, ``ops`` ties
 them to a project. docs/audit-format.md describes the format for readers without
 qcode.
 """

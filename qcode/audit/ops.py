@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from ..errors import AuditError
-from .history import check_history, committed_keys
+from .githistory import check_history, committed_keys
 from .keys import keys_dir
 from .line import Event
 from .log import PROJECT_LOG, append, log_names, read_head, read_signed_head, read_tail

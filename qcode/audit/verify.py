@@ -26,9 +26,6 @@ from .line import (
 from .log import PROJECT_LOG, Head, display, iter_lines, log_names, partial_path
 from .log import verified_line as _verified
 
-TAMPERING = ("edited", "deleted", "inserted", "reordered", "foreign", "truncated",
-             "rewritten", "missing", "history")
-
 
 @dataclass(frozen=True, slots=True)
 class Seal:

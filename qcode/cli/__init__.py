@@ -15,8 +15,7 @@ from .root import QcodeGroup, app, new_app
 from . import (
     audit_cmds,  # noqa: F401  (audit verify, seal, show, blame, stats)
     codebook_cmds,  # noqa: F401
-    corpus_cmds,  # noqa: F401  (init, ingest, docs, turns, units, show, attrs)
-    project_cmds,  # noqa: F401  (demo)
+    corpus_cmds,  # noqa: F401  (init, ingest, docs, turns, units, show, attrs, demo)
 )
 
 # isort: split

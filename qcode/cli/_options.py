@@ -1,8 +1,9 @@
 """Option aliases shared by every command (STYLE.md 5), and output helpers."""
 
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -100,3 +101,28 @@ DocsOption = Annotated[
 ]
 ReplicatesOption = Annotated[int, typer.Option("--replicates", help="Bootstrap replicates.", min=100)]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap's random generator.")]
+
+
+def report_reanchored(reports) -> None:
+    """One line per re-anchored document, and where to see the orphans."""
+    for r in reports:
+        missing = " (the replaced text was not kept)" if r.missing_text else ""
+        info(f"  re-anchored {r.doc}: {r.same} in place, {r.moved} moved, {r.fuzzy} fuzzy, "
+             f"{r.orphaned} orphaned{missing}")
+    if any(r.orphaned for r in reports):
+        info("Orphaned codings are kept on the old version: see `qcode orphans`.")
+
+
+def progress_bar(total: int, what: str) -> Any:
+    """A Rich progress bar on stderr; yields a callback that advances it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    @contextmanager
+    def bar():
+        console = stderr_console()
+        with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), console=console,
+                      transient=True, disable=not console.is_terminal) as progress:
+            task = progress.add_task(what, total=total)
+            yield lambda _=None: progress.advance(task)
+
+    return bar()

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..errors import InputError
 from ._options import (
     CodersOption,
     CodesOption,
@@ -124,7 +125,7 @@ def agree(ctx: typer.Context, *, coder: CodersOption = None, code: CodesOption =
     elif unit == "none":
         _agree_unitized(proj, common, fmt)
     else:
-        from ..agreement.project import project_agreement
+        from ..agreement.from_project import project_agreement  # numpy behind it
 
         min_chars, min_fraction = _min_overlap(min_overlap)
         report = project_agreement(
@@ -191,7 +192,7 @@ def agree_disagreements(
 ) -> None:
     """Each disagreement with its text in context and who coded what, for a
     reconciliation meeting."""
-    from ..agreement.project import project_disagreements
+    from ..agreement.from_project import project_disagreements
 
     proj = project_from(project, strict=strict)
     min_chars, min_fraction = _min_overlap(min_overlap)
@@ -210,7 +211,7 @@ def _names(choices: list[Any] | None) -> tuple[str, ...]:
 
 
 def _agree_unitized(proj: Any, common: dict[str, Any], fmt: Any) -> None:
-    from ..agreement.project import project_unitized
+    from ..agreement.from_project import project_unitized
 
     results, notes = project_unitized(proj, **common)
     for note in notes:
@@ -239,8 +240,6 @@ def _emit_agreements(results: Any, fmt: Any, *, title: str, group: bool = False)
 
 
 def _min_overlap(text: str) -> tuple[int, float]:
-    from ..errors import InputError
-
     try:
         if text.endswith("%"):
             return 1, float(text[:-1]) / 100.0
@@ -299,7 +298,7 @@ def _coders(value: Any) -> str:
 
 
 def _agree_chars(proj: Any, common: dict[str, Any], fmt: Any) -> None:
-    from ..agreement.project import project_char_agreement
+    from ..agreement.from_project import project_char_agreement
 
     records = project_char_agreement(proj, **common)
     for r in records:

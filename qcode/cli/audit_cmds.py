@@ -1,4 +1,8 @@
-"""``qcode audit``: verify, seal, show, blame and stats over the decision logs."""
+"""``qcode audit``: verify, seal, show, blame and stats over the decision logs.
+
+Each command imports the library inside its function, so that ``qcode --help``
+loads none of it (docs/architecture.md, "Lazy imports").
+"""
 
 
 import enum
@@ -6,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import InputError
 from ..reports import clip
 from ._options import (
     CoderOption,
@@ -140,7 +145,7 @@ def show(
     project: ProjectOption = None,
 ) -> None:
     """A timeline of decisions with the coded text in its context."""
-    from ..review import TIMELINE_COLUMNS, entry_record, timeline
+    from ..trail import TIMELINE_COLUMNS, entry_record, timeline
 
     proj = project_from(project)
     entries = timeline(proj, coders=coder, codes=code, docs=doc, since=since, until=until,
@@ -174,8 +179,8 @@ def _timeline_view(proj, entries):
     from rich.console import Group
     from rich.text import Text
 
-    from ..review import event_reason, in_context
     from ..safetext import visible
+    from ..trail import event_reason, in_context
 
     texts: dict[str, object] = {}
     for x in entries:
@@ -208,8 +213,6 @@ def _timeline_view(proj, entries):
 
 def _doc_at(proj, cache: dict, doc_id, docv):
     """The document if its current version is the one the event saw."""
-    from ..errors import InputError
-
     if not doc_id:
         return None
     if doc_id not in cache:
@@ -233,8 +236,8 @@ def blame(
     project: ProjectOption = None,
 ) -> None:
     """Who applied or removed which code on this text, when, and how."""
-    from ..review import BLAME_COLUMNS
-    from ..review import blame as do_blame
+    from ..trail import BLAME_COLUMNS
+    from ..trail import blame as do_blame
 
     proj = project_from(project)
     start = end = None
@@ -270,7 +273,7 @@ def stats(
     project: ProjectOption = None,
 ) -> None:
     """Events per coder and day, codes used, voids, and the share from suggestions."""
-    from ..review import stats as do_stats
+    from ..trail import stats as do_stats
 
     tables = do_stats(project_from(project))
     names = {"coder": "coders", "day": "days", "code": "codes"}

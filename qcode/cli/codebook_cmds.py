@@ -1,4 +1,8 @@
-"""Codebook commands: check and show (diff and log come with codebook versions)."""
+"""Codebook commands: check and show (diff and log come with codebook versions).
+
+Each command imports the library inside its function, so that ``qcode --help``
+loads none of it (docs/architecture.md, "Lazy imports").
+"""
 
 
 from pathlib import Path
@@ -6,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import CodebookError
 from ._options import Format, FormatOption, ProjectOption, emit, info, project_from, shown, stdout_console
 from .root import app, new_app
 
@@ -26,7 +31,6 @@ def codebook_check(
 ) -> None:
     """Report every problem with file:line:column; exit 2 when there are errors."""
     from ..codebook import check, load_codebook
-    from ..errors import CodebookError
     from ..yamlio import read_text
 
     path = _codebook_path(file, project)

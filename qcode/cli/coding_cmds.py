@@ -1,4 +1,8 @@
-"""Coding commands: apply, remove, memo, memos, undo, codings."""
+"""Coding commands: apply, remove, memo, memos, undo, codings.
+
+Each command imports the library inside its function, so that ``qcode --help``
+loads none of it (docs/architecture.md, "Lazy imports").
+"""
 
 
 from pathlib import Path
@@ -6,6 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ..errors import InputError
+from ..hints import did_you_mean
 from ._options import (
     CoderOption,
     CodersOption,
@@ -41,8 +47,6 @@ def _report(outcome, done: str) -> None:
 
 def _need(value: str | None, what: str, usage: str) -> str:
     if not value:
-        from ..errors import InputError
-
         raise InputError(f"Missing {what}; usage: {usage}.")
     return value
 
@@ -68,8 +72,6 @@ def apply(
     proj = project_from(project)
     if from_file is not None:
         if doc or code or span or quote or unit or memo:
-            from ..errors import InputError
-
             raise InputError("--from FILE takes no DOC, CODE, selection or --memo; they come "
                              "from the file's columns.")
         out = coding.apply_csv(proj, coder, from_file)
@@ -132,7 +134,6 @@ def memo(
 ) -> None:
     """Write a memo on a document, a code or a coding."""
     from .. import coding
-    from ..errors import InputError
 
     proj = project_from(project)
     targeted = bool(code or coding_id)
@@ -233,7 +234,6 @@ def _known_filters(proj, all_codings, codes, docs):
     coding); a typo is an error with a did-you-mean rather than an empty listing."""
     from ..codebook import load_codebook
     from ..corpus import list_documents
-    from ..errors import InputError
 
     used_codes = {c.code for c in all_codings}
     if codes and any(c not in used_codes for c in codes):
@@ -250,8 +250,6 @@ def _known_coders(proj, all_codings, coders) -> None:
     """A --coder that is neither a coder of the project nor of any coding is a typo:
     an error with the nearest name rather than an empty listing."""
     from ..audit.log import PROJECT_LOG, log_names
-    from ..errors import InputError
-    from ..hints import did_you_mean
 
     known = set(proj.settings.coders) | {c.coder for c in all_codings}
     for name in coders or ():
@@ -267,7 +265,7 @@ def _coding_records(proj, chosen, *, wide: bool) -> list[dict]:
     from ..audit.line import shorten
     from ..codings import coding_status
     from ..corpus import DocumentCache
-    from ..review import code_order
+    from ..trail import code_order
 
     rank = {c: i for i, c in enumerate(code_order(proj))}
     retired = _retired_codes(proj)

@@ -1,4 +1,8 @@
-"""Project and corpus commands: init, ingest, docs, turns, units, show, attrs."""
+"""Project and corpus commands: init, ingest, docs, turns, units, show, attrs, demo.
+
+Each command imports the library inside its function, so that ``qcode --help``
+loads none of it (docs/architecture.md, "Lazy imports").
+"""
 
 
 from pathlib import Path
@@ -6,9 +10,20 @@ from typing import Annotated, Any
 
 import typer
 
+from ..errors import InputError
 from ..project import UnitKind
 from ..reports import clip
-from ._options import Format, FormatOption, ProjectOption, emit, info, is_table, project_from
+from ._options import (
+    Format,
+    FormatOption,
+    ProjectOption,
+    emit,
+    info,
+    is_table,
+    project_from,
+    report_reanchored,
+    stdout_console,
+)
 from .root import app, new_app
 
 UnitKindOption = Annotated[
@@ -57,6 +72,14 @@ def init(
     info(f"Created project {project.settings.name!r} in {folder} (id {project.id}).")
 
 
+RecorderOption = Annotated[str | None, typer.Option(
+    "--coder", "--as", help="Who records the re-anchoring of the codings of a document whose "
+    "text changed (default: QCODE_CODER, else 'coder:' in your config).", show_default=False)]
+ReplaceOption = Annotated[bool, typer.Option(
+    "--replace", help="Let a file that is not the recorded source of the document with its "
+    "id (another folder or format) replace that document.")]
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(
@@ -70,31 +93,31 @@ def ingest(
     resegment: Annotated[bool, typer.Option(
         "--resegment", help="Recompute turns and units of stored documents (all, or the "
         "ids given as PATH) after a language or pipeline change.")] = False,
-    actor: Annotated[str | None, typer.Option(
-        "--as", help="Who records the re-anchoring when a document's text changed (default: "
-        "QCODE_CODER, else 'coder:' in your config).", show_default=False)] = None,
+    coder: RecorderOption = None,
+    replace: ReplaceOption = False,
     project: ProjectOption = None,
 ) -> None:
-    """Read sources into the project (re-ingesting an unchanged source changes nothing)."""
-    from ..corpus import ingest as do_ingest
+    """Read sources into the project (re-ingesting an unchanged source changes nothing).
+
+    The codings of a document whose text changed are re-anchored onto the new text,
+    recorded in project.log under --coder; without a name nothing is ingested."""
     from ..corpus import parse_attrs
     from ..corpus import resegment as do_resegment
-    from ..errors import InputError
+    from ..intake import ingest as do_ingest
 
     proj = project_from(project)
     if resegment:
-        results = do_resegment(proj, [str(p) for p in paths] if paths else None)
-    else:
-        if not paths:
-            raise InputError("Give at least one source file to ingest (or --resegment).")
-        results = do_ingest(proj, list(paths), attrs=parse_attrs(attr or ()), doc_id=doc_id,
-                            on_document=_said_ingested)
-        from .migrate_cmds import reanchor_after_ingest  # codings follow a changed text
-
-        reanchor_after_ingest(proj, results, actor)
+        for r in do_resegment(proj, [str(p) for p in paths] if paths else None):
+            info(f"{r.status:>11}  {r.doc_id}  ({r.sentences} sentences)")
         return
-    for r in results:
-        info(f"{r.status:>11}  {r.doc_id}  ({r.sentences} sentences)")
+    if not paths:
+        raise InputError("Give at least one source file to ingest (or --resegment).")
+    done = do_ingest(proj, list(paths), coder=coder, attrs=parse_attrs(attr or ()), doc_id=doc_id,
+                     replace=replace, on_document=_said_ingested)
+    for c in done.replaced:
+        info(f"  {c.path} replaces {c.doc_id} (ingested from {c.recorded_source}, "
+             f"{c.recorded_format})")
+    report_reanchored(done.reanchored)
 
 
 def _said_ingested(r) -> None:
@@ -200,7 +223,6 @@ def show(
     proj = project_from(project)
     d = load_document(proj, doc)
     renderable = document_view(proj, d, kind.value if kind else proj.settings.unit, coders=coder or ())
-    from ._options import stdout_console
 
     console = stdout_console()
     if pager and console.is_terminal and d.words() > 400:
@@ -283,3 +305,17 @@ def docs_withdraw(
         info(f"{doc} was withdrawn before; removed what was left: {', '.join(done.removed)}.")
     info("Its codings are left out of every view, analysis and export. The logs keep each "
          "decision with its short quote; `qcode audit redact` erases those quotes.")
+@app.command()
+def demo(
+    folder: Annotated[Path | None, typer.Argument(
+        help="Folder for the demo project (default: a new temporary folder).", show_default=False)] = None,
+    *,
+    force: Annotated[bool, typer.Option("--force", help="Allow a non-empty folder.")] = False,
+) -> None:
+    """Build a project from the bundled sample study and run everything end to end."""
+    from ..demo import run_demo
+
+    ctx = run_demo(folder, force=force, report=info)
+    info(f"Demo project: {ctx.folder}")
+    if "report" in ctx.facts:
+        info(f"Report: {ctx.facts['report']}")

@@ -1,4 +1,8 @@
-"""Codebook evolution commands: codebook diff and log, recode, orphans."""
+"""Codebook evolution commands: codebook diff and log, recode, orphans.
+
+Each command imports the library inside its function, so that ``qcode --help``
+loads none of it (docs/architecture.md, "Lazy imports").
+"""
 
 
 from pathlib import Path
@@ -6,7 +10,18 @@ from typing import Annotated, Any
 
 import typer
 
-from ._options import CodersOption, Format, FormatOption, ProjectOption, emit, info, project_from
+from ..errors import InputError
+from ._options import (
+    CodersOption,
+    Format,
+    FormatOption,
+    ProjectOption,
+    emit,
+    info,
+    progress_bar,
+    project_from,
+    report_reanchored,
+)
 from .codebook_cmds import codebook_app
 from .modes import OldFlag, mode_group
 from .root import app, new_app
@@ -219,22 +234,20 @@ def _recode(proj, to, *, dry_run, coders, union, detail, min_score, suggest, act
 def _suggest(proj, plan, coders) -> None:
     from ..codings import replay
     from ..corpus import list_documents
-    from ..migrations.suggestions import codes_to_suggest, queue_suggestions
-    from .suggest_cmds import _progress
+    from ..migrations.batch import codes_to_suggest, queue_suggestions
 
     codes = codes_to_suggest(plan)
     who = list(coders or replay(proj).coders)
     if not codes or not who:
         return
-    with _progress(len(list_documents(proj)) * len(who), "suggesting new codes") as step:
+    with progress_bar(len(list_documents(proj)) * len(who), "suggesting new codes") as step:
         queued = queue_suggestions(proj, plan, who, on_document=step)
     for name, n in queued.items():
         info(f"Queued {n} suggestion(s) of {', '.join(codes)} for {name} (`qcode suggestions`).")
 
 
 def _review(proj, coders, coding, code, actor, fmt) -> None:
-    from ..errors import InputError
-    from ..migrations.review import COLUMNS, pending_reviews, route
+    from ..migrations.pending import COLUMNS, pending_reviews, route
 
     if coding is None:
         if code is not None:
@@ -329,33 +342,4 @@ def orphans_reanchor(*, actor: ActorOption = None, project: ProjectOption = None
     re-anchoring has handled yet."""
     from ..migrations.reanchor import reanchor_stale
 
-    _report_reanchored(reanchor_stale(project_from(project), actor))
-
-
-def _report_reanchored(reports) -> None:
-    for r in reports:
-        missing = " (the replaced text was not kept)" if r.missing_text else ""
-        info(f"  re-anchored {r.doc}: {r.same} in place, {r.moved} moved, {r.fuzzy} fuzzy, "
-             f"{r.orphaned} orphaned{missing}")
-    if any(r.orphaned for r in reports):
-        info("Orphaned codings are kept on the old version: see `qcode orphans`.")
-
-
-def reanchor_after_ingest(proj, results, actor: str | None = None) -> None:
-    """Re-anchor the codings of documents that ``ingest`` gave a new text (called by
-    the ingest command); the person acting is the one configured as coder."""
-    from ..errors import ProjectError
-    from ..migrations.reanchor import reanchor_documents
-    from ..project import resolve_coder
-
-    changed = [r for r in results if r.status == "updated" and r.previous_version]
-    if not changed:
-        return
-    try:
-        actor = resolve_coder(actor, flag="--as")
-    except ProjectError:
-        info(f"Warning: {len(changed)} document(s) got a new text, but nobody is named to record "
-             "the re-anchoring of their codings: set QCODE_CODER (or 'coder:' in your config) "
-             "and run `qcode orphans reanchor`.")
-        return
-    _report_reanchored(reanchor_documents(proj, changed, actor))
+    report_reanchored(reanchor_stale(project_from(project), actor))

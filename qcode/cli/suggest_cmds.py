@@ -7,7 +7,17 @@ from typing import Annotated, Any
 import click
 import typer
 
-from ._options import CoderOption, Format, FormatOption, ProjectOption, emit, info, project_from
+from ..errors import InputError
+from ._options import (
+    CoderOption,
+    Format,
+    FormatOption,
+    ProjectOption,
+    emit,
+    info,
+    progress_bar,
+    project_from,
+)
 from .root import QcodeGroup, app
 
 
@@ -117,7 +127,7 @@ def suggest(
     from ..suggest import suggest as run
 
     total = len(docs) if docs else len(list_documents(proj))
-    with _progress(total, "suggesting") as step:
+    with progress_bar(total, "suggesting") as step:
         result = run(proj, name, docs=docs, method=method.value, codes=_codes(codes),
                      min_score=min_score or 0.0, pooled=pooled, on_document=step, keep=False,
                      top_k=top_k, threshold=threshold)
@@ -194,25 +204,6 @@ def explain_cmd(
          title=f"Why {found.doc} {found.unit} gets its suggestions")
 
 
-def _progress(total: int, what: str):
-    """A Rich progress bar on stderr; yields a callback that advances it."""
-    from contextlib import contextmanager
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from ._options import stderr_console
-
-    @contextmanager
-    def bar():
-        console = stderr_console()
-        with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), console=console,
-                      transient=True, disable=not console.is_terminal) as progress:
-            task = progress.add_task(what, total=total)
-            yield lambda _=None: progress.advance(task)
-
-    return bar()
-
-
 def _evaluate(proj: Any, name: str, *, folds: int, pooled: bool, codes: list[str] | None,
               fmt: Any, methods: list[str] | None = None, unit: str | None = None,
               seed: int | None = None, top_k: int | None = None,
@@ -220,7 +211,7 @@ def _evaluate(proj: Any, name: str, *, folds: int, pooled: bool, codes: list[str
     from ..suggest.evaluate import evaluate, score_records
     from ..suggest.report import evaluation_text
 
-    with _progress(folds, "cross-validating") as step:
+    with progress_bar(folds, "cross-validating") as step:
         ev = evaluate(proj, name, folds=folds, pooled=pooled, codes=codes, methods=methods,
                       unit=unit, seed=seed, top_k=top_k, threshold=threshold,
                       on_fold=lambda n, k: step())
@@ -262,7 +253,6 @@ def suggestions(
 
 
 def _decide(ids, *, accept: bool, every: bool, code, doc, min_score, memo, coder, project) -> None:
-    from ..errors import InputError
     from ..project import resolve_coder
     from ..suggest import choose, decide
 

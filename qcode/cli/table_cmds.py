@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..errors import InputError
 from ._options import (
     CodersOption,
     CodesOption,
@@ -60,8 +61,7 @@ def cooccur(
     project: ProjectOption = None,
 ) -> None:
     """Code x code co-occurrence: counts, Jaccard and the c-coefficient, per coder or pooled."""
-    from ..agreement.project import project_cooccurrence
-    from ..errors import InputError
+    from ..agreement.from_project import project_cooccurrence
 
     if overlap and window is not None:
         raise InputError("Give --overlap or --window, not both.")
@@ -84,7 +84,7 @@ def cooccur(
 
 def _show_examples(proj, sc, pair, gap, fmt) -> None:
     from ..codebook import load_codebook
-    from ..cooccurrence import examples
+    from ..cooccurrence import examples  # numpy behind it
 
     used = {c.code for c in sc.codings}
     if any(p not in used for p in pair):  # an unknown code gets a did-you-mean
@@ -176,7 +176,7 @@ def crosstab(
     project: ProjectOption = None,
 ) -> None:
     """Code frequencies by attribute value, and differences of proportions with BCa 95% CIs."""
-    from ..agreement.project import project_crosstab
+    from ..agreement.from_project import project_crosstab  # numpy behind it
 
     proj = project_from(project, strict=strict)
     part = only.value if only else ("proportions" if name_of(fmt) == "csv" else None)

@@ -1,4 +1,8 @@
-"""qcode code and qcode review: the keyboard-driven coding view (or --plain)."""
+"""qcode code and qcode review: the keyboard-driven coding view (or --plain).
+
+Each command imports the library inside its function, so that ``qcode --help``
+loads none of it (docs/architecture.md, "Lazy imports").
+"""
 
 
 import enum
@@ -6,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import InputError, QcodeError
 from ..project import UnitKind
 from ._options import CoderOption, ProjectOption, info, project_from
 from .root import app
@@ -108,11 +113,9 @@ def _run(session, plain: bool, method: str, started: float) -> None:
                        prompt=sys.stdin.isatty())
         raise typer.Exit(runner.run(sys.stdin))
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        from ..errors import InputError
-
         raise InputError("The coding view needs a terminal; pass --plain to read commands "
                          "from piped input (type help in it for the commands).")
-    from ..tui.app import CodingApp
+    from ..tui.app import CodingApp  # Textual behind it
     from ..tui.shortcuts import load_shortcuts
 
     shortcuts = load_shortcuts(session.codebook)
@@ -121,7 +124,6 @@ def _run(session, plain: bool, method: str, started: float) -> None:
 
 def _loader(method: str):
     def load(session) -> None:
-        from ..errors import QcodeError
         from ..tui.suggestions import for_document
 
         try:

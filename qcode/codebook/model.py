@@ -17,6 +17,7 @@ from .. import yamlio
 from ..errors import CodebookError, InputError, UnknownCodeError
 from ..hints import did_you_mean
 from ..ids import is_code_id
+from .steps import check_changes
 
 CODE_KEYS = (
     "id", "label", "definition", "include", "exclude", "examples", "keywords",
@@ -201,7 +202,6 @@ class _Parser:
         if not isinstance(changes, list):
             self.at(("changes",), "error", "'changes' must be a list of steps")
             changes = []
-        from .steps import check_changes
 
         steps = check_changes(changes, version, [c for c, _ in codes], self.at, self.marks, self.source)
         return Codebook(

@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..hints import did_you_mean
 from ..ids import is_code_id
 
 KINDS = ("rename", "merge", "split", "retire", "move", "redefine")
@@ -120,16 +121,6 @@ def step_data(step: Step) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- versions
-
-
-def version_rank(version: Any, order: list[Any]) -> tuple[int, Any] | None:
-    """A sort key for versions: numbers compare as numbers; other versions by their
-    place in ``order`` (the order they were introduced in). None if unknown."""
-    if isinstance(version, int) and not isinstance(version, bool):
-        return (0, version)
-    if version in order:
-        return (1, order.index(version))
-    return None
 
 
 def is_after(step_version: Any, made_under: Any, order: list[Any]) -> bool:
@@ -366,8 +357,6 @@ def _both_int(a: Any, b: Any) -> bool:
 
 
 def _hint(value: Any, choices: Iterable[str]) -> str:
-    from ..hints import did_you_mean
-
     return did_you_mean(str(value), list(choices))
 
 

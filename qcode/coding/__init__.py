@@ -7,8 +7,8 @@ apply, remove, memo and undo, ``csvload`` the CSV path (``apply --from``).
 
 from __future__ import annotations
 
+from .actions import UNDOABLE, active_code, apply, memo, remove, remove_coding, undo
 from .csvload import COLUMNS, apply_csv
-from .ops import UNDOABLE, active_code, apply, memo, remove, remove_coding, undo
 from .plan import Outcome, Plan, coder_warnings, event_fields
 from .select import find_quote, parse_span_arg, select_span
 

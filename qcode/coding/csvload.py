@@ -16,8 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..audit.log import locked_log
+from ..codebook import load_codebook
+from ..corpus import load_document
 from ..errors import InputError, QcodeError
-from .ops import _codebook, _document, active_code
+from ..project import resolve_coder
+from .actions import active_code
 from .plan import Outcome, Plan, coder_warnings, event_fields
 from .select import select_span
 
@@ -67,12 +71,12 @@ class _Checker:
 
     def __init__(self, project: Any) -> None:
         self.project = project
-        self.codebook = _codebook(project)
+        self.codebook = load_codebook(project.codebook_path)
         self.docs: dict[str, Any] = {}
 
     def doc(self, doc_id: str) -> Any:
         if doc_id not in self.docs:
-            self.docs[doc_id] = _document(self.project, doc_id)
+            self.docs[doc_id] = load_document(self.project, doc_id)
         return self.docs[doc_id]
 
     def step(self, line: int, row: dict[str, str]) -> Step:
@@ -161,9 +165,6 @@ def _plan(plan: Plan, step: Step, version: Any, source: str) -> None:
 def apply_csv(project: Any, coder: str | None, path: Path | str, *, source: str = "import:csv",
               clock: Any = None) -> Outcome:
     """Apply, remove and memo rows of a CSV file as ``coder``, all or nothing."""
-    from ..audit.log import locked_log
-    from ..project import resolve_coder
-
     path = Path(path)
     name = resolve_coder(coder)
     warnings = coder_warnings(project, name)

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from ..errors import InputError
+from ..hints import did_you_mean
 from ..project import Project
 from .store import Document, check_attr_key, list_document_ids, read_document, write_document
 
@@ -63,8 +64,6 @@ def read_attributes_csv(path: Path, known_ids: list[str]) -> dict[str, dict[str,
             )
         doc_id = row[0].strip()
         if doc_id not in known_ids:
-            from ..hints import did_you_mean
-
             raise InputError(
                 f"{path}:{line}: no document {doc_id!r} in the project; ingest it first or fix "
                 f"the id{did_you_mean(doc_id, known_ids) or '.'}"

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import workers
 from ..errors import InputError
 from ..fileio import write_files
-from ..nlp import sentence_spans
+from ..nlp import pipeline_identity, sentence_pipeline, sentence_spans
 from ..project import Project
 from ..safetext import count_controls
 from .readers import Parsed, read_source
@@ -27,6 +28,7 @@ from .store import (
     list_document_ids,
     now_iso,
     read_document,
+    read_head,
     sha256,
     version_files,
     write_document,
@@ -47,6 +49,46 @@ class IngestResult:
     sentences: int
     previous_version: str | None = None  # docv of the version this one replaced
     controls: int = 0  # terminal control characters in the text (shown visibly, kept)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceChange:
+    """A source that would change a stored document, found before anything is written."""
+
+    doc_id: str
+    path: Path
+    format: str
+    recorded_source: str  # the source the stored document was ingested from
+    recorded_format: str
+    text_changes: bool  # its text differs from the stored one (codings need re-anchoring)
+
+    @property
+    def same_source(self) -> bool:
+        """This source is the recorded one: the same file (resolved) in the same format."""
+        return (self.format == self.recorded_format
+                and Path(self.recorded_source).resolve() == self.path.resolve())
+
+
+def source_changes(project: Project, paths: list[Path], doc_id: str | None = None
+                   ) -> list[SourceChange]:
+    """What ingesting ``paths`` would change in documents already stored: one entry per
+    source whose bytes differ from those its document was ingested from. Reads only;
+    the ids are planned as :func:`ingest` plans them."""
+    planned = plan_ids(list(paths), doc_id)
+    existing = set(list_document_ids(project.documents_dir))
+    found = []
+    for path, did in planned:
+        if did not in existing:
+            continue
+        head = read_head(project.documents_dir, did)
+        raw = _read_bytes(path)
+        if head.get("sha256_source") == sha256(raw):
+            continue
+        parsed = read_source(path, raw)
+        found.append(SourceChange(
+            did, path, parsed.format, str(head.get("source") or ""), str(head.get("format") or ""),
+            text_changes=head.get("sha256_text") != sha256(parsed.text)))
+    return found
 
 
 def parse_attrs(pairs: Iterable[str], source: str = "--attr") -> dict[str, str]:
@@ -128,7 +170,6 @@ def build_meta(
     for t in turns:
         if t.speaker and (t.speaker not in roles or t.speaker.casefold() in declared):
             roles[t.speaker] = t.role
-    from ..nlp import pipeline_identity
 
     meta = {
         "id": None,  # filled by the caller
@@ -173,7 +214,10 @@ def ingest(
     doc_id: str | None = None,
     on_document: Callable[[IngestResult], None] | None = None,
 ) -> list[IngestResult]:
-    """Ingest sources; all are read and checked before anything is written.
+    """Read sources and store them as documents; all are read and checked before
+    anything is written. This is the corpus layer's part of ingest: it never writes
+    the logs, so the codings of a document whose text changed are left on the old
+    version. The public :func:`qcode.ingest` (:mod:`qcode.intake`) re-anchors them.
 
     Documents stream through in small groups. A group is one job: read, segment,
     split into sentences (one ``nlp.pipe`` call across its documents), write,
@@ -181,15 +225,11 @@ def ingest(
     large inputs, also in a forked worker (see :mod:`qcode.workers`); results
     are reported in the order of the sources.
     """
-    from .. import workers
-
     attrs = attrs or {}
     planned = plan_ids(list(paths), doc_id)
     sizes = [_source_size(path) for path, _ in planned]
     use_worker = workers.available(sum(sizes))
     if use_worker:  # loaded before the fork, so the worker inherits it
-        from ..nlp import sentence_pipeline
-
         sentence_pipeline(project.settings.language, project.settings.pipeline)
     limit = _GROUP_BYTES_SHARED if use_worker else _GROUP_BYTES
     run = _Run(project, planned, attrs, frozenset(list_document_ids(project.documents_dir)))
@@ -393,7 +433,6 @@ def resegment(project: Project, doc_ids: list[str] | None = None) -> list[Ingest
             units={k: [list(s) for s in v] for k, v in
                    compute_units(doc.text, turns, language, project.settings.pipeline).items()},
         )
-        from ..nlp import pipeline_identity
 
         meta["pipeline"] = pipeline_identity(language, project.settings.pipeline)
         write_document(project.documents_dir, doc.id, doc.text, meta)

@@ -17,7 +17,7 @@ from ..errors import InputError, SpanError
 from ..project import UNIT_KINDS
 
 
-class _FlowLeavesDumper(yamlio._NoAliasDumper):  # type: ignore[misc, name-defined]
+class _FlowLeavesDumper(yamlio.NoAliasDumper):  # type: ignore[misc, name-defined]
     pass
 
 
@@ -118,6 +118,14 @@ def load_meta(text: str, source: str) -> Any:
 
 _TOP = re.compile(r"^(turns|timestamps|units):( \[\])?$")
 _KIND = re.compile(r"^  (\w+):( \[\])?$")
+
+
+def load_head(text: str, source: str) -> Any:
+    """The metadata without its turn, cue and unit lists (ids, hashes, source, format,
+    attributes): a quick read where the lists are not needed."""
+    cut = min((i for i in (text.find("\nturns:"), text.find("\ntimestamps:"), text.find("\nunits:"))
+               if i >= 0), default=-1)
+    return yamlio.loads(text if cut < 0 else text[: cut + 1], source)
 
 
 def _load_lists(tail: str) -> dict[str, Any] | None:

@@ -14,9 +14,10 @@ from typing import Any
 
 from ..errors import InputError, SpanError
 from ..fileio import write_files
+from ..hints import did_you_mean
 from ..ids import check_doc_id, inside
 from ..yamlio import read_text
-from .metafile import UNIT_KINDS, dump_meta, load_meta
+from .metafile import UNIT_KINDS, dump_meta, load_head, load_meta
 from .turns import Turn
 
 ATTR_KEY_RE = re.compile(r"\A[A-Za-z_][\w-]*\Z")
@@ -147,8 +148,6 @@ def list_document_ids(documents_dir: Path) -> list[str]:
 def read_document(documents_dir: Path, doc_id: str) -> Document:
     txt, meta_path = doc_paths(documents_dir, doc_id)
     if not meta_path.is_file() or not txt.is_file():
-        from ..hints import did_you_mean
-
         hint = did_you_mean(doc_id, list_document_ids(documents_dir))
         raise InputError(
             f"No document {doc_id!r} in this project{hint} See `qcode docs`."
@@ -163,6 +162,15 @@ def read_document(documents_dir: Path, doc_id: str) -> Document:
     if not isinstance(meta, dict) or "sha256_text" not in meta:
         raise InputError(f"{meta_path}: not a qcode document metadata file; re-ingest the source.")
     return Document(id=doc_id, text=text, meta=meta)
+
+
+def read_head(documents_dir: Path, doc_id: str) -> dict[str, Any]:
+    """A stored document's metadata without its turn, cue and unit lists."""
+    _, meta_path = doc_paths(documents_dir, doc_id)
+    head = load_head(meta_path.read_text(encoding="utf-8"), str(meta_path))
+    if not isinstance(head, dict) or "sha256_text" not in head:
+        raise InputError(f"{meta_path}: not a qcode document metadata file; re-ingest the source.")
+    return head
 
 
 def document_files(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from ..nlp import sentence_spans
 from .turns import LEADING_TIME, Turn
 
 Span = tuple[int, int]
@@ -66,8 +67,6 @@ def sentence_regions(text: str, paras: Sequence[Span], turns: Sequence[Turn]) ->
 
 def sentences(text: str, regions: Sequence[Span], lang: str, model: str | None = None) -> list[Span]:
     """Sentences of ``text`` inside ``regions`` (see :func:`clip_to_regions`)."""
-    from ..nlp import sentence_spans
-
     return clip_to_regions(sentence_spans([text], lang, model)[0], regions, text)
 
 

@@ -18,8 +18,9 @@ from typing import Any
 
 from ..codebook import load_codebook
 from ..corpus import list_documents, load_document
-from ..corpus.store import DOC_ID_RE, doc_id_from_path
+from ..corpus.store import doc_id_from_path
 from ..errors import InputError
+from ..ids import DOC_ID
 from ..project import Project
 from . import offsets
 from .plan import ImportPlan, NewDoc, apply_fields, coder_name, doc_version
@@ -290,7 +291,7 @@ def document_id(name: str, id_from: str, taken: set[str]) -> str:
     if id_from == "name":
         stem = Path(name).stem if Path(name).suffix[1:].isalnum() else name
         base = re.sub(r"[^\w-]+", "-", stem.casefold()).strip("-_") or "document"
-        if not DOC_ID_RE.match(base):
+        if not DOC_ID.match(base):
             base = doc_id_from_path(Path(name))
     else:
         base = doc_id_from_path(Path(name))

@@ -30,6 +30,7 @@ from .plan import ImportPlan, apply_fields, coder_name, read_input
 from .refi_codes import name_path
 from .refi_import import document_id
 from .tables import Table, read_table
+from .tables import read_table as read_codebook_table
 
 ROLES = ("doc", "code", "quote", "coder", "memo", "id")
 TAGUETTE = {"doc": "document", "code": "tag", "quote": "content", "id": "id"}
@@ -145,8 +146,6 @@ def plan_table(project: Project, path: Path, data: bytes, *, importer: str,
     plan = ImportPlan("taguette" if tool == "Taguette" else "csv", str(path), sha256(data), tool, importer)
     book = load_codebook(project.codebook_path)
     if codebook is not None:
-        from .tables import read_table as read_codebook_table
-
         plan.codes, plan.notes = codes_from_table(read_codebook_table(codebook, read_input(codebook)), book)
     wanted = [(name_path(r.code), "", None) for r in rows if r.code]
     more, notes = merge_codes(_with(book, plan.codes), wanted)

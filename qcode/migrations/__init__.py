@@ -2,38 +2,22 @@
 
 The step model itself (``qcode.codebook.steps``, ``qcode.codebook.mapping``) sits
 in the record layer, below both the codebook and replay. ``batch`` plans and
-writes a migration; ``review`` lists and decides the codings a migration left for
+writes a migration; ``pending`` lists and decides the codings a migration left for
 review; ``diff`` compares two codebooks and proposes
-steps; ``history`` reads the codebook's history from project.log. Names load on
-first use.
+steps; ``history`` reads the codebook's history from project.log.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .batch import Change, RecodePlan, RecodeResult, commit, plan_recode, queue_suggestions, recode
+from .diff import Diff, diff_codebooks, write_steps
+from .history import codebook_log, coding_trails, undo_migration
+from .pending import PendingReview, pending_reviews, route
+from .reanchor import Orphan, Reanchored, orphans, place_orphan, reanchor_documents, void_orphan
 
-_EXPORTS = {
-    "RecodePlan": "batch", "RecodeResult": "batch", "Change": "batch", "plan_recode": "batch",
-    "commit": "batch", "recode": "batch", "queue_suggestions": "suggestions",
-    "PendingReview": "review", "pending_reviews": "review", "route": "review",
-    "codebook_log": "history", "undo_migration": "history", "coding_trails": "history",
-    "Diff": "diff", "diff_codebooks": "diff", "write_steps": "diff",
-    "Reanchored": "reanchor", "Orphan": "reanchor", "reanchor_documents": "reanchor",
-    "orphans": "reanchor", "place_orphan": "reanchor", "void_orphan": "reanchor",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'qcode.migrations' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__ = [
+    "Change", "Diff", "Orphan", "PendingReview", "Reanchored", "RecodePlan", "RecodeResult",
+    "codebook_log", "coding_trails", "commit", "diff_codebooks", "orphans", "pending_reviews",
+    "place_orphan", "plan_recode", "queue_suggestions", "reanchor_documents", "recode", "route",
+    "undo_migration", "void_orphan", "write_steps",
+]

@@ -16,9 +16,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..audit.health import note_broken
+from ..audit.line import Event, fingerprint, now_iso, shorten
+from ..audit.log import PROJECT_LOG, locked_log, log_names, read_head
+from ..codebook import load_codebook
 from ..codebook.mapping import StepIndex, map_codings, paused_gc, walk
 from ..codebook.steps import Step, is_after, step_data
+from ..codings import fold_log
+from ..corpus import DocumentCache
 from ..errors import CodebookError, QcodeError
+from ..fileio import atomic_write
+from ..hints import did_you_mean
+from ..project import resolve_coder
+from ..suggest import suggest
+from ..yamlio import read_text
+from .kept import keep
+from .routing import MIN_SCORE, route_by_rules
 
 
 class Change(NamedTuple):
@@ -96,10 +109,6 @@ class RecodeResult:
 
 def raw_replay(project: Any) -> tuple[list[Any], list[Any]]:
     """Codings as made (before any mapping) and the step events, in time order."""
-    from ..audit.health import note_broken
-    from ..audit.log import log_names
-    from ..codings import fold_log
-
     note_broken(project.audit_dir, project.id)
     folds = [fold_log(project.log_path(name)) for name in log_names(project.audit_dir)]
     codings = [c for f in folds for c in f.live.values()]
@@ -108,8 +117,6 @@ def raw_replay(project: Any) -> tuple[list[Any], list[Any]]:
 
 
 def _fake_events(batch: list[dict[str, Any]], time: str) -> list[Any]:
-    from ..audit.line import Event
-
     return [Event(seq=i, time=time, **{k: v for k, v in f.items() if k != "time"})
             for i, f in enumerate(batch, start=1)]
 
@@ -138,8 +145,6 @@ def pending_steps(codebook: Any, previous: Any, index: StepIndex) -> tuple[Step,
 def check_sources(steps: tuple[Step, ...], old: Any) -> None:
     """Every code a step starts from must exist by then (the old codebook, carried
     forward through the steps before it); raise with the step's file:line."""
-    from ..hints import did_you_mean
-
     known = set(old.ids)
     problems = []
     for step in steps:
@@ -178,8 +183,6 @@ def _events(actor: str, codebook: Any, previous: Any, steps: tuple[Step, ...], t
 
 
 def _route_event(actor: str, routed: Any, document: Any | None) -> dict[str, Any]:
-    from ..audit.line import fingerprint, shorten
-
     c = routed.coding
     fields = {"actor": actor, "action": "route", "doc": c.doc, "docv": c.docv, "span": c.span,
               "code": routed.code, "codebook": routed.step.version, "source": "migrate:rules.v1",
@@ -197,12 +200,6 @@ def plan_recode(project: Any, new_path: Path | str, *, actor: str | None = None,
                 coders: list[str] | None = None, union: bool = False, rules: bool = True,
                 min_score: float | None = None, now: str | None = None) -> RecodePlan:
     """Work out a migration to the codebook at ``new_path``; writes nothing."""
-    from ..audit.line import now_iso
-    from ..audit.log import PROJECT_LOG, read_head
-    from ..codebook import load_codebook
-    from ..project import resolve_coder
-    from ..yamlio import read_text
-
     who = resolve_coder(actor, flag="--as")
     new_path = Path(new_path)
     text = read_text(new_path)
@@ -278,8 +275,6 @@ def _route(project: Any, new: Any, mapped: list[Any], who: str, coders: list[str
                 items.append((coding, step))
     if not items:
         return [], {}
-    from ..corpus import DocumentCache
-    from .routing import MIN_SCORE, route_by_rules
 
     documents = DocumentCache(project)
     try:
@@ -356,9 +351,6 @@ def commit(project: Any, plan: RecodePlan) -> tuple[tuple[Any, ...], tuple[str, 
     """Keep the codebook replaced and the new one (``codebook-versions/``), append the
     plan's lines to project.log in one locked write, then put the new codebook in
     force. Refuses if project.log changed since the plan was made."""
-    from ..audit.log import PROJECT_LOG, locked_log
-    from .kept import keep
-
     replacing = plan.path.resolve() != project.codebook_path.resolve()
     with locked_log(project.log_path(PROJECT_LOG), project.id) as log:
         if log.head.seq != plan.head:
@@ -370,8 +362,6 @@ def commit(project: Any, plan: RecodePlan) -> tuple[tuple[Any, ...], tuple[str, 
         events = log.append(list(plan.events))
         warnings = tuple(log.warnings)
     if replacing:
-        from ..fileio import atomic_write
-
         atomic_write(project.codebook_path, plan.text)
     return events, warnings
 
@@ -386,3 +376,33 @@ def recode(project: Any, new_path: Path | str, *, actor: str | None = None,
         return RecodeResult(plan)
     events, warnings = commit(project, plan)
     return RecodeResult(plan, events, warnings)
+
+
+# ---------------------------------------------------------------- after a migration
+# Rules suggestions for the codes it brought in or redefined, run across the corpus
+# into each coder's suggestion queue (``qcode recode`` does this unless --no-suggest).
+
+
+def codes_to_suggest(plan: RecodePlan) -> tuple[str, ...]:
+    """The codes a migration brings in (added outright, or made by a split) and the
+    codes it redefines, active in the new codebook, in codebook order. Renamed and
+    merged codes keep their codings and are not suggested again."""
+    steps = plan.steps
+    carried = {t for s in steps if s.kind in ("rename", "merge") for t in s.targets}
+    wanted = {t for s in steps if s.kind == "split" for t in s.targets}
+    wanted |= {s.sources[0] for s in steps if s.kind == "redefine"}
+    if plan.old_ids is not None:
+        wanted |= set(plan.codebook.ids) - set(plan.old_ids) - carried
+    return tuple(c.id for c in plan.codebook.active() if c.id in wanted)
+
+
+def queue_suggestions(project: Any, plan: RecodePlan, coders: list[str], *,
+                      on_document: Any = None) -> dict[str, int]:
+    """Run rules suggestions for the plan's new and redefined codes across the corpus
+    into each coder's queue; ``{coder: suggestions queued}``."""
+    codes = codes_to_suggest(plan)
+    if not codes or not coders:
+        return {}
+
+    return {coder: suggest(project, coder, codes=list(codes), method="rules",
+                           on_document=on_document, keep=False).made for coder in coders}

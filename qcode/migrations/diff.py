@@ -21,8 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..codebook import load_codebook
 from ..codebook.steps import Step
 from ..errors import CodebookError
+from ..fileio import atomic_write
+from ..yamlio import read_text
 
 RENAME_MIN = 70.0
 MERGE_MIN = 0.5
@@ -265,10 +268,6 @@ def insert_steps(text: str, steps: list[Step], source: str) -> str:
 def write_steps(path: Path | str, steps: list[Step]) -> Any:
     """Add ``steps`` to the ``changes`` of the codebook at ``path`` and check the
     result; on any error the file is left as it was. Returns the codebook."""
-    from ..codebook import load_codebook
-    from ..fileio import atomic_write
-    from ..yamlio import read_text
-
     path = Path(path)
     original = read_text(path)
     updated = insert_steps(original, steps, str(path))

@@ -16,20 +16,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..audit.log import PROJECT_LOG, read_log
+from ..audit.ops import append_events
+from ..codebook import load_codebook
+from ..codebook.mapping import StepIndex
 from ..codebook.steps import step_from_data
+from ..codings import voided_seqs
 from ..errors import QcodeError
+from ..fileio import atomic_write
+from ..project import resolve_coder
+from .batch import raw_replay
+from .kept import kept_text, version_file
 
 COLUMNS = ("time", "actor", "version", "step", "change", "reason", "routed", "status")
 
 
 def _project_events(project: Any) -> tuple[list[Any], set[int]]:
-    from ..audit.log import PROJECT_LOG
-    from ..codings import voided_seqs
-
     path = project.log_path(PROJECT_LOG)
     if not path.exists():
         return [], set()
-    from ..audit.log import read_log
 
     voided, _, _ = voided_seqs(path)
     return list(read_log(path).events), voided
@@ -75,11 +80,6 @@ def undo_migration(project: Any, version: Any, *, actor: str | None = None,
     steps, and recode's route lines for them), then put the codebook it replaced
     back in force when codebook.yaml is still the one that migration put in force
     and the earlier one was kept (see :func:`_earlier_codebook`)."""
-    from ..audit.log import PROJECT_LOG
-    from ..audit.ops import append_events
-    from ..project import resolve_coder
-    from .kept import version_file
-
     who = resolve_coder(actor, flag="--as")
     events, voided = _project_events(project)
     mine = [e for e in events if e.action == "migrate" and e.seq not in voided
@@ -103,8 +103,6 @@ def undo_migration(project: Any, version: Any, *, actor: str | None = None,
     back, note = _earlier_codebook(project, version, previous, put)
     written = append_events(project, PROJECT_LOG, batch, clock=clock)
     if back is not None:
-        from ..fileio import atomic_write
-
         try:
             atomic_write(project.codebook_path, back)
         except OSError as exc:
@@ -134,8 +132,6 @@ def _earlier_codebook(project: Any, version: Any, previous: Any,
     is left as it is."""
     import hashlib
 
-    from ..codebook import load_codebook
-    from .kept import kept_text, version_file
 
     unchanged = "codebook.yaml is unchanged"
     if previous is None:
@@ -165,9 +161,6 @@ def coding_trails(project: Any, *, doc: str | None = None) -> dict[str, list[dic
     time, who), the step, the code before and after it, and what it did (``mapped``,
     ``routed``, ``pending``, ``review``, ``confirmed`` or ``retired``). For
     ``qcode audit blame`` and for reports of a coding's history."""
-    from ..codebook.mapping import StepIndex
-    from .batch import raw_replay
-
     codings, events = raw_replay(project)
     index = StepIndex.build(events)
     lines = _step_lines(project)
@@ -183,8 +176,6 @@ def coding_trails(project: Any, *, doc: str | None = None) -> dict[str, list[dic
 
 def _step_lines(project: Any) -> dict[str, tuple[str, str, str]]:
     """``{step id: (event id, time, actor)}`` of the migrate lines in force."""
-    from ..audit.log import PROJECT_LOG
-
     events, voided = _project_events(project)
     return {str((e.data or {}).get("id")): (f"{PROJECT_LOG}:{e.seq}", e.time, e.actor)
             for e in events if e.action == "migrate" and e.seq not in voided

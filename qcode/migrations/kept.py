@@ -15,7 +15,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..audit.log import display
 from ..errors import QcodeError
+from ..fileio import atomic_write
 
 _PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
@@ -35,9 +37,6 @@ def version_file(project: Any, version: Any) -> Path:
 def keep(project: Any, version: Any, data: bytes) -> Path:
     """Keep ``data`` as the codebook of ``version`` (other bytes kept before for that
     version move aside). A file or folder that cannot be written is a QcodeError."""
-    from ..audit.log import display
-    from ..fileio import atomic_write
-
     path = version_file(project, version)
     try:
         kept = path.read_bytes() if path.is_file() else None

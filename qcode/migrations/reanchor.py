@@ -24,8 +24,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..codebook.mapping import paused_gc
-from ..errors import SpanError
+from ..anchor import THRESHOLD, Anchor, anchor_spans
+from ..audit.health import note_broken
+from ..audit.line import fingerprint, shorten
+from ..audit.log import PROJECT_LOG
+from ..audit.ops import append_events
+from ..codebook import load_codebook
+from ..codebook.mapping import StepIndex, paused_gc
+from ..coding import select_span
+from ..codings import replay, replay_dir
+from ..corpus import document_exists, load_document
+from ..corpus.store import read_version_text
+from ..errors import QcodeError, SpanError
+from ..project import resolve_coder
 
 Clock = Callable[[], str] | None
 
@@ -46,9 +57,6 @@ class Reanchored:
 
 def _lines(actor: str, document: Any, previous: str, codings: list[Any], old_text: str | None,
            threshold: float, version: Any = None) -> tuple[list[dict[str, Any]], Reanchored]:
-    from ..anchor import Anchor, anchor_spans
-    from ..audit.line import fingerprint, shorten
-
     if old_text is None:  # the replaced text was not kept: nothing can be re-found
         anchors = [Anchor(None, None, 0.0, "orphan")] * len(codings)
         old_text = ""
@@ -94,7 +102,6 @@ def reanchor_documents(project: Any, results: Iterable[Any], actor: str | None =
                if r.status == "updated" and r.previous_version]
     if not changed:
         return []
-    from ..codings import replay
 
     pairs: dict[tuple[str, str], list[Any]] = {pair: [] for pair in changed}
     for c in replay(project):  # one pass (a query per document would scan them all each time)
@@ -110,10 +117,6 @@ def reanchor_stale(project: Any, actor: str | None = None, *, threshold: float |
     """Re-anchor codings still on a replaced version of their document that no
     re-anchoring has handled (an ingest whose re-anchoring did not run, or codings
     made on the old text after it was replaced, e.g. in another clone)."""
-    from ..codebook.mapping import StepIndex
-    from ..codings import replay
-    from ..corpus import document_exists, load_document
-
     codings = replay(project)
     handled = StepIndex.build(codings.steps).reanchors
     current: dict[str, str | None] = {}
@@ -130,13 +133,6 @@ def reanchor_stale(project: Any, actor: str | None = None, *, threshold: float |
 def _record(project: Any, actor: str | None, pairs: dict[tuple[str, str], list[Any]],
             threshold: float | None, clock: Clock) -> list[Reanchored]:
     """Re-anchor ``{(doc, previous docv): codings}`` and append the lines in one write."""
-    from ..anchor import THRESHOLD
-    from ..audit.log import PROJECT_LOG
-    from ..audit.ops import append_events
-    from ..corpus import load_document
-    from ..corpus.store import read_version_text
-    from ..project import resolve_coder
-
     who = resolve_coder(actor, flag="--as")
     version = _codebook_version(project)
     batch: list[dict[str, Any]] = []
@@ -153,9 +149,6 @@ def _record(project: Any, actor: str | None, pairs: dict[tuple[str, str], list[A
 
 
 def _codebook_version(project: Any) -> Any:
-    from ..codebook import load_codebook
-    from ..errors import QcodeError
-
     try:
         return load_codebook(project.codebook_path).version
     except QcodeError:  # re-anchoring must not depend on a codebook that loads today
@@ -187,11 +180,6 @@ def orphans(project: Any, *, coders: list[str] | None = None,
             docs: list[str] | None = None) -> list[Orphan]:
     """Codings flagged orphan by replay, or still on a replaced version of their
     document, in document order."""
-    from ..audit.health import note_broken
-    from ..codings import replay_dir
-    from ..corpus import document_exists, load_document
-    from ..corpus.store import read_version_text
-
     note_broken(project.audit_dir, project.id)  # (not the note on orphans left out: this lists them)
     codings = replay_dir(project.audit_dir).scoped(docs or None, coders or None)
     scores = {e.ref: e.score for e in codings.steps if e.action == "reanchor"}
@@ -222,12 +210,6 @@ def place_orphan(project: Any, coding_id: str, *, span: str | None = None,
                  clock: Clock = None) -> Any:
     """Put an orphaned coding on the current text of its document (a ``reanchor``
     line with ``method: placed`` in the placing person's own log)."""
-    from ..audit.line import fingerprint, shorten
-    from ..audit.ops import append_events
-    from ..coding import select_span
-    from ..corpus import load_document
-    from ..project import resolve_coder
-
     who = resolve_coder(actor, flag="--as")
     orphan = _orphan(project, coding_id)
     c = orphan.coding
@@ -246,9 +228,6 @@ def void_orphan(project: Any, coding_id: str, *, coder: str | None = None,
                 clock: Clock = None) -> Any:
     """Undo an orphaned coding: a ``void`` of the event that made it, in its coder's
     own log (only its coder can do this)."""
-    from ..audit.ops import append_events
-    from ..project import resolve_coder
-
     who = resolve_coder(coder, flag="--as")
     orphan = _orphan(project, coding_id)
     c = orphan.coding

@@ -13,9 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..corpus import DocumentCache
+from ..lemmas import lemma_pipeline
+from ..suggest.base import Unit
+from ..suggest.rules import RuleSuggester
+
 MIN_SCORE = 0.5  # one keyword or pattern of rules.v1
 MARGIN = 0.25
-SOURCE = "migrate:rules.v1"
 SENTENCES = ("sentencizer", "senter", "parser", "ner")  # components routing does not need
 
 
@@ -77,8 +81,6 @@ class _Coded:
 
 
 def _cache(project: Any) -> Any:
-    from ..corpus import DocumentCache
-
     return DocumentCache(project)
 
 
@@ -114,10 +116,6 @@ def route_by_rules(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]]
 
 def _route_all(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]], min_score: float,
                margin: float, documents: Any | None) -> list[Routed]:
-    from ..lemmas import lemma_pipeline
-    from ..suggest.base import Unit
-    from ..suggest.rules import RuleSuggester
-
     suggesters: dict[str, Any] = {}
     out: list[Routed] = []
     by_language: dict[str, list[tuple[Any, Any, str]]] = {}

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from ..agreement.compare import confusion_pairs, cooccurring_units, unit_disagreements
-from ..agreement.project import Scope, coded, project_agreement, project_cooccurrence, project_crosstab
+from ..agreement.from_project import Scope, coded, project_agreement, project_cooccurrence, project_crosstab
 from ..codings import Codings
 from ..project import Project
 from .options import ReportOptions

@@ -6,13 +6,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ..agreement.project import Scope, coded, scope
+from ..agreement.from_project import Scope, coded, scope
 from ..codebook import load_codebook
 from ..codings import replay
 from ..corpus import list_documents, load_document
 from ..errors import InputError
 from ..project import UNIT_KINDS, Project
-from ..review import all_events
+from ..trail import all_events
 from . import analysis, record
 from .options import SECTIONS, ReportOptions
 

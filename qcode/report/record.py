@@ -15,7 +15,7 @@ from ..codebook import Codebook
 from ..codings import Coding, Codings
 from ..errors import AuditError
 from ..project import UNIT_KINDS, Project
-from ..review import Entry
+from ..trail import Entry
 
 
 def record_section(project: Project, codebook: Codebook, documents: dict[str, Any],

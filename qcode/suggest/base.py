@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from ..errors import InputError
+from ..hints import did_you_mean
 
 METHODS = {"rules": ("rules.v2",), "model": ("linear.v2",), "both": ("rules.v2", "linear.v2")}
 DEFAULT_METHOD = "model"  # the learner that won on held-out data (docs/suggestions.md)
@@ -159,8 +160,6 @@ def resolve_methods(method: str) -> tuple[str, ...]:
         chosen = METHODS.get(part, (part,))
         for name in chosen:
             if name not in REGISTRY:
-                from ..hints import did_you_mean
-
                 hint = did_you_mean(part, [*METHODS, *REGISTRY])
                 raise InputError(f"No suggestion method {part!r}; use rules, model or both"
                                  f"{hint or '.'}")

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .linear import sklearn_parts
+
 TFIDF = "tfidf-lr"
 MAJORITY = "majority"
 BASELINES = (TFIDF, MAJORITY)
@@ -38,7 +40,6 @@ class TfidfBaseline:
 
 def fit_tfidf(examples: Sequence[Any], codes: Sequence[str]) -> TfidfBaseline:
     """Fit the baseline on the fully labelled examples (units of coded documents)."""
-    from .linear import sklearn_parts
 
     sklearn_parts()
     from sklearn.feature_extraction.text import TfidfVectorizer

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .. import yamlio
 from ..codebook import Problem
 from ..errors import InputError
 
@@ -22,8 +23,6 @@ def pattern_problems(path: Path | str, known: list[Problem] | None = None) -> li
     """An error for each pattern spaCy's Matcher refuses, with the pattern's line;
     a pattern with an error among ``known`` (the structural check's) is not
     reported twice."""
-    from .. import yamlio
-
     path = Path(path)
     try:
         data, marks = yamlio.load_with_marks(yamlio.read_text(path), str(path))

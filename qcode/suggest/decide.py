@@ -11,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..audit.log import locked_log
+from ..codebook import load_codebook
+from ..coding import Outcome, Plan, coder_warnings, event_fields
+from ..corpus import load_document
 from ..errors import InputError, SpanError
 from .base import Suggestion
 from .queue import find, read_queue, select, write_queue
@@ -25,8 +29,6 @@ def choose(project: Any, coder: str, ids: Sequence[str] = (), *, every: bool = F
         raise InputError("Give suggestion ids or --all (with --code/--min-score), not both.")
     if every:
         if code is not None:
-            from ..codebook import load_codebook
-
             code = load_codebook(project.codebook_path).require(code).id
         return select(queue, doc=doc, code=code, min_score=min_score)
     if not ids:
@@ -38,11 +40,6 @@ def decide(project: Any, coder: str, chosen: Sequence[Suggestion], *, accept: bo
            memo: str | None = None, clock: Any = None) -> Any:
     """Append one accept (or reject) line per suggestion in one locked write, and
     take them out of the queue. Returns the coding library's Outcome."""
-    from ..audit.log import locked_log
-    from ..codebook import load_codebook
-    from ..coding import Outcome, Plan, coder_warnings, event_fields
-    from ..corpus import load_document
-
     codebook = load_codebook(project.codebook_path)
     documents = {s.doc: load_document(project, s.doc) for s in chosen}
     for s in chosen:

@@ -13,6 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..corpus import load_document
+from ..corpus.metafile import quick_meta
+from ..corpus.store import doc_paths
 from ..yamlio import read_text
 
 
@@ -36,10 +39,6 @@ class DocView:
 
 def read_view(project: Any, doc_id: str) -> DocView:
     """The document ``doc_id`` (InputError, with a did-you-mean, if there is none)."""
-    from ..corpus import load_document
-    from ..corpus.metafile import quick_meta
-    from ..corpus.store import doc_paths
-
     txt, meta_path = doc_paths(project.documents_dir, doc_id)
     try:
         with open(txt, encoding="utf-8", newline="") as fh:

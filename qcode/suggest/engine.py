@@ -6,7 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .. import workers
+from ..codebook import load_codebook
+from ..codings import fold_log
+from ..corpus import list_documents, load_document
 from ..errors import InputError
+from ..lemmas import lemma_identity
 from .base import REGISTRY, Suggestion, make_suggestion, merge, resolve_methods
 from .docs import read_view
 from .parse import ParseCache, ParseStats, project_languages
@@ -51,8 +56,6 @@ class Decided:
 
     @classmethod
     def of(cls, project: Any, coder: str) -> Decided:
-        from ..codings import fold_log
-
         fold = fold_log(project.log_path(coder))
         return cls(list(fold.live.values()), fold.decisions)
 
@@ -69,8 +72,6 @@ def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, meth
     into ``coder``'s queue (replacing what was queued for those documents and codes).
     ``keep=False`` keeps only their number (the command line needs no more), so a run
     over the whole corpus holds no suggestion in memory."""
-    from ..codebook import load_codebook
-
     codebook = load_codebook(project.codebook_path)
     chosen = tuple(dict.fromkeys(codebook.require(c).id for c in codes)) if codes else None
     names = resolve_methods(method)
@@ -80,7 +81,6 @@ def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, meth
                                  pooled=pooled, languages=project_languages(project),
                                  top_k=top_k, threshold=threshold)
                   for name in names]
-    from ..corpus import list_documents
 
     # The whole queue made again, in its order: written as it is made, so a run that
     # does not keep its suggestions holds none of them.
@@ -113,8 +113,6 @@ def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, meth
 
 def _documents(project: Any, docs: Sequence[str] | None) -> list[str]:
     """The ids asked for (default: all), each checked to exist before anything runs."""
-    from ..corpus import list_documents, load_document
-
     known = list_documents(project)
     doc_ids = list(dict.fromkeys(docs)) if docs else known
     for doc_id in doc_ids:
@@ -159,15 +157,12 @@ def _run(project: Any, coder: str, suggesters: list[Any], cache: ParseCache,
     here or, for large inputs, in a forked worker with the suggesters already made; a
     job names its run by a token and its documents by their positions (a small
     message), and a worker's parse counts come back with its suggestions."""
-    from .. import workers
-
     run = _Run(project, coder, suggesters, cache, Decided.of(project, coder),
                {c: i for i, c in enumerate(code_order)}, min_score, list(doc_ids))
     sizes = [_text_size(project, d) for d in doc_ids]
     use_worker = workers.available(sum(sizes))
     if use_worker:  # read before the fork, so the worker has them too (the pipeline and
         # matchers are made by each process that needs them: a warm run needs neither)
-        from ..lemmas import lemma_identity
 
         identity = lemma_identity(project.settings.language, project.settings.pipeline)
         for s in suggesters:
@@ -261,8 +256,6 @@ def _suggest_group(token: int, start: int, end: int
 
 def _update_queue(project: Any, coder: str, made: list[Suggestion], doc_ids: Sequence[str],
                   codes: Sequence[str] | None, code_order: Sequence[str]) -> None:
-    from ..corpus import list_documents
-
     redone = set(doc_ids)
     everything = codes is None and redone >= set(list_documents(project))
     kept = [] if everything else [s for s in read_queue(project, coder)

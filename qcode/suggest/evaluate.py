@@ -18,12 +18,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..codebook import load_codebook
 from ..errors import InputError
 from .base import REGISTRY, FitOptions, Learner, resolve_methods
 from .baseline import BASELINES, MAJORITY, TFIDF, fit_tfidf, majority
 from .examples import Example, build_examples, decisions
+from .features import DefinitionIndex, keyword_hits, nlp_for, with_codebook
 from .folds import Fold, LeakError, check_disjoint, grouped_folds
+from .linear import decide
 from .parse import ParseCache, project_languages
+from .rules import RULES, RuleSuggester
 
 __all__ = ["DEFAULT_METHODS", "Evaluation", "Fold", "LeakError", "Score", "evaluate",
            "grouped_folds", "score_records"]
@@ -118,8 +122,6 @@ def evaluation_methods(methods: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def _is_rules(name: str) -> bool:
-    from .rules import RuleSuggester
-
     factory = REGISTRY[name]
     return isinstance(factory, type) and issubclass(factory, RuleSuggester)
 
@@ -182,10 +184,6 @@ def evaluate(project: Any, coder: str, *, folds: int = 5, pooled: bool = False,
 
 def _setup(project: Any, cache: ParseCache, coder: str, codes: Sequence[str] | None,
            names: tuple[str, ...], pooled: bool) -> _Setup:
-    from ..codebook import load_codebook
-    from .features import DefinitionIndex, keyword_hits, nlp_for, with_codebook
-    from .rules import RULES
-
     codebook = load_codebook(project.codebook_path)
     if codes:
         wanted = {codebook.require(c).id for c in codes}
@@ -230,8 +228,6 @@ def _guesses(method: str, trainset: list[Example], test: list[Example], setup: _
              options: FitOptions, top_k: int | None, threshold: float | None
              ) -> tuple[list[frozenset[str]], dict[str, float] | None]:
     """The codes ``method`` suggests for each test unit, and the thresholds it used."""
-    from .linear import decide
-
     ids = setup.ids
     if method in setup.rules:
         found = setup.rules[method]

@@ -15,7 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..codings import fold_log, replay
+from ..corpus import list_documents
 from .base import Unit
+from .docs import read_view
+from .features import DocumentContext
 from .parse import ParseCache
 
 
@@ -53,11 +57,8 @@ class Decisions:
 def decisions(project: Any, coder: str | None) -> Decisions:
     """The decisions in ``coder``'s own log, or (``coder`` None) in every log."""
     if coder is None:
-        from ..codings import replay
-
         replayed = replay(project)
         return Decisions(replayed.codings, tuple(d for d in replayed.decisions if not d.accepted))
-    from ..codings import fold_log
 
     fold = fold_log(project.log_path(coder))
     codings = tuple(sorted(fold.live.values(), key=lambda c: (c.doc, c.start, c.end, c.code)))
@@ -75,9 +76,6 @@ def unit_words(doc: Any, start: int, end: int) -> tuple[str, ...]:
 def build_examples(project: Any, cache: ParseCache, found: Decisions,
                    docs: Iterable[str] | None = None) -> list[Example]:
     """Examples from the coded documents (or only ``docs``) and the rejections."""
-    from ..corpus import list_documents
-    from .docs import read_view
-
     wanted = set(docs) if docs is not None else None
     by_doc: dict[str, list[Any]] = {}
     for c in found.codings:
@@ -90,7 +88,6 @@ def build_examples(project: Any, cache: ParseCache, found: Decisions,
     for d in found.rejected:
         rejected.setdefault(d.doc, []).append(d)
     examples: list[Example] = []
-    from .features import DocumentContext
 
     context = DocumentContext(project)
     for parsed in cache.parse(read_view(project, d) for d in ids):

@@ -11,8 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..codebook import load_codebook
+from ..corpus import load_document
 from ..errors import InputError
 from .base import REGISTRY, resolve_methods
+from .docs import read_view
+from .linear import LinearSuggester, decide
+from .parse import ParseCache, project_languages
+from .queue import read_queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +55,6 @@ def parse_unit(ref: str) -> tuple[str, str]:
 def explain(project: Any, coder: str, ref: str, *, method: str = "both", pooled: bool = False,
             top: int = 3) -> Explanation:
     """Why the unit ``ref`` gets its suggestions from ``method``'s suggesters."""
-    from ..codebook import load_codebook
-    from ..corpus import load_document
-    from .docs import read_view
-    from .parse import ParseCache, project_languages
 
     doc_id, unit_ref = parse_unit(ref)
     document = load_document(project, doc_id)
@@ -75,8 +77,6 @@ def explain(project: Any, coder: str, ref: str, *, method: str = "both", pooled:
 
 def _explain_one(suggester: Any, parsed: Any, start: int, top: int
                  ) -> tuple[list[Line], tuple[str, ...]]:
-    from .linear import LinearSuggester, decide
-
     if isinstance(suggester, LinearSuggester):
         model = suggester.model
         if not model.labels:
@@ -106,8 +106,6 @@ def _explain_one(suggester: Any, parsed: Any, start: int, top: int
 
 
 def _queued(project: Any, coder: str, doc_id: str, start: int, end: int) -> list[Line]:
-    from .queue import read_queue
-
     return [Line(f"queued {s.id}", s.code, s.score, None, True, f"{s.method}: {s.reason}", s.model)
             for s in read_queue(project, coder)
             if s.doc == doc_id and s.start < end and start < s.end]

@@ -17,6 +17,9 @@ import bisect
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..corpus import load_document
+from .docs import read_view
+
 # the document attributes that say nothing about content
 _SKIP_ATTRIBUTES = frozenset({"language"})
 _MIN_DEFINITION_STEM = 3
@@ -32,8 +35,6 @@ class DocumentContext:
     def _load(self, doc_id: str) -> tuple[list[int], list[Any], tuple[str, ...]]:
         found = self._docs.get(doc_id)
         if found is None:
-            from ..corpus import load_document
-
             document = load_document(self.project, doc_id)
             turns = sorted((t for t in document.turns if t.speaker), key=lambda t: t.line_start)
             attrs = tuple(f"attr:{k.casefold()}={str(v).casefold()}"
@@ -101,7 +102,6 @@ def codebook_tokens(rules: Any, parsed: Any) -> dict[int, tuple[str, ...]]:
 def keyword_hits(project: Any, cache: Any, rules: Any, docs: Iterable[str]
                  ) -> dict[tuple[str, int], frozenset[str]]:
     """The codes whose rules matched, per (document, unit start), for ``docs``."""
-    from .docs import read_view
 
     out: dict[tuple[str, int], set[str]] = {}
     for parsed in cache.parse((read_view(project, d) for d in sorted(set(docs))), wants=rules.wants):
@@ -133,7 +133,6 @@ def codebook_examples(project: Any, cache: Any, examples: Sequence[Any], rules: 
 
 def nlp_for(project: Any, cache: Any) -> Any:
     """doc id -> the lemma pipeline of the document's language."""
-    from .docs import read_view
 
     langs: dict[str, str] = {}
 

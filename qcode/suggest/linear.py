@@ -25,9 +25,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DependencyError
+from ..lemmas import lemma_identity
 from .base import FitOptions, Proposal, register
 from .examples import Example, build_examples, decisions, fingerprint, unit_words
+from .features import DefinitionIndex, DocumentContext, codebook_examples, codebook_tokens
 from .folds import check_disjoint, grouped_folds
+from .rules import RULES
 
 METHOD = "linear.v1"
 METHOD_V2 = "linear.v2"
@@ -253,10 +256,6 @@ class LinearSuggester:
                  coder: str, cache: Any, pooled: bool = False, languages: tuple[str, ...] = (),
                  top_k: int | None = None, threshold: float | None = None, seed: int = 0,
                  **_: Any) -> None:
-        from ..lemmas import lemma_identity
-        from .features import DefinitionIndex, DocumentContext, codebook_examples
-        from .rules import RULES
-
         chosen = set(codes) if codes is not None else None
         ids = [c.id for c in codebook.active() if chosen is None or c.id in chosen]
         self.rules = RULES(codebook, None, languages=languages, project=project)
@@ -292,7 +291,6 @@ class LinearSuggester:
 
     def examples(self, parsed: Any) -> list[Example]:
         """The document's units as (unlabelled) examples with every feature."""
-        from .features import codebook_tokens
 
         document, doc = parsed.document, parsed.doc
         hits = codebook_tokens(self.rules, parsed)

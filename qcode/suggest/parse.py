@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fileio import atomic_write
+from ..lemmas import lemma_identity, lemma_pipeline, lemma_table
 from .base import Unit
 
 DOCBIN_ATTRS = ("ORTH", "LEMMA", "NORM")
@@ -86,8 +87,6 @@ def project_languages(project: Any) -> tuple[str, ...]:
 
 
 def _pipeline(lang: str, model: str | None) -> Any:
-    from ..lemmas import lemma_pipeline
-
     return lemma_pipeline(lang, model)
 
 
@@ -103,16 +102,12 @@ class ParseCache:
 
     def pipeline(self, document: Any) -> tuple[Callable[[], Any], str]:
         """A loader of the document's pipeline, and the pipeline's identity."""
-        from ..lemmas import lemma_identity
-
         lang = document.language
         return (lambda: self.load(lang)), lemma_identity(lang, self.project.settings.pipeline)
 
     def load(self, lang: str) -> Any:
         """The project's lemma pipeline for ``lang`` (its lookup table read or kept first)."""
         if lang not in self._tables:
-            from ..lemmas import lemma_table
-
             lemma_table(lang, self.project.cache_dir)
             self._tables.add(lang)
         return _pipeline(lang, self.project.settings.pipeline)

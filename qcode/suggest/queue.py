@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..audit.line import shorten
+from ..corpus import DocumentCache
 from ..errors import InputError
 from ..fileio import atomic_stream, read_json
 from .base import Suggestion
@@ -126,9 +128,6 @@ def select(queue: list[Suggestion], *, doc: str | None = None, code: str | None 
 def queue_records(project: Any, coder: str, *, doc: str | None = None, code: str | None = None,
                   min_score: float | None = None, width: int = 70) -> list[dict[str, Any]]:
     """The queue as records for listing, with the start of each unit's text."""
-    from ..audit.line import shorten
-    from ..corpus import DocumentCache
-
     documents = DocumentCache(project)
     out = []
     for s in select(read_queue(project, coder), doc=doc, code=code, min_score=min_score):

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from ..errors import CodebookError
 from ..fileio import atomic_write
-from ..lemmas import SEP
+from ..lemmas import SEP, claims, lemma_table, spacy_lang
 from .base import Proposal, Unit, register
 from .check import explain
 from .compounds import COMPOUNDING, Compounds
@@ -113,8 +113,6 @@ def keyword_applies(phrase: str, lang: str, languages: tuple[str, ...]) -> bool:
     of another of the project's languages and not of ``lang``: a bilingual codebook's
     ``stilling`` (Bokmål) is not looked for in English text, where it would be read
     as a form of *still*, nor ``skill`` in Bokmål, where it is a form of *skille*."""
-    from ..lemmas import claims, spacy_lang
-
     lang = spacy_lang(lang)
     others = {spacy_lang(other) for other in languages} - {lang}
     if not others or claims(lang, phrase):
@@ -163,7 +161,6 @@ def _either(lemmatizer: Any, token: Any) -> tuple[tuple[str, ...], tuple[str, ..
 
 def lemma_pattern(pattern: list[dict[str, Any]], lemmatizer: Any) -> list[dict[str, Any]]:
     """A Matcher pattern whose LEMMA values match every lemma key sharing a lemma."""
-
     def keys(value: Any) -> list[str]:
         key = lemmatizer.table.key(str(value).lower())
         return list(lemmatizer.alternatives(key)[0])
@@ -236,8 +233,6 @@ class RuleSuggester:
         found = self._matchers.get(id(nlp))
         if found is None:
             if self.cache_dir is not None:  # the tables keyword_applies consults, kept ones
-                from ..lemmas import lemma_table
-
                 for lang in self.languages:
                     lemma_table(lang, self.cache_dir.parent)
             found = self._matchers[id(nlp)] = Matchers(

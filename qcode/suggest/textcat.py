@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fileio import read_json, write_json
+from ..lemmas import lemma_identity
 from .base import Proposal, register
 from .examples import Example, build_examples, decisions, fingerprint, unit_words
 
@@ -186,8 +187,6 @@ class TextcatSuggester:
 
     def __init__(self, codebook: Any, codes: tuple[str, ...] | None = None, *, project: Any,
                  coder: str, cache: Any, pooled: bool = False, **_: Any) -> None:
-        from ..lemmas import lemma_identity
-
         chosen = set(codes) if codes is not None else None
         ids = [c.id for c in codebook.active() if chosen is None or c.id in chosen]
         examples = build_examples(project, cache, decisions(project, None if pooled else coder))

@@ -20,6 +20,7 @@ from textual.widgets import Input, Tree
 from ..errors import QcodeError
 from . import keymap, render
 from .fuzzy import rank
+from .suggestions import for_document
 from .widgets import (
     ChooseScreen,
     CodebookTree,
@@ -130,8 +131,6 @@ class CodingApp(App[None]):
                         group="suggest", exit_on_error=False)
 
     def _fetch(self, doc: Any) -> None:
-        from .suggestions import for_document
-
         try:
             found, note = for_document(self.session.project, self.session.coder, doc,
                                        self.method)
@@ -360,6 +359,12 @@ def screen_text(app: App[Any]) -> str:
     width, height = app.size
     console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
                       color_system=None, record=True, legacy_windows=False, safe_box=False)
+    # Private Textual API, on purpose: Textual has no public way to read the screen as
+    # text. Its public App.export_screenshot() makes exactly this render of the
+    # compositor (the same two private names, textual/app.py in 8.x) and returns it
+    # only as SVG; no upstream issue asks for a text form (searched, none found). Kept
+    # to this one function, which the snapshot tests (test_tui_snapshot) run, so a
+    # Textual release that changes these names fails there first.
     console.print(app.screen._compositor.render_update(
         full=True, screen_stack=app._background_screens))
     lines = console.export_text(styles=False).split("\n")[:height]

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ..corpus import load_document
 from ..errors import InputError
 
 Span = tuple[int, int]
@@ -186,8 +187,6 @@ class Finding:
     def uncoded_elsewhere(self, step: int) -> str:
         """Open the next (previous) document with a unit this coder has not coded, at
         its first (last) such unit."""
-        from ..corpus import load_document
-
         i = self.doc_ids.index(self.doc.id) + step
         while 0 <= i < len(self.doc_ids):
             doc = load_document(self.project, self.doc_ids[i])

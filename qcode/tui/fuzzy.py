@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import UnknownCodeError
+from ..hints import did_you_mean
 
 _SPLIT = re.compile(r"[\s/_.,:;-]+")
 MIN_SCORE = 60.0
@@ -57,7 +58,6 @@ def resolve(text: str, codes: Sequence[Any]) -> Any:
     ranked.sort(key=lambda t: -t[0])
     if ranked and ranked[0][0] >= 150 and (len(ranked) == 1 or ranked[1][0] < 150):
         return ranked[0][1]
-    from ..hints import did_you_mean
 
     hint = did_you_mean(wanted, [c.id for c in codes])
     raise UnknownCodeError(f"No code {wanted!r} among the active codes; type its number, id or "

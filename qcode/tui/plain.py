@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from ..errors import QcodeError
+from ..hints import did_you_mean
 from ..safetext import visible
+from .render import code_detail
 
 HELP = """\
 Commands (one per line; every decision is written at once):
@@ -152,8 +154,6 @@ class Plain:
         if not args or args[0] in ("next", "prev"):
             return self.session.document(-1 if args[:1] == ["prev"] else 1)
         if args[0] not in self.session.doc_ids:
-            from ..hints import did_you_mean
-
             hint = did_you_mean(args[0], self.session.doc_ids)
             raise QcodeError(f"No document {args[0]!r}{hint or '; see `qcode docs`.'}")
         self.session.open(args[0])
@@ -199,7 +199,6 @@ class Plain:
 
     def _code(self, name: str) -> str:
         code = self.session.code_by(name)
-        from .render import code_detail
 
         return code_detail(code, None, "").plain
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..codings import replay
 from ..errors import InputError
+from ..migrations import pending_reviews, route
+from ..project import check_coder_name
 from .session import Session
-from .suggestions import Shown
+from .suggestions import Shown, queued
 
 
 class QueueSession(Session):
@@ -26,8 +29,6 @@ class QueueSession(Session):
 
     def __init__(self, project: Any, coder: str, *, clock: Any = None,
                  kind: str | None = None) -> None:
-        from ..project import check_coder_name
-
         name = check_coder_name(coder)
         self.queue: list[Shown] = self._load(project, name)
         if not self.queue:
@@ -90,9 +91,6 @@ class SuggestionReview(QueueSession):
     """The coder's suggestion queue: ``a`` accepts, ``r`` rejects."""
 
     def _load(self, project: Any, coder: str) -> list[Shown]:
-        from ..codings import replay
-        from .suggestions import queued
-
         decided = {(d.doc, d.start, d.end, d.code) for d in replay(project).decisions
                    if d.coder == coder}
         return [s for s in queued(project, coder) if (s.doc, s.start, s.end, s.code)
@@ -129,8 +127,6 @@ class MigrationReview(QueueSession):
     HINT = "a take it · s next choice"
 
     def _load(self, project: Any, coder: str) -> list[Shown]:
-        from ..migrations import pending_reviews
-
         self.choices: list[Shown] = []
         stops = []
         for p in pending_reviews(project, coder):
@@ -152,8 +148,6 @@ class MigrationReview(QueueSession):
     can_reject = False
 
     def _decide(self, accept: bool, memo: str | None = None, chosen: Shown | None = None) -> str:
-        from ..migrations import route
-
         chosen = chosen or self.shown_suggestion()
         if chosen is None:
             return "no coding here waits for a migration decision"

@@ -14,7 +14,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..codebook import load_codebook
+from ..corpus import list_documents, load_document
 from ..errors import ProjectError, SpanError
+from ..livereplay import LiveReplay
+from ..project import check_coder_name
 from . import selection as sel
 from . import writes
 from .finding import Finding, memo_units, unit_code_sets, waiting  # noqa: F401  (re-exported)
@@ -35,10 +39,6 @@ class Session(Finding):
     def __init__(self, project: Any, coder: str, *, doc: str | None = None,
                  compare: str | None = None, kind: str | None = None,
                  suggest: bool = True, clock: Callable[[], str] | None = None) -> None:
-        from ..codebook import load_codebook
-        from ..corpus import list_documents
-        from ..project import check_coder_name
-
         self.project = project
         self.coder = check_coder_name(coder)
         self.compare = check_coder_name(compare) if compare else None
@@ -73,8 +73,6 @@ class Session(Finding):
 
     def open(self, doc_id: str) -> None:
         """Show ``doc_id`` at this coder's last position in it."""
-        from ..corpus import load_document
-
         self.doc = load_document(self.project, doc_id)
         self.kind = self._kind_for(self.doc)
         self.units = self.doc.units(self.kind)
@@ -109,8 +107,6 @@ class Session(Finding):
     def _replay(self) -> None:
         """Replay the logs, reading only what they gained since the last time."""
         if self._live is None:
-            from ..livereplay import LiveReplay
-
             self._live = LiveReplay(self.project.audit_dir)
         self.replayed = self._live.replay()
 

@@ -20,8 +20,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .. import yamlio
 from ..errors import ProjectError, QcodeError
+from ..project import user_config_path
 from . import keymap
+from .fuzzy import resolve
 
 FREE_HINT = "free letters include e, f, i, o, p, t, y, z; F2 to F12 are free too"
 
@@ -32,10 +35,6 @@ def taken_keys() -> set[str]:
 
 def load_shortcuts(codebook: Any, path: Path | None = None) -> dict[str, str]:
     """``{key: code id}`` from ``shortcuts:`` in the user's config (none if absent)."""
-    from .. import yamlio
-    from ..project import user_config_path
-    from .fuzzy import resolve
-
     path = path or user_config_path()
     if not path.is_file():
         return {}

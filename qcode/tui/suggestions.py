@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..suggest import decide as decide_many
+from ..suggest import read_queue, suggest
+
 METHODS = ("rules", "model", "both", "off")
 
 
@@ -31,8 +34,6 @@ def shown(s: Any) -> Shown:
 
 def queued(project: Any, coder: str, doc: Any | None = None) -> list[Shown]:
     """The coder's queue (for ``doc`` only, at its current version, if given)."""
-    from ..suggest import read_queue
-
     return [shown(s) for s in read_queue(project, coder)
             if doc is None or (s.doc == doc.id and s.docv == doc.version)]
 
@@ -45,7 +46,6 @@ def for_document(project: Any, coder: str, doc: Any, method: str = "rules"
     found = queued(project, coder, doc)
     if found or method == "off":
         return found, ""
-    from ..suggest import suggest
 
     result = suggest(project, coder, docs=[doc.id], method=method)
     return [shown(s) for s in result.suggestions], "; ".join(result.notes)
@@ -54,6 +54,4 @@ def for_document(project: Any, coder: str, doc: Any, method: str = "rules"
 def decide(project: Any, coder: str, suggestion: Shown, *, accept: bool,
            memo: str | None = None, clock: Any = None) -> Any:
     """One accept or reject line for ``suggestion`` (qcode.suggest.decide)."""
-    from ..suggest import decide as decide_many
-
     return decide_many(project, coder, [suggestion.raw], accept=accept, memo=memo, clock=clock)

@@ -1,9 +1,9 @@
 """The coding view's decisions, each one audit line in the coder's own log.
 
 These use the audit library's building blocks (:func:`qcode.audit.log.locked_log`,
-:class:`qcode.coding.plan.Plan`, :func:`qcode.coding.ops.undo`) with the document
+:class:`qcode.coding.plan.Plan`, :func:`qcode.coding.actions.undo`) with the document
 and codebook the view has already loaded, so a keystroke does not re-read a
-large document. The checks are those of :mod:`qcode.coding.ops`.
+large document. The checks are those of :mod:`qcode.coding.actions`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..audit.log import locked_log
-from ..coding.ops import active_code
-from ..coding.ops import undo as undo_last
+from ..coding.actions import active_code
+from ..coding.actions import undo as undo_last
 from ..coding.plan import Outcome, Plan, event_fields
 from ..codings import Coding
 from ..errors import SpanError

@@ -12,11 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .audit import seal, verify_project
 from .audit.line import Event, parse_span
 from .audit.log import log_names, read_log
+from .codebook import load_codebook
 from .codings import CODING_ACTIONS, Codings
-from .errors import InputError
+from .corpus.store import list_document_ids
+from .errors import InputError, QcodeError
+from .hints import did_you_mean
 from .index import replay
+from .migrations import coding_trails
 
 TIMELINE_COLUMNS = ("time", "id", "actor", "action", "doc", "span", "code", "source", "score",
                     "reason", "ref", "memo", "quote", "codebook", "docv")
@@ -125,7 +130,6 @@ def _check_names(project: Any, want: dict[str, set[str]], entries: list[Entry]) 
         for value in unknown:
             if value not in known:
                 option, noun, where = _NAMED[key]
-                from .hints import did_you_mean
 
                 hint = did_you_mean(value, sorted(k for k in known if k))
                 raise InputError(f"{option} {value!r}: no such {noun} in {where} or the audit "
@@ -136,11 +140,7 @@ def _known_names(project: Any, key: str) -> set[str]:
     if key == "actor":
         return set(project.settings.coders) | set(log_names(project.audit_dir)) - {"project"}
     if key == "doc":
-        from .corpus.store import list_document_ids
-
         return set(list_document_ids(project.documents_dir))
-    from .codebook import load_codebook
-    from .errors import QcodeError
 
     try:
         return {c.id for c in load_codebook(project.codebook_path).codes}
@@ -167,16 +167,12 @@ def blame(project: Any, doc: str, *, start: int | None = None, end: int | None =
           ) -> list[dict[str, Any]]:
     """Who applied or removed which code on (part of) ``doc``, when and how; each apply
     says whether its coding is live, removed or undone."""
-    from .migrations import coding_trails
-
     codings = replay(project)
     events = all_events(project)
     entries = [x for x in events if x.event.doc == doc and x.event.span]
     if not entries and not any(x.event.doc == doc for x in events):
         known = _known_names(project, "doc") | {x.event.doc for x in events if x.event.doc}
         if doc not in known:
-            from .hints import did_you_mean
-
             hint = did_you_mean(doc, sorted(known))
             raise InputError(f"No document {doc!r} in this project or its audit trail"
                              f"{hint or '; see `qcode docs`.'}")
@@ -285,9 +281,6 @@ def _code_rows(project: Any, codings: Codings) -> list[dict[str, Any]]:
 
 def code_order(project: Any) -> tuple[str, ...]:
     """Code ids in codebook order (empty if the codebook does not load)."""
-    from .codebook import load_codebook
-    from .errors import QcodeError
-
     try:
         return load_codebook(project.codebook_path).ids
     except QcodeError:
@@ -312,8 +305,6 @@ def in_context(text: str, start: int, end: int, width: int = 60) -> tuple[str, s
 
 def report_decisions(project: Any, report: Any, supervisor: str) -> dict[str, Any]:
     """For ``qcode demo``: summarise each coder's log, seal as ``supervisor`` and verify."""
-    from .audit import seal, verify_project
-
     tables, codings = stats(project), replay(project)
     for row in tables["coders"]:
         if row["events"]:

@@ -14,13 +14,20 @@ from typing import Any
 import numpy as np
 
 from .. import stats
+from ..codebook import load_codebook
+from ..cooccurrence import crosstab, from_incidence, pooled, proportion_differences, span_cooccurrence
+from ..corpus import list_documents, load_document
 from ..errors import InputError
+from ..hints import did_you_mean
+from ..index import replay
 from ..project import UNIT_KINDS
+from .chars import char_agreement
+from .coded_units import CodedUnits, Units, char_windows, coded_units, disagreements
 from .coefficients import COEFFICIENTS, TWO_CODER_ONLY, statistic
 from .data import ReliabilityData
 from .results import Agreement, evaluate
 from .sets import set_alpha_statistic, set_data
-from .units import CodedUnits, char_windows, coded_units, disagreements
+from .unitized import FAMILY_2016, Segment, family_2016, u_alpha_2004
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,17 +50,11 @@ class AgreementReport:
 
 def scope(project, *, coders=None, codes=None, docs=None, min_coders: int = 1) -> Scope:
     """Replay the logs and pick coders (default: all who coded), codes (codebook order) and docs."""
-    from ..codebook import load_codebook
-    from ..corpus import list_documents, load_document
-    from ..index import replay
-
     all_codings = replay(project).codings
     with_codings = {c.coder for c in all_codings}
     if coders:
         idle = [c for c in coders if c not in with_codings]
         if idle:
-            from ..hints import did_you_mean
-
             raise InputError(
                 f"Coder {idle[0]!r} has no codings in this project; coders with codings: "
                 f"{', '.join(sorted(with_codings)) or 'none'}"
@@ -186,8 +187,6 @@ def _groups_by(sc: Scope, cu: CodedUnits, attribute: str):
 
 
 def _take_units(cu: CodedUnits, rows: np.ndarray):
-    from .units import Units
-
     u = cu.units
     return Units(u.docs, u.doc[rows], u.number[rows], u.start[rows], u.end[rows])
 
@@ -211,8 +210,6 @@ def project_disagreements(
 
 def project_char_agreement(project, *, coders=None, codes=None, docs=None):
     """NVivo-compatible: Cohen's kappa on characters per code per document."""
-    from .chars import char_agreement
-
     sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
     lengths = {d: len(sc.documents[d].text) for d in sc.docs}
     return char_agreement(sc.codings, lengths, coders=sc.coders, codes=sc.codes)
@@ -230,8 +227,6 @@ def project_cooccurrence(
     within: Scope | None = None,
 ):
     """Per-coder co-occurrence tables and their pooled sum (``within``: as for agreement)."""
-    from ..cooccurrence import from_incidence, pooled, span_cooccurrence
-
     sc = within or scope(project, coders=coders, codes=codes, docs=docs)
     if overlap or window is not None:
         gap = -1 if overlap else int(window)
@@ -268,8 +263,6 @@ def project_crosstab(
 ):
     """Code frequencies by a document attribute (a unit counts when any chosen coder coded
     it; ``within``: as for agreement)."""
-    from ..cooccurrence import crosstab, proportion_differences
-
     sc = within or scope(project, coders=coders, codes=codes, docs=docs)
     cu = coded(sc, unit)
     values = [sc.documents[d].attributes.get(by) for d in cu.units.docs]
@@ -290,8 +283,6 @@ def project_unitized(project, *, coders=None, codes=None, docs=None) -> tuple[li
     Returns the results and notes (documents left out; the 2016 family skipped when a
     coder's spans of different codes overlap).
     """
-    from .unitized import FAMILY_2016, Segment, family_2016, u_alpha_2004
-
     sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
     done = {c: {x.doc for x in sc.codings if x.coder == c} for c in sc.coders}
     both = [d for d in sc.docs if all(d in done[c] for c in sc.coders)]

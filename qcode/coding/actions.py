@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from ..audit.log import locked_log
+from ..codebook import load_codebook
 from ..codings import Coding, replay, voided_seqs
-from ..errors import AuditError, QcodeError, SpanError, UnknownCodeError
+from ..corpus import load_document
+from ..errors import AuditError, InputError, QcodeError, SpanError, UnknownCodeError
+from ..project import resolve_coder
 from .plan import Outcome, Plan, coder_warnings, event_fields
 from .select import select_span
 
@@ -22,16 +25,8 @@ Clock = Callable[[], str] | None
 
 
 def _who(project: Any, coder: str | None) -> tuple[str, tuple[str, ...]]:
-    from ..project import resolve_coder
-
     name = resolve_coder(coder)
     return name, coder_warnings(project, name)
-
-
-def _codebook(project: Any):
-    from ..codebook import load_codebook
-
-    return load_codebook(project.codebook_path)
 
 
 def active_code(codebook: Any, code: str) -> str:
@@ -43,20 +38,14 @@ def active_code(codebook: Any, code: str) -> str:
     return found.id
 
 
-def _document(project: Any, doc_id: str):
-    from ..corpus import load_document
-
-    return load_document(project, doc_id)
-
-
 def apply(project: Any, doc: str, code: str, *, span: str | None = None,
           quote: str | None = None, unit: str | None = None, memo: str | None = None,
           coder: str | None = None, source: str = "manual", clock: Clock = None) -> Outcome:
     """Code a span of ``doc`` with ``code``; writes nothing if the coder already has it."""
     name, warnings = _who(project, coder)
-    codebook = _codebook(project)
+    codebook = load_codebook(project.codebook_path)
     code_id = active_code(codebook, code)
-    document = _document(project, doc)
+    document = load_document(project, doc)
     start, end = select_span(document, span=span, quote=quote, unit=unit,
                              default_kind=project.settings.unit)
     with locked_log(project.log_path(name), project.id, clock=clock) as log:
@@ -73,8 +62,8 @@ def remove(project: Any, doc: str, code: str, *, span: str | None = None,
     """Remove this coder's codings of ``code`` on exactly the selection (or, with
     ``overlapping``, every one that overlaps it)."""
     name, warnings = _who(project, coder)
-    codebook = _codebook(project)
-    document = _document(project, doc)
+    codebook = load_codebook(project.codebook_path)
+    document = load_document(project, doc)
     start, end = select_span(document, span=span, quote=quote, unit=unit,
                              default_kind=project.settings.unit)
     with locked_log(project.log_path(name), project.id, clock=clock) as log:
@@ -120,16 +109,14 @@ def remove_coding(project: Any, coding_id: str, *, coder: str | None = None,
 
 def _codebook_version(project: Any) -> int | str | None:
     try:
-        return _codebook(project).version
+        return load_codebook(project.codebook_path).version
     except QcodeError:  # removing must not depend on a codebook that currently loads
         return None
 
 
 def _document_or_none(project: Any, doc_id: str) -> Any:
-    from ..errors import InputError
-
     try:
-        return _document(project, doc_id)
+        return load_document(project, doc_id)
     except InputError:
         return None
 
@@ -153,10 +140,10 @@ def memo(project: Any, text: str, *, doc: str | None = None, code: str | None = 
 def _memo_target(project: Any, *, doc: str | None, code: str | None,
                  coding: str | None) -> dict[str, Any]:
     if doc:
-        document = _document(project, doc)
+        document = load_document(project, doc)
         return {"doc": document.id, "docv": document.version}
     if code:
-        codebook = _codebook(project)
+        codebook = load_codebook(project.codebook_path)
         return {"code": codebook.require(code).id, "codebook": codebook.version}
     found = replay(project).get(coding or "")
     if found is None:

@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..audit.line import fingerprint, shorten
+from ..audit.ops import append_events
+from ..codebook import load_codebook
 from ..codebook.mapping import StepIndex
+from ..codings import replay
+from ..corpus import document_exists, load_document
 from ..errors import SpanError, UnknownCodeError
+from ..project import resolve_coder
 
 KINDS = {"pending": "split", "review": "redefine"}
 
@@ -63,8 +69,6 @@ def pending_reviews(project: Any, coder: str | None = None, *,
                     coders: list[str] | None = None) -> list[PendingReview]:
     """Codings waiting for a migration decision (of ``coder`` or ``coders``; default
     all), in document order."""
-    from ..codings import replay
-
     wanted = set(coders or ()) | ({coder} if coder else set())
     found = [p for p in _reviews(replay(project)) if not wanted or p.coding.coder in wanted]
     found.sort(key=lambda p: (p.coding.doc, p.coding.start, p.coding.end, p.coding.coder, p.step))
@@ -83,8 +87,6 @@ def _choose(project: Any, coding_id: str, step: str | None) -> PendingReview:
 
 
 def _check_code(project: Any, pending: PendingReview, code: str) -> str:
-    from ..codebook import load_codebook
-
     codebook = load_codebook(project.codebook_path)
     found = codebook.require(code)
     if found.retired:
@@ -102,11 +104,6 @@ def route(project: Any, coding_id: str, code: str, *, actor: str | None = None,
     """Decide a pending coding: the code it takes at its split (one of the new
     codes) or after its code was redefined (the same code confirms it). Appends one
     ``route`` line to the deciding person's own log; returns what was written."""
-    from ..audit.line import fingerprint, shorten
-    from ..audit.ops import append_events
-    from ..corpus import document_exists, load_document
-    from ..project import resolve_coder
-
     who = resolve_coder(actor, flag="--as")
     pending = _choose(project, coding_id, step)
     chosen = _check_code(project, pending, code)
