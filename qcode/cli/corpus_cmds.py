@@ -59,7 +59,7 @@ def init(
     if from_file is not None:
         from .exchange_cmds import init_from
 
-        init_from(folder, from_file, name=name, language=language, unit=unit,
+        init_from(folder, from_file, name=name, language=language, unit=unit.value,
                   coders=tuple(coder or ()), force=force, actor=actor)
         return
     if sample:
