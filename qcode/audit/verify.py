@@ -17,16 +17,14 @@ from ..errors import AuditError
 from .diagnose import Problem, after_good, classify
 from .erasure import converted_lines, explain, records
 from .line import (
-    HASH_SUFFIX_LEN,
-    TEXT_KEY,
     Event,
     LineError,
-    chain_hash,
     genesis,
     parse_object,
     split_hash,
 )
 from .log import PROJECT_LOG, Head, display, iter_lines, log_names, partial_path
+from .log import verified_line as _verified
 
 TAMPERING = ("edited", "deleted", "inserted", "reordered", "foreign", "truncated",
              "rewritten", "missing", "history")
@@ -154,37 +152,8 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = (),
                     tuple(trail), tuple(actors), tuple(erased))
 
 
-_HASH_KEY = b',"hash":"'
 _TRAIL = frozenset({"seal", "sign", "key", "redact"})
 _KEPT = ("time", "actor", "action", "data")  # what the signature checks read
-
-
-def _verified(raw: bytes, prev: str, seq: int, name: str, redacted: list[str] | None = None
-              ) -> dict | None:
-    """The line's object if it is canonical, in sequence, chained and in its own log.
-    (The hot loop of verify: the hash is checked on the raw bytes before parsing; in
-    format 2 the chained body ends before the ``text`` key.)"""
-    if raw[-HASH_SUFFIX_LEN:9 - HASH_SUFFIX_LEN] != _HASH_KEY or raw[-2:] != b'"}':
-        return None
-    cut = raw.rfind(TEXT_KEY, 0, len(raw) - HASH_SUFFIX_LEN)
-    digest = sha256(prev.encode("ascii"))
-    digest.update(raw[:cut] if cut > 0 else raw[:-HASH_SUFFIX_LEN])
-    digest.update(b"}")
-    if digest.hexdigest().encode("ascii") != raw[-66:-2]:
-        if cut <= 0 or not _chains_as_v1(prev, raw):
-            return None
-    try:
-        obj = parse_object(raw, redacted=redacted)
-    except (LineError, UnicodeDecodeError):
-        return None
-    if obj["seq"] != seq or (name != PROJECT_LOG and obj["actor"] != name):
-        return None
-    return obj
-
-
-def _chains_as_v1(prev: str, raw: bytes) -> bool:
-    """A format-1 line whose ``data`` holds a ``text`` key."""
-    return chain_hash(prev, raw[:-HASH_SUFFIX_LEN] + b"}") == raw[-66:-2].decode("ascii")
 
 
 def _converted(raw: bytes, recorded: str, seq: int, name: str) -> dict | None:
