@@ -37,11 +37,10 @@ def sample_study(tmp_path_factory) -> Path:
 
 
 def hostile_project(folder: Path) -> Path:
-    """A small project whose document, memo, code label and a coder's name carry ATTACKS."""
-    from qcode.audit import locked_log
-    from qcode.codebook import load_codebook
-    from qcode.coding import Plan, apply, memo
-    from qcode.corpus import ingest, load_document
+    """A small project whose document, memo, code label and attribute carry ATTACKS.
+    (A coder's name cannot: every reader and writer refuses a log named HOSTILE_CODER.)"""
+    from qcode.coding import apply, memo
+    from qcode.corpus import ingest
     from qcode.project import init_project
 
     attack = " ".join(ATTACKS) + " a|b"  # a pipe must not add a Markdown table column
@@ -54,18 +53,11 @@ def hostile_project(folder: Path) -> Path:
     source.write_text(f"Interviewer: What happened?\nAnna: {attack} That was all.\n"
                       "Interviewer: And then?\nAnna: We waited a long time.\n", encoding="utf-8")
     ingest(project, [source], attrs={"site": attack})
-    doc = load_document(project, "hostile")
     apply(project, "hostile", "trust", unit="1", coder="anna")
     apply(project, "hostile", "time", unit="1", coder="ben")
     apply(project, "hostile", "time", unit="2", coder="anna")
     memo(project, attack, doc="hostile", coder="anna")
     memo(project, attack, code="trust", coder="ben")
-    codebook_model = load_codebook(project.codebook_path)
-    start, end = doc.units("sentence")[0]
-    with locked_log(project.log_path(HOSTILE_CODER), project.id) as log:
-        plan = Plan(HOSTILE_CODER, log)
-        plan.apply(doc, start, end, "trust", codebook_model.version)
-        plan.commit()
     return folder
 
 

@@ -54,10 +54,9 @@ def test_report_has_every_section_and_no_way_out(runner, hostile):
 def test_project_text_is_escaped_everywhere(runner, hostile):
     html = _report(runner, hostile)
     # nothing the project holds becomes markup: every tag in the page is qcode's own
-    for attack in ATTACKS[:3] + (HOSTILE_CODER,):
+    for attack in ATTACKS[:3]:
         assert attack not in html
     assert "&lt;script&gt;alert(&#39;x1&#39;)&lt;/script&gt;" in html  # the document, memo, label
-    assert "&#34;&gt;&lt;img src=x onerror=alert(4)&gt;javascript:alert(5)" in html  # coder
     assert "&lt;/style&gt;&lt;b&gt;style-escape&lt;/b&gt;" in html
     tags = {tag for tag, _ in start_tags(html)}
     assert tags <= {"html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3",
@@ -199,9 +198,9 @@ def test_control_characters_in_project_text_are_shown_not_passed_through():
 
     page = environment(False).from_string(
         "{{ x }}{% macro m(v) %}<i>{{ v }}</i>{% endmacro %}{{ m(x) }}").render(x="a\x07<b>\x1b")
-    assert page == "a\\x07&lt;b&gt;\\x1b<i>a\\x07&lt;b&gt;\\x1b</i>"
+    assert page == "a\u2407&lt;b&gt;\u241b<i>a\u2407&lt;b&gt;\u241b</i>"  # ␇ and ␛
     md = environment(True).from_string("| {{ x }} |").render(x="a\x07|b\n# c")
-    assert md == "| a\\\\x07\\|b # c |"  # one line, one cell, the bell shown
+    assert md == "| a\u2407\\|b # c |"  # one line, one cell, the bell shown
 
 
 def test_heatmap_measure(runner, hostile):
@@ -233,3 +232,15 @@ def test_same_project_same_bytes(hostile):
     first, second = build_report(project, options), build_report(project, options)
     assert render_html(first) == render_html(second)
     assert render_markdown(first) == render_markdown(second)
+
+
+def test_a_log_named_like_an_attack_is_refused_in_one_line(runner, hostile, tmp_path):
+    import shutil
+
+    copy = tmp_path / "named"
+    shutil.copytree(hostile, copy)
+    (copy / "audit" / f"{HOSTILE_CODER}.log").write_text("", encoding="utf-8")
+    out = tmp_path / "r.html"
+    result = _run(runner, "report", "--project", str(copy), "--out", str(out))
+    assert result.exit_code == 2 and result.output.startswith("Error: Coder name ")
+    assert result.output.count("\n") == 1 and not out.exists()

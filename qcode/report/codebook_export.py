@@ -9,6 +9,7 @@ from typing import Any
 
 from ..codebook import Codebook
 from ..errors import DependencyError, InputError
+from ..safetext import visible
 from .record import codebook_section
 from .render import environment
 
@@ -75,6 +76,6 @@ def _docx_code(document: Any, code: dict[str, Any]) -> None:
 
 
 def _clean(text: str) -> str:
-    """Text Word accepts: XML 1.0 forbids most control characters, so they are shown as codes."""
-    return "".join(c if c in "\t\n" or ord(c) >= 32 and c not in "\ufffe\uffff" else f"\\x{ord(c):02x}"
-                   for c in str(text))
+    """Text Word accepts: XML 1.0 forbids most control characters, so they are shown as
+    visible stand-ins (qcode.safetext), and the two non-characters as U+FFFD."""
+    return visible(str(text)).replace("\ufffe", "\ufffd").replace("\uffff", "\ufffd")

@@ -13,13 +13,13 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from ..safetext import visible as safe_visible
 from . import charts
 from .build import Report
 
 if TYPE_CHECKING:
     import jinja2
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def num(value: Any, digits: int = 3) -> str:
@@ -39,9 +39,9 @@ def when(value: str | None) -> str:
 
 
 def squash(text: str | None) -> str:
-    """Whitespace collapsed; control characters shown as their code (never passed through)."""
-    text = " ".join((text or "").split())
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Whitespace collapsed; control characters shown as visible stand-ins (never passed
+    through)."""
+    return safe_visible(" ".join((text or "").split()))
 
 
 def clip(text: str, width: int) -> str:
@@ -61,12 +61,13 @@ def md_escape(value: Any) -> str:
 
 
 def visible(value: Any) -> Any:
-    """Control characters in project text shown as ``\\xNN`` before autoescape (the
+    """Control characters (and bidi overrides) in project text shown as visible
+    stand-ins, as everywhere in qcode (:func:`qcode.safetext.visible`), before autoescape (the
     HTML environment's ``finalize``); markup qcode made itself passes untouched."""
     from markupsafe import Markup
 
     if isinstance(value, str) and not isinstance(value, Markup):
-        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+        return safe_visible(value)
     return value
 
 
