@@ -46,8 +46,12 @@ def test_memos_at_80_columns_wrap_the_text_and_drop_columns(runner, study):
     assert "not shown" not in wide and "coding" in wide.splitlines()[2]
 
 
-def test_audit_stats_fits_80_columns(runner, study):
-    for coder in ("anna", "ben", "cecilie", "dag", "eirin", "frode", "guro", "hallvard"):
+TEAM = ("anna", "ben", "cecilie", "dag", "eirin", "frode", "guro", "hallvard")
+
+
+def test_audit_stats_fits_80_columns(runner, tmp_path):
+    study = make_study(tmp_path / "team", coders=TEAM)
+    for coder in TEAM:
         run(runner, study, "apply", "hc01", "coordination", "--span", "52:75", coder=coder)
         run(runner, study, "apply", "hc01", "leadership", "--span", "10:40", coder=coder)
     out = run(runner, study, "audit", "stats", coder=None)
