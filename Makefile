@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   ?= demo-study
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test bench lint clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The fuzz suite with many times CI's budget (tests/test_fuzz.py, profile "fuzz").
+fuzz: $(STAMP)
+	QCODE_FUZZ_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -q -p no:randomly \
+		--hypothesis-show-statistics
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

@@ -52,24 +52,29 @@ def describe_folder(root: Path) -> str:
 
 
 _PEAK = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-         "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
-         "w = time.perf_counter() - t; "
-         "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode); "
+         "r = subprocess.run(sys.argv[1:], stdin=sys.stdin, stdout=subprocess.DEVNULL, "
+         "stderr=subprocess.PIPE); "
+         "w = time.perf_counter() - t; u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+         "print(w, u.ru_maxrss, r.returncode, u.ru_utime + u.ru_stime); "
          "sys.stderr.write(r.stderr.decode(errors='replace')[-2000:])")
 
 
-def process(command: list[str], runs: int = 3) -> tuple[float, float]:
-    """``(best wall seconds, peak resident MB)`` of a whole process, each run started
-    by its own small parent, so the peak is that command's alone."""
+def process(command: list[str], runs: int = 3, *, stdin: str | None = None,
+            env: dict[str, str] | None = None, cpu: bool = False) -> tuple[float, float]:
+    """``(best seconds, peak resident MB)`` of a whole process, each run started by its
+    own small parent, so the peak is that command's alone. The seconds are wall time,
+    or with ``cpu`` the CPU time (user + system) of the process and its children: on a
+    machine shared with others, wall time measures the others as much as the command."""
     import subprocess
     import sys
 
     best_time, peak = float("inf"), 0.0
     for _ in range(runs):
         out = subprocess.run([sys.executable, "-c", _PEAK, *command], capture_output=True,
-                             text=True, check=True)
-        wall, rss, code = out.stdout.split()
+                             text=True, check=True, input=stdin, env=env)
+        wall, rss, code, used = out.stdout.split()
         if code != "0":
             raise RuntimeError(f"{' '.join(command)} failed ({code}): {out.stderr}")
-        best_time, peak = min(best_time, float(wall)), max(peak, int(rss) / 1024)
+        seconds = float(used) if cpu else float(wall)
+        best_time, peak = min(best_time, seconds), max(peak, int(rss) / 1024)
     return best_time, peak

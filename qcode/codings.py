@@ -21,9 +21,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .audit.health import note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import display, log_names
-from .errors import AuditError
+from .notices import note
 
 CODING_ACTIONS = ("apply", "accept")
 STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
@@ -111,10 +112,40 @@ class Codings:
     decisions: tuple[Decision, ...] = ()
     steps: tuple[Event, ...] = ()
     warnings: tuple[str, ...] = ()
+    # kept in the logs but out of every view, analysis, export and training set until
+    # resolved: codings whose text is gone (orphans) or whose document was withdrawn
+    left_out: tuple[Coding, ...] = ()
     _by_id: dict[str, Coding] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._by_id.update((c.id, c) for c in self.codings)
+        self._by_id.update((c.id, c) for c in (*self.left_out, *self.codings))
+
+    @property
+    def orphaned(self) -> tuple[Coding, ...]:
+        return tuple(c for c in self.left_out if "orphan" in c.flags)
+
+    @property
+    def withdrawn(self) -> tuple[Coding, ...]:
+        return tuple(c for c in self.left_out if "withdrawn" in c.flags)
+
+    def scoped(self, docs: Iterable[str] | None, coders: Iterable[str] | None) -> Codings:
+        """The codings, memos, decisions and left-out codings of these documents and
+        coders (None: all); steps and warnings are kept whole."""
+        d = set(docs) if docs is not None else None
+        c = set(coders) if coders is not None else None
+
+        def keep(doc: str | None, coder: str) -> bool:
+            return (d is None or doc in d) and (c is None or coder in c)
+
+        return Codings(tuple(x for x in self.codings if keep(x.doc, x.coder)),
+                       tuple(m for m in self.memos if keep(m.doc, m.coder)),
+                       tuple(x for x in self.decisions if keep(x.doc, x.coder)),
+                       self.steps, self.warnings,
+                       tuple(x for x in self.left_out if keep(x.doc, x.coder)))
+
+    def with_warnings(self, notes: Iterable[str]) -> Codings:
+        return Codings(self.codings, self.memos, self.decisions, self.steps,
+                       (*notes, *self.warnings), self.left_out)
 
     def __len__(self) -> int:
         return len(self.codings)
@@ -183,9 +214,8 @@ def _objects(path: Path, limit: int, lock: bool) -> Iterator[tuple[int, dict[str
                 return
             try:
                 yield number, parse_object(raw[:-1], strict=False)
-            except (LineError, UnicodeDecodeError) as exc:
-                raise AuditError(f"{display(path)} line {number}: {exc}; run `qcode audit "
-                                 "verify` to see what happened to the log.") from exc
+            except (LineError, UnicodeDecodeError):
+                continue  # not an audit line: the log's health says so (audit.health)
 
 
 def voided_seqs(path: Path, *, lock: bool = True) -> tuple[set[int], int, bytes | None]:
@@ -203,7 +233,10 @@ def voided_seqs(path: Path, *, lock: bool = True) -> tuple[set[int], int, bytes 
                 break
             count += 1
             if b'"action":"void"' in raw:
-                event = parse_object(raw[:-1], strict=False)
+                try:
+                    event = parse_object(raw[:-1], strict=False)
+                except (LineError, UnicodeDecodeError):
+                    continue  # not an audit line: the log's health says so
                 target = _ref_seq(event["ref"], name)
                 if event["action"] == "void" and target is not None:
                     voids.append((event["seq"], target))
@@ -366,16 +399,52 @@ def combine(folds: list[_Fold]) -> Codings:
     steps = sorted((e for f in folds for e in f.steps), key=lambda e: (e.time, e.actor, e.seq))
     codings = map_codings(codings, steps)
     codings.sort(key=lambda c: (c.doc, c.start, c.end, c.code, c.coder, len(c.id), c.id))
+    left_out = [c for c in codings if LEFT_OUT_FLAGS.intersection(c.flags)]
+    if left_out:
+        codings = [c for c in codings if not LEFT_OUT_FLAGS.intersection(c.flags)]
     memos = sorted((m for f in folds for m in f.memos), key=lambda m: (m.time, m.coder,
                                                                         len(m.id), m.id))
+    if steps:
+        memos = _memos_follow(memos, codings)
     decisions = [d for f in folds for d in f.decisions]
     return Codings(tuple(codings), tuple(memos), tuple(decisions), tuple(steps),
-                   tuple(w for f in folds for w in f.warnings))
+                   tuple(w for f in folds for w in f.warnings), tuple(left_out))
+
+
+LEFT_OUT_FLAGS = frozenset({"orphan", "withdrawn"})
+
+
+def _memos_follow(memos: list[Memo], codings: list[Coding]) -> list[Memo]:
+    """A memo on a coding goes where its coding went: its code after a migration
+    (renamed, merged, routed), its span after re-anchoring, as the coding itself."""
+    by_id = {c.id: c for c in codings}
+    out = []
+    for m in memos:
+        c = by_id.get(m.coding or "")
+        if c is not None and (m.code, m.span, m.doc) != (c.code, c.span, c.doc):
+            m = replace(m, code=c.code, span=c.span, doc=c.doc)
+        out.append(m)
+    return out
+
+
+def note_left_out(codings: Codings) -> Codings:
+    """Say how many codings a result leaves out, and which command lists them."""
+    orphaned, withdrawn = len(codings.orphaned), len(codings.withdrawn)
+    if orphaned:
+        note(f"{orphaned} orphaned coding(s) left out (their text changed and they could "
+             "not be re-anchored); `qcode orphans` lists them.")
+    if withdrawn:
+        note(f"{withdrawn} coding(s) of withdrawn documents left out; `qcode audit show "
+             "--action docversion` lists the withdrawals.")
+    return codings
 
 
 def replay(project: Any) -> Codings:
-    """The project's current codings, memos and suggestion decisions."""
-    return replay_dir(project.audit_dir)
+    """The project's current codings, memos and suggestion decisions. A log whose
+    chain is broken is replayed as it stands and noted for the person (one line
+    naming the log and the line); ``--strict`` commands refuse it instead."""
+    note_broken(project.audit_dir, project.id)
+    return note_left_out(replay_dir(project.audit_dir))
 
 
 def as_records(codings: Iterable[Coding]) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """Writing files whole or not at all: a temporary file beside the target, then a
 rename, so a crash leaves the old file or the new one, never a mix. Every write
-of qcode's own files (documents, codebooks, caches) goes through here.
+of qcode's own files (documents, codebooks, caches) goes through here; and
+reading a user's text file (YAML, CSV) with one clear error, which needs no YAML.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
+
+from .errors import InputError
 
 
 def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None:
@@ -111,3 +114,17 @@ def atomic_stream(path: Path) -> Iterator[TextIO]:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def read_text(path: Path, encoding: str = "utf-8") -> str:
+    """Read a UTF-8 text file (YAML, CSV) or raise an InputError that names it and the fix."""
+    try:
+        return Path(path).read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the path.") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a file.") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8.") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None

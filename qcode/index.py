@@ -38,9 +38,10 @@ from dataclasses import astuple
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .audit.health import note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import log_names
-from .codings import Coding, Codings, Decision, Memo, _Fold, combine, fold_log
+from .codings import Coding, Codings, Decision, Memo, _Fold, combine, fold_log, note_left_out
 
 VERSION = "1"
 _CHUNK = 1 << 20
@@ -58,18 +59,20 @@ _TABLES = {
 def replay(project: Any, *, docs: Iterable[str] | None = None,
            coders: Iterable[str] | None = None) -> Codings:
     """:func:`qcode.codings.replay` through the index; with ``docs`` or ``coders``, only
-    their codings, memos and decisions (steps and warnings are always all of them)."""
+    their codings, memos and decisions (steps and warnings are always all of them).
+    A broken log is noted for the person, as a full replay notes it."""
+    note_broken(project.audit_dir, project.id)
     path = project.cache_dir / "index.sqlite"
     if os.environ.get("QCODE_INDEX") != "0":  # 0: no index (benchmarks, comparisons)
         try:
             with Index(path) as index:
-                return index.read(project.audit_dir, docs=docs, coders=coders)
+                return note_left_out(index.read(project.audit_dir, docs=docs, coders=coders))
         except sqlite3.Error:  # a damaged cache: dropped, built again next time
             with contextlib.suppress(OSError):
                 path.unlink()
         except OSError:  # a project folder this process cannot write: no cache
             pass
-    return _filtered(_combine_all(project), docs, coders)
+    return note_left_out(_filtered(_combine_all(project), docs, coders))
 
 
 def _combine_all(project: Any) -> Codings:
@@ -80,16 +83,7 @@ def _combine_all(project: Any) -> Codings:
 def _filtered(full: Codings, docs: Iterable[str] | None, coders: Iterable[str] | None) -> Codings:
     if docs is None and coders is None:
         return full
-    d = set(docs) if docs is not None else None
-    c = set(coders) if coders is not None else None
-
-    def keep(doc: str | None, coder: str) -> bool:
-        return (d is None or doc in d) and (c is None or coder in c)
-
-    return Codings(tuple(x for x in full.codings if keep(x.doc, x.coder)),
-                   tuple(m for m in full.memos if keep(m.doc, m.coder)),
-                   tuple(x for x in full.decisions if keep(x.doc, x.coder)),
-                   full.steps, full.warnings)
+    return full.scoped(docs, coders)
 
 
 class Index:
@@ -149,8 +143,7 @@ class Index:
             self.db.execute("COMMIT")
         out = combine(folds)
         if notes:
-            out = Codings(out.codings, out.memos, out.decisions, out.steps,
-                          (*notes, *out.warnings))
+            out = out.with_warnings(notes)
         return _filtered(out, docs, coders) if (docs is not None or coders is not None) else out
 
     def _names(self) -> list[str]:

@@ -60,8 +60,38 @@ def sentence_spans(texts: list[str], lang: str, model: str | None = None) -> lis
     the sentencizer itself.
     """
     nlp = sentence_pipeline(lang, model)
-    docs = nlp.pipe(texts, batch_size=256)
-    return [doc_sentence_spans(doc, text) for doc, text in zip(docs, texts, strict=True)]
+    if all(len(text) <= PIECE for text in texts):
+        docs = nlp.pipe(texts, batch_size=256)
+        return [doc_sentence_spans(doc, text) for doc, text in zip(docs, texts, strict=True)]
+    # spaCy's max_length limits one call, not one document: a long text goes in pieces
+    # cut at line breaks, and each piece's sentences are moved to where it starts.
+    cuts = [pieces(text, PIECE) for text in texts]
+    flat = [text[a:b] for text, bounds in zip(texts, cuts, strict=True) for a, b in bounds]
+    found = iter(nlp.pipe(flat, batch_size=256))
+    out = []
+    for text, bounds in zip(texts, cuts, strict=True):
+        spans: list[tuple[int, int]] = []
+        for a, b in bounds:
+            spans += [(a + s, a + e) for s, e in doc_sentence_spans(next(found), text[a:b])]
+        out.append(spans)
+    return out
+
+
+PIECE = 200_000  # characters per spaCy call, well below its max_length of 1,000,000
+
+
+def pieces(text: str, size: int) -> list[tuple[int, int]]:
+    """(start, end) pieces of ``text`` of at most ``size`` characters, each cut after a
+    blank line, else after a line break, else after a space, else where it must."""
+    bounds, start = [], 0
+    while len(text) - start > size:
+        window = text[start:start + size]
+        cut = next((i + len(sep) for sep in ("\n\n", "\n", " ")
+                    if (i := window.rfind(sep)) > size // 2), size)
+        bounds.append((start, start + cut))
+        start += cut
+    bounds.append((start, len(text)))
+    return bounds
 
 
 def doc_sentence_spans(doc: Any, text: str) -> list[tuple[int, int]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import os
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from . import yamlio
 from .errors import ProjectError
+from .ids import RESERVED_LOG_NAMES, check_coder_name
 
 SETTINGS_FILE = "qcode.yaml"
 
@@ -26,8 +26,6 @@ class UnitKind(enum.StrEnum):
 
 
 UNIT_KINDS: tuple[str, ...] = tuple(kind.value for kind in UnitKind)
-CODER_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-RESERVED_LOG_NAMES = frozenset({"project"})
 _SETTINGS_KEYS = ("id", "name", "language", "unit", "coders", "pipeline", "audit", "speakers")
 _AUDIT_KEYS = ("require_signatures", "lead")
 
@@ -103,20 +101,11 @@ class Project:
         return self.root / ".qcode"
 
     def log_path(self, name: str) -> Path:
-        """``audit/<name>.log``: a coder's log, or ``project`` for project.log."""
+        """``audit/<name>.log``: a coder's log, or ``project`` for project.log. The
+        name is checked here, so no log path is made from a name that is not one."""
+        if name not in RESERVED_LOG_NAMES:
+            check_coder_name(name)
         return self.audit_dir / f"{name}.log"
-
-
-def check_coder_name(name: str) -> str:
-    """Return a valid coder name or raise; names become file names in audit/."""
-    if not CODER_RE.match(name or ""):
-        raise ProjectError(
-            f"Coder name {name!r} is not allowed: use lower-case letters, digits, '.', '_' "
-            "or '-' (it becomes the file name audit/<coder>.log)."
-        )
-    if name in RESERVED_LOG_NAMES:
-        raise ProjectError(f"Coder name {name!r} is reserved for audit/{name}.log; pick another.")
-    return name
 
 
 def parse_settings(text: str, source: str) -> Settings:

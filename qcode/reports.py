@@ -12,7 +12,17 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from .safetext import csv_safe, visible
+
 Record = dict[str, Any]
+
+
+def safe_text(value: Any, style: str = "") -> Any:
+    """Project text as a Rich ``Text``: never read as markup, control characters shown
+    visibly. Every piece of project text that reaches a terminal goes through here."""
+    from rich.text import Text
+
+    return Text(visible("" if value is None else str(value)), style=style)
 
 
 def clip(text: str, width: int) -> str:
@@ -36,9 +46,13 @@ def _cell(value: Any) -> str:
 def to_csv(records: Sequence[Record], columns: Sequence[str]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    for rec in records:
-        writer.writerow([_csv_cell(rec.get(c)) for c in columns])
+    # the csv module quotes a field holding "\n" but not one holding a lone "\r" (not in
+    # the line terminator), which would split the row for every reader: such rows are
+    # written with every field quoted
+    quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in ([csv_safe(c) for c in columns],
+                *([_csv_cell(rec.get(c)) for c in columns] for rec in records)):
+        (quoted if any(isinstance(v, str) and "\r" in v for v in row) else writer).writerow(row)
     return buf.getvalue()
 
 
@@ -52,7 +66,11 @@ def _csv_cell(value: Any) -> Any:
         return "; ".join("" if v is None else str(v) for v in value)
     if isinstance(value, list | tuple | dict):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return csv_safe(value)
     return value
+
+
 
 
 def to_json(records: Sequence[Record], columns: Sequence[str] | None = None) -> str:
@@ -110,7 +128,9 @@ def to_table(
             note = f"not shown at this width: {', '.join(dropped)} (--format csv has them)"
             caption = f"{caption}; {note}" if caption else note
         columns = kept
-    table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    table = Table(title=safe_text(title) if title is not None else None,
+                  caption=safe_text(caption) if caption is not None else None,
+                  show_lines=False, header_style="bold")
     widest = {c: max((len(_cell(r.get(c))) for r in records), default=0) for c in columns}
     # When a column of long text can absorb the width (a quote, a definition) and the
     # short columns (ids, codes, dates, numbers) fit beside it, they keep to one line.
@@ -121,11 +141,11 @@ def to_table(
             isinstance(r.get(col), int | float) or r.get(col) is None for r in records
         )
         short = absorbing and widest[col] <= 16
-        table.add_column(col, justify="right" if numeric else "left", overflow="fold",
+        table.add_column(safe_text(col), justify="right" if numeric else "left", overflow="fold",
                          no_wrap=short or col == columns[0], ratio=1 if widest[col] > 30 else None,
                          min_width=min(len(col), 8) if numeric else None)
     for rec in records:
-        table.add_row(*(_cell(rec.get(c)) for c in columns))
+        table.add_row(*(safe_text(_cell(rec.get(c))) for c in columns))
     return table
 
 
@@ -136,7 +156,7 @@ def to_lines(records: Sequence[Record], columns: Sequence[str], width: int,
              title: str | None = None) -> str:
     """A long table as plain aligned lines, one per record, the widest column clipped
     to fit ``width`` (a Rich table measures and wraps every cell: seconds at 5,000 rows)."""
-    cells = [[visible(_cell(r.get(c))) for c in columns] for r in records]
+    cells = [[visible(_cell(r.get(c)), lines=False) for c in columns] for r in records]
     widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
     over = sum(widths) + 2 * (len(widths) - 1) - width
     if over > 0:
@@ -155,14 +175,6 @@ def to_lines(records: Sequence[Record], columns: Sequence[str], width: int,
     out += [line(columns), "  ".join("-" * w for w in widths)]
     out += [line(row) for row in cells]
     return "\n".join(out) + "\n"
-
-
-_CONTROL = {**{c: 0x2400 + c for c in range(32)}, 127: 0x2421}
-
-
-def visible(text: str) -> str:
-    """Control characters as their visible symbols (project text is data)."""
-    return text.translate(_CONTROL)
 
 
 def render(

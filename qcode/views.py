@@ -7,6 +7,8 @@ from typing import Any
 
 from .corpus import Document
 from .project import Project
+from .reports import safe_text
+from .safetext import visible
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
@@ -44,9 +46,9 @@ def document_view(
     colours = code_colours(project) if codings else {}
     attrs = ", ".join(f"{k}={v}" for k, v in doc.attributes.items()) or "no attributes"
     header = Panel(
-        Text(f"{doc.kind}, {doc.meta.get('format')}, {doc.language}, {doc.words()} words, "
-             f"{len(doc.turns)} turns\n{attrs}"),
-        title=doc.id, title_align="left",
+        safe_text(f"{doc.kind}, {doc.meta.get('format')}, {doc.language}, {doc.words()} words, "
+                  f"{len(doc.turns)} turns\n{attrs}"),
+        title=safe_text(doc.id), title_align="left",
     )
     table = Table(show_header=False, box=None, pad_edge=False, expand=True)
     table.add_column("n", justify="right", style="dim", no_wrap=True)
@@ -65,12 +67,12 @@ def document_view(
             who = turn.speaker or turn.heading or ""
             if turn.time and turn.speaker:
                 who = f"{who} {turn.time}"
-        text = Text(doc.text[a:b])
+        text = safe_text(doc.text[a:b])  # visible() keeps one character per character
         here = [c for c in codings if c.start < b and c.end > a]
         for c in here:
             text.stylize(f"underline {colours.get(c.code, 'bold')}", max(c.start, a) - a,
                          min(c.end, b) - a)
-        row = [str(n), who, text]
+        row = [Text(str(n)), safe_text(who), text]
         if codings:
             row.append(_labels(here, colours, len(coders) > 1, _coders_differ(here, coders)))
         table.add_row(*row)
@@ -88,9 +90,9 @@ def _labels(here: list[Any], colours: dict[str, str], with_coders: bool, differ:
             who.append(c.coder)
     lines = []
     for code, who in by_code.items():
-        line = Text(code, style=colours.get(code, "bold"))
+        line = safe_text(code, style=colours.get(code, "bold"))
         if with_coders:
-            line.append(" " + " ".join(who), style="dim")
+            line.append(visible(" " + " ".join(who)), style="dim")
         lines.append(line)
     out = Text("\n").join(lines) if lines else Text("")
     if differ:

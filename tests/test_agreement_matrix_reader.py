@@ -114,3 +114,20 @@ def test_a_large_domain_past_the_first_cells_is_found(tmp_path):
     f.write_text("anna,ben\n" + "".join(",".join(r) + "\n" for r in head + tail), encoding="utf-8")
     assert read_plain(f.read_text()) is not None
     same(read_matrix_csv(f), careful(f))
+
+
+@pytest.mark.parametrize("text", [
+    "anna,ben,cato\n1,2,\n,2,2\n,,\ny,n,y\n",   # one byte a cell: the byte path
+    "anna,ben\n1,2\n\t,2\n",                     # a tab: not plain
+    "anna,ben\n1,2\n1,2,3\n",                    # ragged, found on the byte path
+])
+def test_one_character_cells(tmp_path, text):
+    f = tmp_path / "m.csv"
+    f.write_text(text, encoding="utf-8")
+    plain = read_plain(text)
+    if "\t" in text or "3\n" in text:
+        assert plain is None
+        return
+    assert plain is not None and plain.labels == ("1", "2", "n", "y")
+    assert plain.codes.tolist() == [[0, 1, -1], [-1, 1, 1], [3, 2, 3]]
+    same(read_matrix_csv(f), careful(f))

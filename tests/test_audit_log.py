@@ -90,7 +90,7 @@ def test_a_damaged_last_line_stops_the_writer_and_changes_nothing(tmp_path):
     with open(path, "ab") as fh:
         fh.write(b"this is not an audit line\n")
     before = path.read_bytes()
-    with pytest.raises(AuditError, match="last line is not an audit line"):
+    with pytest.raises(AuditError, match="line 4: the hash chain is broken"):
         append(path, PROJECT_ID, [memo("anna", "x")])
     assert path.read_bytes() == before
 

@@ -37,7 +37,7 @@ def commit(root, message="work"):
 @pytest.fixture
 def study(tmp_path):
     """anna, emil and sigrid with committed keys; anna and emil have coded, signed."""
-    project = make_study(tmp_path / "study", coders=("anna", "emil", "sigrid"))
+    project = make_study(tmp_path / "study", coders=("anna", "emil", "sigrid", "ben", "nora"))
     git(project.root, "init", "-q", "-b", "main")
     git(project.root, "config", "user.email", "test@example.org")
     git(project.root, "config", "user.name", "Test")

@@ -381,12 +381,21 @@ def test_unreadable_file_permissions(runner, study, tmp_path):
     assert tree_digest(study) == before
 
 
-@pytest.mark.parametrize("name", ["scan.png", "report.pdf", "notes.odt", "README"])
+@pytest.mark.parametrize("name", ["scan.png", "report.pages", "notes.wpd", "README"])
 def test_unknown_formats_are_refused(runner, study, tmp_path, name):
     path = _src(tmp_path, name, b"I: plain words\n")
     before = tree_digest(study)
     line = assert_refused(run(runner, "ingest", path), str(path), "unknown format")
     assert ".txt" in line and ".docx" in line
+    assert tree_digest(study) == before
+
+
+@pytest.mark.parametrize(("name", "needle"), [("report.pdf", "not a PDF file"),
+                                              ("notes.odt", "not a ZIP archive")])
+def test_pdf_and_odt_that_are_not_what_they_say_are_refused(runner, study, tmp_path, name, needle):
+    path = _src(tmp_path, name, b"I: plain words\n")  # .pdf and .odt are read since issue 16
+    before = tree_digest(study)
+    assert_refused(run(runner, "ingest", path), str(path), needle)
     assert tree_digest(study) == before
 
 

@@ -71,9 +71,10 @@ def test_a_duplicate_apply_says_so_and_writes_nothing(runner, study):
     assert audit_bytes(study) == before
 
 
-def test_an_unknown_coder_name_is_warned_about(runner, study):
-    out = ok(run(runner, study, "apply", "hc01", "autonomy", "--span", "0:5", coder="anan"))
-    assert "Warning: Coder 'anan' is not among the coders" in out.stderr
+def test_an_unknown_coder_name_is_refused(runner, study):
+    line = refused(run(runner, study, "apply", "hc01", "autonomy", "--span", "0:5",
+                       coder="anan"), "'anan'", "qcode coders add anan")
+    assert line.endswith("did you mean 'anna'?")
 
 
 @pytest.mark.parametrize("args, names", [

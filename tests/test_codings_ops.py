@@ -91,10 +91,10 @@ def test_unknown_document_and_missing_coder_are_refused(study, monkeypatch):
     assert audit_bytes(study).keys() == {"ben.log"}
 
 
-def test_a_coder_not_in_qcode_yaml_gets_a_warning(study):
-    out = coding.apply(study, "hc01", "autonomy", span="0:4", coder="anan")
-    assert out.written == 1
-    assert "not among the coders" in out.warnings[0] and "'anna'" in out.warnings[0]
+def test_a_coder_not_in_qcode_yaml_is_refused(study):
+    with pytest.raises(ProjectError, match="did you mean 'anna'"):
+        coding.apply(study, "hc01", "autonomy", span="0:4", coder="anan")
+    assert audit_bytes(study) == {}
 
 
 def test_remove_exact_overlapping_and_by_id(study):

@@ -70,8 +70,15 @@ class ReliabilityData:
 
 
 def unit_counts(codes: np.ndarray, n_categories: int) -> np.ndarray:
-    """Units x categories counts from a codes matrix (missing = -1), via one bincount."""
+    """Units x categories counts from a codes matrix (missing = -1): one count per
+    category over the rows when there are few categories (no index array the size of
+    the matrix), else one bincount."""
     n_units, n_coders = codes.shape
+    if n_categories <= 16:
+        out = np.empty((n_units, n_categories), dtype=np.int64)
+        for v in range(n_categories):
+            out[:, v] = np.count_nonzero(codes == v, axis=1)
+        return out
     present = codes >= 0
     rows = np.broadcast_to(np.arange(n_units, dtype=np.int64)[:, None], codes.shape)[present]
     flat = rows * n_categories + codes[present]
@@ -224,7 +231,7 @@ def read_matrix_csv(
     fewer than two coders, or no unit with two values.
     """
     path = Path(path)
-    from ..yamlio import read_text
+    from ..fileio import read_text
 
     text = read_text(path, encoding="utf-8-sig")
     data = _read_plain(path, text, level, categories)

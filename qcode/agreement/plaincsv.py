@@ -55,7 +55,10 @@ def _padded(cell: str) -> bool:
 
 
 def _cells(header: list[str], buf: np.ndarray) -> PlainMatrix | None:
-    ends = np.flatnonzero((buf == 44) | (buf == 10))
+    sep = (buf == 44) | (buf == 10)
+    if not (~sep[1:] & ~sep[:-1]).any() and not _SPACE[buf].any():
+        return _one_byte_cells(header, buf, sep)
+    ends = np.flatnonzero(sep)
     n_cols = len(header)
     rows = ends.size // n_cols
     if ends.size % n_cols or np.count_nonzero(buf == 10) != rows \
@@ -71,6 +74,31 @@ def _cells(header: list[str], buf: np.ndarray) -> PlainMatrix | None:
     codes, labels = _index(_keys(buf, starts, widths))
     matrix = codes.reshape(rows, n_cols)
     coded = (widths.reshape(rows, n_cols) > 0).any(axis=1)
+    return PlainMatrix(header, matrix if coded.all() else matrix[coded], labels)
+
+
+_CELL = np.arange(256, dtype=np.uint8)
+_CELL[[44, 10]] = 0  # the byte before a separator: a cell's one byte, or 0 for an empty cell
+
+
+def _one_byte_cells(header: list[str], buf: np.ndarray, sep: np.ndarray) -> PlainMatrix | None:
+    """The common matrix of one-character values (codes 0-9, y/n): no cell has two
+    bytes, so each separator closes one cell whose byte (if any) is just before it.
+    Everything stays in bytes; no offset array is made."""
+    n_cols = len(header)
+    closing = buf[sep]
+    if closing.size % n_cols or closing[-1] != 10:
+        return None
+    rows = closing.size // n_cols
+    if np.count_nonzero(closing == 10) != rows or not (closing[n_cols - 1::n_cols] == 10).all():
+        return None  # a ragged row: the careful reader names it
+    before = np.empty_like(buf)
+    before[0] = 10
+    before[1:] = buf[:-1]
+    keys = _CELL[before[sep]]
+    codes, labels = _index(keys, small=True)
+    matrix = codes.reshape(rows, n_cols)
+    coded = (keys.reshape(rows, n_cols) != 0).any(axis=1)
     return PlainMatrix(header, matrix if coded.all() else matrix[coded], labels)
 
 
@@ -93,15 +121,17 @@ def _keys(buf: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray
     return keys
 
 
-def _index(keys: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+def _index(keys: np.ndarray, small: bool = False) -> tuple[np.ndarray, tuple[str, ...]]:
     """Codes into the sorted distinct non-zero keys (-1 for 0, an empty cell), and
-    those keys as text."""
+    those keys as text; ``small``: at most 255 labels, codes as int16."""
     if keys.dtype.itemsize <= 2:
         seen = np.bincount(keys, minlength=1 << (8 * keys.dtype.itemsize)) > 0
         seen[0] = False
         lookup = np.cumsum(seen) - 1
         lookup[0] = -1
         distinct = np.flatnonzero(seen).astype(keys.dtype)
+        if small:
+            return lookup.astype(np.int16)[keys], tuple(_text(k, 1) for k in distinct)
         codes = lookup[keys]
     else:
         zero = np.zeros(1, dtype=keys.dtype)

@@ -365,7 +365,7 @@ def parse_continuum(text: str) -> tuple[int, int]:
 def read_segments_csv(path: Path | str) -> list[Segment]:
     """Rows ``coder,begin,end,code`` (half-open character offsets); an optional header row."""
     path = Path(path)
-    from ..yamlio import read_text
+    from ..fileio import read_text
 
     text = read_text(path, encoding="utf-8-sig")
     rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text)), start=1) if any(c.strip() for c in r)]

@@ -59,7 +59,7 @@ class CodedUnits:
     def code_data(self, code: str) -> ReliabilityData:
         """Binary reliability data (1 coded, 0 not, missing) for one code."""
         j = self.codes.index(code)
-        cells = np.where(self.missing, -1, self.present[:, :, j].astype(np.int64))
+        cells = np.where(self.missing, np.int8(-1), self.present[:, :, j].astype(np.int8))
         return ReliabilityData(cells, (0, 1), self.coders, "nominal", np.array([0.0, 1.0]))
 
     def missing_cells(self) -> dict[str, list[str]]:
@@ -110,9 +110,7 @@ def coded_units(
     codings = list(codings)
     units = build_units(unit_spans)
     coders, codes = tuple(coders), tuple(codes)
-    overlap = _overlaps(codings, units, coders, codes)
-    length = (units.end - units.start).astype(np.float64)
-    present = (overlap >= min_chars) & (overlap >= min_fraction * length[:, None, None])
+    present = _present(codings, units, coders, codes, min_chars, min_fraction)
     missing = _missing(codings, units, coders, coded_docs)
     present &= ~missing[:, :, None]
     return CodedUnits(units, coders, codes, present, missing)
@@ -130,9 +128,13 @@ def _missing(codings, units: Units, coders, coded_docs) -> np.ndarray:
     return ~doc_done.reshape(len(units.docs), len(coders))[units.doc]
 
 
-def _overlaps(codings, units: Units, coders, codes) -> np.ndarray:
-    """Characters of each unit covered by each coder's merged spans of each code."""
-    out = np.zeros((len(units), len(coders), len(codes)))
+def _present(codings, units: Units, coders, codes, min_chars: int,
+             min_fraction: float) -> np.ndarray:
+    """``present[u, i, c]``: coder i's merged spans of code c cover at least ``min_chars``
+    characters and ``min_fraction`` of unit u. The overlaps are summed only for the
+    (unit, coder, code) cells some span touches (a sparse sum), never for all of them:
+    a float per cell of a large project took gigabytes."""
+    out = np.zeros((len(units), len(coders), len(codes)), dtype=bool)
     coder_ix = {c: i for i, c in enumerate(coders)}
     code_ix = {c: i for i, c in enumerate(codes)}
     doc_ix = {d: i for i, d in enumerate(units.docs)}
@@ -158,7 +160,10 @@ def _overlaps(codings, units: Units, coders, codes) -> np.ndarray:
     length = np.minimum(e[span], u_end[unit]) - np.maximum(s[span], u_start[unit])
     keep = length > 0
     cell = order[unit[keep]] * (len(coders) * len(codes)) + key[span[keep]] % (len(coders) * len(codes))
-    out.ravel()[:] = np.bincount(cell, weights=length[keep], minlength=out.size)
+    cells, which = np.unique(cell, return_inverse=True)
+    covered = np.bincount(which, weights=length[keep])
+    size = (units.end - units.start).astype(np.float64)[cells // (len(coders) * len(codes))]
+    out.ravel()[cells[(covered >= min_chars) & (covered >= min_fraction * size)]] = True
     return out
 
 

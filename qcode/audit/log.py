@@ -13,17 +13,21 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AuditError
 from .line import (
+    HASH_SUFFIX_LEN,
+    TEXT_KEY,
     Event,
     LineError,
     chain_hash,
     genesis,
     now_iso,
     parse_line,
+    parse_object,
     seal_line,
     split_hash,
 )
@@ -106,6 +110,117 @@ def read_log(path: Path) -> LogRead:
                 "what happened to the log."
             ) from exc
     return LogRead(path.stem, tuple(events), partial)
+
+
+_HASH_KEY = b',"hash":"'
+
+
+def verified_line(raw: bytes, prev: str, seq: int, name: str,
+                  redacted: list[str] | None = None) -> dict | None:
+    """The line's object if it is canonical, in sequence, chained and in its own log.
+    (The hot loop of verify: the hash is checked on the raw bytes before parsing; in
+    format 2 the chained body ends before the ``text`` key.)"""
+    if raw[-HASH_SUFFIX_LEN:9 - HASH_SUFFIX_LEN] != _HASH_KEY or raw[-2:] != b'"}':
+        return None
+    cut = raw.rfind(TEXT_KEY, 0, len(raw) - HASH_SUFFIX_LEN)
+    digest = sha256(prev.encode("ascii"))
+    digest.update(raw[:cut] if cut > 0 else raw[:-HASH_SUFFIX_LEN])
+    digest.update(b"}")
+    if digest.hexdigest().encode("ascii") != raw[-66:-2]:
+        if cut <= 0 or not _chains_as_v1(prev, raw):
+            return None
+    try:
+        obj = parse_object(raw, redacted=redacted)
+    except (LineError, UnicodeDecodeError):
+        return None
+    if obj["seq"] != seq or (name != PROJECT_LOG and obj["actor"] != name):
+        return None
+    return obj
+
+
+def _chains_as_v1(prev: str, raw: bytes) -> bool:
+    """A format-1 line whose ``data`` holds a ``text`` key."""
+    return chain_hash(prev, raw[:-HASH_SUFFIX_LEN] + b"}") == raw[-66:-2].decode("ascii")
+
+
+def first_break(path: Path, project_id: str, *, lock: bool = True,
+                start: str | None = None) -> int | None:
+    """The number of the first whole line of ``path`` that is not a canonical line
+    chained to the one before it, or None when the chain holds to the last whole
+    line (a partial last line is crash residue, not a break). ``start`` is the
+    log's genesis hash when the caller has it."""
+    prev, seq = start or genesis(project_id, path.stem), 0
+    if not path.exists():
+        return None
+    recorded: bytes | None = None  # project.log, where redactions record converted lines
+    for number, raw, complete in iter_lines(path, lock=lock):
+        if not complete:
+            return None
+        obj = verified_line(raw, prev, seq + 1, path.stem)
+        if obj is None:
+            if recorded is None:
+                project_log = path.with_name(f"{PROJECT_LOG}.log")
+                recorded = project_log.read_bytes() if project_log.exists() else b""
+            obj = _recorded_conversion(raw, recorded, seq + 1)
+        if obj is None:
+            return number
+        prev, seq = obj["hash"], number
+    return None
+
+
+def _recorded_conversion(raw: bytes, recorded: bytes, seq: int) -> dict | None:
+    """A format-1 line that a redaction rewrote, its bytes' sha256 recorded in
+    project.log (``qcode audit verify`` checks the record itself)."""
+    if sha256(raw).hexdigest().encode("ascii") not in recorded:
+        return None
+    try:
+        obj = parse_object(raw)
+    except (LineError, UnicodeDecodeError):
+        return None
+    return obj if obj["seq"] == seq else None
+
+
+@dataclass
+class _Sound:
+    """How far this process has found a log's chain whole: its first ``size`` bytes
+    (their running sha256 in ``digest``) end with line ``seq``, whose hash is ``prev``."""
+
+    size: int
+    digest: Any
+    prev: str
+    seq: int
+
+
+_SOUND: dict[tuple[int, int], _Sound] = {}  # (dev, inode) -> what was found whole
+
+
+def _break_after(fd: int, path: Path, start: str, known: _Sound | None) -> tuple[int | None,
+                                                                               _Sound]:
+    """The first line of the whole lines of ``fd`` whose chain breaks (None: none), and
+    what is now known whole. Lines already found whole are hashed again, not parsed
+    (an edit anywhere in them is still seen), and only lines after them are checked."""
+    whole = _whole_size(fd, os.fstat(fd).st_size)
+    found = _Sound(0, sha256(), start, 0)
+    if known is not None and whole >= known.size:
+        again = sha256()
+        for pos in range(0, known.size, _TAIL_CHUNK * 16):
+            again.update(os.pread(fd, min(_TAIL_CHUNK * 16, known.size - pos), pos))
+        if again.digest() == known.digest.digest():
+            found = _Sound(known.size, again, known.prev, known.seq)
+    data = os.pread(fd, whole - found.size, found.size) if whole > found.size else b""
+    recorded: bytes | None = None
+    for raw in data.split(b"\n")[:-1]:
+        obj = verified_line(raw, found.prev, found.seq + 1, path.stem)
+        if obj is None:
+            if recorded is None:
+                project_log = path.with_name(f"{PROJECT_LOG}.log")
+                recorded = project_log.read_bytes() if project_log.exists() else b""
+            obj = _recorded_conversion(raw, recorded, found.seq + 1)
+        if obj is None:
+            return found.seq + 1, found
+        found.digest.update(raw + b"\n")
+        found.size, found.prev, found.seq = found.size + len(raw) + 1, obj["hash"], found.seq + 1
+    return None, found
 
 
 def _whole_size(fd: int, size: int) -> int:
@@ -206,7 +321,22 @@ class LockedLog:
         self.warnings: list[str] = []
         self.signatures: list[Event] = []
         self._recover_partial()
+        self._refuse_broken(start)
         self.head = _head_of(_last_line(fd, os.fstat(fd).st_size), start, path)
+
+    def _refuse_broken(self, start: str) -> None:
+        """Refuse to extend a log whose chain is broken (what this process found whole
+        before is hashed again rather than checked line by line)."""
+        st = os.fstat(self._fd)
+        key = (st.st_dev, st.st_ino)
+        line, found = _break_after(self._fd, self.path, start, _SOUND.get(key))
+        if line is not None:
+            _SOUND.pop(key, None)
+            raise AuditError(
+                f"{display(self.path)} line {line}: the hash chain is broken there, so "
+                "nothing was written; run `qcode audit verify`, and restore the log from git."
+            )
+        _SOUND[key] = found
 
     def _recover_partial(self) -> None:
         size = os.fstat(self._fd).st_size
@@ -324,6 +454,13 @@ class LockedLog:
             while view:
                 view = view[os.write(self._fd, view):]
             os.fsync(self._fd)
+            st = os.fstat(self._fd)
+            known = _SOUND.pop((st.st_dev, st.st_ino), None)
+            if known is not None and known.size == size and len(data) > 1:
+                last = parse_object(data[:-1].rsplit(b"\n", 1)[-1])  # ours, chained to the head
+                known.digest.update(data)
+                known.size, known.prev, known.seq = size + len(data), last["hash"], last["seq"]
+                _SOUND[(st.st_dev, st.st_ino)] = known
         except OSError as exc:
             os.ftruncate(self._fd, size)
             raise AuditError(f"{display(self.path)}: could not write ({exc}); nothing was "

@@ -49,6 +49,9 @@ from . import (
 # isort: split
 from . import exchange_cmds  # noqa: F401  (export, import, codebook import)
 
+# isort: split
+from . import coders_cmds  # noqa: F401  (coders, coders add)
+
 __all__ = ["QcodeGroup", "app", "main", "new_app"]
 
 

@@ -38,12 +38,25 @@ CodersOption = Annotated[
 ROOT_PROJECT: Path | None = None  # `qcode --project DIR <command>`, set by the root callback
 
 
-def project_from(path: Path | None):
+StrictOption = Annotated[
+    bool,
+    typer.Option("--strict", help="Refuse to run when an audit log's chain is broken "
+                 "(by default the result is given with a note naming the log and line)."),
+]
+
+
+def project_from(path: Path | None, *, strict: bool = False):
     """Open the project for a command: its own --project, else the one given before the
-    command (``qcode --project DIR docs``), else QCODE_PROJECT or the folders upwards."""
+    command (``qcode --project DIR docs``), else QCODE_PROJECT or the folders upwards.
+    ``strict``: refuse when a log is broken (``--strict``)."""
     from ..project import find_project
 
-    return find_project(path if path is not None else ROOT_PROJECT)
+    proj = find_project(path if path is not None else ROOT_PROJECT)
+    if strict:
+        from ..audit.health import require_sound
+
+        require_sound(proj.audit_dir, proj.id)
+    return proj
 
 
 def stderr_console():
@@ -53,8 +66,11 @@ def stderr_console():
 
 
 def info(message: str) -> None:
-    """A message for the person (stderr), never mixed with data."""
-    typer.echo(message, err=True)
+    """A message for the person (stderr), never mixed with data; control characters in
+    the project text it names are shown visibly."""
+    from ..safetext import visible
+
+    typer.echo(visible(message), err=True)
 
 
 def deprecated(old: str, new: str) -> None:

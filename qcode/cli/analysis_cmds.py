@@ -18,6 +18,7 @@ from ._options import (
     ProjectOption,
     ReplicatesOption,
     SeedOption,
+    StrictOption,
     emit,
     info,
     is_table,
@@ -109,13 +110,14 @@ def agree(ctx: typer.Context, *, coder: CodersOption = None, code: CodesOption =
           coefficient: CoefficientsOption = None, ci: CiOption = None,
           replicates: ReplicatesOption = 10_000, seed: SeedOption = 0, by: ByOption = None,
           set_distance: SetDistanceOption = SetDistance.masi, min_overlap: MinOverlapOption = "1",
-          fmt: FormatOption = Format.table, project: ProjectOption = None) -> None:
+          fmt: FormatOption = Format.table, project: ProjectOption = None,
+          strict: StrictOption = False) -> None:
     """Inter-coder agreement per code and overall on the project's coded units, with
     optional bootstrap intervals (see also `agree matrix`, `agree segments`,
     `agree disagreements`)."""
     if ctx.invoked_subcommand is not None:
         return
-    proj = project_from(project)
+    proj = project_from(project, strict=strict)
     common: dict[str, Any] = {"coders": coder, "codes": code, "docs": doc}
     if unit == "char":
         _agree_chars(proj, common, fmt)
@@ -185,12 +187,13 @@ def agree_disagreements(
     ] = None,
     min_overlap: MinOverlapOption = "1",
     fmt: FormatOption = Format.table, project: ProjectOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """Each disagreement with its text in context and who coded what, for a
     reconciliation meeting."""
     from ..agreement.project import project_disagreements
 
-    proj = project_from(project)
+    proj = project_from(project, strict=strict)
     min_chars, min_fraction = _min_overlap(min_overlap)
     records, missing = project_disagreements(
         proj, coders=coder, codes=code, docs=doc, unit=unit, min_chars=min_chars,
@@ -274,16 +277,19 @@ def disagreement_blocks(records: list[dict[str, Any]], unit: str) -> Any:
     from rich.console import Group
     from rich.text import Text
 
+    from ..safetext import visible
+
     blocks = [Text(f"{len(records)} disagreements on {unit} units", style="bold")]
     for r in records:
         head = Text()
-        head.append(f"\n{r['code']}", style="bold")
-        head.append(f"  {r['doc']} {unit} {r['unit']} ({r['start']}:{r['end']})  ", style="dim")
-        head.append(f"coded by {_coders(r['coded_by'])}", style="green")
-        head.append(f"; not by {_coders(r['not_coded_by'])}", style="red")
-        body = Text("  …" + " ".join((r.get("before") or "").split()) + " ", style="dim")
-        body.append(" ".join((r.get("text") or "").split()), style="bold")
-        body.append(" " + " ".join((r.get("after") or "").split()) + "…", style="dim")
+        head.append(visible(f"\n{r['code']}"), style="bold")
+        head.append(visible(f"  {r['doc']} {unit} {r['unit']} ({r['start']}:{r['end']})  "),
+                    style="dim")
+        head.append(visible(f"coded by {_coders(r['coded_by'])}"), style="green")
+        head.append(visible(f"; not by {_coders(r['not_coded_by'])}"), style="red")
+        body = Text(visible("  …" + " ".join((r.get("before") or "").split()) + " "), style="dim")
+        body.append(visible(" ".join((r.get("text") or "").split())), style="bold")
+        body.append(visible(" " + " ".join((r.get("after") or "").split()) + "…"), style="dim")
         blocks += [head, body]
     return Group(*blocks)
 

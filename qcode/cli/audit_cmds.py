@@ -175,6 +175,7 @@ def _timeline_view(proj, entries):
     from rich.text import Text
 
     from ..review import event_reason, in_context
+    from ..safetext import visible
 
     texts: dict[str, object] = {}
     for x in entries:
@@ -187,21 +188,21 @@ def _timeline_view(proj, entries):
         for part, style in ((e.code, "magenta"), (e.doc, ""), (e.span, "dim"),
                             (e.source, "dim"), (f"-> {e.ref}" if e.ref else None, "yellow")):
             if part:
-                head.append(f"{part}  ", style=style)
+                head.append(visible(f"{part}  "), style=style)
         blocks.append(head)
         doc = _doc_at(proj, texts, e.doc, e.docv)
         if e.span and doc is not None:
             start, end = (int(v) for v in e.span.split(":"))
             before, coded, after = in_context(doc.text, start, end)
-            blocks.append(Text("    ").append(before, style="dim").append(
-                coded, style="underline").append(after, style="dim"))
+            blocks.append(Text("    ").append(visible(before), style="dim").append(
+                visible(coded), style="underline").append(visible(after), style="dim"))
         elif e.quote:
-            blocks.append(Text(f"    \"{e.quote}\""))
+            blocks.append(Text(visible(f"    \"{e.quote}\"")))
         reason = event_reason(e)
         if reason:
-            blocks.append(Text(f"    because: {reason}", style="dim italic"))
+            blocks.append(Text(visible(f"    because: {reason}"), style="dim italic"))
         if e.memo:
-            blocks.append(Text(f"    memo: {e.memo}", style="italic"))
+            blocks.append(Text(visible(f"    memo: {e.memo}"), style="italic"))
         yield Group(*blocks)
 
 

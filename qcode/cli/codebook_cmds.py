@@ -75,29 +75,31 @@ def codebook_tree(codebook, *, full: bool = False):
     from rich.text import Text
     from rich.tree import Tree
 
+    from ..safetext import visible
+
     title = f"{codebook.name or 'Codebook'} (version {codebook.version}, {len(codebook.codes)} codes)"
-    root = Tree(Text(title, style="bold"))
+    root = Tree(Text(visible(title), style="bold"))
 
     def add(branch, parent):
         for code in codebook.children(parent):
             label = Text()
-            label.append(f"{code.label}", style=f"bold {code.colour or ''}".strip())
-            label.append(f"  [{code.id}]", style="dim")
+            label.append(visible(code.label), style=f"bold {code.colour or ''}".strip())
+            label.append(visible(f"  [{code.id}]"), style="dim")
             if code.retired:
                 label.append("  retired", style="italic red")
             if code.definition:
-                label.append(f"\n{code.definition}")
+                label.append(visible(f"\n{code.definition}"))
             if full:
                 for name in ("include", "exclude"):
                     if getattr(code, name):
                         label.append(f"\n{name}: ", style="italic")
-                        label.append(getattr(code, name))
+                        label.append(visible(getattr(code, name)))
                 if code.examples:
                     label.append("\nexamples: ", style="italic")
-                    label.append(" | ".join(code.examples))
+                    label.append(visible(" | ".join(code.examples)))
                 if code.keywords:
                     label.append("\nkeywords: ", style="italic")
-                    label.append(", ".join(code.keywords))
+                    label.append(visible(", ".join(code.keywords)))
             add(branch.add(label), code.id)
 
     add(root, None)

@@ -12,6 +12,7 @@ from ._options import (
     Format,
     FormatOption,
     ProjectOption,
+    StrictOption,
     emit,
     info,
     project_from,
@@ -155,12 +156,13 @@ def memos(
     code: Annotated[str | None, typer.Option("--code", help="Only memos about this code.")] = None,
     coder: CodersOption = None,
     format: FormatOption = Format.table,  # noqa: A002
+    strict: StrictOption = False,
     project: ProjectOption = None,
 ) -> None:
     """List or export memos on documents, codes and codings (markdown for a report)."""
     from ..index import replay
 
-    proj = project_from(project)
+    proj = project_from(project, strict=strict)
     found = replay(proj).memos
     codes, docs = _known_filters(proj, found, [code] if code else None, [doc] if doc else None)
     code = codes[0] if codes else None
@@ -205,12 +207,13 @@ def codings(
     doc: Annotated[list[str] | None, typer.Option(
         "--doc", help="Only this document; repeat for several.", show_default=False)] = None,
     format: FormatOption = Format.table,  # noqa: A002
+    strict: StrictOption = False,
     project: ProjectOption = None,
 ) -> None:
     """List the current codings (replayed from the audit logs)."""
     from ..index import replay
 
-    proj = project_from(project)
+    proj = project_from(project, strict=strict)
     # only the documents asked for are read from the index (a --code filter also looks
     # at the codes of every coding, to tell a typo from a code nobody used here)
     replayed = replay(proj, docs=doc or None if not code else None)

@@ -88,15 +88,21 @@ def ingest(
         if not paths:
             raise InputError("Give at least one source file to ingest (or --resegment).")
         results = do_ingest(proj, list(paths), attrs=parse_attrs(attr or ()), doc_id=doc_id,
-                            on_document=lambda r: info(f"{r.status:>11}  {r.doc_id}  "
-                                                       f"({r.words} words, {r.turns} turns, "
-                                                       f"{r.sentences} sentences)"))
+                            on_document=_said_ingested)
         from .migrate_cmds import reanchor_after_ingest  # codings follow a changed text
 
         reanchor_after_ingest(proj, results, actor)
         return
     for r in results:
         info(f"{r.status:>11}  {r.doc_id}  ({r.sentences} sentences)")
+
+
+def _said_ingested(r) -> None:
+    info(f"{r.status:>11}  {r.doc_id}  ({r.words} words, {r.turns} turns, "
+         f"{r.sentences} sentences)")
+    if r.controls:
+        info(f"{r.doc_id}: {r.controls} control character(s) kept in the text (escape "
+             "sequences, say); qcode shows them as ␛ and the like, never acts on them.")
 
 
 docs_app = new_app("The documents: `qcode docs` lists them with their attributes, word and "
@@ -252,3 +258,28 @@ def _resegment_hint(proj, doc_ids: list[str]) -> None:
     if stale:
         info(f"The language of {', '.join(stale)} changed; run `qcode ingest --resegment "
              f"{' '.join(stale)}` to split its sentences in the new language.")
+
+
+@docs_app.command("withdraw")
+def docs_withdraw(
+    doc: Annotated[str, typer.Argument(help="Document id.")],
+    *,
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (recorded).")],
+    actor: Annotated[str | None, typer.Option(
+        "--as", help="Who records the withdrawal (default: QCODE_CODER, else 'coder:' in "
+        "your config).", show_default=False)] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Withdraw a document (consent withdrawn): record it in audit/project.log, remove its
+    text, and leave its codings out of every view and export."""
+    from ..migrations.withdraw import withdraw_document
+    from ..project import resolve_coder
+
+    proj = project_from(project)
+    done = withdraw_document(proj, doc, reason, resolve_coder(actor, flag="--as"))
+    if done.recorded:
+        info(f"Withdrew {doc}: recorded in audit/project.log; removed {', '.join(done.removed)}.")
+    else:
+        info(f"{doc} was withdrawn before; removed what was left: {', '.join(done.removed)}.")
+    info("Its codings are left out of every view, analysis and export. The logs keep each "
+         "decision with its short quote; `qcode audit redact` erases those quotes.")

@@ -14,6 +14,8 @@ import typer
 import typer.core
 
 from ..errors import QcodeError
+from ..notices import drain
+from ..safetext import visible
 from . import _options
 
 
@@ -24,7 +26,8 @@ class QcodeGroup(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except QcodeError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
+            _say_notices()
+            click.echo(f"Error: {visible(exc.message)}", err=True)
             sys.exit(exc.exit_code)
         except Exception as exc:
             if not _is_usage_error(exc):
@@ -36,11 +39,21 @@ class QcodeGroup(typer.core.TyperGroup):
             # not a usage block (Typer ships its own click, so match by class name).
             path = getattr(getattr(exc, "ctx", None), "command_path", None) or ctx.command_path
             where = " ".join(["qcode", *path.split(" ")[1:]])  # whatever the program was called
-            click.echo(f"Error: {_usage_message(exc.format_message(), where)}", err=True)
+            click.echo(f"Error: {visible(_usage_message(exc.format_message(), where))}",
+                       err=True)
             sys.exit(2)
+        finally:
+            _say_notices()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)  # definition order, not alphabetical
+
+
+def _say_notices() -> None:
+    """What the library noted for the person (a broken log, codings left out): each
+    once, on stderr, with control characters shown."""
+    for message in drain():
+        click.echo(f"Note: {visible(message)}", err=True)
 
 
 def _usage_message(message: str, where: str) -> str:

@@ -14,6 +14,7 @@ from ._options import (
     ProjectOption,
     ReplicatesOption,
     SeedOption,
+    StrictOption,
     emit,
     info,
     is_table,
@@ -55,6 +56,7 @@ def cooccur(
         "--examples", help="Print the passages where these two codes co-occur.",
         show_default=False)] = None,
     fmt: FormatOption = Format.table,
+    strict: StrictOption = False,
     project: ProjectOption = None,
 ) -> None:
     """Code x code co-occurrence: counts, Jaccard and the c-coefficient, per coder or pooled."""
@@ -63,7 +65,7 @@ def cooccur(
 
     if overlap and window is not None:
         raise InputError("Give --overlap or --window, not both.")
-    proj = project_from(project)
+    proj = project_from(project, strict=strict)
     tables, total, sc = project_cooccurrence(
         proj, coders=coder, codes=code, docs=doc, unit=unit, overlap=overlap,
         window=window)
@@ -101,27 +103,28 @@ def _show_examples(proj, sc, pair, gap, fmt) -> None:
 def _heatmap(table, measure: str):
     """A Rich table whose cells are shaded by the measure (a terminal heatmap)."""
     from rich.table import Table
-    from rich.text import Text
 
     values = table.table(measure)
     flags = table.five_fold() if measure == "c" else None
     off = values[~_eye(len(table.codes))] if len(table.codes) > 1 else values.ravel()
     top = max((float(v) for v in off if v == v), default=0.0) or 1.0
     who = table.coder or "all coders (pooled)"
+    from ..reports import safe_text
+
     out = Table(
-        title=f"Co-occurrence ({table.mode}, {measure}), {who}",
+        title=safe_text(f"Co-occurrence ({table.mode}, {measure}), {who}"),
         header_style="bold",
         caption="* frequencies differ more than five-fold; c is unreliable" if flags is not None else None,
     )
     out.add_column("")
     for c in table.codes:
-        out.add_column(c, justify="right")
+        out.add_column(safe_text(c), justify="right")
     for i, c in enumerate(table.codes):
         cells = [
             _cell(values[i, j], top, i == j, flags is not None and flags[i, j], measure)
             for j in range(len(table.codes))
         ]
-        out.add_row(Text(c, style="bold"), *cells)
+        out.add_row(safe_text(c, style="bold"), *cells)
     return out
 
 
@@ -169,14 +172,16 @@ def crosstab(
         "--table", help="Only this table (csv gives one table: proportions unless this says "
         "differences).", show_default=False)] = None,
     fmt: FormatOption = Format.table,
+    strict: StrictOption = False,
     project: ProjectOption = None,
 ) -> None:
     """Code frequencies by attribute value, and differences of proportions with BCa 95% CIs."""
     from ..agreement.project import project_crosstab
 
+    proj = project_from(project, strict=strict)
     part = only.value if only else ("proportions" if name_of(fmt) == "csv" else None)
     table, diffs = project_crosstab(
-        project_from(project), by=by, coders=coder, codes=code, docs=doc, unit=unit,
+        proj, by=by, coders=coder, codes=code, docs=doc, unit=unit,
         n_replicates=replicates, seed=seed)
     found = {"proportions": table.records(), "differences": diffs}
     if name_of(fmt) == "json":

@@ -64,6 +64,7 @@ class StepIndex:
     routes: dict[tuple[str, str], str] = field(default_factory=dict)
     docversions: dict[tuple[str, str], list[DocVersion]] = field(default_factory=dict)
     reanchors: dict[tuple[str, str], Any] = field(default_factory=dict)
+    withdrawn: dict[str, str] = field(default_factory=dict)  # doc -> time of its withdrawal
     _after: dict[Any, tuple[tuple[Step, bool], ...]] = field(default_factory=dict)
 
     @classmethod
@@ -78,6 +79,8 @@ class StepIndex:
                 index._migrate(e, data, seen)
             elif e.action == "route" and e.ref and e.code and data.get("step"):
                 index.routes[(e.ref, str(data["step"]))] = e.code
+            elif e.action == "docversion" and e.doc and data.get("withdrawn") is True:
+                index.withdrawn[e.doc] = e.time
             elif e.action == "docversion" and e.doc and e.docv and data.get("previous"):
                 dv = DocVersion(e.doc, str(data["previous"]), e.docv,
                                 frozenset(data.get("same") or ()), e.time)
@@ -105,7 +108,7 @@ class StepIndex:
 
     @property
     def empty(self) -> bool:
-        return not (self.steps or self.docversions or self.reanchors)
+        return not (self.steps or self.docversions or self.reanchors or self.withdrawn)
 
     def after(self, made_under: Any) -> tuple[tuple[Step, bool], ...]:
         """The steps a coding made under ``made_under`` goes through, in order."""
@@ -226,6 +229,9 @@ def map_codings(codings: list[Any], events: list[Any]) -> list[Any]:
                 changes.update(start=start, end=end, docv=docv, fp=fp)
             if orphan:
                 flags.append("orphan")
+        gone = index.withdrawn.get(coding.doc)
+        if gone is not None and coding.time <= gone:
+            flags.append("withdrawn")
         if flags:
             changes["flags"] = (*coding.flags, *flags)
         mapped = _replace(coding, changes) if changes else coding

@@ -16,13 +16,13 @@ from typing import Any
 from .. import yamlio
 from ..errors import CodebookError, InputError, UnknownCodeError
 from ..hints import did_you_mean
+from ..ids import is_code_id
 
 CODE_KEYS = (
     "id", "label", "definition", "include", "exclude", "examples", "keywords",
     "exclude_keywords", "patterns", "colour", "parent", "retired", "children",
 )
 TOP_KEYS = ("version", "name", "language", "codes", "changes")
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9_./-]*$")
 TOKEN_ATTRS = frozenset({
     "ORTH", "TEXT", "LOWER", "NORM", "LEMMA", "POS", "TAG", "MORPH", "DEP", "SHAPE",
     "ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID", "LENGTH", "SENT_START", "SPACY",
@@ -236,7 +236,7 @@ class _Parser:
                 hint = did_you_mean(str(key), CODE_KEYS)
                 self.at(here + (key,), "error", f"unknown key {key!r}{hint}")
         code_id = item.get("id")
-        if not isinstance(code_id, str) or not ID_RE.match(code_id):
+        if not is_code_id(code_id):
             self.at(here + ("id",), "error",
                     f"code id {code_id!r} must be lower-case letters, digits, '-', '_', '.' or '/'")
             return None
@@ -343,7 +343,7 @@ class _Parser:
 
 
 def _valid_colour(value: str) -> bool:
-    if re.match(r"^#[0-9a-fA-F]{6}$", value):
+    if re.fullmatch(r"#[0-9a-fA-F]{6}", value):
         return True
     from rich.color import Color, ColorParseError
 

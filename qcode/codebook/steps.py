@@ -33,15 +33,15 @@ imports nothing of the codebook model (only the base layer).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..ids import is_code_id
+
 KINDS = ("rename", "merge", "split", "retire", "move", "redefine")
 STEP_KEYS = ("version", "reason", *KINDS)
 SPLIT_BY = ("rules", "review")
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_./-]*$")
 
 At = Callable[[tuple, str, str], None]
 
@@ -204,7 +204,7 @@ class _Checker:
         return getattr(self, f"_{kind}")(item[kind], here + (kind,), version, reason.strip())
 
     def code(self, value: Any, path: tuple, what: str) -> str | None:
-        if isinstance(value, str) and _ID_RE.match(value):
+        if is_code_id(value):
             return value
         self.at(path, "error", f"{what} must be a code id (lower-case letters, digits, "
                 "'-', '_', '.' or '/'), not {value!r}")

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..audit.line import Event, fingerprint, shorten
 from ..audit.log import LockedLog
+from ..coders import require_known
 from ..codings import Coding, fold_log
 
 
@@ -31,15 +32,10 @@ class Outcome:
 
 
 def coder_warnings(project: Any, coder: str) -> tuple[str, ...]:
-    """A warning when qcode.yaml lists coders and ``coder`` is not one of them."""
-    known = tuple(project.settings.coders)
-    if not known or coder in known:
-        return ()
-    from ..hints import did_you_mean
-
-    return (f"Coder {coder!r} is not among the coders in qcode.yaml ({', '.join(known)}); "
-            f"writing to audit/{coder}.log anyway. Add the name to qcode.yaml if it is right"
-            f"{did_you_mean(coder, known) or '.'}",)
+    """Nothing to warn about, or a ProjectError (nothing written) when the project names
+    its coders (qcode.yaml, audit/coders/) and ``coder`` is not one of them."""
+    require_known(project, coder)
+    return ()
 
 
 def event_fields(actor: str, action: str, doc: Any, start: int, end: int, code: str | None,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..project import Project
-from .store import ATTR_KEY_RE, Document, list_document_ids, read_document, write_document
+from .store import Document, check_attr_key, list_document_ids, read_document, write_document
 
 
 def set_attributes(project: Project, doc_id: str, attrs: dict[str, str]) -> Document:
@@ -47,10 +47,10 @@ def read_attributes_csv(path: Path, known_ids: list[str]) -> dict[str, dict[str,
         raise InputError(f"{path}: empty CSV; the first row must name the columns (doc,team,...).")
     header = [h.strip() for h in rows[0]]
     if not header or header[0] not in ("doc", "id"):
-        raise InputError(f"{path}:1: the first column must be 'doc' (the document id), got {header[0]!r}.")
+        first = header[0] if header else ""
+        raise InputError(f"{path}:1: the first column must be 'doc' (the document id), got {first!r}.")
     for h in header[1:]:
-        if not ATTR_KEY_RE.match(h):
-            raise InputError(f"{path}:1: column {h!r} is not a valid attribute name.")
+        check_attr_key(h, f"{path}:1: column")
     if len(set(header)) != len(header):
         raise InputError(f"{path}:1: a column name appears twice.")
     out: dict[str, dict[str, str]] = {}

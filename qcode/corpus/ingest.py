@@ -4,6 +4,7 @@ one at a time (memory does not grow with the number of documents)."""
 from __future__ import annotations
 
 import gc
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,10 +15,12 @@ from ..errors import InputError
 from ..fileio import write_files
 from ..nlp import sentence_spans
 from ..project import Project
+from ..safetext import count_controls
 from .readers import Parsed, read_source
 from .store import (
     ATTR_KEY_RE,
     Document,
+    check_attr_key,
     check_doc_id,
     doc_id_from_path,
     document_files,
@@ -43,6 +46,7 @@ class IngestResult:
     turns: int
     sentences: int
     previous_version: str | None = None  # docv of the version this one replaced
+    controls: int = 0  # terminal control characters in the text (shown visibly, kept)
 
 
 def parse_attrs(pairs: Iterable[str], source: str = "--attr") -> dict[str, str]:
@@ -55,12 +59,16 @@ def parse_attrs(pairs: Iterable[str], source: str = "--attr") -> dict[str, str]:
             raise InputError(
                 f"{source} {pair!r}: write key=value, with a key of letters, digits, '_' or '-'."
             )
-        out[key] = value.strip()
+        out[check_attr_key(key, f"{source} {pair!r}")] = value.strip()
     return out
 
 
 def _read_bytes(path: Path) -> bytes:
     try:
+        mode = path.stat().st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise InputError(f"{path}: not a regular file (a pipe, socket or device); "
+                             "give a saved file.")
         return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path.") from None
@@ -358,7 +366,7 @@ def _result(doc: Document, status: str, path: Path, prior: str | None = None) ->
     return IngestResult(
         doc_id=doc.id, status=status, source=str(path), words=doc.words(),
         turns=len(doc.meta.get("turns") or ()), sentences=len(doc.units("sentence")),
-        previous_version=prior,
+        previous_version=prior, controls=count_controls(doc.text),
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import DependencyError, InputError
+from ..notices import note
 from .decode import decode, normalise, sniff_binary
 from .formats import read_html, read_odt, read_pdf, read_rtf
 from .parsed import CaptionTurn, Cue, Parsed
@@ -48,11 +49,38 @@ def read_md(path: Path, data: bytes) -> Parsed:
     return _read_text(path, data, "md")
 
 
+MAX_MEMBER = 100_000_000  # bytes one member of a .docx may inflate to
+MAX_INFLATED = 200_000_000  # bytes all its members may inflate to
+MAX_RATIO = 200  # inflated to compressed size of a member (Word's XML is 5 to 20)
+
+
+def check_archive(path: Path, data: bytes) -> None:
+    """Refuse a ZIP whose members would inflate too far (a "zip bomb"), judged from
+    its directory before any member is read."""
+    import zipfile
+
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable .docx ({exc}); re-save it in Word.") from None
+    total = 0
+    for m in members:
+        total += m.file_size
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size > MAX_MEMBER or total > MAX_INFLATED or (
+                m.file_size > 1_000_000 and ratio > MAX_RATIO):
+            raise InputError(
+                f"{path}: its part {m.filename!r} would inflate to {m.file_size:,} bytes "
+                f"({ratio:.0f} times its stored size); this is not an ordinary Word file. "
+                "Save it again from Word, or as .txt.")
+
+
 def read_docx(path: Path, data: bytes) -> Parsed:
     """Word: the body's paragraphs in order, one block each (blank line between)."""
     if not data.startswith(b"PK\x03\x04"):
         kind = sniff_binary(data) or "not a Word .docx file"
         raise InputError(f"{path}: {kind}; save it from Word as .docx, or rename it to .txt.")
+    check_archive(path, data)
     try:
         import docx  # python-docx
     except ImportError:  # pragma: no cover - a runtime dependency
@@ -85,10 +113,18 @@ def _clean_time(value: str) -> str:
     return f"{head}.{frac.ljust(3, '0')[:3]}"
 
 
-def _caption_blocks(text: str) -> list[tuple[str, str, list[str]]]:
-    """(begin, end, text lines) for each cue of a VTT/SRT text."""
+def _caption_blocks(text: str, source: str = "") -> list[tuple[str, str, list[str]]]:
+    """(begin, end, text lines) for each cue of a VTT/SRT text. A block with text but
+    no timing line it can read is not dropped: its text joins the cue before it (or
+    opens the text at 00:00:00), and a note names the file and line."""
     cues: list[tuple[str, str, list[str]]] = []
-    for block in re.split(r"\n\s*\n", text):
+    if not any(_TIMING.match(line) for line in text.split("\n")):
+        return cues  # not captions at all: the reader says so
+    line_no = 1
+    for block in re.split(r"(\n\s*\n)", text):
+        here, line_no = line_no, line_no + block.count("\n")
+        if not block.strip() or block.isspace():
+            continue
         lines = block.strip("\n").split("\n")
         for i, line in enumerate(lines):
             m = _TIMING.match(line)
@@ -96,7 +132,27 @@ def _caption_blocks(text: str) -> list[tuple[str, str, list[str]]]:
                 body = [ln for ln in lines[i + 1:] if ln.strip()]
                 cues.append((_clean_time(m["a"]), _clean_time(m["b"]), body))
                 break
+        else:
+            _malformed(cues, lines, source, here)
     return cues
+
+
+_NOT_A_CUE = re.compile(r"^(WEBVTT|NOTE|STYLE|REGION|\d+$)")
+
+
+def _malformed(cues: list[tuple[str, str, list[str]]], lines: list[str], source: str,
+               line_no: int) -> None:
+    body = [ln for ln in lines if ln.strip() and not _NOT_A_CUE.match(ln.strip())]
+    if not body or lines[0].strip().startswith(("WEBVTT", "NOTE", "STYLE", "REGION")):
+        return
+    note(f"{source}:{line_no}: a cue without a timing line qcode can read "
+         f"({lines[0].strip()[:40]!r}); its text is kept with the cue before it. Fix the "
+         "timing ('00:00:01,000 --> 00:00:04,000') and ingest again to give it its own.")
+    if cues:
+        begin, end, previous = cues[-1]
+        cues[-1] = (begin, end, [*previous, *body])
+    else:
+        cues.append(("00:00:00.000", "00:00:00.000", body))
 
 
 def _unescape(text: str, fmt: str) -> str:
@@ -161,7 +217,7 @@ def read_vtt(path: Path, data: bytes) -> Parsed:
     text = normalise(text)
     if not text.lstrip().startswith("WEBVTT"):
         raise InputError(f"{path}: a .vtt file must start with 'WEBVTT'; is it really WebVTT?")
-    cues = _caption_blocks(text)
+    cues = _caption_blocks(text, str(path))
     if not cues:
         raise InputError(f"{path}: no cues ('00:00:01.000 --> 00:00:04.000' lines) in this WebVTT file.")
     return _build_captions(cues, "vtt", encoding)
@@ -170,7 +226,7 @@ def read_vtt(path: Path, data: bytes) -> Parsed:
 def read_srt(path: Path, data: bytes) -> Parsed:
     """SubRip: numbered cues with 'hh:mm:ss,mmm --> hh:mm:ss,mmm' timings."""
     text, encoding = decode(data, str(path))
-    cues = _caption_blocks(normalise(text))
+    cues = _caption_blocks(normalise(text), str(path))
     if not cues:
         raise InputError(f"{path}: no SubRip cues ('00:00:01,000 --> 00:00:04,000') found; is it .srt?")
     return _build_captions(cues, "srt", encoding)

@@ -14,11 +14,27 @@ from typing import Any
 
 from ..errors import InputError, SpanError
 from ..fileio import write_files
+from ..ids import check_doc_id, inside
+from ..yamlio import read_text
 from .metafile import UNIT_KINDS, dump_meta, load_meta
 from .turns import Turn
 
-DOC_ID_RE = re.compile(r"^[^\W_][\w-]*$")
-ATTR_KEY_RE = re.compile(r"^[A-Za-z_][\w-]*$")
+ATTR_KEY_RE = re.compile(r"\A[A-Za-z_][\w-]*\Z")
+# what qcode itself records of every document, shown beside its attributes (docs, crosstab)
+RESERVED_ATTRS = frozenset({"doc", "id", "format", "kind", "words", "turns", "source",
+                            "encoding"})
+
+
+def check_attr_key(key: str, source: str) -> str:
+    """An attribute name, or an InputError: a name qcode gives a column of its own
+    (``kind``, ``words``...) would stand beside that column under the same name."""
+    if not ATTR_KEY_RE.match(key):
+        raise InputError(f"{source}: {key!r} is not an attribute name; use letters, digits, "
+                         "'_' or '-'.")
+    if key in RESERVED_ATTRS:
+        raise InputError(f"{source}: {key!r} is what qcode records of every document "
+                         f"(see `qcode docs`); name the attribute otherwise, e.g. 'doc_{key}'.")
+    return key
 
 
 def sha256(data: bytes | str) -> str:
@@ -37,14 +53,6 @@ def doc_id_from_path(path: Path) -> str:
     """File stem, lower-cased, spaces and punctuation turned into '-'."""
     stem = re.sub(r"[\W_]+", "-", path.stem.casefold()).strip("-")
     return stem or "document"
-
-
-def check_doc_id(doc_id: str) -> str:
-    if not DOC_ID_RE.match(doc_id) or doc_id != doc_id.casefold():
-        raise InputError(
-            f"Document id {doc_id!r} is not allowed: use lower-case letters, digits and '-'."
-        )
-    return doc_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +131,11 @@ class Document:
 
 
 def doc_paths(documents_dir: Path, doc_id: str) -> tuple[Path, Path]:
-    return documents_dir / f"{doc_id}.txt", documents_dir / f"{doc_id}.yaml"
+    """The text and metadata files of a document; the id is checked, so no path made
+    from it leads outside ``documents/``."""
+    check_doc_id(doc_id)
+    return (inside(documents_dir, documents_dir / f"{doc_id}.txt"),
+            inside(documents_dir, documents_dir / f"{doc_id}.yaml"))
 
 
 def list_document_ids(documents_dir: Path) -> list[str]:
@@ -142,9 +154,12 @@ def read_document(documents_dir: Path, doc_id: str) -> Document:
             f"No document {doc_id!r} in this project{hint} See `qcode docs`."
             if hint else f"No document {doc_id!r} in this project; see `qcode docs`."
         )
-    with open(txt, encoding="utf-8", newline="") as fh:
-        text = fh.read()
-    meta = load_meta(meta_path.read_text(encoding="utf-8"), str(meta_path))
+    try:
+        with open(txt, encoding="utf-8", newline="") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{txt}: not UTF-8 text ({exc.reason}); re-ingest the source.") from None
+    meta = load_meta(read_text(meta_path), str(meta_path))
     if not isinstance(meta, dict) or "sha256_text" not in meta:
         raise InputError(f"{meta_path}: not a qcode document metadata file; re-ingest the source.")
     return Document(id=doc_id, text=text, meta=meta)

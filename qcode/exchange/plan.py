@@ -36,6 +36,7 @@ from ..errors import InputError
 from ..fileio import atomic_write, write_files
 from ..nlp import sentence_spans
 from ..project import RESERVED_LOG_NAMES, Project
+from ..safetext import csv_safe
 
 CODE_ID_RE = re.compile(r"[^a-z0-9]+")
 MAX_INPUT = 1 << 30  # a file larger than this is refused before it is read
@@ -297,8 +298,7 @@ def _reject_order(key: str) -> tuple[int, str]:
 
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_safe("" if value is None else str(value))
 
 
 def read_input(path: Path) -> bytes:

@@ -96,9 +96,11 @@ class RecodeResult:
 
 def raw_replay(project: Any) -> tuple[list[Any], list[Any]]:
     """Codings as made (before any mapping) and the step events, in time order."""
+    from ..audit.health import note_broken
     from ..audit.log import log_names
     from ..codings import fold_log
 
+    note_broken(project.audit_dir, project.id)
     folds = [fold_log(project.log_path(name)) for name in log_names(project.audit_dir)]
     codings = [c for f in folds for c in f.live.values()]
     steps = sorted((e for f in folds for e in f.steps), key=lambda e: (e.time, e.actor, e.seq))

@@ -187,15 +187,18 @@ def orphans(project: Any, *, coders: list[str] | None = None,
             docs: list[str] | None = None) -> list[Orphan]:
     """Codings flagged orphan by replay, or still on a replaced version of their
     document, in document order."""
-    from ..codings import replay
+    from ..audit.health import note_broken
+    from ..codings import replay_dir
     from ..corpus import document_exists, load_document
     from ..corpus.store import read_version_text
 
-    codings = replay(project)
+    note_broken(project.audit_dir, project.id)  # (not the note on orphans left out: this lists them)
+    codings = replay_dir(project.audit_dir).scoped(docs or None, coders or None)
     scores = {e.ref: e.score for e in codings.steps if e.action == "reanchor"}
     versions: dict[str, str | None] = {}
     out = []
-    for c in codings.select(coders=coders or None, docs=docs or None):
+    for c in sorted((*codings.orphaned, *codings.codings),
+                    key=lambda c: (c.doc, c.start, c.end, c.code, c.coder, len(c.id), c.id)):
         if c.doc not in versions:
             versions[c.doc] = load_document(project, c.doc).version \
                 if document_exists(project, c.doc) else None

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..yamlio import read_text
+
 
 @dataclass(frozen=True, slots=True)
 class DocView:
@@ -42,7 +44,7 @@ def read_view(project: Any, doc_id: str) -> DocView:
     try:
         with open(txt, encoding="utf-8", newline="") as fh:
             text = fh.read()
-        quick = quick_meta(meta_path.read_text(encoding="utf-8"), str(meta_path))
+        quick = quick_meta(read_text(meta_path), str(meta_path))
     except (OSError, ValueError):
         quick = None
     if quick is None:

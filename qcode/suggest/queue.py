@@ -7,6 +7,7 @@ carries the whole suggestion). Queue ids are a convenience for the command line.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,15 @@ from ..fileio import atomic_stream, read_json
 from .base import Suggestion
 
 FORMAT = "qcode-suggestions-v1"
+
+
+def codebook_digest(project: Any) -> str:
+    """The sha256 of the codebook in force: a queue made under another is stale, as
+    its codes may no longer exist (a migration, its undo, an edit by hand)."""
+    try:
+        return hashlib.sha256(project.codebook_path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def queue_path(project: Any, coder: str) -> Path:
@@ -32,6 +42,8 @@ def read_queue(project: Any, coder: str) -> list[Suggestion]:
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("columns") != list(
             COLUMNS):
         return []
+    if data.get("codebook") != codebook_digest(project):
+        return []  # made under another codebook (a migration, its undo, an edit): stale
     try:
         return [Suggestion(*row[:-2], tuple(row[-2]), str(row[-1]))
                 for row in data.get("suggestions") or ()]
@@ -55,14 +67,15 @@ class QueueWriter:
     def __init__(self, project: Any, coder: str) -> None:
         self.path = queue_path(project, coder)
         self.coder = coder
+        self.codebook = codebook_digest(project)
         self.rows = 0
         self._encode = _row_encoder()
 
     def __enter__(self) -> QueueWriter:
         self._stream = atomic_stream(self.path)
         self._fh = self._stream.__enter__()
-        head = json.dumps({"format": FORMAT, "coder": self.coder, "columns": COLUMNS},
-                          ensure_ascii=False)
+        head = json.dumps({"format": FORMAT, "coder": self.coder, "columns": COLUMNS,
+                           "codebook": self.codebook}, ensure_ascii=False)
         self._fh.write(f'{head[:-1]}, "suggestions": [')
         return self
 

@@ -76,6 +76,27 @@ def _speaker_turn(name: str, turns: Sequence[Any], current: int) -> int:
     raise InputError(f"No unit number, turn or speaker {name!r}{known}.")
 
 
+def unit_code_sets(units: Sequence[Span], codings: Sequence[Any],
+                   rank: dict[str, int]) -> list[tuple[str, ...]]:
+    """For each unit, the codes of the codings that overlap it, in codebook order; a
+    code waiting for a migration decision ends in ``?``."""
+    ends = [b for _, b in units]
+    found: list[set[str]] = [set() for _ in units]
+    for c in codings:
+        label = c.code + ("?" if waiting(c) else "")
+        i = bisect.bisect_right(ends, c.start)
+        while i < len(units) and units[i][0] < c.end:
+            found[i].add(label)
+            i += 1
+    return [tuple(sorted(s, key=lambda code: (rank.get(code.rstrip("?"), len(rank)), code)))
+            for s in found]
+
+
+def waiting(coding: Any) -> bool:
+    """Whether a codebook migration left this coding waiting for a decision."""
+    return any(f.startswith(("pending:", "review:")) for f in getattr(coding, "flags", ()))
+
+
 def memo_units(memos: Sequence[Any], units: Sequence[Span], spans: dict[str, Span]) -> dict[int, list[Any]]:
     """Unit index -> the memos on it: memos with a span, and memos on a coding (whose
     span ``spans`` gives by coding id). A memo on the whole document is on no unit."""
@@ -113,6 +134,11 @@ class Finding:
     selection: Span
     last_query: str = ""
     memos_by_unit: dict[int, list[Any]]
+    doc_ids: list[str]
+    project: Any
+    replayed: Any
+    coder: str
+    rank: dict[str, int]
 
     def find(self, query: str, step: int = 1) -> str:
         """Select the next (``step`` 1) or previous (-1) place the text ``query`` occurs."""
@@ -156,3 +182,23 @@ class Finding:
 
     def memos_at(self, i: int) -> list[Any]:
         return list(self.memos_by_unit.get(i, ()))
+
+    def uncoded_elsewhere(self, step: int) -> str:
+        """Open the next (previous) document with a unit this coder has not coded, at
+        its first (last) such unit."""
+        from ..corpus import load_document
+
+        i = self.doc_ids.index(self.doc.id) + step
+        while 0 <= i < len(self.doc_ids):
+            doc = load_document(self.project, self.doc_ids[i])
+            units = doc.units(self._kind_for(doc))
+            mine = [c for c in self.replayed.by_doc(doc.id)
+                    if c.coder == self.coder and "orphan" not in c.flags]
+            free = [k for k, codes in enumerate(unit_code_sets(units, mine, self.rank))
+                    if not codes]
+            if free:
+                self.open(doc.id)
+                self.goto(free[0] if step > 0 else free[-1])
+                return f"opened {doc.id}: its {'next' if step > 0 else 'last'} uncoded unit"
+            i += step
+        return f"no uncoded unit {'after' if step > 0 else 'before'} this one in any document"

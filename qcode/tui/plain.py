@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from ..errors import QcodeError
+from ..safetext import visible
 
 HELP = """\
 Commands (one per line; every decision is written at once):
@@ -50,7 +51,7 @@ class Plain:
         self.failed = 0
 
     def say(self, text: str) -> None:
-        self.out.write(text + "\n")
+        self.out.write(visible(text) + "\n")
         self.out.flush()
 
     def run(self, lines: TextIO) -> int:
@@ -86,7 +87,7 @@ class Plain:
             said, moved = self.dispatch(verb, args, line)
         except QcodeError as exc:
             self.failed += 1
-            self.err.write(f"Error: {exc.message}\n")
+            self.err.write(f"Error: {visible(exc.message)}\n")
             self.err.flush()
             return None
         if said:

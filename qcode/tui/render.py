@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.text import Text
 
-from ..reports import visible
+from ..safetext import visible
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
@@ -44,6 +44,13 @@ def layout(width: int, units: int) -> Layout:
     return Layout(width, gutter, margin)
 
 
+def shown(text: Text) -> Text:
+    """``text`` with its control characters made visible, styles kept (one character
+    stands for one, so every span still covers what it covered)."""
+    text.plain = visible(text.plain)
+    return text
+
+
 def _clip(label: str, width: int) -> str:
     return label if len(label) <= width else label[: max(width - 1, 0)] + "…"
 
@@ -60,7 +67,7 @@ def _labels(session: Any, i: int, colours: dict[str, str], width: int) -> list[T
     memos = session.memos_at(i)
     if memos:
         rows.append(Text(_clip(f"✎ {_one_line(memos[0].text)}", width), style="italic"))
-    return rows
+    return [shown(r) for r in rows]
 
 
 def _one_line(text: str) -> str:
@@ -84,7 +91,7 @@ def memo_panel(session: Any) -> Text | None:
 
 def _unit_text(session: Any, i: int, colours: dict[str, str]) -> Text:
     a, b = session.units[i]
-    text = Text(session.doc.text[a:b].replace("\n", " "),
+    text = Text(visible(session.doc.text[a:b].replace("\n", " ")),
                 style="bold" if i == session.index else "")
     for c in session.mine:
         if c.start < b and c.end > a:
@@ -110,7 +117,7 @@ def _suggestion_lines(session: Any, colours: dict[str, str]) -> list[Text]:
         ))
     if not here and not session.suggestions_loaded and session.suggestions_wanted:
         rows.append(Text("  suggestions loading…", style="dim italic"))
-    return rows
+    return [shown(r) for r in rows]
 
 
 def _marker(session: Any, i: int) -> str:
@@ -126,8 +133,9 @@ def _header(session: Any, i: int) -> Text | None:
         return None
     turn = session.turn_of(i)
     if not turn.speaker:
-        return Text(turn.heading, style="bold") if turn.heading else None
-    return Text.assemble((turn.speaker, "bold"), (f" {turn.time}" if turn.time else "", "dim"))
+        return shown(Text(turn.heading, style="bold")) if turn.heading else None
+    return shown(Text.assemble((turn.speaker, "bold"),
+                               (f" {turn.time}" if turn.time else "", "dim")))
 
 
 def unit_block(session: Any, i: int, lay: Layout, colours: dict[str, str],
@@ -142,7 +150,7 @@ def unit_block(session: Any, i: int, lay: Layout, colours: dict[str, str],
     labels = _labels(session, i, colours, lay.margin) if lay.margin else []
     if lay.margin == 0 and (session.mine_by_unit[i] or session.memos_at(i)):
         marks = [*session.mine_by_unit[i], *(["✎ memo"] if session.memos_at(i) else [])]
-        body.append(Text("  " + ", ".join(marks), style="italic"))
+        body.append(shown(Text("  " + ", ".join(marks), style="italic")))
     gutter = f"{_marker(session, i)} {i + 1:>{lay.gutter - 3}} "
     for k in range(max(len(body), len(labels))):
         line = Text(gutter if k == 0 else " " * lay.gutter,
@@ -196,7 +204,7 @@ def status(session: Any, message: str = "") -> Text:
         f" vs {session.compare}" if session.compare else "",
         f" · {len(session.mine)} codings: {applied}",
     )
-    return Text.assemble(Text(message or "? help · q quit", style="italic"), "\n", where)
+    return shown(Text.assemble(Text(message or "? help · q quit", style="italic"), "\n", where))
 
 
 def code_detail(code: Any, number: int | None, colour: str) -> Text:
@@ -215,4 +223,4 @@ def code_detail(code: Any, number: int | None, colour: str) -> Text:
     for example in code.examples:
         out.append("\n• ", style="bold")
         out.append(" ".join(example.split()), style="italic")
-    return out
+    return shown(out)

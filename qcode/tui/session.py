@@ -17,33 +17,12 @@ from typing import Any
 from ..errors import ProjectError, SpanError
 from . import selection as sel
 from . import writes
-from .finding import Finding, memo_units
+from .finding import Finding, memo_units, unit_code_sets, waiting  # noqa: F401  (re-exported)
 from .fuzzy import resolve
 from .position import Position, Positions
 from .suggestions import Shown, decide
 
 Span = tuple[int, int]
-
-
-def unit_code_sets(units: Sequence[Span], codings: Sequence[Any],
-                   rank: dict[str, int]) -> list[tuple[str, ...]]:
-    """For each unit, the codes of the codings that overlap it, in codebook order; a
-    code waiting for a migration decision ends in ``?``."""
-    ends = [b for _, b in units]
-    found: list[set[str]] = [set() for _ in units]
-    for c in codings:
-        label = c.code + ("?" if waiting(c) else "")
-        i = bisect.bisect_right(ends, c.start)
-        while i < len(units) and units[i][0] < c.end:
-            found[i].add(label)
-            i += 1
-    return [tuple(sorted(s, key=lambda code: (rank.get(code.rstrip("?"), len(rank)), code)))
-            for s in found]
-
-
-def waiting(coding: Any) -> bool:
-    """Whether a codebook migration left this coding waiting for a decision."""
-    return any(f.startswith(("pending:", "review:")) for f in getattr(coding, "flags", ()))
 
 
 class Session(Finding):
@@ -247,25 +226,7 @@ class Session(Finding):
         """The next (previous) unit without a coding of this coder's, on into the next
         (previous) documents when this one has none left."""
         said = self._seek(step, lambda i: not self.mine_by_unit[i], "uncoded unit")
-        if not said:
-            return ""
-        from ..corpus import load_document
-
-        i = self.doc_ids.index(self.doc.id) + step
-        while 0 <= i < len(self.doc_ids):
-            doc = load_document(self.project, self.doc_ids[i])
-            units = doc.units(self._kind_for(doc))
-            mine = [c for c in self.replayed.by_doc(doc.id)
-                    if c.coder == self.coder and "orphan" not in c.flags]
-            free = [k for k, codes in enumerate(unit_code_sets(units, mine, self.rank))
-                    if not codes]
-            if free:
-                self.open(doc.id)
-                self.goto(free[0] if step > 0 else free[-1])
-                return f"opened {doc.id}: its next uncoded unit" if step > 0 else \
-                    f"opened {doc.id}: its last uncoded unit"
-            i += step
-        return f"no uncoded unit {'after' if step > 0 else 'before'} this one in any document"
+        return self.uncoded_elsewhere(step) if said else ""
 
     def disagreement(self, step: int) -> str:
         if not self.compare:

@@ -1,0 +1,106 @@
+"""Which logs are broken, and at which line: the one check every reader and writer uses.
+
+:func:`log_health` is what a command asks before it trusts a log. Today it names
+a log whose hash chain breaks (an edited, deleted, inserted or reordered line, or
+a line that is not an audit line at all); other reasons a log's tail is not
+supported (an unsigned tail, say) belong here too, as further :class:`BrokenLog`
+kinds. Readers say so (:func:`note_broken`), appends refuse, ``--strict`` refuses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import AuditError
+from ..fileio import atomic_write
+from ..notices import note
+from .log import display, log_names
+from .verify import check_log
+
+
+@dataclass(frozen=True, slots=True)
+class BrokenLog:
+    """A log that cannot be trusted from ``line`` on (1-based; None: the whole file)."""
+
+    log: str
+    line: int | None
+    kind: str
+    detail: str
+
+    @property
+    def message(self) -> str:
+        where = f"audit/{self.log}.log" + (f" line {self.line}" if self.line else "")
+        return (f"{where}: {self.kind} ({self.detail}); what it records from there on is "
+                "not verified. Run `qcode audit verify`.")
+
+
+_CHECKED: dict[str, BrokenLog | None] = {}  # sha256 of a log's bytes -> what it showed
+
+
+def log_health(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
+    """Every broken log of ``audit_dir``, in log-name order (empty when all hold).
+
+    A log's bytes are hashed (hundreds of times cheaper than checking its chain) and
+    a log whose bytes were checked before, in this process or by an earlier command
+    (``.qcode/health.json``, a cache), is not checked again."""
+    cache_path = audit_dir.parent / ".qcode" / "health.json"
+    if not _CHECKED:
+        _CHECKED.update(_read_cache(cache_path))
+    out, grown = [], False
+    for name in log_names(audit_dir):
+        path = audit_dir / f"{name}.log"
+        digest = f"{project_id}:{name}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+        if digest not in _CHECKED:
+            _CHECKED[digest], grown = _check(path, project_id), True
+        found = _CHECKED[digest]
+        if found is not None:
+            out.append(found)
+    if grown:
+        _write_cache(cache_path)
+    return tuple(out)
+
+
+def _check(path: Path, project_id: str) -> BrokenLog | None:
+    problem = check_log(path, project_id).problem
+    if problem is None:
+        return None
+    detail = problem.message.removeprefix(display(path)).lstrip(" :")
+    detail = re.sub(r"^line \d+: ", "", detail).rstrip(".")
+    return BrokenLog(path.stem, problem.line, "the hash chain is broken", detail)
+
+
+def _read_cache(path: Path) -> dict[str, BrokenLog | None]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {k: BrokenLog(*v) if v else None for k, v in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}  # no cache, or a damaged one: every log is checked
+
+
+def _write_cache(path: Path) -> None:
+    data = {k: [v.log, v.line, v.kind, v.detail] if v else None
+            for k, v in list(_CHECKED.items())[-512:]}
+    with contextlib.suppress(OSError):
+        atomic_write(path, json.dumps(data), durable=False)
+
+
+def note_broken(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
+    """:func:`log_health`, with one notice per broken log for the person."""
+    found = log_health(audit_dir, project_id)
+    for broken in found:
+        note(broken.message)
+    return found
+
+
+def require_sound(audit_dir: Path, project_id: str) -> None:
+    """Raise (``--strict``) when a log is broken, naming the first."""
+    found = log_health(audit_dir, project_id)
+    if found:
+        more = f" (and {len(found) - 1} more log(s))" if len(found) > 1 else ""
+        raise AuditError(f"{found[0].message.removesuffix('.')}{more}; --strict refuses to "
+                         "count it.")

@@ -1,0 +1,82 @@
+"""An orphaned coding is kept in the logs but left out of every view, analysis and
+export until it is placed or voided; each says how many it left out and names
+`qcode orphans`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from audit_support import INTERVIEW, make_study
+
+from qcode.cli import app
+
+GONE = "We start with the list."
+
+
+@pytest.fixture
+def orphaned(tmp_path, runner):
+    study = make_study(tmp_path / "study")
+    for doc, team in (("hc01", "north"), ("fn01", "south")):
+        runner.invoke(app, ["attrs", "set", doc, f"team={team}", "-P", str(study.root)])
+    for coder in ("anna", "ben"):
+        for code, quote in (("coordination", GONE), ("autonomy", "The leader is far away.")):
+            result = runner.invoke(app, ["apply", "hc01", code, "--quote", quote, "--coder",
+                                         coder, "-P", str(study.root)])
+            assert result.exit_code == 0, result.output
+    edited = tmp_path / "hc01.txt"
+    edited.write_text(INTERVIEW.replace(GONE + " Nobody makes the list for us now, we make it "
+                                        "ourselves. ", ""), encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(edited), "--id", "hc01", "--as", "anna",
+                                 "-P", str(study.root)])
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(app, ["orphans", "--format", "json", "-P", str(study.root)])
+    assert listed.exit_code == 0, listed.output
+    assert len(json.loads(listed.stdout)) == 2  # both coders' codings of the lost sentence
+    return study
+
+
+NOTE = "2 orphaned coding(s) left out"
+
+
+def test_codings_leave_orphans_out_and_say_so(runner, orphaned):
+    out = runner.invoke(app, ["codings", "--format", "csv", "-P", str(orphaned.root)])
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert {r["code"] for r in rows} == {"autonomy"} and len(rows) == 2
+    assert NOTE in out.stderr and "`qcode orphans`" in out.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["agree", "--format", "json"], ["cooccur", "--format", "json"],
+    ["crosstab", "--by", "team", "--format", "json"],
+    ["show", "hc01", "-c", "anna", "--no-pager"], ["memos"],
+])
+def test_every_view_and_analysis_leaves_orphans_out(runner, orphaned, args):
+    out = runner.invoke(app, [*args, "-P", str(orphaned.root)])
+    assert out.exit_code == 0, out.output
+    assert NOTE in out.stderr and "`qcode orphans`" in out.stderr
+    assert "coordination" not in out.stdout, out.stdout
+
+
+def test_the_library_keeps_orphans_apart(orphaned):
+    from qcode.codings import replay
+    from qcode.index import replay as indexed
+
+    for replayed in (replay(orphaned), indexed(orphaned), indexed(orphaned)):
+        assert {c.code for c in replayed.codings} == {"autonomy"}
+        assert [c.code for c in replayed.orphaned] == ["coordination", "coordination"]
+        assert all(replayed.get(c.id) is c for c in replayed.orphaned)
+
+
+def test_a_voided_orphan_is_no_longer_counted_as_left_out(runner, orphaned):
+    listed = json.loads(runner.invoke(app, ["orphans", "--format", "json",
+                                            "-P", str(orphaned.root)]).stdout)
+    first = listed[0]["coding"]
+    voided = runner.invoke(app, ["orphans", "--void", first, "--as", first.split(":")[0],
+                                 "-P", str(orphaned.root)])
+    assert voided.exit_code == 0, voided.output
+    out = runner.invoke(app, ["codings", "-P", str(orphaned.root)])
+    assert "1 orphaned coding(s) left out" in out.stderr
