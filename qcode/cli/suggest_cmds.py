@@ -131,6 +131,10 @@ def suggest(
         result = run(proj, name, docs=docs, method=method.value, codes=_codes(codes),
                      min_score=min_score or 0.0, pooled=pooled, on_document=step, keep=False,
                      top_k=top_k, threshold=threshold)
+    _summary(result, name)
+
+
+def _summary(result: Any, name: str) -> None:
     for note in result.notes:
         info(note)
     info(f"{name}: {result.made} suggestions from {', '.join(result.methods)} in "
