@@ -147,7 +147,11 @@ def main() -> None:
     parser.add_argument("--units", default="sentence,paragraph")
     parser.add_argument("--dir", type=Path, help="where to build the projects")
     parser.add_argument("--no-cost", action="store_true", help="skip the generated corpus")
+    parser.add_argument("--quick", action="store_true",
+                        help="one seed, one coder, sentence units, no generated corpus (a smoke run)")
     args = parser.parse_args()
+    if args.quick:
+        args.repeats, args.units, args.no_cost = 1, "sentence", True
     root = work_folder(args.dir, "qcode-bench-quality-")
     if args.project is not None:
         from qcode.project import open_project
@@ -159,6 +163,8 @@ def main() -> None:
         from qcode.sample import SAMPLE_CODERS
 
         project, coders = init_sample(root / "sample"), args.coder or list(SAMPLE_CODERS)
+        if args.quick:
+            coders = coders[:1]
         where = "the sample study (invented text)"
     print(f"Suggestion quality on {where}: {LEARNER} against tfidf-lr and majority")
     for coder in coders:
