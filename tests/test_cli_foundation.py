@@ -136,7 +136,7 @@ def test_changed_source_keeps_the_old_version(runner, study, tmp_path):
     src = tmp_path / "crlf.txt"
     src.write_bytes(b"I: First line.\r\n\r\nR: Second line, changed.\r\n")
     old = load_document(find_project(study), "crlf")
-    result = ok(run(runner, "ingest", src, "--id", "crlf"))  # another folder: named explicitly
+    result = ok(run(runner, "ingest", src, "--id", "crlf", "--coder", "anna"))  # another folder: named explicitly
     assert "updated  crlf" in result.stderr
     new = load_document(find_project(study), "crlf")
     assert new.text == "I: First line.\n\nR: Second line, changed.\n"
@@ -149,7 +149,7 @@ def test_changed_source_keeps_the_old_version(runner, study, tmp_path):
     assert (version_dir / f"{old.version}.yaml").is_file()
     # The same change again is "unchanged"; the history does not grow.
     before = tree_digest(study)
-    assert "unchanged" in ok(run(runner, "ingest", src)).stderr
+    assert "unchanged" in ok(run(runner, "ingest", src, "--id", "crlf", "--coder", "anna")).stderr
     assert tree_digest(study) == before
 
 
@@ -516,7 +516,7 @@ def test_malformed_project_yaml(runner, study, text, says):
         ("", "empty CSV"),
         ("doc,team,team\ncrlf,a,b\n", "appears twice"),
         ("doc,team\ncrlf,a\ncrlf,b\n", "second row"),
-        ("doc,bad key\ncrlf,a\n", "not a valid attribute name"),
+        ("doc,bad key\ncrlf,a\n", "is not an attribute name"),
     ],
 )
 def test_bad_attributes_csv(runner, study, tmp_path, csv_text, says):

@@ -13,7 +13,6 @@ from qcode.cli import app
 from qcode.codebook import load_codebook
 from qcode.migrations import diff_codebooks, write_steps
 
-
 def _evolve(repo: Path, tmp_path: Path) -> tuple[Path, Path]:
     """The home care codebook, and a version 2 of it: coordination renamed, competency
     merged into professionalism, tasks split in two, personnel retired, leadership
@@ -38,10 +37,10 @@ def _evolve(repo: Path, tmp_path: Path) -> tuple[Path, Path]:
     head = text[:text.index("codes:")].replace("version: 1", "version: 2")
     new = tmp_path / "homecare-v2.yaml"
     new.write_text("# version 2, after the second round of coding\n" + head
-                   + yaml.safe_dump({"codes": new_codes}, sort_keys=False, allow_unicode=True),
+                   + yaml.safe_dump({"codes": json.loads(json.dumps(new_codes))}, sort_keys=False,
+                                    allow_unicode=True),  # copies: no shared lists, no *aliases
                    encoding="utf-8")
     return old, new
-
 
 def test_diff_proposes_rename_split_merge_retire_redefine(repo, tmp_path):
     old, new = _evolve(repo, tmp_path)
@@ -55,7 +54,6 @@ def test_diff_proposes_rename_split_merge_retire_redefine(repo, tmp_path):
                      "redefine leadership"]
     assert found.unaccounted == ()
 
-
 def test_write_adds_the_steps_and_keeps_the_file_s_comments(repo, tmp_path):
     old, new = _evolve(repo, tmp_path)
     before = new.read_text()
@@ -67,7 +65,6 @@ def test_write_adds_the_steps_and_keeps_the_file_s_comments(repo, tmp_path):
     assert "    rename: {from: coordination, to: coordinating-work}\n" in after
     assert diff_codebooks(load_codebook(old), codebook).proposals == ()
 
-
 def test_a_step_that_does_not_check_leaves_the_file_as_it_was(repo, tmp_path):
     from qcode.codebook.steps import Step
     from qcode.errors import CodebookError
@@ -77,7 +74,6 @@ def test_a_step_that_does_not_check_leaves_the_file_as_it_was(repo, tmp_path):
     with pytest.raises(CodebookError, match="unknown code 'nowhere'"):
         write_steps(new, [Step(2, "retire", ("nowhere",), (), "r")])
     assert new.read_bytes() == before
-
 
 def test_diff_cli_lists_and_writes_chosen_steps(repo, tmp_path, runner):
     old, new = _evolve(repo, tmp_path)
@@ -95,7 +91,6 @@ def test_diff_cli_lists_and_writes_chosen_steps(repo, tmp_path, runner):
     result = runner.invoke(app, ["codebook", "diff", str(old), str(new), "--write", "--step", "9"])
     assert result.exit_code == 2 and "No proposal number 9" in result.output
 
-
 def test_diff_write_needs_a_new_version(repo, tmp_path, runner):
     old = repo / "codebooks" / "homecare.yaml"
     same = tmp_path / "same.yaml"
@@ -103,7 +98,6 @@ def test_diff_write_needs_a_new_version(repo, tmp_path, runner):
     result = runner.invoke(app, ["codebook", "diff", str(old), str(same), "--write"])
     assert result.exit_code == 2 and "raise 'version'" in result.output
     assert same.read_text() == old.read_text().replace("label: Autonomy", "label: Room to decide")
-
 
 def test_a_removed_code_without_a_step_is_reported(tmp_path, runner):
     old = tmp_path / "a.yaml"
