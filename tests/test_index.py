@@ -79,7 +79,7 @@ def reingest(project, tmp_path) -> None:
     changed.parent.mkdir(exist_ok=True)
     changed.write_text(text.replace("Thank you for meeting me.", "Thanks for meeting me today.")
                        .replace("It feels good, most days.", ""), encoding="utf-8")
-    ingest(project, [changed])
+    ingest(project, [changed], doc_id="interview", coder="anna")
 
 
 def same_length_edit(project) -> None:

@@ -117,11 +117,12 @@ def reanchor_stale(project: Any, actor: str | None = None, *, threshold: float |
     """Re-anchor codings still on a replaced version of their document that no
     re-anchoring has handled (an ingest whose re-anchoring did not run, or codings
     made on the old text after it was replaced, e.g. in another clone)."""
-    codings = replay(project)
+    note_broken(project.audit_dir, project.id)  # (no note on orphans: they are what this places)
+    codings = replay_dir(project.audit_dir)
     handled = StepIndex.build(codings.steps).reanchors
     current: dict[str, str | None] = {}
     pairs: dict[tuple[str, str], list[Any]] = {}
-    for c in codings:
+    for c in (*codings.codings, *codings.orphaned):
         if c.doc not in current:
             current[c.doc] = load_document(project, c.doc).version \
                 if document_exists(project, c.doc) else None
