@@ -12,7 +12,8 @@ import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 BENCHMARKS = sorted(p.name for p in BENCH.glob("*.py") if not p.name.startswith("_"))
-TAKES_DIR = {"ingest.py", "report.py", "scale.py", "suggest.py", "suggest_quality.py"}  # they build in bench/out/ unless given --dir
+TAKES_DIR = {"ingest.py", "report.py", "scale.py", "suggest.py",
+             "suggest_quality.py"}  # they build in bench/out/ unless given --dir
 # rows a reader of the benchmark's output relies on: each figure beside its reference
 ROWS = {"report.py": ("qcode agree --ci bca", "qcode report ", "ratio to agree", "report.html",
                       "gzipped", "report.md"),

@@ -136,7 +136,8 @@ def test_changed_source_keeps_the_old_version(runner, study, tmp_path):
     src = tmp_path / "crlf.txt"
     src.write_bytes(b"I: First line.\r\n\r\nR: Second line, changed.\r\n")
     old = load_document(find_project(study), "crlf")
-    result = ok(run(runner, "ingest", src, "--id", "crlf", "--coder", "anna"))  # another folder: named explicitly
+    # another folder than the recorded source: the id is named explicitly
+    result = ok(run(runner, "ingest", src, "--id", "crlf", "--coder", "anna"))
     assert "updated  crlf" in result.stderr
     new = load_document(find_project(study), "crlf")
     assert new.text == "I: First line.\n\nR: Second line, changed.\n"

@@ -13,6 +13,7 @@ from qcode.cli import app
 from qcode.codebook import load_codebook
 from qcode.migrations import diff_codebooks, write_steps
 
+
 def _evolve(repo: Path, tmp_path: Path) -> tuple[Path, Path]:
     """The home care codebook, and a version 2 of it: coordination renamed, competency
     merged into professionalism, tasks split in two, personnel retired, leadership
