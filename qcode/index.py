@@ -57,11 +57,13 @@ _TABLES = {
 
 
 def replay(project: Any, *, docs: Iterable[str] | None = None,
-           coders: Iterable[str] | None = None) -> Codings:
+           coders: Iterable[str] | None = None, health: bool = True) -> Codings:
     """:func:`qcode.codings.replay` through the index; with ``docs`` or ``coders``, only
     their codings, memos and decisions (steps and warnings are always all of them).
-    A broken log is noted for the person, as a full replay notes it."""
-    note_broken(project.audit_dir, project.id)
+    A broken log is noted for the person, as a full replay notes it (``health``
+    False: not checked, for a view that replays after every decision)."""
+    if health:
+        note_broken(project.audit_dir, project.id)
     path = project.cache_dir / "index.sqlite"
     if os.environ.get("QCODE_INDEX") != "0":  # 0: no index (benchmarks, comparisons)
         try:

@@ -282,3 +282,40 @@ def test_every_command_prints_what_a_full_replay_gives_after_each_kind_of_change
     same_length_edit(project)
     compare("a same-length edit")
     assert checked == 6
+
+
+def test_the_coding_view_opens_and_refreshes_through_the_warm_index(tmp_path, monkeypatch):
+    """Opening the coding view read every log from its start (the open grew faster
+    than the project in the scale benchmark); through the warm index it folds none,
+    shows what a full replay gives for the coders shown, and a decision is folded on."""
+    from qcode import livereplay
+
+    project = make_study(tmp_path / "study")
+    anna = Session(project, "anna", doc=INTERVIEW, clock=clock(), suggest=False)
+    anna.goto(2)
+    anna.apply("coordination")
+    ben = Session(project, "ben", doc=INTERVIEW, clock=clock(5000), suggest=False)
+    ben.goto(2)
+    ben.apply("autonomy")
+    ben.memo("Ben's note on the third unit.")
+    index.replay(project)  # the index, warm
+    folded: list[str] = []
+    for module in (index, livereplay):
+        real = module.fold_log
+        monkeypatch.setattr(module, "fold_log", lambda path, real=real, **kw:
+                            folded.append(path.stem) or real(path, **kw))
+    s = Session(project, "anna", doc=INTERVIEW, compare="ben", clock=clock(10_000),
+                suggest=False)
+    assert folded == []
+    s.goto(4)
+    s.apply("autonomy")
+    assert folded == []
+    full = codings.replay(project)
+    for coder, shown in (("anna", s.mine), ("ben", s.theirs)):
+        assert set(shown) == {c for c in full.codings if c.doc == INTERVIEW and c.coder == coder}
+        assert shown
+    assert [m.text for m in s.memos_at(2)] == ["Ben's note on the third unit."]
+    monkeypatch.setenv("QCODE_INDEX", "0")  # no index: the logs are replayed
+    bare = Session(project, "anna", doc=INTERVIEW, compare="ben", suggest=False)
+    assert set(bare.mine) == set(s.mine) and set(bare.theirs) == set(s.theirs)
+    assert folded

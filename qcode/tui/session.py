@@ -10,10 +10,12 @@ later (:meth:`Session.set_suggestions`), by whoever loaded them.
 from __future__ import annotations
 
 import bisect
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .. import index
 from ..codebook import load_codebook
 from ..corpus import list_documents, load_document
 from ..errors import ProjectError, SpanError
@@ -105,10 +107,20 @@ class Session(Finding):
     # ------------------------------------------------------------ codings
 
     def _replay(self) -> None:
-        """Replay the logs, reading only what they gained since the last time."""
-        if self._live is None:
-            self._live = LiveReplay(self.project.audit_dir)
-        self.replayed = self._live.replay()
+        """The codings, memos and decisions of the coders shown (this one and the one
+        compared with) through the index in .qcode/, which reads only what the logs
+        gained since it was last brought up to date; opening a document of a big
+        project then costs what that coder's work costs, not a replay of everyone's.
+        Without the index (``QCODE_INDEX=0``) the logs are replayed, then kept up to
+        date by :class:`LiveReplay`. Neither checks the logs' chains (after every
+        decision that would re-check the coder's whole log): `qcode audit verify` does."""
+        if os.environ.get("QCODE_INDEX") == "0":
+            if self._live is None:
+                self._live = LiveReplay(self.project.audit_dir)
+            self.replayed = self._live.replay()
+            return
+        shown = [self.coder, *([self.compare] if self.compare else [])]
+        self.replayed = index.replay(self.project, coders=shown, health=False)
 
     def _derive(self) -> None:
         """Per-document views of the replay: this coder's codings, the other's, and the
