@@ -232,14 +232,14 @@ class Index:
         fold.lines, fold.voided = lines, set(json.loads(voided))
         where, args = _where(name, docs, coders)
         for r in self.db.execute(f"SELECT {_TABLES['codings']} FROM codings WHERE {where}", args):
-            c = Coding(*r[1:11], json.loads(r[11]), r[12], json.loads(r[13]),
-                       tuple(json.loads(r[14])))
+            c = Coding(*(*r[1:11], json.loads(r[11]), r[12], json.loads(r[13]),
+                         tuple(json.loads(r[14]))))
             fold.live[c.id] = c
             fold.keys[(c.doc, c.start, c.end, c.code)] = c.id
         rows = self.db.execute("SELECT * FROM memos WHERE log = ? ORDER BY pos", (name,))
         fold.memos = [Memo(*r[2:]) for r in rows]
         rows = self.db.execute("SELECT * FROM decisions WHERE log = ? ORDER BY pos", (name,))
-        fold.decisions = [Decision(*r[2:10], json.loads(r[10]), bool(r[11]), r[12]) for r in rows]
+        fold.decisions = [Decision(*(*r[2:10], json.loads(r[10]), bool(r[11]), r[12])) for r in rows]
         rows = self.db.execute("SELECT event FROM steps WHERE log = ? ORDER BY pos", (name,))
         fold.steps = [Event(*json.loads(r[0])) for r in rows]
         rows = self.db.execute("SELECT text FROM warnings WHERE log = ? ORDER BY pos", (name,))

@@ -193,7 +193,7 @@ def blame(project: Any, doc: str, *, start: int | None = None, end: int | None =
     return records
 
 
-def _migration_records(trail, coding_id: str, applied: Any) -> list[dict[str, Any]]:
+def _migration_records(trail: Iterable[dict[str, Any]], coding_id: str, applied: Any) -> list[dict[str, Any]]:
     """One blame row per codebook step that changed or flagged this coding."""
     return [{"time": t["time"], "id": t["id"], "actor": t["actor"], "action": "migrate",
              "code": f"{t['from']} -> {'?' if t['what'] in ('pending', 'review') else t['to']}",
@@ -314,7 +314,7 @@ def report_decisions(project: Any, report: Any, supervisor: str) -> dict[str, An
     written = seal(project, supervisor)
     event = written.events[0]
     verified = verify_project(project)
-    sealed = ", ".join(f"{name}@{head['seq']}" for name, head in event.data["logs"].items())
+    sealed = ", ".join(f"{name}@{head['seq']}" for name, head in (event.data or {})["logs"].items())
     report(f"{supervisor} sealed {sealed} ({supervisor}:{event.seq}); "
            f"audit verify: {'intact' if verified.ok else 'PROBLEMS'}")
     return {"sealed_by": supervisor, "audit_ok": verified.ok}

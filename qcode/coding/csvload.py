@@ -140,10 +140,12 @@ def _raise_first(errors: list[str]) -> None:
 
 def _plan(plan: Plan, step: Step, version: Any, source: str) -> None:
     if step.action == "apply":
+        assert step.code is not None  # a row that applies names its code (checked when read)
         plan.apply(step.doc, step.start, step.end, step.code, version, source=source,
                    memo=step.memo)
         return
     if step.selected:
+        assert step.code is not None  # a chosen span is a coding of a code
         coding = plan.find(step.doc.id, step.start, step.end, step.code)
         if coding is None:
             raise InputError(f"{plan.coder} has no coding of {step.code!r} at "

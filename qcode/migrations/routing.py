@@ -88,7 +88,7 @@ def _texts(documents: Any, items: Sequence[tuple[Any, Any]]
            ) -> list[tuple[Any, Any, str | None, str]]:
     """``(coding, step, text or None, language)``: the coded text on the document's
     current version (None when the coding is on another version or the document is gone)."""
-    out = []
+    out: list[tuple[Any, Any, str | None, str]] = []
     for coding, step in items:
         doc = documents.get(coding.doc)
         if doc is None:

@@ -18,8 +18,9 @@ import shutil
 from dataclasses import dataclass
 from typing import Any
 
-from ..audit.log import PROJECT_LOG
+from ..audit.log import PROJECT_LOG, read_log
 from ..audit.ops import append_events
+from ..corpus import document_exists, load_document
 from ..errors import InputError
 from ..ids import check_doc_id
 
@@ -33,19 +34,15 @@ class Withdrawal:
 
 def withdrawn_documents(project: Any) -> dict[str, dict[str, Any]]:
     """doc -> {time, actor, reason} of every recorded withdrawal."""
-    from ..audit.log import read_log
-
     out = {}
     for e in read_log(project.log_path(PROJECT_LOG)).events:
         if e.action == "docversion" and e.doc and (e.data or {}).get("withdrawn") is True:
-            out[e.doc] = {"time": e.time, "actor": e.actor, "reason": e.data.get("reason")}
+            out[e.doc] = {"time": e.time, "actor": e.actor, "reason": (e.data or {}).get("reason")}
     return out
 
 
 def withdraw_document(project: Any, doc_id: str, reason: str, actor: str) -> Withdrawal:
     """Record the withdrawal of ``doc_id`` in project.log, then remove its files."""
-    from ..corpus import document_exists, load_document
-
     check_doc_id(doc_id)
     if not reason.strip():
         raise InputError("A withdrawal needs --reason (why the document is withdrawn).")
