@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..codings import fold_log, replay
 from ..corpus import list_documents
@@ -21,6 +21,9 @@ from .base import Unit
 from .docs import read_view
 from .features import DocumentContext
 from .parse import ParseCache
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,7 @@ class Decisions:
         return tuple(sorted({c.doc for c in self.codings}))
 
 
-def decisions(project: Any, coder: str | None) -> Decisions:
+def decisions(project: Project, coder: str | None) -> Decisions:
     """The decisions in ``coder``'s own log, or (``coder`` None) in every log."""
     if coder is None:
         replayed = replay(project)
@@ -73,7 +76,7 @@ def unit_words(doc: Any, start: int, end: int) -> tuple[str, ...]:
     return tuple(t.norm_ for t in span if not (t.is_punct or t.is_space))
 
 
-def build_examples(project: Any, cache: ParseCache, found: Decisions,
+def build_examples(project: Project, cache: ParseCache, found: Decisions,
                    docs: Iterable[str] | None = None) -> list[Example]:
     """Examples from the coded documents (or only ``docs``) and the rejections."""
     wanted = set(docs) if docs is not None else None

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..corpus import load_document
 from .docs import read_view
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 # the document attributes that say nothing about content
 _SKIP_ATTRIBUTES = frozenset({"language"})
@@ -28,7 +31,7 @@ _MIN_DEFINITION_STEM = 3
 class DocumentContext:
     """The turns (speaker, role) and attributes of a project's documents, loaded once."""
 
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
         self._docs: dict[str, tuple[list[int], list[Any], tuple[str, ...]]] = {}
 
@@ -99,7 +102,7 @@ def codebook_tokens(rules: Any, parsed: Any) -> dict[int, tuple[str, ...]]:
     return {start: tuple(found) for start, found in hits.items()}
 
 
-def keyword_hits(project: Any, cache: Any, rules: Any, docs: Iterable[str]
+def keyword_hits(project: Project, cache: Any, rules: Any, docs: Iterable[str]
                  ) -> dict[tuple[str, int], frozenset[str]]:
     """The codes whose rules matched, per (document, unit start), for ``docs``."""
 
@@ -124,14 +127,14 @@ def with_codebook(examples: Sequence[Any], hits: dict[tuple[str, int], frozenset
     return out
 
 
-def codebook_examples(project: Any, cache: Any, examples: Sequence[Any], rules: Any,
+def codebook_examples(project: Project, cache: Any, examples: Sequence[Any], rules: Any,
                       definitions: DefinitionIndex) -> list[Any]:
     """Training examples with the codebook's tokens (their documents' rule matches)."""
     hits = keyword_hits(project, cache, rules, {e.doc for e in examples})
     return with_codebook(examples, hits, definitions, nlp_for(project, cache))
 
 
-def nlp_for(project: Any, cache: Any) -> Any:
+def nlp_for(project: Project, cache: Any) -> Any:
     """doc id -> the lemma pipeline of the document's language."""
 
     langs: dict[str, str] = {}

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DependencyError
 from ..lemmas import lemma_identity
@@ -31,6 +31,10 @@ from .examples import Example, build_examples, decisions, fingerprint, unit_word
 from .features import DefinitionIndex, DocumentContext, codebook_examples, codebook_tokens
 from .folds import check_disjoint, grouped_folds
 from .rules import RULES
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from ..project import Project
 
 METHOD = "linear.v1"
 METHOD_V2 = "linear.v2"
@@ -252,7 +256,7 @@ class LinearSuggester:
     name = METHOD
     fit = staticmethod(fit)
 
-    def __init__(self, codebook: Any, codes: tuple[str, ...] | None = None, *, project: Any,
+    def __init__(self, codebook: Codebook, codes: tuple[str, ...] | None = None, *, project: Project,
                  coder: str, cache: Any, pooled: bool = False, languages: tuple[str, ...] = (),
                  top_k: int | None = None, threshold: float | None = None, seed: int = 0,
                  **_: Any) -> None:
@@ -328,4 +332,4 @@ class BalancedLinearSuggester(LinearSuggester):
     which carry many such tokens, are still judged by their words too."""
 
     name = METHOD_V2
-    fit = staticmethod(fit_balanced)
+    fit = staticmethod(fit_balanced)  # type: ignore[assignment]  # (fit's first three parameters)

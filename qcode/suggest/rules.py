@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from itertools import islice, product
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import CodebookError
 from ..fileio import atomic_write
@@ -27,6 +27,10 @@ from ..lemmas import SEP, claims, lemma_table, spacy_lang
 from .base import Proposal, Unit, register
 from .check import explain
 from .compounds import COMPOUNDING, Compounds
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from ..project import Project
 
 METHOD = "rules.v1"
 METHOD_V2 = "rules.v2"
@@ -192,8 +196,8 @@ class RuleSuggester:
     strict_stems = False
     compounds = False
 
-    def __init__(self, codebook: Any, codes: tuple[str, ...] | None = None, *,
-                 languages: tuple[str, ...] = (), project: Any = None, **_: Any) -> None:
+    def __init__(self, codebook: Codebook, codes: tuple[str, ...] | None = None, *,
+                 languages: tuple[str, ...] = (), project: Project | None = None, **_: Any) -> None:
         chosen = set(codes) if codes is not None else None
         self.codes = tuple(c for c in codebook.active() if chosen is None or c.id in chosen)
         self.source = codebook.source

@@ -15,12 +15,16 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..fileio import read_json, write_json
 from ..lemmas import lemma_identity
 from .base import Proposal, register
 from .examples import Example, build_examples, decisions, fingerprint, unit_words
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from ..project import Project
 
 METHOD = "textcat.v1"
 MIN_POSITIVES = 10
@@ -70,7 +74,7 @@ def train(examples: Sequence[Example], labels: Sequence[str], *, seed: int = SEE
 
     fix_random_seed(seed)
     nlp = spacy.blank("xx")
-    textcat = nlp.add_pipe("textcat_multilabel", config={"model": CONFIG, "threshold": THRESHOLD})
+    textcat: Any = nlp.add_pipe("textcat_multilabel", config={"model": CONFIG, "threshold": THRESHOLD})
     for label in labels:
         textcat.add_label(label)
     data = [SpacyExample.from_dict(Doc(nlp.vocab, words=list(e.words)), {"cats": e.cats(labels)})
@@ -86,11 +90,11 @@ def train(examples: Sequence[Example], labels: Sequence[str], *, seed: int = SEE
     return nlp
 
 
-def model_dir(project: Any, coder: str | None) -> Path:
+def model_dir(project: Project, coder: str | None) -> Path:
     return project.cache_dir / "models" / METHOD / (coder or "_pooled")
 
 
-def load_or_train(project: Any, coder: str | None, examples: Sequence[Example],
+def load_or_train(project: Project, coder: str | None, examples: Sequence[Example],
                   codes: Sequence[str], identity: str) -> Model:
     """The model for these decisions: loaded when they are the ones it was trained
     on, else trained and stored. Codes below :data:`MIN_POSITIVES` are left out."""
@@ -185,7 +189,7 @@ class TextcatSuggester:
     name = METHOD
     fit = staticmethod(fit)
 
-    def __init__(self, codebook: Any, codes: tuple[str, ...] | None = None, *, project: Any,
+    def __init__(self, codebook: Codebook, codes: tuple[str, ...] | None = None, *, project: Project,
                  coder: str, cache: Any, pooled: bool = False, **_: Any) -> None:
         chosen = set(codes) if codes is not None else None
         ids = [c.id for c in codebook.active() if chosen is None or c.id in chosen]
