@@ -11,12 +11,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..corpus import DocumentCache
 from ..lemmas import lemma_pipeline
 from ..suggest.base import Unit
 from ..suggest.rules import RuleSuggester
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from ..corpus import Document
+    from ..project import Project
 
 MIN_SCORE = 0.5  # one keyword or pattern of rules.v1
 MARGIN = 0.25
@@ -67,7 +72,7 @@ class _Coded:
     its spaCy Doc, its units (the whole text is one) and the pipeline."""
 
     document: _Text
-    doc: Any
+    doc: Document
     units: tuple[Any, ...]
     nlp: Any
     identity: str = ""
@@ -80,7 +85,7 @@ class _Coded:
         return self.units[index]
 
 
-def _cache(project: Any) -> Any:
+def _cache(project: Project) -> Any:
     return DocumentCache(project)
 
 
@@ -100,7 +105,7 @@ def _texts(documents: Any, items: Sequence[tuple[Any, Any]]
     return out
 
 
-def route_by_rules(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]], *,
+def route_by_rules(project: Project, codebook: Codebook, items: Sequence[tuple[Any, Any]], *,
                    min_score: float = MIN_SCORE, margin: float = MARGIN,
                    documents: Any | None = None) -> list[Routed]:
     """A rules decision for each ``(coding, split step)``; ``codebook`` holds the
@@ -114,7 +119,7 @@ def route_by_rules(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]]
         return _route_all(project, codebook, items, min_score, margin, documents)
 
 
-def _route_all(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]], min_score: float,
+def _route_all(project: Project, codebook: Codebook, items: Sequence[tuple[Any, Any]], min_score: float,
                margin: float, documents: Any | None) -> list[Routed]:
     suggesters: dict[str, Any] = {}
     out: list[Routed] = []
