@@ -2,9 +2,8 @@
 
 
 import enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 
 from ..errors import InputError
@@ -19,6 +18,9 @@ from ._options import (
     project_from,
 )
 from .root import QcodeGroup, app
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class Method(enum.StrEnum):
@@ -65,7 +67,7 @@ class _SuggestGroup(QcodeGroup):
     """``qcode suggest [DOCS]`` runs the suggesters (the ``run`` command) unless the
     first word names a sub-command (``evaluate``, ``explain``)."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
             args = ["run", *args]
         return super().parse_args(ctx, args)
@@ -256,7 +258,9 @@ def suggestions(
         info(f"No suggestions queued for {name}; run `qcode suggest --coder {name}`.")
 
 
-def _decide(ids, *, accept: bool, every: bool, code, doc, min_score, memo, coder, project) -> None:
+def _decide(ids: list[str] | None, *, accept: bool, every: bool, code: str | None, doc: str | None,
+            min_score: float | None, memo: str | None, coder: str | None,
+            project: "Path | None") -> None:
     from ..project import resolve_coder
     from ..suggest import choose, decide
 
