@@ -154,7 +154,7 @@ def docs(ctx: typer.Context, *, format: FormatOption = Format.table,  # noqa: A0
     emit(records, columns, format, title="Documents")
 
 
-def _doc_records(proj: Any) -> tuple[list[dict[str, Any]], list[str]]:
+def _doc_records(proj: "Project") -> tuple[list[dict[str, Any]], list[str]]:
     """One record per document, and the attribute keys in first-seen order."""
     from ..corpus import list_documents, load_document
 

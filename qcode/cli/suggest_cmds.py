@@ -22,6 +22,8 @@ from .root import QcodeGroup, app
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ..project import Project
+
 
 class Method(enum.StrEnum):
     rules = "rules"
@@ -210,7 +212,7 @@ def explain_cmd(
          title=f"Why {found.doc} {found.unit} gets its suggestions")
 
 
-def _evaluate(proj: Any, name: str, *, folds: int, pooled: bool, codes: list[str] | None,
+def _evaluate(proj: "Project", name: str, *, folds: int, pooled: bool, codes: list[str] | None,
               fmt: Any, methods: list[str] | None = None, unit: str | None = None,
               seed: int | None = None, top_k: int | None = None,
               threshold: float | None = None) -> None:

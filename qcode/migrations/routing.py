@@ -20,7 +20,6 @@ from ..suggest.rules import RuleSuggester
 
 if TYPE_CHECKING:
     from ..codebook import Codebook
-    from ..corpus import Document
     from ..project import Project
 
 MIN_SCORE = 0.5  # one keyword or pattern of rules.v1
@@ -72,7 +71,7 @@ class _Coded:
     its spaCy Doc, its units (the whole text is one) and the pipeline."""
 
     document: _Text
-    doc: Document
+    doc: Any  # the spaCy Doc
     units: tuple[Any, ...]
     nlp: Any
     identity: str = ""
@@ -138,7 +137,7 @@ def _route_all(project: Project, codebook: Codebook, items: Sequence[tuple[Any, 
         scored: dict[tuple[str, str], tuple[str | None, float, str]] = {}
         for text, doc in zip(steps, nlp.pipe(list(steps), disable=skip, batch_size=512),
                              strict=True):
-            parsed = _Coded(_Text(f"text:{len(scored)}", text, language), doc,
+            parsed: Any = _Coded(_Text(f"text:{len(scored)}", text, language), doc,  # (as Parsed)
                             (Unit("coding", 1, 0, len(text)),), nlp)
             for step in steps[text].values():
                 suggester = suggesters.get(step.id)

@@ -18,6 +18,7 @@ from .parse import Parsed, Unit
 
 if TYPE_CHECKING:
     from ..corpus import Document
+    from .docs import DocView
 
 METHODS = {"rules": ("rules.v2",), "model": ("linear.v2",), "both": ("rules.v2", "linear.v2")}
 DEFAULT_METHOD = "model"  # the learner that won on held-out data (docs/suggestions.md)
@@ -75,7 +76,7 @@ def suggestion_id(doc: str, docv: str, start: int, end: int, code: str) -> str:
     return hashlib.sha256(key).hexdigest()[:8]
 
 
-def make_suggestion(coder: str, doc: Document, p: Proposal) -> Suggestion:
+def make_suggestion(coder: str, doc: Document | DocView, p: Proposal) -> Suggestion:
     return Suggestion(
         id=suggestion_id(doc.id, doc.version, p.unit.start, p.unit.end, p.code),
         coder=coder, doc=doc.id, docv=doc.version, unit=p.unit.ref, start=p.unit.start,

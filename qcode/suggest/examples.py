@@ -24,6 +24,7 @@ from .parse import ParseCache
 
 if TYPE_CHECKING:
     from ..project import Project
+    from .parse import Parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,7 @@ def build_examples(project: Project, cache: ParseCache, found: Decisions,
     return examples
 
 
-def _doc_examples(parsed: Any, codings: list[Any], rejected: list[Any],
+def _doc_examples(parsed: Parsed, codings: list[Any], rejected: list[Any],
                   context: Any) -> list[Example]:
     document, out = parsed.document, []
     coded = bool(codings)

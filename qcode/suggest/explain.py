@@ -22,6 +22,7 @@ from .queue import read_queue
 
 if TYPE_CHECKING:
     from ..project import Project
+    from .parse import Parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,7 @@ def explain(project: Project, coder: str, ref: str, *, method: str = "both", poo
     return Explanation(doc_id, f"{kind}:{n}", document.text[start:end], context, tuple(lines))
 
 
-def _explain_one(suggester: Any, parsed: Any, start: int, top: int
+def _explain_one(suggester: Any, parsed: Parsed, start: int, top: int
                  ) -> tuple[list[Line], tuple[str, ...]]:
     if isinstance(suggester, LinearSuggester):
         model = suggester.model

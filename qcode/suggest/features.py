@@ -22,6 +22,7 @@ from .docs import read_view
 
 if TYPE_CHECKING:
     from ..project import Project
+    from .parse import Parsed
 
 # the document attributes that say nothing about content
 _SKIP_ATTRIBUTES = frozenset({"language"})
@@ -94,7 +95,7 @@ class DefinitionIndex:
         return tuple(f"def={code}" for code, stems in self.stems(nlp).items() if stems & have)
 
 
-def codebook_tokens(rules: Any, parsed: Any) -> dict[int, tuple[str, ...]]:
+def codebook_tokens(rules: Any, parsed: Parsed) -> dict[int, tuple[str, ...]]:
     """``kw=CODE`` tokens per unit start of a parsed document (the rules' matches)."""
     hits: dict[int, dict[str, None]] = {}
     for p in rules.propose(parsed):

@@ -35,6 +35,7 @@ from .rules import RULES
 if TYPE_CHECKING:
     from ..codebook import Codebook
     from ..project import Project
+    from .parse import Parsed
 
 METHOD = "linear.v1"
 METHOD_V2 = "linear.v2"
@@ -287,13 +288,13 @@ class LinearSuggester:
     def flush(self) -> None:
         self.rules.flush()
 
-    def wants(self, parsed: Any) -> bool:
+    def wants(self, parsed: Parsed) -> bool:
         if not self.model.labels:
             return False
         self.rules.wants(parsed)  # its kept matches are read now, if any
         return True
 
-    def examples(self, parsed: Any) -> list[Example]:
+    def examples(self, parsed: Parsed) -> list[Example]:
         """The document's units as (unlabelled) examples with every feature."""
 
         document, doc = parsed.document, parsed.doc
@@ -309,7 +310,7 @@ class LinearSuggester:
                                document.text[unit.start:unit.end], context))
         return out
 
-    def propose(self, parsed: Any) -> list[Proposal]:
+    def propose(self, parsed: Parsed) -> list[Proposal]:
         if not self.model.labels:
             return []
         examples = self.examples(parsed)

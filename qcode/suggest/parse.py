@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from ..fileio import atomic_write
 from ..lemmas import lemma_identity, lemma_pipeline, lemma_table
@@ -24,6 +24,7 @@ from ..lemmas import lemma_identity, lemma_pipeline, lemma_table
 if TYPE_CHECKING:
     from ..corpus import Document
     from ..project import Project
+    from .docs import DocView
 
 DOCBIN_ATTRS = ("ORTH", "LEMMA", "NORM")
 BATCH = 16
@@ -51,7 +52,8 @@ class Parsed:
 
     __slots__ = ("document", "kind", "spans", "identity", "_units", "_nlp", "_doc", "_make")
 
-    def __init__(self, document: Document, kind: str, nlp: Callable[[], Any], identity: str) -> None:
+    def __init__(self, document: Document | DocView, kind: str, nlp: Callable[[], Any],
+                 identity: str) -> None:
         self.document, self.kind, self.identity = document, kind, identity
         self.spans: tuple[tuple[int, int], ...] = document.units(kind)
         self._units: tuple[Unit, ...] | None = None
@@ -119,7 +121,7 @@ class ParseCache:
         self.unit_kind = project.settings.unit
         self._tables: set[str] = set()
 
-    def pipeline(self, document: Document) -> tuple[Callable[[], Any], str]:
+    def pipeline(self, document: Document | DocView) -> tuple[Callable[[], Any], str]:
         """A loader of the document's pipeline, and the pipeline's identity."""
         lang = document.language
         return (lambda: self.load(lang)), lemma_identity(lang, self.project.settings.pipeline)
@@ -131,9 +133,9 @@ class ParseCache:
             self._tables.add(lang)
         return _pipeline(lang, self.project.settings.pipeline)
 
-    def path(self, document: Document, identity: str) -> Path:
+    def path(self, document: Document | DocView, identity: str) -> Path:
         folder = hashlib.sha256(identity.encode()).hexdigest()[:16]
-        return self.project.cache_dir / "parses" / folder / f"{_sha(document)}.spacy"
+        return self.project.cache_dir / "parses" / folder / f"{document_sha(document)}.spacy"
 
     def parse(self, documents: Iterable[Any], *, wants: Callable[[Parsed], bool] | None = None,
               on_document: Callable[[Any], None] | None = None) -> Iterator[Parsed]:
@@ -206,9 +208,10 @@ def _length(doc: Any) -> int:
     return doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0
 
 
-def _sha(document: Document) -> str:
+def document_sha(document: Document | DocView) -> str:
+    """The sha256 of the document's text (a view carries it; a document's metadata has it)."""
     sha = getattr(document, "sha256", None)
-    return sha if sha is not None else str(document.meta["sha256_text"])
+    return str(sha) if sha is not None else str(cast("Document", document).meta["sha256_text"])
 
 
 def _docbin_bytes(doc: Any) -> bytes:

@@ -27,6 +27,7 @@ from ..lemmas import SEP, claims, lemma_table, spacy_lang
 from .base import Proposal, Unit, register
 from .check import explain
 from .compounds import COMPOUNDING, Compounds
+from .parse import Parsed, document_sha
 
 if TYPE_CHECKING:
     from ..codebook import Codebook
@@ -244,7 +245,7 @@ class RuleSuggester:
                 compounds=self.compounds)
         return found
 
-    def _folder(self, parsed: Any) -> Path | None:
+    def _folder(self, parsed: Parsed) -> Path | None:
         return self._folder_for(parsed.identity)
 
     def _folder_for(self, identity: str) -> Path | None:
@@ -296,10 +297,10 @@ class RuleSuggester:
         if folder is not None:
             self._index(folder)
 
-    def wants(self, parsed: Any) -> bool:
+    def wants(self, parsed: Parsed) -> bool:
         """Whether this document's spaCy Doc is needed (not if its matches are kept)."""
         folder = self._folder(parsed)
-        sha = parsed.document.sha256
+        sha = document_sha(parsed.document)
         path = self._index(folder).get(sha) if folder is not None else None
         kept = self._pack(path).get(sha) if path is not None else None
         if kept is not None:
@@ -307,9 +308,9 @@ class RuleSuggester:
             return False
         return True
 
-    def matches(self, parsed: Any) -> list[Match]:
+    def matches(self, parsed: Parsed) -> list[Match]:
         """Every keyword, exclude-keyword and pattern match in the document."""
-        kept = self._pending.pop(parsed.document.sha256, None)
+        kept = self._pending.pop(document_sha(parsed.document), None)
         if kept is not None:
             return kept
         from spacy.attrs import IDX, LENGTH
@@ -328,7 +329,7 @@ class RuleSuggester:
             found.sort()
         folder = self._folder(parsed)
         if folder is not None:
-            self._fresh.setdefault(folder, []).append((parsed.document.sha256, found))
+            self._fresh.setdefault(folder, []).append((document_sha(parsed.document), found))
         return found
 
     def flush(self) -> None:
@@ -350,7 +351,7 @@ class RuleSuggester:
                 self._current = None  # written again: read afresh when next needed
         self._fresh.clear()
 
-    def propose(self, parsed: Any) -> list[Proposal]:
+    def propose(self, parsed: Parsed) -> list[Proposal]:
         spans = parsed.spans
         starts = [a for a, _ in spans]
         hits: dict[tuple[int, str], dict[str, list[str]]] = {}

@@ -25,6 +25,7 @@ from .examples import Example, build_examples, decisions, fingerprint, unit_word
 if TYPE_CHECKING:
     from ..codebook import Codebook
     from ..project import Project
+    from .parse import Parsed
 
 METHOD = "textcat.v1"
 MIN_POSITIVES = 10
@@ -206,10 +207,10 @@ class TextcatSuggester:
     def notes(self) -> list[str]:
         return self.model.notes
 
-    def wants(self, parsed: Any) -> bool:
+    def wants(self, parsed: Parsed) -> bool:
         return bool(self.model.labels)
 
-    def propose(self, parsed: Any) -> list[Proposal]:
+    def propose(self, parsed: Parsed) -> list[Proposal]:
         if not self.model.labels:
             return []
         units = list(parsed.units)
