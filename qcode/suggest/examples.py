@@ -23,6 +23,8 @@ from .features import DocumentContext
 from .parse import ParseCache
 
 if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
     from ..project import Project
     from .parse import Parsed
 
@@ -69,7 +71,7 @@ def decisions(project: Project, coder: str | None) -> Decisions:
     return Decisions(codings, tuple(d for d in fold.decisions if not d.accepted))
 
 
-def unit_words(doc: Any, start: int, end: int) -> tuple[str, ...]:
+def unit_words(doc: Doc, start: int, end: int) -> tuple[str, ...]:
     """The stems of the words in ``start:end`` (punctuation and spaces left out)."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:

@@ -22,6 +22,8 @@ from ..fileio import atomic_write
 from ..lemmas import lemma_identity, lemma_pipeline, lemma_table
 
 if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
     from ..corpus import Document
     from ..project import Project
     from .docs import DocView
@@ -180,7 +182,7 @@ class ParseCache:
             self._parsed(parsed, doc)
         return doc
 
-    def _parsed(self, parsed: Parsed, doc: Any) -> None:
+    def _parsed(self, parsed: Parsed, doc: Doc) -> None:
         self.stats.parsed += 1
         parsed._doc = doc
         if self.use_cache:
@@ -202,7 +204,7 @@ class ParseCache:
         return docs[0]
 
 
-def _length(doc: Any) -> int:
+def _length(doc: Doc) -> int:
     """The length of the Doc's text, without joining it (entries are keyed by the
     text's sha256; this catches a damaged entry, cheaply)."""
     return doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0
@@ -214,7 +216,7 @@ def document_sha(document: Document | DocView) -> str:
     return str(sha) if sha is not None else str(cast("Document", document).meta["sha256_text"])
 
 
-def _docbin_bytes(doc: Any) -> bytes:
+def _docbin_bytes(doc: Doc) -> bytes:
     """What ``DocBin(attrs=DOCBIN_ATTRS, docs=[doc]).to_bytes()`` writes, read back
     with ``DocBin().from_bytes``, made faster: strings from the array's distinct
     values rather than from every token, msgpack without srsly's encoder registry,

@@ -30,6 +30,8 @@ from .compounds import COMPOUNDING, Compounds
 from .parse import Parsed, document_sha
 
 if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
     from ..codebook import Codebook
     from ..project import Project
 
@@ -84,7 +86,7 @@ class Matchers:
                         f"pattern ({explain(exc)}); run `qcode codebook check`."
                     ) from None
 
-    def _stem_hits(self, doc: Any) -> list[tuple[int, int, int]]:
+    def _stem_hits(self, doc: Doc) -> list[tuple[int, int, int]]:
         """Stem matches; strict: not where a word's stem is another dictionary word
         than its lemma ("tidlig" is not a form of *tid*, "useful" not of *use*)."""
         if not len(self.stem):
@@ -106,7 +108,7 @@ class Matchers:
         self.labels[nlp.vocab.strings.add(key)] = label
         return key
 
-    def __call__(self, doc: Any) -> list[tuple[int, int, int]]:
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         found = [*self.lemma(doc), *self._stem_hits(doc)] if len(self.lemma) else []
         if self.compounds is not None and self.compounds.keys:
             found += self.compounds(doc)
