@@ -29,6 +29,7 @@ from .batch import raw_replay
 from .kept import kept_text, version_file
 
 if TYPE_CHECKING:
+    from ..codings import Coding
     from ..project import Project
 
 COLUMNS = ("time", "actor", "version", "step", "change", "reason", "routed", "status")
@@ -185,7 +186,7 @@ def _step_lines(project: Project) -> dict[str, tuple[str, str, str]]:
             and (e.data or {}).get("step") != "version"}
 
 
-def _trail(coding: Any, index: Any, lines: dict[str, tuple[str, str, str]]) -> list[dict[str, Any]]:
+def _trail(coding: Coding, index: Any, lines: dict[str, tuple[str, str, str]]) -> list[dict[str, Any]]:
     code, trail = coding.code, []
     for step, _ in index.after(coding.codebook):
         if code not in step.sources:

@@ -25,7 +25,7 @@ from ..errors import SpanError, UnknownCodeError
 from ..project import resolve_coder
 
 if TYPE_CHECKING:
-    from ..codings import Codings
+    from ..codings import Coding, Codings
     from ..project import Project
 
 KINDS = {"pending": "split", "review": "redefine"}
@@ -35,7 +35,7 @@ KINDS = {"pending": "split", "review": "redefine"}
 class PendingReview:
     """One coding waiting for a decision at one step."""
 
-    coding: Any
+    coding: Coding
     step: str
     kind: str  # split or redefine
     code: str  # the split or redefined code

@@ -39,6 +39,7 @@ from ..errors import QcodeError, SpanError
 from ..project import resolve_coder
 
 if TYPE_CHECKING:
+    from ..codings import Coding
     from ..corpus import Document
     from ..project import Project
 
@@ -167,7 +168,7 @@ def _codebook_version(project: Project) -> Any:
 class Orphan:
     """A coding that is not on its document's current text."""
 
-    coding: Any
+    coding: Coding
     current: str | None  # the document's current version (None: document gone)
     score: float | None
     quote: str

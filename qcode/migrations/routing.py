@@ -20,6 +20,7 @@ from ..suggest.rules import RuleSuggester
 
 if TYPE_CHECKING:
     from ..codebook import Codebook
+    from ..codings import Coding
     from ..project import Project
 
 MIN_SCORE = 0.5  # one keyword or pattern of rules.v1
@@ -31,7 +32,7 @@ SENTENCES = ("sentencizer", "senter", "parser", "ner")  # components routing doe
 class Routed:
     """A rules decision for one coding at one split step (``code`` None: too weak)."""
 
-    coding: Any
+    coding: Coding
     step: Any
     code: str | None
     score: float

@@ -22,7 +22,7 @@ from .docs import read_view
 
 if TYPE_CHECKING:
     from ..project import Project
-    from .parse import Parsed
+    from .parse import ParseCache, Parsed
 
 # the document attributes that say nothing about content
 _SKIP_ATTRIBUTES = frozenset({"language"})
@@ -103,7 +103,7 @@ def codebook_tokens(rules: Any, parsed: Parsed) -> dict[int, tuple[str, ...]]:
     return {start: tuple(found) for start, found in hits.items()}
 
 
-def keyword_hits(project: Project, cache: Any, rules: Any, docs: Iterable[str]
+def keyword_hits(project: Project, cache: ParseCache, rules: Any, docs: Iterable[str]
                  ) -> dict[tuple[str, int], frozenset[str]]:
     """The codes whose rules matched, per (document, unit start), for ``docs``."""
 
@@ -128,14 +128,14 @@ def with_codebook(examples: Sequence[Any], hits: dict[tuple[str, int], frozenset
     return out
 
 
-def codebook_examples(project: Project, cache: Any, examples: Sequence[Any], rules: Any,
+def codebook_examples(project: Project, cache: ParseCache, examples: Sequence[Any], rules: Any,
                       definitions: DefinitionIndex) -> list[Any]:
     """Training examples with the codebook's tokens (their documents' rule matches)."""
     hits = keyword_hits(project, cache, rules, {e.doc for e in examples})
     return with_codebook(examples, hits, definitions, nlp_for(project, cache))
 
 
-def nlp_for(project: Project, cache: Any) -> Any:
+def nlp_for(project: Project, cache: ParseCache) -> Any:
     """doc id -> the lemma pipeline of the document's language."""
 
     langs: dict[str, str] = {}

@@ -35,7 +35,7 @@ from .rules import RULES
 if TYPE_CHECKING:
     from ..codebook import Codebook
     from ..project import Project
-    from .parse import Parsed
+    from .parse import ParseCache, Parsed
 
 METHOD = "linear.v1"
 METHOD_V2 = "linear.v2"
@@ -258,7 +258,7 @@ class LinearSuggester:
     fit = staticmethod(fit)
 
     def __init__(self, codebook: Codebook, codes: tuple[str, ...] | None = None, *, project: Project,
-                 coder: str, cache: Any, pooled: bool = False, languages: tuple[str, ...] = (),
+                 coder: str, cache: ParseCache, pooled: bool = False, languages: tuple[str, ...] = (),
                  top_k: int | None = None, threshold: float | None = None, seed: int = 0,
                  **_: Any) -> None:
         chosen = set(codes) if codes is not None else None

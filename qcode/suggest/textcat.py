@@ -25,7 +25,7 @@ from .examples import Example, build_examples, decisions, fingerprint, unit_word
 if TYPE_CHECKING:
     from ..codebook import Codebook
     from ..project import Project
-    from .parse import Parsed
+    from .parse import ParseCache, Parsed
 
 METHOD = "textcat.v1"
 MIN_POSITIVES = 10
@@ -191,7 +191,7 @@ class TextcatSuggester:
     fit = staticmethod(fit)
 
     def __init__(self, codebook: Codebook, codes: tuple[str, ...] | None = None, *, project: Project,
-                 coder: str, cache: Any, pooled: bool = False, **_: Any) -> None:
+                 coder: str, cache: ParseCache, pooled: bool = False, **_: Any) -> None:
         chosen = set(codes) if codes is not None else None
         ids = [c.id for c in codebook.active() if chosen is None or c.id in chosen]
         examples = build_examples(project, cache, decisions(project, None if pooled else coder))

@@ -33,6 +33,7 @@ from .widgets import (
 )
 
 if TYPE_CHECKING:
+    from ..codings import Coding
     from ..corpus import Document
     from .session import Session
 
@@ -327,7 +328,7 @@ class CodingApp(App[None]):
         else:
             self._memo_on(codings[0])
 
-    def _memo_on(self, coding: Any) -> None:
+    def _memo_on(self, coding: Coding) -> None:
         self._memo_coding = coding
         self.query_one(Prompt).start("memo:coding", f"Memo on coding {coding.id} "
                                      f"({coding.code}) (Enter saves)")

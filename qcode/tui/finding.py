@@ -13,6 +13,7 @@ from ..corpus import load_document
 from ..errors import InputError
 
 if TYPE_CHECKING:
+    from ..codings import Coding
     from ..corpus import Document
     from ..project import Project
 
@@ -97,7 +98,7 @@ def unit_code_sets(units: Sequence[Span], codings: Sequence[Any],
             for s in found]
 
 
-def waiting(coding: Any) -> bool:
+def waiting(coding: Coding) -> bool:
     """Whether a codebook migration left this coding waiting for a decision."""
     return any(f.startswith(("pending:", "review:")) for f in getattr(coding, "flags", ()))
 

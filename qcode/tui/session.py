@@ -27,6 +27,7 @@ from .position import Position, Positions
 from .suggestions import Shown, decide
 
 if TYPE_CHECKING:
+    from ..codings import Coding
     from ..project import Project
 
 Span = tuple[int, int]
@@ -297,12 +298,12 @@ class Session(Finding):
     def removable(self) -> list[Any]:
         return self.codings_on(*self.selection)
 
-    def remove(self, coding: Any) -> str:
+    def remove(self, coding: Coding) -> str:
         out = writes.remove_coding(self.project, self.coder, self.doc, self.codebook, coding,
                                    clock=self.clock)
         return self._done(out, f"removed {coding.code} on {coding.span} ({coding.id})")
 
-    def memo(self, text: str, target: str = "unit", coding: Any = None) -> str:
+    def memo(self, text: str, target: str = "unit", coding: Coding | None = None) -> str:
         """A memo on the selection (``unit``), the ``document`` or a ``coding``."""
         span = self.selection if target == "unit" else None
         out = writes.memo(self.project, self.coder, self.doc, self.codebook, text, span=span,
