@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..codebook import load_codebook
 from ..errors import InputError
@@ -204,7 +204,8 @@ def _setup(project: Project, cache: ParseCache, coder: str, codes: Sequence[str]
     languages = project_languages(project)
     for name in names:
         if name in REGISTRY and _is_rules(name):
-            suggester = REGISTRY[name](codebook, ids, languages=languages, project=project)
+            suggester = cast(RuleSuggester,  # (_is_rules: a RuleSuggester class)
+                             REGISTRY[name](codebook, ids, languages=languages, project=project))
             rules[name] = keyword_hits(project, cache, suggester, docs)
             if isinstance(suggester, Keywords):
                 notes.update(_keywordless(name, suggester.keywordless, ids))

@@ -9,12 +9,12 @@ queued for the unit. Nothing is written.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..codebook import load_codebook
 from ..corpus import load_document
 from ..errors import InputError
-from .base import REGISTRY, Keywords, resolve_methods
+from .base import REGISTRY, Keywords, Suggester, resolve_methods
 from .docs import read_view
 from .linear import LinearSuggester, decide
 from .parse import ParseCache, project_languages
@@ -79,7 +79,7 @@ def explain(project: Project, coder: str, ref: str, *, method: str = "both", poo
     return Explanation(doc_id, f"{kind}:{n}", document.text[start:end], context, tuple(lines))
 
 
-def _explain_one(suggester: Any, parsed: Parsed, start: int, top: int
+def _explain_one(suggester: Suggester, parsed: Parsed, start: int, top: int
                  ) -> tuple[list[Line], tuple[str, ...]]:
     if isinstance(suggester, LinearSuggester):
         model = suggester.model

@@ -23,6 +23,7 @@ from .docs import read_view
 if TYPE_CHECKING:
     from ..project import Project
     from .parse import ParseCache, Parsed
+    from .rules import RuleSuggester
 
 # the document attributes that say nothing about content
 _SKIP_ATTRIBUTES = frozenset({"language"})
@@ -95,7 +96,7 @@ class DefinitionIndex:
         return tuple(f"def={code}" for code, stems in self.stems(nlp).items() if stems & have)
 
 
-def codebook_tokens(rules: Any, parsed: Parsed) -> dict[int, tuple[str, ...]]:
+def codebook_tokens(rules: RuleSuggester, parsed: Parsed) -> dict[int, tuple[str, ...]]:
     """``kw=CODE`` tokens per unit start of a parsed document (the rules' matches)."""
     hits: dict[int, dict[str, None]] = {}
     for p in rules.propose(parsed):
@@ -103,7 +104,7 @@ def codebook_tokens(rules: Any, parsed: Parsed) -> dict[int, tuple[str, ...]]:
     return {start: tuple(found) for start, found in hits.items()}
 
 
-def keyword_hits(project: Project, cache: ParseCache, rules: Any, docs: Iterable[str]
+def keyword_hits(project: Project, cache: ParseCache, rules: RuleSuggester, docs: Iterable[str]
                  ) -> dict[tuple[str, int], frozenset[str]]:
     """The codes whose rules matched, per (document, unit start), for ``docs``."""
 
@@ -128,7 +129,7 @@ def with_codebook(examples: Sequence[Any], hits: dict[tuple[str, int], frozenset
     return out
 
 
-def codebook_examples(project: Project, cache: ParseCache, examples: Sequence[Any], rules: Any,
+def codebook_examples(project: Project, cache: ParseCache, examples: Sequence[Any], rules: RuleSuggester,
                       definitions: DefinitionIndex) -> list[Any]:
     """Training examples with the codebook's tokens (their documents' rule matches)."""
     hits = keyword_hits(project, cache, rules, {e.doc for e in examples})
