@@ -19,13 +19,17 @@ import fcntl
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .audit.health import note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import display, log_names
 from .codebook.mapping import map_codings as through_steps
 from .notices import note
+
+if TYPE_CHECKING:
+    from .corpus import Document
+    from .project import Project
 
 CODING_ACTIONS = ("apply", "accept")
 STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
@@ -186,7 +190,7 @@ class Codings:
         """Codings of ``doc`` that share at least one character with ``start:end``."""
         return tuple(c for c in self.by_doc(doc) if c.overlaps(start, end))
 
-    def in_unit(self, document: Any, ref: str, default_kind: str = "sentence"
+    def in_unit(self, document: Document, ref: str, default_kind: str = "sentence"
                 ) -> tuple[Coding, ...]:
         """Codings that overlap unit ``ref`` (``"14"`` or ``"turn:3"``) of ``document``."""
         _, _, start, end = document.resolve_unit(str(ref), default_kind)
@@ -436,7 +440,7 @@ def note_left_out(codings: Codings) -> Codings:
     return codings
 
 
-def replay(project: Any) -> Codings:
+def replay(project: Project) -> Codings:
     """The project's current codings, memos and suggestion decisions. A log whose
     chain is broken is replayed as it stands and noted for the person (one line
     naming the log and the line); ``--strict`` commands refuse it instead."""

@@ -19,7 +19,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .audit.erasure import plan, record_fields, rewrite
 from .audit.line import format_span
@@ -27,6 +27,9 @@ from .audit.log import PROJECT_LOG, locked_log
 from .corpus import load_document
 from .errors import SpanError
 from .fileio import atomic_write
+
+if TYPE_CHECKING:
+    from .project import Project
 
 BLOCK = "█"
 MIN_PIECE = 20  # shorter pieces of a long passage are not searched for on their own
@@ -55,7 +58,7 @@ def words_of(passage: str) -> list[str]:
                   key=len, reverse=True)
 
 
-def redact(project: Any, doc: str, *, span: str | None = None, reason: str,
+def redact(project: Project, doc: str, *, span: str | None = None, reason: str,
            actor: str) -> Redacted:
     """Erase ``doc`` (or its ``span``, ``"start:end"``) as the module says."""
     if not reason.strip():
@@ -91,7 +94,7 @@ def _bounds(text: str, span: str | None) -> tuple[int, int] | None:
     return start, end
 
 
-def _blank_document(project: Any, doc: str, text: str, bounds: tuple[int, int] | None) -> str:
+def _blank_document(project: Project, doc: str, text: str, bounds: tuple[int, int] | None) -> str:
     start, end = bounds or (0, len(text))
     blanked = text[:start] + re.sub(r"[^\n]", BLOCK, text[start:end]) + text[end:]
     path = project.documents_dir / f"{doc}.txt"

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..codings import fold_log, replay
 from ..corpus import list_documents
@@ -21,6 +21,12 @@ from .base import Unit
 from .docs import read_view
 from .features import DocumentContext
 from .parse import ParseCache
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from ..project import Project
+    from .parse import Parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +60,7 @@ class Decisions:
         return tuple(sorted({c.doc for c in self.codings}))
 
 
-def decisions(project: Any, coder: str | None) -> Decisions:
+def decisions(project: Project, coder: str | None) -> Decisions:
     """The decisions in ``coder``'s own log, or (``coder`` None) in every log."""
     if coder is None:
         replayed = replay(project)
@@ -65,7 +71,7 @@ def decisions(project: Any, coder: str | None) -> Decisions:
     return Decisions(codings, tuple(d for d in fold.decisions if not d.accepted))
 
 
-def unit_words(doc: Any, start: int, end: int) -> tuple[str, ...]:
+def unit_words(doc: Doc, start: int, end: int) -> tuple[str, ...]:
     """The stems of the words in ``start:end`` (punctuation and spaces left out)."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:
@@ -73,7 +79,7 @@ def unit_words(doc: Any, start: int, end: int) -> tuple[str, ...]:
     return tuple(t.norm_ for t in span if not (t.is_punct or t.is_space))
 
 
-def build_examples(project: Any, cache: ParseCache, found: Decisions,
+def build_examples(project: Project, cache: ParseCache, found: Decisions,
                    docs: Iterable[str] | None = None) -> list[Example]:
     """Examples from the coded documents (or only ``docs``) and the rejections."""
     wanted = set(docs) if docs is not None else None
@@ -97,7 +103,7 @@ def build_examples(project: Any, cache: ParseCache, found: Decisions,
     return examples
 
 
-def _doc_examples(parsed: Any, codings: list[Any], rejected: list[Any],
+def _doc_examples(parsed: Parsed, codings: list[Any], rejected: list[Any],
                   context: Any) -> list[Example]:
     document, out = parsed.document, []
     coded = bool(codings)
