@@ -23,8 +23,9 @@ def orphaned(tmp_path, runner):
         runner.invoke(app, ["attrs", "set", doc, f"team={team}", "-P", str(study.root)])
     for coder in ("anna", "ben"):
         for code, quote in (("coordination", GONE), ("autonomy", "The leader is far away.")):
+            memo = ["--memo", "The list comes first."] if quote == GONE and coder == "anna" else []
             result = runner.invoke(app, ["apply", "hc01", code, "--quote", quote, "--coder",
-                                         coder, "-P", str(study.root)])
+                                         coder, *memo, "-P", str(study.root)])
             assert result.exit_code == 0, result.output
     edited = tmp_path / "hc01.txt"
     edited.write_text(INTERVIEW.replace(GONE + " Nobody makes the list for us now, we make it "
@@ -109,3 +110,14 @@ def test_suggester_training_takes_moved_codings_at_their_new_place_and_no_orphan
         assert all(current.text[c.start:c.end] == "The leader is far away." for c in found.codings)
     assert any("orphaned coding(s) left out" in n and "`qcode orphans`" in n
                for n in notices.drain())
+
+
+def test_a_memo_on_an_orphaned_coding_is_left_out_with_it(orphaned):
+    """Memos follow their coding: the memo on an orphan is out of the memos view (it
+    stood at the orphan's old span, on text that is gone) until the orphan is placed."""
+    from qcode.codings import replay
+    from qcode.index import replay as indexed
+
+    for replayed in (replay(orphaned), indexed(orphaned)):
+        assert "The list comes first." not in {m.text for m in replayed.memos}
+        assert replayed.memos_for(doc="hc01") == ()
