@@ -13,6 +13,7 @@ kill. qcode's own logic runs unchanged.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import shutil
 from collections.abc import Callable, Iterator
@@ -75,11 +76,34 @@ def run(args: list[str], root: Path) -> Any:
     return result
 
 
+DOCS = (DOC, "hc03-team-coordinator")
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("crash") / "study"
-    result = CliRunner().invoke(app, ["init", str(root), "--sample"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    """Two documents of the sample study with the sample coders' codings and memos of
+    them (the whole study makes every step's replay slower and tests no more)."""
+    from qcode.sample import sample_codings, sample_root, sample_sources
+
+    sample = sample_root()
+    folder = tmp_path_factory.mktemp("crash")
+    root = folder / "study"
+    for args in (["init", str(root), "-c", "astrid", "-c", "emil", "-c", "sigrid"],
+                 ["--project", str(root), "ingest",
+                  *[str(p) for p in sample_sources(sample) if p.stem in DOCS]]):
+        result = CliRunner().invoke(app, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    shutil.copy(sample / "codebooks" / "homecare.yaml", root / "codebook.yaml")
+    for coder, sheet in sample_codings(sample).items():
+        with sheet.open(encoding="utf-8", newline="") as fh:
+            rows = [r for r in csv.DictReader(fh) if r["doc"] in DOCS]
+        mine = folder / f"{coder}.csv"
+        with mine.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        result = run(["apply", "--from", str(mine), "--coder", coder], root)
+        assert result.exit_code == 0, result.output
     return root
 
 
