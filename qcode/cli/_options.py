@@ -61,11 +61,25 @@ def project_from(path: Path | None, *, strict: bool = False) -> "Project":
     from ..project import find_project
 
     proj = find_project(path if path is not None else ROOT_PROJECT)
+    finish_interrupted(proj)
     if strict:
         from ..audit.health import require_sound
 
         require_sound(proj.audit_dir, proj.id)
     return proj
+
+
+def finish_interrupted(proj: "Project") -> None:
+    """Finish or roll back what a command stopped part-way left (its write-ahead
+    record in .qcode/intent/), saying what was done; one stat when there is none."""
+    from ..intent import intent_dir
+
+    if not intent_dir(proj.root).is_dir() or not any(intent_dir(proj.root).iterdir()):
+        return
+    from ..recovery import recover_or_note
+
+    for note in recover_or_note(proj):
+        info(f"Note: {note}")
 
 
 def stderr_console() -> "Console":

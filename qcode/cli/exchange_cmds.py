@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._options import CoderOption, ProjectOption, info, project_from, shown
+from ._options import CoderOption, ProjectOption, StrictOption, info, project_from, shown
 from .codebook_cmds import codebook_app
 from .root import app
 
@@ -65,13 +65,14 @@ def export_cmd(
     file: Annotated[Path, typer.Argument(help="FILE.qdpx (the whole project) or FILE.qdc (the codebook).")],
     *,
     profile: ProfileOption = "spec",
+    strict: StrictOption = False,
     project: ProjectOption = None,
 ) -> None:
     """Export the project as REFI-QDA (.qdpx) or its codebook (.qdc), for NVivo, ATLAS.ti,
     MAXQDA, QualCoder and other QDA tools."""
     from ..exchange import export
 
-    result = export(project_from(project), file, profile=profile)
+    result = export(project_from(project, strict=strict), file, profile=profile)
     if isinstance(result, int):
         info(f"Wrote {shown(file)}: {result} codes.")
         return

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .. import intent
 from ..audit.health import note_broken
 from ..audit.line import Event, fingerprint, now_iso, shorten
 from ..audit.log import PROJECT_LOG, locked_log, log_names, read_head
@@ -365,10 +366,15 @@ def commit(project: Project, plan: RecodePlan) -> tuple[tuple[Any, ...], tuple[s
         if replacing and plan.previous is not None:  # kept first: a failure writes no line
             keep(project, plan.previous, project.codebook_path.read_bytes())
         keep(project, plan.codebook.version, plan.text.encode("utf-8"))
+        if replacing:  # project.log and then codebook.yaml: the next command finishes it
+            intent.begin(project.root, "recode", {
+                "version": plan.codebook.version, "head": plan.head, "path": str(plan.path),
+                "sha256": hashlib.sha256(plan.text.encode()).hexdigest()[:12]})
         events = log.append(list(plan.events))
         warnings = tuple(log.warnings)
     if replacing:
         atomic_write(project.codebook_path, plan.text)
+        intent.finish(project.root, "recode")
     return events, warnings
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import intent
 from ..audit.log import PROJECT_LOG, read_log
 from ..audit.ops import append_events
 from ..codebook import load_codebook
@@ -105,10 +106,14 @@ def undo_migration(project: Project, version: Any, *, actor: str | None = None,
     previous = (header.data or {}).get("previous") if header is not None else None
     put = (header.data or {}).get("sha256") if header is not None else None
     back, note = _earlier_codebook(project, version, previous, put)
+    if back is not None:  # project.log and then codebook.yaml: the next command finishes it
+        intent.begin(project.root, "undo", {"version": version, "previous": previous,
+                                            "sha256": put})
     written = append_events(project, PROJECT_LOG, batch, clock=clock)
     if back is not None:
         try:
             atomic_write(project.codebook_path, back)
+            intent.finish(project.root, "undo")
         except OSError as exc:
             kept = version_file(project, previous).relative_to(project.root)
             raise QcodeError(f"The migration to version {version} is undone, but codebook.yaml "

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..codings import fold_log, replay
 from ..corpus import list_documents
+from ..index import replay
 from .base import Unit
 from .docs import read_view
 from .features import DocumentContext
@@ -61,14 +61,14 @@ class Decisions:
 
 
 def decisions(project: Project, coder: str | None) -> Decisions:
-    """The decisions in ``coder``'s own log, or (``coder`` None) in every log."""
-    if coder is None:
-        replayed = replay(project)
-        return Decisions(replayed.codings, tuple(d for d in replayed.decisions if not d.accepted))
-
-    fold = fold_log(project.log_path(coder))
-    codings = tuple(sorted(fold.live.values(), key=lambda c: (c.doc, c.start, c.end, c.code)))
-    return Decisions(codings, tuple(d for d in fold.decisions if not d.accepted))
+    """The decisions of ``coder``, or (``coder`` None) of every coder, as the replay of
+    every log makes them: on today's text after re-anchoring and migrations, with
+    orphans left out (and said so). A coder's own log alone would keep a moved coding
+    on the replaced text, where no unit matches it."""
+    replayed = replay(project, coders=None if coder is None else [coder])
+    codings = tuple(c for c in replayed.codings if coder is None or c.coder == coder)
+    return Decisions(codings, tuple(d for d in replayed.decisions if not d.accepted
+                                    and (coder is None or d.coder == coder)))
 
 
 def unit_words(doc: Doc, start: int, end: int) -> tuple[str, ...]:
