@@ -111,13 +111,39 @@ def _sweep(root: Path, words: list[str]) -> list[str]:
         if rel.parts[0] == "audit" and path.suffix == ".log":
             continue  # the logs were erased line by line, keeping the chain
         data = path.read_bytes()
-        new = data
-        for word, blocks in encoded:
-            new = new.replace(word, blocks)
+        new = _in_zip(data, encoded) if data.startswith(b"PK\x03\x04") else None
+        if new is None:
+            new = _replaced(data, encoded)
         if new != data:
             atomic_write(path, new)
             changed.append(rel.as_posix())
     return changed
+
+
+def _replaced(data: bytes, encoded: list[tuple[bytes, bytes]]) -> bytes:
+    for word, blocks in encoded:
+        data = data.replace(word, blocks)
+    return data
+
+
+def _in_zip(data: bytes, encoded: list[tuple[bytes, bytes]]) -> bytes | None:
+    """A zip archive (a .qdpx export, say: compressed, so a byte search misses the words
+    inside) with the words erased in every member; None when it is not a readable zip."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as old:
+            members = [(info, old.read(info)) for info in old.infolist()]
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return None
+    if all(_replaced(body, encoded) == body for _, body in members):
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as new:
+        for info, body in members:
+            new.writestr(info, _replaced(body, encoded), compress_type=info.compress_type)
+    return out.getvalue()
 
 
 def _drop_caches(cache_dir: Path) -> None:

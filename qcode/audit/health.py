@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import AuditError
 from ..fileio import atomic_write
 from ..notices import note
+from .erasure import converted_lines, records
 from .log import display, log_names
 from .verify import check_log
 
@@ -52,11 +53,15 @@ def log_health(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
     if not _CHECKED:
         _CHECKED.update(_read_cache(cache_path))
     out, grown = [], False
+    converted = converted_lines(records(audit_dir))  # format-1 lines a redaction rewrote
     for name in log_names(audit_dir):
         path = audit_dir / f"{name}.log"
+        conv = converted.get(name)
         digest = f"{project_id}:{name}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+        if conv:
+            digest += ":" + hashlib.sha256(json.dumps(sorted(conv.items())).encode()).hexdigest()
         if digest not in _CHECKED:
-            _CHECKED[digest], grown = _check(path, project_id), True
+            _CHECKED[digest], grown = _check(path, project_id, conv), True
         found = _CHECKED[digest]
         if found is not None:
             out.append(found)
@@ -65,8 +70,9 @@ def log_health(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
     return tuple(out)
 
 
-def _check(path: Path, project_id: str) -> BrokenLog | None:
-    problem = check_log(path, project_id).problem
+def _check(path: Path, project_id: str, converted: dict[int, str] | None = None
+           ) -> BrokenLog | None:
+    problem = check_log(path, project_id, converted=converted).problem
     if problem is None:
         return None
     detail = problem.message.removeprefix(display(path)).lstrip(" :")
