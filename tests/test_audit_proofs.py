@@ -247,3 +247,40 @@ def test_migration_lines_are_signed_by_who_ran_the_migration(study, runner, tmp_
     assert report.problems == ()
     assert any(n.startswith(f"audit/project.log: lines 1-{len(events) - 1} signed by sigrid")
                for n in report.notes)
+
+
+def test_redacting_without_a_key_in_a_project_with_keys_is_refused(study, runner):
+    coding.apply(study, "hc01", "autonomy", span=NAME_SPAN, coder="anna")
+    before = {p: p.read_bytes() for p in study.root.rglob("*")
+              if p.is_file() and ".git" not in p.parts}
+    result = runner.invoke(app, ["redact", "hc01", "--span", NAME_SPAN, "--reason", "consent",
+                                 "--as", "nora", "--project", str(study.root)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: nora has no key in audit/keys/")
+    assert "Traceback" not in result.output
+    after = {p: p.read_bytes() for p in study.root.rglob("*")
+             if p.is_file() and ".git" not in p.parts}
+    assert after == before
+
+
+def test_a_withdrawn_document_can_still_be_redacted_from_the_logs(study, runner):
+    """`docs withdraw` removes the text and names `qcode redact` for the quotes; redact
+    then takes the words from the logs' own quotes, since the file is gone."""
+    quote = "Nobody makes the list for us now"
+    coding.apply(study, "hc01", "autonomy", quote=quote, coder="anna")
+    coding.memo(study, f"Compare: {quote}.", doc="fn01", coder="emil")
+    result = runner.invoke(app, ["docs", "withdraw", "hc01", "--reason", "consent withdrawn",
+                                 "--as", "sigrid", "--project", str(study.root)])
+    assert result.exit_code == 0, result.output
+    assert "`qcode redact hc01 --reason ...` erases those quotes" in result.stderr
+    result = runner.invoke(app, ["redact", "hc01", "--span", "0:4", "--reason", "consent",
+                                 "--as", "sigrid", "--project", str(study.root)])
+    assert result.exit_code == 2 and "redact it whole (without --span)" in result.stderr
+    result = runner.invoke(app, ["redact", "hc01", "--reason", "consent withdrawn", "--as",
+                                 "sigrid", "--project", str(study.root)])
+    assert result.exit_code == 0, result.output
+    for path in study.root.rglob("*"):
+        if path.is_file() and ".git" not in path.relative_to(study.root).parts:
+            assert quote.encode() not in path.read_bytes(), path
+            assert b"We start with the list" not in path.read_bytes(), path
+    assert verify_project(study).problems == ()
