@@ -52,7 +52,8 @@ def words_of(passage: str) -> list[str]:
     pieces = {passage.strip()}
     if len(passage) > 40:
         pieces |= {p.strip() for p in re.split(r"[\n.!?]+", passage)}
-    return sorted((p for p in pieces if len(p) >= MIN_PIECE), key=len, reverse=True)
+    return sorted((p for p in pieces if len(p) >= MIN_PIECE or p == passage.strip()),
+                  key=len, reverse=True)
 
 
 def redact(project: Any, doc: str, *, span: str | None = None, reason: str,
