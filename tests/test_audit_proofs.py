@@ -284,3 +284,51 @@ def test_a_withdrawn_document_can_still_be_redacted_from_the_logs(study, runner)
             assert quote.encode() not in path.read_bytes(), path
             assert b"We start with the list" not in path.read_bytes(), path
     assert verify_project(study).problems == ()
+
+
+def test_the_terminal_view_signs_after_each_decision(tmp_path):
+    """`qcode code --plain` (a real subprocess): every decision is followed by anna's
+    signature, so a crash mid-session leaves nothing unsigned."""
+    import os
+    import sys
+    from pathlib import Path
+
+    from tui_support import INTERVIEW as DOC
+    from tui_support import make_study as make_tui_study
+
+    project = in_git(make_tui_study(tmp_path / "tui", coders=("anna", "ben")))
+    init_key(project, "anna")
+    commit(project.root, "anna's key")
+    qcode = str(Path(sys.executable).with_name("qcode"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QCODE_")}
+    done = subprocess.run([qcode, "code", DOC, "--coder", "anna", "--plain", "--suggest", "off",
+                           "-P", str(project.root)],
+                          input="next 3\napply coordination\nnext\napply autonomy\nquit\n",
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    actions = [e.action for e in read_log(project.log_path("anna")).events]
+    assert actions == ["apply", "sign", "apply", "sign"]
+    assert verify_project(project).problems == ()
+
+
+def test_no_cache_keeps_the_redacted_words(study, runner):
+    """The index under .qcode/ (SQLite, whose free pages could keep deleted rows) held the
+    words; after redact and a rebuild, no byte of the project folder outside .git does."""
+    words = "Kari: We start with the list"
+    coding.memo(study, f"As she puts it, {words}.", doc="hc01", coder="anna")
+    result = runner.invoke(app, ["codings", "--project", str(study.root)])
+    assert result.exit_code == 0, result.output
+    index = study.root / ".qcode" / "index.sqlite"
+    assert words.encode() in index.read_bytes()
+    start = INTERVIEW.index(words)
+    result = runner.invoke(app, ["redact", "hc01", "--span", f"{start}:{start + len(words)}",
+                                 "--reason", "consent withdrawn", "--as", "sigrid",
+                                 "--project", str(study.root)])
+    assert result.exit_code == 0, result.output
+    for args in (["codings"], ["memos"], ["audit", "verify"]):
+        result = runner.invoke(app, [*args, "--project", str(study.root)])
+        assert result.exit_code == 0, result.output
+    assert index.exists()  # rebuilt from the redacted logs
+    for path in study.root.rglob("*"):
+        if path.is_file() and ".git" not in path.relative_to(study.root).parts:
+            assert words.encode() not in path.read_bytes(), path
