@@ -332,3 +332,26 @@ def test_no_cache_keeps_the_redacted_words(study, runner):
     for path in study.root.rglob("*"):
         if path.is_file() and ".git" not in path.relative_to(study.root).parts:
             assert words.encode() not in path.read_bytes(), path
+
+
+def test_an_unsigned_tail_is_a_broken_log_for_analyses(study, runner):
+    """A crash between a command's lines and its signature (or a line slipped in): the
+    analyses say so, --strict refuses, and no signing code is loaded to find it out."""
+    path = study.log_path("anna")
+    write_lines(path, lines_of(path)[:-1])
+    result = runner.invoke(app, ["codings", "--project", str(study.root)])
+    assert result.exit_code == 0, result.output
+    assert "audit/anna.log line 1: an unsigned tail (no signature of anna follows" in result.stderr
+    result = runner.invoke(app, ["codings", "--strict", "--project", str(study.root)])
+    assert result.exit_code == 2 and "an unsigned tail" in result.stderr
+    probe = ("import sys; from typer.testing import CliRunner; from qcode.cli import app; "
+             f"r = CliRunner().invoke(app, ['codings', '--project', {str(study.root)!r}]); "
+             "assert 'unsigned tail' in r.stderr, r.output; "
+             "print(sorted(m for m in ('cryptography', 'paramiko') if m in sys.modules))")
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.stdout.strip() == "[]", done.stderr
+    sign_log(study, "anna")
+    result = runner.invoke(app, ["codings", "--strict", "--project", str(study.root)])
+    assert result.exit_code == 0 and "unsigned tail" not in result.stderr

@@ -20,7 +20,8 @@ from ..errors import AuditError
 from ..fileio import atomic_write
 from ..notices import note
 from .erasure import converted_lines, records
-from .log import display, log_names
+from .log import display, log_names, read_tail
+from .signing import signing_for, tail_unsigned
 from .verify import check_log
 
 
@@ -62,12 +63,26 @@ def log_health(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
             digest += ":" + hashlib.sha256(json.dumps(sorted(conv.items())).encode()).hexdigest()
         if digest not in _CHECKED:
             _CHECKED[digest], grown = _check(path, project_id, conv), True
-        found = _CHECKED[digest]
+        found = _CHECKED[digest] or _unsigned_tail(audit_dir, path)
         if found is not None:
             out.append(found)
     if grown:
         _write_cache(cache_path)
     return tuple(out)
+
+
+def _unsigned_tail(audit_dir: Path, path: Path) -> BrokenLog | None:
+    """A log whose owner signs (or must) but whose last lines no signature of hers
+    follows: a crash before the signature, or lines someone else slipped in."""
+    found = tail_unsigned(audit_dir, path.stem, read_tail(path),
+                          signing_for(audit_dir, "").require)
+    if found is None:
+        return None
+    owner, last = found
+    return BrokenLog(path.stem, last, "an unsigned tail",
+                     f"no signature of {owner} follows its last line, so anyone who can write "
+                     f"the file could have added it; {owner} signs it (`qcode audit sign "
+                     f"--coder {owner}`) or voids it (`qcode audit sign --void --coder {owner}`)")
 
 
 def _check(path: Path, project_id: str, converted: dict[int, str] | None = None
