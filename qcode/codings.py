@@ -264,6 +264,9 @@ def _bounds(span: Any) -> tuple[int, int]:
     return int(start), int(end)
 
 
+REDACTED_MEMO = "[memo text redacted]"
+
+
 class Fold:
     """The state of one log while its events (parsed objects) are folded in order:
     ``live`` codings by id, ``memos``, ``decisions``, ``steps`` (as Events), warnings."""
@@ -343,12 +346,13 @@ class Fold:
             self.keys.pop((gone.doc, gone.start, gone.end, gone.code), None)
 
     def _memo(self, e: dict[str, Any]) -> None:
-        if not e["memo"]:
+        if e["memo"] == "":
             raise ValueError("memo text")
-        self.memos.append(Memo(f"{self.name}:{e['seq']}", e["actor"], e["time"], e["memo"],
+        text = REDACTED_MEMO if e["memo"] is None else e["memo"]  # erased by `qcode redact`
+        self.memos.append(Memo(f"{self.name}:{e['seq']}", e["actor"], e["time"], text,
                                e["doc"], e["code"], e["ref"], e["span"]))
         if e["ref"] in self.live:
-            self.live[e["ref"]] = replace(self.live[e["ref"]], memo=e["memo"])
+            self.live[e["ref"]] = replace(self.live[e["ref"]], memo=text)
 
     def _step(self, e: dict[str, Any]) -> None:
         self.steps.append(Event(*e.values()))

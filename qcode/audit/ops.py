@@ -8,8 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AuditError
-from .githistory import check_history, committed_keys
-from .keys import keys_dir
+from .githistory import check_history, committed_keys, committed_lines
 from .line import Event
 from .log import PROJECT_LOG, append, log_names, read_head, read_signed_head, read_tail
 from .proof import signature_findings
@@ -74,10 +73,11 @@ def verify_project(project: Project, names: Iterable[str] | None = None, *,
     """Verify the chosen logs (default all) against the chain, the signatures, the
     seals and, with ``git``, every committed version of them."""
     settings = project.settings
-    committed = committed_keys(project.audit_dir) if keys_dir(project.audit_dir).is_dir() else None
+    committed = committed_keys(project.audit_dir)
     judge = partial(signature_findings, audit_dir=project.audit_dir, project_id=project.id,
                     lead=settings.lead, require=settings.require_signatures,
-                    committed=committed, git_checked=git)
+                    committed=committed, git_lines=committed_lines(project.audit_dir)
+                    if git else None)
     report = verify(project.audit_dir, project.id, names, signatures=judge)
     if not git:
         return report

@@ -194,11 +194,7 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None,
     ``proof``); without it the report is the chain's and the seals' alone. Raises
     AuditError for an unknown name."""
     every = log_names(audit_dir)
-    paths = {n: audit_dir / f"{n}.log" for n in every}
-    recs = records(audit_dir)
-    conv = converted_lines(recs)
-    checks = {n: check_log(paths[n], project_id, [paths[o] for o in every if o != n],
-                           conv.get(n)) for n in every}
+    checks, recs = _check_all(audit_dir, project_id, every)
     sealed = {log for c in checks.values() for s in c.seals for log, _, _ in s.heads}
     chosen = sorted(set(every) | sealed) if names is None else list(dict.fromkeys(names))
     for name in chosen:
@@ -220,6 +216,32 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None,
         f"audit/{c}.log" in n for c in chosen) or n.startswith("No log is signed"))
     return VerifyReport(tuple(checks[n] for n in chosen if n in checks), tuple(ordered), notes,
                         tuple(n for n in verdict.unproven if n in chosen))
+
+
+def _check_all(audit_dir: Path, project_id: str, every: list[str]
+               ) -> tuple[dict[str, LogCheck], list[tuple[int, dict]]]:
+    """Every log checked, and the redaction records that count. project.log goes
+    first: only records within its verified lines vouch for a converted line."""
+    paths = {n: audit_dir / f"{n}.log" for n in every}
+    checks: dict[str, LogCheck] = {}
+    if PROJECT_LOG in paths:
+        own = converted_lines(records(audit_dir)).get(PROJECT_LOG)
+        checks[PROJECT_LOG] = check_log(paths[PROJECT_LOG], project_id,
+                                        [paths[o] for o in every if o != PROJECT_LOG], own)
+    recs = trusted_records(audit_dir, checks.get(PROJECT_LOG))
+    conv = converted_lines(recs)
+    checks.update({n: check_log(paths[n], project_id, [paths[o] for o in every if o != n],
+                                conv.get(n)) for n in every if n != PROJECT_LOG})
+    return {n: checks[n] for n in every}, recs
+
+
+def trusted_records(audit_dir: Path, project_check: LogCheck | None
+                    ) -> list[tuple[int, dict]]:
+    """The ``redact`` records of project.log within its verified lines: a record past
+    a break in its chain vouches for nothing."""
+    if project_check is None:
+        return []
+    return [(n, obj) for n, obj in records(audit_dir) if n <= project_check.lines]
 
 
 def _seal_problems(checks: dict[str, LogCheck], chosen: list[str], audit_dir: Path,

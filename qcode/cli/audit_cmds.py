@@ -61,7 +61,8 @@ def verify(
         first.setdefault(problem.log, problem)
     records = [{"log": f"{c.name}.log", "lines": c.lines, "seq": c.head.seq,
                 "hash": c.head.hash[:12], "status": first[c.name].kind if c.name in first
-                else "ok", "problem": first[c.name].message if c.name in first else ""}
+                else "signed" if c.name in report.unproven else "ok",
+                "problem": first[c.name].message if c.name in first else ""}
                for c in report.logs]
     records += [{"log": f"{p.log}.log", "lines": None, "seq": None, "hash": None,
                  "status": p.kind, "problem": p.message}
@@ -75,16 +76,24 @@ def verify(
         info(f"{len(report.problems)} problem(s) found; restore the logs from git or ask who "
              "changed them.")
         raise typer.Exit(1)
-    info(f"{len(report.logs)} log(s) intact" + (" and consistent with git history." if git
-                                                else ".") + _unproven(report.unproven))
+    info(_summary(len(report.logs), report.unproven, git))
 
 
-def _unproven(names: tuple[str, ...]) -> str:
-    if not names:
-        return ""
-    logs = ", ".join(f"{n}.log" for n in names)
-    return (f" Fully signed, but nothing proves {logs} complete: a log cut back to an "
-            "earlier signed head looks the same without a later seal or --git.")
+def _summary(count: int, unproven: tuple[str, ...], git: bool) -> str:
+    """The last line of a clean verify. A log only shown fully signed is not called
+    intact: cut back to an earlier signed head, it would look the same."""
+    parts = []
+    if count > len(unproven) or not unproven:
+        parts.append(f"{count - len(unproven)} log(s) intact"
+                     + (" and consistent with git history" if git else ""))
+    if unproven:
+        logs = ", ".join(f"{n}.log" for n in unproven)
+        them = "it" if len(unproven) == 1 else "them"
+        since = "no later seal or commit records" if git else "without a later seal or --git"
+        parts.append(f"{logs}: fully signed, but nothing proves {them} complete: a log cut "
+                     f"back to an earlier signed head looks the same, {since}"
+                     + (f" {them} this far" if git else ""))
+    return "; ".join(parts) + "."
 
 
 @audit_app.command()

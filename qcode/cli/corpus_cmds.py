@@ -308,7 +308,8 @@ def docs_withdraw(
     else:
         info(f"{doc} was withdrawn before; removed what was left: {', '.join(done.removed)}.")
     info("Its codings are left out of every view, analysis and export. The logs keep each "
-         "decision with its short quote; `qcode audit redact` erases those quotes.")
+         f"decision with its short quote; `qcode redact {doc} --reason ...` erases "
+         "those quotes.")
 @app.command()
 def demo(
     folder: Annotated[Path | None, typer.Argument(

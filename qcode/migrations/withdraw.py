@@ -6,7 +6,7 @@
 earlier versions from ``documents/``. Replay leaves every coding of the document
 made up to the withdrawal out of every view, analysis and export (and says how
 many). The logs keep what they recorded: each decision, with its short quote of
-the coded text; erasing those quotes is ``qcode audit redact``'s work.
+the coded text; erasing those quotes is ``qcode redact``'s work.
 
 Safe to interrupt: a withdrawal recorded but whose files are still there is
 finished by running the same command again.
