@@ -149,3 +149,16 @@ def test_an_encrypted_pdf_is_refused():
     writer.write(out)
     with pytest.raises(InputError, match="encrypted"):
         read_source(Path("s.pdf"), out.getvalue())
+
+
+def test_pypdf_says_nothing_of_its_own_about_a_damaged_pdf(caplog, runner, project, tmp_path):
+    """pypdf logs warnings ("EOF marker not found") that would reach the terminal as a
+    second line beside qcode's one; the reader keeps them to itself."""
+    import logging
+
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.4\n garbage")
+    with caplog.at_level(logging.WARNING), pytest.raises(InputError, match="not a readable PDF"):
+        read_source(path, path.read_bytes())
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
+    assert logging.getLogger("pypdf").level == logging.NOTSET  # left as it was

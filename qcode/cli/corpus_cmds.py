@@ -52,6 +52,9 @@ def init(
     actor: Annotated[str | None, typer.Option(
         "--as", help="Who imports --from (default: QCODE_CODER, else 'coder:' in your config).",
         show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="With --from: show what the import would create, per coder and code; "
+        "make no folder and write nothing.")] = False,
 ) -> None:
     """Create a project folder: qcode.yaml, codebook.yaml, documents/, audit/."""
     from ..project import init_project
@@ -60,8 +63,12 @@ def init(
         from .exchange_cmds import init_from
 
         init_from(folder, from_file, name=name, language=language, unit=unit.value,
-                  coders=tuple(coder or ()), force=force, actor=actor)
+                  coders=tuple(coder or ()), force=force, actor=actor, dry_run=dry_run)
         return
+    if dry_run:
+        from ..errors import InputError
+
+        raise InputError("--dry-run goes with --from FILE (it shows what the import would create).")
     if sample:
         from ..demo import init_sample
 

@@ -25,7 +25,7 @@ from ..project import Project
 from . import offsets
 from .plan import ImportPlan, NewDoc, apply_fields, coder_name, doc_version
 from .refi_codes import map_codes
-from .refi_export import HISTORY_NOTE
+from .refi_export import HISTORY_NOTE, history_summary
 from .refi_read import RefiProject, RefiSelection, RefiSource
 
 KIND = "refi"
@@ -207,6 +207,7 @@ class _Builder:
                 continue
             if note.name == HISTORY_NOTE:  # qcode's own: kept in project.log's import line
                 self.plan.kept_as_text.append(note.text)
+                self.plan.kept_summary += history_summary(note.text)
                 continue
             head = note.name.split("…")[0].strip()
             named = bool(head) and head not in " ".join(note.text.split())  # a title, not a quote
