@@ -116,3 +116,43 @@ def test_a_qdpx_that_is_not_a_zip_says_so(runner, project, tmp_path):
     path = tmp_path / "broken.qdpx"
     path.write_bytes(b"hello, not an archive")
     _one_error_line(_import(runner, project, path), "not a ZIP archive")
+
+
+def test_a_retired_code_comes_back_retired_from_a_qcode_export(runner, project, tmp_path):
+    from qcode.codebook import load_codebook
+    from qcode.codings import replay
+    from qcode.exchange import export
+    from qcode.project import open_project
+
+    _study(project, tmp_path)
+    book = ("version: 1\ncodes:\n  - id: fine\n    label: Fine\n  - id: rota\n    label: Rota\n"
+            "    definition: The list of visits\n")
+    (project.root / "codebook.yaml").write_text(book, encoding="utf-8")
+    result = runner.invoke(app, ["apply", "p2-gmt20211119", "rota", "--quote", "The rota",
+                                 "--project", str(project.root), "--coder", "anna"])
+    assert result.exit_code == 0, result.output
+    (project.root / "codebook.yaml").write_text(book + "    retired: true\n", encoding="utf-8")
+    export(project, tmp_path / "out.qdpx")
+    result = runner.invoke(app, ["init", str(tmp_path / "copy"), "--from", str(tmp_path / "out.qdpx"),
+                                 "--as", "ingrid"])
+    assert result.exit_code == 0, result.output
+    copy = open_project(tmp_path / "copy")
+    codes = {c.id: c.retired for c in load_codebook(copy.codebook_path).codes}
+    assert codes == {"fine": False, "rota": True}
+    assert [(c.coder, c.code) for c in replay(copy).codings] == [("anna", "rota")]
+
+
+def test_a_folder_another_tool_marks_not_codable_is_not_retired(runner, project, tmp_path):
+    from exchange_support import project_xml
+
+    from qcode.codebook import load_codebook
+
+    codes = ('<CodeBook><Codes><Code guid="CCCCCCCC-0000-0000-0000-000000000001" name="Care" '
+             'isCodable="false"><Code guid="CCCCCCCC-0000-0000-0000-000000000002" name="Time" '
+             'isCodable="true"/></Code></Codes></CodeBook>')
+    path = tmp_path / "t.qde"
+    path.write_bytes(project_xml(codes))
+    result = _import(runner, project, path)
+    assert result.exit_code == 0, result.output
+    assert {c.label: c.retired for c in load_codebook(project.codebook_path).codes} == {
+        "Care": False, "Time": False}

@@ -60,6 +60,7 @@ class NewCode:
     parent: str | None = None
     definition: str = ""
     colour: str | None = None
+    retired: bool = False
 
 
 @dataclass
@@ -263,8 +264,8 @@ def _write_codes(project: Project, codebook: Any, codes: list[NewCode]) -> None:
     from dataclasses import replace
 
 
-    added = tuple(Code(c.id, c.label, definition=c.definition, colour=c.colour, parent=c.parent)
-                  for c in codes)
+    added = tuple(Code(c.id, c.label, definition=c.definition, colour=c.colour, parent=c.parent,
+                       retired=c.retired) for c in codes)
     merged = replace(codebook, codes=codebook.codes + added)
     text = dump_codebook(merged)
     checked, problems = parse_codebook(text, str(project.codebook_path))

@@ -310,7 +310,8 @@ def plan_refi(project: Project, refi: RefiProject, *, importer: str, sha256: str
     codebook = load_codebook(project.codebook_path)
     plan = ImportPlan(KIND, refi.source, sha256, refi.origin, importer)
     history = " ".join(n.text for n in refi.notes if n.name == HISTORY_NOTE)
-    codes = map_codes(refi.codes, codebook, tuple(set(re.findall(r"[a-z0-9][a-z0-9_./-]*", history))))
+    codes = map_codes(refi.codes, codebook, tuple(set(re.findall(r"[a-z0-9][a-z0-9_./-]*", history))),
+                      retire=refi.origin.startswith("qcode "))
     plan.codes, plan.notes = codes.new, list(codes.notes)
     builder = _Builder(project, refi, plan, prefix, codebook.version)
     builder.code_ids = codes.by_guid
