@@ -17,7 +17,6 @@ from ..codings import Codings
 from ..project import Project
 from .options import ReportOptions
 
-
 COEFFICIENT_NAMES = {"alpha": "Krippendorff's alpha", "cohen": "Cohen's kappa",
                      "fleiss": "Fleiss' kappa"}
 INTERVAL_NAMES = {"bca": "BCa", "percentile": "percentile"}
