@@ -156,3 +156,14 @@ def test_a_folder_another_tool_marks_not_codable_is_not_retired(runner, project,
     assert result.exit_code == 0, result.output
     assert {c.label: c.retired for c in load_codebook(project.codebook_path).codes} == {
         "Care": False, "Time": False}
+
+
+def test_skipped_sources_say_what_was_lost_in_words(runner, project):
+    from exchange_support import ATLASTI
+
+    result = _import(runner, project, ATLASTI, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "(0 selections" not in result.output
+    assert "'Mabel.txt': its plain text is not in the file (1 selection not imported)" in result.output
+    assert "'1960s Coca Cola commercial - Audio.docx': its plain text is not in the file (it had " \
+           "no selections)" in result.output

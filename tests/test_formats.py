@@ -162,3 +162,29 @@ def test_pypdf_says_nothing_of_its_own_about_a_damaged_pdf(caplog, runner, proje
         read_source(path, path.read_bytes())
     assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
     assert logging.getLogger("pypdf").level == logging.NOTSET  # left as it was
+
+
+def test_a_docx_declaring_entities_is_refused_not_read_without_them(runner, project, tmp_path):
+    """python-docx resolves no entity, so one declared in a DOCTYPE would vanish from
+    the text without a word; such a file is refused like an .odt or .xlsx."""
+    import docx
+
+    made = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("Kari: we said HELLO twice.")
+    document.save(made)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(made.getvalue())) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "word/document.xml":
+                data = data.replace(b"?>", b'?><!DOCTYPE d [<!ENTITY h "hello">]>', 1)
+                data = data.replace(b"HELLO", b"&h;")
+            dst.writestr(name, data)
+    path = tmp_path / "entity.docx"
+    path.write_bytes(out.getvalue())
+    result = runner.invoke(app, ["ingest", str(path), "--project", str(project.root)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "DOCTYPE" in lines[0], result.output
+    assert not list((project.root / "documents").glob("*.txt"))

@@ -112,7 +112,9 @@ class _Builder:
         what = (f"{source.kind} {source.name!r}: its plain text is not in the file"
                 if text_kind else f"{source.kind} {source.name!r}: not a text source")
         count = len(source.selections) + source.other_selections
-        self.plan.notes.append(f"skipped {what} ({count} selections not imported)")
+        lost = (f"{count} selection{'s' * (count != 1)} not imported" if count
+                else "it had no selections")
+        self.plan.notes.append(f"skipped {what} ({lost})")
         for sel in source.selections:
             self.plan.rejects.append({"selection": sel.guid, "doc": source.name, "start": sel.start,
                                       "end": sel.end, "why": what, "quote": sel.name})
