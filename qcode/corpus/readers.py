@@ -12,8 +12,8 @@ import html
 import io
 import re
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from ..errors import DependencyError, InputError
 from ..notices import note
