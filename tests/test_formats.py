@@ -188,3 +188,19 @@ def test_a_docx_declaring_entities_is_refused_not_read_without_them(runner, proj
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "DOCTYPE" in lines[0], result.output
     assert not list((project.root / "documents").glob("*.txt"))
+
+
+def test_a_pdfs_pages_are_listed_by_units_pages(runner, project, tmp_path):
+    (tmp_path / "p.pdf").write_bytes(pdf(["Kari: One page.", "Kari: Two pages."]))
+    (tmp_path / "t.txt").write_text("Kari: no pages here.\n", encoding="utf-8")
+    assert runner.invoke(app, ["ingest", str(tmp_path / "p.pdf"), str(tmp_path / "t.txt"),
+                               "--project", str(project.root)]).exit_code == 0
+    result = runner.invoke(app, ["units", "p", "--pages", "--format", "csv", "--project",
+                                 str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["unit,start,end,text", "page:1,0,15,Kari: One page.",
+                                          "page:2,17,33,Kari: Two pages."]
+    result = runner.invoke(app, ["units", "t", "--pages", "--project", str(project.root)])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: t: no pages to list; only a PDF source keeps its pages."]

@@ -199,17 +199,25 @@ def units(
     doc: Annotated[str, typer.Argument(help="Document id.")],
     *,
     kind: UnitKindOption = None,
+    pages: Annotated[bool, typer.Option(
+        "--pages", help="A PDF's pages (kept from its text layer) instead of units.")] = False,
     format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """List a document's units with their numbers and offsets."""
     from ..corpus import load_document
+    from ..errors import InputError
 
     proj = project_from(project)
+    if pages and kind:
+        raise InputError("--pages lists a PDF's pages, --kind its units: choose one.")
     d = load_document(proj, doc)
-    name = kind.value if kind else proj.settings.unit
+    name = "page" if pages else kind.value if kind else proj.settings.unit
+    spans = [tuple(p) for p in d.meta.get("pages") or ()] if pages else d.units(name)
+    if pages and not spans:
+        raise InputError(f"{doc}: no pages to list; only a PDF source keeps its pages.")
     records = [{"unit": f"{name}:{i}", "start": a, "end": b, "text": clip(d.text[a:b], 70)}
-               for i, (a, b) in enumerate(d.units(name), start=1)]
+               for i, (a, b) in enumerate(spans, start=1)]
     emit(records, ["unit", "start", "end", "text"], format, title=f"{doc}: {len(records)} {name} units")
 
 
