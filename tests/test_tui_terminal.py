@@ -36,7 +36,9 @@ class Terminal:
         env = {k: v for k, v in os.environ.items() if not k.startswith("QCODE_")}
         env.update(TERM="xterm-256color", COLUMNS="80", LINES="24")
         self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child: become qcode
+        if self.pid == 0:  # the child: become qcode, with SIGHUP's default action as a
+            # terminal emulator gives it (a runner started under nohup would pass it ignored)
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
             os.execve(QCODE, ["qcode", *args], env)
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
         self.output = b""
@@ -62,10 +64,20 @@ class Terminal:
             os.write(self.fd, key)
             self.pump(0.15)
 
-    def end(self, sig: int) -> int:
+    def end(self, sig: int, timeout: float = 60) -> int:
+        """Send ``sig`` and wait for the process to end, reading the terminal meanwhile:
+        a view that restores the screen on its way out must never block on a full pty."""
         os.kill(self.pid, sig)
-        self.pump(0.5)
-        _, status = os.waitpid(self.pid, 0)
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+                raise AssertionError(f"qcode did not end within {timeout} s of signal {sig}")
+            self.pump(0.1)
         os.close(self.fd)
         return status
 
