@@ -56,6 +56,9 @@ def init(
     actor: Annotated[str | None, typer.Option(
         "--as", help="Who imports --from (default: QCODE_CODER, else 'coder:' in your config).",
         show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="With --from: show what the import would create, per coder and code; "
+        "make no folder and write nothing.")] = False,
 ) -> None:
     """Create a project folder: qcode.yaml, codebook.yaml, documents/, audit/."""
     from ..project import init_project
@@ -64,8 +67,12 @@ def init(
         from .exchange_cmds import init_from
 
         init_from(folder, from_file, name=name, language=language, unit=unit.value,
-                  coders=tuple(coder or ()), force=force, actor=actor)
+                  coders=tuple(coder or ()), force=force, actor=actor, dry_run=dry_run)
         return
+    if dry_run:
+        from ..errors import InputError
+
+        raise InputError("--dry-run goes with --from FILE (it shows what the import would create).")
     if sample:
         from ..demo import init_sample
 
@@ -196,17 +203,25 @@ def units(
     doc: Annotated[str, typer.Argument(help="Document id.")],
     *,
     kind: UnitKindOption = None,
+    pages: Annotated[bool, typer.Option(
+        "--pages", help="A PDF's pages (kept from its text layer) instead of units.")] = False,
     format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """List a document's units with their numbers and offsets."""
     from ..corpus import load_document
+    from ..errors import InputError
 
     proj = project_from(project)
+    if pages and kind:
+        raise InputError("--pages lists a PDF's pages, --kind its units: choose one.")
     d = load_document(proj, doc)
-    name = kind.value if kind else proj.settings.unit
+    name = "page" if pages else kind.value if kind else proj.settings.unit
+    spans = [tuple(p) for p in d.meta.get("pages") or ()] if pages else d.units(name)
+    if pages and not spans:
+        raise InputError(f"{doc}: no pages to list; only a PDF source keeps its pages.")
     records = [{"unit": f"{name}:{i}", "start": a, "end": b, "text": clip(d.text[a:b], 70)}
-               for i, (a, b) in enumerate(d.units(name), start=1)]
+               for i, (a, b) in enumerate(spans, start=1)]
     emit(records, ["unit", "start", "end", "text"], format, title=f"{doc}: {len(records)} {name} units")
 
 

@@ -63,6 +63,7 @@ class NewCode:
     parent: str | None = None
     definition: str = ""
     colour: str | None = None
+    retired: bool = False
 
 
 @dataclass
@@ -79,7 +80,8 @@ class ImportPlan:
     attrs: dict[str, dict[str, str]] = field(default_factory=dict)  # existing doc -> attributes
     rejects: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the person should know
-    kept_as_text: list[str] = field(default_factory=list)
+    kept_as_text: list[str] = field(default_factory=list)  # recorded whole in project.log
+    kept_summary: list[str] = field(default_factory=list)  # ... and listed, counted
     reading: str | None = None
 
     def counts(self) -> dict[str, Any]:
@@ -141,13 +143,17 @@ def apply_fields(coder: str, doc_id: str, text: str, start: int, end: int, code:
             "memo": memo or None, "data": data}
 
 
-def check_coders_free(project: Project, plan: ImportPlan) -> None:
-    """An imported coder's log is written once: refuse when it exists already."""
+def check_writable(project: Project, plan: ImportPlan) -> None:
+    """Refuse, while planning (so a dry run answers as the import would) and again
+    before writing: an imported coder's log that exists already (it is written
+    once), or an import line the importer may not write (unsigned where the
+    project requires signatures)."""
     for coder in plan.events:
         if project.log_path(coder).exists():
             raise InputError(
                 f"audit/{coder}.log exists already; an import writes an imported coder's log "
                 f"only once. Import with --prefix NAME- to give the imported coders other names.")
+    signing_for(project.audit_dir, project.id).signer_for(PROJECT_LOG, {plan.importer})
 
 
 # ---------------------------------------------------------------- describing
@@ -174,9 +180,9 @@ def describe(plan: ImportPlan) -> list[str]:
                      + (f"; {per_code}" if per_code else ""))
     if plan.attrs:
         lines.append(f"attributes: set on {len(plan.attrs)} documents")
-    if plan.kept_as_text:
+    if plan.kept_summary:
         lines.append("kept as text in project.log (REFI-QDA has no field for it): "
-                     + "; ".join(t.splitlines()[0] for t in plan.kept_as_text))
+                     + ", ".join(plan.kept_summary))
     if plan.rejects:
         lines.append(f"not placed: {len(plan.rejects)} (listed in the rejects file)")
     return lines
@@ -205,10 +211,7 @@ class Written:
 def write_plan(project: Project, plan: ImportPlan) -> Written:
     """Write what the plan holds (see the module text for the order)."""
 
-    check_coders_free(project, plan)
-    # the import's own line must be writable (signed, where the project requires it)
-    # before anything else is written
-    signing_for(project.audit_dir, project.id).signer_for(PROJECT_LOG, {plan.importer})
+    check_writable(project, plan)  # before anything is written
     codebook = load_codebook(project.codebook_path)
     _write_documents(project, plan.docs)
     for doc_id, attrs in sorted(plan.attrs.items()):
@@ -264,8 +267,8 @@ def _write_codes(project: Project, codebook: Codebook, codes: list[NewCode]) -> 
     from dataclasses import replace
 
 
-    added = tuple(Code(c.id, c.label, definition=c.definition, colour=c.colour, parent=c.parent)
-                  for c in codes)
+    added = tuple(Code(c.id, c.label, definition=c.definition, colour=c.colour, parent=c.parent,
+                       retired=c.retired) for c in codes)
     merged = replace(codebook, codes=codebook.codes + added)
     text = dump_codebook(merged)
     checked, problems = parse_codebook(text, str(project.codebook_path))
@@ -308,7 +311,7 @@ def read_input(path: Path) -> bytes:
     try:
         if path.is_dir():
             raise InputError(f"{path}: is a folder; give a .qdpx, .qdc, .csv or .xlsx file "
-                             "(a qc project folder is imported with --from-qc).")
+                             "(`qcode import FOLDER` reads a qc project folder).")
         size = path.stat().st_size
         if size > MAX_INPUT:
             raise InputError(f"{path}: {size >> 20} MiB, over the {MAX_INPUT >> 20} MiB qcode imports.")

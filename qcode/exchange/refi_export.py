@@ -103,6 +103,39 @@ def _history(project: Project, codings: list[Any], events: dict[str, Any]) -> st
     return "\n".join(lines)
 
 
+_KEPT_KINDS = {"remove": "removal", "void": "undo", "reject": "rejected suggestion",
+               "migrate": "migration step", "route": "routing", "reanchor": "re-anchoring",
+               "docversion": "new document version", "import": "import"}
+
+
+def history_summary(text: str) -> list[str]:
+    """What a "qcode history" note holds, counted, for the import to list as kept as text."""
+    suggested = pending = 0
+    counts: dict[str, int] = {}
+    for line in text.splitlines():
+        if line == CODE_IDS:
+            break
+        if line.startswith("not carried as codings: "):
+            for item in line.removeprefix("not carried as codings: ").split(" (see")[0].split(", "):
+                number, _, kind = item.partition(" ")
+                kind = kind.removeprefix("project ")
+                if number.isdigit():
+                    counts[kind] = counts.get(kind, 0) + int(number)
+        elif ": its code is not in the codebook in force" in line:
+            pending += 1
+        elif ": from " in line:
+            suggested += 1
+    out = [f"{suggested} coding{'s' * (suggested != 1)} from suggestions (suggester, version "
+           "and score)"] if suggested else []
+    if pending:
+        out.append(f"{pending} coding{'s' * (pending != 1)} awaiting review after a codebook "
+                   "change (their code is not in the codebook in force)")
+    for kind in sorted(counts, key=lambda k: list(_KEPT_KINDS).index(k) if k in _KEPT_KINDS else 99):
+        name = _KEPT_KINDS.get(kind, kind)
+        out.append(f"{counts[kind]} {name}{'s' * (counts[kind] != 1)}")
+    return out
+
+
 def _exportable(state: Any, docs: dict[str, Any], codebook: Codebook) -> tuple[list[Any], list[Any], int]:
     """(codings to export, codings whose code is not in force, how many are orphans):
     only codings on their document's current text are exported."""

@@ -155,6 +155,10 @@ def plan_table(project: Project, path: Path, data: bytes, *, importer: str,
     plan.codes += more
     plan.notes += notes
     _place_rows(project, plan, rows, book, id_from, coder or path.stem, prefix, tool)
+    if rows and not plan.events:
+        first = plan.rejects[0]
+        raise InputError(f"{path}: none of its {len(rows)} rows could be placed (row "
+                         f"{first['row']}: {first['why']}); nothing was written.")
     return plan
 
 
