@@ -86,7 +86,7 @@ def redact(project: Project, doc: str, *, span: str | None = None, reason: str,
                     _in_git(project.root))
 
 
-def _withdrawn(project: Any, doc: str, span: str | None) -> bool:
+def _withdrawn(project: Project, doc: str, span: str | None) -> bool:
     """Whether ``doc``'s text is gone because it was withdrawn (``qcode docs withdraw``
     records a ``docversion`` line with ``data.withdrawn`` in project.log)."""
     if document_exists(project, doc):
@@ -115,7 +115,7 @@ def quoted_words(audit_dir: Path, doc: str) -> list[str]:
     return sorted((p for p in pieces if len(p) >= MIN_PIECE), key=len, reverse=True)
 
 
-def _must_sign(project: Any, actor: str) -> None:
+def _must_sign(project: Project, actor: str) -> None:
     """In a project with keys a redaction counts only when signed (it changes lines under
     their owners' signatures): refuse before anything is erased."""
     if coders_with_keys(project.audit_dir) and not has_keys(project.audit_dir, actor):
