@@ -19,7 +19,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .audit.erasure import plan, record_fields, rewrite
 from .audit.keys import coders_with_keys, has_keys
@@ -28,6 +28,9 @@ from .audit.log import PROJECT_LOG, locked_log, log_names, read_log
 from .corpus import document_exists, load_document
 from .errors import AuditError, SpanError
 from .fileio import atomic_write
+
+if TYPE_CHECKING:
+    from .project import Project
 
 BLOCK = "█"
 MIN_PIECE = 20  # shorter pieces of a long passage are not searched for on their own
@@ -56,7 +59,7 @@ def words_of(passage: str) -> list[str]:
                   key=len, reverse=True)
 
 
-def redact(project: Any, doc: str, *, span: str | None = None, reason: str,
+def redact(project: Project, doc: str, *, span: str | None = None, reason: str,
            actor: str) -> Redacted:
     """Erase ``doc`` (or its ``span``, ``"start:end"``) as the module says."""
     if not reason.strip():
@@ -83,7 +86,7 @@ def redact(project: Any, doc: str, *, span: str | None = None, reason: str,
                     _in_git(project.root))
 
 
-def _withdrawn(project: Any, doc: str, span: str | None) -> bool:
+def _withdrawn(project: Project, doc: str, span: str | None) -> bool:
     """Whether ``doc``'s text is gone because it was withdrawn (``qcode docs withdraw``
     records a ``docversion`` line with ``data.withdrawn`` in project.log)."""
     if document_exists(project, doc):
@@ -112,7 +115,7 @@ def quoted_words(audit_dir: Path, doc: str) -> list[str]:
     return sorted((p for p in pieces if len(p) >= MIN_PIECE), key=len, reverse=True)
 
 
-def _must_sign(project: Any, actor: str) -> None:
+def _must_sign(project: Project, actor: str) -> None:
     """In a project with keys a redaction counts only when signed (it changes lines under
     their owners' signatures): refuse before anything is erased."""
     if coders_with_keys(project.audit_dir) and not has_keys(project.audit_dir, actor):
@@ -135,7 +138,7 @@ def _bounds(text: str, span: str | None) -> tuple[int, int] | None:
     return start, end
 
 
-def _blank_document(project: Any, doc: str, text: str, bounds: tuple[int, int] | None) -> str:
+def _blank_document(project: Project, doc: str, text: str, bounds: tuple[int, int] | None) -> str:
     start, end = bounds or (0, len(text))
     blanked = text[:start] + re.sub(r"[^\n]", BLOCK, text[start:end]) + text[end:]
     path = project.documents_dir / f"{doc}.txt"

@@ -107,7 +107,7 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = (),
     format-1 line left it (its hash, which covered the erased text, is kept)."""
     name = path.stem
     prev = genesis(project_id, name)
-    before = (None, b"")  # hash and bytes of the line before ``prev``'s line
+    before: tuple[str | None, bytes] = (None, b"")  # hash and bytes of the line before ``prev``'s line
     count, seals, notes, trail, actors, erased = 0, [], [], [], [], []
     problem = None
     shared = name == PROJECT_LOG
@@ -201,7 +201,7 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None,
         if name not in checks and name not in sealed:
             raise AuditError(f"No log audit/{name}.log and no seal names it; logs: "
                              f"{', '.join(every) or 'none yet'}.")
-    problems = [checks[n].problem for n in chosen if n in checks and checks[n].problem]
+    problems = [p for n in chosen if n in checks and (p := checks[n].problem) is not None]
     erased_notes = []
     for name in chosen:
         if name in checks and checks[name].redacted:
@@ -257,9 +257,9 @@ def _seal_problems(checks: dict[str, LogCheck], chosen: list[str], audit_dir: Pa
                     wanted.setdefault(log, {}).setdefault(seq, []).append((seal, hash_hex))
     problems = []
     for log, by_seq in sorted(wanted.items()):
-        check = checks.get(log)
-        problem = (_missing(log, by_seq, audit_dir) if check is None
-                   else _against_seals(check, by_seq, verdict.signed_through.get(log, 0)))
+        found = checks.get(log)
+        problem = (_missing(log, by_seq, audit_dir) if found is None
+                   else _against_seals(found, by_seq, verdict.signed_through.get(log, 0)))
         if problem is not None:
             problems.append(problem)
     return problems
@@ -280,8 +280,9 @@ def _against_seals(check: LogCheck, by_seq: dict[int, list[tuple[Seal, str]]],
                    signed: int = 0) -> Problem | None:
     """Compare the sealed heads with the log's verified lines (seq n is line n). Where
     the owner's valid signature covers the line, a seal that disagrees is the false one."""
-    if check.problem is not None:
-        by_seq = {s: v for s, v in by_seq.items() if s < check.problem.line}
+    if check.problem is not None and check.problem.line is not None:
+        stop = check.problem.line
+        by_seq = {s: v for s, v in by_seq.items() if s < stop}
     beyond = [s for s in by_seq if s > check.lines]
     if beyond:
         seq = max(beyond)

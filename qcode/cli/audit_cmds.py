@@ -6,7 +6,7 @@ loads none of it (docs/architecture.md, "Lazy imports").
 
 
 import enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,6 +28,14 @@ from ._options import (
 from .output import Listing, emit_tables
 from .root import app, new_app
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from rich.console import Group
+
+    from ..corpus import Document
+    from ..project import Project
+
 audit_app = new_app("The audit trail: verify the logs, seal them, and review who did what.")
 app.add_typer(audit_app, name="audit")
 
@@ -48,7 +56,7 @@ def verify(
     from ..audit import verify_project
 
     report = verify_project(project_from(project), coder or None, git=git)
-    first = {}
+    first: dict[str, Any] = {}
     for problem in report.problems:
         first.setdefault(problem.log, problem)
     records = [{"log": f"{c.name}.log", "lines": c.lines, "seq": c.head.seq,
@@ -170,7 +178,7 @@ def show(
         info(line)
 
 
-def _imported(entries) -> list[str]:
+def _imported(entries: "Iterable[Any]") -> list[str]:
     """One line per imported coder shown: her log was written by someone's import."""
     seen: dict[str, str] = {}
     for x in entries:
@@ -183,7 +191,7 @@ def _imported(entries) -> list[str]:
     return list(seen.values())
 
 
-def _timeline_view(proj, entries):
+def _timeline_view(proj: "Project", entries: "Iterable[Any]") -> "Iterator[Group]":
     """The Rich lines of each entry in turn (a generator: nothing waits for the last)."""
     from rich.console import Group
     from rich.text import Text
@@ -220,7 +228,8 @@ def _timeline_view(proj, entries):
         yield Group(*blocks)
 
 
-def _doc_at(proj, cache: dict, doc_id, docv):
+def _doc_at(proj: "Project", cache: dict[str, Any], doc_id: str | None,
+            docv: str | None) -> "Document | None":
     """The document if its current version is the one the event saw."""
     if not doc_id:
         return None
