@@ -129,7 +129,7 @@ def _live_migrations(project: Any, after: int) -> dict[str, str]:
     if not path.exists():
         return {}
     voided, _, _ = voided_seqs(path)
-    return {str(e.data.get("version")): str(e.data.get("sha256"))
+    return {str((e.data or {}).get("version")): str((e.data or {}).get("sha256"))
             for e in read_log(path).events
             if e.action == "migrate" and e.seq > after and e.seq not in voided
             and (e.data or {}).get("step") == "version"}

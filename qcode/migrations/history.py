@@ -105,7 +105,11 @@ def undo_migration(project: Any, version: Any, *, actor: str | None = None,
     if back is not None:  # project.log and then codebook.yaml: the next command finishes it
         intent.begin(project.root, "undo", {"version": version, "previous": previous,
                                             "sha256": put})
-    written = append_events(project, PROJECT_LOG, batch, clock=clock)
+    try:
+        written = append_events(project, PROJECT_LOG, batch, clock=clock)
+    except QcodeError:  # refused (a broken log): nothing recorded, nothing to finish
+        intent.finish(project.root, "undo")
+        raise
     if back is not None:
         try:
             atomic_write(project.codebook_path, back)
