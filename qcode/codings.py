@@ -19,7 +19,7 @@ import fcntl
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .audit.health import note_broken
 from .audit.line import Event, LineError, parse_object
@@ -27,6 +27,10 @@ from .audit.log import display, log_names
 from .codebook.mapping import StepIndex
 from .codebook.mapping import map_codings as through_steps
 from .notices import note
+
+if TYPE_CHECKING:
+    from .corpus import Document
+    from .project import Project
 
 CODING_ACTIONS = ("apply", "accept")
 STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
@@ -187,7 +191,7 @@ class Codings:
         """Codings of ``doc`` that share at least one character with ``start:end``."""
         return tuple(c for c in self.by_doc(doc) if c.overlaps(start, end))
 
-    def in_unit(self, document: Any, ref: str, default_kind: str = "sentence"
+    def in_unit(self, document: Document, ref: str, default_kind: str = "sentence"
                 ) -> tuple[Coding, ...]:
         """Codings that overlap unit ``ref`` (``"14"`` or ``"turn:3"``) of ``document``."""
         _, _, start, end = document.resolve_unit(str(ref), default_kind)
@@ -258,6 +262,9 @@ def _bounds(span: Any) -> tuple[int, int]:
     if not sep:
         raise ValueError(f"span {span!r}")
     return int(start), int(end)
+
+
+REDACTED_MEMO = "[memo text redacted]"
 
 
 class Fold:
@@ -339,12 +346,13 @@ class Fold:
             self.keys.pop((gone.doc, gone.start, gone.end, gone.code), None)
 
     def _memo(self, e: dict[str, Any]) -> None:
-        if not e["memo"]:
+        if e["memo"] == "":
             raise ValueError("memo text")
-        self.memos.append(Memo(f"{self.name}:{e['seq']}", e["actor"], e["time"], e["memo"],
+        text = REDACTED_MEMO if e["memo"] is None else e["memo"]  # erased by `qcode redact`
+        self.memos.append(Memo(f"{self.name}:{e['seq']}", e["actor"], e["time"], text,
                                e["doc"], e["code"], e["ref"], e["span"]))
         if e["ref"] in self.live:
-            self.live[e["ref"]] = replace(self.live[e["ref"]], memo=e["memo"])
+            self.live[e["ref"]] = replace(self.live[e["ref"]], memo=text)
 
     def _step(self, e: dict[str, Any]) -> None:
         self.steps.append(Event(*e.values()))
@@ -443,7 +451,7 @@ def note_left_out(codings: Codings) -> Codings:
     return codings
 
 
-def replay(project: Any) -> Codings:
+def replay(project: Project) -> Codings:
     """The project's current codings, memos and suggestion decisions. A log whose
     chain is broken is replayed as it stands and noted for the person (one line
     naming the log and the line); ``--strict`` commands refuse it instead."""

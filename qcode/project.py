@@ -47,7 +47,7 @@ class Settings:
     speakers: dict[str, str] = field(default_factory=dict)
 
     def to_yaml(self) -> str:
-        data = {
+        data: dict[str, object] = {
             "id": self.id,
             "name": self.name,
             "language": self.language,
@@ -205,6 +205,21 @@ def find_project(explicit: str | os.PathLike[str] | None = None, cwd: Path | Non
     )
 
 
+def check_new_project_folder(root: Path, *, force: bool = False) -> None:
+    """Refuse what ``init_project`` would refuse: a file, a non-empty folder (unless
+    ``force``), or a project already."""
+    if root.exists() and not root.is_dir():
+        raise ProjectError(f"{root}: exists and is not a folder; choose another path.")
+    if root.is_dir() and any(root.iterdir()) and not force:
+        raise ProjectError(
+            f"{root}: folder is not empty; choose an empty folder or pass --force."
+        )
+    if (root / SETTINGS_FILE).is_file():
+        raise ProjectError(
+            f"{root}: already a qcode project; its id is kept forever, so init will not replace it."
+        )
+
+
 def init_project(
     root: Path,
     *,
@@ -220,16 +235,7 @@ def init_project(
         raise ProjectError(f"Unit {unit!r} must be one of {', '.join(UNIT_KINDS)}.")
     for coder in coders:
         check_coder_name(coder)
-    if root.exists() and not root.is_dir():
-        raise ProjectError(f"{root}: exists and is not a folder; choose another path.")
-    if root.is_dir() and any(root.iterdir()) and not force:
-        raise ProjectError(
-            f"{root}: folder is not empty; choose an empty folder or pass --force."
-        )
-    if (root / SETTINGS_FILE).is_file():
-        raise ProjectError(
-            f"{root}: already a qcode project; its id is kept forever, so init will not replace it."
-        )
+    check_new_project_folder(root, force=force)
     root.mkdir(parents=True, exist_ok=True)
     for sub in ("documents", "audit"):
         (root / sub).mkdir(exist_ok=True)

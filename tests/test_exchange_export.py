@@ -42,7 +42,7 @@ def _state(folder: Path) -> tuple:
     docs = {d: (load_document(project, d).text, load_document(project, d).attributes)
             for d in list_documents(project)}
     codebook = load_codebook(project.codebook_path)
-    codes = [(c.id, c.label, c.parent, c.definition) for c in codebook.codes]
+    codes = [(c.id, c.label, c.parent, c.definition, c.retired) for c in codebook.codes]
     state = replay(project)
     codings = sorted((c.coder, c.doc, c.start, c.end, c.code) for c in state.codings)
     memos = sorted((m.coder, m.doc or "", m.code or "", m.span or "", m.text) for m in state.memos)

@@ -149,3 +149,58 @@ def test_an_encrypted_pdf_is_refused():
     writer.write(out)
     with pytest.raises(InputError, match="encrypted"):
         read_source(Path("s.pdf"), out.getvalue())
+
+
+def test_pypdf_says_nothing_of_its_own_about_a_damaged_pdf(caplog, runner, project, tmp_path):
+    """pypdf logs warnings ("EOF marker not found") that would reach the terminal as a
+    second line beside qcode's one; the reader keeps them to itself."""
+    import logging
+
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.4\n garbage")
+    with caplog.at_level(logging.WARNING), pytest.raises(InputError, match="not a readable PDF"):
+        read_source(path, path.read_bytes())
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
+    assert logging.getLogger("pypdf").level == logging.NOTSET  # left as it was
+
+
+def test_a_docx_declaring_entities_is_refused_not_read_without_them(runner, project, tmp_path):
+    """python-docx resolves no entity, so one declared in a DOCTYPE would vanish from
+    the text without a word; such a file is refused like an .odt or .xlsx."""
+    import docx
+
+    made = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("Kari: we said HELLO twice.")
+    document.save(made)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(made.getvalue())) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "word/document.xml":
+                data = data.replace(b"?>", b'?><!DOCTYPE d [<!ENTITY h "hello">]>', 1)
+                data = data.replace(b"HELLO", b"&h;")
+            dst.writestr(name, data)
+    path = tmp_path / "entity.docx"
+    path.write_bytes(out.getvalue())
+    result = runner.invoke(app, ["ingest", str(path), "--project", str(project.root)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "DOCTYPE" in lines[0], result.output
+    assert not list((project.root / "documents").glob("*.txt"))
+
+
+def test_a_pdfs_pages_are_listed_by_units_pages(runner, project, tmp_path):
+    (tmp_path / "p.pdf").write_bytes(pdf(["Kari: One page.", "Kari: Two pages."]))
+    (tmp_path / "t.txt").write_text("Kari: no pages here.\n", encoding="utf-8")
+    assert runner.invoke(app, ["ingest", str(tmp_path / "p.pdf"), str(tmp_path / "t.txt"),
+                               "--project", str(project.root)]).exit_code == 0
+    result = runner.invoke(app, ["units", "p", "--pages", "--format", "csv", "--project",
+                                 str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["unit,start,end,text", "page:1,0,15,Kari: One page.",
+                                          "page:2,17,33,Kari: Two pages."]
+    result = runner.invoke(app, ["units", "t", "--pages", "--project", str(project.root)])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: t: no pages to list; only a PDF source keeps its pages."]

@@ -244,3 +244,22 @@ def test_a_log_named_like_an_attack_is_refused_in_one_line(runner, hostile, tmp_
     result = _run(runner, "report", "--project", str(copy), "--out", str(out))
     assert result.exit_code == 2 and result.output.startswith("Error: Coder name ")
     assert result.output.count("\n") == 1 and not out.exists()
+
+
+def test_narrowed_to_codes_the_codebook_and_memos_follow_and_the_page_says_so(runner, hostile):
+    """`--code` narrows every section, the Codebook and Memos too, and the page's
+    first line says what it was narrowed to (a reader of a forwarded copy would not
+    know otherwise)."""
+    from qcode.project import open_project
+    from qcode.report import ReportOptions, build_report
+
+    report = build_report(open_project(hostile), ReportOptions(replicates=REPLICATES, codes=("time",)))
+    assert [c["id"] for c in report.sections["codebook"]["codes"]] == ["time"]
+    memo_codes = {m["code"] for g in report.sections["memos"]["groups"] for m in g["memos"]}
+    assert memo_codes <= {"time", None}
+    out = hostile.parent / "narrow.md"
+    result = _run(runner, "report", "--project", str(hostile), "--code", "time", "--format", "md",
+                  "--out", str(out))
+    assert result.exit_code == 0, result.output
+    first = out.read_text(encoding="utf-8").split("\n\n")[1]
+    assert "narrowed to code time" in first, first

@@ -6,7 +6,7 @@ loads none of it (docs/architecture.md, "Lazy imports").
 
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +25,10 @@ from ._options import (
     stdout_console,
 )
 from .root import app, new_app
+
+if TYPE_CHECKING:
+    from ..corpus import IngestResult
+    from ..project import Project
 
 UnitKindOption = Annotated[
     UnitKind | None,
@@ -52,6 +56,9 @@ def init(
     actor: Annotated[str | None, typer.Option(
         "--as", help="Who imports --from (default: QCODE_CODER, else 'coder:' in your config).",
         show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="With --from: show what the import would create, per coder and code; "
+        "make no folder and write nothing.")] = False,
 ) -> None:
     """Create a project folder: qcode.yaml, codebook.yaml, documents/, audit/."""
     from ..project import init_project
@@ -60,8 +67,12 @@ def init(
         from .exchange_cmds import init_from
 
         init_from(folder, from_file, name=name, language=language, unit=unit.value,
-                  coders=tuple(coder or ()), force=force, actor=actor)
+                  coders=tuple(coder or ()), force=force, actor=actor, dry_run=dry_run)
         return
+    if dry_run:
+        from ..errors import InputError
+
+        raise InputError("--dry-run goes with --from FILE (it shows what the import would create).")
     if sample:
         from ..demo import init_sample
 
@@ -120,7 +131,7 @@ def ingest(
     report_reanchored(done.reanchored)
 
 
-def _said_ingested(r) -> None:
+def _said_ingested(r: "IngestResult") -> None:
     info(f"{r.status:>11}  {r.doc_id}  ({r.words} words, {r.turns} turns, "
          f"{r.sentences} sentences)")
     if r.controls:
@@ -150,7 +161,7 @@ def docs(ctx: typer.Context, *, format: FormatOption = Format.table,  # noqa: A0
     emit(records, columns, format, title="Documents")
 
 
-def _doc_records(proj: Any) -> tuple[list[dict[str, Any]], list[str]]:
+def _doc_records(proj: "Project") -> tuple[list[dict[str, Any]], list[str]]:
     """One record per document, and the attribute keys in first-seen order."""
     from ..corpus import list_documents, load_document
 
@@ -192,17 +203,25 @@ def units(
     doc: Annotated[str, typer.Argument(help="Document id.")],
     *,
     kind: UnitKindOption = None,
+    pages: Annotated[bool, typer.Option(
+        "--pages", help="A PDF's pages (kept from its text layer) instead of units.")] = False,
     format: FormatOption = Format.table,  # noqa: A002
     project: ProjectOption = None,
 ) -> None:
     """List a document's units with their numbers and offsets."""
     from ..corpus import load_document
+    from ..errors import InputError
 
     proj = project_from(project)
+    if pages and kind:
+        raise InputError("--pages lists a PDF's pages, --kind its units: choose one.")
     d = load_document(proj, doc)
-    name = kind.value if kind else proj.settings.unit
+    name = "page" if pages else kind.value if kind else proj.settings.unit
+    spans = [tuple(p) for p in d.meta.get("pages") or ()] if pages else d.units(name)
+    if pages and not spans:
+        raise InputError(f"{doc}: no pages to list; only a PDF source keeps its pages.")
     records = [{"unit": f"{name}:{i}", "start": a, "end": b, "text": clip(d.text[a:b], 70)}
-               for i, (a, b) in enumerate(d.units(name), start=1)]
+               for i, (a, b) in enumerate(spans, start=1)]
     emit(records, ["unit", "start", "end", "text"], format, title=f"{doc}: {len(records)} {name} units")
 
 
@@ -267,7 +286,7 @@ def attrs_import(
     _resegment_hint(proj, changed)
 
 
-def _resegment_hint(proj, doc_ids: list[str]) -> None:
+def _resegment_hint(proj: "Project", doc_ids: list[str]) -> None:
     """Units were split in the document's old language; say how to redo them."""
     from ..corpus import load_document
 
@@ -304,7 +323,8 @@ def docs_withdraw(
     else:
         info(f"{doc} was withdrawn before; removed what was left: {', '.join(done.removed)}.")
     info("Its codings are left out of every view, analysis and export. The logs keep each "
-         "decision with its short quote; `qcode audit redact` erases those quotes.")
+         f"decision with its short quote; `qcode redact {doc} --reason ...` erases "
+         "those quotes.")
 @app.command()
 def demo(
     folder: Annotated[Path | None, typer.Argument(

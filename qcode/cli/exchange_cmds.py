@@ -3,13 +3,16 @@ codebook import."""
 
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ._options import CoderOption, ProjectOption, StrictOption, info, project_from, shown
 from .codebook_cmds import codebook_app
 from .root import app
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 ProfileOption = Annotated[
     str,
@@ -83,7 +86,7 @@ def export_cmd(
          f"{result.codings} codings by {result.coders} coders, {result.memos} memos{left}.")
 
 
-def run_import(project: Any, file: Path, *, coder: str | None, dry_run: bool, prefix: str, id_from: str,
+def run_import(project: "Project", file: Path, *, coder: str | None, dry_run: bool, prefix: str, id_from: str,
                columns: str | None, codebook: Path | None, as_coder: str | None = None) -> None:
     """Plan, show, and (unless dry_run) write an import."""
     from ..exchange import describe, plan_import
@@ -156,17 +159,24 @@ def codebook_import(
 
 
 def init_from(folder: Path, file: Path, *, name: str | None, language: str, unit: str,
-              coders: tuple[str, ...], force: bool, actor: str | None) -> None:
+              coders: tuple[str, ...], force: bool, actor: str | None, dry_run: bool = False) -> None:
     """``qcode init DIR --from FILE``: a new project, then the import; a plan that fails
-    leaves no folder behind (one that existed is left as it was)."""
+    leaves no folder behind (one that existed is left as it was). A dry run plans
+    the import into a scratch project and makes no folder."""
     import shutil
 
     from ..exchange import plan_import, read_input
     from ..exchange import run_import as write
-    from ..project import init_project, resolve_coder
+    from ..project import check_new_project_folder, init_project, resolve_coder
 
     importer = resolve_coder(actor, flag="--as")
-    read_input(file)  # an unreadable file stops before the folder is made
+    if not file.is_dir():
+        read_input(file)  # an unreadable file stops before the folder is made
+    check_new_project_folder(folder, force=force)
+    if dry_run:
+        _dry_run_init(folder, file, name=name, language=language, unit=unit, coders=coders,
+                      importer=importer)
+        return
     existed = folder.exists()
     project = init_project(folder, name=name, language=language, unit=unit, coders=coders,
                            force=force)
@@ -183,3 +193,20 @@ def init_from(folder: Path, file: Path, *, name: str | None, language: str, unit
     if written.rejects_file is not None:
         info(f"Not placed: {len(plan.rejects)}, listed in {shown(written.rejects_file)}.")
     info(f"Recorded as project.log line {written.project_seq}, imported by {importer}.")
+
+
+def _dry_run_init(folder: Path, file: Path, *, name: str | None, language: str, unit: str,
+                  coders: tuple[str, ...], importer: str) -> None:
+    """Plan the import into a scratch project with the new one's settings; print the plan."""
+    import tempfile
+
+    from ..exchange import describe, plan_import
+    from ..project import init_project
+
+    with tempfile.TemporaryDirectory(prefix="qcode-dry-run-") as scratch:
+        project = init_project(Path(scratch) / "project", name=name or folder.resolve().name,
+                               language=language, unit=unit, coders=coders)
+        plan = plan_import(project, file, importer=importer)
+        for line in describe(plan):
+            typer.echo(line)
+    info("Dry run: nothing was written.")

@@ -22,7 +22,7 @@ from . import _options
 class QcodeGroup(typer.core.TyperGroup):
     """Translate library errors into one line and exit status 2, for every sub-command."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # (Typer's own click: its Context has no public name)
         try:
             return super().invoke(ctx)
         except QcodeError as exc:
@@ -32,20 +32,21 @@ class QcodeGroup(typer.core.TyperGroup):
         except Exception as exc:
             if not _is_usage_error(exc):
                 raise
+            usage: Any = exc  # a click UsageError (Typer's own click or the other)
             if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as is
-                click.echo(exc.format_message(), err=True)
+                click.echo(usage.format_message(), err=True)
                 sys.exit(2)
             # A bad option value or a missing argument: one line that names the fix,
             # not a usage block (Typer ships its own click, so match by class name).
             path = getattr(getattr(exc, "ctx", None), "command_path", None) or ctx.command_path
             where = " ".join(["qcode", *path.split(" ")[1:]])  # whatever the program was called
-            click.echo(f"Error: {visible(_usage_message(exc.format_message(), where))}",
+            click.echo(f"Error: {visible(_usage_message(usage.format_message(), where))}",
                        err=True)
             sys.exit(2)
         finally:
             _say_notices()
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # definition order, not alphabetical
 
 

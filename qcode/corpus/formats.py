@@ -12,7 +12,10 @@ HTML by the standard library's parser (scripts and styles dropped).
 from __future__ import annotations
 
 import io
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -92,18 +95,31 @@ def read_pdf(path: Path, data: bytes) -> Parsed:
         import pypdf  # heavy: imported when a PDF is read
     except ImportError:  # pragma: no cover - a runtime dependency
         raise DependencyError("Reading .pdf needs pypdf: pip install pypdf") from None
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise InputError(f"{path}: the PDF is encrypted with a password; save a copy "
-                             "without one.")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except InputError:
-        raise
-    except Exception as exc:  # pypdf raises many types for damaged or hostile files
-        raise InputError(f"{path}: not a readable PDF ({type(exc).__name__}); re-save or "
-                         "print it to PDF again.") from None
+    with _quiet("pypdf"):  # its warnings would reach the terminal beside qcode's one line
+        try:
+            reader = pypdf.PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise InputError(f"{path}: the PDF is encrypted with a password; save a copy "
+                                 "without one.")
+            pages = [page.extract_text() or "" for page in reader.pages]
+        except InputError:
+            raise
+        except Exception as exc:  # pypdf raises many types for damaged or hostile files
+            raise InputError(f"{path}: not a readable PDF ({type(exc).__name__}); re-save or "
+                             "print it to PDF again.") from None
     return _pdf_pages(path, pages)
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Keep a library's logged warnings to itself while it reads one file."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _pdf_pages(path: Path, pages: list[str]) -> Parsed:

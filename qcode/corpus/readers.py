@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..errors import DependencyError, InputError
 from ..notices import note
@@ -60,7 +61,8 @@ def check_archive(path: Path, data: bytes) -> None:
     import zipfile
 
     try:
-        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InputError(f"{path}: not a readable .docx ({exc}); re-save it in Word.") from None
     total = 0
@@ -73,6 +75,27 @@ def check_archive(path: Path, data: bytes) -> None:
                 f"{path}: its part {m.filename!r} would inflate to {m.file_size:,} bytes "
                 f"({ratio:.0f} times its stored size); this is not an ordinary Word file. "
                 "Save it again from Word, or as .txt.")
+    _check_no_doctype(path, archive, members)
+
+
+_DECLARATIONS = tuple(word.encode(enc) for word in ("<!DOCTYPE", "<!ENTITY")
+                      for enc in ("utf-8", "utf-16-le", "utf-16-be"))
+
+
+def _check_no_doctype(path: Path, archive: Any, members: list[Any]) -> None:
+    """Word never declares a DOCTYPE; python-docx would drop a declared entity from the
+    text without a word, so a part declaring one is refused (as in .odt and .xlsx)."""
+    for m in members:
+        if m.filename.lower().endswith((".xml", ".rels")):
+            try:
+                part = archive.read(m)
+            except Exception as exc:  # a damaged member: zipfile raises several types
+                raise InputError(f"{path}: not a readable .docx ({type(exc).__name__}); re-save "
+                                 "it in Word.") from None
+            if any(d in part for d in _DECLARATIONS):
+                raise InputError(f"{path}: its part {m.filename!r} declares a DOCTYPE or "
+                                 "entities, which Word never writes (and which can read files "
+                                 "or expand without end); refused, nothing was written.")
 
 
 def read_docx(path: Path, data: bytes) -> Parsed:

@@ -14,7 +14,7 @@ from typing import Any
 from ..corpus.store import sha256
 from ..errors import InputError
 from ..project import Project
-from .plan import ImportPlan, Written, describe, read_input, write_plan
+from .plan import ImportPlan, Written, check_writable, describe, read_input, write_plan
 from .refi_export import export_project
 from .refi_import import plan_refi
 from .refi_read import read_refi
@@ -27,22 +27,27 @@ __all__ = ["ImportPlan", "Written", "describe", "export", "plan_import", "read_i
 def plan_import(project: Project, path: Path, *, importer: str, prefix: str = "",
                 id_from: str = "stem", columns: dict[str, str] | None = None,
                 codebook: Path | None = None, coder: str | None = None) -> ImportPlan:
-    """What importing ``path`` into ``project`` would write; nothing is written."""
-
+    """What importing ``path`` into ``project`` would write; nothing is written. What
+    the import would refuse is refused here too, so a dry run answers as it would."""
     if id_from not in ("stem", "name"):
         raise InputError(f"--id-from {id_from!r}: choose stem (as ingest names files) or name.")
-    if path.is_dir():
+    plan = _plan(project, path, importer=importer, prefix=prefix, id_from=id_from,
+                 columns=columns, codebook=codebook, coder=coder)
+    check_writable(project, plan)
+    return plan
 
+
+def _plan(project: Project, path: Path, *, importer: str, prefix: str, id_from: str,
+          columns: dict[str, str] | None, codebook: Path | None, coder: str | None) -> ImportPlan:
+    if path.is_dir():
         return plan_qc(project, path, importer=importer, id_from=id_from)
     suffix = path.suffix.lower()
     data = read_input(path)
     if suffix in (".qdpx", ".qde", ".qdc"):
-
         refi = read_refi(path, data)
         return plan_refi(project, refi, importer=importer, sha256=sha256(data), prefix=prefix,
                          id_from=id_from)
     if suffix in (".csv", ".xlsx", ".tsv"):
-
         return plan_table(project, path, data, importer=importer, columns=columns,
                           codebook=codebook, id_from=id_from, coder=coder, prefix=prefix)
     what = suffix or "a file without a suffix"

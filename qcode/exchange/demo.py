@@ -28,13 +28,18 @@ def report_exchange(project: Project, report: Callable[[str], None], importer: s
     plan = plan_import(copy, qdpx, importer=importer)
     written = run_import(copy, plan)
     codebook = set(load_codebook(project.codebook_path).ids)
-    before = {(c.coder, c.doc, c.start, c.end, c.code) for c in replay(project).codings
-              if c.code in codebook}
+    listed = [(c.coder, c.doc, c.start, c.end, c.code) for c in replay(project).codings
+              if c.code in codebook]
+    before = set(listed)
     after = {(c.coder, c.doc, c.start, c.end, c.code) for c in replay(copy).codings}
     same = "the same" if before == after else "NOT the same"
+    twins = len(listed) - len(before)
     report(f"imported {qdpx.name} into a second project {target} as {importer} (project.log line "
            f"{written.project_seq}): {len(plan.docs)} documents, {len(plan.codes)} codes, coders "
-           f"{', '.join(sorted(plan.coders))}; its {len(after)} codings are {same} as the original's"
-           + (f" ({summary.unplaced_codes} awaiting review after the codebook change travel as "
-              "text)" if summary.unplaced_codes else ""))
+           f"{', '.join(sorted(plan.coders))}; its codings are {same} as the original's: "
+           f"{len(after)} passages coded, per coder and code"
+           + (f" ({twins} codings repeating another one's coder, passage and code, left by the merge, "
+              "count once)" if twins else "")
+           + (f"; {summary.unplaced_codes} codings awaiting review after the codebook change "
+              "travelled as text" if summary.unplaced_codes else ""))
     return {"exchange_same": before == after, "exchange_folder": str(folder)}

@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit.line import fingerprint, shorten
 from ..audit.log import PROJECT_LOG, append
@@ -37,6 +37,9 @@ from ..fileio import atomic_write, write_files
 from ..nlp import sentence_spans
 from ..project import RESERVED_LOG_NAMES, Project
 from ..safetext import csv_safe
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
 
 CODE_ID_RE = re.compile(r"[^a-z0-9]+")
 MAX_INPUT = 1 << 30  # a file larger than this is refused before it is read
@@ -60,6 +63,7 @@ class NewCode:
     parent: str | None = None
     definition: str = ""
     colour: str | None = None
+    retired: bool = False
 
 
 @dataclass
@@ -76,7 +80,8 @@ class ImportPlan:
     attrs: dict[str, dict[str, str]] = field(default_factory=dict)  # existing doc -> attributes
     rejects: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the person should know
-    kept_as_text: list[str] = field(default_factory=list)
+    kept_as_text: list[str] = field(default_factory=list)  # recorded whole in project.log
+    kept_summary: list[str] = field(default_factory=list)  # ... and listed, counted
     reading: str | None = None
 
     def counts(self) -> dict[str, Any]:
@@ -138,13 +143,17 @@ def apply_fields(coder: str, doc_id: str, text: str, start: int, end: int, code:
             "memo": memo or None, "data": data}
 
 
-def check_coders_free(project: Project, plan: ImportPlan) -> None:
-    """An imported coder's log is written once: refuse when it exists already."""
+def check_writable(project: Project, plan: ImportPlan) -> None:
+    """Refuse, while planning (so a dry run answers as the import would) and again
+    before writing: an imported coder's log that exists already (it is written
+    once), or an import line the importer may not write (unsigned where the
+    project requires signatures)."""
     for coder in plan.events:
         if project.log_path(coder).exists():
             raise InputError(
                 f"audit/{coder}.log exists already; an import writes an imported coder's log "
                 f"only once. Import with --prefix NAME- to give the imported coders other names.")
+    signing_for(project.audit_dir, project.id).signer_for(PROJECT_LOG, {plan.importer})
 
 
 # ---------------------------------------------------------------- describing
@@ -171,9 +180,9 @@ def describe(plan: ImportPlan) -> list[str]:
                      + (f"; {per_code}" if per_code else ""))
     if plan.attrs:
         lines.append(f"attributes: set on {len(plan.attrs)} documents")
-    if plan.kept_as_text:
+    if plan.kept_summary:
         lines.append("kept as text in project.log (REFI-QDA has no field for it): "
-                     + "; ".join(t.splitlines()[0] for t in plan.kept_as_text))
+                     + ", ".join(plan.kept_summary))
     if plan.rejects:
         lines.append(f"not placed: {len(plan.rejects)} (listed in the rejects file)")
     return lines
@@ -202,10 +211,7 @@ class Written:
 def write_plan(project: Project, plan: ImportPlan) -> Written:
     """Write what the plan holds (see the module text for the order)."""
 
-    check_coders_free(project, plan)
-    # the import's own line must be writable (signed, where the project requires it)
-    # before anything else is written
-    signing_for(project.audit_dir, project.id).signer_for(PROJECT_LOG, {plan.importer})
+    check_writable(project, plan)  # before anything is written
     codebook = load_codebook(project.codebook_path)
     _write_documents(project, plan.docs)
     for doc_id, attrs in sorted(plan.attrs.items()):
@@ -257,12 +263,12 @@ def _write_documents(project: Project, docs: list[NewDoc]) -> None:
     write_files(files)
 
 
-def _write_codes(project: Project, codebook: Any, codes: list[NewCode]) -> None:
+def _write_codes(project: Project, codebook: Codebook, codes: list[NewCode]) -> None:
     from dataclasses import replace
 
 
-    added = tuple(Code(c.id, c.label, definition=c.definition, colour=c.colour, parent=c.parent)
-                  for c in codes)
+    added = tuple(Code(c.id, c.label, definition=c.definition, colour=c.colour, parent=c.parent,
+                       retired=c.retired) for c in codes)
     merged = replace(codebook, codes=codebook.codes + added)
     text = dump_codebook(merged)
     checked, problems = parse_codebook(text, str(project.codebook_path))
@@ -305,7 +311,7 @@ def read_input(path: Path) -> bytes:
     try:
         if path.is_dir():
             raise InputError(f"{path}: is a folder; give a .qdpx, .qdc, .csv or .xlsx file "
-                             "(a qc project folder is imported with --from-qc).")
+                             "(`qcode import FOLDER` reads a qc project folder).")
         size = path.stat().st_size
         if size > MAX_INPUT:
             raise InputError(f"{path}: {size >> 20} MiB, over the {MAX_INPUT >> 20} MiB qcode imports.")

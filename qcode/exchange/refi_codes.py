@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .guids import code_guid
 from .plan import NewCode, code_id
 from .refi_read import RefiCode
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
 
 _COLOUR = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _RGB = re.compile(r"^rgba?\((\d+),\s*(\d+),\s*(\d+)")
@@ -48,8 +51,11 @@ class CodeMap:
     notes: list[str] = field(default_factory=list)
 
 
-def map_codes(codes: tuple[RefiCode, ...], codebook: Any, known_ids: tuple[str, ...] = ()) -> CodeMap:
-    """Match each REFI code to an existing one or plan a new one (see module text)."""
+def map_codes(codes: tuple[RefiCode, ...], codebook: Codebook, known_ids: tuple[str, ...] = (),
+              retire: bool = False) -> CodeMap:
+    """Match each REFI code to an existing one or plan a new one (see module text).
+    ``retire``: a code not codable is a retired one (qcode's own exports mark only
+    retired codes so; other tools mark folders)."""
     out = CodeMap()
     taken = set(codebook.ids)
     existing = {code_guid(c.id): c.id for c in codebook.codes}
@@ -74,7 +80,8 @@ def map_codes(codes: tuple[RefiCode, ...], codebook: Any, known_ids: tuple[str, 
         taken.add(new_id)
         definition = code.description if code else ""
         out.new.append(NewCode(new_id, label, parent, definition,
-                               colour(code.colour) if code else None))
+                               colour(code.colour) if code else None,
+                               retired=bool(retire and code and not code.codable)))
         by_path[key] = new_id
         by_label.setdefault(label.casefold(), new_id)
         return new_id

@@ -25,7 +25,7 @@ from ..project import Project
 from . import offsets
 from .plan import ImportPlan, NewDoc, apply_fields, coder_name, doc_version
 from .refi_codes import map_codes
-from .refi_export import HISTORY_NOTE
+from .refi_export import HISTORY_NOTE, history_summary
 from .refi_read import RefiProject, RefiSelection, RefiSource
 
 KIND = "refi"
@@ -112,7 +112,9 @@ class _Builder:
         what = (f"{source.kind} {source.name!r}: its plain text is not in the file"
                 if text_kind else f"{source.kind} {source.name!r}: not a text source")
         count = len(source.selections) + source.other_selections
-        self.plan.notes.append(f"skipped {what} ({count} selections not imported)")
+        lost = (f"{count} selection{'s' * (count != 1)} not imported" if count
+                else "it had no selections")
+        self.plan.notes.append(f"skipped {what} ({lost})")
         for sel in source.selections:
             self.plan.rejects.append({"selection": sel.guid, "doc": source.name, "start": sel.start,
                                       "end": sel.end, "why": what, "quote": sel.name})
@@ -207,6 +209,7 @@ class _Builder:
                 continue
             if note.name == HISTORY_NOTE:  # qcode's own: kept in project.log's import line
                 self.plan.kept_as_text.append(note.text)
+                self.plan.kept_summary += history_summary(note.text)
                 continue
             head = note.name.split("…")[0].strip()
             named = bool(head) and head not in " ".join(note.text.split())  # a title, not a quote
@@ -309,7 +312,8 @@ def plan_refi(project: Project, refi: RefiProject, *, importer: str, sha256: str
     codebook = load_codebook(project.codebook_path)
     plan = ImportPlan(KIND, refi.source, sha256, refi.origin, importer)
     history = " ".join(n.text for n in refi.notes if n.name == HISTORY_NOTE)
-    codes = map_codes(refi.codes, codebook, tuple(set(re.findall(r"[a-z0-9][a-z0-9_./-]*", history))))
+    codes = map_codes(refi.codes, codebook, tuple(set(re.findall(r"[a-z0-9][a-z0-9_./-]*", history))),
+                      retire=refi.origin.startswith("qcode "))
     plan.codes, plan.notes = codes.new, list(codes.notes)
     builder = _Builder(project, refi, plan, prefix, codebook.version)
     builder.code_ids = codes.by_guid

@@ -289,7 +289,7 @@ def read_refi(path: Path, data: bytes) -> RefiProject:
     suffix = path.suffix.lower()
     if suffix == ".qdc":
         return read_codebook(data, source)
-    if suffix == ".qde" or not data.startswith(b"PK"):
+    if suffix == ".qde" or (not data.startswith(b"PK") and _looks_like_xml(data)):
         return read_project_xml(data, source, _Members(None, source))
     archive = open_zip(data, source, "a REFI-QDA project (.qdpx)")
     qde = sorted(n for n in archive.namelist() if n.lower().endswith(".qde") and "/" not in n.strip("/"))
@@ -302,3 +302,9 @@ def read_refi(path: Path, data: bytes) -> RefiProject:
 
     return replace(read_project_xml(xml, f"{source}:{qde[0]}", _Members(archive, source)),
                    source=source)
+
+
+def _looks_like_xml(data: bytes) -> bool:
+    """A bare project XML named .qdpx (after any BOM, in UTF-8 or UTF-16), rather than
+    a file that is neither XML nor a ZIP."""
+    return data.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")[:1] == b"<"

@@ -47,11 +47,14 @@ def _csv(path: Path, data: bytes) -> Table:
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
         except csv.Error:
             delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote left open (a damaged or cut-off file) is an error, not a cell
+    # that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         rows = list(reader)
     except csv.Error as exc:
-        raise InputError(f"{path}: not a readable CSV ({exc}); save it as CSV UTF-8.") from None
+        raise InputError(f"{path}:{reader.line_num}: not a readable CSV ({exc}); is the file "
+                         "complete? Save it again as CSV UTF-8.") from None
     return _table(str(path), rows, start=2)
 
 

@@ -17,6 +17,10 @@ from ..codings import Codings
 from ..project import Project
 from .options import ReportOptions
 
+COEFFICIENT_NAMES = {"alpha": "Krippendorff's alpha", "cohen": "Cohen's kappa",
+                     "fleiss": "Fleiss' kappa"}
+INTERVAL_NAMES = {"bca": "BCa", "percentile": "percentile"}
+
 
 def coefficients_for(n_coders: int) -> tuple[str, ...]:
     """Krippendorff's alpha with Cohen's kappa for two coders, Fleiss' kappa for more."""
@@ -35,6 +39,8 @@ def agreement_section(project: Project, sc: Scope, opts: ReportOptions, unit: st
              "coders": r.coders, "ci_low": r.ci[0] if r.ci else None,
              "ci_high": r.ci[1] if r.ci else None, "band": r.band} for r in report.results]
     return {"rows": rows, "coefficients": list(names), "missing": report.missing, "ci": opts.ci,
+            "coefficient_names": [COEFFICIENT_NAMES.get(n, n) for n in names],
+            "ci_name": INTERVAL_NAMES.get(opts.ci, opts.ci),
             "replicates": opts.replicates, "seed": opts.seed, "unit": report.unit, "note": ""}
 
 

@@ -49,8 +49,9 @@ def build_report(project: Project, options: ReportOptions | None = None) -> Repo
     labels = {c.id: c.label for c in codebook.codes}
     sections = {
         "record": record.record_section(project, codebook, documents, entries),
-        "codebook": record.codebook_section(codebook, sc.codings if sc else (), sc.coders if sc else ()),
-        "memos": record.memos_section(codings, labels, opts.coders, opts.docs),
+        "codebook": record.codebook_section(codebook, sc.codings if sc else (), sc.coders if sc else (),
+                                            only=opts.codes),
+        "memos": record.memos_section(codings, labels, opts.coders, opts.docs, opts.codes),
         "suggestions": analysis.suggestions_section(codings, sc, opts),
     }
     coders = sc.coders if sc else tuple(sorted({x.event.actor for x in entries}))
@@ -65,10 +66,19 @@ def build_report(project: Project, options: ReportOptions | None = None) -> Repo
         sections["disagreements"] = analysis.disagreements_section(sc, unit)
         sections["cooccurrence"] = analysis.cooccurrence_section(project, sc, opts, unit)
         sections["attributes"] = analysis.attributes_section(project, sc, opts, unit)
+    sections["record"]["narrowed"] = narrowed(opts)
     for section in sections.values():
         section.setdefault("empty", "")  # why a section has nothing to show ("" when it has)
         section.setdefault("note", "")
     return Report(opts, unit, labels, sections)
+
+
+def narrowed(opts: ReportOptions) -> str:
+    """What the report was narrowed to, in words ("" when it covers everything)."""
+    parts = [f"{what}{'s' * (len(chosen) > 1)} {', '.join(chosen)}"
+             for what, chosen in (("code", opts.codes), ("coder", opts.coders), ("document", opts.docs))
+             if chosen]
+    return f"narrowed to {'; '.join(parts)}" if parts else ""
 
 
 def _scope(project: Project, opts: ReportOptions) -> Scope | None:

@@ -97,12 +97,15 @@ def activity(events: list[tuple[str, str]], max_days: int = 90
 
 
 def codebook_section(codebook: Codebook, codings: Iterable[Coding] = (),
-                     coders: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Each code: its text, frequency per coder (in ``codings``) and the change steps
-    that touch it."""
+                     coders: tuple[str, ...] = (), only: tuple[str, ...] | None = None
+                     ) -> dict[str, Any]:
+    """Each code (of ``only``, when given): its text, frequency per coder (in
+    ``codings``) and the change steps that touch it."""
     counts = Counter((c.code, c.coder) for c in codings)
     codes = []
     for code in codebook.codes:
+        if only and code.id not in only:
+            continue
         steps = [{"version": s.version, "kind": s.kind, "change": s.describe(), "reason": s.reason}
                  for s in codebook.steps if code.id in (*s.sources, *s.targets)]
         codes.append({
@@ -115,14 +118,19 @@ def codebook_section(codebook: Codebook, codings: Iterable[Coding] = (),
 
 
 def memos_section(codings: Codings, labels: dict[str, str], coders: tuple[str, ...] | None,
-                  docs: tuple[str, ...] | None) -> dict[str, Any]:
-    """Live memos grouped by what they are about: a code, a document (or a coding in it)."""
+                  docs: tuple[str, ...] | None, codes: tuple[str, ...] | None = None
+                  ) -> dict[str, Any]:
+    """Live memos grouped by what they are about: a code, a document (or a coding in
+    it). Narrowed to ``codes``, a memo about another code (or a coding of one) is left
+    out; a memo on a document stays."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for m in codings.memos:
         if (coders and m.coder not in coders) or (docs and m.doc and m.doc not in docs):
             continue
         coding = codings.get(m.coding) if m.coding else None
         code = m.code or (coding.code if coding else None)
+        if codes and code and code not in codes:
+            continue
         doc = m.doc or (coding.doc if coding else None)
         key = ("code", code) if code and not doc else ("document", doc or "")
         groups[key].append({"coder": m.coder, "time": m.time, "text": m.text, "code": code,
