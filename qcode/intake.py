@@ -69,6 +69,7 @@ def ingest(
     except QcodeError:  # refused (a source that does not read): nothing to finish
         if not any(_touched(project, d, sha) for d, sha in previous.items()):
             intent.finish(project.root, "ingest")
+        intent.release(project.root, "ingest")
         raise
     if who is None and any(r.previous_version for r in documents):
         who = _recorder(coder, [r.doc_id for r in documents if r.previous_version])

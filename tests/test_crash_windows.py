@@ -25,6 +25,7 @@ import pytest
 from typer.testing import CliRunner
 
 import qcode.fileio as fileio
+from qcode import intent
 from qcode.audit.log import LockedLog
 from qcode.cli import app
 from qcode.codebook import load_codebook
@@ -118,7 +119,7 @@ def decisions(root: Path) -> set[str]:
 
 def assert_consistent(root: Path) -> None:
     project = open_project(root)
-    assert not intent_dir(root).is_dir() or not any(intent_dir(root).iterdir())
+    assert not intent_dir(root).is_dir() or not any(intent_dir(root).glob("*.json"))
     for doc_id in list_documents(project):  # each text is the one its metadata describes
         text = (project.documents_dir / f"{doc_id}.txt").read_bytes()
         assert hashlib.sha256(text).hexdigest() == read_head(project.documents_dir,
@@ -151,7 +152,7 @@ def stopped(command: Callable[[Path], Any], root: Path, step: int) -> None:
         with kill_at(step):
             command(root)
     except Killed:
-        pass
+        intent.abandon()  # a process that ends lets go of its locks
 
 
 def next_command(root: Path) -> str:
@@ -366,3 +367,19 @@ def test_a_migration_refused_on_a_broken_log_leaves_no_intent_behind(base, tmp_p
     assert not (intent_dir(root) / "undo.json").exists()
     assert codebook_version(root) == 2
     assert "Note: Undoing" not in next_command(root)
+
+
+def test_a_command_never_repairs_work_still_going_on(base, tmp_path):
+    """Another command started while an ingest is between its writes leaves the
+    ingest's record alone (the lock is held); once the ingest's process is gone, the
+    next command finishes the work."""
+    root = fresh(base, tmp_path)
+    previous = read_head(root / "documents", DOC)["sha256_text"]
+    intent.begin(root, "ingest", {"actor": "astrid", "docs": {DOC: previous}})
+    try:
+        assert "Note:" not in next_command(root)
+        assert (intent_dir(root) / "ingest.json").exists()
+    finally:
+        intent.abandon()
+    assert "nothing changed" in next_command(root)
+    assert not (intent_dir(root) / "ingest.json").exists()

@@ -119,6 +119,7 @@ def undo_migration(project: Project, version: Any, *, actor: str | None = None,
             atomic_write(project.codebook_path, back)
             intent.finish(project.root, "undo")
         except OSError as exc:
+            intent.release(project.root, "undo")  # the next command puts it back
             kept = version_file(project, previous).relative_to(project.root)
             raise QcodeError(f"The migration to version {version} is undone, but codebook.yaml "
                              f"could not be written ({exc.strerror}); copy {kept} over "
