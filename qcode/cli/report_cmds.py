@@ -44,6 +44,12 @@ class CodebookFormat(enum.StrEnum):
     docx = "docx"
 
 
+ReportByOption = Annotated[str | None, typer.Option(
+    "--by", help="Document attribute for the Attributes section (default: among those with "
+    "two to five values, the one that splits the documents into the largest groups).",
+    show_default=False)]
+
+
 @app.command()
 def report(
     *,
@@ -55,10 +61,7 @@ def report(
     coder: CodersOption = None,
     code: CodesOption = None,
     doc: DocsOption = None,
-    by: Annotated[str | None, typer.Option(
-        "--by", help="Document attribute for the Attributes section (default: among those with "
-        "two to five values, the one that splits the documents into the largest groups).",
-        show_default=False)] = None,
+    by: ReportByOption = None,
     unit: Annotated[UnitKind | None, typer.Option(
         "--unit", help="sentence, turn or paragraph (default: the project's unit kind).",
         show_default=False)] = None,
