@@ -32,11 +32,12 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
-# ruff, then the import contracts of docs/architecture.md (pyproject.toml [tool.importlinter]);
-# the type checker goes here as a third step.
+# ruff, the import contracts of docs/architecture.md (pyproject.toml [tool.importlinter]),
+# then the type checker on qcode/ (pyproject.toml [tool.mypy]).
 lint: $(STAMP)
 	$(BIN)/ruff check qcode tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .hypothesis

@@ -36,6 +36,7 @@ _EXPORTS = {
     "apply_csv": "qcode.coding",
     "verify_project": "qcode.audit",
     "suggest": "qcode.suggest",
+    "recover": "qcode.recovery",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -19,13 +19,18 @@ import fcntl
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .audit.health import note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import display, log_names
+from .codebook.mapping import StepIndex
 from .codebook.mapping import map_codings as through_steps
 from .notices import note
+
+if TYPE_CHECKING:
+    from .corpus import Document
+    from .project import Project
 
 CODING_ACTIONS = ("apply", "accept")
 STEP_ACTIONS = ("migrate", "route", "reanchor", "docversion")
@@ -186,7 +191,7 @@ class Codings:
         """Codings of ``doc`` that share at least one character with ``start:end``."""
         return tuple(c for c in self.by_doc(doc) if c.overlaps(start, end))
 
-    def in_unit(self, document: Any, ref: str, default_kind: str = "sentence"
+    def in_unit(self, document: Document, ref: str, default_kind: str = "sentence"
                 ) -> tuple[Coding, ...]:
         """Codings that overlap unit ``ref`` (``"14"`` or ``"turn:3"``) of ``document``."""
         _, _, start, end = document.resolve_unit(str(ref), default_kind)
@@ -257,6 +262,9 @@ def _bounds(span: Any) -> tuple[int, int]:
     if not sep:
         raise ValueError(f"span {span!r}")
     return int(start), int(end)
+
+
+REDACTED_MEMO = "[memo text redacted]"
 
 
 class Fold:
@@ -338,12 +346,13 @@ class Fold:
             self.keys.pop((gone.doc, gone.start, gone.end, gone.code), None)
 
     def _memo(self, e: dict[str, Any]) -> None:
-        if not e["memo"]:
+        if e["memo"] == "":
             raise ValueError("memo text")
-        self.memos.append(Memo(f"{self.name}:{e['seq']}", e["actor"], e["time"], e["memo"],
+        text = REDACTED_MEMO if e["memo"] is None else e["memo"]  # erased by `qcode redact`
+        self.memos.append(Memo(f"{self.name}:{e['seq']}", e["actor"], e["time"], text,
                                e["doc"], e["code"], e["ref"], e["span"]))
         if e["ref"] in self.live:
-            self.live[e["ref"]] = replace(self.live[e["ref"]], memo=e["memo"])
+            self.live[e["ref"]] = replace(self.live[e["ref"]], memo=text)
 
     def _step(self, e: dict[str, Any]) -> None:
         self.steps.append(Event(*e.values()))
@@ -402,7 +411,7 @@ def combine(folds: list[Fold]) -> Codings:
     memos = sorted((m for f in folds for m in f.memos), key=lambda m: (m.time, m.coder,
                                                                         len(m.id), m.id))
     if steps:
-        memos = _memos_follow(memos, codings)
+        memos = _memos_follow(memos, codings, left_out, StepIndex.build(steps).withdrawn)
     decisions = [d for f in folds for d in f.decisions]
     return Codings(tuple(codings), tuple(memos), tuple(decisions), tuple(steps),
                    tuple(w for f in folds for w in f.warnings), tuple(left_out))
@@ -411,12 +420,18 @@ def combine(folds: list[Fold]) -> Codings:
 LEFT_OUT_FLAGS = frozenset({"orphan", "withdrawn"})
 
 
-def _memos_follow(memos: list[Memo], codings: list[Coding]) -> list[Memo]:
+def _memos_follow(memos: list[Memo], codings: list[Coding], left_out: list[Coding],
+                  withdrawn: dict[str, str]) -> list[Memo]:
     """A memo on a coding goes where its coding went: its code after a migration
-    (renamed, merged, routed), its span after re-anchoring, as the coding itself."""
+    (renamed, merged, routed), its span after re-anchoring, as the coding itself; out
+    of view with it while the coding is left out (an orphan, a withdrawn document).
+    A memo on a document withdrawn after the memo was written is out of view too."""
     by_id = {c.id: c for c in codings}
+    gone = {c.id for c in left_out}
     out = []
     for m in memos:
+        if m.coding in gone or (m.doc in withdrawn and m.time <= withdrawn[m.doc]):
+            continue
         c = by_id.get(m.coding or "")
         if c is not None and (m.code, m.span, m.doc) != (c.code, c.span, c.doc):
             m = replace(m, code=c.code, span=c.span, doc=c.doc)
@@ -436,7 +451,7 @@ def note_left_out(codings: Codings) -> Codings:
     return codings
 
 
-def replay(project: Any) -> Codings:
+def replay(project: Project) -> Codings:
     """The project's current codings, memos and suggestion decisions. A log whose
     chain is broken is replayed as it stands and noted for the person (one line
     naming the log and the line); ``--strict`` commands refuse it instead."""

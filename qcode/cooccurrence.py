@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -99,7 +100,7 @@ def _ratio_table(counts: np.ndarray) -> np.ndarray:
         return np.where(union > 0, counts / union, np.nan)
 
 
-def _exact_dtype(n_units: int):
+def _exact_dtype(n_units: int) -> type[np.floating]:
     """float32 sums 0/1 exactly below 2**24 units (and halves the product's cost); else float64."""
     return np.float32 if n_units < 2**24 else np.float64
 
@@ -166,7 +167,8 @@ def span_cooccurrence(
     return Cooccurrence(tuple(codes), counts, "overlap" if gap < 0 else "window", coder, cover)
 
 
-def _char_cover(by_doc, k: int, lengths: Mapping[str, int]) -> np.ndarray:
+def _char_cover(by_doc: Mapping[str, list[tuple[int, int, int]]], k: int,
+                lengths: Mapping[str, int]) -> np.ndarray:
     """Characters covered by codes i and j (diagonal: by i), summed over documents."""
     total = np.zeros((k, k))
     for doc, spans in by_doc.items():
@@ -185,8 +187,9 @@ def pooled(tables: Sequence[Cooccurrence]) -> Cooccurrence:
     if not tables:
         raise InputError("No codings to count co-occurrences in.")
     first = tables[0]
-    cover = None if first.cover is None else sum(t.cover for t in tables)
-    return Cooccurrence(first.codes, sum(t.counts for t in tables), first.mode, None, cover)
+    counts = np.sum([t.counts for t in tables], axis=0)
+    cover = None if first.cover is None else np.sum([t.cover for t in tables if t.cover is not None], axis=0)
+    return Cooccurrence(first.codes, counts, first.mode, None, cover)
 
 
 def examples(
@@ -267,6 +270,10 @@ def crosstab(
     return Crosstab(attribute, vals, tuple(codes), n, coded)
 
 
+def _share(t: np.ndarray, n: int) -> np.ndarray:
+    return t / n
+
+
 def proportion_differences(
     incidence: np.ndarray,
     groups: Sequence[str | None],
@@ -290,7 +297,7 @@ def proportion_differences(
         xv = x[g == v]
         n = len(xv)
         with np.errstate(divide="ignore", invalid="ignore"):
-            stat = Statistic("proportions", xv, lambda t, n=n: t / n, 1)  # finish -> (..., codes)
+            stat = Statistic("proportions", xv, partial(_share, n=n), 1)  # finish -> (..., codes)
             reps.append(
                 replicates(stat, n_replicates, None if seed is None else [seed, v])
                 if n

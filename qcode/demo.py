@@ -236,8 +236,8 @@ def report_agreement(project: Project, report: Callable[[str], None]) -> dict[st
     per_code = [r for r in agreement.results if r.code is not None and r.value is not None]
     overall = {r.coefficient: r for r in agreement.results if r.code is None}
     if per_code:
-        low = min(per_code, key=lambda r: r.value)
-        high = max(per_code, key=lambda r: r.value)
+        low = min(per_code, key=lambda r: r.value or 0.0)  # (per_code has values only)
+        high = max(per_code, key=lambda r: r.value or 0.0)
         report(
             f"agreement on {agreement.unit} units, {per_code[0].units:,} units, "
             f"{per_code[0].coders} coders: alpha from {low.value:.3f} ({low.code}) to "

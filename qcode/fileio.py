@@ -74,7 +74,7 @@ def _write_all(files: list[tuple[Path, bytes]], durable: bool) -> None:
                 os.close(fd)
                 temps[i] = (-1, tmp, path)
         for _, tmp, path in temps:
-            os.replace(tmp, path)
+            _rename(tmp, path)
     except BaseException:
         for fd, tmp, _ in temps:
             if fd >= 0:
@@ -82,6 +82,12 @@ def _write_all(files: list[tuple[Path, bytes]], durable: bool) -> None:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         raise
+
+
+def _rename(tmp: str, path: Path) -> None:
+    """Put a written temporary file in place: the one step at which each of qcode's
+    own files changes (the crash-injection tests stop a command here, at each step)."""
+    os.replace(tmp, path)
 
 
 def write_json(path: Path, data: Any, *, indent: int | None = 1) -> None:
@@ -110,7 +116,7 @@ def atomic_stream(path: Path) -> Iterator[TextIO]:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             yield fh
-        os.replace(tmp, path)
+        _rename(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

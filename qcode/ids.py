@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TypeGuard
 
 from .errors import InputError, ProjectError
 
@@ -44,7 +45,7 @@ def check_coder_name(name: str) -> str:
     return name
 
 
-def is_code_id(code_id: object) -> bool:
+def is_code_id(code_id: object) -> TypeGuard[str]:
     """Whether ``code_id`` is a well-formed code id: lower-case letters, digits and
     ``_ . / -``, starting with a letter or digit, with no empty or dot-dot segment."""
     if not isinstance(code_id, str) or len(code_id) > MAX_ID or not CODE_ID.match(code_id):

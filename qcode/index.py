@@ -36,12 +36,15 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import astuple
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .audit.health import note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import log_names
 from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log, note_left_out
+
+if TYPE_CHECKING:
+    from .project import Project
 
 VERSION = "1"
 _CHUNK = 1 << 20
@@ -56,7 +59,7 @@ _TABLES = {
 }
 
 
-def replay(project: Any, *, docs: Iterable[str] | None = None,
+def replay(project: Project, *, docs: Iterable[str] | None = None,
            coders: Iterable[str] | None = None) -> Codings:
     """:func:`qcode.codings.replay` through the index; with ``docs`` or ``coders``, only
     their codings, memos and decisions (steps and warnings are always all of them).
@@ -75,7 +78,7 @@ def replay(project: Any, *, docs: Iterable[str] | None = None,
     return note_left_out(_filtered(_combine_all(project), docs, coders))
 
 
-def _combine_all(project: Any) -> Codings:
+def _combine_all(project: Project) -> Codings:
     names = log_names(project.audit_dir)
     return combine([fold_log(project.log_path(n)) for n in names])
 
@@ -232,14 +235,14 @@ class Index:
         fold.lines, fold.voided = lines, set(json.loads(voided))
         where, args = _where(name, docs, coders)
         for r in self.db.execute(f"SELECT {_TABLES['codings']} FROM codings WHERE {where}", args):
-            c = Coding(*r[1:11], json.loads(r[11]), r[12], json.loads(r[13]),
-                       tuple(json.loads(r[14])))
+            c = Coding(*(*r[1:11], json.loads(r[11]), r[12], json.loads(r[13]),
+                         tuple(json.loads(r[14]))))
             fold.live[c.id] = c
             fold.keys[(c.doc, c.start, c.end, c.code)] = c.id
         rows = self.db.execute("SELECT * FROM memos WHERE log = ? ORDER BY pos", (name,))
         fold.memos = [Memo(*r[2:]) for r in rows]
         rows = self.db.execute("SELECT * FROM decisions WHERE log = ? ORDER BY pos", (name,))
-        fold.decisions = [Decision(*r[2:10], json.loads(r[10]), bool(r[11]), r[12]) for r in rows]
+        fold.decisions = [Decision(*(*r[2:10], json.loads(r[10]), bool(r[11]), r[12])) for r in rows]
         rows = self.db.execute("SELECT event FROM steps WHERE log = ? ORDER BY pos", (name,))
         fold.steps = [Event(*json.loads(r[0])) for r in rows]
         rows = self.db.execute("SELECT text FROM warnings WHERE log = ? ORDER BY pos", (name,))

@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import intent
 from .corpus.ingest import IngestResult, SourceChange, source_changes
 from .corpus.ingest import ingest as store_sources
+from .corpus.store import read_head
 from .errors import InputError, ProjectError
 from .migrations.reanchor import Clock, Reanchored, reanchor_documents
 from .project import Project, resolve_coder
@@ -57,10 +59,14 @@ def ingest(
         raise InputError(_not_its_source(replaced[0]))
     changing = [c.doc_id for c in found if c.text_changes]
     who = _recorder(coder, changing) if changing else None
+    if who is not None:  # the texts and then project.log: the next command finishes it
+        intent.begin(project.root, "ingest", {"actor": who, "docs": {
+            d: str(read_head(project.documents_dir, d)["sha256_text"]) for d in changing}})
     documents = store_sources(project, sources, attrs=attrs, doc_id=doc_id, on_document=on_document)
     if who is None and any(r.previous_version for r in documents):
         who = _recorder(coder, [r.doc_id for r in documents if r.previous_version])
     reanchored = reanchor_documents(project, documents, who, threshold=threshold, clock=clock)
+    intent.finish(project.root, "ingest")
     return Ingested(documents, reanchored, replaced)
 
 

@@ -28,15 +28,21 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import DependencyError, InputError
 from .fileio import atomic_write
 from .nlp import pipeline_identity
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+    from spacy.vocab import Vocab
 
 COMPONENT_VERSION = "qcode_lemmatizer.v1"
 SNOWBALL = {
@@ -191,8 +197,8 @@ def _table(first: dict[str, str], several: dict[str, set[str]]) -> LemmaTable:
     for key in sorted({first[form] for form in several}):
         for lemma in key.split(SEP):
             shared.setdefault(lemma, []).append(key)
-    lemmas = frozenset(lemma for key in set(first.values()) for lemma in key.split(SEP))
-    return LemmaTable(first, {lemma: tuple(found) for lemma, found in shared.items()}, lemmas)
+    every = frozenset(lemma for key in set(first.values()) for lemma in key.split(SEP))
+    return LemmaTable(first, {lemma: tuple(found) for lemma, found in shared.items()}, every)
 
 
 def claims(lang: str, phrase: str) -> bool:
@@ -219,7 +225,7 @@ def _stop_words(lang: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=8)
-def stemmer(lang: str):
+def stemmer(lang: str) -> Callable[[str], str]:
     """A function word -> stem for ``lang`` (identity where Snowball has no stemmer)."""
     name = SNOWBALL.get(lang)
     if name is None:
@@ -262,16 +268,16 @@ def _register_components() -> None:
     _REGISTERED.append(True)
 
 
-def _lower_component(doc):
+def _lower_component(doc: Doc) -> Doc:
     """NORM := the lower-cased word, which is what the lemmatizer looks up."""
     if len(doc):
         from spacy.attrs import LOWER, NORM
 
-        doc.from_array([NORM], doc.to_array([LOWER]))
+        doc.from_array([NORM], doc.to_array([LOWER]))  # type: ignore[arg-type]  # (spaCy types to_array as floats)
     return doc
 
 
-def _make_lemmatizer(nlp, name: str, lang: str, lookup: bool) -> LookupLemmatizer:
+def _make_lemmatizer(nlp: Language, name: str, lang: str, lookup: bool) -> LookupLemmatizer:
     return LookupLemmatizer(nlp.vocab, lang, lookup)
 
 
@@ -282,7 +288,7 @@ class LookupLemmatizer:
     lemma, lower-cases it, and only adds the stem. Results are cached per word.
     """
 
-    def __init__(self, vocab, lang: str, lookup: bool) -> None:
+    def __init__(self, vocab: Vocab, lang: str, lookup: bool) -> None:
         self.strings = vocab.strings
         self.table = lemma_table(lang) if lookup else LemmaTable({}, {})
         self.stem = stemmer(spacy_lang(lang))
@@ -290,7 +296,7 @@ class LookupLemmatizer:
         self.cache: dict[int, tuple[int, int]] = {}
         self._stem_shared: dict[str, tuple[str, ...]] | None = None
 
-    def __call__(self, doc):
+    def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
         import numpy
@@ -302,7 +308,7 @@ class LookupLemmatizer:
             keys = [lemma or lower for lemma, lower in doc.to_array([LEMMA, LOWER]).tolist()]
         cache, entry = self.cache, self._entry
         pairs = [cache.get(key) or entry(key) for key in keys]
-        doc.from_array([LEMMA, NORM], numpy.array(pairs, dtype="uint64"))
+        doc.from_array([LEMMA, NORM], numpy.array(pairs, dtype="uint64"))  # type: ignore[arg-type]  # (uint64 ids)
         return doc
 
     def _entry(self, key: int) -> tuple[int, int]:

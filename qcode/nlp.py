@@ -8,9 +8,12 @@ qcode.yaml) and it is installed.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import DependencyError, InputError
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 
 def pipeline_identity(lang: str, model: str | None = None) -> str:
@@ -94,7 +97,7 @@ def pieces(text: str, size: int) -> list[tuple[int, int]]:
     return bounds
 
 
-def doc_sentence_spans(doc: Any, text: str) -> list[tuple[int, int]]:
+def doc_sentence_spans(doc: Doc, text: str) -> list[tuple[int, int]]:
     """Sentence offsets of a Doc parsed from ``text``, computed on arrays.
 
     A sentence runs from its first token up to the next sentence's first token,

@@ -47,7 +47,7 @@ class Settings:
     speakers: dict[str, str] = field(default_factory=dict)
 
     def to_yaml(self) -> str:
-        data = {
+        data: dict[str, object] = {
             "id": self.id,
             "name": self.name,
             "language": self.language,

@@ -19,14 +19,18 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .audit.erasure import plan, record_fields, rewrite
+from .audit.keys import coders_with_keys, has_keys
 from .audit.line import format_span
-from .audit.log import PROJECT_LOG, locked_log
-from .corpus import load_document
-from .errors import SpanError
+from .audit.log import PROJECT_LOG, locked_log, log_names, read_log
+from .corpus import document_exists, load_document
+from .errors import AuditError, SpanError
 from .fileio import atomic_write
+
+if TYPE_CHECKING:
+    from .project import Project
 
 BLOCK = "█"
 MIN_PIECE = 20  # shorter pieces of a long passage are not searched for on their own
@@ -55,27 +59,70 @@ def words_of(passage: str) -> list[str]:
                   key=len, reverse=True)
 
 
-def redact(project: Any, doc: str, *, span: str | None = None, reason: str,
+def redact(project: Project, doc: str, *, span: str | None = None, reason: str,
            actor: str) -> Redacted:
     """Erase ``doc`` (or its ``span``, ``"start:end"``) as the module says."""
     if not reason.strip():
         raise SpanError("A redaction needs --reason (it is recorded with who and when).")
-    document = load_document(project, doc)
-    bounds = _bounds(document.text, span)
-    passage = document.text[bounds[0]:bounds[1]] if bounds else document.text
-    if not passage.strip():
-        raise SpanError(f"{doc} {span or ''}: nothing to redact there (only white space).")
-    words = words_of(passage)
+    text = load_document(project, doc).text if not _withdrawn(project, doc, span) else None
+    bounds = _bounds(text, span) if text is not None else None
+    if text is None:  # the file is gone: its words are what the logs quote of it
+        words = quoted_words(project.audit_dir, doc)
+    else:
+        passage = text[bounds[0]:bounds[1]] if bounds else text
+        if not passage.strip():
+            raise SpanError(f"{doc} {span or ''}: nothing to redact there (only white space).")
+        words = words_of(passage)
+    _must_sign(project, actor)
     erasure = plan(project.audit_dir, doc, bounds, words)
     fields = record_fields(actor, doc, format_span(*bounds) if bounds else None, reason, erasure)
     with locked_log(project.log_path(PROJECT_LOG), project.id) as log:
         record = log.append([fields])[0]  # recorded (and signed) before anything is erased
     rewrite(project.audit_dir, project.id, erasure)
-    files = [_blank_document(project, doc, document.text, bounds)]
+    files = [_blank_document(project, doc, text, bounds)] if text is not None else []
     files += _sweep(project.root, words)
     _drop_caches(project.cache_dir)
     return Redacted(doc, fields["span"], erasure.lines, tuple(sorted(set(files))), record.seq,
                     _in_git(project.root))
+
+
+def _withdrawn(project: Project, doc: str, span: str | None) -> bool:
+    """Whether ``doc``'s text is gone because it was withdrawn (``qcode docs withdraw``
+    records a ``docversion`` line with ``data.withdrawn`` in project.log)."""
+    if document_exists(project, doc):
+        return False
+    path = project.log_path(PROJECT_LOG)
+    withdrawn = path.exists() and any(
+        e.action == "docversion" and e.doc == doc and (e.data or {}).get("withdrawn")
+        for e in read_log(path).events)
+    if not withdrawn:
+        load_document(project, doc)  # raises the usual error for an unknown document
+    if span is not None:
+        raise SpanError(f"{doc} was withdrawn, so its text is gone: redact it whole (without "
+                        "--span); its codings' quotes are erased from every log.")
+    return True
+
+
+def quoted_words(audit_dir: Path, doc: str) -> list[str]:
+    """The text the logs quote of ``doc`` (each shortened quote's head and tail, of at
+    least MIN_PIECE characters): what is left to erase of a document whose file is gone.
+    The lines coding ``doc`` lose their quotes whatever their length."""
+    pieces: set[str] = set()
+    for name in log_names(audit_dir):
+        for event in read_log(audit_dir / f"{name}.log").events:
+            if event.doc == doc and event.quote:
+                pieces |= {p.strip() for p in event.quote.split("…")}
+    return sorted((p for p in pieces if len(p) >= MIN_PIECE), key=len, reverse=True)
+
+
+def _must_sign(project: Project, actor: str) -> None:
+    """In a project with keys a redaction counts only when signed (it changes lines under
+    their owners' signatures): refuse before anything is erased."""
+    if coders_with_keys(project.audit_dir) and not has_keys(project.audit_dir, actor):
+        raise AuditError(f"{actor} has no key in audit/keys/, and in a project with keys a "
+                         "redaction must be signed; nothing was changed. Run `qcode keys init "
+                         f"--coder {actor}` (then commit it, or have the lead countersign it), "
+                         "or redact as someone with a key.")
 
 
 def _bounds(text: str, span: str | None) -> tuple[int, int] | None:
@@ -91,7 +138,7 @@ def _bounds(text: str, span: str | None) -> tuple[int, int] | None:
     return start, end
 
 
-def _blank_document(project: Any, doc: str, text: str, bounds: tuple[int, int] | None) -> str:
+def _blank_document(project: Project, doc: str, text: str, bounds: tuple[int, int] | None) -> str:
     start, end = bounds or (0, len(text))
     blanked = text[:start] + re.sub(r"[^\n]", BLOCK, text[start:end]) + text[end:]
     path = project.documents_dir / f"{doc}.txt"
@@ -111,13 +158,39 @@ def _sweep(root: Path, words: list[str]) -> list[str]:
         if rel.parts[0] == "audit" and path.suffix == ".log":
             continue  # the logs were erased line by line, keeping the chain
         data = path.read_bytes()
-        new = data
-        for word, blocks in encoded:
-            new = new.replace(word, blocks)
+        new = _in_zip(data, encoded) if data.startswith(b"PK\x03\x04") else None
+        if new is None:
+            new = _replaced(data, encoded)
         if new != data:
             atomic_write(path, new)
             changed.append(rel.as_posix())
     return changed
+
+
+def _replaced(data: bytes, encoded: list[tuple[bytes, bytes]]) -> bytes:
+    for word, blocks in encoded:
+        data = data.replace(word, blocks)
+    return data
+
+
+def _in_zip(data: bytes, encoded: list[tuple[bytes, bytes]]) -> bytes | None:
+    """A zip archive (a .qdpx export, say: compressed, so a byte search misses the words
+    inside) with the words erased in every member; None when it is not a readable zip."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as old:
+            members = [(info, old.read(info)) for info in old.infolist()]
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return None
+    if all(_replaced(body, encoded) == body for _, body in members):
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as new:
+        for info, body in members:
+            new.writestr(info, _replaced(body, encoded), compress_type=info.compress_type)
+    return out.getvalue()
 
 
 def _drop_caches(cache_dir: Path) -> None:

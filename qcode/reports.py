@@ -10,9 +10,12 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .safetext import csv_safe, visible
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 Record = dict[str, Any]
 
@@ -112,7 +115,7 @@ def to_table(
     width: int | None = None,
     caption: str | None = None,
     optional: Sequence[str] = (),
-):
+) -> Table:
     """A Rich Table renderable (the CLI prints it with its console). Columns named in
     ``optional`` are left out, first to last, while the table would not fit the width
     (a caption names them)."""

@@ -144,6 +144,7 @@ def _index_blocks(n: int, k: int, rng: np.random.Generator) -> Iterator[np.ndarr
 
 def _counts(plan: Resampling, k: int, rng: np.random.Generator) -> np.ndarray:
     """(k, groups) multinomial counts: how many of the n draws fall in each group."""
+    assert plan.sizes is not None  # drawn by group
     return rng.multinomial(plan.n_units, plan.sizes / plan.n_units, size=k)
 
 
@@ -221,12 +222,14 @@ def resample_blocks(
             yield from _index_blocks(n, k, rng)
             continue
         counts = _counts(plan, k, rng)
+        assert plan.group is not None and plan.sizes is not None  # drawn by group
         order = np.argsort(plan.group, kind="stable")
-        starts = np.concatenate([[0], np.cumsum(plan.sizes)[:-1]])
+        sizes = plan.sizes
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         block = np.empty((k, n), dtype=np.int64)
         for r in range(k):
-            g = np.repeat(np.arange(len(plan.sizes)), counts[r])
-            block[r] = order[starts[g] + rng.integers(0, plan.sizes[g])]
+            g = np.repeat(np.arange(len(sizes)), counts[r])
+            block[r] = order[starts[g] + rng.integers(0, sizes[g])]
         yield block
 
 

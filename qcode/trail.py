@@ -10,7 +10,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .audit import seal, verify_project
 from .audit.line import Event, parse_span
@@ -22,6 +22,9 @@ from .errors import InputError, QcodeError
 from .hints import did_you_mean
 from .index import replay
 from .migrations import coding_trails
+
+if TYPE_CHECKING:
+    from .project import Project
 
 TIMELINE_COLUMNS = ("time", "id", "actor", "action", "doc", "span", "code", "source", "score",
                     "reason", "ref", "memo", "quote", "codebook", "docv")
@@ -42,7 +45,7 @@ class Entry:
         return f"{self.log}:{self.event.seq}"
 
 
-def all_events(project: Any, coders: Iterable[str] | None = None, *,
+def all_events(project: Project, coders: Iterable[str] | None = None, *,
                signatures: bool = False) -> list[Entry]:
     """Every event of every log, in time order (then log and seq); with ``coders``, only
     their logs and the project log (the only logs where their events can be); ``sign``
@@ -82,7 +85,7 @@ def how(source: str | None, action: str) -> str:
     return "manual" if src in ("", "manual") else src
 
 
-def timeline(project: Any, *, coders: Iterable[str] | None = None,
+def timeline(project: Project, *, coders: Iterable[str] | None = None,
              codes: Iterable[str] | None = None, docs: Iterable[str] | None = None,
              since: str | None = None, until: str | None = None,
              actions: Iterable[str] | None = None, sources: Iterable[str] | None = None
@@ -115,7 +118,7 @@ _NAMED = {"actor": ("--coder", "coder", "the project's coders"),
           "doc": ("--doc", "document", "the project's documents")}
 
 
-def _check_names(project: Any, want: dict[str, set[str]], entries: list[Entry]) -> None:
+def _check_names(project: Project, want: dict[str, set[str]], entries: list[Entry]) -> None:
     """Refuse a coder, code or document that names nothing: not in the audit trail
     and not known to the project, so a typo is not mistaken for "no events". A
     retired code or a departed coder is still found in the trail."""
@@ -136,7 +139,7 @@ def _check_names(project: Any, want: dict[str, set[str]], entries: list[Entry]) 
                                  f"trail{hint or '; check the spelling.'}")
 
 
-def _known_names(project: Any, key: str) -> set[str]:
+def _known_names(project: Project, key: str) -> set[str]:
     if key == "actor":
         return set(project.settings.coders) | set(log_names(project.audit_dir)) - {"project"}
     if key == "doc":
@@ -163,7 +166,7 @@ def event_reason(event: Event) -> str | None:
     return None if reason in (None, "") else str(reason)
 
 
-def blame(project: Any, doc: str, *, start: int | None = None, end: int | None = None
+def blame(project: Project, doc: str, *, start: int | None = None, end: int | None = None
           ) -> list[dict[str, Any]]:
     """Who applied or removed which code on (part of) ``doc``, when and how; each apply
     says whether its coding is live, removed or undone."""
@@ -193,7 +196,7 @@ def blame(project: Any, doc: str, *, start: int | None = None, end: int | None =
     return records
 
 
-def _migration_records(trail, coding_id: str, applied: Any) -> list[dict[str, Any]]:
+def _migration_records(trail: Iterable[dict[str, Any]], coding_id: str, applied: Any) -> list[dict[str, Any]]:
     """One blame row per codebook step that changed or flagged this coding."""
     return [{"time": t["time"], "id": t["id"], "actor": t["actor"], "action": "migrate",
              "code": f"{t['from']} -> {'?' if t['what'] in ('pending', 'review') else t['to']}",
@@ -216,7 +219,7 @@ def _fates(entries: list[Entry], codings: Codings) -> dict[str, str]:
     return fate
 
 
-def stats(project: Any) -> dict[str, list[dict[str, Any]]]:
+def stats(project: Project) -> dict[str, list[dict[str, Any]]]:
     """Three tables: ``coders`` (totals, voids, share from suggestions), ``days``
     (events per coder per day) and ``codes`` (live codings per code and coder).
 
@@ -267,7 +270,7 @@ def _day_rows(entries: list[Entry], codings: Codings) -> list[dict[str, Any]]:
             for (actor, day), c in sorted(days.items())]
 
 
-def _code_rows(project: Any, codings: Codings) -> list[dict[str, Any]]:
+def _code_rows(project: Project, codings: Codings) -> list[dict[str, Any]]:
     order = list(code_order(project))
     seen = order + sorted({c.code for c in codings} - set(order))
     counts = Counter((c.code, c.coder) for c in codings)
@@ -279,7 +282,7 @@ def _code_rows(project: Any, codings: Codings) -> list[dict[str, Any]]:
     return rows
 
 
-def code_order(project: Any) -> tuple[str, ...]:
+def code_order(project: Project) -> tuple[str, ...]:
     """Code ids in codebook order (empty if the codebook does not load)."""
     try:
         return load_codebook(project.codebook_path).ids
@@ -303,7 +306,7 @@ def in_context(text: str, start: int, end: int, width: int = 60) -> tuple[str, s
         after + "…" if end + width < len(text) else after)
 
 
-def report_decisions(project: Any, report: Any, supervisor: str) -> dict[str, Any]:
+def report_decisions(project: Project, report: Any, supervisor: str) -> dict[str, Any]:
     """For ``qcode demo``: summarise each coder's log, seal as ``supervisor`` and verify."""
     tables, codings = stats(project), replay(project)
     for row in tables["coders"]:
@@ -314,7 +317,7 @@ def report_decisions(project: Any, report: Any, supervisor: str) -> dict[str, An
     written = seal(project, supervisor)
     event = written.events[0]
     verified = verify_project(project)
-    sealed = ", ".join(f"{name}@{head['seq']}" for name, head in event.data["logs"].items())
+    sealed = ", ".join(f"{name}@{head['seq']}" for name, head in (event.data or {})["logs"].items())
     report(f"{supervisor} sealed {sealed} ({supervisor}:{event.seq}); "
            f"audit verify: {'intact' if verified.ok else 'PROBLEMS'}")
     return {"sealed_by": supervisor, "audit_ok": verified.ok}

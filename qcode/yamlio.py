@@ -63,6 +63,11 @@ class _Refused(Exception):
         self.mark, self.problem = mark, problem
 
 
+def _line_column(mark: Any) -> tuple[int, int]:
+    """Where an event starts, counted from 1 (the parser gives every event its marks)."""
+    return mark.line + 1, mark.column + 1
+
+
 def _refused(exc: _Refused, source: str) -> InputError:
     m = exc.mark
     return InputError(f"{source}:{m.line + 1}:{m.column + 1}: {exc.problem}.")
@@ -127,10 +132,9 @@ class _Builder:
         container, path, key = self.stack[-1]
         return path + ((len(container),) if isinstance(container, list) else (key,))
 
-    def mark(self, event: yaml.Event) -> None:
+    def mark(self, event: Any) -> None:
         if self.marks is not None:
-            self.marks.setdefault(self.path(), (event.start_mark.line + 1,
-                                                event.start_mark.column + 1))
+            self.marks.setdefault(self.path(), _line_column(event.start_mark))
 
     def open(self, event: Any) -> None:
         if event.tag not in _COLLECTION_TAGS:
@@ -160,8 +164,7 @@ class _Builder:
             raise _Refused(event.start_mark, f"duplicate key {value!r}")
         top[2] = value
         if self.marks is not None:
-            self.marks[top[1] + (value,)] = (event.start_mark.line + 1,
-                                             event.start_mark.column + 1)
+            self.marks[top[1] + (value,)] = _line_column(event.start_mark)
 
     def place(self, value: Any) -> None:
         if not self.stack:
@@ -191,7 +194,8 @@ class _Builder:
         if tag in (_T + "int", _T + "float") and len(value) > MAX_NUMBER:
             raise _Refused(event.start_mark, f"a number of {len(value):,} characters; "
                            "quote it if it is text")
-        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark,  # type: ignore[arg-type]
+                               event.style)  # (the C parser's marks: the stubs name only Python's)
         try:
             return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
         except (ValueError, TypeError, OverflowError, KeyError, AttributeError, IndexError,
@@ -201,7 +205,7 @@ class _Builder:
                            "fix or quote it") from None
 
 
-class NoAliasDumper(_Dumper):  # type: ignore[misc, valid-type]
+class NoAliasDumper(_Dumper):
     """PyYAML's dumper that never writes anchors and aliases (a repeated value is
     written out again); the base of every dumper of qcode's files."""
 

@@ -362,8 +362,8 @@ def test_the_lead_revokes_a_lost_key_and_gives_a_new_one(study, tmp_path):
     assert ("anna", "signature") in kinds(project)
 
 
-@pytest.mark.skipif(shutil.which("ssh-agent") is None or shutil.which("ssh-add") is None,
-                    reason="needs ssh-agent")
+@pytest.mark.skipif(any(shutil.which(p) is None for p in ("ssh-agent", "ssh-add", "ssh-keygen")),
+                    reason="needs OpenSSH's ssh-agent, ssh-add and ssh-keygen (openssh-client)")
 def test_a_key_held_only_by_ssh_agent_signs(study, tmp_path, monkeypatch):
     key = tmp_path / "agent_key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)

@@ -32,6 +32,7 @@ NOTE = "audit/anna.log line 2: the hash chain is broken"
 @pytest.mark.parametrize("args", [
     ["codings"], ["memos"], ["agree"], ["cooccur"], ["crosstab", "--by", "team"],
     ["audit", "blame", "hc01"], ["show", "hc01", "-c", "anna", "--no-pager"], ["orphans"],
+    ["report", "--out", "r.html"], ["export", "study.qdpx"],
 ])
 def test_a_reading_command_says_the_chain_is_broken_in_one_line(runner, tampered, args):
     result = runner.invoke(app, [*args, "-P", str(tampered.root)])
@@ -41,7 +42,8 @@ def test_a_reading_command_says_the_chain_is_broken_in_one_line(runner, tampered
 
 
 @pytest.mark.parametrize("args", [["codings"], ["agree"], ["cooccur"], ["memos"],
-                                  ["crosstab", "--by", "team"]])
+                                  ["crosstab", "--by", "team"], ["report", "--out", "r.html"],
+                                  ["export", "study.qdpx"]])
 def test_strict_analyses_refuse(runner, tampered, args):
     result = runner.invoke(app, [*args, "--strict", "-P", str(tampered.root)])
     assert result.exit_code == 2, result.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 
 from hypothesis import HealthCheck, given, settings
@@ -73,8 +74,38 @@ caption = st.lists(st.one_of(
     hostile_text), max_size=20).map("".join)
 
 
-@given(st.sampled_from([".txt", ".md", ".vtt", ".srt", ".docx"]),
-       st.binary(max_size=300) | caption.map(lambda t: t.encode("utf-8", "surrogatepass")))
+markup = st.lists(st.one_of(
+    st.sampled_from(["<p>", "</p>", "<br>", "<script>", "<w:t>", "</w:t>", "<text:p>", "&amp;",
+                     "&#0;", "&#x1b;", "{\\rtf1 ", "{\\*\\x ", "\\par ", "\\u-3?", "}", "{",
+                     "%PDF-1.4\n", "stream\n", "endstream\n"]),
+    hostile_text), max_size=20).map("".join)
+
+
+def zipped(members: dict[str, str]) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, text in members.items():
+            z.writestr(name, text.encode("utf-8", "surrogatepass"))
+    return out.getvalue()
+
+
+archive = st.dictionaries(
+    st.sampled_from(["word/document.xml", "content.xml", "mimetype", "[Content_Types].xml",
+                     "META-INF/manifest.xml", "../x", "word/../../y"]),
+    markup, max_size=4).map(zipped)
+
+
+def all_suffixes() -> list[str]:
+    from qcode.corpus.readers import READERS
+
+    return sorted(READERS)
+
+
+@given(st.sampled_from(all_suffixes()),
+       st.binary(max_size=300) | caption.map(lambda t: t.encode("utf-8", "surrogatepass"))
+       | markup.map(lambda t: t.encode("utf-8", "surrogatepass")) | archive)
 def test_every_reader_gives_text_or_one_error(tmp_path_factory, suffix, data):
     from qcode.corpus.readers import read_source
 
@@ -119,7 +150,7 @@ def test_visible_keeps_length_and_leaves_no_control(text):
 def test_tables_and_csv_render_hostile_records_safely(records):
     from rich.console import Console
 
-    from qcode.reports import to_csv, to_lines, to_table
+    from qcode.reports import to_csv, to_json, to_lines, to_markdown, to_table
 
     columns = ["doc", "code", "memo", "n"]
     out = io.StringIO()
@@ -127,6 +158,10 @@ def test_tables_and_csv_render_hostile_records_safely(records):
     lines = to_lines(records, columns, 80)
     for rendered in (out.getvalue(), lines):
         assert "\x1b" not in rendered and "\x07" not in rendered and "\x9b" not in rendered
+    markdown = to_markdown(records, columns)
+    assert markdown.count("\n") == len(records) + 2  # one line per row, whatever the text
+    assert json.loads(to_json(records, columns)) == [  # JSON carries the text exactly
+        {c: r.get(c) for c in columns} for r in records]
     rows = list(csv.reader(io.StringIO(to_csv(records, columns), newline="")))
     assert len(rows) == len(records) + 1
     for row in rows[1:]:

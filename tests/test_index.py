@@ -198,3 +198,87 @@ def test_commands_print_the_same_with_and_without_the_index(tmp_path, runner, mo
     assert not (project.cache_dir / "index.sqlite").exists()
     assert cold == warm == none
     assert json.loads(cold[0])  # there is something to compare
+
+
+EVERY_COMMAND = [
+    *COMMANDS,
+    ["codings", "--doc", FIELDNOTE, "--coder", "ben", "--format", "csv"],
+    ["show", INTERVIEW, "-c", "anna", "-c", "ben", "--no-pager"],
+    ["audit", "stats", "--by", "code", "--format", "csv"],
+    ["audit", "stats", "--by", "day", "--format", "csv"],
+    ["audit", "show", "--coder", "anna", "--format", "csv"],
+    ["agree", "--ci", "bca", "--replicates", "200", "--format", "json"],
+    ["cooccur", "--unit", "sentence", "--coder", "anna", "--format", "json"],
+    ["crosstab", "--by", "team", "--replicates", "200", "--format", "json"],
+    ["docs", "--format", "csv"],
+    ["orphans", "--format", "csv"],
+]
+
+
+def _outputs(runner, root, commands=EVERY_COMMAND) -> list[tuple[int, str]]:
+    out = []
+    for args in commands:
+        result = runner.invoke(app, [*args, "--project", str(root)])
+        assert result.exit_code in (0, 1), (args, result.output)
+        out.append((result.exit_code, result.stdout))
+    opened = runner.invoke(app, ["code", INTERVIEW, "--plain", "--coder", "anna", "--suggest",
+                                 "off", "--project", str(root)], input="quit\n")
+    out.append((opened.exit_code, opened.stdout))
+    return out
+
+
+def test_every_command_prints_what_a_full_replay_gives_after_each_kind_of_change(
+        tmp_path, runner, monkeypatch):
+    """Random coding, a migration, a re-ingest, a pull of lines stamped earlier than the
+    indexed ones and a same-length edit: after each, every listed command prints the
+    same on the index kept warm across the changes as on a copy without the index (the
+    coding view's reading positions, kept in .qcode/tui/, are copied: they are not a
+    result)."""
+    from qcode.project import open_project
+
+    project = make_study(tmp_path / "study")
+    for doc, team in ((INTERVIEW, "harbour"), (FIELDNOTE, "hill")):
+        assert runner.invoke(app, ["attrs", "set", doc, f"team={team}", "--project",
+                                   str(project.root)]).exit_code == 0
+    team = Team(project, 5)
+    clone = tmp_path / "clone"
+    checked = 0
+
+    def compare(what: str) -> None:
+        nonlocal checked
+        monkeypatch.delenv("QCODE_INDEX", raising=False)
+        warm = _outputs(runner, project.root)
+        assert (project.cache_dir / "index.sqlite").exists()
+        bare = tmp_path / f"bare-{checked}"
+        shutil.copytree(project.root, bare, ignore=shutil.ignore_patterns(".qcode"))
+        kept = project.cache_dir / "tui"  # where each coder left off: not a result
+        if kept.exists():
+            shutil.copytree(kept, bare / ".qcode" / "tui")
+        monkeypatch.setenv("QCODE_INDEX", "0")
+        full = _outputs(runner, bare)
+        assert not (bare / ".qcode" / "index.sqlite").exists()
+        for args, (a, b) in zip([*EVERY_COMMAND, ["code"]], zip(warm, full, strict=True),
+                                strict=True):
+            assert a == b, (what, args)
+        checked += 1
+
+    for _ in range(10):
+        team.step()
+    compare("random coding")
+    shutil.copytree(project.root, clone)
+    other = Session(open_project(clone), "ben", doc=INTERVIEW, clock=clock(5), suggest=False)
+    for _ in range(5):
+        team.step()
+    compare("more coding, undos and memos")
+    split_coordination(project)
+    compare("a migration")
+    reingest(project, tmp_path)
+    compare("a re-ingest")
+    for unit in (1, 3, 5):
+        other.goto(unit)
+        other.apply("collaboration")
+    shutil.copyfile(clone / "audit" / "ben.log", project.log_path("ben"))
+    compare("a pull of lines stamped earlier")
+    same_length_edit(project)
+    compare("a same-length edit")
+    assert checked == 6

@@ -23,8 +23,9 @@ def orphaned(tmp_path, runner):
         runner.invoke(app, ["attrs", "set", doc, f"team={team}", "-P", str(study.root)])
     for coder in ("anna", "ben"):
         for code, quote in (("coordination", GONE), ("autonomy", "The leader is far away.")):
+            memo = ["--memo", "The list comes first."] if quote == GONE and coder == "anna" else []
             result = runner.invoke(app, ["apply", "hc01", code, "--quote", quote, "--coder",
-                                         coder, "-P", str(study.root)])
+                                         coder, *memo, "-P", str(study.root)])
             assert result.exit_code == 0, result.output
     edited = tmp_path / "hc01.txt"
     edited.write_text(INTERVIEW.replace(GONE + " Nobody makes the list for us now, we make it "
@@ -80,3 +81,43 @@ def test_a_voided_orphan_is_no_longer_counted_as_left_out(runner, orphaned):
     assert voided.exit_code == 0, voided.output
     out = runner.invoke(app, ["codings", "-P", str(orphaned.root)])
     assert "1 orphaned coding(s) left out" in out.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["report", "--out", "report.html"], ["report", "--format", "md", "--out", "report.md"],
+    ["export", "study.qdpx"],
+])
+def test_the_report_and_the_export_leave_orphans_out_and_say_so(runner, orphaned, args):
+    out = runner.invoke(app, [*args, "-P", str(orphaned.root)])
+    assert out.exit_code == 0, out.output
+    assert NOTE in out.stderr and "`qcode orphans`" in out.stderr
+
+
+def test_suggester_training_takes_moved_codings_at_their_new_place_and_no_orphan(orphaned):
+    """A coder's training set: the coding the edit moved stands on today's text (the
+    coder's own log alone still has it on the old version, where training dropped it),
+    the orphan is left out, and the note says so."""
+    from qcode import notices
+    from qcode.corpus import load_document
+    from qcode.suggest.examples import decisions
+
+    notices.drain()
+    current = load_document(orphaned, "hc01")
+    for coder in ("anna", "ben", None):
+        found = decisions(orphaned, coder)
+        assert {c.code for c in found.codings} == {"autonomy"}
+        assert all(c.docv == current.version for c in found.codings), coder
+        assert all(current.text[c.start:c.end] == "The leader is far away." for c in found.codings)
+    assert any("orphaned coding(s) left out" in n and "`qcode orphans`" in n
+               for n in notices.drain())
+
+
+def test_a_memo_on_an_orphaned_coding_is_left_out_with_it(orphaned):
+    """Memos follow their coding: the memo on an orphan is out of the memos view (it
+    stood at the orphan's old span, on text that is gone) until the orphan is placed."""
+    from qcode.codings import replay
+    from qcode.index import replay as indexed
+
+    for replayed in (replay(orphaned), indexed(orphaned)):
+        assert "The list comes first." not in {m.text for m in replayed.memos}
+        assert replayed.memos_for(doc="hc01") == ()

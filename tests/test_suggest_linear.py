@@ -334,3 +334,21 @@ def test_linear_v2_weighs_the_other_features_like_the_words(synthetic):
         assert abs(float((row[:words] ** 2).sum()) ** 0.5 - 1.0) < 1e-6
         assert abs(float((row[words:] ** 2).sum()) ** 0.5 - other_length) < 1e-6
     assert {"linear.v1", "linear.v2"} <= set(REGISTRY)
+
+
+def test_evaluation_header_never_splits_a_method_name_or_document_id():
+    """Redirected to a file, "tfidf-lr" and hyphenated document ids stay whole words."""
+    from types import SimpleNamespace
+
+    from qcode.suggest.report import evaluation_text, explanation_text
+
+    ev = SimpleNamespace(unit="sentence", folds=[0] * 5, seed=1, top_k=None, threshold=None,
+                         coder="astrid", units=2287, methods=[], codes=[])
+    text = evaluation_text(ev)
+    assert "tfidf-lr" in text.replace("\n", " ")
+    assert not any(line.endswith("-") for line in text.splitlines())
+    found = SimpleNamespace(doc="hc01-nurse-team-north-and-a-long-name", unit="turn:3",
+                            text="word " * 12, lines=[],
+                            context=["speaker=moderator-of-the-group-interview"] * 4)
+    for line in explanation_text(found).splitlines():
+        assert not line.endswith("-") and len(line) <= 80, line

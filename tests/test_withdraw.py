@@ -73,3 +73,20 @@ def test_an_interrupted_withdrawal_is_finished_by_running_it_again(runner, tmp_p
                                  "-P", str(study.root)])
     assert result.exit_code == 0, result.output
     assert "withdrawn before" in result.stderr and not (study.documents_dir / "hc01.txt").exists()
+
+
+def test_memos_on_a_withdrawn_document_leave_the_memos_view(runner, tmp_path):
+    """What a memo says about a withdrawn participant is out of view with the text."""
+    study = make_study(tmp_path / "study")
+    for args in (["memo", "hc01", "Anna's reading of the participant."],
+                 ["memo", "fn01", "A memo that stays."],
+                 ["apply", "hc01", "coordination", "--quote", "We start with the list.",
+                  "--memo", "On the list."]):
+        result = runner.invoke(app, [*args, "--coder", "anna", "-P", str(study.root)])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["docs", "withdraw", "hc01", "--reason", "consent withdrawn",
+                                 "--as", "anna", "-P", str(study.root)])
+    assert result.exit_code == 0, result.output
+    memos = runner.invoke(app, ["memos", "--format", "csv", "-P", str(study.root)])
+    assert memos.exit_code == 0, memos.output
+    assert [r["text"] for r in csv.DictReader(io.StringIO(memos.stdout))] == ["A memo that stays."]

@@ -15,11 +15,16 @@ jackknife values are ``finish(S.sum(0) - S)``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ..errors import InputError
 from ..stats import Statistic
 from .data import ReliabilityData
+
+# A level's per-unit summaries, and the function that makes alpha of their sums.
+Parts = tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]
 
 
 def pairable(counts: np.ndarray) -> np.ndarray:
@@ -99,7 +104,7 @@ def _alpha_from(n: np.ndarray, d_o: np.ndarray, d_e: np.ndarray) -> np.ndarray:
     return np.where((d_e > 0) & (n > 1), out, np.nan)
 
 
-def _nominal_parts(counts: np.ndarray, data: ReliabilityData):
+def _nominal_parts(counts: np.ndarray, data: ReliabilityData) -> Parts:
     m = counts.sum(axis=1)
     d_u = (m**2 - (counts**2).sum(axis=1)) / (m - 1.0)
     summaries = np.column_stack([d_u, counts])
@@ -112,7 +117,7 @@ def _nominal_parts(counts: np.ndarray, data: ReliabilityData):
     return summaries, finish
 
 
-def _interval_parts(counts: np.ndarray, data: ReliabilityData):
+def _interval_parts(counts: np.ndarray, data: ReliabilityData) -> Parts:
     values = _require_numeric("interval", data.numeric)
     m = counts.sum(axis=1)
     total = m.sum()
@@ -132,7 +137,7 @@ def _interval_parts(counts: np.ndarray, data: ReliabilityData):
     return summaries, finish
 
 
-def _ordinal_parts(counts: np.ndarray, data: ReliabilityData):
+def _ordinal_parts(counts: np.ndarray, data: ReliabilityData) -> Parts:
     """Ordinal: d_ck depends on the margins, so summaries are each unit's upper-triangle
     coincidences plus its counts."""
     k = counts.shape[1]
@@ -152,11 +157,11 @@ def _ordinal_parts(counts: np.ndarray, data: ReliabilityData):
     return summaries, finish
 
 
-def _ratio_parts(counts: np.ndarray, data: ReliabilityData):
+def _ratio_parts(counts: np.ndarray, data: ReliabilityData) -> Parts:
     return fixed_delta_parts(counts, delta_matrix("ratio", data.numeric, counts[0]))
 
 
-def fixed_delta_parts(counts: np.ndarray, delta: np.ndarray):
+def fixed_delta_parts(counts: np.ndarray, delta: np.ndarray) -> Parts:
     """Any fixed difference matrix (ratio, set distances): summaries [d_u, counts]."""
     m = counts.sum(axis=1)
     d_u = ((counts @ delta) * counts).sum(axis=1) / (m - 1.0)

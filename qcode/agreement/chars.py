@@ -72,7 +72,8 @@ def char_agreement(
     return out
 
 
-def _coded_docs(codings, coders, coded_docs) -> dict[str, set[str]]:
+def _coded_docs(codings: Iterable[CodingLike], coders: Sequence[str],
+                coded_docs: Mapping[str, Iterable[str]] | None) -> dict[str, set[str]]:
     if coded_docs is not None:
         return {c: set(coded_docs.get(c, ())) for c in coders}
     done: dict[str, set[str]] = {c: set() for c in coders}

@@ -116,7 +116,8 @@ def coded_units(
     return CodedUnits(units, coders, codes, present, missing)
 
 
-def _missing(codings, units: Units, coders, coded_docs) -> np.ndarray:
+def _missing(codings: Iterable[CodingLike], units: Units, coders: Sequence[str],
+             coded_docs: Mapping[str, Iterable[str]] | None) -> np.ndarray:
     if coded_docs is None:
         done: dict[str, set[str]] = {c: set() for c in coders}
         for c in codings:
@@ -128,7 +129,8 @@ def _missing(codings, units: Units, coders, coded_docs) -> np.ndarray:
     return ~doc_done.reshape(len(units.docs), len(coders))[units.doc]
 
 
-def _present(codings, units: Units, coders, codes, min_chars: int,
+def _present(codings: Iterable[CodingLike], units: Units, coders: Sequence[str],
+             codes: Sequence[str], min_chars: int,
              min_fraction: float) -> np.ndarray:
     """``present[u, i, c]``: coder i's merged spans of code c cover at least ``min_chars``
     characters and ``min_fraction`` of unit u. The overlaps are summed only for the
@@ -170,7 +172,8 @@ def _present(codings, units: Units, coders, codes, min_chars: int,
 _BIG = np.int64(1) << 40  # offsets are below 2**40; doc index goes above
 
 
-def merge_grouped(key: np.ndarray, start: np.ndarray, end: np.ndarray):
+def merge_grouped(key: np.ndarray, start: np.ndarray, end: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge overlapping [start, end) spans within each key; touching spans stay apart."""
     order = np.lexsort((end, start, key))
     k, s, e = key[order], start[order], end[order]
@@ -216,7 +219,8 @@ def disagreements(
     return out
 
 
-def _disagreement(coded, code, u, yes, seen, texts, context) -> dict[str, Any]:
+def _disagreement(coded: CodedUnits, code: str, u: int, yes: np.ndarray, seen: np.ndarray,
+                  texts: Mapping[str, str] | None, context: int) -> dict[str, Any]:
     units = coded.units
     doc = units.docs[units.doc[u]]
     start, end = int(units.start[u]), int(units.end[u])

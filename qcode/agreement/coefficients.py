@@ -58,7 +58,8 @@ def percent_statistic(data: ReliabilityData) -> Statistic:
     return Statistic("percent", _agreement_columns(counts), _p_a, data.n_coders, rows=rows)
 
 
-def _pi_statistic(name: str, data: ReliabilityData, chance: Callable[[np.ndarray], np.ndarray]):
+def _pi_statistic(name: str, data: ReliabilityData,
+                  chance: Callable[[np.ndarray], np.ndarray]) -> Statistic:
     """Coefficients whose chance term uses pi_k = (1/n) sum_u r_uk / r_u (Fleiss, AC1)."""
     _, counts, rows = _rated(data)
     share = counts / counts.sum(axis=1, keepdims=True)

@@ -106,11 +106,12 @@ def from_values(
     return ReliabilityData(codes, domain, names, level, numeric)
 
 
-def _code_numeric(arr: np.ndarray, categories: Sequence[object] | None):
+def _code_numeric(arr: np.ndarray, categories: Sequence[object] | None
+                  ) -> tuple[np.ndarray, tuple, np.ndarray | None]:
     present = ~np.isnan(arr)
     vals = arr[present]
     if categories is not None:
-        declared = np.asarray([float(c) for c in categories], dtype=np.float64)
+        declared = np.asarray([float(c) for c in categories], dtype=np.float64)  # type: ignore[arg-type]
         domain_vals = np.unique(declared)
         unknown = ~np.isin(vals, domain_vals)
         if unknown.any():
@@ -140,7 +141,8 @@ def _small_integers(vals: np.ndarray) -> bool:
     return bool(hi - lo < 1_000_000 and np.all(vals == np.floor(vals)))
 
 
-def _code_objects(arr: np.ndarray, categories: Sequence[object] | None, level: str):
+def _code_objects(arr: np.ndarray, categories: Sequence[object] | None, level: str
+                  ) -> tuple[np.ndarray, tuple, np.ndarray | None]:
     flat = arr.ravel()
     present = np.array([not _is_missing(v) for v in flat], dtype=bool)
     labels = tuple(sorted({str(v) for v in flat[present]}))

@@ -7,7 +7,7 @@ the pure functions of this package and :mod:`qcode.cooccurrence`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,12 +15,20 @@ import numpy as np
 
 from .. import stats
 from ..codebook import load_codebook
-from ..cooccurrence import crosstab, from_incidence, pooled, proportion_differences, span_cooccurrence
+from ..cooccurrence import (
+    Cooccurrence,
+    Crosstab,
+    crosstab,
+    from_incidence,
+    pooled,
+    proportion_differences,
+    span_cooccurrence,
+)
 from ..corpus import list_documents, load_document
 from ..errors import InputError
 from ..hints import did_you_mean
 from ..index import replay
-from ..project import UNIT_KINDS
+from ..project import UNIT_KINDS, Project
 from .chars import char_agreement
 from .coded_units import CodedUnits, Units, char_windows, coded_units, disagreements
 from .coefficients import COEFFICIENTS, TWO_CODER_ONLY, statistic
@@ -48,7 +56,8 @@ class AgreementReport:
     unit: str
 
 
-def scope(project, *, coders=None, codes=None, docs=None, min_coders: int = 1) -> Scope:
+def scope(project: Project, *, coders: Sequence[str] | None = None, codes: Sequence[str] | None = None,
+          docs: Sequence[str] | None = None, min_coders: int = 1) -> Scope:
     """Replay the logs and pick coders (default: all who coded), codes (codebook order) and docs."""
     all_codings = replay(project).codings
     with_codings = {c.coder for c in all_codings}
@@ -128,7 +137,7 @@ def agreement_rows(
                 f"{skipped[0]} is for two coders and {len(cu.coders)} are compared; "
                 "use conger or fleiss, or pick two coders with --coder."
             )
-    kw = {"ci": ci, "n_replicates": n_replicates, "seed": seed, "extra": extra}
+    kw: dict[str, Any] = {"ci": ci, "n_replicates": n_replicates, "seed": seed, "extra": extra}
     out = [evaluate(statistic(n, cu.code_data(code)), code=code, **kw) for code in cu.codes for n in names]
     if cu.codes:
         pooled = _pooled(cu)
@@ -145,7 +154,7 @@ def _pooled(cu: CodedUnits) -> ReliabilityData:
 
 
 def project_agreement(
-    project,
+    project: Project,
     *,
     coders: Sequence[str] | None = None,
     codes: Sequence[str] | None = None,
@@ -166,7 +175,8 @@ def project_agreement(
     sc = within or scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
     kind = unit or project.settings.unit
     cu = coded(sc, kind, min_chars=min_chars, min_fraction=min_fraction)
-    kw = {"set_distance": set_distance, "ci": ci, "n_replicates": n_replicates, "seed": seed}
+    kw: dict[str, Any] = {"set_distance": set_distance, "ci": ci, "n_replicates": n_replicates,
+                          "seed": seed}
     if by is None:
         results = agreement_rows(cu, coefficients, **kw)
     else:
@@ -177,7 +187,7 @@ def project_agreement(
     return AgreementReport(tuple(results), cu.missing_cells(), kind)
 
 
-def _groups_by(sc: Scope, cu: CodedUnits, attribute: str):
+def _groups_by(sc: Scope, cu: CodedUnits, attribute: str) -> Iterator[tuple[Any, np.ndarray]]:
     values = [sc.documents[d].attributes.get(attribute) for d in cu.units.docs]
     if all(v is None for v in values):
         raise InputError(f"No document has the attribute {attribute!r}; see `qcode attrs`.")
@@ -186,29 +196,31 @@ def _groups_by(sc: Scope, cu: CodedUnits, attribute: str):
         yield value, np.flatnonzero(per_unit == value)
 
 
-def _take_units(cu: CodedUnits, rows: np.ndarray):
+def _take_units(cu: CodedUnits, rows: np.ndarray) -> Units:
     u = cu.units
     return Units(u.docs, u.doc[rows], u.number[rows], u.start[rows], u.end[rows])
 
 
 def project_disagreements(
-    project,
+    project: Project,
     *,
-    coders=None,
-    codes=None,
-    docs=None,
-    unit=None,
+    coders: Sequence[str] | None = None,
+    codes: Sequence[str] | None = None,
+    docs: Sequence[str] | None = None,
+    unit: str | None = None,
     min_chars: int = 1,
     min_fraction: float = 0.0,
     context: int = 60,
-):
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
     cu = coded(sc, unit or project.settings.unit, min_chars=min_chars, min_fraction=min_fraction)
     texts = {d: sc.documents[d].text for d in sc.docs}
     return disagreements(cu, texts=texts, context=context), cu.missing_cells()
 
 
-def project_char_agreement(project, *, coders=None, codes=None, docs=None):
+def project_char_agreement(project: Project, *, coders: Sequence[str] | None = None,
+                           codes: Sequence[str] | None = None,
+                           docs: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """NVivo-compatible: Cohen's kappa on characters per code per document."""
     sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
     lengths = {d: len(sc.documents[d].text) for d in sc.docs}
@@ -216,20 +228,20 @@ def project_char_agreement(project, *, coders=None, codes=None, docs=None):
 
 
 def project_cooccurrence(
-    project,
+    project: Project,
     *,
-    coders=None,
-    codes=None,
-    docs=None,
+    coders: Sequence[str] | None = None,
+    codes: Sequence[str] | None = None,
+    docs: Sequence[str] | None = None,
     unit: str | None = None,
     overlap: bool = False,
     window: int | None = None,
     within: Scope | None = None,
-):
+) -> tuple[list[Cooccurrence], Cooccurrence, Scope]:
     """Per-coder co-occurrence tables and their pooled sum (``within``: as for agreement)."""
     sc = within or scope(project, coders=coders, codes=codes, docs=docs)
     if overlap or window is not None:
-        gap = -1 if overlap else int(window)
+        gap = -1 if overlap or window is None else int(window)
         if gap < -1:
             raise InputError(f"--window {window} must be 0 or more characters.")
         lengths = {d: len(sc.documents[d].text) for d in sc.docs}
@@ -250,17 +262,17 @@ def project_cooccurrence(
 
 
 def project_crosstab(
-    project,
+    project: Project,
     *,
     by: str,
-    coders=None,
-    codes=None,
-    docs=None,
+    coders: Sequence[str] | None = None,
+    codes: Sequence[str] | None = None,
+    docs: Sequence[str] | None = None,
     unit: str = "doc",
     n_replicates: int = stats.DEFAULT_REPLICATES,
     seed: int | None = 0,
     within: Scope | None = None,
-):
+) -> tuple[Crosstab, list[dict[str, Any]]]:
     """Code frequencies by a document attribute (a unit counts when any chosen coder coded
     it; ``within``: as for agreement)."""
     sc = within or scope(project, coders=coders, codes=codes, docs=docs)
@@ -277,7 +289,9 @@ def project_crosstab(
     return table, diffs
 
 
-def project_unitized(project, *, coders=None, codes=None, docs=None) -> tuple[list[Agreement], list[str]]:
+def project_unitized(project: Project, *, coders: Sequence[str] | None = None,
+                     codes: Sequence[str] | None = None, docs: Sequence[str] | None = None,
+                     ) -> tuple[list[Agreement], list[str]]:
     """Unitized agreement on raw spans: documents every chosen coder coded, laid end to end.
 
     Returns the results and notes (documents left out; the 2016 family skipped when a
@@ -298,7 +312,7 @@ def project_unitized(project, *, coders=None, codes=None, docs=None) -> tuple[li
     ]
     if not segments:
         raise InputError("No document was coded by every chosen coder; unitized agreement needs one.")
-    kw = {"coders": sc.coders, "codes": sc.codes, "continuum": (0, total)}
+    kw: dict[str, Any] = {"coders": sc.coders, "codes": sc.codes, "continuum": (0, total)}
     results = u_alpha_2004(segments, **kw)
     try:
         results += family_2016(segments, **kw)

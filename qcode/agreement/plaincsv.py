@@ -109,7 +109,7 @@ def _keys(buf: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray
     if width <= 1:
         return np.where(widths > 0, buf[starts], np.uint8(0))
     kind = np.uint16 if width <= 2 else np.uint32 if width <= 4 else np.uint64
-    keys = np.zeros(starts.size, dtype=kind)
+    keys: np.ndarray = np.zeros(starts.size, dtype=kind)
     last = buf.size - 1
     for j in range(width):
         byte = buf[np.minimum(starts + j, last)].astype(kind)

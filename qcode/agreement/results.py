@@ -92,7 +92,7 @@ def evaluate(
         if ci not in stats.METHODS:
             raise InputError(f"Unknown --ci {ci!r}; use one of {', '.join(stats.METHODS)}.")
         found = stats.interval(stat, ci, n_replicates, seed).as_list()
-        interval = tuple(found) if found is not None else None
+        interval = (found[0], found[1]) if found is not None else None
     level = stat.level if stat.name in ALPHA_NAMES else "nominal"
     return Agreement(stat.name, level, code, value, stat.n_units, stat.n_coders, interval, extra or {})
 

@@ -25,6 +25,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -96,7 +97,8 @@ def _merge(begins: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return b[new], np.maximum.reduceat(e, np.flatnonzero(new))[: group[-1] + 1]
 
 
-def _partition(begins, ends, values, lo: int, hi: int) -> _Sections:
+def _partition(begins: np.ndarray, ends: np.ndarray, values: np.ndarray, lo: int,
+               hi: int) -> _Sections:
     """Fill the gaps between sorted, non-overlapping units with value -1."""
     order = np.argsort(begins, kind="stable")
     b, e, v = begins[order], ends[order], values[order]
@@ -188,7 +190,7 @@ def u_alpha_2004(
     return results
 
 
-def _code_partition(segments, coder: str, code: str, lo: int, hi: int) -> _Sections:
+def _code_partition(segments: Sequence[Segment], coder: str, code: str, lo: int, hi: int) -> _Sections:
     spans = [(s.begin, s.end) for s in segments if s.coder == coder and s.code == code]
     b = np.array([s[0] for s in spans], dtype=np.int64)
     e = np.array([s[1] for s in spans], dtype=np.int64)
@@ -205,7 +207,8 @@ def _one_minus(d_o: float, d_e: float) -> float | None:
 # ---------------------------------------------------------------- 2016 family
 
 
-def _value_partition(segments, coder: str, codes: Sequence[str], lo: int, hi: int) -> _Sections:
+def _value_partition(segments: Sequence[Segment], coder: str, codes: Sequence[str], lo: int,
+                     hi: int) -> _Sections:
     """One coder's sections with values (code index; -1 = gap); her spans of one code are merged."""
     b_all, e_all, v_all = [], [], []
     for j, code in enumerate(codes):
@@ -230,7 +233,7 @@ def _value_partition(segments, coder: str, codes: Sequence[str], lo: int, hi: in
     return _partition(b, e, v, lo, hi)
 
 
-def _coincidences_2016(parts: list[_Sections], n_values: int):
+def _coincidences_2016(parts: list[_Sections], n_values: int) -> tuple[np.ndarray, ...]:
     """Length coincidences u (value 0 = gap, k + 1 = code k), margins and self-pair corrections."""
     m = len(parts)
     bounds, index = _elementary(parts)
@@ -287,7 +290,8 @@ def family_2016(
     return out
 
 
-def _coding_given_units(parts, u, vals, width, index, k):
+def _coding_given_units(parts: list[_Sections], u: np.ndarray, vals: np.ndarray, width: np.ndarray,
+                        index: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """c|u: coincidences among valued sections only; self-pair correction from pairable lengths."""
     u_star = u[1:, 1:]
     valued = vals > 0  # (m, E)
@@ -318,14 +322,14 @@ def _per_value(u_star: np.ndarray, e_star: np.ndarray, j: int) -> float | None:
 # ---------------------------------------------------------------- helpers and CSV
 
 
-def _coders(segments, coders) -> list[str]:
+def _coders(segments: Sequence[Segment], coders: Sequence[str] | None) -> list[str]:
     names = list(coders) if coders is not None else list(dict.fromkeys(s.coder for s in segments))
     if len(names) < 2:
         raise InputError(f"Unitized agreement needs at least two coders; found {len(names)}.")
     return names
 
 
-def _codes(segments, codes) -> list[str]:
+def _codes(segments: Sequence[Segment], codes: Sequence[str] | None) -> list[str]:
     names = list(codes) if codes is not None else list(dict.fromkeys(s.code for s in segments))
     if not names:
         raise InputError("No codes: unitized agreement needs coded spans.")
@@ -345,7 +349,7 @@ def unitized(
     if unknown:
         raise InputError(f"Unknown unitized coefficient {unknown[0]!r}; use one of {', '.join(UNITIZED)}.")
     out: list[UnitizedResult] = []
-    kw = {"coders": coders, "codes": codes, "continuum": continuum}
+    kw: dict[str, Any] = {"coders": coders, "codes": codes, "continuum": continuum}
     if "u-alpha-2004" in coefficients:
         out += u_alpha_2004(segments, **kw)
     if any(c in FAMILY_2016 for c in coefficients):

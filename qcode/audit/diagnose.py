@@ -72,7 +72,7 @@ def classify(path: Path, number: int, prev: str, seq: int, others: Iterable[Path
         return Problem(name, number, "foreign", f"{where}: a line from another log (it is "
                        f"{origin}).")
     stranger = event is not None and name != PROJECT_LOG and event.actor != name
-    if stranger and nxt is not None and not _chains(event.hash, nxt):
+    if stranger and event is not None and nxt is not None and not _chains(event.hash, nxt):
         return Problem(name, number, "foreign", f"{where}: a line from another log (its "
                        f"actor is {event.actor!r}).")
     if event is None:

@@ -176,14 +176,23 @@ def converted_lines(recs: list[tuple[int, dict[str, Any]]]) -> dict[str, dict[in
     return out
 
 
+def naming_records(log: str, recs: list[tuple[int, dict[str, Any]]]
+                   ) -> dict[int, tuple[int, dict[str, Any]]]:
+    """line -> (project.log line, record) of the first record naming that line of ``log``."""
+    named: dict[int, tuple[int, dict[str, Any]]] = {}
+    for number, obj in recs:
+        data = obj.get("data")
+        lines = (data.get("lines") or {}).get(log) if isinstance(data, dict) else None
+        for line in lines if isinstance(lines, list) else ():
+            if isinstance(line, int):
+                named.setdefault(line, (number, obj))
+    return named
+
+
 def explain(log: str, redacted: tuple[tuple[int, tuple[str, ...]], ...],
             recs: list[tuple[int, dict[str, Any]]]) -> tuple[list[str], list[tuple[int, str]]]:
     """Notes for redacted lines a record names, and (line, message) for those none does."""
-    named: dict[int, tuple[int, dict[str, Any]]] = {}
-    for number, obj in recs:
-        lines = ((obj.get("data") or {}).get("lines") or {}).get(log)
-        for line in lines if isinstance(lines, list) else ():
-            named.setdefault(line, (number, obj))
+    named = naming_records(log, recs)
     notes, unnamed = [], []
     for line, fields in redacted:
         what = ("text (a format-1 line, converted with its hash kept)"

@@ -7,9 +7,11 @@ recorded earlier. Uses the ``git`` program through subprocess.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ..errors import AuditError
 from .keys import keys_dir, parse_key_lines
@@ -43,6 +45,16 @@ def committed_versions(audit_dir: Path) -> tuple[Path, list[tuple[str, str, byte
         elif line.endswith(".log") and commit:
             wanted.append((commit, line))
     return top, _blobs(top, wanted) if wanted else []
+
+
+def committed_lines(audit_dir: Path) -> dict[str, int]:
+    """log -> the most whole lines any committed version of it had (what git shows
+    complete: a later cut below that is found by :func:`check_history`)."""
+    found: dict[str, int] = {}
+    for _, rel, blob in committed_versions(audit_dir)[1]:
+        name = Path(rel).stem
+        found[name] = max(found.get(name, 0), blob.count(b"\n"))
+    return found
 
 
 def _blobs(top: Path, wanted: list[tuple[str, str]]) -> list[tuple[str, str, bytes]]:
@@ -88,7 +100,7 @@ def _compare(path: Path, commit: str, blob: bytes, erased: set[int]) -> Problem 
     same = 0
     old_lines, new_lines = whole.split(b"\n")[:-1], current.split(b"\n")
     for old, new in zip(old_lines, new_lines, strict=False):
-        if old != new and not (same + 1 in erased and old[-66:] == new[-66:]):
+        if old != new and not (same + 1 in erased and only_text_erased(old, new)):
             break
         same += 1
     if same == len(old_lines) and len(new_lines) > same:
@@ -99,6 +111,37 @@ def _compare(path: Path, commit: str, blob: bytes, erased: set[int]) -> Problem 
                    "(the log was edited, truncated or rewritten).")
 
 
+def only_text_erased(old: bytes, new: bytes) -> bool:
+    """Whether line ``new`` is line ``old`` with some of its project text erased and
+    nothing else changed: the same hash, in format 2 the same body and fewer texts, in
+    format 1 the same fields but some of quote, fp, memo and data.reason now null."""
+    if old[-66:] != new[-66:]:
+        return False
+    try:
+        before, after = json.loads(old), json.loads(new)
+    except ValueError:
+        return False
+    if not (isinstance(before, dict) and isinstance(after, dict)) or list(before) != list(after):
+        return False
+    if "text" in after:
+        kept, had = after["text"] or {}, before["text"] or {}
+        return (isinstance(kept, dict) and isinstance(had, dict)
+                and all(had.get(k) == v for k, v in kept.items())
+                and {k: v for k, v in before.items() if k != "text"}
+                == {k: v for k, v in after.items() if k != "text"})
+    return all(_same_or_erased(k, before[k], after[k]) for k in before)
+
+
+def _same_or_erased(key: str, old: Any, new: Any) -> bool:
+    if old == new:
+        return True
+    if key in ("quote", "fp", "memo"):
+        return new is None
+    if key == "data" and isinstance(old, dict) and isinstance(new, dict):
+        return new.get("reason") is None and {**old, "reason": None} == {**new, "reason": None}
+    return False
+
+
 def committed_keys(audit_dir: Path) -> dict[str, set[bytes]] | None:
     """``{coder: raw ed25519 keys}`` in every committed version of
     ``audit/keys/<coder>.pub`` on HEAD's history; None when the project is not in a
@@ -107,9 +150,10 @@ def committed_keys(audit_dir: Path) -> dict[str, set[bytes]] | None:
         top = Path(_git(audit_dir.parent, "rev-parse", "--show-toplevel").decode().strip())
     except AuditError:
         return None
-    folder = keys_dir(audit_dir)
-    rel = folder.resolve().relative_to(top.resolve()).as_posix() if folder.exists() else None
-    if rel is None:
+    folder = keys_dir(audit_dir)  # asked even when gone: deleting it must not hide the keys
+    try:
+        rel = (folder.parent.resolve() / folder.name).relative_to(top.resolve()).as_posix()
+    except ValueError:
         return {}
     try:
         out = _git(top, "log", "--no-renames", "--name-only", "--format=@%H", "--", rel)

@@ -19,7 +19,9 @@ from pathlib import Path
 from ..errors import AuditError
 from ..fileio import atomic_write
 from ..notices import note
-from .log import display, log_names
+from .erasure import converted_lines, records
+from .log import display, log_names, read_tail
+from .signing import signing_for, tail_unsigned
 from .verify import check_log
 
 
@@ -52,12 +54,16 @@ def log_health(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
     if not _CHECKED:
         _CHECKED.update(_read_cache(cache_path))
     out, grown = [], False
+    converted = converted_lines(records(audit_dir))  # format-1 lines a redaction rewrote
     for name in log_names(audit_dir):
         path = audit_dir / f"{name}.log"
+        conv = converted.get(name)
         digest = f"{project_id}:{name}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+        if conv:
+            digest += ":" + hashlib.sha256(json.dumps(sorted(conv.items())).encode()).hexdigest()
         if digest not in _CHECKED:
-            _CHECKED[digest], grown = _check(path, project_id), True
-        found = _CHECKED[digest]
+            _CHECKED[digest], grown = _check(path, project_id, conv), True
+        found = _CHECKED[digest] or _unsigned_tail(audit_dir, path)
         if found is not None:
             out.append(found)
     if grown:
@@ -65,8 +71,23 @@ def log_health(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
     return tuple(out)
 
 
-def _check(path: Path, project_id: str) -> BrokenLog | None:
-    problem = check_log(path, project_id).problem
+def _unsigned_tail(audit_dir: Path, path: Path) -> BrokenLog | None:
+    """A log whose owner signs (or must) but whose last lines no signature of hers
+    follows: a crash before the signature, or lines someone else slipped in."""
+    found = tail_unsigned(audit_dir, path.stem, read_tail(path),
+                          signing_for(audit_dir, "").require)
+    if found is None:
+        return None
+    owner, last = found
+    return BrokenLog(path.stem, last, "an unsigned tail",
+                     f"no signature of {owner} follows its last line, so anyone who can write "
+                     f"the file could have added it; {owner} signs it (`qcode audit sign "
+                     f"--coder {owner}`) or voids it (`qcode audit sign --void --coder {owner}`)")
+
+
+def _check(path: Path, project_id: str, converted: dict[int, str] | None = None
+           ) -> BrokenLog | None:
+    problem = check_log(path, project_id, converted=converted).problem
     if problem is None:
         return None
     detail = problem.message.removeprefix(display(path)).lstrip(" :")

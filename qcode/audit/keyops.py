@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AuditError
 from .keys import (
@@ -23,6 +23,9 @@ from .keys import (
 from .line import Event
 from .log import PROJECT_LOG, locked_log
 
+if TYPE_CHECKING:
+    from ..project import Project
+
 UNDOABLE = ("apply", "remove", "memo", "accept", "reject", "void", "route")
 
 
@@ -36,7 +39,7 @@ class KeyDone:
     events: tuple[Event, ...] = ()
 
 
-def init_key(project: Any, coder: str, source: Path | None = None) -> KeyDone:
+def init_key(project: Project, coder: str, source: Path | None = None) -> KeyDone:
     """Publish ``coder``'s first key: a new one, or the OpenSSH key at ``source``."""
     if published(project.audit_dir, coder):
         raise AuditError(f"audit/keys/{coder}.pub already holds a key; replace it with "
@@ -50,7 +53,7 @@ def init_key(project: Any, coder: str, source: Path | None = None) -> KeyDone:
     return KeyDone(key.fingerprint, path, private)
 
 
-def rotate_key(project: Any, coder: str, source: Path | None = None, *,
+def rotate_key(project: Project, coder: str, source: Path | None = None, *,
                clock: Any = None) -> KeyDone:
     """Replace ``coder``'s key: a ``key`` line in her log, signed by the old key."""
     old = find_signer(project.audit_dir, coder)
@@ -78,7 +81,7 @@ def rotate_key(project: Any, coder: str, source: Path | None = None, *,
     return KeyDone(key.fingerprint, path, private, events)
 
 
-def _lead(project: Any, who: str) -> None:
+def _lead(project: Project, who: str) -> None:
     lead = project.settings.lead
     if lead is None:
         raise AuditError("qcode.yaml names no lead; add `audit: {lead: NAME}` (the person "
@@ -88,7 +91,7 @@ def _lead(project: Any, who: str) -> None:
                          f"{who} (pass --as {lead}).")
 
 
-def countersign(project: Any, lead: str, coder: str, *, clock: Any = None) -> KeyDone:
+def countersign(project: Project, lead: str, coder: str, *, clock: Any = None) -> KeyDone:
     """The lead vouches in project.log for ``coder``'s newest published key."""
     _lead(project, lead)
     keys = published(project.audit_dir, coder)
@@ -102,7 +105,7 @@ def countersign(project: Any, lead: str, coder: str, *, clock: Any = None) -> Ke
     return KeyDone(keys[-1].fingerprint, key_path(project.audit_dir, coder), None, events)
 
 
-def revoke(project: Any, lead: str, coder: str, reason: str, source: Path | None = None, *,
+def revoke(project: Project, lead: str, coder: str, reason: str, source: Path | None = None, *,
            clock: Any = None) -> KeyDone:
     """The lead revokes ``coder``'s newest key (lost or stolen) and, with ``source``,
     gives her a new one, in one signed project.log line."""
@@ -118,13 +121,13 @@ def revoke(project: Any, lead: str, coder: str, reason: str, source: Path | None
     return KeyDone(keys[-1].fingerprint, path, None, events)
 
 
-def _project_append(project: Any, actor: str, fields: dict[str, Any], clock: Any
+def _project_append(project: Project, actor: str, fields: dict[str, Any], clock: Any
                     ) -> tuple[Event, ...]:
     with locked_log(project.log_path(PROJECT_LOG), project.id, clock=clock) as log:
         return log.append([fields])
 
 
-def sign_log(project: Any, coder: str, *, void: bool = False, clock: Any = None
+def sign_log(project: Project, coder: str, *, void: bool = False, clock: Any = None
              ) -> tuple[Event, ...]:
     """Sign the unsigned tail of ``coder``'s log (or, with ``void``, void its decisions
     first and sign that): what the owner does after a crash or a refused append."""

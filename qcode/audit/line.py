@@ -151,7 +151,10 @@ _SPAN_RE = re.compile(r"(0|[1-9][0-9]*):(0|[1-9][0-9]*)")
 
 
 try:  # the C encoder made once, as JSONEncoder.encode would make it on every call
-    from json.encoder import c_encode_basestring, c_make_encoder
+    from json.encoder import (  # type: ignore[attr-defined]  # C helpers the stubs omit
+        c_encode_basestring,
+        c_make_encoder,
+    )
 
     _C_ENCODE = c_make_encoder(None, _ENCODER.default, c_encode_basestring, None, ":", ",",
                                False, False, False)
@@ -223,7 +226,8 @@ def seal_line(fields: dict[str, Any], prev_hash: str, *, version: int = 2) -> tu
         line = join_hash(body, hash_hex)
     else:
         line = f'{body[:-1]},"text":{_dumps(text)},"hash":"{hash_hex}"}}'
-    return Event(**{k: fields.get(k) for k in BODY_KEYS}, hash=hash_hex), line
+    body_fields: dict[str, Any] = {k: fields.get(k) for k in BODY_KEYS}
+    return Event(**body_fields, hash=hash_hex), line
 
 
 def body_end(raw: bytes) -> int:
@@ -299,7 +303,7 @@ def _resolved(obj: dict[str, Any], strict: bool, redacted: list[str] | None = No
                     or (strict and not _opens(value, pair))):
                 raise LineError(f"text.{name} does not match its commitment")
             if name == "reason":
-                obj["data"] = data = {**data, "reason": pair[1]}  # type: ignore[dict-item]
+                obj["data"] = data = {**data, "reason": pair[1]}
             else:
                 obj[name] = pair[1]
     _check_commitments(obj, data, text or {}, redacted)

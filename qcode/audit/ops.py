@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AuditError
-from .githistory import check_history, committed_keys
-from .keys import keys_dir
+from .githistory import check_history, committed_keys, committed_lines
 from .line import Event
 from .log import PROJECT_LOG, append, log_names, read_head, read_signed_head, read_tail
 from .proof import signature_findings
 from .signing import head_signed, signing_for
 from .verify import VerifyReport, verify
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,14 +27,14 @@ class Written:
     warnings: tuple[str, ...] = ()
 
 
-def append_events(project: Any, name: str, batch: list[dict[str, Any]], *,
+def append_events(project: Project, name: str, batch: list[dict[str, Any]], *,
                   clock: Callable[[], str] | None = None) -> Written:
     """Append ``batch`` to ``audit/<name>.log`` in one locked, fsynced write."""
     events, warnings = append(project.log_path(name), project.id, batch, clock=clock)
     return Written(events, warnings)
 
 
-def heads(project: Any, *, skip: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+def heads(project: Project, *, skip: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
     """``{log: {"seq": n, "hash": h}}`` for every non-empty log except ``skip``; for a
     log whose last line is a signature, the head it signs and the signature (``sig``),
     so the seal can prove what it claims."""
@@ -47,14 +49,14 @@ def heads(project: Any, *, skip: Iterable[str] = ()) -> dict[str, dict[str, Any]
     return found
 
 
-def seal(project: Any, actor: str, *, clock: Callable[[], str] | None = None) -> Written:
+def seal(project: Project, actor: str, *, clock: Callable[[], str] | None = None) -> Written:
     """Append to ``actor``'s own log the current seq and hash of every other log."""
     data = {"logs": heads(project, skip=[actor])}
     return append_events(project, actor, [{"actor": actor, "action": "seal", "data": data}],
                          clock=clock)
 
 
-def unsigned_head(project: Any, name: str) -> str | None:
+def unsigned_head(project: Project, name: str) -> str | None:
     """Why ``audit/<name>.log`` is broken for appends because its head lacks the
     signature it needs (an unsigned tail, see ``signing``), or None. The same rule that
     refuses an append; for the warnings of analyses and the refusal of writes."""
@@ -66,15 +68,16 @@ def unsigned_head(project: Any, name: str) -> str | None:
     return None
 
 
-def verify_project(project: Any, names: Iterable[str] | None = None, *,
+def verify_project(project: Project, names: Iterable[str] | None = None, *,
                    git: bool = False) -> VerifyReport:
     """Verify the chosen logs (default all) against the chain, the signatures, the
     seals and, with ``git``, every committed version of them."""
     settings = project.settings
-    committed = committed_keys(project.audit_dir) if keys_dir(project.audit_dir).is_dir() else None
+    committed = committed_keys(project.audit_dir)
     judge = partial(signature_findings, audit_dir=project.audit_dir, project_id=project.id,
                     lead=settings.lead, require=settings.require_signatures,
-                    committed=committed, git_checked=git)
+                    committed=committed, git_lines=committed_lines(project.audit_dir)
+                    if git else None)
     report = verify(project.audit_dir, project.id, names, signatures=judge)
     if not git:
         return report

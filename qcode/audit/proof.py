@@ -14,11 +14,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .coverage import Coverage, KeyRing, assess, ranges
+from .erasure import naming_records
 from .keys import coders_with_keys
 from .log import display
 from .signing import PROJECT_LOG, head_message
 from .sshsig import verify as verify_sig
-from .verify import LogCheck, Problem, Seal, Verdict
+from .verify import LogCheck, Problem, Seal, Verdict, trusted_records
 
 
 @dataclass
@@ -29,10 +30,16 @@ class Findings(Verdict):
 def signature_findings(checks: dict[str, LogCheck], audit_dir: Path, project_id: str, *,
                        lead: str | None = None, require: bool = False,
                        committed: dict[str, set[bytes]] | None = None,
-                       git_checked: bool = False) -> Findings:
+                       git_lines: dict[str, int] | None = None) -> Findings:
     """Coverage, problems and notes for every log in ``checks``."""
     found = Findings()
     enrolled = set(coders_with_keys(audit_dir))
+    for coder in sorted(set(committed or {}) - enrolled):
+        if committed and committed[coder]:  # a published key someone deleted since
+            enrolled.add(coder)
+            found.notes.append(f"audit/keys/{coder}.pub is gone, but git has it: {coder}'s "
+                               f"committed keys still count, and audit/{coder}.log still "
+                               "needs their signatures.")
     if not require and not enrolled and not any(
             o["action"] == "sign" or _has_sig(o) for c in checks.values() for _, o, _ in c.trail):
         counts = ", ".join(f"{n}.log {c.lines}" for n, c in sorted(checks.items()) if c.lines)
@@ -49,8 +56,9 @@ def signature_findings(checks: dict[str, LogCheck], audit_dir: Path, project_id:
         found.coverage[name] = cov
         _judge(check, cov, found, enrolled, require)
     _check_seal_sigs(checks, found, ring, project_id)
+    _unsigned_redactions(checks, found, audit_dir)
     found.signed_through = {n: c.last_signed for n, c in found.coverage.items() if c.covers}
-    _completeness(checks, found, git_checked)
+    _completeness(checks, found, git_lines)
     if committed is None and enrolled:
         found.notes.append("The project is not in a git repository with commits, so only keys "
                            "the lead countersigned count (see `qcode keys countersign`).")
@@ -90,6 +98,35 @@ def _judge(check: LogCheck, cov: Coverage, found: Findings, enrolled: set[str],
         check.name, min(cov.uncovered), "unsigned",
         f"{text}; anyone who can write the file could have added them. If {who} wrote them, "
         f"`qcode audit sign --coder {sorted(owners)[0]}` signs them; otherwise void them."))
+
+
+def _unsigned_redactions(checks: dict[str, LogCheck], found: Findings, audit_dir: Path) -> None:
+    """Erased lines whose redaction record no valid signature of its actor covers. In a
+    project with keys, a redaction counts only when signed: it changes lines under
+    their owners' signatures (a format-1 line is rewritten), so it must name who did it."""
+    recs = trusted_records(audit_dir, checks.get(PROJECT_LOG))
+    cov = found.coverage.get(PROJECT_LOG)
+    for name, check in checks.items():
+        named = naming_records(name, recs)
+        by_record: dict[int, list[int]] = {}
+        for line, _ in check.redacted:
+            if line in named:
+                by_record.setdefault(named[line][0], []).append(line)
+        for number, lines in sorted(by_record.items()):
+            actor = str(named[lines[0]][1].get("actor"))
+            if cov is not None and _covers(cov, number, actor):
+                continue
+            found.problems.append(Problem(
+                name, lines[0], "redacted",
+                f"{display(check.path)} line(s) {ranges(lines)}: changed by the redaction at "
+                f"audit/project.log line {number}, which no valid signature of {actor} covers, "
+                "so nothing shows who erased them (nor, for a format-1 line, that only its "
+                "text changed); restore the log from git, or redact again with a key."))
+
+
+def _covers(cov: Coverage, line: int, signer: str) -> bool:
+    return line not in cov.uncovered and any(
+        c.first <= line <= c.last and c.signer == signer for c in cov.covers)
 
 
 def _unsigned_seal_notes(checks: dict[str, LogCheck]) -> list[str]:
@@ -138,7 +175,10 @@ def _owner_key(log: str, key: object, found: Findings, ring: KeyRing, time: str)
     return log != PROJECT_LOG and ring.basis(log, key.raw, time, {}) is not None  # type: ignore[attr-defined]
 
 
-def _completeness(checks: dict[str, LogCheck], found: Findings, git_checked: bool) -> None:
+def _completeness(checks: dict[str, LogCheck], found: Findings,
+                  git_lines: dict[str, int] | None) -> None:
+    """How far a later seal (or, with --git, a committed version) shows each signed log
+    complete; a log signed beyond that could have been cut back to a signed head."""
     sealed: dict[str, tuple[int, str]] = {}
     for check in checks.values():
         for seal in check.seals:
@@ -152,12 +192,17 @@ def _completeness(checks: dict[str, LogCheck], found: Findings, git_checked: boo
         if not last:
             continue
         seq, by = sealed.get(name, (0, ""))
+        if git_lines is not None and git_lines.get(name, 0) > seq:
+            seq, by = git_lines[name], "its committed version in git"
         where = display(checks[name].path)
         if seq >= last:
-            found.notes.append(f"{where}: complete through line {seq}, as {by} shows.")
-        elif not git_checked:
-            found.unproven.append(name)
-            found.notes.append(
-                f"{where}: fully signed through line {last}, but nothing proves it complete: "
-                "a log cut back to an earlier signed head looks the same without a later seal "
-                "or the git history (`qcode audit verify --git`).")
+            if seq <= checks[name].lines:
+                found.notes.append(f"{where}: complete through line {seq}, as {by} shows.")
+            continue
+        found.unproven.append(name)
+        proof = ("no later seal or commit records it this far" if git_lines is not None else
+                 "without a later seal or the git history (`qcode audit verify --git`)")
+        shown = f" (shown complete through line {seq} by {by})" if seq else ""
+        found.notes.append(
+            f"{where}: fully signed through line {last}, but nothing proves it complete"
+            f"{shown}: a log cut back to an earlier signed head looks the same, {proof}.")

@@ -92,6 +92,31 @@ def head_signed(audit_dir: Path, project_id: str, log: str, last_raw: bytes,
     return any(k.raw == key.raw for k in published(audit_dir, str(last["actor"])))
 
 
+def tail_unsigned(audit_dir: Path, log: str, tail: tuple[bytes | None, bytes | None],
+                  require: bool = False) -> tuple[str, int] | None:
+    """Who should have signed the log's last line (and its seq) but has not (an
+    unsigned tail), or None. Only the shape is checked (a ``sign`` line of the owner naming the line before
+    it), not the signature: analyses ask this, and must not load the signing code;
+    ``verify`` and every append check the signature itself."""
+    prev_raw, last_raw = tail
+    if not last_raw:
+        return None
+    try:
+        last = parse_object(last_raw, strict=False)
+        prev = parse_object(prev_raw, strict=False) if prev_raw else None
+    except (LineError, UnicodeDecodeError):
+        return None  # the chain check reports a damaged line
+    owner = owner_of(log, last, prev)
+    if not (require or has_keys(audit_dir, owner)):
+        return None
+    data = last.get("data")
+    if (last["action"] == "sign" and prev is not None and last["actor"] == owner
+            and isinstance(data, dict) and data.get("seq") == prev["seq"]
+            and data.get("hash") == prev["hash"]):
+        return None
+    return owner, last["seq"]
+
+
 @dataclass(frozen=True, slots=True)
 class Signing:
     """What an append to one project's logs must do about signatures."""

@@ -107,7 +107,7 @@ def check_log(path: Path, project_id: str, others: Iterable[Path] = (),
     format-1 line left it (its hash, which covered the erased text, is kept)."""
     name = path.stem
     prev = genesis(project_id, name)
-    before = (None, b"")  # hash and bytes of the line before ``prev``'s line
+    before: tuple[str | None, bytes] = (None, b"")  # hash and bytes of the line before ``prev``'s line
     count, seals, notes, trail, actors, erased = 0, [], [], [], [], []
     problem = None
     shared = name == PROJECT_LOG
@@ -194,18 +194,14 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None,
     ``proof``); without it the report is the chain's and the seals' alone. Raises
     AuditError for an unknown name."""
     every = log_names(audit_dir)
-    paths = {n: audit_dir / f"{n}.log" for n in every}
-    recs = records(audit_dir)
-    conv = converted_lines(recs)
-    checks = {n: check_log(paths[n], project_id, [paths[o] for o in every if o != n],
-                           conv.get(n)) for n in every}
+    checks, recs = _check_all(audit_dir, project_id, every)
     sealed = {log for c in checks.values() for s in c.seals for log, _, _ in s.heads}
     chosen = sorted(set(every) | sealed) if names is None else list(dict.fromkeys(names))
     for name in chosen:
         if name not in checks and name not in sealed:
             raise AuditError(f"No log audit/{name}.log and no seal names it; logs: "
                              f"{', '.join(every) or 'none yet'}.")
-    problems = [checks[n].problem for n in chosen if n in checks and checks[n].problem]
+    problems = [p for n in chosen if n in checks and (p := checks[n].problem) is not None]
     erased_notes = []
     for name in chosen:
         if name in checks and checks[name].redacted:
@@ -222,6 +218,32 @@ def verify(audit_dir: Path, project_id: str, names: Iterable[str] | None = None,
                         tuple(n for n in verdict.unproven if n in chosen))
 
 
+def _check_all(audit_dir: Path, project_id: str, every: list[str]
+               ) -> tuple[dict[str, LogCheck], list[tuple[int, dict]]]:
+    """Every log checked, and the redaction records that count. project.log goes
+    first: only records within its verified lines vouch for a converted line."""
+    paths = {n: audit_dir / f"{n}.log" for n in every}
+    checks: dict[str, LogCheck] = {}
+    if PROJECT_LOG in paths:
+        own = converted_lines(records(audit_dir)).get(PROJECT_LOG)
+        checks[PROJECT_LOG] = check_log(paths[PROJECT_LOG], project_id,
+                                        [paths[o] for o in every if o != PROJECT_LOG], own)
+    recs = trusted_records(audit_dir, checks.get(PROJECT_LOG))
+    conv = converted_lines(recs)
+    checks.update({n: check_log(paths[n], project_id, [paths[o] for o in every if o != n],
+                                conv.get(n)) for n in every if n != PROJECT_LOG})
+    return {n: checks[n] for n in every}, recs
+
+
+def trusted_records(audit_dir: Path, project_check: LogCheck | None
+                    ) -> list[tuple[int, dict]]:
+    """The ``redact`` records of project.log within its verified lines: a record past
+    a break in its chain vouches for nothing."""
+    if project_check is None:
+        return []
+    return [(n, obj) for n, obj in records(audit_dir) if n <= project_check.lines]
+
+
 def _seal_problems(checks: dict[str, LogCheck], chosen: list[str], audit_dir: Path,
                    verdict: Verdict) -> list[Problem]:
     false_seals = verdict.false_seals
@@ -235,9 +257,9 @@ def _seal_problems(checks: dict[str, LogCheck], chosen: list[str], audit_dir: Pa
                     wanted.setdefault(log, {}).setdefault(seq, []).append((seal, hash_hex))
     problems = []
     for log, by_seq in sorted(wanted.items()):
-        check = checks.get(log)
-        problem = (_missing(log, by_seq, audit_dir) if check is None
-                   else _against_seals(check, by_seq, verdict.signed_through.get(log, 0)))
+        found = checks.get(log)
+        problem = (_missing(log, by_seq, audit_dir) if found is None
+                   else _against_seals(found, by_seq, verdict.signed_through.get(log, 0)))
         if problem is not None:
             problems.append(problem)
     return problems
@@ -258,8 +280,9 @@ def _against_seals(check: LogCheck, by_seq: dict[int, list[tuple[Seal, str]]],
                    signed: int = 0) -> Problem | None:
     """Compare the sealed heads with the log's verified lines (seq n is line n). Where
     the owner's valid signature covers the line, a seal that disagrees is the false one."""
-    if check.problem is not None:
-        by_seq = {s: v for s, v in by_seq.items() if s < check.problem.line}
+    if check.problem is not None and check.problem.line is not None:
+        stop = check.problem.line
+        by_seq = {s: v for s, v in by_seq.items() if s < stop}
     beyond = [s for s in by_seq if s > check.lines]
     if beyond:
         seq = max(beyond)

@@ -5,6 +5,12 @@
 status 2 (STYLE.md 2). Command modules register themselves on :data:`app`; the
 library modules behind them import heavy third-party modules (spaCy, numpy,
 Textual) inside their functions, so that ``qcode --help`` starts fast.
+
+Every module of this package imports qcode's library inside the command (or
+helper) that uses it, never at its top: that is why the imports below ``def``
+lines here are there (docs/architecture.md, "Lazy imports"; ``bench/startup.py``
+measures it). Library types in annotations are strings, imported under
+``TYPE_CHECKING``.
 """
 
 

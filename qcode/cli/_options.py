@@ -3,11 +3,19 @@
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .output import Format, FormatOption, emit, is_table, name_of, stdout_console
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+    from rich.console import Console
+
+    from ..migrations.reanchor import Reanchored
+    from ..project import Project
 
 __all__ = ["Format", "FormatOption", "emit", "is_table", "name_of", "stdout_console"]
 
@@ -46,13 +54,14 @@ StrictOption = Annotated[
 ]
 
 
-def project_from(path: Path | None, *, strict: bool = False):
+def project_from(path: Path | None, *, strict: bool = False) -> "Project":
     """Open the project for a command: its own --project, else the one given before the
     command (``qcode --project DIR docs``), else QCODE_PROJECT or the folders upwards.
     ``strict``: refuse when a log is broken (``--strict``)."""
     from ..project import find_project
 
     proj = find_project(path if path is not None else ROOT_PROJECT)
+    finish_interrupted(proj)
     if strict:
         from ..audit.health import require_sound
 
@@ -60,7 +69,20 @@ def project_from(path: Path | None, *, strict: bool = False):
     return proj
 
 
-def stderr_console():
+def finish_interrupted(proj: "Project") -> None:
+    """Finish or roll back what a command stopped part-way left (its write-ahead
+    record in .qcode/intent/), saying what was done; one stat when there is none."""
+    from ..intent import intent_dir
+
+    if not intent_dir(proj.root).is_dir() or not any(intent_dir(proj.root).iterdir()):
+        return
+    from ..recovery import recover_or_note
+
+    for note in recover_or_note(proj):
+        info(f"Note: {note}")
+
+
+def stderr_console() -> "Console":
     from rich.console import Console
 
     return Console(stderr=True)
@@ -80,7 +102,7 @@ def deprecated(old: str, new: str) -> None:
          "the next release).")
 
 
-def shown(path) -> str:
+def shown(path: str | Path) -> str:
     """A path as the person would type it: relative to the current folder when inside it."""
     from pathlib import Path
 
@@ -103,7 +125,7 @@ ReplicatesOption = Annotated[int, typer.Option("--replicates", help="Bootstrap r
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap's random generator.")]
 
 
-def report_reanchored(reports) -> None:
+def report_reanchored(reports: "Iterable[Reanchored]") -> None:
     """One line per re-anchored document, and where to see the orphans."""
     for r in reports:
         missing = " (the replaced text was not kept)" if r.missing_text else ""
@@ -118,11 +140,15 @@ def progress_bar(total: int, what: str) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     @contextmanager
-    def bar():
+    def bar() -> "Iterator[Callable[[Any], None]]":
         console = stderr_console()
         with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), console=console,
                       transient=True, disable=not console.is_terminal) as progress:
             task = progress.add_task(what, total=total)
-            yield lambda _=None: progress.advance(task)
+
+            def advance(_: Any = None) -> None:
+                progress.advance(task)
+
+            yield advance
 
     return bar()

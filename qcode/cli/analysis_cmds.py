@@ -5,7 +5,7 @@ commands only."""
 
 import enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,6 +30,9 @@ from ._options import (
 from .choices import unit_parser
 from .modes import OldFlag, mode_group
 from .root import app, new_app
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 AGREE_COLUMNS = ("code", "coefficient", "level", "value", "ci", "units", "coders", "band")
 DATA_COLUMNS = ("code", "coefficient", "level", "value", "ci_low", "ci_high", "units", "coders",
@@ -210,7 +213,7 @@ def _names(choices: list[Any] | None) -> tuple[str, ...]:
     return tuple(c.value for c in choices or ())
 
 
-def _agree_unitized(proj: Any, common: dict[str, Any], fmt: Any) -> None:
+def _agree_unitized(proj: "Project", common: dict[str, Any], fmt: Any) -> None:
     from ..agreement.from_project import project_unitized
 
     results, notes = project_unitized(proj, **common)
@@ -297,7 +300,7 @@ def _coders(value: Any) -> str:
     return ", ".join(value) if isinstance(value, list | tuple) else str(value or "nobody")
 
 
-def _agree_chars(proj: Any, common: dict[str, Any], fmt: Any) -> None:
+def _agree_chars(proj: "Project", common: dict[str, Any], fmt: Any) -> None:
     from ..agreement.from_project import project_char_agreement
 
     records = project_char_agreement(proj, **common)

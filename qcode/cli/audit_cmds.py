@@ -6,7 +6,7 @@ loads none of it (docs/architecture.md, "Lazy imports").
 
 
 import enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,6 +28,14 @@ from ._options import (
 from .output import Listing, emit_tables
 from .root import app, new_app
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from rich.console import Group
+
+    from ..corpus import Document
+    from ..project import Project
+
 audit_app = new_app("The audit trail: verify the logs, seal them, and review who did what.")
 app.add_typer(audit_app, name="audit")
 
@@ -48,12 +56,13 @@ def verify(
     from ..audit import verify_project
 
     report = verify_project(project_from(project), coder or None, git=git)
-    first = {}
+    first: dict[str, Any] = {}
     for problem in report.problems:
         first.setdefault(problem.log, problem)
     records = [{"log": f"{c.name}.log", "lines": c.lines, "seq": c.head.seq,
                 "hash": c.head.hash[:12], "status": first[c.name].kind if c.name in first
-                else "ok", "problem": first[c.name].message if c.name in first else ""}
+                else "signed" if c.name in report.unproven else "ok",
+                "problem": first[c.name].message if c.name in first else ""}
                for c in report.logs]
     records += [{"log": f"{p.log}.log", "lines": None, "seq": None, "hash": None,
                  "status": p.kind, "problem": p.message}
@@ -67,16 +76,24 @@ def verify(
         info(f"{len(report.problems)} problem(s) found; restore the logs from git or ask who "
              "changed them.")
         raise typer.Exit(1)
-    info(f"{len(report.logs)} log(s) intact" + (" and consistent with git history." if git
-                                                else ".") + _unproven(report.unproven))
+    info(_summary(len(report.logs), report.unproven, git))
 
 
-def _unproven(names: tuple[str, ...]) -> str:
-    if not names:
-        return ""
-    logs = ", ".join(f"{n}.log" for n in names)
-    return (f" Fully signed, but nothing proves {logs} complete: a log cut back to an "
-            "earlier signed head looks the same without a later seal or --git.")
+def _summary(count: int, unproven: tuple[str, ...], git: bool) -> str:
+    """The last line of a clean verify. A log only shown fully signed is not called
+    intact: cut back to an earlier signed head, it would look the same."""
+    parts = []
+    if count > len(unproven) or not unproven:
+        parts.append(f"{count - len(unproven)} log(s) intact"
+                     + (" and consistent with git history" if git else ""))
+    if unproven:
+        logs = ", ".join(f"{n}.log" for n in unproven)
+        them = "it" if len(unproven) == 1 else "them"
+        since = "no later seal or commit records" if git else "without a later seal or --git"
+        parts.append(f"{logs}: fully signed, but nothing proves {them} complete: a log cut "
+                     f"back to an earlier signed head looks the same, {since}"
+                     + (f" {them} this far" if git else ""))
+    return "; ".join(parts) + "."
 
 
 @audit_app.command()
@@ -161,7 +178,7 @@ def show(
         info(line)
 
 
-def _imported(entries) -> list[str]:
+def _imported(entries: "Iterable[Any]") -> list[str]:
     """One line per imported coder shown: her log was written by someone's import."""
     seen: dict[str, str] = {}
     for x in entries:
@@ -174,7 +191,7 @@ def _imported(entries) -> list[str]:
     return list(seen.values())
 
 
-def _timeline_view(proj, entries):
+def _timeline_view(proj: "Project", entries: "Iterable[Any]") -> "Iterator[Group]":
     """The Rich lines of each entry in turn (a generator: nothing waits for the last)."""
     from rich.console import Group
     from rich.text import Text
@@ -211,7 +228,8 @@ def _timeline_view(proj, entries):
         yield Group(*blocks)
 
 
-def _doc_at(proj, cache: dict, doc_id, docv):
+def _doc_at(proj: "Project", cache: dict[str, Any], doc_id: str | None,
+            docv: str | None) -> "Document | None":
     """The document if its current version is the one the event saw."""
     if not doc_id:
         return None

@@ -6,13 +6,18 @@ loads none of it (docs/architecture.md, "Lazy imports").
 
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..errors import CodebookError
 from ._options import Format, FormatOption, ProjectOption, emit, info, project_from, shown, stdout_console
 from .root import app, new_app
+
+if TYPE_CHECKING:
+    from rich.tree import Tree
+
+    from ..codebook import Codebook
 
 codebook_app = new_app("The codebook: check it, show it.")
 app.add_typer(codebook_app, name="codebook")
@@ -74,7 +79,7 @@ def codebook_show(
     stdout_console().print(codebook_tree(codebook, full=full))
 
 
-def codebook_tree(codebook, *, full: bool = False):
+def codebook_tree(codebook: "Codebook", *, full: bool = False) -> "Tree":
     """A Rich Tree of the codebook, children under parents."""
     from rich.text import Text
     from rich.tree import Tree
@@ -84,7 +89,7 @@ def codebook_tree(codebook, *, full: bool = False):
     title = f"{codebook.name or 'Codebook'} (version {codebook.version}, {len(codebook.codes)} codes)"
     root = Tree(Text(visible(title), style="bold"))
 
-    def add(branch, parent):
+    def add(branch: "Tree", parent: str | None) -> None:
         for code in codebook.children(parent):
             label = Text()
             label.append(visible(code.label), style=f"bold {code.colour or ''}".strip())

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ._options import FormatOption, ProjectOption, emit, info, project_from
+from ._options import Format, FormatOption, ProjectOption, emit, info, project_from
 from .root import app, new_app
 
 coders_app = new_app("The project's coders: `qcode coders` lists them; `qcode coders add "
@@ -13,7 +13,7 @@ app.add_typer(coders_app, name="coders")
 
 
 @coders_app.callback(invoke_without_command=True)
-def coders(ctx: typer.Context, *, format: FormatOption = "table",  # noqa: A002
+def coders(ctx: typer.Context, *, format: FormatOption = Format.table,  # noqa: A002
            project: ProjectOption = None) -> None:
     """List the coders this project names (qcode.yaml and audit/coders/)."""
     from ..coders import known_coders, registry_dir

@@ -6,7 +6,7 @@ loads none of it (docs/architecture.md, "Lazy imports").
 
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +25,12 @@ from ._options import (
 )
 from .root import app
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from ..codings import Coding, Memo
+    from ..project import Project
+
 SpanOption = Annotated[str | None, typer.Option(
     "--span", "-s", help="Character offsets START:END of the document text.", show_default=False)]
 QuoteOption = Annotated[str | None, typer.Option(
@@ -36,7 +42,7 @@ DocArg = Annotated[str | None, typer.Argument(help="Document id.", show_default=
 CodeArg = Annotated[str | None, typer.Argument(help="Code id.", show_default=False)]
 
 
-def _report(outcome, done: str) -> None:
+def _report(outcome: Any, done: str) -> None:
     for warning in outcome.warnings:
         info(f"Warning: {warning}")
     for note in outcome.notes:
@@ -229,7 +235,8 @@ def codings(
          title=f"{len(records)} codings")
 
 
-def _known_filters(proj, all_codings, codes, docs):
+def _known_filters(proj: "Project", all_codings: "Sequence[Coding | Memo]", codes: list[str] | None,
+                   docs: list[str] | None) -> tuple[list[str] | None, list[str] | None]:
     """The --code and --doc filters, each a code or document of the project (or of some
     coding); a typo is an error with a did-you-mean rather than an empty listing."""
     from ..codebook import load_codebook
@@ -246,7 +253,7 @@ def _known_filters(proj, all_codings, codes, docs):
     return codes, docs
 
 
-def _known_coders(proj, all_codings, coders) -> None:
+def _known_coders(proj: "Project", all_codings: "Sequence[Coding]", coders: list[str] | None) -> None:
     """A --coder that is neither a coder of the project nor of any coding is a typo:
     an error with the nearest name rather than an empty listing."""
     from ..audit.log import PROJECT_LOG, log_names
@@ -261,7 +268,7 @@ def _known_coders(proj, all_codings, coders) -> None:
                              f"{', '.join(sorted(known)) or 'none yet'}{hint or '.'}")
 
 
-def _coding_records(proj, chosen, *, wide: bool) -> list[dict]:
+def _coding_records(proj: "Project", chosen: "Iterable[Coding]", *, wide: bool) -> list[dict]:
     from ..audit.line import shorten
     from ..codings import coding_status
     from ..corpus import DocumentCache
@@ -281,7 +288,7 @@ def _coding_records(proj, chosen, *, wide: bool) -> list[dict]:
     return records
 
 
-def _retired_codes(proj: Any) -> frozenset[str]:
+def _retired_codes(proj: "Project") -> frozenset[str]:
     """Codes retired in the codebook in force (none when it does not load: the listing
     still works, and `qcode codebook check` says what is wrong)."""
     from ..codebook import load_codebook

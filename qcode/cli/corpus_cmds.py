@@ -6,7 +6,7 @@ loads none of it (docs/architecture.md, "Lazy imports").
 
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +25,10 @@ from ._options import (
     stdout_console,
 )
 from .root import app, new_app
+
+if TYPE_CHECKING:
+    from ..corpus import IngestResult
+    from ..project import Project
 
 UnitKindOption = Annotated[
     UnitKind | None,
@@ -123,7 +127,7 @@ def ingest(
     report_reanchored(done.reanchored)
 
 
-def _said_ingested(r) -> None:
+def _said_ingested(r: "IngestResult") -> None:
     info(f"{r.status:>11}  {r.doc_id}  ({r.words} words, {r.turns} turns, "
          f"{r.sentences} sentences)")
     if r.controls:
@@ -153,7 +157,7 @@ def docs(ctx: typer.Context, *, format: FormatOption = Format.table,  # noqa: A0
     emit(records, columns, format, title="Documents")
 
 
-def _doc_records(proj: Any) -> tuple[list[dict[str, Any]], list[str]]:
+def _doc_records(proj: "Project") -> tuple[list[dict[str, Any]], list[str]]:
     """One record per document, and the attribute keys in first-seen order."""
     from ..corpus import list_documents, load_document
 
@@ -278,7 +282,7 @@ def attrs_import(
     _resegment_hint(proj, changed)
 
 
-def _resegment_hint(proj, doc_ids: list[str]) -> None:
+def _resegment_hint(proj: "Project", doc_ids: list[str]) -> None:
     """Units were split in the document's old language; say how to redo them."""
     from ..corpus import load_document
 
@@ -315,7 +319,8 @@ def docs_withdraw(
     else:
         info(f"{doc} was withdrawn before; removed what was left: {', '.join(done.removed)}.")
     info("Its codings are left out of every view, analysis and export. The logs keep each "
-         "decision with its short quote; `qcode audit redact` erases those quotes.")
+         f"decision with its short quote; `qcode redact {doc} --reason ...` erases "
+         "those quotes.")
 @app.command()
 def demo(
     folder: Annotated[Path | None, typer.Argument(

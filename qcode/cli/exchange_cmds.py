@@ -3,13 +3,16 @@ codebook import."""
 
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._options import CoderOption, ProjectOption, info, project_from, shown
+from ._options import CoderOption, ProjectOption, StrictOption, info, project_from, shown
 from .codebook_cmds import codebook_app
 from .root import app
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 ProfileOption = Annotated[
     str,
@@ -62,13 +65,14 @@ def export_cmd(
     file: Annotated[Path, typer.Argument(help="FILE.qdpx (the whole project) or FILE.qdc (the codebook).")],
     *,
     profile: ProfileOption = "spec",
+    strict: StrictOption = False,
     project: ProjectOption = None,
 ) -> None:
     """Export the project as REFI-QDA (.qdpx) or its codebook (.qdc), for NVivo, ATLAS.ti,
     MAXQDA, QualCoder and other QDA tools."""
     from ..exchange import export
 
-    result = export(project_from(project), file, profile=profile)
+    result = export(project_from(project, strict=strict), file, profile=profile)
     if isinstance(result, int):
         info(f"Wrote {shown(file)}: {result} codes.")
         return
@@ -82,7 +86,7 @@ def export_cmd(
          f"{result.codings} codings by {result.coders} coders, {result.memos} memos{left}.")
 
 
-def run_import(project: Any, file: Path, *, coder: str | None, dry_run: bool, prefix: str, id_from: str,
+def run_import(project: "Project", file: Path, *, coder: str | None, dry_run: bool, prefix: str, id_from: str,
                columns: str | None, codebook: Path | None, as_coder: str | None = None) -> None:
     """Plan, show, and (unless dry_run) write an import."""
     from ..exchange import describe, plan_import

@@ -6,7 +6,7 @@ loads none of it (docs/architecture.md, "Lazy imports").
 
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +25,12 @@ from ._options import (
 from .codebook_cmds import codebook_app
 from .modes import OldFlag, mode_group
 from .root import app, new_app
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ..migrations.batch import RecodePlan
+    from ..project import Project
 
 ActorOption = Annotated[str | None, typer.Option(
     "--as", help="Who is acting (default: QCODE_CODER, else 'coder:' in "
@@ -54,8 +60,9 @@ def codebook_diff(
     before, after = load_codebook(old), load_codebook(new)
     found = diff_codebooks(before, after)
     proposals = list(enumerate(found.proposals, start=1))
-    rows = [{"n": "", "what": c.what, "code": c.code, "detail": _change_detail(c), "score": "",
-             "why": ""} for c in found.changes]
+    rows: list[dict[str, Any]] = [
+        {"n": "", "what": c.what, "code": c.code, "detail": _change_detail(c), "score": "",
+         "why": ""} for c in found.changes]
     rows += [{"n": n, "what": "proposed", "code": p.step.code, "detail": p.step.describe(),
               "score": p.score, "why": p.why} for n, p in proposals]
     emit(rows, ["n", "what", "code", "detail", "score", "why"], format,
@@ -91,7 +98,7 @@ def _write_proposals(old: Path, new: Path, before: Any, after: Any,
          f"`qcode recode run --to {new} --dry-run`.")
 
 
-def _change_detail(change) -> str:
+def _change_detail(change: Any) -> str:
     if change.what in ("added", "removed"):
         return ""
     clip = lambda s: s if len(s) <= 40 else s[:39] + "…"  # noqa: E731
@@ -191,12 +198,14 @@ def recode_undo(
          f"{undone.note}")
 
 
-def _warn(warnings) -> None:
+def _warn(warnings: "Iterable[str]") -> None:
     for warning in warnings:
         info(f"Warning: {warning}")
 
 
-def _recode(proj, to, *, dry_run, coders, union, detail, min_score, suggest, actor, fmt) -> None:
+def _recode(proj: "Project", to: Path, *, dry_run: bool, coders: list[str] | None, union: bool,
+            detail: bool, min_score: float | None, suggest: bool, actor: str | None,
+            fmt: Any) -> None:
     from ..migrations.batch import commit, plan_recode
 
     plan = plan_recode(proj, to, actor=actor, coders=coders, union=union, min_score=min_score)
@@ -231,7 +240,7 @@ def _recode(proj, to, *, dry_run, coders, union, detail, min_score, suggest, act
         _suggest(proj, plan, coders)
 
 
-def _suggest(proj, plan, coders) -> None:
+def _suggest(proj: "Project", plan: "RecodePlan", coders: list[str] | None) -> None:
     from ..codings import replay
     from ..corpus import list_documents
     from ..migrations.batch import codes_to_suggest, queue_suggestions
@@ -246,7 +255,8 @@ def _suggest(proj, plan, coders) -> None:
         info(f"Queued {n} suggestion(s) of {', '.join(codes)} for {name} (`qcode suggestions`).")
 
 
-def _review(proj, coders, coding, code, actor, fmt) -> None:
+def _review(proj: "Project", coders: list[str] | None, coding: str | None, code: str | None,
+            actor: str | None, fmt: Any) -> None:
     from ..migrations.pending import COLUMNS, pending_reviews, route
 
     if coding is None:

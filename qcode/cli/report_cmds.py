@@ -16,6 +16,7 @@ from ._options import (
     ProjectOption,
     ReplicatesOption,
     SeedOption,
+    StrictOption,
     info,
     project_from,
     shown,
@@ -66,6 +67,7 @@ def report(
     ] = CooccurrenceMeasure.counts,
     seed: SeedOption = 0,
     replicates: ReplicatesOption = 10_000,
+    strict: StrictOption = False,
     project: ProjectOption = None,
 ) -> None:
     """One page for a supervisor: record and audit verdict, progress, codebook, agreement,
@@ -79,7 +81,7 @@ def report(
                             unit=unit.value if unit else None, seed=seed,
                             replicates=replicates, measure=measure.value)
     target = out or Path("report.md" if markdown else "report.html")
-    built = build_report(project_from(project), options)
+    built = build_report(project_from(project, strict=strict), options)
     text = render_markdown(built) if markdown else render_html(built)
     if str(target) == "-":
         typer.echo(text, nl=False)

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 import typer.core
 
@@ -22,30 +21,31 @@ from . import _options
 class QcodeGroup(typer.core.TyperGroup):
     """Translate library errors into one line and exit status 2, for every sub-command."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # (Typer's own click: its Context has no public name)
         try:
             return super().invoke(ctx)
         except QcodeError as exc:
             _say_notices()
-            click.echo(f"Error: {visible(exc.message)}", err=True)
+            typer.echo(f"Error: {visible(exc.message)}", err=True)
             sys.exit(exc.exit_code)
         except Exception as exc:
             if not _is_usage_error(exc):
                 raise
+            usage: Any = exc  # a click UsageError (Typer's own click or the other)
             if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as is
-                click.echo(exc.format_message(), err=True)
+                typer.echo(usage.format_message(), err=True)
                 sys.exit(2)
             # A bad option value or a missing argument: one line that names the fix,
             # not a usage block (Typer ships its own click, so match by class name).
             path = getattr(getattr(exc, "ctx", None), "command_path", None) or ctx.command_path
             where = " ".join(["qcode", *path.split(" ")[1:]])  # whatever the program was called
-            click.echo(f"Error: {visible(_usage_message(exc.format_message(), where))}",
+            typer.echo(f"Error: {visible(_usage_message(usage.format_message(), where))}",
                        err=True)
             sys.exit(2)
         finally:
             _say_notices()
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # definition order, not alphabetical
 
 
@@ -53,7 +53,7 @@ def _say_notices() -> None:
     """What the library noted for the person (a broken log, codings left out): each
     once, on stderr, with control characters shown."""
     for message in drain():
-        click.echo(f"Note: {visible(message)}", err=True)
+        typer.echo(f"Note: {visible(message)}", err=True)
 
 
 def _usage_message(message: str, where: str) -> str:

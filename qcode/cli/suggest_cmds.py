@@ -2,9 +2,8 @@
 
 
 import enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 
 from ..errors import InputError
@@ -19,6 +18,11 @@ from ._options import (
     project_from,
 )
 from .root import QcodeGroup, app
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..project import Project
 
 
 class Method(enum.StrEnum):
@@ -65,7 +69,7 @@ class _SuggestGroup(QcodeGroup):
     """``qcode suggest [DOCS]`` runs the suggesters (the ``run`` command) unless the
     first word names a sub-command (``evaluate``, ``explain``)."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
             args = ["run", *args]
         return super().parse_args(ctx, args)
@@ -208,7 +212,7 @@ def explain_cmd(
          title=f"Why {found.doc} {found.unit} gets its suggestions")
 
 
-def _evaluate(proj: Any, name: str, *, folds: int, pooled: bool, codes: list[str] | None,
+def _evaluate(proj: "Project", name: str, *, folds: int, pooled: bool, codes: list[str] | None,
               fmt: Any, methods: list[str] | None = None, unit: str | None = None,
               seed: int | None = None, top_k: int | None = None,
               threshold: float | None = None) -> None:
@@ -256,7 +260,9 @@ def suggestions(
         info(f"No suggestions queued for {name}; run `qcode suggest --coder {name}`.")
 
 
-def _decide(ids, *, accept: bool, every: bool, code, doc, min_score, memo, coder, project) -> None:
+def _decide(ids: list[str] | None, *, accept: bool, every: bool, code: str | None, doc: str | None,
+            min_score: float | None, memo: str | None, coder: str | None,
+            project: "Path | None") -> None:
     from ..project import resolve_coder
     from ..suggest import choose, decide
 

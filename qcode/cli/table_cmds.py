@@ -1,7 +1,7 @@
 """Code tables: ``qcode cooccur`` and ``qcode crosstab``. numpy is imported inside
 the commands only."""
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,6 +27,15 @@ from .choices import unit_parser
 from .output import Listing, emit_json, emit_tables
 from .root import app
 
+if TYPE_CHECKING:
+    import numpy as np
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..agreement.from_project import Scope
+    from ..cooccurrence import Cooccurrence
+    from ..project import Project
+
 # ---------------------------------------------------------------- cooccur
 
 UnitOption = Annotated[str | None, typer.Option(
@@ -35,7 +44,7 @@ UnitOption = Annotated[str | None, typer.Option(
 
 
 class Measure(StrEnum):  # qcode.cooccurrence.MEASURES (a test holds it)
-    count = "count"
+    count = "count"  # type: ignore[assignment]  # (the member shadows str.count)
     jaccard = "jaccard"
     c = "c"
 
@@ -82,7 +91,7 @@ def cooccur(
         console.print(_heatmap(t, measure.value))
 
 
-def _show_examples(proj, sc, pair, gap, fmt) -> None:
+def _show_examples(proj: "Project", sc: "Scope", pair: tuple[str, ...], gap: int, fmt: Any) -> None:
     from ..codebook import load_codebook
     from ..cooccurrence import examples  # numpy behind it
 
@@ -100,7 +109,7 @@ def _show_examples(proj, sc, pair, gap, fmt) -> None:
     )
 
 
-def _heatmap(table, measure: str):
+def _heatmap(table: "Cooccurrence", measure: str) -> "Table":
     """A Rich table whose cells are shaded by the measure (a terminal heatmap)."""
     from rich.table import Table
 
@@ -128,13 +137,13 @@ def _heatmap(table, measure: str):
     return out
 
 
-def _eye(n: int):
+def _eye(n: int) -> "np.ndarray":
     import numpy as np
 
     return np.eye(n, dtype=bool)
 
 
-def _cell(value, top: float, diagonal: bool, flagged: bool, measure: str):
+def _cell(value: float, top: float, diagonal: bool, flagged: bool, measure: str) -> "Text":
     from rich.text import Text
 
     if value != value:  # nan

@@ -6,7 +6,7 @@ loads none of it (docs/architecture.md, "Lazy imports").
 
 
 import enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +14,12 @@ from ..errors import InputError, QcodeError
 from ..project import UnitKind
 from ._options import CoderOption, ProjectOption, info, project_from
 from .root import app
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..project import Project
+    from ..tui.session import Session
 
 
 class SuggestMethod(enum.StrEnum):
@@ -88,7 +94,7 @@ def review(
     _run(queue(proj, name, kind=unit and unit.value), plain, "off", started)
 
 
-def _coder(project, coder: str | None) -> str:
+def _coder(project: "Project", coder: str | None) -> str:
     from ..coding import coder_warnings
     from ..project import resolve_coder
 
@@ -98,7 +104,7 @@ def _coder(project, coder: str | None) -> str:
     return name
 
 
-def _run(session, plain: bool, method: str, started: float) -> None:
+def _run(session: "Session", plain: bool, method: str, started: float) -> None:
     import os
     import sys
 
@@ -122,8 +128,8 @@ def _run(session, plain: bool, method: str, started: float) -> None:
     CodingApp(session, method=method, started=started, shortcuts=shortcuts).run()
 
 
-def _loader(method: str):
-    def load(session) -> None:
+def _loader(method: str) -> "Callable[[Session], None]":
+    def load(session: "Session") -> None:
         from ..tui.suggestions import for_document
 
         try:

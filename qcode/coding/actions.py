@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit.log import locked_log
 from ..codebook import load_codebook
@@ -20,16 +20,20 @@ from ..project import resolve_coder
 from .plan import Outcome, Plan, coder_warnings, event_fields
 from .select import select_span
 
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from ..project import Project
+
 UNDOABLE = ("apply", "remove", "memo", "accept", "reject")
 Clock = Callable[[], str] | None
 
 
-def _who(project: Any, coder: str | None) -> tuple[str, tuple[str, ...]]:
+def _who(project: Project, coder: str | None) -> tuple[str, tuple[str, ...]]:
     name = resolve_coder(coder)
     return name, coder_warnings(project, name)
 
 
-def active_code(codebook: Any, code: str) -> str:
+def active_code(codebook: Codebook, code: str) -> str:
     """The id of an active code (did-you-mean for an unknown one; retired refused)."""
     found = codebook.require(code)
     if found.retired:
@@ -38,7 +42,7 @@ def active_code(codebook: Any, code: str) -> str:
     return found.id
 
 
-def apply(project: Any, doc: str, code: str, *, span: str | None = None,
+def apply(project: Project, doc: str, code: str, *, span: str | None = None,
           quote: str | None = None, unit: str | None = None, memo: str | None = None,
           coder: str | None = None, source: str = "manual", clock: Clock = None) -> Outcome:
     """Code a span of ``doc`` with ``code``; writes nothing if the coder already has it."""
@@ -56,7 +60,7 @@ def apply(project: Any, doc: str, code: str, *, span: str | None = None,
         return Outcome(name, events, warnings + tuple(log.warnings), tuple(plan.notes))
 
 
-def remove(project: Any, doc: str, code: str, *, span: str | None = None,
+def remove(project: Project, doc: str, code: str, *, span: str | None = None,
            quote: str | None = None, unit: str | None = None, overlapping: bool = False,
            coder: str | None = None, clock: Clock = None) -> Outcome:
     """Remove this coder's codings of ``code`` on exactly the selection (or, with
@@ -79,7 +83,7 @@ def remove(project: Any, doc: str, code: str, *, span: str | None = None,
 
 
 def _nothing_to_remove(coder: str, doc: str, code: str, start: int, end: int,
-                       mine: list[Coding], codebook: Any) -> None:
+                       mine: list[Coding], codebook: Codebook) -> None:
     if not mine and code not in codebook.ids:
         codebook.require(code)  # raises with a did-you-mean
     there = ", ".join(c.span for c in sorted(mine, key=lambda c: (c.start, c.end))[:8])
@@ -88,7 +92,7 @@ def _nothing_to_remove(coder: str, doc: str, code: str, start: int, end: int,
     raise SpanError(f"{coder} has no coding of {code!r} at {start}:{end} in {doc!r}{hint}.")
 
 
-def remove_coding(project: Any, coding_id: str, *, coder: str | None = None,
+def remove_coding(project: Project, coding_id: str, *, coder: str | None = None,
                   clock: Clock = None) -> Outcome:
     """Remove one of this coder's codings by its id (``anna:42``)."""
     name, warnings = _who(project, coder)
@@ -107,21 +111,21 @@ def remove_coding(project: Any, coding_id: str, *, coder: str | None = None,
         return Outcome(name, plan.commit(), warnings + tuple(log.warnings))
 
 
-def _codebook_version(project: Any) -> int | str | None:
+def _codebook_version(project: Project) -> int | str | None:
     try:
         return load_codebook(project.codebook_path).version
     except QcodeError:  # removing must not depend on a codebook that currently loads
         return None
 
 
-def _document_or_none(project: Any, doc_id: str) -> Any:
+def _document_or_none(project: Project, doc_id: str) -> Any:
     try:
         return load_document(project, doc_id)
     except InputError:
         return None
 
 
-def memo(project: Any, text: str, *, doc: str | None = None, code: str | None = None,
+def memo(project: Project, text: str, *, doc: str | None = None, code: str | None = None,
          coding: str | None = None, coder: str | None = None, clock: Clock = None) -> Outcome:
     """A memo on a document, a code or a coding (exactly one of them)."""
     name, warnings = _who(project, coder)
@@ -137,7 +141,7 @@ def memo(project: Any, text: str, *, doc: str | None = None, code: str | None = 
         return Outcome(name, log.append([fields]), warnings + tuple(log.warnings))
 
 
-def _memo_target(project: Any, *, doc: str | None, code: str | None,
+def _memo_target(project: Project, *, doc: str | None, code: str | None,
                  coding: str | None) -> dict[str, Any]:
     if doc:
         document = load_document(project, doc)
@@ -155,7 +159,7 @@ def _memo_target(project: Any, *, doc: str | None, code: str | None,
     return {"doc": found.doc, "span": found.span, "code": found.code, "ref": found.id}
 
 
-def undo(project: Any, *, coder: str | None = None, steps: int = 1,
+def undo(project: Project, *, coder: str | None = None, steps: int = 1,
          clock: Clock = None) -> Outcome:
     """Void this coder's last ``steps`` events that are not voids and not already
     voided, in one append; fewer than ``steps`` to undo writes nothing."""

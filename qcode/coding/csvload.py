@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit.log import locked_log
 from ..codebook import load_codebook
@@ -24,6 +24,10 @@ from ..project import resolve_coder
 from .actions import active_code
 from .plan import Outcome, Plan, coder_warnings, event_fields
 from .select import select_span
+
+if TYPE_CHECKING:
+    from ..corpus import Document
+    from ..project import Project
 
 COLUMNS = ("doc", "code", "quote", "unit", "span", "memo", "action")
 ROW_ACTIONS = ("apply", "remove", "memo")
@@ -35,7 +39,7 @@ class Step:
 
     line: int
     action: str
-    doc: Any = None          # a Document, or None for a code memo
+    doc: Document | None = None  # None for a code memo
     code: str | None = None
     start: int = 0
     end: int = 0
@@ -69,7 +73,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
 class _Checker:
     """Checks rows against the codebook and the documents (cached by id)."""
 
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
         self.codebook = load_codebook(project.codebook_path)
         self.docs: dict[str, Any] = {}
@@ -114,7 +118,7 @@ class _Checker:
         raise InputError("a memo row is on a document (doc), a code (code) or a coding (doc, "
                          "code and one of quote, unit, span)")
 
-    def _select(self, document: Any, row: dict[str, str]) -> tuple[int, int]:
+    def _select(self, document: Document, row: dict[str, str]) -> tuple[int, int]:
         return select_span(document, span=row.get("span") or None,
                            quote=row.get("quote") or None, unit=row.get("unit") or None,
                            default_kind=self.project.settings.unit)
@@ -140,10 +144,13 @@ def _raise_first(errors: list[str]) -> None:
 
 def _plan(plan: Plan, step: Step, version: Any, source: str) -> None:
     if step.action == "apply":
+        # a row that applies names its document and code (checked when read)
+        assert step.doc is not None and step.code is not None
         plan.apply(step.doc, step.start, step.end, step.code, version, source=source,
                    memo=step.memo)
         return
     if step.selected:
+        assert step.doc is not None and step.code is not None  # a chosen span is a coding
         coding = plan.find(step.doc.id, step.start, step.end, step.code)
         if coding is None:
             raise InputError(f"{plan.coder} has no coding of {step.code!r} at "
@@ -162,7 +169,7 @@ def _plan(plan: Plan, step: Step, version: Any, source: str) -> None:
     plan.add(fields)
 
 
-def apply_csv(project: Any, coder: str | None, path: Path | str, *, source: str = "import:csv",
+def apply_csv(project: Project, coder: str | None, path: Path | str, *, source: str = "import:csv",
               clock: Any = None) -> Outcome:
     """Apply, remove and memo rows of a CSV file as ``coder``, all or nothing."""
     path = Path(path)

@@ -9,12 +9,16 @@ written until :meth:`Plan.commit`, so a bad step leaves the log untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit.line import Event, fingerprint, shorten
 from ..audit.log import LockedLog
 from ..coders import require_known
 from ..codings import Coding, fold_log
+
+if TYPE_CHECKING:
+    from ..corpus import Document
+    from ..project import Project
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,14 +35,14 @@ class Outcome:
         return len(self.events)
 
 
-def coder_warnings(project: Any, coder: str) -> tuple[str, ...]:
+def coder_warnings(project: Project, coder: str) -> tuple[str, ...]:
     """Nothing to warn about, or a ProjectError (nothing written) when the project names
     its coders (qcode.yaml, audit/coders/) and ``coder`` is not one of them."""
     require_known(project, coder)
     return ()
 
 
-def event_fields(actor: str, action: str, doc: Any, start: int, end: int, code: str | None,
+def event_fields(actor: str, action: str, doc: Document, start: int, end: int, code: str | None,
                  codebook: int | str | None, **extra: Any) -> dict[str, Any]:
     """The fields of an event about ``doc.text[start:end]``: quote and fingerprint
     of the text, the document's version and the codebook version in force."""
@@ -74,7 +78,7 @@ class Plan:
         self.batch.append(fields)
         return event_id
 
-    def apply(self, doc: Any, start: int, end: int, code: str, codebook: int | str | None,
+    def apply(self, doc: Document, start: int, end: int, code: str, codebook: int | str | None,
               *, action: str = "apply", source: str = "manual", **extra: Any) -> str | None:
         """Plan a coding; None (and a note) if this coder already has it."""
         have = self.find(doc.id, start, end, code)
@@ -91,7 +95,7 @@ class Plan:
         self.keys[(doc.id, start, end, code)] = coding_id
         return coding_id
 
-    def remove(self, coding: Coding, doc: Any | None, codebook: int | str | None,
+    def remove(self, coding: Coding, doc: Document | None, codebook: int | str | None,
                source: str = "manual") -> None:
         """Plan the removal of one of this coder's live codings (``doc`` may be None
         when the document is gone; the event then names the coding only)."""

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import SpanError
+
+if TYPE_CHECKING:
+    from ..corpus import Document
 
 CONTEXT = 40
 
 
-def parse_span_arg(span: str, doc: Any) -> tuple[int, int]:
+def parse_span_arg(span: str, doc: Document) -> tuple[int, int]:
     """``"120:300"`` -> (120, 300), checked against the document's length."""
     start_s, sep, end_s = str(span).strip().partition(":")
     try:
@@ -31,7 +34,7 @@ def _snippet(text: str, start: int, end: int, width: int = CONTEXT) -> str:
     return " ".join(piece.split())
 
 
-def find_quote(doc: Any, quote: str) -> tuple[int, int]:
+def find_quote(doc: Document, quote: str) -> tuple[int, int]:
     """The one place where ``quote`` occurs exactly; refuse none or several, showing
     where to look instead."""
     needle = unicodedata.normalize("NFC", quote)
@@ -53,7 +56,7 @@ def find_quote(doc: Any, quote: str) -> tuple[int, int]:
                     "exactly (see `qcode show`), or use --span or --unit.")
 
 
-def _closest(doc: Any, needle: str) -> str:
+def _closest(doc: Document, needle: str) -> str:
     from rapidfuzz import fuzz
 
     pieces = doc.units("sentence") or doc.units("paragraph") or ((0, len(doc.text)),)
@@ -69,7 +72,7 @@ def _closest(doc: Any, needle: str) -> str:
     return f"; closest passages: {shown}"
 
 
-def select_span(doc: Any, *, span: str | None = None, quote: str | None = None,
+def select_span(doc: Document, *, span: str | None = None, quote: str | None = None,
                 unit: str | None = None, default_kind: str = "sentence") -> tuple[int, int]:
     """Offsets chosen by exactly one of ``span``, ``quote`` and ``unit``."""
     given = [name for name, v in (("--span", span), ("--quote", quote), ("--unit", unit))

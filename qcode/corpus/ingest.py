@@ -33,7 +33,7 @@ from .store import (
     version_files,
     write_document,
 )
-from .turns import caption_turns, detect_turns
+from .turns import Turn, caption_turns, detect_turns
 from .units import clip_to_regions, compute_units, spoken_words, structural_units
 
 
@@ -195,7 +195,7 @@ def build_meta(
     return meta, regions
 
 
-def _turn_record(t) -> dict[str, Any]:
+def _turn_record(t: Turn) -> dict[str, Any]:
     rec: dict[str, Any] = {"n": t.n, "start": t.start, "end": t.end, "line": t.line_start}
     if t.speaker is not None:
         rec["speaker"] = t.speaker
@@ -347,8 +347,9 @@ def _ingest_group(token: int, start: int, end: int) -> list[IngestResult]:
         for lang in dict.fromkeys(p.meta["language"] for p in pending):
             batch = [p for p in pending if p.meta["language"] == lang]
             found = sentence_spans([p.text for p in batch], lang, project.settings.pipeline)
-            for item, spans in zip(batch, found, strict=True):
-                item.meta["units"]["sentence"] = clip_to_regions(spans, item.regions, item.text)
+            for waiting, spans in zip(batch, found, strict=True):
+                waiting.meta["units"]["sentence"] = clip_to_regions(spans, waiting.regions,
+                                                                    waiting.text)
         files: list[tuple[Path, bytes]] = []
         out = []
         for item in items:

@@ -17,7 +17,7 @@ from ..errors import InputError, SpanError
 from ..project import UNIT_KINDS
 
 
-class _FlowLeavesDumper(yamlio.NoAliasDumper):  # type: ignore[misc, name-defined]
+class _FlowLeavesDumper(yamlio.NoAliasDumper):
     pass
 
 

@@ -23,7 +23,10 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from .parsed import CaptionTurn
 
 _LABEL = r"(?P<label>[A-ZÆØÅÄÖÜ][\w.'’\-]*(?:[ \t]+[\w.'’\-]+){0,3})"
 _TIME = r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)"
@@ -84,7 +87,7 @@ class _Mark:
     heading: str | None
 
 
-def _label_match(line: str):
+def _label_match(line: str) -> re.Match[str] | None:
     for pattern in _PATTERNS:
         m = pattern.match(line)
         if m:
@@ -182,7 +185,7 @@ def detect_turns(text: str, declared: dict[str, str] | None = None) -> tuple[str
         boundaries = [m.line_start for m in headings]
     else:
         return "text", ()
-    turns = []
+    turns: list[Turn] = []
     roles: dict[str | None, str | None] = {}
     for mark in marks:
         i = bisect.bisect_right(boundaries, mark.line_start)
@@ -200,7 +203,8 @@ def detect_turns(text: str, declared: dict[str, str] | None = None) -> tuple[str
     return kind, tuple(turns)
 
 
-def caption_turns(parsed_turns, roles: dict[str, str] | None = None) -> tuple[Turn, ...]:
+def caption_turns(parsed_turns: Iterable[CaptionTurn],
+                  roles: dict[str, str] | None = None) -> tuple[Turn, ...]:
     """Turns for caption formats, whose readers already know speakers and times."""
     return tuple(
         Turn(i + 1, t.start, t.end, t.speaker, infer_role(t.speaker), t.time, t.line_start)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..codebook import load_codebook
 from ..corpus.store import sha256
@@ -19,12 +19,15 @@ from .refi_codes import colour, map_codes, name_path
 from .refi_read import read_codebook
 from .tables import Table, read_table
 
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+
 CODE_COLUMNS = ("code", "tag", "name", "label", "code name")
 DESCRIPTION_COLUMNS = ("description", "definition", "memo", "comment")
 PARENT_COLUMNS = ("parent", "category", "group")
 
 
-def codes_from_table(table: Table, codebook: Any) -> tuple[list[NewCode], list[str]]:
+def codes_from_table(table: Table, codebook: Codebook) -> tuple[list[NewCode], list[str]]:
     """New codes for every row's code not already in ``codebook``; notes on conflicts."""
     column = table.column(*CODE_COLUMNS)
     if column is None:
@@ -47,7 +50,7 @@ def codes_from_table(table: Table, codebook: Any) -> tuple[list[NewCode], list[s
     return merge_codes(codebook, wanted)
 
 
-def merge_codes(codebook: Any, wanted: Sequence[tuple[list[str], str, str | None]]
+def merge_codes(codebook: Codebook, wanted: Sequence[tuple[list[str], str, str | None]]
                 ) -> tuple[list[NewCode], list[str]]:
     """Codes for label paths (``["care", "time"]``), reusing what the codebook has."""
     codes = codebook.codes

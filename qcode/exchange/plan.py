@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit.line import fingerprint, shorten
 from ..audit.log import PROJECT_LOG, append
@@ -37,6 +37,9 @@ from ..fileio import atomic_write, write_files
 from ..nlp import sentence_spans
 from ..project import RESERVED_LOG_NAMES, Project
 from ..safetext import csv_safe
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
 
 CODE_ID_RE = re.compile(r"[^a-z0-9]+")
 MAX_INPUT = 1 << 30  # a file larger than this is refused before it is read
@@ -260,7 +263,7 @@ def _write_documents(project: Project, docs: list[NewDoc]) -> None:
     write_files(files)
 
 
-def _write_codes(project: Project, codebook: Any, codes: list[NewCode]) -> None:
+def _write_codes(project: Project, codebook: Codebook, codes: list[NewCode]) -> None:
     from dataclasses import replace
 
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .guids import code_guid
 from .plan import NewCode, code_id
 from .refi_read import RefiCode
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
 
 _COLOUR = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _RGB = re.compile(r"^rgba?\((\d+),\s*(\d+),\s*(\d+)")
@@ -48,7 +51,7 @@ class CodeMap:
     notes: list[str] = field(default_factory=list)
 
 
-def map_codes(codes: tuple[RefiCode, ...], codebook: Any, known_ids: tuple[str, ...] = (),
+def map_codes(codes: tuple[RefiCode, ...], codebook: Codebook, known_ids: tuple[str, ...] = (),
               retire: bool = False) -> CodeMap:
     """Match each REFI code to an existing one or plan a new one (see module text).
     ``retire``: a code not codable is a retired one (qcode's own exports mark only

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit.line import shorten
 from ..audit.log import log_names, read_log
@@ -35,6 +35,10 @@ from .refi_write import (
     xml_text,
     zip_bytes,
 )
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from ..corpus import Document
 
 HISTORY_NOTE = "qcode history"
 CODE_IDS = "code ids (each code's GUID is derived from its id):"
@@ -78,7 +82,7 @@ def _created(event: Any, fallback: str) -> str:
     return str(value) if value else fallback
 
 
-def _history(project: Project, codings: Any, events: dict[str, Any]) -> str:
+def _history(project: Project, codings: list[Any], events: dict[str, Any]) -> str:
     """What REFI-QDA cannot carry, as lines of text."""
     lines = []
     for c in codings:
@@ -132,7 +136,7 @@ def history_summary(text: str) -> list[str]:
     return out
 
 
-def _exportable(state: Any, docs: dict[str, Any], codebook: Any) -> tuple[list[Any], list[Any], int]:
+def _exportable(state: Any, docs: dict[str, Any], codebook: Codebook) -> tuple[list[Any], list[Any], int]:
     """(codings to export, codings whose code is not in force, how many are orphans):
     only codings on their document's current text are exported."""
     on_text = [c for c in state.codings if "orphan" not in c.flags and c.doc in docs
@@ -144,7 +148,7 @@ def _exportable(state: Any, docs: dict[str, Any], codebook: Any) -> tuple[list[A
 
 
 def _history_text(project: Project, live: list[Any], pending: list[Any], events: dict[str, Any],
-                  codebook: Any) -> str:
+                  codebook: Codebook) -> str:
     history = _history(project, live, events)
     if pending:
         history += ("\n" if history else "") + "".join(
@@ -223,7 +227,7 @@ def _memo_key(m: Any) -> tuple[str, str]:
 
 
 def _notes(maker: Any, memos: Any, user: dict[str, str], ids: _Ids, docs: dict[str, Any],
-           codebook: Any) -> tuple[list[Any], dict[tuple[str, str], list[str]]]:
+           codebook: Codebook) -> tuple[list[Any], dict[tuple[str, str], list[str]]]:
     notes: list[Any] = []
     refs: dict[tuple[str, str], list[str]] = {}
     for m in memos:
@@ -262,7 +266,7 @@ def _quote(text: str) -> str:
     return xml_text(shorten(" ".join(text.split()), 100))
 
 
-def _source(maker: Any, doc: Any, guid: str, lay: Layout, codings: list[Any], user: dict[str, str],
+def _source(maker: Any, doc: Document, guid: str, lay: Layout, codings: list[Any], user: dict[str, str],
             ids: _Ids, events: dict[str, Any], refs: dict[tuple[str, str], list[str]]) -> Any:
     node = maker.TextSource(guid=guid, name=doc.id, plainTextPath=f"internal://{guid}.txt")
     selections = []

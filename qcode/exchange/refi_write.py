@@ -22,13 +22,16 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..codebook import load_codebook
 from ..errors import InputError
 from ..fileio import atomic_write
 from ..project import Project
 from .guids import code_guid
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -101,7 +104,7 @@ def _hex_colour(value: str | None) -> str | None:
     return "#{:02X}{:02X}{:02X}".format(*triplet)
 
 
-def codes_element(maker: Any, codebook: Any, note_refs: dict[str, list[str]] | None = None) -> Any:
+def codes_element(maker: Any, codebook: Codebook, note_refs: dict[str, list[str]] | None = None) -> Any:
     """``<Codes>`` with every code nested under its parent, in codebook order."""
 
     def code(c: Any) -> Any:
@@ -122,7 +125,7 @@ def codes_element(maker: Any, codebook: Any, note_refs: dict[str, list[str]] | N
     return maker.Codes(*[code(c) for c in codebook.children(None)])
 
 
-def codebook_bytes(codebook: Any) -> bytes:
+def codebook_bytes(codebook: Codebook) -> bytes:
     from lxml.builder import ElementMaker  # heavy: imported when needed
 
     maker = ElementMaker(namespace=CODEBOOK_NS, nsmap={None: CODEBOOK_NS})

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..codebook import Code, load_codebook
 from ..corpus import list_documents, load_document, normalise
@@ -31,6 +31,9 @@ from .refi_codes import name_path
 from .refi_import import document_id
 from .tables import Table, read_table
 from .tables import read_table as read_codebook_table
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
 
 ROLES = ("doc", "code", "quote", "coder", "memo", "id")
 TAGUETTE = {"doc": "document", "code": "tag", "quote": "content", "id": "id"}
@@ -159,7 +162,7 @@ def plan_table(project: Project, path: Path, data: bytes, *, importer: str,
     return plan
 
 
-def _with(codebook: Any, new: list[Any]) -> Any:
+def _with(codebook: Codebook, new: list[Any]) -> Any:
     """The codebook as it will be with ``new`` codes (for matching only)."""
     from dataclasses import replace
 

@@ -14,8 +14,9 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .. import intent
 from ..audit.health import note_broken
 from ..audit.line import Event, fingerprint, now_iso, shorten
 from ..audit.log import PROJECT_LOG, locked_log, log_names, read_head
@@ -32,6 +33,11 @@ from ..suggest import suggest
 from ..yamlio import read_text
 from .kept import keep
 from .routing import MIN_SCORE, route_by_rules
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from ..corpus import Document
+    from ..project import Project
 
 
 class Change(NamedTuple):
@@ -57,7 +63,7 @@ class RecodePlan:
 
     actor: str
     previous: Any
-    codebook: Any
+    codebook: Codebook
     path: Path
     text: str
     steps: tuple[Step, ...]
@@ -83,7 +89,8 @@ class RecodePlan:
         rank = {code: i for i, code in enumerate(self.codebook.ids)}
         counts = Counter((c.coder, c.before, c.after or c.into or "", c.outcome)
                          for c in self.changed())
-        rows = [{"coder": k[0], "from": k[1], "to": k[2], "outcome": k[3], "codings": n}
+        rows: list[dict[str, Any]] = [
+            {"coder": k[0], "from": k[1], "to": k[2], "outcome": k[3], "codings": n}
                 for k, n in counts.items()]
         rows.sort(key=lambda r: (r["coder"], rank.get(r["to"], len(rank)), r["from"], r["outcome"]))
         return rows
@@ -107,7 +114,7 @@ class RecodeResult:
 # ---------------------------------------------------------------- reading the logs
 
 
-def raw_replay(project: Any) -> tuple[list[Any], list[Any]]:
+def raw_replay(project: Project) -> tuple[list[Any], list[Any]]:
     """Codings as made (before any mapping) and the step events, in time order."""
     note_broken(project.audit_dir, project.id)
     folds = [fold_log(project.log_path(name)) for name in log_names(project.audit_dir)]
@@ -124,7 +131,7 @@ def _fake_events(batch: list[dict[str, Any]], time: str) -> list[Any]:
 # ---------------------------------------------------------------- which steps
 
 
-def _version_order(codebook: Any) -> list[Any]:
+def _version_order(codebook: Codebook) -> list[Any]:
     order: list[Any] = []
     for step in codebook.steps:
         if step.version not in order:
@@ -134,7 +141,7 @@ def _version_order(codebook: Any) -> list[Any]:
     return order
 
 
-def pending_steps(codebook: Any, previous: Any, index: StepIndex) -> tuple[Step, ...]:
+def pending_steps(codebook: Codebook, previous: Any, index: StepIndex) -> tuple[Step, ...]:
     """Steps of ``codebook`` after version ``previous`` not yet recorded in the logs."""
     recorded = {s.id for s, _ in index.steps}
     order = _version_order(codebook)
@@ -165,7 +172,7 @@ def check_sources(steps: tuple[Step, ...], old: Any) -> None:
 # ---------------------------------------------------------------- the plan
 
 
-def _events(actor: str, codebook: Any, previous: Any, steps: tuple[Step, ...], text: str,
+def _events(actor: str, codebook: Codebook, previous: Any, steps: tuple[Step, ...], text: str,
             union: bool) -> list[dict[str, Any]]:
     header = {"actor": actor, "action": "migrate", "codebook": codebook.version,
               "source": "migrate",
@@ -182,7 +189,7 @@ def _events(actor: str, codebook: Any, previous: Any, steps: tuple[Step, ...], t
     return lines
 
 
-def _route_event(actor: str, routed: Any, document: Any | None) -> dict[str, Any]:
+def _route_event(actor: str, routed: Any, document: Document | None) -> dict[str, Any]:
     c = routed.coding
     fields = {"actor": actor, "action": "route", "doc": c.doc, "docv": c.docv, "span": c.span,
               "code": routed.code, "codebook": routed.step.version, "source": "migrate:rules.v1",
@@ -196,7 +203,7 @@ def _route_event(actor: str, routed: Any, document: Any | None) -> dict[str, Any
 
 
 @paused_gc()
-def plan_recode(project: Any, new_path: Path | str, *, actor: str | None = None,
+def plan_recode(project: Project, new_path: Path | str, *, actor: str | None = None,
                 coders: list[str] | None = None, union: bool = False, rules: bool = True,
                 min_score: float | None = None, now: str | None = None) -> RecodePlan:
     """Work out a migration to the codebook at ``new_path``; writes nothing."""
@@ -241,7 +248,7 @@ def _missing_codes(after: list[Any], new: Any) -> list[str]:
             "Keep such codes with 'retired: true', or rename or merge them."]
 
 
-def _simulate(project: Any, new: Any, codings: list[Any], staged: list[Any], who: str, *,
+def _simulate(project: Project, new: Any, codings: list[Any], staged: list[Any], who: str, *,
               coders: list[str] | None, union: bool, rules: bool, min_score: float | None,
               notes: list[str]) -> tuple[list[Any], list[dict[str, Any]], dict[str, float]]:
     """Replay's result with the migration's lines ``staged``, then with the route lines
@@ -260,7 +267,7 @@ def _simulate(project: Any, new: Any, codings: list[Any], staged: list[Any], who
     return [redone.get(c.id, c) for c in mapped], routed, scores
 
 
-def _route(project: Any, new: Any, mapped: list[Any], who: str, coders: list[str] | None,
+def _route(project: Project, new: Any, mapped: list[Any], who: str, coders: list[str] | None,
            min_score: float | None, notes: list[str]
            ) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """Route lines for the codings the new split steps leave pending, where the rules
@@ -347,7 +354,7 @@ def _outcome(c: Any, now: Any | None, trail: Any, kinds: dict[str, str]) -> str:
 # ---------------------------------------------------------------- writing
 
 
-def commit(project: Any, plan: RecodePlan) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+def commit(project: Project, plan: RecodePlan) -> tuple[tuple[Any, ...], tuple[str, ...]]:
     """Keep the codebook replaced and the new one (``codebook-versions/``), append the
     plan's lines to project.log in one locked write, then put the new codebook in
     force. Refuses if project.log changed since the plan was made."""
@@ -359,14 +366,19 @@ def commit(project: Any, plan: RecodePlan) -> tuple[tuple[Any, ...], tuple[str, 
         if replacing and plan.previous is not None:  # kept first: a failure writes no line
             keep(project, plan.previous, project.codebook_path.read_bytes())
         keep(project, plan.codebook.version, plan.text.encode("utf-8"))
+        if replacing:  # project.log and then codebook.yaml: the next command finishes it
+            intent.begin(project.root, "recode", {
+                "version": plan.codebook.version, "head": plan.head, "path": str(plan.path),
+                "sha256": hashlib.sha256(plan.text.encode()).hexdigest()[:12]})
         events = log.append(list(plan.events))
         warnings = tuple(log.warnings)
     if replacing:
         atomic_write(project.codebook_path, plan.text)
+        intent.finish(project.root, "recode")
     return events, warnings
 
 
-def recode(project: Any, new_path: Path | str, *, actor: str | None = None,
+def recode(project: Project, new_path: Path | str, *, actor: str | None = None,
            coders: list[str] | None = None, dry_run: bool = False, union: bool = False,
            rules: bool = True, min_score: float | None = None) -> RecodeResult:
     """Plan and (unless ``dry_run``) write a migration to the codebook at ``new_path``."""
@@ -396,7 +408,7 @@ def codes_to_suggest(plan: RecodePlan) -> tuple[str, ...]:
     return tuple(c.id for c in plan.codebook.active() if c.id in wanted)
 
 
-def queue_suggestions(project: Any, plan: RecodePlan, coders: list[str], *,
+def queue_suggestions(project: Project, plan: RecodePlan, coders: list[str], *,
                       on_document: Any = None) -> dict[str, int]:
     """Run rules suggestions for the plan's new and redefined codes across the corpus
     into each coder's queue; ``{coder: suggestions queued}``."""

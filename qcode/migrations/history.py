@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import intent
 from ..audit.log import PROJECT_LOG, read_log
 from ..audit.ops import append_events
 from ..codebook import load_codebook
@@ -28,10 +29,14 @@ from ..project import resolve_coder
 from .batch import raw_replay
 from .kept import kept_text, version_file
 
+if TYPE_CHECKING:
+    from ..codings import Coding
+    from ..project import Project
+
 COLUMNS = ("time", "actor", "version", "step", "change", "reason", "routed", "status")
 
 
-def _project_events(project: Any) -> tuple[list[Any], set[int]]:
+def _project_events(project: Project) -> tuple[list[Any], set[int]]:
     path = project.log_path(PROJECT_LOG)
     if not path.exists():
         return [], set()
@@ -51,7 +56,7 @@ def _describe(data: dict[str, Any]) -> str:
         return str(data.get("step"))
 
 
-def codebook_log(project: Any, *, all_lines: bool = False) -> list[dict[str, Any]]:
+def codebook_log(project: Project, *, all_lines: bool = False) -> list[dict[str, Any]]:
     """Versions and steps from project.log, oldest first: time, who, version, step id,
     the change, its reason, how many codings recode routed for it, and whether it is
     in force or was undone (undone ones only with ``all_lines``)."""
@@ -74,7 +79,7 @@ def codebook_log(project: Any, *, all_lines: bool = False) -> list[dict[str, Any
     return rows
 
 
-def undo_migration(project: Any, version: Any, *, actor: str | None = None,
+def undo_migration(project: Project, version: Any, *, actor: str | None = None,
                    clock: Callable[[], str] | None = None) -> Any:
     """Void every live line of migration ``version`` in project.log (its version and
     steps, and recode's route lines for them), then put the codebook it replaced
@@ -101,10 +106,14 @@ def undo_migration(project: Any, version: Any, *, actor: str | None = None,
     previous = (header.data or {}).get("previous") if header is not None else None
     put = (header.data or {}).get("sha256") if header is not None else None
     back, note = _earlier_codebook(project, version, previous, put)
+    if back is not None:  # project.log and then codebook.yaml: the next command finishes it
+        intent.begin(project.root, "undo", {"version": version, "previous": previous,
+                                            "sha256": put})
     written = append_events(project, PROJECT_LOG, batch, clock=clock)
     if back is not None:
         try:
             atomic_write(project.codebook_path, back)
+            intent.finish(project.root, "undo")
         except OSError as exc:
             kept = version_file(project, previous).relative_to(project.root)
             raise QcodeError(f"The migration to version {version} is undone, but codebook.yaml "
@@ -124,7 +133,7 @@ class Undone:
     note: str  # says which, for the person
 
 
-def _earlier_codebook(project: Any, version: Any, previous: Any,
+def _earlier_codebook(project: Project, version: Any, previous: Any,
                       put: str | None) -> tuple[str | None, str]:
     """The kept codebook of ``previous`` to put back in force, and a note. Only when
     codebook.yaml is the very text that migration put in force (``put``, the hash
@@ -155,7 +164,7 @@ def _earlier_codebook(project: Any, version: Any, previous: Any,
     return earlier, f"codebook.yaml is version {previous} again (from {where})."
 
 
-def coding_trails(project: Any, *, doc: str | None = None) -> dict[str, list[dict[str, Any]]]:
+def coding_trails(project: Project, *, doc: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """For each coding (of ``doc``, or all) that a migration changed or flagged, the
     steps it went through, in order: the ``migrate`` line (``id`` as ``project:seq``,
     time, who), the step, the code before and after it, and what it did (``mapped``,
@@ -174,7 +183,7 @@ def coding_trails(project: Any, *, doc: str | None = None) -> dict[str, list[dic
     return out
 
 
-def _step_lines(project: Any) -> dict[str, tuple[str, str, str]]:
+def _step_lines(project: Project) -> dict[str, tuple[str, str, str]]:
     """``{step id: (event id, time, actor)}`` of the migrate lines in force."""
     events, voided = _project_events(project)
     return {str((e.data or {}).get("id")): (f"{PROJECT_LOG}:{e.seq}", e.time, e.actor)
@@ -182,7 +191,7 @@ def _step_lines(project: Any) -> dict[str, tuple[str, str, str]]:
             and (e.data or {}).get("step") != "version"}
 
 
-def _trail(coding: Any, index: Any, lines: dict[str, tuple[str, str, str]]) -> list[dict[str, Any]]:
+def _trail(coding: Coding, index: Any, lines: dict[str, tuple[str, str, str]]) -> list[dict[str, Any]]:
     code, trail = coding.code, []
     for step, _ in index.after(coding.codebook):
         if code not in step.sources:

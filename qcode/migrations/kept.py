@@ -13,16 +13,19 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit.log import display
 from ..errors import QcodeError
 from ..fileio import atomic_write
 
+if TYPE_CHECKING:
+    from ..project import Project
+
 _PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
-def version_file(project: Any, version: Any) -> Path:
+def version_file(project: Project, version: Any) -> Path:
     """Where the codebook of ``version`` is kept: ``<version>.yaml``, or for a version
     that is not a plain file name, a safe form of it with its own hash, so two
     versions share a file only when they read the same (``2`` and ``"2"``, which
@@ -34,7 +37,7 @@ def version_file(project: Any, version: Any) -> Path:
     return project.codebook_versions_dir / f"{name}.yaml"
 
 
-def keep(project: Any, version: Any, data: bytes) -> Path:
+def keep(project: Project, version: Any, data: bytes) -> Path:
     """Keep ``data`` as the codebook of ``version`` (other bytes kept before for that
     version move aside). A file or folder that cannot be written is a QcodeError."""
     path = version_file(project, version)
@@ -55,7 +58,7 @@ def keep(project: Any, version: Any, data: bytes) -> Path:
     return path
 
 
-def kept_text(project: Any, version: Any) -> str | None:
+def kept_text(project: Project, version: Any) -> str | None:
     """The codebook kept for ``version``, if any."""
     try:
         return version_file(project, version).read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit.line import fingerprint, shorten
 from ..audit.ops import append_events
@@ -24,6 +24,10 @@ from ..corpus import document_exists, load_document
 from ..errors import SpanError, UnknownCodeError
 from ..project import resolve_coder
 
+if TYPE_CHECKING:
+    from ..codings import Coding, Codings
+    from ..project import Project
+
 KINDS = {"pending": "split", "review": "redefine"}
 
 
@@ -31,7 +35,7 @@ KINDS = {"pending": "split", "review": "redefine"}
 class PendingReview:
     """One coding waiting for a decision at one step."""
 
-    coding: Any
+    coding: Coding
     step: str
     kind: str  # split or redefine
     code: str  # the split or redefined code
@@ -49,7 +53,7 @@ class PendingReview:
 COLUMNS = ("coding", "coder", "doc", "span", "code", "kind", "step", "options", "reason")
 
 
-def _reviews(codings: Any) -> list[PendingReview]:
+def _reviews(codings: Codings) -> list[PendingReview]:
     index = StepIndex.build(codings.steps)
     steps = {s.id: s for s, _ in index.steps}
     out = []
@@ -65,7 +69,7 @@ def _reviews(codings: Any) -> list[PendingReview]:
     return out
 
 
-def pending_reviews(project: Any, coder: str | None = None, *,
+def pending_reviews(project: Project, coder: str | None = None, *,
                     coders: list[str] | None = None) -> list[PendingReview]:
     """Codings waiting for a migration decision (of ``coder`` or ``coders``; default
     all), in document order."""
@@ -75,7 +79,7 @@ def pending_reviews(project: Any, coder: str | None = None, *,
     return found
 
 
-def _choose(project: Any, coding_id: str, step: str | None) -> PendingReview:
+def _choose(project: Project, coding_id: str, step: str | None) -> PendingReview:
     waiting = [p for p in pending_reviews(project) if p.coding.id == coding_id]
     if step is not None:
         waiting = [p for p in waiting if p.step == step]
@@ -86,7 +90,7 @@ def _choose(project: Any, coding_id: str, step: str | None) -> PendingReview:
     return waiting[0]
 
 
-def _check_code(project: Any, pending: PendingReview, code: str) -> str:
+def _check_code(project: Project, pending: PendingReview, code: str) -> str:
     codebook = load_codebook(project.codebook_path)
     found = codebook.require(code)
     if found.retired:
@@ -98,7 +102,7 @@ def _check_code(project: Any, pending: PendingReview, code: str) -> str:
     return found.id
 
 
-def route(project: Any, coding_id: str, code: str, *, actor: str | None = None,
+def route(project: Project, coding_id: str, code: str, *, actor: str | None = None,
           step: str | None = None, memo: str | None = None,
           clock: Callable[[], str] | None = None) -> Any:
     """Decide a pending coding: the code it takes at its split (one of the new

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..anchor import THRESHOLD, Anchor, anchor_spans
 from ..audit.health import note_broken
@@ -37,6 +37,11 @@ from ..corpus import document_exists, load_document
 from ..corpus.store import read_version_text
 from ..errors import QcodeError, SpanError
 from ..project import resolve_coder
+
+if TYPE_CHECKING:
+    from ..codings import Coding
+    from ..corpus import Document
+    from ..project import Project
 
 Clock = Callable[[], str] | None
 
@@ -55,7 +60,7 @@ class Reanchored:
     missing_text: bool = False  # the replaced version's text was not kept
 
 
-def _lines(actor: str, document: Any, previous: str, codings: list[Any], old_text: str | None,
+def _lines(actor: str, document: Document, previous: str, codings: list[Any], old_text: str | None,
            threshold: float, version: Any = None) -> tuple[list[dict[str, Any]], Reanchored]:
     if old_text is None:  # the replaced text was not kept: nothing can be re-found
         anchors = [Anchor(None, None, 0.0, "orphan")] * len(codings)
@@ -93,7 +98,7 @@ def _lines(actor: str, document: Any, previous: str, codings: list[Any], old_tex
 
 
 @paused_gc()
-def reanchor_documents(project: Any, results: Iterable[Any], actor: str | None = None, *,
+def reanchor_documents(project: Project, results: Iterable[Any], actor: str | None = None, *,
                        threshold: float | None = None, clock: Clock = None) -> list[Reanchored]:
     """Re-anchor the codings of every document that ``ingest`` updated to a new text
     (``IngestResult`` with ``status == "updated"`` and a ``previous_version``), and
@@ -112,7 +117,7 @@ def reanchor_documents(project: Any, results: Iterable[Any], actor: str | None =
 
 
 @paused_gc()
-def reanchor_stale(project: Any, actor: str | None = None, *, threshold: float | None = None,
+def reanchor_stale(project: Project, actor: str | None = None, *, threshold: float | None = None,
                    clock: Clock = None) -> list[Reanchored]:
     """Re-anchor codings still on a replaced version of their document that no
     re-anchoring has handled (an ingest whose re-anchoring did not run, or codings
@@ -131,7 +136,7 @@ def reanchor_stale(project: Any, actor: str | None = None, *, threshold: float |
     return _record(project, actor, pairs, threshold, clock) if pairs else []
 
 
-def _record(project: Any, actor: str | None, pairs: dict[tuple[str, str], list[Any]],
+def _record(project: Project, actor: str | None, pairs: dict[tuple[str, str], list[Any]],
             threshold: float | None, clock: Clock) -> list[Reanchored]:
     """Re-anchor ``{(doc, previous docv): codings}`` and append the lines in one write."""
     who = resolve_coder(actor, flag="--as")
@@ -149,7 +154,7 @@ def _record(project: Any, actor: str | None, pairs: dict[tuple[str, str], list[A
     return reports
 
 
-def _codebook_version(project: Any) -> Any:
+def _codebook_version(project: Project) -> Any:
     try:
         return load_codebook(project.codebook_path).version
     except QcodeError:  # re-anchoring must not depend on a codebook that loads today
@@ -163,7 +168,7 @@ def _codebook_version(project: Any) -> Any:
 class Orphan:
     """A coding that is not on its document's current text."""
 
-    coding: Any
+    coding: Coding
     current: str | None  # the document's current version (None: document gone)
     score: float | None
     quote: str
@@ -177,7 +182,7 @@ class Orphan:
 COLUMNS = ("coding", "coder", "doc", "code", "span", "docv", "current", "score", "quote")
 
 
-def orphans(project: Any, *, coders: list[str] | None = None,
+def orphans(project: Project, *, coders: list[str] | None = None,
             docs: list[str] | None = None) -> list[Orphan]:
     """Codings flagged orphan by replay, or still on a replaced version of their
     document, in document order."""
@@ -199,14 +204,14 @@ def orphans(project: Any, *, coders: list[str] | None = None,
     return out
 
 
-def _orphan(project: Any, coding_id: str) -> Orphan:
+def _orphan(project: Project, coding_id: str) -> Orphan:
     found = [o for o in orphans(project) if o.coding.id == coding_id]
     if not found:
         raise SpanError(f"Coding {coding_id!r} is not an orphan; see `qcode orphans`.")
     return found[0]
 
 
-def place_orphan(project: Any, coding_id: str, *, span: str | None = None,
+def place_orphan(project: Project, coding_id: str, *, span: str | None = None,
                  quote: str | None = None, unit: str | None = None, actor: str | None = None,
                  clock: Clock = None) -> Any:
     """Put an orphaned coding on the current text of its document (a ``reanchor``
@@ -225,7 +230,7 @@ def place_orphan(project: Any, coding_id: str, *, span: str | None = None,
     return append_events(project, who, [fields], clock=clock)
 
 
-def void_orphan(project: Any, coding_id: str, *, coder: str | None = None,
+def void_orphan(project: Project, coding_id: str, *, coder: str | None = None,
                 clock: Clock = None) -> Any:
     """Undo an orphaned coding: a ``void`` of the event that made it, in its coder's
     own log (only its coder can do this)."""

@@ -11,12 +11,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..corpus import DocumentCache
 from ..lemmas import lemma_pipeline
 from ..suggest.base import Unit
 from ..suggest.rules import RuleSuggester
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from ..codings import Coding
+    from ..project import Project
 
 MIN_SCORE = 0.5  # one keyword or pattern of rules.v1
 MARGIN = 0.25
@@ -27,7 +32,7 @@ SENTENCES = ("sentencizer", "senter", "parser", "ner")  # components routing doe
 class Routed:
     """A rules decision for one coding at one split step (``code`` None: too weak)."""
 
-    coding: Any
+    coding: Coding
     step: Any
     code: str | None
     score: float
@@ -67,7 +72,7 @@ class _Coded:
     its spaCy Doc, its units (the whole text is one) and the pipeline."""
 
     document: _Text
-    doc: Any
+    doc: Any  # the spaCy Doc
     units: tuple[Any, ...]
     nlp: Any
     identity: str = ""
@@ -80,7 +85,7 @@ class _Coded:
         return self.units[index]
 
 
-def _cache(project: Any) -> Any:
+def _cache(project: Project) -> Any:
     return DocumentCache(project)
 
 
@@ -88,7 +93,7 @@ def _texts(documents: Any, items: Sequence[tuple[Any, Any]]
            ) -> list[tuple[Any, Any, str | None, str]]:
     """``(coding, step, text or None, language)``: the coded text on the document's
     current version (None when the coding is on another version or the document is gone)."""
-    out = []
+    out: list[tuple[Any, Any, str | None, str]] = []
     for coding, step in items:
         doc = documents.get(coding.doc)
         if doc is None:
@@ -100,7 +105,7 @@ def _texts(documents: Any, items: Sequence[tuple[Any, Any]]
     return out
 
 
-def route_by_rules(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]], *,
+def route_by_rules(project: Project, codebook: Codebook, items: Sequence[tuple[Any, Any]], *,
                    min_score: float = MIN_SCORE, margin: float = MARGIN,
                    documents: Any | None = None) -> list[Routed]:
     """A rules decision for each ``(coding, split step)``; ``codebook`` holds the
@@ -114,7 +119,7 @@ def route_by_rules(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]]
         return _route_all(project, codebook, items, min_score, margin, documents)
 
 
-def _route_all(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]], min_score: float,
+def _route_all(project: Project, codebook: Codebook, items: Sequence[tuple[Any, Any]], min_score: float,
                margin: float, documents: Any | None) -> list[Routed]:
     suggesters: dict[str, Any] = {}
     out: list[Routed] = []
@@ -133,7 +138,7 @@ def _route_all(project: Any, codebook: Any, items: Sequence[tuple[Any, Any]], mi
         scored: dict[tuple[str, str], tuple[str | None, float, str]] = {}
         for text, doc in zip(steps, nlp.pipe(list(steps), disable=skip, batch_size=512),
                              strict=True):
-            parsed = _Coded(_Text(f"text:{len(scored)}", text, language), doc,
+            parsed: Any = _Coded(_Text(f"text:{len(scored)}", text, language), doc,  # (as Parsed)
                             (Unit("coding", 1, 0, len(text)),), nlp)
             for step in steps[text].values():
                 suggester = suggesters.get(step.id)

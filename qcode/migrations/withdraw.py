@@ -6,7 +6,7 @@
 earlier versions from ``documents/``. Replay leaves every coding of the document
 made up to the withdrawal out of every view, analysis and export (and says how
 many). The logs keep what they recorded: each decision, with its short quote of
-the coded text; erasing those quotes is ``qcode audit redact``'s work.
+the coded text; erasing those quotes is ``qcode redact``'s work.
 
 Safe to interrupt: a withdrawal recorded but whose files are still there is
 finished by running the same command again.
@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..audit.log import PROJECT_LOG
+from ..audit.log import PROJECT_LOG, read_log
 from ..audit.ops import append_events
+from ..corpus import document_exists, load_document
 from ..errors import InputError
 from ..ids import check_doc_id
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,21 +35,17 @@ class Withdrawal:
     recorded: bool  # False: the withdrawal was recorded before (finished here)
 
 
-def withdrawn_documents(project: Any) -> dict[str, dict[str, Any]]:
+def withdrawn_documents(project: Project) -> dict[str, dict[str, Any]]:
     """doc -> {time, actor, reason} of every recorded withdrawal."""
-    from ..audit.log import read_log
-
     out = {}
     for e in read_log(project.log_path(PROJECT_LOG)).events:
         if e.action == "docversion" and e.doc and (e.data or {}).get("withdrawn") is True:
-            out[e.doc] = {"time": e.time, "actor": e.actor, "reason": e.data.get("reason")}
+            out[e.doc] = {"time": e.time, "actor": e.actor, "reason": (e.data or {}).get("reason")}
     return out
 
 
-def withdraw_document(project: Any, doc_id: str, reason: str, actor: str) -> Withdrawal:
+def withdraw_document(project: Project, doc_id: str, reason: str, actor: str) -> Withdrawal:
     """Record the withdrawal of ``doc_id`` in project.log, then remove its files."""
-    from ..corpus import document_exists, load_document
-
     check_doc_id(doc_id)
     if not reason.strip():
         raise InputError("A withdrawal needs --reason (why the document is withdrawn).")
@@ -70,7 +70,7 @@ def withdraw_document(project: Any, doc_id: str, reason: str, actor: str) -> Wit
                       earlier is None)
 
 
-def _files(project: Any, doc_id: str) -> list[Any]:
+def _files(project: Project, doc_id: str) -> list[Any]:
     folder = project.documents_dir
     found = [folder / f"{doc_id}.txt", folder / f"{doc_id}.yaml", folder / ".versions" / doc_id]
     return [p for p in found if p.exists()]

@@ -8,29 +8,20 @@ changed behaviour is registered under a new name, never as an edit of an old one
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..errors import InputError
 from ..hints import did_you_mean
+from .parse import Parsed, Unit
+
+if TYPE_CHECKING:
+    from ..corpus import Document
+    from .docs import DocView
 
 METHODS = {"rules": ("rules.v2",), "model": ("linear.v2",), "both": ("rules.v2", "linear.v2")}
 DEFAULT_METHOD = "model"  # the learner that won on held-out data (docs/suggestions.md)
-
-
-class Unit(NamedTuple):
-    """One unit of a document (a sentence, turn or paragraph), numbered from 1 (a
-    named tuple: a corpus has many, and they are made on every run)."""
-
-    kind: str
-    n: int
-    start: int
-    end: int
-
-    @property
-    def ref(self) -> str:
-        return f"{self.kind}:{self.n}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +76,7 @@ def suggestion_id(doc: str, docv: str, start: int, end: int, code: str) -> str:
     return hashlib.sha256(key).hexdigest()[:8]
 
 
-def make_suggestion(coder: str, doc: Any, p: Proposal) -> Suggestion:
+def make_suggestion(coder: str, doc: Document | DocView, p: Proposal) -> Suggestion:
     return Suggestion(
         id=suggestion_id(doc.id, doc.version, p.unit.start, p.unit.end, p.code),
         coder=coder, doc=doc.id, docv=doc.version, unit=p.unit.ref, start=p.unit.start,
@@ -95,13 +86,67 @@ def make_suggestion(coder: str, doc: Any, p: Proposal) -> Suggestion:
 
 
 class Suggester(Protocol):
-    """Proposes codes for the units of a parsed document."""
+    """Proposes codes for the units of a parsed document: everything the engine
+    (:func:`qcode.suggest.suggest`) calls on every suggester.
+
+    A suggester is made by its registered factory (see :func:`register`) and then, for
+    each document in turn, asked whether it ``wants`` the document's spaCy Doc (the
+    engine parses a document only if some suggester wants it; a suggester may read
+    what it kept of the document meanwhile) and to ``propose`` codes for its units.
+    What a suggester may do besides is an optional capability, a Protocol of its own
+    below (:class:`Preloads`, :class:`Flushes`, :class:`Notes`, :class:`Trained`,
+    :class:`Keywords`), which the engine checks with ``isinstance``."""
 
     name: str
 
-    def propose(self, parsed: Any) -> list[Proposal]:
+    def wants(self, parsed: Parsed) -> bool:
+        """Whether proposing for ``parsed`` needs its spaCy Doc (``parsed.doc``)."""
+        ...
+
+    def propose(self, parsed: Parsed) -> list[Proposal]:
         """Proposals for ``parsed`` (a :class:`~qcode.suggest.parse.Parsed`)."""
         ...
+
+
+@runtime_checkable
+class Preloads(Protocol):
+    """Reads what it needs (pipelines, kept matches) before the engine forks a worker
+    process, so that the worker starts with it."""
+
+    def preload(self, identity: str) -> None: ...
+
+
+@runtime_checkable
+class Flushes(Protocol):
+    """Keeps something per document (the rules' matches) and writes it when the
+    engine has finished a group of documents."""
+
+    def flush(self) -> None: ...
+
+
+@runtime_checkable
+class Notes(Protocol):
+    """Has something to tell the coder about the run (codes it cannot suggest)."""
+
+    @property
+    def notes(self) -> Sequence[str]: ...
+
+
+@runtime_checkable
+class Trained(Protocol):
+    """Learns from the coder's decisions: whether a model was trained for this run."""
+
+    @property
+    def trained(self) -> bool: ...
+
+
+@runtime_checkable
+class Keywords(Protocol):
+    """Suggests from the codebook's keywords and patterns: the codes that have none
+    (so that it never suggests them)."""
+
+    @property
+    def keywordless(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +187,12 @@ REGISTRY: dict[str, Callable[..., Suggester]] = {}
 
 
 def register(name: str) -> Callable[[Callable[..., Suggester]], Callable[..., Suggester]]:
-    """Register a suggester factory under a versioned name such as ``rules.v1``."""
+    """Register a suggester factory under a versioned name such as ``rules.v1``.
+
+    The engine calls the factory as ``factory(codebook, codes, project=, coder=,
+    cache=, pooled=, languages=, top_k=, threshold=)`` (``codes``: the chosen code
+    ids, or None for every active code; a factory takes ``**_`` for what it does
+    not use) and expects a :class:`Suggester`."""
 
     def add(factory: Callable[..., Suggester]) -> Callable[..., Suggester]:
         if name in REGISTRY and REGISTRY[name] is not factory:
@@ -167,9 +217,13 @@ def resolve_methods(method: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def merge(proposals: Iterable[Proposal]) -> list[Proposal]:
-    """One proposal per unit and code: the rules' (explainable) one if both proposed,
-    with the other method's score named in its reason."""
+def merge(proposals: Iterable[Proposal], priority: Sequence[str]) -> list[Proposal]:
+    """One proposal per unit and code. Where several methods proposed it, the one
+    kept is that of the method first in ``priority`` (the order in which the run
+    names its methods: ``both`` names the rules first, whose suggestion says which
+    words matched); the others' scores are named in its reason. A method missing
+    from ``priority`` comes after those in it."""
+    rank = {name: i for i, name in enumerate(priority)}
     best: dict[tuple[int, str], Proposal] = {}
     for p in proposals:
         key = (p.unit.start, p.code)
@@ -177,7 +231,8 @@ def merge(proposals: Iterable[Proposal]) -> list[Proposal]:
         if have is None:
             best[key] = p
             continue
-        first, second = (have, p) if have.method <= p.method else (p, have)
-        best[key] = Proposal(first.unit, first.code, first.method, first.score,
-                             f"{first.reason}; {second.method} {second.score:.2f}", first.words)
+        later = len(rank)
+        first, second = ((have, p) if rank.get(have.method, later) <= rank.get(p.method, later)
+                         else (p, have))
+        best[key] = replace(first, reason=f"{first.reason}; {second.method} {second.score:.2f}")
     return list(best.values())

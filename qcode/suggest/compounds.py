@@ -13,7 +13,10 @@ is *fiske* + *kvotene*, "tidspress" *tid(s)* + *press*, but "forstå" is not *fo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 COMPOUNDING = frozenset({"nb", "nn", "no", "da", "sv", "de", "nl"})
 MIN_PART = 3
@@ -70,7 +73,7 @@ class Compounds:
             found = self._seen[lower] = tuple(hits)
         return found
 
-    def __call__(self, doc: Any) -> list[tuple[int, int, int]]:
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         if not len(doc):
             return []
         from spacy.attrs import LOWER

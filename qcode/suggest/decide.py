@@ -9,7 +9,7 @@ rejected one is never suggested to that coder again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit.log import locked_log
 from ..codebook import load_codebook
@@ -19,8 +19,13 @@ from ..errors import InputError, SpanError
 from .base import Suggestion
 from .queue import find, read_queue, select, write_queue
 
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from ..corpus import Document
+    from ..project import Project
 
-def choose(project: Any, coder: str, ids: Sequence[str] = (), *, every: bool = False,
+
+def choose(project: Project, coder: str, ids: Sequence[str] = (), *, every: bool = False,
            code: str | None = None, doc: str | None = None,
            min_score: float | None = None) -> list[Suggestion]:
     """The queued suggestions named by id, or (``every``) all that pass the filters."""
@@ -36,7 +41,7 @@ def choose(project: Any, coder: str, ids: Sequence[str] = (), *, every: bool = F
     return find(queue, ids, coder)
 
 
-def decide(project: Any, coder: str, chosen: Sequence[Suggestion], *, accept: bool,
+def decide(project: Project, coder: str, chosen: Sequence[Suggestion], *, accept: bool,
            memo: str | None = None, clock: Any = None) -> Any:
     """Append one accept (or reject) line per suggestion in one locked write, and
     take them out of the queue. Returns the coding library's Outcome."""
@@ -47,7 +52,8 @@ def decide(project: Any, coder: str, chosen: Sequence[Suggestion], *, accept: bo
     with locked_log(project.log_path(coder), project.id, clock=clock) as log:
         plan = Plan(coder, log)
         for s in chosen:
-            extra = {"source": s.source, "score": s.score, "memo": memo or None, "data": _data(s)}
+            extra: dict[str, Any] = {"source": s.source, "score": s.score, "memo": memo or None,
+                                     "data": _data(s)}
             if accept:
                 plan.apply(documents[s.doc], s.start, s.end, s.code, codebook.version,
                            action="accept", **extra)
@@ -67,7 +73,7 @@ def _data(s: Suggestion) -> dict[str, Any]:
             "words": list(s.words), "model": s.model or None}
 
 
-def _check_current(s: Suggestion, document: Any, codebook: Any) -> None:
+def _check_current(s: Suggestion, document: Document, codebook: Codebook) -> None:
     if document.version != s.docv:
         raise SpanError(
             f"Document {s.doc!r} changed since suggestion {s.id} was made; run "

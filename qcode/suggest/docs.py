@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..corpus import load_document
 from ..corpus.metafile import quick_meta
 from ..corpus.store import doc_paths
 from ..yamlio import read_text
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,7 @@ class DocView:
         return self.spans(kind)
 
 
-def read_view(project: Any, doc_id: str) -> DocView:
+def read_view(project: Project, doc_id: str) -> DocView:
     """The document ``doc_id`` (InputError, with a did-you-mean, if there is none)."""
     txt, meta_path = doc_paths(project.documents_dir, doc_id)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import workers
 from ..codebook import load_codebook
@@ -12,10 +12,24 @@ from ..codings import fold_log
 from ..corpus import list_documents, load_document
 from ..errors import InputError
 from ..lemmas import lemma_identity
-from .base import REGISTRY, Suggestion, make_suggestion, merge, resolve_methods
+from .base import (
+    REGISTRY,
+    Flushes,
+    Notes,
+    Preloads,
+    Suggester,
+    Suggestion,
+    Trained,
+    make_suggestion,
+    merge,
+    resolve_methods,
+)
 from .docs import read_view
-from .parse import ParseCache, ParseStats, project_languages
+from .parse import ParseCache, Parsed, ParseStats, project_languages
 from .queue import QueueWriter, read_queue, write_queue
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +69,7 @@ class Decided:
             self.spans.setdefault((item.doc, item.code), []).append((item.start, item.end))
 
     @classmethod
-    def of(cls, project: Any, coder: str) -> Decided:
+    def of(cls, project: Project, coder: str) -> Decided:
         fold = fold_log(project.log_path(coder))
         return cls(list(fold.live.values()), fold.decisions)
 
@@ -63,7 +77,7 @@ class Decided:
         return any(a < end and start < b for a, b in self.spans.get((doc, code), ()))
 
 
-def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, method: str = "rules",
+def suggest(project: Project, coder: str, *, docs: Sequence[str] | None = None, method: str = "rules",
             codes: Sequence[str] | None = None, min_score: float = 0.0, pooled: bool = False,
             on_document: Callable[[Any], None] | None = None,
             use_cache: bool = True, keep: bool = True, top_k: int | None = None,
@@ -104,14 +118,14 @@ def suggest(project: Any, coder: str, *, docs: Sequence[str] | None = None, meth
                              min_score, on_document)
         _update_queue(project, coder, made, doc_ids, chosen, codebook.ids)
         n_made = len(made)
-    notes = tuple(n for s in suggesters for n in getattr(s, "notes", ()))
+    notes = tuple(n for s in suggesters if isinstance(s, Notes) for n in s.notes)
+    trained = sum(s.trained for s in suggesters if isinstance(s, Trained))
     return SuggestResult(coder, names, n_made, len(doc_ids), cache.stats.parsed,
-                         cache.stats.cached, skipped,
-                         sum(bool(getattr(s, "trained", False)) for s in suggesters), notes,
+                         cache.stats.cached, skipped, trained, notes,
                          cache.stats.unneeded, tuple(made) if keep else None)
 
 
-def _documents(project: Any, docs: Sequence[str] | None) -> list[str]:
+def _documents(project: Project, docs: Sequence[str] | None) -> list[str]:
     """The ids asked for (default: all), each checked to exist before anything runs."""
     known = list_documents(project)
     doc_ids = list(dict.fromkeys(docs)) if docs else known
@@ -131,13 +145,14 @@ _GROUP_DOCUMENTS = 256  # and at most this many documents (a job's results stay 
 class _Run:
     """What the jobs of one run share; a forked worker inherits it (see :mod:`qcode.workers`)."""
 
-    project: Any
+    project: Project
     coder: str
-    suggesters: list[Any]
+    suggesters: list[Suggester]
     cache: ParseCache
     decided: Decided
     rank: dict[str, int]
     min_score: float
+    priority: tuple[str, ...]  # the suggesters' names, first preferred (base.merge)
 
 
     doc_ids: list[str] = field(default_factory=list)
@@ -146,7 +161,7 @@ class _Run:
 _RUNS: dict[int, _Run] = {}  # runs in progress (several threads may run one), by token
 
 
-def _run(project: Any, coder: str, suggesters: list[Any], cache: ParseCache,
+def _run(project: Project, coder: str, suggesters: list[Suggester], cache: ParseCache,
          doc_ids: list[str], code_order: Sequence[str], min_score: float,
          on_document: Callable[[Any], None] | None,
          sink: Callable[[list[tuple[Any, ...]]], None] | None = None,
@@ -158,7 +173,8 @@ def _run(project: Any, coder: str, suggesters: list[Any], cache: ParseCache,
     job names its run by a token and its documents by their positions (a small
     message), and a worker's parse counts come back with its suggestions."""
     run = _Run(project, coder, suggesters, cache, Decided.of(project, coder),
-               {c: i for i, c in enumerate(code_order)}, min_score, list(doc_ids))
+               {c: i for i, c in enumerate(code_order)}, min_score,
+               tuple(s.name for s in suggesters), list(doc_ids))
     sizes = [_text_size(project, d) for d in doc_ids]
     use_worker = workers.available(sum(sizes))
     if use_worker:  # read before the fork, so the worker has them too (the pipeline and
@@ -166,7 +182,7 @@ def _run(project: Any, coder: str, suggesters: list[Any], cache: ParseCache,
 
         identity = lemma_identity(project.settings.language, project.settings.pipeline)
         for s in suggesters:
-            if hasattr(s, "preload"):
+            if isinstance(s, Preloads):
                 s.preload(identity)
     base, totals = replace(cache.stats), ParseStats()
     made: list[Suggestion] = []
@@ -210,7 +226,7 @@ def _run(project: Any, coder: str, suggesters: list[Any], cache: ParseCache,
     return made, skipped
 
 
-def _text_size(project: Any, doc_id: str) -> int:
+def _text_size(project: Project, doc_id: str) -> int:
     try:
         return (project.documents_dir / f"{doc_id}.txt").stat().st_size
     except OSError:
@@ -229,7 +245,7 @@ def _suggest_group(token: int, start: int, end: int
     made: list[tuple[Any, ...]] = []
     skipped = 0
 
-    def wants(parsed: Any) -> bool:
+    def wants(parsed: Parsed) -> bool:
         needed = [s.wants(parsed) for s in suggesters]  # each one looks (rules read their cache)
         return any(needed)
 
@@ -237,7 +253,8 @@ def _suggest_group(token: int, start: int, end: int
     for parsed in cache.parse(documents, wants=wants):
         proposals = [p for s in suggesters for p in s.propose(parsed)]
         if len(suggesters) > 1:
-            proposals = sorted(merge(proposals), key=lambda p: (p.unit.start, run.rank[p.code]))
+            proposals = sorted(merge(proposals, run.priority),
+                               key=lambda p: (p.unit.start, run.rank[p.code]))
         for p in proposals:
             if p.score < run.min_score:
                 continue
@@ -246,7 +263,7 @@ def _suggest_group(token: int, start: int, end: int
                 continue
             made.append(make_suggestion(run.coder, parsed.document, p).row())
     for s in suggesters:
-        if hasattr(s, "flush"):
+        if isinstance(s, Flushes):
             s.flush()
     after = cache.stats
     delta = ParseStats(after.parsed - before.parsed, after.cached - before.cached,
@@ -254,7 +271,7 @@ def _suggest_group(token: int, start: int, end: int
     return doc_ids, made, skipped, delta
 
 
-def _update_queue(project: Any, coder: str, made: list[Suggestion], doc_ids: Sequence[str],
+def _update_queue(project: Project, coder: str, made: list[Suggestion], doc_ids: Sequence[str],
                   codes: Sequence[str] | None, code_order: Sequence[str]) -> None:
     redone = set(doc_ids)
     everything = codes is None and redone >= set(list_documents(project))

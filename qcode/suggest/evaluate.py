@@ -16,11 +16,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..codebook import load_codebook
 from ..errors import InputError
-from .base import REGISTRY, FitOptions, Learner, resolve_methods
+from .base import REGISTRY, FitOptions, Keywords, Learner, resolve_methods
 from .baseline import BASELINES, MAJORITY, TFIDF, fit_tfidf, majority
 from .examples import Example, build_examples, decisions
 from .features import DefinitionIndex, keyword_hits, nlp_for, with_codebook
@@ -28,6 +28,9 @@ from .folds import Fold, LeakError, check_disjoint, grouped_folds
 from .linear import decide
 from .parse import ParseCache, project_languages
 from .rules import RULES, RuleSuggester
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 __all__ = ["DEFAULT_METHODS", "Evaluation", "Fold", "LeakError", "Score", "evaluate",
            "grouped_folds", "score_records"]
@@ -141,7 +144,7 @@ class _Setup:
     notes: set[str]
 
 
-def evaluate(project: Any, coder: str, *, folds: int = 5, pooled: bool = False,
+def evaluate(project: Project, coder: str, *, folds: int = 5, pooled: bool = False,
              codes: Sequence[str] | None = None, methods: Sequence[str] | None = None,
              unit: str | None = None, seed: int | None = None, top_k: int | None = None,
              threshold: float | None = None,
@@ -182,7 +185,7 @@ def evaluate(project: Any, coder: str, *, folds: int = 5, pooled: bool = False,
                       seconds, thresholds)
 
 
-def _setup(project: Any, cache: ParseCache, coder: str, codes: Sequence[str] | None,
+def _setup(project: Project, cache: ParseCache, coder: str, codes: Sequence[str] | None,
            names: tuple[str, ...], pooled: bool) -> _Setup:
     codebook = load_codebook(project.codebook_path)
     if codes:
@@ -201,9 +204,11 @@ def _setup(project: Any, cache: ParseCache, coder: str, codes: Sequence[str] | N
     languages = project_languages(project)
     for name in names:
         if name in REGISTRY and _is_rules(name):
-            suggester = REGISTRY[name](codebook, ids, languages=languages, project=project)
+            suggester = cast(RuleSuggester,  # (_is_rules: a RuleSuggester class)
+                             REGISTRY[name](codebook, ids, languages=languages, project=project))
             rules[name] = keyword_hits(project, cache, suggester, docs)
-            notes.update(_keywordless(name, suggester.keywordless, ids))
+            if isinstance(suggester, Keywords):
+                notes.update(_keywordless(name, suggester.keywordless, ids))
     # what the codebook says about each unit: the current rules' matches, definitions
     features = RULES(codebook, None, languages=languages, project=project)
     hits = rules.get(RULES.name) or keyword_hits(project, cache, features, docs)

@@ -13,14 +13,20 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..codings import fold_log, replay
 from ..corpus import list_documents
+from ..index import replay
 from .base import Unit
 from .docs import read_view
 from .features import DocumentContext
 from .parse import ParseCache
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from ..project import Project
+    from .parse import Parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,18 +60,18 @@ class Decisions:
         return tuple(sorted({c.doc for c in self.codings}))
 
 
-def decisions(project: Any, coder: str | None) -> Decisions:
-    """The decisions in ``coder``'s own log, or (``coder`` None) in every log."""
-    if coder is None:
-        replayed = replay(project)
-        return Decisions(replayed.codings, tuple(d for d in replayed.decisions if not d.accepted))
+def decisions(project: Project, coder: str | None) -> Decisions:
+    """The decisions of ``coder``, or (``coder`` None) of every coder, as the replay of
+    every log makes them: on today's text after re-anchoring and migrations, with
+    orphans left out (and said so). A coder's own log alone would keep a moved coding
+    on the replaced text, where no unit matches it."""
+    replayed = replay(project, coders=None if coder is None else [coder])
+    codings = tuple(c for c in replayed.codings if coder is None or c.coder == coder)
+    return Decisions(codings, tuple(d for d in replayed.decisions if not d.accepted
+                                    and (coder is None or d.coder == coder)))
 
-    fold = fold_log(project.log_path(coder))
-    codings = tuple(sorted(fold.live.values(), key=lambda c: (c.doc, c.start, c.end, c.code)))
-    return Decisions(codings, tuple(d for d in fold.decisions if not d.accepted))
 
-
-def unit_words(doc: Any, start: int, end: int) -> tuple[str, ...]:
+def unit_words(doc: Doc, start: int, end: int) -> tuple[str, ...]:
     """The stems of the words in ``start:end`` (punctuation and spaces left out)."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:
@@ -73,7 +79,7 @@ def unit_words(doc: Any, start: int, end: int) -> tuple[str, ...]:
     return tuple(t.norm_ for t in span if not (t.is_punct or t.is_space))
 
 
-def build_examples(project: Any, cache: ParseCache, found: Decisions,
+def build_examples(project: Project, cache: ParseCache, found: Decisions,
                    docs: Iterable[str] | None = None) -> list[Example]:
     """Examples from the coded documents (or only ``docs``) and the rejections."""
     wanted = set(docs) if docs is not None else None
@@ -97,7 +103,7 @@ def build_examples(project: Any, cache: ParseCache, found: Decisions,
     return examples
 
 
-def _doc_examples(parsed: Any, codings: list[Any], rejected: list[Any],
+def _doc_examples(parsed: Parsed, codings: list[Any], rejected: list[Any],
                   context: Any) -> list[Example]:
     document, out = parsed.document, []
     coded = bool(codings)

@@ -9,16 +9,20 @@ queued for the unit. Nothing is written.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..codebook import load_codebook
 from ..corpus import load_document
 from ..errors import InputError
-from .base import REGISTRY, resolve_methods
+from .base import REGISTRY, Keywords, Suggester, resolve_methods
 from .docs import read_view
 from .linear import LinearSuggester, decide
 from .parse import ParseCache, project_languages
 from .queue import read_queue
+
+if TYPE_CHECKING:
+    from ..project import Project
+    from .parse import Parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +56,7 @@ def parse_unit(ref: str) -> tuple[str, str]:
     return doc, unit
 
 
-def explain(project: Any, coder: str, ref: str, *, method: str = "both", pooled: bool = False,
+def explain(project: Project, coder: str, ref: str, *, method: str = "both", pooled: bool = False,
             top: int = 3) -> Explanation:
     """Why the unit ``ref`` gets its suggestions from ``method``'s suggesters."""
 
@@ -75,7 +79,7 @@ def explain(project: Any, coder: str, ref: str, *, method: str = "both", pooled:
     return Explanation(doc_id, f"{kind}:{n}", document.text[start:end], context, tuple(lines))
 
 
-def _explain_one(suggester: Any, parsed: Any, start: int, top: int
+def _explain_one(suggester: Suggester, parsed: Parsed, start: int, top: int
                  ) -> tuple[list[Line], tuple[str, ...]]:
     if isinstance(suggester, LinearSuggester):
         model = suggester.model
@@ -97,7 +101,7 @@ def _explain_one(suggester: Any, parsed: Any, start: int, top: int
         return out, example.context
     proposals = [p for p in suggester.propose(parsed) if p.unit.start == start]
     if not proposals:
-        missing = getattr(suggester, "keywordless", ())
+        missing = suggester.keywordless if isinstance(suggester, Keywords) else ()
         why = "no keyword or pattern matched in the unit"
         if missing:
             why += f" ({', '.join(missing)} have no keywords or patterns)"
@@ -105,7 +109,7 @@ def _explain_one(suggester: Any, parsed: Any, start: int, top: int
     return [Line(p.method, p.code, p.score, None, True, p.reason, p.model) for p in proposals], ()
 
 
-def _queued(project: Any, coder: str, doc_id: str, start: int, end: int) -> list[Line]:
+def _queued(project: Project, coder: str, doc_id: str, start: int, end: int) -> list[Line]:
     return [Line(f"queued {s.id}", s.code, s.score, None, True, f"{s.method}: {s.reason}", s.model)
             for s in read_queue(project, coder)
             if s.doc == doc_id and s.start < end and start < s.end]

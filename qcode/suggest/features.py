@@ -15,10 +15,15 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..corpus import load_document
 from .docs import read_view
+
+if TYPE_CHECKING:
+    from ..project import Project
+    from .parse import ParseCache, Parsed
+    from .rules import RuleSuggester
 
 # the document attributes that say nothing about content
 _SKIP_ATTRIBUTES = frozenset({"language"})
@@ -28,7 +33,7 @@ _MIN_DEFINITION_STEM = 3
 class DocumentContext:
     """The turns (speaker, role) and attributes of a project's documents, loaded once."""
 
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
         self._docs: dict[str, tuple[list[int], list[Any], tuple[str, ...]]] = {}
 
@@ -91,7 +96,7 @@ class DefinitionIndex:
         return tuple(f"def={code}" for code, stems in self.stems(nlp).items() if stems & have)
 
 
-def codebook_tokens(rules: Any, parsed: Any) -> dict[int, tuple[str, ...]]:
+def codebook_tokens(rules: RuleSuggester, parsed: Parsed) -> dict[int, tuple[str, ...]]:
     """``kw=CODE`` tokens per unit start of a parsed document (the rules' matches)."""
     hits: dict[int, dict[str, None]] = {}
     for p in rules.propose(parsed):
@@ -99,7 +104,7 @@ def codebook_tokens(rules: Any, parsed: Any) -> dict[int, tuple[str, ...]]:
     return {start: tuple(found) for start, found in hits.items()}
 
 
-def keyword_hits(project: Any, cache: Any, rules: Any, docs: Iterable[str]
+def keyword_hits(project: Project, cache: ParseCache, rules: RuleSuggester, docs: Iterable[str]
                  ) -> dict[tuple[str, int], frozenset[str]]:
     """The codes whose rules matched, per (document, unit start), for ``docs``."""
 
@@ -124,14 +129,14 @@ def with_codebook(examples: Sequence[Any], hits: dict[tuple[str, int], frozenset
     return out
 
 
-def codebook_examples(project: Any, cache: Any, examples: Sequence[Any], rules: Any,
+def codebook_examples(project: Project, cache: ParseCache, examples: Sequence[Any], rules: RuleSuggester,
                       definitions: DefinitionIndex) -> list[Any]:
     """Training examples with the codebook's tokens (their documents' rule matches)."""
     hits = keyword_hits(project, cache, rules, {e.doc for e in examples})
     return with_codebook(examples, hits, definitions, nlp_for(project, cache))
 
 
-def nlp_for(project: Any, cache: Any) -> Any:
+def nlp_for(project: Project, cache: ParseCache) -> Any:
     """doc id -> the lemma pipeline of the document's language."""
 
     langs: dict[str, str] = {}

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DependencyError
 from ..lemmas import lemma_identity
@@ -31,6 +31,11 @@ from .examples import Example, build_examples, decisions, fingerprint, unit_word
 from .features import DefinitionIndex, DocumentContext, codebook_examples, codebook_tokens
 from .folds import check_disjoint, grouped_folds
 from .rules import RULES
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from ..project import Project
+    from .parse import ParseCache, Parsed
 
 METHOD = "linear.v1"
 METHOD_V2 = "linear.v2"
@@ -252,8 +257,8 @@ class LinearSuggester:
     name = METHOD
     fit = staticmethod(fit)
 
-    def __init__(self, codebook: Any, codes: tuple[str, ...] | None = None, *, project: Any,
-                 coder: str, cache: Any, pooled: bool = False, languages: tuple[str, ...] = (),
+    def __init__(self, codebook: Codebook, codes: tuple[str, ...] | None = None, *, project: Project,
+                 coder: str, cache: ParseCache, pooled: bool = False, languages: tuple[str, ...] = (),
                  top_k: int | None = None, threshold: float | None = None, seed: int = 0,
                  **_: Any) -> None:
         chosen = set(codes) if codes is not None else None
@@ -283,13 +288,13 @@ class LinearSuggester:
     def flush(self) -> None:
         self.rules.flush()
 
-    def wants(self, parsed: Any) -> bool:
+    def wants(self, parsed: Parsed) -> bool:
         if not self.model.labels:
             return False
         self.rules.wants(parsed)  # its kept matches are read now, if any
         return True
 
-    def examples(self, parsed: Any) -> list[Example]:
+    def examples(self, parsed: Parsed) -> list[Example]:
         """The document's units as (unlabelled) examples with every feature."""
 
         document, doc = parsed.document, parsed.doc
@@ -305,7 +310,7 @@ class LinearSuggester:
                                document.text[unit.start:unit.end], context))
         return out
 
-    def propose(self, parsed: Any) -> list[Proposal]:
+    def propose(self, parsed: Parsed) -> list[Proposal]:
         if not self.model.labels:
             return []
         examples = self.examples(parsed)
@@ -328,4 +333,4 @@ class BalancedLinearSuggester(LinearSuggester):
     which carry many such tokens, are still judged by their words too."""
 
     name = METHOD_V2
-    fit = staticmethod(fit_balanced)
+    fit = staticmethod(fit_balanced)  # type: ignore[assignment]  # (fit's first three parameters)

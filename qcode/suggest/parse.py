@@ -16,14 +16,34 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from ..fileio import atomic_write
 from ..lemmas import lemma_identity, lemma_pipeline, lemma_table
-from .base import Unit
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from ..corpus import Document
+    from ..project import Project
+    from .docs import DocView
 
 DOCBIN_ATTRS = ("ORTH", "LEMMA", "NORM")
 BATCH = 16
+
+
+class Unit(NamedTuple):
+    """One unit of a document (a sentence, turn or paragraph), numbered from 1 (a
+    named tuple: a corpus has many, and they are made on every run)."""
+
+    kind: str
+    n: int
+    start: int
+    end: int
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}:{self.n}"
 
 
 class Parsed:
@@ -34,11 +54,14 @@ class Parsed:
 
     __slots__ = ("document", "kind", "spans", "identity", "_units", "_nlp", "_doc", "_make")
 
-    def __init__(self, document: Any, kind: str, nlp: Callable[[], Any], identity: str) -> None:
+    def __init__(self, document: Document | DocView, kind: str, nlp: Callable[[], Any],
+                 identity: str) -> None:
         self.document, self.kind, self.identity = document, kind, identity
         self.spans: tuple[tuple[int, int], ...] = document.units(kind)
         self._units: tuple[Unit, ...] | None = None
-        self._nlp, self._doc, self._make = nlp, None, None
+        self._nlp = nlp
+        self._doc: Any = None  # the spaCy Doc, once made
+        self._make: Callable[[], Any] | None = None
 
     @property
     def units(self) -> tuple[Unit, ...]:
@@ -74,7 +97,7 @@ class ParseStats:
 _LANGUAGE = re.compile(rb"^language: *'?([^'\s]+)'?\s*$", re.MULTILINE)
 
 
-def project_languages(project: Any) -> tuple[str, ...]:
+def project_languages(project: Project) -> tuple[str, ...]:
     """The project's language and every document's (read from the head of each
     document's metadata, without loading the documents)."""
     found = {project.settings.language}
@@ -93,14 +116,14 @@ def _pipeline(lang: str, model: str | None) -> Any:
 class ParseCache:
     """Parse documents with the project's lemma pipeline, reading and writing the cache."""
 
-    def __init__(self, project: Any, *, use_cache: bool = True) -> None:
+    def __init__(self, project: Project, *, use_cache: bool = True) -> None:
         self.project = project
         self.use_cache = use_cache
         self.stats = ParseStats()
         self.unit_kind = project.settings.unit
         self._tables: set[str] = set()
 
-    def pipeline(self, document: Any) -> tuple[Callable[[], Any], str]:
+    def pipeline(self, document: Document | DocView) -> tuple[Callable[[], Any], str]:
         """A loader of the document's pipeline, and the pipeline's identity."""
         lang = document.language
         return (lambda: self.load(lang)), lemma_identity(lang, self.project.settings.pipeline)
@@ -112,9 +135,9 @@ class ParseCache:
             self._tables.add(lang)
         return _pipeline(lang, self.project.settings.pipeline)
 
-    def path(self, document: Any, identity: str) -> Path:
+    def path(self, document: Document | DocView, identity: str) -> Path:
         folder = hashlib.sha256(identity.encode()).hexdigest()[:16]
-        return self.project.cache_dir / "parses" / folder / f"{_sha(document)}.spacy"
+        return self.project.cache_dir / "parses" / folder / f"{document_sha(document)}.spacy"
 
     def parse(self, documents: Iterable[Any], *, wants: Callable[[Parsed], bool] | None = None,
               on_document: Callable[[Any], None] | None = None) -> Iterator[Parsed]:
@@ -130,7 +153,8 @@ class ParseCache:
         if batch:
             yield from self._batch(batch, wants, on_document)
 
-    def _batch(self, batch: list[Parsed], wants, on_document) -> Iterator[Parsed]:
+    def _batch(self, batch: list[Parsed], wants: Callable[[Parsed], bool] | None,
+               on_document: Callable[[Any], None] | None) -> Iterator[Parsed]:
         misses: dict[str, list[Parsed]] = {}
         for parsed in batch:
             if wants is not None and not wants(parsed):
@@ -158,7 +182,7 @@ class ParseCache:
             self._parsed(parsed, doc)
         return doc
 
-    def _parsed(self, parsed: Parsed, doc: Any) -> None:
+    def _parsed(self, parsed: Parsed, doc: Doc) -> None:
         self.stats.parsed += 1
         parsed._doc = doc
         if self.use_cache:
@@ -180,18 +204,19 @@ class ParseCache:
         return docs[0]
 
 
-def _length(doc: Any) -> int:
+def _length(doc: Doc) -> int:
     """The length of the Doc's text, without joining it (entries are keyed by the
     text's sha256; this catches a damaged entry, cheaply)."""
     return doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0
 
 
-def _sha(document: Any) -> str:
+def document_sha(document: Document | DocView) -> str:
+    """The sha256 of the document's text (a view carries it; a document's metadata has it)."""
     sha = getattr(document, "sha256", None)
-    return sha if sha is not None else str(document.meta["sha256_text"])
+    return str(sha) if sha is not None else str(cast("Document", document).meta["sha256_text"])
 
 
-def _docbin_bytes(doc: Any) -> bytes:
+def _docbin_bytes(doc: Doc) -> bytes:
     """What ``DocBin(attrs=DOCBIN_ATTRS, docs=[doc]).to_bytes()`` writes, read back
     with ``DocBin().from_bytes``, made faster: strings from the array's distinct
     values rather than from every token, msgpack without srsly's encoder registry,
@@ -221,7 +246,7 @@ def _docbin_bytes(doc: Any) -> bytes:
 
 
 @lru_cache(maxsize=1)
-def _docbin_header() -> tuple[Any, list[int]]:
+def _docbin_header() -> tuple[Any, list[Any]]:
     """DocBin's format version and attribute ids (making a DocBin is not free)."""
     from spacy.tokens import DocBin
 

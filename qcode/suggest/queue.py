@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit.line import shorten
 from ..corpus import DocumentCache
@@ -19,10 +19,13 @@ from ..errors import InputError
 from ..fileio import atomic_stream, read_json
 from .base import Suggestion
 
+if TYPE_CHECKING:
+    from ..project import Project
+
 FORMAT = "qcode-suggestions-v1"
 
 
-def codebook_digest(project: Any) -> str:
+def codebook_digest(project: Project) -> str:
     """The sha256 of the codebook in force: a queue made under another is stale, as
     its codes may no longer exist (a migration, its undo, an edit by hand)."""
     try:
@@ -31,7 +34,7 @@ def codebook_digest(project: Any) -> str:
         return ""
 
 
-def queue_path(project: Any, coder: str) -> Path:
+def queue_path(project: Project, coder: str) -> Path:
     return project.cache_dir / "suggestions" / f"{coder}.json"
 
 
@@ -39,7 +42,7 @@ COLUMNS = ("id", "coder", "doc", "docv", "unit", "start", "end", "code", "method
            "reason", "words", "model")
 
 
-def read_queue(project: Any, coder: str) -> list[Suggestion]:
+def read_queue(project: Project, coder: str) -> list[Suggestion]:
     data = read_json(queue_path(project, coder))
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("columns") != list(
             COLUMNS):
@@ -47,13 +50,13 @@ def read_queue(project: Any, coder: str) -> list[Suggestion]:
     if data.get("codebook") != codebook_digest(project):
         return []  # made under another codebook (a migration, its undo, an edit): stale
     try:
-        return [Suggestion(*row[:-2], tuple(row[-2]), str(row[-1]))
+        return [Suggestion(*(*row[:-2], tuple(row[-2]), str(row[-1])))
                 for row in data.get("suggestions") or ()]
     except (TypeError, ValueError):
         return []
 
 
-def write_queue(project: Any, coder: str, suggestions: Iterable[Suggestion]) -> None:
+def write_queue(project: Project, coder: str, suggestions: Iterable[Suggestion]) -> None:
     """One JSON document: the column names, then one suggestion per line as a list
     of values in that order (readable, and fast to write and read)."""
     with QueueWriter(project, coder) as writer:
@@ -66,7 +69,7 @@ class QueueWriter:
     error (else removed, and the old queue stays). Memory does not grow with the
     number of suggestions."""
 
-    def __init__(self, project: Any, coder: str) -> None:
+    def __init__(self, project: Project, coder: str) -> None:
         self.path = queue_path(project, coder)
         self.coder = coder
         self.codebook = codebook_digest(project)
@@ -92,10 +95,13 @@ class QueueWriter:
         self._stream.__exit__(kind, value, traceback)
 
 
-def _row_encoder():
+def _row_encoder() -> Callable[[Sequence[Any]], str]:
     """``json.dumps(row, ensure_ascii=False)`` for a list of plain values: the C encoder
     made once, where CPython has it (the same text, at about twice the speed)."""
-    from json.encoder import c_make_encoder, encode_basestring
+    from json.encoder import (  # type: ignore[attr-defined]  # the C helper the stubs omit
+        c_make_encoder,
+        encode_basestring,
+    )
 
     if c_make_encoder is None:  # pragma: no cover - other Pythons
         return json.JSONEncoder(ensure_ascii=False).encode
@@ -125,7 +131,7 @@ def select(queue: list[Suggestion], *, doc: str | None = None, code: str | None 
             and (min_score is None or s.score >= min_score)]
 
 
-def queue_records(project: Any, coder: str, *, doc: str | None = None, code: str | None = None,
+def queue_records(project: Project, coder: str, *, doc: str | None = None, code: str | None = None,
                   min_score: float | None = None, width: int = 70) -> list[dict[str, Any]]:
     """The queue as records for listing, with the start of each unit's text."""
     documents = DocumentCache(project)

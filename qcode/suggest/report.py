@@ -4,11 +4,14 @@ same on a terminal and redirected to a file (numbers, never wrapped cells)."""
 from __future__ import annotations
 
 import textwrap
+from functools import partial
 from typing import Any
 
 WIDTH = 79
 CODE_WIDTH = 24
 METHOD_WIDTH = 12
+# names such as tfidf-lr and hc01-nurse-team-north stay whole words
+wrap = partial(textwrap.wrap, break_on_hyphens=False)
 
 
 def _cell(text: str, width: int) -> str:
@@ -27,7 +30,7 @@ def evaluation_text(ev: Any) -> str:
             "per-code thresholds from the training folds")
     head = (f"Suggestions against {ev.coder}'s coding: {ev.units} {unit_word}, {split}; "
             f"learners: {mode}; tfidf-lr at 0.5. Never scored on training data.")
-    lines = [*textwrap.wrap(head, WIDTH), ""]
+    lines = [*wrap(head, WIDTH), ""]
     lines.append(f"{'method':<{METHOD_WIDTH}}  {'micro P':>7} {'R':>5} {'F1':>5}   "
                  f"{'macro P':>7} {'R':>5} {'F1':>5}   {'seconds':>7}")
     for method in ev.methods:
@@ -46,7 +49,7 @@ def evaluation_text(ev: Any) -> str:
             lines.append(f"{head}  {_cell(method, METHOD_WIDTH):<{METHOD_WIDTH}} "
                          f"{s.precision:5.2f} {s.recall:5.2f} {s.f1:5.2f}")
     lines.append("")
-    lines += textwrap.wrap("Macro: mean over the codes with support; micro: all unit-code "
+    lines += wrap("Macro: mean over the codes with support; micro: all unit-code "
                            "decisions. --format csv|json adds tp, fp, fn.", WIDTH)
     return "\n".join(lines) + "\n"
 
@@ -54,10 +57,10 @@ def evaluation_text(ev: Any) -> str:
 def explanation_text(found: Any) -> str:
     """``qcode suggest explain`` as plain text: the unit, its context, then one block
     per finding (method, code, score against threshold, fingerprint, and why)."""
-    lines = textwrap.wrap(f"{found.doc} {found.unit}: {' '.join(found.text.split())}", WIDTH,
+    lines = wrap(f"{found.doc} {found.unit}: {' '.join(found.text.split())}", WIDTH,
                           subsequent_indent="  ")
     if found.context:
-        lines += textwrap.wrap("context: " + ", ".join(found.context), WIDTH, subsequent_indent="  ")
+        lines += wrap("context: " + ", ".join(found.context), WIDTH, subsequent_indent="  ")
     for line in found.lines:
         score = "" if line.score is None else f"score {line.score:.2f}"
         if line.threshold is not None:
@@ -65,8 +68,8 @@ def explanation_text(found: Any) -> str:
         verdict = "suggested" if line.suggested else "not suggested"
         head = "  ".join(x for x in (line.method, line.code, score, verdict) if x and x != "-")
         lines.append("")
-        lines += textwrap.wrap(_cell(head, 200), WIDTH)
-        lines += textwrap.wrap(_cell(line.why, 2000), WIDTH, initial_indent="  ",
+        lines += wrap(_cell(head, 200), WIDTH)
+        lines += wrap(_cell(line.why, 2000), WIDTH, initial_indent="  ",
                                subsequent_indent="  ")
         if line.model:
             lines.append(f"  model {line.model}")

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from itertools import islice, product
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import CodebookError
 from ..fileio import atomic_write
@@ -27,6 +27,13 @@ from ..lemmas import SEP, claims, lemma_table, spacy_lang
 from .base import Proposal, Unit, register
 from .check import explain
 from .compounds import COMPOUNDING, Compounds
+from .parse import Parsed, document_sha
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from ..codebook import Codebook
+    from ..project import Project
 
 METHOD = "rules.v1"
 METHOD_V2 = "rules.v2"
@@ -79,7 +86,7 @@ class Matchers:
                         f"pattern ({explain(exc)}); run `qcode codebook check`."
                     ) from None
 
-    def _stem_hits(self, doc: Any) -> list[tuple[int, int, int]]:
+    def _stem_hits(self, doc: Doc) -> list[tuple[int, int, int]]:
         """Stem matches; strict: not where a word's stem is another dictionary word
         than its lemma ("tidlig" is not a form of *tid*, "useful" not of *use*)."""
         if not len(self.stem):
@@ -101,7 +108,7 @@ class Matchers:
         self.labels[nlp.vocab.strings.add(key)] = label
         return key
 
-    def __call__(self, doc: Any) -> list[tuple[int, int, int]]:
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         found = [*self.lemma(doc), *self._stem_hits(doc)] if len(self.lemma) else []
         if self.compounds is not None and self.compounds.keys:
             found += self.compounds(doc)
@@ -192,8 +199,8 @@ class RuleSuggester:
     strict_stems = False
     compounds = False
 
-    def __init__(self, codebook: Any, codes: tuple[str, ...] | None = None, *,
-                 languages: tuple[str, ...] = (), project: Any = None, **_: Any) -> None:
+    def __init__(self, codebook: Codebook, codes: tuple[str, ...] | None = None, *,
+                 languages: tuple[str, ...] = (), project: Project | None = None, **_: Any) -> None:
         chosen = set(codes) if codes is not None else None
         self.codes = tuple(c for c in codebook.active() if chosen is None or c.id in chosen)
         self.source = codebook.source
@@ -240,7 +247,7 @@ class RuleSuggester:
                 compounds=self.compounds)
         return found
 
-    def _folder(self, parsed: Any) -> Path | None:
+    def _folder(self, parsed: Parsed) -> Path | None:
         return self._folder_for(parsed.identity)
 
     def _folder_for(self, identity: str) -> Path | None:
@@ -292,10 +299,10 @@ class RuleSuggester:
         if folder is not None:
             self._index(folder)
 
-    def wants(self, parsed: Any) -> bool:
+    def wants(self, parsed: Parsed) -> bool:
         """Whether this document's spaCy Doc is needed (not if its matches are kept)."""
         folder = self._folder(parsed)
-        sha = parsed.document.sha256
+        sha = document_sha(parsed.document)
         path = self._index(folder).get(sha) if folder is not None else None
         kept = self._pack(path).get(sha) if path is not None else None
         if kept is not None:
@@ -303,9 +310,9 @@ class RuleSuggester:
             return False
         return True
 
-    def matches(self, parsed: Any) -> list[Match]:
+    def matches(self, parsed: Parsed) -> list[Match]:
         """Every keyword, exclude-keyword and pattern match in the document."""
-        kept = self._pending.pop(parsed.document.sha256, None)
+        kept = self._pending.pop(document_sha(parsed.document), None)
         if kept is not None:
             return kept
         from spacy.attrs import IDX, LENGTH
@@ -324,7 +331,7 @@ class RuleSuggester:
             found.sort()
         folder = self._folder(parsed)
         if folder is not None:
-            self._fresh.setdefault(folder, []).append((parsed.document.sha256, found))
+            self._fresh.setdefault(folder, []).append((document_sha(parsed.document), found))
         return found
 
     def flush(self) -> None:
@@ -346,7 +353,7 @@ class RuleSuggester:
                 self._current = None  # written again: read afresh when next needed
         self._fresh.clear()
 
-    def propose(self, parsed: Any) -> list[Proposal]:
+    def propose(self, parsed: Parsed) -> list[Proposal]:
         spans = parsed.spans
         starts = [a for a, _ in spans]
         hits: dict[tuple[int, str], dict[str, list[str]]] = {}

@@ -15,12 +15,17 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..fileio import read_json, write_json
 from ..lemmas import lemma_identity
 from .base import Proposal, register
 from .examples import Example, build_examples, decisions, fingerprint, unit_words
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from ..project import Project
+    from .parse import ParseCache, Parsed
 
 METHOD = "textcat.v1"
 MIN_POSITIVES = 10
@@ -70,7 +75,7 @@ def train(examples: Sequence[Example], labels: Sequence[str], *, seed: int = SEE
 
     fix_random_seed(seed)
     nlp = spacy.blank("xx")
-    textcat = nlp.add_pipe("textcat_multilabel", config={"model": CONFIG, "threshold": THRESHOLD})
+    textcat: Any = nlp.add_pipe("textcat_multilabel", config={"model": CONFIG, "threshold": THRESHOLD})
     for label in labels:
         textcat.add_label(label)
     data = [SpacyExample.from_dict(Doc(nlp.vocab, words=list(e.words)), {"cats": e.cats(labels)})
@@ -86,11 +91,11 @@ def train(examples: Sequence[Example], labels: Sequence[str], *, seed: int = SEE
     return nlp
 
 
-def model_dir(project: Any, coder: str | None) -> Path:
+def model_dir(project: Project, coder: str | None) -> Path:
     return project.cache_dir / "models" / METHOD / (coder or "_pooled")
 
 
-def load_or_train(project: Any, coder: str | None, examples: Sequence[Example],
+def load_or_train(project: Project, coder: str | None, examples: Sequence[Example],
                   codes: Sequence[str], identity: str) -> Model:
     """The model for these decisions: loaded when they are the ones it was trained
     on, else trained and stored. Codes below :data:`MIN_POSITIVES` are left out."""
@@ -185,8 +190,8 @@ class TextcatSuggester:
     name = METHOD
     fit = staticmethod(fit)
 
-    def __init__(self, codebook: Any, codes: tuple[str, ...] | None = None, *, project: Any,
-                 coder: str, cache: Any, pooled: bool = False, **_: Any) -> None:
+    def __init__(self, codebook: Codebook, codes: tuple[str, ...] | None = None, *, project: Project,
+                 coder: str, cache: ParseCache, pooled: bool = False, **_: Any) -> None:
         chosen = set(codes) if codes is not None else None
         ids = [c.id for c in codebook.active() if chosen is None or c.id in chosen]
         examples = build_examples(project, cache, decisions(project, None if pooled else coder))
@@ -202,10 +207,10 @@ class TextcatSuggester:
     def notes(self) -> list[str]:
         return self.model.notes
 
-    def wants(self, parsed: Any) -> bool:
+    def wants(self, parsed: Parsed) -> bool:
         return bool(self.model.labels)
 
-    def propose(self, parsed: Any) -> list[Proposal]:
+    def propose(self, parsed: Parsed) -> list[Proposal]:
         if not self.model.labels:
             return []
         units = list(parsed.units)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from functools import partial
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Tree
 
@@ -32,6 +32,11 @@ from .widgets import (
     StatusLine,
 )
 
+if TYPE_CHECKING:
+    from ..codings import Coding
+    from ..corpus import Document
+    from .session import Session
+
 CSS = """
 #main { height: 1fr; }
 #side { width: 36%; min-width: 24; max-width: 48; border-left: solid $primary-darken-2; }
@@ -39,7 +44,7 @@ DocumentView:focus { background-tint: $foreground 3%; }
 """
 
 
-def _bindings() -> list[Binding]:
+def _bindings() -> list[BindingType]:
     keys = [Binding(k.keys, k.action, k.help, show=False) for k in keymap.bound()]
     numbers = [Binding(key, f"number({i + 1})", f"apply code {i + 1}", show=False)
                for i, key in enumerate(keymap.NUMBER_KEYS)]
@@ -54,7 +59,7 @@ class CodingApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = _bindings()
 
-    def __init__(self, session: Any, *, method: str = "rules", started: float | None = None,
+    def __init__(self, session: Session, *, method: str = "rules", started: float | None = None,
                  shortcuts: dict[str, str] | None = None) -> None:
         super().__init__()
         self.session = session
@@ -130,7 +135,7 @@ class CodingApp(App[None]):
         self.run_worker(partial(self._fetch, doc), thread=True, exclusive=True,
                         group="suggest", exit_on_error=False)
 
-    def _fetch(self, doc: Any) -> None:
+    def _fetch(self, doc: Document) -> None:
         try:
             found, note = for_document(self.session.project, self.session.coder, doc,
                                        self.method)
@@ -323,7 +328,7 @@ class CodingApp(App[None]):
         else:
             self._memo_on(codings[0])
 
-    def _memo_on(self, coding: Any) -> None:
+    def _memo_on(self, coding: Coding) -> None:
         self._memo_coding = coding
         self.query_one(Prompt).start("memo:coding", f"Memo on coding {coding.id} "
                                      f"({coding.code}) (Enter saves)")

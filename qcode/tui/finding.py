@@ -7,10 +7,15 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..corpus import load_document
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..codings import Coding
+    from ..corpus import Document
+    from ..project import Project
 
 Span = tuple[int, int]
 
@@ -93,7 +98,7 @@ def unit_code_sets(units: Sequence[Span], codings: Sequence[Any],
             for s in found]
 
 
-def waiting(coding: Any) -> bool:
+def waiting(coding: Coding) -> bool:
     """Whether a codebook migration left this coding waiting for a decision."""
     return any(f.startswith(("pending:", "review:")) for f in getattr(coding, "flags", ()))
 
@@ -127,19 +132,35 @@ class Finding:
     uncoded units across documents, memos by unit); it uses the session's document,
     units, turns, codings and cursor."""
 
-    doc: Any
-    units: list[Span]
-    turns: list[Any]
+    doc: Document
+    units: Sequence[Span]
+    turns: Sequence[Any]
     index: int
     kind: str
     selection: Span
     last_query: str = ""
     memos_by_unit: dict[int, list[Any]]
     doc_ids: list[str]
-    project: Any
+    project: Project
     replayed: Any
     coder: str
     rank: dict[str, int]
+
+    # The session's own moves, which finding uses (Session defines them).
+    def open(self, doc_id: str) -> None:
+        raise NotImplementedError
+
+    def goto(self, index: int) -> bool:
+        raise NotImplementedError
+
+    def select(self, start: int, end: int) -> str:
+        raise NotImplementedError
+
+    def _kind_for(self, doc: Document) -> str:
+        raise NotImplementedError
+
+    def unit_of(self, offset: int) -> int:
+        raise NotImplementedError
 
     def find(self, query: str, step: int = 1) -> str:
         """Select the next (``step`` 1) or previous (-1) place the text ``query`` occurs."""
@@ -152,9 +173,9 @@ class Finding:
         assert hit is not None
         (start, end), wrapped = hit
         if in_units(self.units, (start, end)):
-            self.select(start, end)  # type: ignore[attr-defined]
+            self.select(start, end)
         else:
-            self.goto(self.unit_of(start))  # type: ignore[attr-defined]
+            self.goto(self.unit_of(start))
         number = found.index((start, end)) + 1
         where = (" (from the top)" if step > 0 else " (from the bottom)") if wrapped else ""
         return f"{query!r}: match {number} of {len(found)}{where}"
@@ -169,10 +190,10 @@ class Finding:
         here = self.turn_index()
         what, i = jump_target(target, len(self.units), self.turns, here, self.kind)
         if what == "unit":
-            self.goto(i)  # type: ignore[attr-defined]
+            self.goto(i)
             return ""
         turn = self.turns[i]
-        self.goto(self.unit_of(turn.start))  # type: ignore[attr-defined]
+        self.goto(self.unit_of(turn.start))
         who = f" ({turn.speaker})" if turn.speaker else ""
         return f"turn {i + 1}{who}"
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import QcodeError
 from ..hints import did_you_mean
 from ..safetext import visible
 from .render import code_detail
+
+if TYPE_CHECKING:
+    from .session import Session
 
 HELP = """\
 Commands (one per line; every decision is written at once):
@@ -43,7 +46,7 @@ QUIET = {"help", "codes", "code"}
 class Plain:
     """One plain session: ``run`` reads commands until ``quit`` or the end of input."""
 
-    def __init__(self, session: Any, out: TextIO, err: TextIO, *,
+    def __init__(self, session: Session, out: TextIO, err: TextIO, *,
                  load_suggestions: Callable[[Any], None] | None = None,
                  prompt: bool = False) -> None:
         self.session = session

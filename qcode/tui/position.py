@@ -54,7 +54,8 @@ class Positions:
 
     def set(self, coder: str, position: Position) -> None:
         entry = self._coder(coder)
-        units = entry.get("units") if isinstance(entry.get("units"), dict) else {}
+        found = entry.get("units")
+        units: dict[str, Any] = found if isinstance(found, dict) else {}
         units[position.doc] = {"kind": position.kind, "unit": position.unit}
         self._data[coder] = {"doc": position.doc, "units": units}
         self._write()

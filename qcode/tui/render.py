@@ -10,17 +10,21 @@ margin, and ``≠`` marks a disagreement. Colours only add to that.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
 from ..safetext import visible
 
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from .session import Session
+
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
 
 
-def code_colours(codebook: Any) -> dict[str, str]:
+def code_colours(codebook: Codebook) -> dict[str, str]:
     """The codebook's colours, else the palette ``qcode show`` uses."""
     return {c.id: c.colour or PALETTE[i % len(PALETTE)] for i, c in enumerate(codebook.codes)}
 
@@ -55,7 +59,7 @@ def _clip(label: str, width: int) -> str:
     return label if len(label) <= width else label[: max(width - 1, 0)] + "…"
 
 
-def _labels(session: Any, i: int, colours: dict[str, str], width: int) -> list[Text]:
+def _labels(session: Session, i: int, colours: dict[str, str], width: int) -> list[Text]:
     rows = []
     for code in session.mine_by_unit[i]:
         name, mark = code.rstrip("?"), "?" if code.endswith("?") else ""
@@ -74,7 +78,7 @@ def _one_line(text: str) -> str:
     return visible(" ".join(text.split()))
 
 
-def memo_panel(session: Any) -> Text | None:
+def memo_panel(session: Session) -> Text | None:
     """The memos on the current unit, each with its coder and what it is on."""
     memos = session.memos_at(session.index)
     if not memos:
@@ -89,7 +93,7 @@ def memo_panel(session: Any) -> Text | None:
     return out
 
 
-def _unit_text(session: Any, i: int, colours: dict[str, str]) -> Text:
+def _unit_text(session: Session, i: int, colours: dict[str, str]) -> Text:
     a, b = session.units[i]
     text = Text(visible(session.doc.text[a:b].replace("\n", " ")),
                 style="bold" if i == session.index else "")
@@ -103,7 +107,7 @@ def _unit_text(session: Any, i: int, colours: dict[str, str]) -> Text:
     return text
 
 
-def _suggestion_lines(session: Any, colours: dict[str, str]) -> list[Text]:
+def _suggestion_lines(session: Session, colours: dict[str, str]) -> list[Text]:
     here = session.suggestions_here()
     rows = []
     for k, s in enumerate(here):
@@ -120,7 +124,7 @@ def _suggestion_lines(session: Any, colours: dict[str, str]) -> list[Text]:
     return [shown(r) for r in rows]
 
 
-def _marker(session: Any, i: int) -> str:
+def _marker(session: Session, i: int) -> str:
     if i == session.index:
         return "▶"
     if session.compare and session.differs(i):
@@ -128,17 +132,19 @@ def _marker(session: Any, i: int) -> str:
     return "◆" if session.suggestions_at(i) else " "
 
 
-def _header(session: Any, i: int) -> Text | None:
+def _header(session: Session, i: int) -> Text | None:
     if not session.starts_turn(i):
         return None
     turn = session.turn_of(i)
+    if turn is None:  # (a unit that starts a turn has one)
+        return None
     if not turn.speaker:
         return shown(Text(turn.heading, style="bold")) if turn.heading else None
     return shown(Text.assemble((turn.speaker, "bold"),
                                (f" {turn.time}" if turn.time else "", "dim")))
 
 
-def unit_block(session: Any, i: int, lay: Layout, colours: dict[str, str],
+def unit_block(session: Session, i: int, lay: Layout, colours: dict[str, str],
                console: Any) -> list[Text]:
     """The screen lines of unit ``i``: an optional speaker line, the wrapped text with
     the gutter and the margin of labels, then (current unit) its suggestions."""
@@ -169,7 +175,7 @@ def unit_block(session: Any, i: int, lay: Layout, colours: dict[str, str],
     return rows
 
 
-def window(session: Any, top: int, width: int, height: int, colours: dict[str, str],
+def window(session: Session, top: int, width: int, height: int, colours: dict[str, str],
            console: Any) -> tuple[int, list[Text], int]:
     """``(top, lines, units shown)``: the units from ``top`` that fill ``height``
     lines, with ``top`` moved so that the current unit and one unit of context
@@ -195,7 +201,7 @@ def window(session: Any, top: int, width: int, height: int, colours: dict[str, s
     return top, lines[:height], i - top
 
 
-def status(session: Any, message: str = "") -> Text:
+def status(session: Session, message: str = "") -> Text:
     """Two lines: what just happened, then where the coder is."""
     applied = ", ".join(f"{code} {n}" for code, n in session.applied_here()) or "none yet"
     where = Text.assemble(

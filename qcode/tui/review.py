@@ -10,7 +10,7 @@ view.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..codings import replay
 from ..errors import InputError
@@ -18,6 +18,9 @@ from ..migrations import pending_reviews, route
 from ..project import check_coder_name
 from .session import Session
 from .suggestions import Shown, queued
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 
 class QueueSession(Session):
@@ -27,7 +30,7 @@ class QueueSession(Session):
     POSITION_SUFFIX = " review"
     LABEL = "review"
 
-    def __init__(self, project: Any, coder: str, *, clock: Any = None,
+    def __init__(self, project: Project, coder: str, *, clock: Any = None,
                  kind: str | None = None) -> None:
         name = check_coder_name(coder)
         self.queue: list[Shown] = self._load(project, name)
@@ -38,7 +41,7 @@ class QueueSession(Session):
                          clock=clock)
         self._go(0)
 
-    def _load(self, project: Any, coder: str) -> list[Shown]:
+    def _load(self, project: Project, coder: str) -> list[Shown]:
         raise NotImplementedError
 
     def _empty(self, coder: str) -> str:
@@ -90,7 +93,7 @@ class QueueSession(Session):
 class SuggestionReview(QueueSession):
     """The coder's suggestion queue: ``a`` accepts, ``r`` rejects."""
 
-    def _load(self, project: Any, coder: str) -> list[Shown]:
+    def _load(self, project: Project, coder: str) -> list[Shown]:
         decided = {(d.doc, d.start, d.end, d.code) for d in replay(project).decisions
                    if d.coder == coder}
         return [s for s in queued(project, coder) if (s.doc, s.start, s.end, s.code)
@@ -126,7 +129,7 @@ class MigrationReview(QueueSession):
     CHOICE = "choice"
     HINT = "a take it · s next choice"
 
-    def _load(self, project: Any, coder: str) -> list[Shown]:
+    def _load(self, project: Project, coder: str) -> list[Shown]:
         self.choices: list[Shown] = []
         stops = []
         for p in pending_reviews(project, coder):

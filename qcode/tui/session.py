@@ -12,10 +12,10 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..codebook import load_codebook
-from ..corpus import list_documents, load_document
+from ..corpus import Document, list_documents, load_document
 from ..errors import ProjectError, SpanError
 from ..livereplay import LiveReplay
 from ..project import check_coder_name
@@ -25,6 +25,10 @@ from .finding import Finding, memo_units, unit_code_sets, waiting  # noqa: F401 
 from .fuzzy import resolve
 from .position import Position, Positions
 from .suggestions import Shown, decide
+
+if TYPE_CHECKING:
+    from ..codings import Coding
+    from ..project import Project
 
 Span = tuple[int, int]
 
@@ -36,7 +40,7 @@ class Session(Finding):
     CHOICE = "suggestion"  # what plain mode calls an item listed under a unit
     HINT = "a accept · r reject"
 
-    def __init__(self, project: Any, coder: str, *, doc: str | None = None,
+    def __init__(self, project: Project, coder: str, *, doc: str | None = None,
                  compare: str | None = None, kind: str | None = None,
                  suggest: bool = True, clock: Callable[[], str] | None = None) -> None:
         self.project = project
@@ -87,7 +91,7 @@ class Session(Finding):
         self.reset_selection()
         self._save()
 
-    def _kind_for(self, doc: Any) -> str:
+    def _kind_for(self, doc: Document) -> str:
         for kind in (self.wanted_kind, "paragraph", "sentence", "turn"):
             if doc.units(kind):
                 return kind
@@ -294,12 +298,12 @@ class Session(Finding):
     def removable(self) -> list[Any]:
         return self.codings_on(*self.selection)
 
-    def remove(self, coding: Any) -> str:
+    def remove(self, coding: Coding) -> str:
         out = writes.remove_coding(self.project, self.coder, self.doc, self.codebook, coding,
                                    clock=self.clock)
         return self._done(out, f"removed {coding.code} on {coding.span} ({coding.id})")
 
-    def memo(self, text: str, target: str = "unit", coding: Any = None) -> str:
+    def memo(self, text: str, target: str = "unit", coding: Coding | None = None) -> str:
         """A memo on the selection (``unit``), the ``document`` or a ``coding``."""
         span = self.selection if target == "unit" else None
         out = writes.memo(self.project, self.coder, self.doc, self.codebook, text, span=span,

@@ -18,13 +18,16 @@ habit of one person's hands.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .. import yamlio
 from ..errors import ProjectError, QcodeError
 from ..project import user_config_path
 from . import keymap
 from .fuzzy import resolve
+
+if TYPE_CHECKING:
+    from ..codebook import Codebook
 
 FREE_HINT = "free letters include e, f, i, o, p, t, y, z; F2 to F12 are free too"
 
@@ -33,7 +36,7 @@ def taken_keys() -> set[str]:
     return {name for k in keymap.KEYS for name in k.keys.split(",")} | set(keymap.NUMBER_KEYS)
 
 
-def load_shortcuts(codebook: Any, path: Path | None = None) -> dict[str, str]:
+def load_shortcuts(codebook: Codebook, path: Path | None = None) -> dict[str, str]:
     """``{key: code id}`` from ``shortcuts:`` in the user's config (none if absent)."""
     path = path or user_config_path()
     if not path.is_file():

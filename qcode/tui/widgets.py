@@ -4,7 +4,7 @@ help and choice overlays."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,6 +16,25 @@ from textual.widgets import Input, OptionList, Static, Tree
 
 from . import keymap, render
 
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from .session import Session
+
+
+class _Host(Protocol):
+    """What the widgets call on the coding view's App (:class:`qcode.tui.app.QcodeApp`,
+    which imports them)."""
+
+    def show_status(self) -> None: ...
+
+    def action_focus_document(self) -> None: ...
+
+    def show_matches(self) -> None: ...
+
+
+def _host(widget: Widget) -> _Host:
+    return cast(_Host, widget.app)
+
 
 class DocumentView(Widget, can_focus=True):
     """The units around the cursor; only what fits on screen is laid out."""
@@ -24,7 +43,7 @@ class DocumentView(Widget, can_focus=True):
     BINDINGS = [Binding("enter", "app.apply_cursor", "apply the code under the codebook cursor",
                         show=False)]
 
-    def __init__(self, session: Any, colours: dict[str, str], **kwargs: Any) -> None:
+    def __init__(self, session: Session, colours: dict[str, str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.session = session
         self.colours = colours
@@ -48,7 +67,7 @@ class CodebookTree(Tree[str]):
 
     DEFAULT_CSS = "CodebookTree { height: 1fr; min-height: 5; }"
 
-    def __init__(self, codebook: Any, numbers: dict[str, int], colours: dict[str, str],
+    def __init__(self, codebook: Codebook, numbers: dict[str, int], colours: dict[str, str],
                  shortcuts: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(codebook.name or "codebook", **kwargs)
         self.show_root = False
@@ -57,7 +76,7 @@ class CodebookTree(Tree[str]):
         self.nodes_by_code: dict[str, Any] = {}
         keys = {code: key for key, code in (shortcuts or {}).items()}
         for code in codebook.codes:
-            parent = self.nodes_by_code.get(code.parent, self.root)
+            parent = self.nodes_by_code.get(code.parent or "", self.root)  # "": top level
             number = numbers.get(code.id)
             label = Text.assemble((f"{number % 10} " if number and number <= 10 else "  ", "bold"),
                                   ("■ ", colours.get(code.id, "")),
@@ -132,7 +151,7 @@ class StatusLine(Static):
         self.update(out)
 
     def on_resize(self) -> None:
-        self.app.show_status()
+        _host(self).show_status()
 
 
 class Prompt(Vertical):
@@ -178,12 +197,12 @@ class Prompt(Vertical):
     def action_close(self) -> None:
         self.remove_class("open")
         self.mode = ""
-        self.app.action_focus_document()
+        _host(self).action_focus_document()
 
     def action_step(self, step: int) -> None:
         if self.matches:
             self.chosen = (self.chosen + step) % len(self.matches)
-            self.app.show_matches()
+            _host(self).show_matches()
 
 
 class HelpScreen(ModalScreen[None]):

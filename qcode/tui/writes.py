@@ -9,7 +9,7 @@ large document. The checks are those of :mod:`qcode.coding.actions`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..audit.log import locked_log
 from ..coding.actions import active_code
@@ -18,16 +18,21 @@ from ..coding.plan import Outcome, Plan, event_fields
 from ..codings import Coding
 from ..errors import SpanError
 
+if TYPE_CHECKING:
+    from ..codebook import Codebook
+    from ..corpus import Document
+    from ..project import Project
+
 Clock = Callable[[], str] | None
 
 
-def _check_span(doc: Any, start: int, end: int) -> None:
+def _check_span(doc: Document, start: int, end: int) -> None:
     if not 0 <= start < end <= len(doc.text):
         raise SpanError(f"Span {start}:{end} is outside document {doc.id!r} "
                         f"(0:{len(doc.text)}).")
 
 
-def apply_code(project: Any, coder: str, doc: Any, codebook: Any, code: str, start: int,
+def apply_code(project: Project, coder: str, doc: Document, codebook: Codebook, code: str, start: int,
                end: int, *, clock: Clock = None) -> Outcome:
     """Code ``doc.text[start:end]``; nothing is written if the coder already has it."""
     code_id = active_code(codebook, code)
@@ -38,7 +43,7 @@ def apply_code(project: Any, coder: str, doc: Any, codebook: Any, code: str, sta
         return Outcome(coder, plan.commit(), tuple(log.warnings), tuple(plan.notes))
 
 
-def remove_coding(project: Any, coder: str, doc: Any, codebook: Any, coding: Coding, *,
+def remove_coding(project: Project, coder: str, doc: Document, codebook: Codebook, coding: Coding, *,
                   clock: Clock = None) -> Outcome:
     """Remove one of this coder's live codings."""
     if coding.coder != coder:
@@ -53,7 +58,7 @@ def remove_coding(project: Any, coder: str, doc: Any, codebook: Any, coding: Cod
         return Outcome(coder, plan.commit(), tuple(log.warnings))
 
 
-def memo(project: Any, coder: str, doc: Any, codebook: Any, text: str, *,
+def memo(project: Project, coder: str, doc: Document, codebook: Codebook, text: str, *,
          span: tuple[int, int] | None = None, coding: Coding | None = None,
          clock: Clock = None) -> Outcome:
     """A memo on the document, on a span of it (a unit or a selection) or on one of
@@ -74,6 +79,6 @@ def memo(project: Any, coder: str, doc: Any, codebook: Any, text: str, *,
         return Outcome(coder, log.append([fields]), tuple(log.warnings))
 
 
-def undo(project: Any, coder: str, *, clock: Clock = None) -> Outcome:
+def undo(project: Project, coder: str, *, clock: Clock = None) -> Outcome:
     """Void this coder's last decision (the library's ``qcode undo``)."""
     return undo_last(project, coder=coder, clock=clock)
