@@ -44,15 +44,13 @@ class CodebookFormat(enum.StrEnum):
     docx = "docx"
 
 
-ByOption = Annotated[str | None, typer.Option(
+ByAttributeOption = Annotated[str | None, typer.Option(
     "--by", help="Document attribute for the Attributes section (default: among those with "
     "two to five values, the one that splits the documents into the largest groups).",
     show_default=False)]
 ReportUnitOption = Annotated[UnitKind | None, typer.Option(
     "--unit", help="sentence, turn or paragraph (default: the project's unit kind).",
     show_default=False)]
-MeasureOption = Annotated[CooccurrenceMeasure, typer.Option(
-    "--measure", help="The co-occurrence heatmap's cells: count, jaccard or c.")]
 
 
 @app.command()
@@ -66,9 +64,11 @@ def report(
     coder: CodersOption = None,
     code: CodesOption = None,
     doc: DocsOption = None,
-    by: ByOption = None,
+    by: ByAttributeOption = None,
     unit: ReportUnitOption = None,
-    measure: MeasureOption = CooccurrenceMeasure.counts,
+    measure: Annotated[CooccurrenceMeasure, typer.Option(
+        "--measure", help="The co-occurrence heatmap's cells: count, jaccard or c.")
+    ] = CooccurrenceMeasure.counts,
     seed: SeedOption = 0,
     replicates: ReplicatesOption = 10_000,
     strict: StrictOption = False,
