@@ -68,16 +68,12 @@ def init(
     """Create a project folder: qcode.yaml, codebook.yaml, documents/, audit/."""
     from ..project import init_project
 
-    if from_file is not None:
+    if from_file is not None or dry_run:
         from .exchange_cmds import init_from
 
         init_from(folder, from_file, name=name, language=language, unit=unit.value,
                   coders=tuple(coder or ()), force=force, actor=actor, dry_run=dry_run)
         return
-    if dry_run:
-        from ..errors import InputError
-
-        raise InputError("--dry-run goes with --from FILE (it shows what the import would create).")
     if sample:
         from ..demo import init_sample
 
