@@ -282,8 +282,8 @@ def signed(root: Path, lines: int, runs: int, floor: tuple[float, float, float])
         body = SIGNED_VERIFY if every else VERIFY
         seconds, cpu, rss = best(body, path, runs if every != 1 else 1, key.openssh)
         unsigned = unsigned or cpu
-        versus = f"{cpu / unsigned:.2f}x unsigned format 2 (target <= 1.5x at / 100), " \
-            if every else ""
+        target = " (target <= 1.5x)" if every == 100 else ""
+        versus = f"{cpu / unsigned:.2f}x unsigned format 2{target}, " if every else ""
         print(f"{label:38} {lines / seconds:>10,.0f} {cpu:7.2f} {rss:6.0f} MB  "
               f"{versus}{cpu / v1[1]:.2f}x format-1 verify, {cpu / sha[1]:.1f}x sha256 floor")
         path.unlink()

@@ -12,6 +12,7 @@ folder, another format) is not taken as that document's new version unless
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,8 @@ from pathlib import Path
 from . import intent
 from .corpus.ingest import IngestResult, SourceChange, source_changes
 from .corpus.ingest import ingest as store_sources
-from .corpus.store import read_head
-from .errors import InputError, ProjectError
+from .corpus.store import doc_paths, read_head
+from .errors import InputError, ProjectError, QcodeError
 from .migrations.reanchor import Clock, Reanchored, reanchor_documents
 from .project import Project, resolve_coder
 
@@ -59,15 +60,29 @@ def ingest(
         raise InputError(_not_its_source(replaced[0]))
     changing = [c.doc_id for c in found if c.text_changes]
     who = _recorder(coder, changing) if changing else None
+    previous = {d: str(read_head(project.documents_dir, d)["sha256_text"]) for d in changing}
     if who is not None:  # the texts and then project.log: the next command finishes it
-        intent.begin(project.root, "ingest", {"actor": who, "docs": {
-            d: str(read_head(project.documents_dir, d)["sha256_text"]) for d in changing}})
-    documents = store_sources(project, sources, attrs=attrs, doc_id=doc_id, on_document=on_document)
+        intent.begin(project.root, "ingest", {"actor": who, "docs": previous})
+    try:
+        documents = store_sources(project, sources, attrs=attrs, doc_id=doc_id,
+                                  on_document=on_document)
+    except QcodeError:  # refused (a source that does not read): nothing to finish
+        if not any(_touched(project, d, sha) for d, sha in previous.items()):
+            intent.finish(project.root, "ingest")
+        intent.release(project.root, "ingest")
+        raise
     if who is None and any(r.previous_version for r in documents):
         who = _recorder(coder, [r.doc_id for r in documents if r.previous_version])
     reanchored = reanchor_documents(project, documents, who, threshold=threshold, clock=clock)
     intent.finish(project.root, "ingest")
     return Ingested(documents, reanchored, replaced)
+
+
+def _touched(project: Project, doc_id: str, sha: str) -> bool:
+    """Whether the text or metadata of ``doc_id`` is no longer the version ``sha``."""
+    text = doc_paths(project.documents_dir, doc_id)[0].read_bytes()
+    return hashlib.sha256(text).hexdigest() != sha or str(
+        read_head(project.documents_dir, doc_id)["sha256_text"]) != sha
 
 
 def _recorder(coder: str | None, doc_ids: list[str]) -> str:

@@ -16,6 +16,7 @@ they are, so it is safe to run again and does nothing once the work is whole.
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import Any
 
 from . import intent
@@ -34,12 +35,20 @@ def recover(project: Any) -> list[str]:
     notes: list[str] = []
     for record in intent.pending(project.root):
         operation = record["operation"]
-        if record.get("unreadable"):
-            notes.append(f".qcode/intent/{operation}.json does not read; check the project "
-                         "with `qcode audit verify` and remove that file.")
+        lock = intent.hold(project.root, operation, wait=False)
+        if lock is None:  # still going on in another command
             continue
-        notes.extend(_REPAIRS[operation](project, record))
-        intent.finish(project.root, operation)
+        try:
+            if not (intent.intent_dir(project.root) / f"{operation}.json").exists():
+                continue  # finished while this command waited
+            if record.get("unreadable"):
+                notes.append(f".qcode/intent/{operation}.json does not read; check the "
+                             "project with `qcode audit verify` and remove that file.")
+                continue
+            notes.extend(_REPAIRS[operation](project, record))
+            intent.finish(project.root, operation)
+        finally:
+            os.close(lock)
     return notes
 
 

@@ -160,6 +160,19 @@ def test_a_log_only_shown_fully_signed_is_not_called_intact(study, runner):
     assert last.startswith("2 log(s) intact; sigrid.log: fully signed, but nothing proves it")
 
 
+def test_the_report_does_not_call_a_log_only_shown_fully_signed_intact(study):
+    from qcode.report import ReportOptions, build_report, render_html, render_markdown
+
+    built = build_report(study, ReportOptions(replicates=50))
+    page, md = render_html(built), render_markdown(built)
+    assert "Audit trail intact" not in page and "Audit trail: intact" not in md
+    for text in (page, md):
+        assert "audit/anna.log, audit/emil.log: fully signed, but nothing proves them complete" in text
+    seal(study, "sigrid")
+    page = render_html(build_report(study, ReportOptions(replicates=50)))
+    assert "audit/sigrid.log: fully signed, but nothing proves it complete" in page
+
+
 def test_git_shows_a_log_complete_only_as_far_as_it_was_committed(study):
     commit(study.root)
     assert verify_project(study, git=True).unproven == ()

@@ -25,6 +25,7 @@ import pytest
 from typer.testing import CliRunner
 
 import qcode.fileio as fileio
+from qcode import intent
 from qcode.audit.log import LockedLog
 from qcode.cli import app
 from qcode.codebook import load_codebook
@@ -118,7 +119,7 @@ def decisions(root: Path) -> set[str]:
 
 def assert_consistent(root: Path) -> None:
     project = open_project(root)
-    assert not intent_dir(root).is_dir() or not any(intent_dir(root).iterdir())
+    assert not intent_dir(root).is_dir() or not any(intent_dir(root).glob("*.json"))
     for doc_id in list_documents(project):  # each text is the one its metadata describes
         text = (project.documents_dir / f"{doc_id}.txt").read_bytes()
         assert hashlib.sha256(text).hexdigest() == read_head(project.documents_dir,
@@ -151,7 +152,7 @@ def stopped(command: Callable[[Path], Any], root: Path, step: int) -> None:
         with kill_at(step):
             command(root)
     except Killed:
-        pass
+        intent.abandon()  # a process that ends lets go of its locks
 
 
 def next_command(root: Path) -> str:
@@ -330,3 +331,55 @@ def test_apply_from_csv_stopped_at_every_write_is_all_or_nothing(base, tmp_path)
         if not new:
             assert apply_from(root).exit_code == 0
             assert len(decisions(root) - before) == 3
+
+
+def test_an_ingest_refused_part_way_leaves_no_intent_behind(runner, tmp_path):
+    """An ordinary refusal after the intent is written (a source that does not read,
+    found when the sources are checked) is the person's error to fix, not a stopped
+    command: the next command says nothing about it."""
+    from audit_support import INTERVIEW, make_study
+
+    study = make_study(tmp_path / "study")
+    edited = tmp_path / "study-sources" / "hc01.txt"
+    edited.write_text(INTERVIEW.replace("We start with the list.", "We begin with it."),
+                      encoding="utf-8")
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    result = runner.invoke(app, ["ingest", str(edited), str(bad), "--coder", "anna",
+                                 "-P", str(study.root)])
+    assert result.exit_code == 2 and "bad.docx" in result.stderr
+    assert not (intent_dir(study.root) / "ingest.json").exists()
+    after = runner.invoke(app, ["codings", "-P", str(study.root)])
+    assert "Note: An ingest" not in after.stderr
+
+
+def test_a_migration_refused_on_a_broken_log_leaves_no_intent_behind(base, tmp_path):
+    new = renamed_codebook(base, tmp_path)
+    root = fresh(base, tmp_path)
+    assert run(["recode", "run", "--to", str(new), "--as", "astrid", "--no-suggest"],
+               root).exit_code == 0
+    log = root / "audit" / "project.log"
+    lines = log.read_bytes().split(b"\n")
+    lines[1] = lines[1].replace(b'"actor":"astrid"', b'"actor":"emil"')
+    log.write_bytes(b"\n".join(lines))
+    refused = run(["recode", "undo", "2", "--as", "astrid"], root)
+    assert refused.exit_code == 2, refused.output
+    assert not (intent_dir(root) / "undo.json").exists()
+    assert codebook_version(root) == 2
+    assert "Note: Undoing" not in next_command(root)
+
+
+def test_a_command_never_repairs_work_still_going_on(base, tmp_path):
+    """Another command started while an ingest is between its writes leaves the
+    ingest's record alone (the lock is held); once the ingest's process is gone, the
+    next command finishes the work."""
+    root = fresh(base, tmp_path)
+    previous = read_head(root / "documents", DOC)["sha256_text"]
+    intent.begin(root, "ingest", {"actor": "astrid", "docs": {DOC: previous}})
+    try:
+        assert "Note:" not in next_command(root)
+        assert (intent_dir(root) / "ingest.json").exists()
+    finally:
+        intent.abandon()
+    assert "nothing changed" in next_command(root)
+    assert not (intent_dir(root) / "ingest.json").exists()

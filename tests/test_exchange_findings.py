@@ -167,3 +167,9 @@ def test_skipped_sources_say_what_was_lost_in_words(runner, project):
     assert "'Mabel.txt': its plain text is not in the file (1 selection not imported)" in result.output
     assert "'1960s Coca Cola commercial - Audio.docx': its plain text is not in the file (it had " \
            "no selections)" in result.output
+
+
+def test_init_dry_run_without_from_is_one_line(runner, tmp_path):
+    result = runner.invoke(app, ["init", str(tmp_path / "new"), "--dry-run"])
+    _one_error_line(result, "--dry-run goes with --from FILE")
+    assert not (tmp_path / "new").exists()

@@ -55,3 +55,34 @@ def test_a_queue_made_under_another_codebook_is_not_offered(runner, study):
     study.codebook_path.write_text(study.codebook_path.read_text(encoding="utf-8") + "\n",
                                    encoding="utf-8")
     assert read_queue(study, "anna") == []
+
+
+def test_a_migration_done_again_after_its_undo_does_not_revive_old_review_decisions(tmp_path,
+                                                                                   monkeypatch):
+    """Review decisions refer to the steps of the migration they were made under; once
+    it is undone they no longer apply, and the same migration done again asks again."""
+    import shutil
+
+    from migrations_support import CODES_V2, make_project
+
+    from qcode.codings import replay
+    from qcode.migrations import pending_reviews, recode, route, undo_migration
+    from qcode.project import open_project
+
+    root = tmp_path / "gen"
+    make_project(root)
+    monkeypatch.setenv("QCODE_CODER", "sigrid")
+    study = open_project(root)
+    v2 = tmp_path / "v2.yaml"
+    v2.write_text(CODES_V2, encoding="utf-8")
+    recode(study, v2)
+    waiting = pending_reviews(study, "anna")
+    first = waiting[0].coding.id
+    route(study, first, "calls", actor="anna")
+    assert replay(study).get(first).code == "calls"
+    undo_migration(study, 2)
+    shutil.copy(root / "codebook-versions" / "1.yaml", root / "codebook.yaml")
+    recode(study, v2)
+    again = pending_reviews(study, "anna")
+    assert first in {p.coding.id for p in again}
+    assert len(again) == len(waiting)

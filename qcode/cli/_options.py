@@ -74,7 +74,7 @@ def finish_interrupted(proj: "Project") -> None:
     record in .qcode/intent/), saying what was done; one stat when there is none."""
     from ..intent import intent_dir
 
-    if not intent_dir(proj.root).is_dir() or not any(intent_dir(proj.root).iterdir()):
+    if not intent_dir(proj.root).is_dir() or not any(intent_dir(proj.root).glob("*.json")):
         return
     from ..recovery import recover_or_note
 

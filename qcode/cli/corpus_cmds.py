@@ -37,6 +37,17 @@ UnitKindOption = Annotated[
 ]
 
 
+FromOption = Annotated[Path | None, typer.Option(
+    "--from", help="Start from another tool's project (.qdpx) or a codebook (.qdc, CSV): "
+    "`qcode import` into the new folder.", show_default=False)]
+ImporterOption = Annotated[str | None, typer.Option(
+    "--as", help="Who imports --from (default: QCODE_CODER, else 'coder:' in your config).",
+    show_default=False)]
+InitDryRunOption = Annotated[bool, typer.Option(
+    "--dry-run", help="With --from: show what the import would create, per coder and code; "
+    "make no folder and write nothing.")]
+
+
 @app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="Folder to create the project in.")],
@@ -50,29 +61,19 @@ def init(
     sample: Annotated[bool, typer.Option(
         "--sample", help="Fill it with the bundled sample study (documents, codebook, codings).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Allow a non-empty folder.")] = False,
-    from_file: Annotated[Path | None, typer.Option(
-        "--from", help="Start from another tool's project (.qdpx) or a codebook (.qdc, CSV): "
-        "`qcode import` into the new folder.", show_default=False)] = None,
-    actor: Annotated[str | None, typer.Option(
-        "--as", help="Who imports --from (default: QCODE_CODER, else 'coder:' in your config).",
-        show_default=False)] = None,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="With --from: show what the import would create, per coder and code; "
-        "make no folder and write nothing.")] = False,
+    from_file: FromOption = None,
+    actor: ImporterOption = None,
+    dry_run: InitDryRunOption = False,
 ) -> None:
     """Create a project folder: qcode.yaml, codebook.yaml, documents/, audit/."""
     from ..project import init_project
 
-    if from_file is not None:
+    if from_file is not None or dry_run:
         from .exchange_cmds import init_from
 
         init_from(folder, from_file, name=name, language=language, unit=unit.value,
                   coders=tuple(coder or ()), force=force, actor=actor, dry_run=dry_run)
         return
-    if dry_run:
-        from ..errors import InputError
-
-        raise InputError("--dry-run goes with --from FILE (it shows what the import would create).")
     if sample:
         from ..demo import init_sample
 

@@ -158,17 +158,20 @@ def codebook_import(
         info(line)
 
 
-def init_from(folder: Path, file: Path, *, name: str | None, language: str, unit: str,
+def init_from(folder: Path, file: Path | None, *, name: str | None, language: str, unit: str,
               coders: tuple[str, ...], force: bool, actor: str | None, dry_run: bool = False) -> None:
     """``qcode init DIR --from FILE``: a new project, then the import; a plan that fails
     leaves no folder behind (one that existed is left as it was). A dry run plans
     the import into a scratch project and makes no folder."""
     import shutil
 
+    from ..errors import InputError
     from ..exchange import plan_import, read_input
     from ..exchange import run_import as write
     from ..project import check_new_project_folder, init_project, resolve_coder
 
+    if file is None:
+        raise InputError("--dry-run goes with --from FILE (it shows what the import would create).")
     importer = resolve_coder(actor, flag="--as")
     if not file.is_dir():
         read_input(file)  # an unreadable file stops before the folder is made

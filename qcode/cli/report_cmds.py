@@ -44,6 +44,15 @@ class CodebookFormat(enum.StrEnum):
     docx = "docx"
 
 
+ByAttributeOption = Annotated[str | None, typer.Option(
+    "--by", help="Document attribute for the Attributes section (default: among those with "
+    "two to five values, the one that splits the documents into the largest groups).",
+    show_default=False)]
+ReportUnitOption = Annotated[UnitKind | None, typer.Option(
+    "--unit", help="sentence, turn or paragraph (default: the project's unit kind).",
+    show_default=False)]
+
+
 @app.command()
 def report(
     *,
@@ -55,13 +64,8 @@ def report(
     coder: CodersOption = None,
     code: CodesOption = None,
     doc: DocsOption = None,
-    by: Annotated[str | None, typer.Option(
-        "--by", help="Document attribute for the Attributes section (default: among those with "
-        "two to five values, the one that splits the documents into the largest groups).",
-        show_default=False)] = None,
-    unit: Annotated[UnitKind | None, typer.Option(
-        "--unit", help="sentence, turn or paragraph (default: the project's unit kind).",
-        show_default=False)] = None,
+    by: ByAttributeOption = None,
+    unit: ReportUnitOption = None,
     measure: Annotated[CooccurrenceMeasure, typer.Option(
         "--measure", help="The co-occurrence heatmap's cells: count, jaccard or c.")
     ] = CooccurrenceMeasure.counts,

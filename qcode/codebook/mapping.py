@@ -65,6 +65,7 @@ class StepIndex:
     docversions: dict[tuple[str, str], list[DocVersion]] = field(default_factory=dict)
     reanchors: dict[tuple[str, str], Any] = field(default_factory=dict)
     withdrawn: dict[str, str] = field(default_factory=dict)  # doc -> time of its withdrawal
+    lines: dict[str, int] = field(default_factory=dict)  # step id -> its project.log line
     _after: dict[Any, tuple[tuple[Step, bool], ...]] = field(default_factory=dict)
 
     @classmethod
@@ -73,12 +74,14 @@ class StepIndex:
         coding wins over an earlier one)."""
         index = cls()
         seen: set[str] = set()
+        routes: list[tuple[str, str, str, Any, bool]] = []
         for e in events:
             data = e.data or {}
             if e.action == "migrate":
                 index._migrate(e, data, seen)
             elif e.action == "route" and e.ref and e.code and data.get("step"):
-                index.routes[(e.ref, str(data["step"]))] = e.code
+                step = str(data["step"])
+                routes.append((e.ref, step, e.code, data.get("migrate"), step in seen))
             elif e.action == "docversion" and e.doc and data.get("withdrawn") is True:
                 index.withdrawn[e.doc] = e.time
             elif e.action == "docversion" and e.doc and e.docv and data.get("previous"):
@@ -87,6 +90,12 @@ class StepIndex:
                 index.docversions.setdefault((e.doc, dv.previous), []).append(dv)
             elif e.action == "reanchor" and e.ref and data.get("from_docv"):
                 index.reanchors[(e.ref, str(data["from_docv"]))] = e
+        for ref, step, code, line, after in routes:
+            # A review decision names the migrate line of its step (older ones are
+            # taken when they come after that line): one made under a migration that
+            # was undone does not carry over to the same migration done again.
+            if (after if line is None else line == index.lines.get(step)):
+                index.routes[(ref, step)] = code
         return index
 
     def _migrate(self, e: Any, data: dict[str, Any], seen: set[str]) -> None:
@@ -102,6 +111,7 @@ class StepIndex:
         if step.id in seen or not step.sources:
             return
         seen.add(step.id)
+        self.lines[step.id] = e.seq
         if step.version not in self.order:
             self.order.append(step.version)
         self.steps.append((step, bool(data.get("union"))))

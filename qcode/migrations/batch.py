@@ -370,7 +370,11 @@ def commit(project: Project, plan: RecodePlan) -> tuple[tuple[Any, ...], tuple[s
             intent.begin(project.root, "recode", {
                 "version": plan.codebook.version, "head": plan.head, "path": str(plan.path),
                 "sha256": hashlib.sha256(plan.text.encode()).hexdigest()[:12]})
-        events = log.append(list(plan.events))
+        try:
+            events = log.append(list(plan.events))
+        except QcodeError:  # refused (a broken log): nothing recorded, nothing to finish
+            intent.finish(project.root, "recode")
+            raise
         warnings = tuple(log.warnings)
     if replacing:
         atomic_write(project.codebook_path, plan.text)

@@ -109,12 +109,17 @@ def undo_migration(project: Project, version: Any, *, actor: str | None = None,
     if back is not None:  # project.log and then codebook.yaml: the next command finishes it
         intent.begin(project.root, "undo", {"version": version, "previous": previous,
                                             "sha256": put})
-    written = append_events(project, PROJECT_LOG, batch, clock=clock)
+    try:
+        written = append_events(project, PROJECT_LOG, batch, clock=clock)
+    except QcodeError:  # refused (a broken log): nothing recorded, nothing to finish
+        intent.finish(project.root, "undo")
+        raise
     if back is not None:
         try:
             atomic_write(project.codebook_path, back)
             intent.finish(project.root, "undo")
         except OSError as exc:
+            intent.release(project.root, "undo")  # the next command puts it back
             kept = version_file(project, previous).relative_to(project.root)
             raise QcodeError(f"The migration to version {version} is undone, but codebook.yaml "
                              f"could not be written ({exc.strerror}); copy {kept} over "

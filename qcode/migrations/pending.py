@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..audit.line import fingerprint, shorten
+from ..audit.log import PROJECT_LOG, read_log
 from ..audit.ops import append_events
 from ..codebook import load_codebook
 from ..codebook.mapping import StepIndex
-from ..codings import replay
+from ..codings import replay, voided_seqs
 from ..corpus import document_exists, load_document
 from ..errors import SpanError, UnknownCodeError
 from ..project import resolve_coder
@@ -115,10 +116,19 @@ def route(project: Project, coding_id: str, code: str, *, actor: str | None = No
     fields: dict[str, Any] = {
         "actor": who, "action": "route", "doc": c.doc, "docv": c.docv, "span": c.span,
         "code": chosen, "codebook": pending.version, "source": "review",
-        "ref": c.id, "memo": memo or None, "data": {"step": pending.step, "from": pending.code}}
+        "ref": c.id, "memo": memo or None,
+        "data": {"step": pending.step, "from": pending.code, "migrate": _step_line(project, pending.step)}}
     if document_exists(project, c.doc):
         document = load_document(project, c.doc)
         if document.version == c.docv:
             text = document.text[c.start:c.end]
             fields.update(quote=shorten(text), fp=fingerprint(text))
     return append_events(project, who, [fields], clock=clock)
+
+
+def _step_line(project: Any, step: str) -> int | None:
+    """The line of project.log that put ``step`` in force (its live migrate line)."""
+    path = project.log_path(PROJECT_LOG)
+    voided, _, _ = voided_seqs(path)
+    return next((e.seq for e in read_log(path).events if e.action == "migrate"
+                 and e.seq not in voided and str((e.data or {}).get("id")) == step), None)

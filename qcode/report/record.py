@@ -26,7 +26,8 @@ def record_section(project: Project, codebook: Codebook, documents: dict[str, An
                 for p in report.problems]
     logs = [{"log": f"audit/{c.name}.log", "lines": c.lines, "seq": c.head.seq,
              "hash": c.head.hash[:12], "seals": len(c.seals),
-             "status": next((p["kind"] for p in problems if p["log"] == f"audit/{c.name}.log"), "ok")}
+             "status": next((p["kind"] for p in problems if p["log"] == f"audit/{c.name}.log"),
+                            "signed" if c.name in report.unproven else "ok")}
             for c in report.logs]
     coders = sorted({x.event.actor for x in entries} | set(project.settings.coders))
     docs = [{"id": d.id, "words": d.words(), "kind": d.kind, "version": d.version,
@@ -37,6 +38,8 @@ def record_section(project: Project, codebook: Codebook, documents: dict[str, An
         "codebook_name": codebook.name, "codebook_version": codebook.version,
         "codes": len(codebook.active()), "retired": len(codebook.codes) - len(codebook.active()),
         "ok": report.ok, "problems": problems, "logs": logs, "notes": list(report.notes),
+        # fully signed logs nothing shows complete: verified, but not called intact
+        "unproven": [f"audit/{n}.log" for n in report.unproven],
         "git": git, "git_note": git_note,
         "failing": sorted({p.log for p in report.problems}),
         "as_of": max((x.event.time for x in entries), default=""),
