@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
 from pathlib import Path
 
 from qcode.audit.log import append
@@ -125,3 +126,15 @@ def make_study(root: Path, coders: tuple[str, ...] = ("anna", "ben")):
 def audit_bytes(project) -> dict[str, bytes]:
     """Every file in audit/ with its bytes (for byte-identical checks)."""
     return {p.name: p.read_bytes() for p in sorted(project.audit_dir.glob("*"))}
+
+
+def git(cwd, *args) -> str:
+    """Run git in ``cwd``; its stdout, or a failed assertion with what git said."""
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    assert done.returncode == 0, (args, done.stdout, done.stderr)
+    return done.stdout
+
+
+def commit(root, message: str = "work") -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)

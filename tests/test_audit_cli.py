@@ -6,10 +6,9 @@ import csv
 import io
 import json
 import shutil
-import subprocess
 
 import pytest
-from audit_support import lines_of, make_study, write_lines
+from audit_support import git, lines_of, make_study, write_lines
 
 from qcode import coding
 from qcode.audit import verify_project
@@ -72,12 +71,6 @@ def test_seal_then_truncation_is_caught(runner, study):
     verified = audit(runner, study, "verify")
     assert verified.exit_code == 1
     assert "audit/anna.log: truncated after line 2; sigrid's seal" in verified.stderr
-
-
-def git(cwd, *args):
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def init_repo(root):

@@ -15,7 +15,7 @@ import subprocess
 import zipfile
 
 import pytest
-from audit_support import CODEBOOK, INTERVIEW, lines_of, make_study, write_lines
+from audit_support import CODEBOOK, INTERVIEW, commit, git, lines_of, make_study, write_lines
 
 from qcode import coding
 from qcode.audit import seal, verify_project
@@ -30,17 +30,6 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 NAME = "Kari"
 NAME_SPAN = f"{INTERVIEW.index(NAME)}:{INTERVIEW.index(NAME) + len(NAME)}"
-
-
-def git(cwd, *args):
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def commit(root, message="work"):
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message)
 
 
 def in_git(project):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 
 import pytest
-from audit_support import INTERVIEW, PROJECT_ID, lines_of, make_study
+from audit_support import INTERVIEW, PROJECT_ID, git, lines_of, make_study
 
 from qcode import coding
 from qcode.audit import verify_project
@@ -21,12 +20,6 @@ from qcode.redaction import redact
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 NAME = "Kari"
-
-
-def git(cwd, *args):
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def every_byte_outside_git(root):

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 
 import pytest
-from audit_support import lines_of, make_study, write_lines
+from audit_support import commit, git, lines_of, make_study, write_lines
 
 from qcode import coding
 from qcode.audit import verify_project
@@ -21,17 +21,6 @@ from qcode.cli import app
 from qcode.errors import AuditError
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-
-
-def git(cwd, *args):
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def commit(root, message="work"):
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message)
 
 
 @pytest.fixture

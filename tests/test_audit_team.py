@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
-from audit_support import make_study
+from audit_support import git, make_study
 
 from qcode import coding
 from qcode.audit import seal, verify_project
@@ -14,12 +13,6 @@ from qcode.codings import replay
 from qcode.project import open_project
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-
-
-def git(cwd, *args):
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    assert done.returncode == 0, (args, done.stdout, done.stderr)
-    return done.stdout
 
 
 def configure(repo):
