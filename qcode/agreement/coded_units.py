@@ -236,8 +236,11 @@ def _disagreement(coded: CodedUnits, code: str, u: int, yes: np.ndarray, seen: n
         "missing": [c for c, s in zip(coded.coders, seen, strict=True) if not s],
     }
     if texts is not None and doc in texts:
-        text = texts[doc]
-        rec["before"] = text[max(0, start - context) : start]
-        rec["text"] = text[start:end]
-        rec["after"] = text[end : end + context]
+        rec.update(text_around(texts[doc], start, end, context))
     return rec
+
+
+def text_around(text: str, start: int, end: int, context: int) -> dict[str, str]:
+    """A unit's text with up to ``context`` characters before and after it."""
+    return {"before": text[max(0, start - context):start], "text": text[start:end],
+            "after": text[end:end + context]}

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .coded_units import CodedUnits
+from .coded_units import CodedUnits, text_around
 
 NO_CODE = None  # the second code of a confusion pair where the other coder applied none
 
@@ -67,10 +67,7 @@ def _unit_record(coded: CodedUnits, u: int, differ: np.ndarray, texts: Mapping[s
         "differ": [c for c, d in zip(coded.codes, differ, strict=True) if d],
     }
     if texts is not None and doc in texts:
-        text = texts[doc]
-        rec["before"] = text[max(0, start - context):start]
-        rec["text"] = text[start:end]
-        rec["after"] = text[end:end + context]
+        rec.update(text_around(texts[doc], start, end, context))
     return rec
 
 
