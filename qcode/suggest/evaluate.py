@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_METHODS", "Evaluation", "Fold", "LeakError", "Score", "evaluate",
            "grouped_folds", "score_records"]
 
-DEFAULT_METHODS = ("linear.v2", "rules.v2")
+DEFAULT_METHODS = ("linear.v3", "rules.v2")
 
 
 @dataclass(frozen=True, slots=True)
