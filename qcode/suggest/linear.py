@@ -139,13 +139,14 @@ def _matrix(text: Any, meta: Any, examples: Sequence[Example], balanced: bool = 
     return hstack(blocks, format="csr")
 
 
-def _word_vectorizer(examples: Sequence[Example]) -> Any:
+def _word_block(examples: Sequence[Example]) -> tuple[Any, Any]:
     """The baseline's representation of a unit: TF-IDF over the word 1-2-grams of its
-    text (scikit-learn's tokenizer, lower-cased), sublinear, rows of unit length."""
+    text (scikit-learn's tokenizer, lower-cased), sublinear, rows of unit length. The
+    fitted vectorizer and the training rows (made in the same pass)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer(ngram_range=WORD_NGRAMS, sublinear_tf=True).fit(
-        [e.text for e in examples])
+    vectorizer = TfidfVectorizer(ngram_range=WORD_NGRAMS, sublinear_tf=True)
+    return vectorizer, vectorizer.fit_transform([e.text for e in examples])
 
 
 def _vectorizers(examples: Sequence[Example]) -> tuple[Any, Any]:
@@ -224,8 +225,12 @@ def fit(examples: Sequence[Example], codes: Sequence[str],
     if not labels:
         return LinearModel(None, None, None, None, (), {}, counts, notes=notes, seen=seen)
     text, meta = _vectorizers(examples)
-    grams = _word_vectorizer(examples) if words else None
-    x = _matrix(text, meta, examples, balanced, grams)
+    x, grams = _matrix(text, meta, examples, balanced), None
+    if words:
+        from scipy.sparse import hstack
+
+        grams, block = _word_block(examples)
+        x = hstack([x, block], format="csr")
     weights, bias = _fit_weights(x, examples, labels, options.seed)
     model = LinearModel(text, meta, weights, bias, labels, {}, counts, notes=notes, seen=seen,
                         balanced=balanced, words=grams)
