@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qcode.codebook import Code, Codebook, dump_codebook, parse_codebook
-from qcode.corpus import READERS, ingest, load_document, normalise, read_source
+from qcode.corpus import READERS, load_document, normalise, read_source
+from qcode.corpus.ingest import ingest
 from qcode.errors import QcodeError
 from qcode.project import init_project
 
