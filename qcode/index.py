@@ -46,7 +46,7 @@ from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log, n
 if TYPE_CHECKING:
     from .project import Project
 
-VERSION = "1"
+VERSION = "2"
 _CHUNK = 1 << 20
 _TABLES = {
     "codings": "log, id, coder, doc, start, end_, code, source, time, docv, memo, codebook, fp, "
@@ -123,10 +123,12 @@ class Index:
         db.execute("CREATE TABLE logs (name TEXT PRIMARY KEY, size INTEGER, lines INTEGER, "
                    "digest BLOB, voided TEXT, partial INTEGER)")
         for name, columns in _TABLES.items():
+            # no declared types: SQLite keeps each value as given (an int codebook
+            # version stays an int, a str one a str, a score its exact float)
             db.execute(f"CREATE TABLE {name} ({columns})")
-        db.execute("CREATE INDEX codings_doc ON codings (doc, coder)")
-        db.execute("CREATE INDEX codings_coder ON codings (coder)")
-        db.execute("CREATE INDEX codings_log ON codings (log)")
+        # every query names the log (one coder's, mostly): one index serves them all, and
+        # each index more made the first build slower than the fold it stores
+        db.execute("CREATE INDEX codings_log ON codings (log, doc)")
         for name in ("memos", "decisions", "steps", "warnings"):
             db.execute(f"CREATE INDEX {name}_log ON {name} (log, pos)")
         db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
@@ -217,13 +219,14 @@ class Index:
                     int(fold.partial)))
         db.executemany("INSERT INTO codings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        ((name, c.id, c.coder, c.doc, c.start, c.end, c.code, c.source, c.time,
-                         c.docv, c.memo, json.dumps(c.codebook), c.fp, json.dumps(c.score),
-                         json.dumps(c.flags)) for c in fold.live.values()))
+                         c.docv, c.memo, c.codebook, c.fp, c.score, _flags(c.flags))
+                        for c in fold.live.values()))
         db.executemany("INSERT INTO memos VALUES (?,?,?,?,?,?,?,?,?,?)",
-                       ((name, i, *astuple(m)) for i, m in enumerate(fold.memos)))
+                       ((name, i, m.id, m.coder, m.time, m.text, m.doc, m.code, m.coding, m.span)
+                        for i, m in enumerate(fold.memos)))
         db.executemany("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        ((name, i, d.id, d.coder, d.time, d.doc, d.start, d.end, d.code, d.source,
-                         json.dumps(d.score), int(d.accepted), d.reason)
+                         d.score, int(d.accepted), d.reason)
                         for i, d in enumerate(fold.decisions)))
         db.executemany("INSERT INTO steps VALUES (?,?,?)",
                        ((name, i, json.dumps(astuple(e))) for i, e in enumerate(fold.steps)))
@@ -237,19 +240,22 @@ class Index:
         fold.lines, fold.voided = lines, set(json.loads(voided))
         where, args = _where(name, docs, coders)
         for r in self.db.execute(f"SELECT {_TABLES['codings']} FROM codings WHERE {where}", args):
-            c = Coding(*(*r[1:11], json.loads(r[11]), r[12], json.loads(r[13]),
-                         tuple(json.loads(r[14]))))
+            c = Coding(*(*r[1:14], tuple(json.loads(r[14])) if r[14] else ()))
             fold.live[c.id] = c
             fold.keys[(c.doc, c.start, c.end, c.code)] = c.id
         rows = self.db.execute("SELECT * FROM memos WHERE log = ? ORDER BY pos", (name,))
         fold.memos = [Memo(*r[2:]) for r in rows]
         rows = self.db.execute("SELECT * FROM decisions WHERE log = ? ORDER BY pos", (name,))
-        fold.decisions = [Decision(*(*r[2:10], json.loads(r[10]), bool(r[11]), r[12])) for r in rows]
+        fold.decisions = [Decision(*(*r[2:11], bool(r[11]), r[12])) for r in rows]
         rows = self.db.execute("SELECT event FROM steps WHERE log = ? ORDER BY pos", (name,))
         fold.steps = [Event(*json.loads(r[0])) for r in rows]
         rows = self.db.execute("SELECT text FROM warnings WHERE log = ? ORDER BY pos", (name,))
         fold.warnings = [r[0] for r in rows]
         return fold
+
+
+def _flags(flags: tuple[str, ...]) -> str | None:
+    return json.dumps(flags) if flags else None
 
 
 def _where(name: str, docs: Iterable[str] | None, coders: Iterable[str] | None
