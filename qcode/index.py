@@ -38,7 +38,7 @@ from dataclasses import astuple
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .audit.health import note_broken
+from .audit.health import Hashed, note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import log_names
 from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log, note_left_out
@@ -65,13 +65,15 @@ def replay(project: Project, *, docs: Iterable[str] | None = None,
     their codings, memos and decisions (steps and warnings are always all of them).
     A broken log is noted for the person, as a full replay notes it (``health``
     False: not checked, for a view that replays after every decision)."""
+    hashed: dict[str, Hashed] = {}  # each log's digest as the health check read it
     if health:
-        note_broken(project.audit_dir, project.id)
+        note_broken(project.audit_dir, project.id, hashed)
     path = project.cache_dir / "index.sqlite"
     if os.environ.get("QCODE_INDEX") != "0":  # 0: no index (benchmarks, comparisons)
         try:
             with Index(path) as index:
-                return note_left_out(index.read(project.audit_dir, docs=docs, coders=coders))
+                return note_left_out(index.read(project.audit_dir, docs=docs, coders=coders,
+                                                hashed=hashed))
         except sqlite3.Error:  # a damaged cache: dropped, built again next time
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -136,8 +138,10 @@ class Index:
     # ------------------------------------------------------------ reading
 
     def read(self, audit_dir: Path, *, docs: Iterable[str] | None = None,
-             coders: Iterable[str] | None = None) -> Codings:
-        """Bring every log's entry up to date, then combine what is asked for."""
+             coders: Iterable[str] | None = None, hashed: dict[str, Hashed] | None = None
+             ) -> Codings:
+        """Bring every log's entry up to date, then combine what is asked for
+        (``hashed``: digests the health check just made, used where the log is unchanged)."""
         names = log_names(audit_dir)
         notes: list[str] = []
         folds: list[Fold] = []
@@ -145,7 +149,8 @@ class Index:
         try:
             self._forget([n for n in self._names() if n not in names])
             for name in names:
-                folds.append(self._update(audit_dir / f"{name}.log", notes, docs, coders))
+                folds.append(self._update(audit_dir / f"{name}.log", notes, docs, coders,
+                                          (hashed or {}).get(name)))
         finally:
             self.db.execute("COMMIT")
         out = combine(folds)
@@ -163,7 +168,7 @@ class Index:
                 self.db.execute(f"DELETE FROM {table} WHERE log = ?", (name,))
 
     def _update(self, path: Path, notes: list[str], docs: Iterable[str] | None,
-                coders: Iterable[str] | None) -> Fold:
+                coders: Iterable[str] | None, known: Hashed | None = None) -> Fold:
         """The fold of one log (only the wanted codings loaded), after bringing its
         entry up to date under the log's shared lock."""
         name = path.stem
@@ -172,7 +177,7 @@ class Index:
             row = self.db.execute("SELECT size, lines, digest, voided, partial FROM logs "
                                   "WHERE name = ?", (name,)).fetchone()
             if row is not None:
-                kept = self._kept(fh, name, row, notes, docs, coders)
+                kept = self._kept(fh, name, row, notes, docs, coders, known)
                 if kept is not None:
                     return kept
             fold = fold_log(path, lock=False)
@@ -180,18 +185,28 @@ class Index:
         return _wanted(fold, docs, coders)
 
     def _kept(self, fh: BinaryIO, name: str, row: tuple, notes: list[str],
-              docs: Iterable[str] | None, coders: Iterable[str] | None) -> Fold | None:
+              docs: Iterable[str] | None, coders: Iterable[str] | None,
+              known: Hashed | None = None) -> Fold | None:
         """The indexed fold, folded on by what the log gained; None when the log must
-        be folded again from its start."""
+        be folded again from its start. ``known``: the log's digest when the health
+        check read it, used when the log (locked now) still has that size and time."""
         size, lines, digest, voided, partial = row
-        hasher = hashlib.sha256()
-        if os.fstat(fh.fileno()).st_size < size or _hash(fh, size, hasher) != digest:
+        hasher: Any = hashlib.sha256()
+        now = os.fstat(fh.fileno())
+        if known is not None and known.size == size == now.st_size \
+                and known.mtime_ns == now.st_mtime_ns:
+            prefix, hasher = known.sha256, None  # nothing to add to it: the log did not grow
+            fh.seek(size)
+        else:
+            prefix = _hash(fh, size, hasher) if now.st_size >= size else b""
+        if prefix != digest:
             notes.append(f"audit/{name}.log changed before the point the index had read "
                          "(an edited or replaced log?); it was read again from its first line. "
                          "`qcode audit verify` says what changed.")
             return None
         tail = fh.read()
-        if partial or tail[-1:] not in (b"", b"\n") or b'"action":"void"' in tail:
+        if partial or tail[-1:] not in (b"", b"\n") or b'"action":"void"' in tail \
+                or (tail and hasher is None):
             return None
         try:
             events = [parse_object(raw, strict=False) for raw in tail[:-1].split(b"\n")] \
