@@ -258,9 +258,13 @@ class Index:
             c = Coding(*(*r[1:14], tuple(json.loads(r[14])) if r[14] else ()))
             fold.live[c.id] = c
             fold.keys[(c.doc, c.start, c.end, c.code)] = c.id
-        rows = self.db.execute("SELECT * FROM memos WHERE log = ? ORDER BY pos", (name,))
+        # memos and decisions of other documents and coders are left out as the codings
+        # are (a memo on a coding is kept: it follows its coding when combined)
+        where, args = _where(name, docs, coders, keep="coding IS NOT NULL")
+        rows = self.db.execute(f"SELECT * FROM memos WHERE {where} ORDER BY pos", args)
         fold.memos = [Memo(*r[2:]) for r in rows]
-        rows = self.db.execute("SELECT * FROM decisions WHERE log = ? ORDER BY pos", (name,))
+        where, args = _where(name, docs, coders)
+        rows = self.db.execute(f"SELECT * FROM decisions WHERE {where} ORDER BY pos", args)
         fold.decisions = [Decision(*(*r[2:11], bool(r[11]), r[12])) for r in rows]
         rows = self.db.execute("SELECT event FROM steps WHERE log = ? ORDER BY pos", (name,))
         fold.steps = [Event(*json.loads(r[0])) for r in rows]
@@ -273,13 +277,18 @@ def _flags(flags: tuple[str, ...]) -> str | None:
     return json.dumps(flags) if flags else None
 
 
-def _where(name: str, docs: Iterable[str] | None, coders: Iterable[str] | None
-           ) -> tuple[str, list[Any]]:
+def _where(name: str, docs: Iterable[str] | None, coders: Iterable[str] | None, *,
+           keep: str | None = None) -> tuple[str, list[Any]]:
+    """The rows of log ``name`` of these documents and coders; ``keep``: a condition
+    under which a row of another document is kept all the same."""
     where, args = ["log = ?"], [name]
     for column, values in (("doc", docs), ("coder", coders)):
         if values is not None:
             chosen = list(values)
-            where.append(f"{column} IN ({','.join('?' * len(chosen))})" if chosen else "0")
+            clause = f"{column} IN ({','.join('?' * len(chosen))})" if chosen else "0"
+            if keep and column == "doc":
+                clause = f"({clause} OR {keep})"
+            where.append(clause)
             args += chosen
     return " AND ".join(where), args
 
