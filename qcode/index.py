@@ -38,7 +38,7 @@ from dataclasses import astuple
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .audit.health import Hashed, note_broken
+from .audit.health import Hashed, log_digests, note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import log_names
 from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log, note_left_out
@@ -46,7 +46,7 @@ from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log, n
 if TYPE_CHECKING:
     from .project import Project
 
-VERSION = "2"
+VERSION = "3"
 _CHUNK = 1 << 20
 _TABLES = {
     "codings": "log, id, coder, doc, start, end_, code, source, time, docv, memo, codebook, fp, "
@@ -68,6 +68,8 @@ def replay(project: Project, *, docs: Iterable[str] | None = None,
     hashed: dict[str, Hashed] = {}  # each log's digest as the health check read it
     if health:
         note_broken(project.audit_dir, project.id, hashed)
+    else:
+        hashed = log_digests(project.audit_dir)
     path = project.cache_dir / "index.sqlite"
     if os.environ.get("QCODE_INDEX") != "0":  # 0: no index (benchmarks, comparisons)
         try:
@@ -128,9 +130,10 @@ class Index:
             # no declared types: SQLite keeps each value as given (an int codebook
             # version stays an int, a str one a str, a score its exact float)
             db.execute(f"CREATE TABLE {name} ({columns})")
-        # every query names the log (one coder's, mostly): one index serves them all, and
-        # each index more made the first build slower than the fold it stores
+        # every query names the log, and some documents or some coders (each index more
+        # makes the first build slower: these two serve every query)
         db.execute("CREATE INDEX codings_log ON codings (log, doc)")
+        db.execute("CREATE INDEX codings_coder ON codings (coder, log)")
         for name in ("memos", "decisions", "steps", "warnings"):
             db.execute(f"CREATE INDEX {name}_log ON {name} (log, pos)")
         db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))

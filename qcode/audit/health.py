@@ -92,6 +92,16 @@ def log_health(audit_dir: Path, project_id: str, hashed: dict[str, Hashed] | Non
     return tuple(out)
 
 
+def log_digests(audit_dir: Path) -> dict[str, Hashed]:
+    """Every log's :class:`Hashed` digest, as :func:`log_health` makes them, without the
+    health check (for a reader that checks nothing, such as the coding view)."""
+    names = log_names(audit_dir)
+    found = _hash_all([audit_dir / f"{name}.log" for name in names])
+    return {name: Hashed(size, mtime_ns, sha)
+            for name, (size, mtime_ns, sha) in zip(names, found, strict=True)
+            if mtime_ns is not None}
+
+
 def _hash_all(paths: list[Path]) -> list[tuple[int, int | None, bytes]]:
     """:func:`_sha256` of every log, on threads when they are large (hashlib lets go of
     the interpreter lock while it hashes, so the logs of a big project are hashed on
