@@ -42,11 +42,12 @@ from .audit.health import Hashed, log_digests, note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import log_names
 from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log, note_left_out
+from .corpus.store import list_document_ids, read_listing
 
 if TYPE_CHECKING:
     from .project import Project
 
-VERSION = "3"
+VERSION = "4"
 _CHUNK = 1 << 20
 _TABLES = {
     "codings": "log, id, coder, doc, start, end_, code, source, time, docv, memo, codebook, fp, "
@@ -82,6 +83,24 @@ def replay(project: Project, *, docs: Iterable[str] | None = None,
         except OSError:  # a project folder this process cannot write: no cache
             pass
     return note_left_out(_filtered(_combine_all(project), docs, coders))
+
+
+def document_listing(project: Project) -> list[tuple[str, dict[str, Any], int]]:
+    """Each document's id, metadata head and turn count (what ``qcode docs`` lists),
+    read through the index: a document whose metadata file is unchanged is not parsed."""
+    ids = list_document_ids(project.documents_dir)
+    if os.environ.get("QCODE_INDEX") != "0":
+        path = project.cache_dir / "index.sqlite"
+        try:
+            with Index(path) as index:
+                return [(d, *x) for d, x in zip(ids, index.listing(project.documents_dir, ids),
+                                                strict=True)]
+        except sqlite3.Error:  # a damaged cache: dropped, built again next time
+            with contextlib.suppress(OSError):
+                path.unlink()
+        except OSError:  # a project folder this process cannot write: no cache
+            pass
+    return [(d, *read_listing(project.documents_dir, d)) for d in ids]
 
 
 def _combine_all(project: Project) -> Codings:
@@ -136,6 +155,9 @@ class Index:
         db.execute("CREATE INDEX codings_coder ON codings (coder, log)")
         for name in ("memos", "decisions", "steps", "warnings"):
             db.execute(f"CREATE INDEX {name}_log ON {name} (log, pos)")
+        db.execute("DROP TABLE IF EXISTS documents")
+        db.execute("CREATE TABLE documents (id TEXT PRIMARY KEY, stamp TEXT, head TEXT, "
+                   "turns INTEGER)")
         db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
 
     # ------------------------------------------------------------ reading
@@ -226,6 +248,35 @@ class Index:
         hasher.update(tail)
         self._store(name, fold, size + len(tail), hasher.digest())
         return _wanted(fold, docs, coders)
+
+    def listing(self, documents_dir: Path, ids: list[str]) -> list[tuple[dict[str, Any], int]]:
+        """:func:`qcode.corpus.store.read_listing` of each document, from the index where
+        its metadata file is the file it was (same inode, size and time, not a link)."""
+        known = {r[0]: r[1:] for r in
+                 self.db.execute("SELECT id, stamp, head, turns FROM documents")}
+        out, fresh = [], []
+        for doc_id in ids:
+            st = os.lstat(documents_dir / f"{doc_id}.yaml")
+            stamp = f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+            row = known.get(doc_id)
+            if row is not None and row[0] == stamp:
+                out.append((json.loads(row[1]), row[2]))
+                continue
+            head, turns = read_listing(documents_dir, doc_id)
+            out.append((head, turns))
+            with contextlib.suppress(TypeError, ValueError):
+                text = json.dumps(head)
+                if json.loads(text) == head:  # only what JSON gives back unchanged
+                    fresh.append((doc_id, stamp, text, turns))
+        gone = [(d,) for d in known.keys() - set(ids)]
+        if fresh or gone:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.executemany("DELETE FROM documents WHERE id = ?", gone)
+                self.db.executemany("INSERT OR REPLACE INTO documents VALUES (?,?,?,?)", fresh)
+            finally:
+                self.db.execute("COMMIT")
+        return out
 
     # ------------------------------------------------------------ storing
 
