@@ -38,15 +38,16 @@ from dataclasses import astuple
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .audit.health import note_broken
+from .audit.health import Hashed, log_digests, note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import log_names
 from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log, note_left_out
+from .corpus.store import list_document_ids, read_listing
 
 if TYPE_CHECKING:
     from .project import Project
 
-VERSION = "1"
+VERSION = "4"
 _CHUNK = 1 << 20
 _TABLES = {
     "codings": "log, id, coder, doc, start, end_, code, source, time, docv, memo, codebook, fp, "
@@ -65,19 +66,41 @@ def replay(project: Project, *, docs: Iterable[str] | None = None,
     their codings, memos and decisions (steps and warnings are always all of them).
     A broken log is noted for the person, as a full replay notes it (``health``
     False: not checked, for a view that replays after every decision)."""
+    hashed: dict[str, Hashed] = {}  # each log's digest as the health check read it
     if health:
-        note_broken(project.audit_dir, project.id)
+        note_broken(project.audit_dir, project.id, hashed)
+    else:
+        hashed = log_digests(project.audit_dir)
     path = project.cache_dir / "index.sqlite"
     if os.environ.get("QCODE_INDEX") != "0":  # 0: no index (benchmarks, comparisons)
         try:
             with Index(path) as index:
-                return note_left_out(index.read(project.audit_dir, docs=docs, coders=coders))
+                return note_left_out(index.read(project.audit_dir, docs=docs, coders=coders,
+                                                hashed=hashed))
         except sqlite3.Error:  # a damaged cache: dropped, built again next time
             with contextlib.suppress(OSError):
                 path.unlink()
         except OSError:  # a project folder this process cannot write: no cache
             pass
     return note_left_out(_filtered(_combine_all(project), docs, coders))
+
+
+def document_listing(project: Project) -> list[tuple[str, dict[str, Any], int]]:
+    """Each document's id, metadata head and turn count (what ``qcode docs`` lists),
+    read through the index: a document whose metadata file is unchanged is not parsed."""
+    ids = list_document_ids(project.documents_dir)
+    if os.environ.get("QCODE_INDEX") != "0":
+        path = project.cache_dir / "index.sqlite"
+        try:
+            with Index(path) as index:
+                return [(d, *x) for d, x in zip(ids, index.listing(project.documents_dir, ids),
+                                                strict=True)]
+        except sqlite3.Error:  # a damaged cache: dropped, built again next time
+            with contextlib.suppress(OSError):
+                path.unlink()
+        except OSError:  # a project folder this process cannot write: no cache
+            pass
+    return [(d, *read_listing(project.documents_dir, d)) for d in ids]
 
 
 def _combine_all(project: Project) -> Codings:
@@ -123,19 +146,27 @@ class Index:
         db.execute("CREATE TABLE logs (name TEXT PRIMARY KEY, size INTEGER, lines INTEGER, "
                    "digest BLOB, voided TEXT, partial INTEGER)")
         for name, columns in _TABLES.items():
+            # no declared types: SQLite keeps each value as given (an int codebook
+            # version stays an int, a str one a str, a score its exact float)
             db.execute(f"CREATE TABLE {name} ({columns})")
-        db.execute("CREATE INDEX codings_doc ON codings (doc, coder)")
-        db.execute("CREATE INDEX codings_coder ON codings (coder)")
-        db.execute("CREATE INDEX codings_log ON codings (log)")
+        # every query names the log, and some documents or some coders (each index more
+        # makes the first build slower: these two serve every query)
+        db.execute("CREATE INDEX codings_log ON codings (log, doc)")
+        db.execute("CREATE INDEX codings_coder ON codings (coder, log)")
         for name in ("memos", "decisions", "steps", "warnings"):
             db.execute(f"CREATE INDEX {name}_log ON {name} (log, pos)")
+        db.execute("DROP TABLE IF EXISTS documents")
+        db.execute("CREATE TABLE documents (id TEXT PRIMARY KEY, stamp TEXT, head TEXT, "
+                   "turns INTEGER)")
         db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
 
     # ------------------------------------------------------------ reading
 
     def read(self, audit_dir: Path, *, docs: Iterable[str] | None = None,
-             coders: Iterable[str] | None = None) -> Codings:
-        """Bring every log's entry up to date, then combine what is asked for."""
+             coders: Iterable[str] | None = None, hashed: dict[str, Hashed] | None = None
+             ) -> Codings:
+        """Bring every log's entry up to date, then combine what is asked for
+        (``hashed``: digests the health check just made, used where the log is unchanged)."""
         names = log_names(audit_dir)
         notes: list[str] = []
         folds: list[Fold] = []
@@ -143,7 +174,8 @@ class Index:
         try:
             self._forget([n for n in self._names() if n not in names])
             for name in names:
-                folds.append(self._update(audit_dir / f"{name}.log", notes, docs, coders))
+                folds.append(self._update(audit_dir / f"{name}.log", notes, docs, coders,
+                                          (hashed or {}).get(name)))
         finally:
             self.db.execute("COMMIT")
         out = combine(folds)
@@ -161,7 +193,7 @@ class Index:
                 self.db.execute(f"DELETE FROM {table} WHERE log = ?", (name,))
 
     def _update(self, path: Path, notes: list[str], docs: Iterable[str] | None,
-                coders: Iterable[str] | None) -> Fold:
+                coders: Iterable[str] | None, known: Hashed | None = None) -> Fold:
         """The fold of one log (only the wanted codings loaded), after bringing its
         entry up to date under the log's shared lock."""
         name = path.stem
@@ -170,7 +202,7 @@ class Index:
             row = self.db.execute("SELECT size, lines, digest, voided, partial FROM logs "
                                   "WHERE name = ?", (name,)).fetchone()
             if row is not None:
-                kept = self._kept(fh, name, row, notes, docs, coders)
+                kept = self._kept(fh, name, row, notes, docs, coders, known)
                 if kept is not None:
                     return kept
             fold = fold_log(path, lock=False)
@@ -178,18 +210,28 @@ class Index:
         return _wanted(fold, docs, coders)
 
     def _kept(self, fh: BinaryIO, name: str, row: tuple, notes: list[str],
-              docs: Iterable[str] | None, coders: Iterable[str] | None) -> Fold | None:
+              docs: Iterable[str] | None, coders: Iterable[str] | None,
+              known: Hashed | None = None) -> Fold | None:
         """The indexed fold, folded on by what the log gained; None when the log must
-        be folded again from its start."""
+        be folded again from its start. ``known``: the log's digest when the health
+        check read it, used when the log (locked now) still has that size and time."""
         size, lines, digest, voided, partial = row
-        hasher = hashlib.sha256()
-        if os.fstat(fh.fileno()).st_size < size or _hash(fh, size, hasher) != digest:
+        hasher: Any = hashlib.sha256()
+        now = os.fstat(fh.fileno())
+        if known is not None and known.size == size == now.st_size \
+                and known.mtime_ns == now.st_mtime_ns:
+            prefix, hasher = known.sha256, None  # nothing to add to it: the log did not grow
+            fh.seek(size)
+        else:
+            prefix = _hash(fh, size, hasher) if now.st_size >= size else b""
+        if prefix != digest:
             notes.append(f"audit/{name}.log changed before the point the index had read "
                          "(an edited or replaced log?); it was read again from its first line. "
                          "`qcode audit verify` says what changed.")
             return None
         tail = fh.read()
-        if partial or tail[-1:] not in (b"", b"\n") or b'"action":"void"' in tail:
+        if partial or tail[-1:] not in (b"", b"\n") or b'"action":"void"' in tail \
+                or (tail and hasher is None):
             return None
         try:
             events = [parse_object(raw, strict=False) for raw in tail[:-1].split(b"\n")] \
@@ -207,6 +249,35 @@ class Index:
         self._store(name, fold, size + len(tail), hasher.digest())
         return _wanted(fold, docs, coders)
 
+    def listing(self, documents_dir: Path, ids: list[str]) -> list[tuple[dict[str, Any], int]]:
+        """:func:`qcode.corpus.store.read_listing` of each document, from the index where
+        its metadata file is the file it was (same inode, size and time, not a link)."""
+        known = {r[0]: r[1:] for r in
+                 self.db.execute("SELECT id, stamp, head, turns FROM documents")}
+        out, fresh = [], []
+        for doc_id in ids:
+            st = os.lstat(documents_dir / f"{doc_id}.yaml")
+            stamp = f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+            row = known.get(doc_id)
+            if row is not None and row[0] == stamp:
+                out.append((json.loads(row[1]), row[2]))
+                continue
+            head, turns = read_listing(documents_dir, doc_id)
+            out.append((head, turns))
+            with contextlib.suppress(TypeError, ValueError):
+                text = json.dumps(head)
+                if json.loads(text) == head:  # only what JSON gives back unchanged
+                    fresh.append((doc_id, stamp, text, turns))
+        gone = [(d,) for d in known.keys() - set(ids)]
+        if fresh or gone:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.executemany("DELETE FROM documents WHERE id = ?", gone)
+                self.db.executemany("INSERT OR REPLACE INTO documents VALUES (?,?,?,?)", fresh)
+            finally:
+                self.db.execute("COMMIT")
+        return out
+
     # ------------------------------------------------------------ storing
 
     def _store(self, name: str, fold: Fold, size: int, digest: bytes) -> None:
@@ -217,13 +288,14 @@ class Index:
                     int(fold.partial)))
         db.executemany("INSERT INTO codings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        ((name, c.id, c.coder, c.doc, c.start, c.end, c.code, c.source, c.time,
-                         c.docv, c.memo, json.dumps(c.codebook), c.fp, json.dumps(c.score),
-                         json.dumps(c.flags)) for c in fold.live.values()))
+                         c.docv, c.memo, c.codebook, c.fp, c.score, _flags(c.flags))
+                        for c in fold.live.values()))
         db.executemany("INSERT INTO memos VALUES (?,?,?,?,?,?,?,?,?,?)",
-                       ((name, i, *astuple(m)) for i, m in enumerate(fold.memos)))
+                       ((name, i, m.id, m.coder, m.time, m.text, m.doc, m.code, m.coding, m.span)
+                        for i, m in enumerate(fold.memos)))
         db.executemany("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        ((name, i, d.id, d.coder, d.time, d.doc, d.start, d.end, d.code, d.source,
-                         json.dumps(d.score), int(d.accepted), d.reason)
+                         d.score, int(d.accepted), d.reason)
                         for i, d in enumerate(fold.decisions)))
         db.executemany("INSERT INTO steps VALUES (?,?,?)",
                        ((name, i, json.dumps(astuple(e))) for i, e in enumerate(fold.steps)))
@@ -237,14 +309,17 @@ class Index:
         fold.lines, fold.voided = lines, set(json.loads(voided))
         where, args = _where(name, docs, coders)
         for r in self.db.execute(f"SELECT {_TABLES['codings']} FROM codings WHERE {where}", args):
-            c = Coding(*(*r[1:11], json.loads(r[11]), r[12], json.loads(r[13]),
-                         tuple(json.loads(r[14]))))
+            c = Coding(*(*r[1:14], tuple(json.loads(r[14])) if r[14] else ()))
             fold.live[c.id] = c
             fold.keys[(c.doc, c.start, c.end, c.code)] = c.id
-        rows = self.db.execute("SELECT * FROM memos WHERE log = ? ORDER BY pos", (name,))
+        # memos and decisions of other documents and coders are left out as the codings
+        # are (a memo on a coding is kept: it follows its coding when combined)
+        where, args = _where(name, docs, coders, keep="coding IS NOT NULL")
+        rows = self.db.execute(f"SELECT * FROM memos WHERE {where} ORDER BY pos", args)
         fold.memos = [Memo(*r[2:]) for r in rows]
-        rows = self.db.execute("SELECT * FROM decisions WHERE log = ? ORDER BY pos", (name,))
-        fold.decisions = [Decision(*(*r[2:10], json.loads(r[10]), bool(r[11]), r[12])) for r in rows]
+        where, args = _where(name, docs, coders)
+        rows = self.db.execute(f"SELECT * FROM decisions WHERE {where} ORDER BY pos", args)
+        fold.decisions = [Decision(*(*r[2:11], bool(r[11]), r[12])) for r in rows]
         rows = self.db.execute("SELECT event FROM steps WHERE log = ? ORDER BY pos", (name,))
         fold.steps = [Event(*json.loads(r[0])) for r in rows]
         rows = self.db.execute("SELECT text FROM warnings WHERE log = ? ORDER BY pos", (name,))
@@ -252,13 +327,22 @@ class Index:
         return fold
 
 
-def _where(name: str, docs: Iterable[str] | None, coders: Iterable[str] | None
-           ) -> tuple[str, list[Any]]:
+def _flags(flags: tuple[str, ...]) -> str | None:
+    return json.dumps(flags) if flags else None
+
+
+def _where(name: str, docs: Iterable[str] | None, coders: Iterable[str] | None, *,
+           keep: str | None = None) -> tuple[str, list[Any]]:
+    """The rows of log ``name`` of these documents and coders; ``keep``: a condition
+    under which a row of another document is kept all the same."""
     where, args = ["log = ?"], [name]
     for column, values in (("doc", docs), ("coder", coders)):
         if values is not None:
             chosen = list(values)
-            where.append(f"{column} IN ({','.join('?' * len(chosen))})" if chosen else "0")
+            clause = f"{column} IN ({','.join('?' * len(chosen))})" if chosen else "0"
+            if keep and column == "doc":
+                clause = f"({clause} OR {keep})"
+            where.append(clause)
             args += chosen
     return " AND ".join(where), args
 

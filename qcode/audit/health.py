@@ -12,13 +12,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import mmap
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AuditError
 from ..fileio import atomic_write
 from ..notices import note
+from ..workers import cpus
 from .erasure import converted_lines, records
 from .log import display, log_names, read_tail
 from .signing import signing_for, tail_unsigned
@@ -41,24 +45,41 @@ class BrokenLog:
                 "not verified. Run `qcode audit verify`.")
 
 
+@dataclass(frozen=True, slots=True)
+class Hashed:
+    """A log's SHA-256 as the health check read it, with the size and modification time
+    it had then: a reader that finds the same may use the digest instead of hashing the
+    log again."""
+
+    size: int
+    mtime_ns: int
+    sha256: bytes
+
+
 _CHECKED: dict[str, BrokenLog | None] = {}  # sha256 of a log's bytes -> what it showed
+_THREADED_BYTES = 32 << 20  # logs this large in all are hashed on threads
 
 
-def log_health(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
+def log_health(audit_dir: Path, project_id: str, hashed: dict[str, Hashed] | None = None
+               ) -> tuple[BrokenLog, ...]:
     """Every broken log of ``audit_dir``, in log-name order (empty when all hold).
 
     A log's bytes are hashed (hundreds of times cheaper than checking its chain) and
     a log whose bytes were checked before, in this process or by an earlier command
-    (``.qcode/health.json``, a cache), is not checked again."""
+    (``.qcode/health.json``, a cache), is not checked again. ``hashed``, if given, gets
+    each log's digest (:class:`Hashed`)."""
     cache_path = audit_dir.parent / ".qcode" / "health.json"
     if not _CHECKED:
         _CHECKED.update(_read_cache(cache_path))
     out, grown = [], False
     converted = converted_lines(records(audit_dir))  # format-1 lines a redaction rewrote
-    for name in log_names(audit_dir):
-        path = audit_dir / f"{name}.log"
+    names = log_names(audit_dir)
+    paths = [audit_dir / f"{name}.log" for name in names]
+    for name, path, (size, mtime_ns, sha) in zip(names, paths, _hash_all(paths), strict=True):
         conv = converted.get(name)
-        digest = f"{project_id}:{name}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+        if hashed is not None and mtime_ns is not None:
+            hashed[name] = Hashed(size, mtime_ns, sha)
+        digest = f"{project_id}:{name}:{sha.hex()}"
         if conv:
             digest += ":" + hashlib.sha256(json.dumps(sorted(conv.items())).encode()).hexdigest()
         if digest not in _CHECKED:
@@ -69,6 +90,42 @@ def log_health(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
     if grown:
         _write_cache(cache_path)
     return tuple(out)
+
+
+def log_digests(audit_dir: Path) -> dict[str, Hashed]:
+    """Every log's :class:`Hashed` digest, as :func:`log_health` makes them, without the
+    health check (for a reader that checks nothing, such as the coding view)."""
+    names = log_names(audit_dir)
+    found = _hash_all([audit_dir / f"{name}.log" for name in names])
+    return {name: Hashed(size, mtime_ns, sha)
+            for name, (size, mtime_ns, sha) in zip(names, found, strict=True)
+            if mtime_ns is not None}
+
+
+def _hash_all(paths: list[Path]) -> list[tuple[int, int | None, bytes]]:
+    """:func:`_sha256` of every log, on threads when they are large (hashlib lets go of
+    the interpreter lock while it hashes, so the logs of a big project are hashed on
+    every CPU)."""
+    total = sum(p.stat().st_size for p in paths if p.exists())
+    if total < _THREADED_BYTES or len(paths) < 2:
+        return [_sha256(p) for p in paths]
+    with ThreadPoolExecutor(min(len(paths), cpus(), 8)) as pool:
+        return list(pool.map(_sha256, paths))
+
+
+def _sha256(path: Path) -> tuple[int, int | None, bytes]:
+    """``(size, modification time, SHA-256)`` of a file, hashed from a memory map (no
+    copy of a large log into this process); the time is None when the file changed
+    while it was hashed."""
+    with open(path, "rb") as fh:
+        before = os.fstat(fh.fileno())
+        if before.st_size == 0:
+            return 0, before.st_mtime_ns, hashlib.sha256().digest()
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            sha, size = hashlib.sha256(view).digest(), len(view)
+        after = os.fstat(fh.fileno())
+    same = (after.st_size, after.st_mtime_ns) == (size, before.st_mtime_ns)
+    return size, before.st_mtime_ns if same else None, sha
 
 
 def _unsigned_tail(audit_dir: Path, path: Path) -> BrokenLog | None:
@@ -110,9 +167,10 @@ def _write_cache(path: Path) -> None:
         atomic_write(path, json.dumps(data), durable=False)
 
 
-def note_broken(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
+def note_broken(audit_dir: Path, project_id: str, hashed: dict[str, Hashed] | None = None
+                ) -> tuple[BrokenLog, ...]:
     """:func:`log_health`, with one notice per broken log for the person."""
-    found = log_health(audit_dir, project_id)
+    found = log_health(audit_dir, project_id, hashed)
     for broken in found:
         note(broken.message)
     return found

@@ -6,6 +6,7 @@ move to ``documents/.versions/``.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from ..fileio import write_files
 from ..hints import did_you_mean
 from ..ids import check_doc_id, inside
 from ..yamlio import read_text
-from .metafile import UNIT_KINDS, dump_meta, load_head, load_meta
+from .metafile import UNIT_KINDS, dump_meta, head_and_turns, load_head, load_meta
 from .turns import Turn
 
 ATTR_KEY_RE = re.compile(r"\A[A-Za-z_][\w-]*\Z")
@@ -135,14 +136,21 @@ def doc_paths(documents_dir: Path, doc_id: str) -> tuple[Path, Path]:
     """The text and metadata files of a document; the id is checked, so no path made
     from it leads outside ``documents/``."""
     check_doc_id(doc_id)
-    return (inside(documents_dir, documents_dir / f"{doc_id}.txt"),
-            inside(documents_dir, documents_dir / f"{doc_id}.yaml"))
+    base = documents_dir.resolve()
+    # an id has no separator: only a symbolic link could lead out (resolving every
+    # file's every folder cost more than reading it, in a listing of thousands)
+    txt, meta = base / f"{doc_id}.txt", base / f"{doc_id}.yaml"
+    return (inside(base, txt) if txt.is_symlink() else txt,
+            inside(base, meta) if meta.is_symlink() else meta)
 
 
 def list_document_ids(documents_dir: Path) -> list[str]:
     if not documents_dir.is_dir():
         return []
-    return sorted(p.stem for p in documents_dir.glob("*.yaml") if (p.with_suffix(".txt")).is_file())
+    # one reading of the folder (no stat per file: thousands of documents)
+    with os.scandir(documents_dir) as entries:
+        names = {e.name for e in entries if not e.name.startswith(".") and e.is_file()}
+    return sorted(n[:-5] for n in names if n.endswith(".yaml") and n[:-5] + ".txt" in names)
 
 
 def read_document(documents_dir: Path, doc_id: str) -> Document:
@@ -171,6 +179,16 @@ def read_head(documents_dir: Path, doc_id: str) -> dict[str, Any]:
     if not isinstance(head, dict) or "sha256_text" not in head:
         raise InputError(f"{meta_path}: not a qcode document metadata file; re-ingest the source.")
     return head
+
+
+def read_listing(documents_dir: Path, doc_id: str) -> tuple[dict[str, Any], int]:
+    """:func:`read_head` and the number of turns: what a listing of documents shows,
+    read without the text and without parsing the turn and unit lists."""
+    _, meta_path = doc_paths(documents_dir, doc_id)
+    head, turns = head_and_turns(meta_path.read_text(encoding="utf-8"), str(meta_path))
+    if not isinstance(head, dict) or "sha256_text" not in head:
+        raise InputError(f"{meta_path}: not a qcode document metadata file; re-ingest the source.")
+    return head, turns
 
 
 def document_files(
