@@ -1,4 +1,4 @@
-"""linear.v1/linear.v2 and `qcode suggest evaluate`: thresholds chosen inside the training folds
+"""linear.v1 to linear.v3 and `qcode suggest evaluate`: thresholds chosen inside the training folds
 only (a planted leak is caught), folds grouped by document, the speaker as evidence,
 top-k, fingerprints in the audit, explanations, a suggester registered through the
 real registry, and an evaluation table that reads at 80 columns."""
@@ -80,10 +80,10 @@ def synthetic(tmp_path_factory):
 
 def test_linear_learns_the_speaker_that_words_cannot_show(talk):
     ev = evaluate(talk, "anna", folds=4)
-    assert ev.methods == ("linear.v2", "rules.v2", "tfidf-lr", "majority")  # the defaults
-    assert ev.score("linear.v2", "asking").f1 > 0.95  # sentences keep their turn's speaker
+    assert ev.methods == ("linear.v3", "rules.v2", "tfidf-lr", "majority")  # the defaults
+    assert ev.score("linear.v3", "asking").f1 > 0.95  # sentences keep their turn's speaker
     assert ev.score("tfidf-lr", "asking").f1 < 0.8  # the words alone cannot tell
-    assert ev.macro_f1("linear.v2") > ev.macro_f1("tfidf-lr") > ev.macro_f1("majority")
+    assert ev.macro_f1("linear.v3") > ev.macro_f1("tfidf-lr") > ev.macro_f1("majority")
     assert any("rules.v2: no keywords or patterns for asking" in n for n in ev.notes)
 
 
@@ -110,13 +110,13 @@ class Share:
 
 def test_thresholds_never_see_the_test_fold(synthetic):
     """Change the coder's labels on the first fold's test documents only: that fold's
-    thresholds stay exactly as they were, for linear.v1 and .v2 (inner folds) and for a
+    thresholds stay exactly as they were, for linear.v1 to .v3 (inner folds) and for a
     learner whose thresholds read every label it is given; the folds that train on
     those documents do change (so the check can see a difference)."""
     from qcode.coding import remove
     from qcode.corpus import load_document
 
-    methods = ["linear.v2", "linear.v1", "share.v1"]
+    methods = ["linear.v3", "linear.v2", "linear.v1", "share.v1"]
     register("share.v1")(Share)
     rows = []
     try:
@@ -140,24 +140,26 @@ def test_thresholds_never_see_the_test_fold(synthetic):
             remove(synthetic, doc_id, code, unit=str(n), coder="anna")
 
 
-def test_a_planted_leak_is_caught(synthetic, monkeypatch):
+@pytest.mark.parametrize("method", ["linear.v3", "linear.v2"])
+def test_a_planted_leak_is_caught(synthetic, monkeypatch, method):
     monkeypatch.setattr(evaluation, "training_examples", lambda pool, fold: list(pool))
     with pytest.raises(LeakError, match="in the training data"):
-        evaluate(synthetic, "anna", folds=3, methods=["linear.v2"])
+        evaluate(synthetic, "anna", folds=3, methods=[method])
 
 
 def test_inner_folds_keep_the_outer_test_fold_out(synthetic):
     """The fitted model says which documents it learned from, thresholds included."""
     from qcode.suggest.examples import build_examples, decisions
-    from qcode.suggest.linear import fit
+    from qcode.suggest.linear import fit, fit_words
     from qcode.suggest.parse import ParseCache
 
     examples = build_examples(synthetic, ParseCache(synthetic), decisions(synthetic, "anna"))
     fold = grouped_folds(sorted({e.doc for e in examples}), 5)[0]
     train = [e for e in examples if e.doc not in fold.test]
-    model = fit(train, ["weather", "food", "mood"], FitOptions(seed=3))
-    assert model.seen == set(fold.train) and not model.seen & set(fold.test)
-    assert set(model.thresholds) == set(model.labels) == {"weather", "food"}
+    for fitter in (fit, fit_words):
+        model = fitter(train, ["weather", "food", "mood"], FitOptions(seed=3))
+        assert model.seen == set(fold.train) and not model.seen & set(fold.test)
+        assert set(model.thresholds) == set(model.labels) == {"weather", "food"}
 
 
 def test_seeded_folds_are_grouped_and_differ_by_seed():
@@ -173,8 +175,8 @@ def test_seeded_folds_are_grouped_and_differ_by_seed():
 
 
 def test_top_k_offers_the_best_k_codes_of_every_unit(synthetic):
-    ev = evaluate(synthetic, "anna", folds=3, methods=["linear.v2"], top_k=1)
-    micro = ev.micro("linear.v2")
+    ev = evaluate(synthetic, "anna", folds=3, methods=["linear.v3"], top_k=1)
+    micro = ev.micro("linear.v3")
     assert micro.tp + micro.fp == ev.units  # one code per unit, whatever the scores
     assert chosen_codes({"a": 0.1, "b": 0.3}, {"a": 0.05, "b": 0.5}, top_k=1) == ["a"]
     assert sorted(chosen_codes({"a": 0.6, "b": 0.3}, {"a": 0.5, "b": 0.2})) == ["a", "b"]
@@ -186,15 +188,15 @@ def test_suggestion_and_audit_line_carry_suggester_version_fingerprint_score(tmp
     project = make_project(tmp_path / "study", docs, codebook=CODEBOOK)
     code_all(project, "anna", list(docs)[:4])
     result = suggest(project, "anna", method="model", docs=list(docs)[4:])
-    assert result.suggestions and {s.method for s in result.suggestions} == {"linear.v2"}
+    assert result.suggestions and {s.method for s in result.suggestions} == {"linear.v3"}
     s = result.suggestions[0]
     assert len(s.model) == 16 and s.reason.startswith("model of anna's decisions: p=")
     again = suggest(project, "anna", method="model", docs=list(docs)[4:])
     assert {x.model for x in again.suggestions} == {s.model}  # the same decisions, the same model
     decide(project, "anna", [s], accept=True)
     line = json.loads(project.log_path("anna").read_text(encoding="utf-8").splitlines()[-1])
-    assert line["source"] == "suggest:linear.v2" and line["score"] == s.score
-    assert line["data"]["model"] == s.model and line["data"]["method"] == "linear.v2"
+    assert line["source"] == "suggest:linear.v3" and line["score"] == s.score
+    assert line["data"]["model"] == s.model and line["data"]["method"] == "linear.v3"
 
 
 def test_explain_shows_what_carried_a_unit(talk, runner):
@@ -204,7 +206,7 @@ def test_explain_shows_what_carried_a_unit(talk, runner):
                                  "-P", str(talk.root), "--format", "json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    learned = [r for r in rows if r["method"] == "linear.v2" and r["code"] == "asking"]
+    learned = [r for r in rows if r["method"] == "linear.v3" and r["code"] == "asking"]
     assert learned and "speaker=moderator" in learned[0]["why"] and len(learned[0]["model"]) == 16
     assert any(r["method"] == "rules.v2" for r in rows)
     bad = runner.invoke(app, ["suggest", "explain", "t01", "--coder", "anna", "-P", str(talk.root)])
@@ -226,7 +228,7 @@ def test_evaluate_command_table_reads_at_80_columns(talk, runner):
     data = runner.invoke(app, ["suggest", "evaluate", *root, "--folds", "3", "--format", "json"])
     records = json.loads(data.stdout)
     summary = {(r["method"], r["code"]) for r in records}
-    assert ("linear.v2", "(micro)") in summary and ("tfidf-lr", "(macro)") in summary
+    assert ("linear.v3", "(micro)") in summary and ("tfidf-lr", "(macro)") in summary
     assert {"precision", "recall", "f1", "support"} <= set(records[0])
     unknown = runner.invoke(app, ["suggest", "evaluate", *root, "--methods", "nope.v9"])
     assert unknown.exit_code == 2 and "No suggestion method 'nope.v9'" in unknown.output

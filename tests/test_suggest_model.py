@@ -139,7 +139,7 @@ def test_evaluation_on_the_command_line(synthetic, runner):
     lines = result.stdout.splitlines()
     assert lines[0] == "method,code,precision,recall,f1,support,tp,fp,fn"
     methods = {line.split(",")[0] for line in lines[1:]}
-    assert methods == {"linear.v2", "rules.v2", "tfidf-lr", "majority"}
+    assert methods == {"linear.v3", "rules.v2", "tfidf-lr", "majority"}
     assert "fold 1: tested on" in result.stderr
     assert "deprecated" in result.stderr and "qcode suggest evaluate" in result.stderr
 

@@ -33,6 +33,7 @@ class Method(enum.StrEnum):
     rules_v2 = "rules.v2"
     linear_v1 = "linear.v1"
     linear_v2 = "linear.v2"
+    linear_v3 = "linear.v3"
     textcat_v1 = "textcat.v1"
 
 
@@ -84,7 +85,7 @@ suggest_app = typer.Typer(
 app.add_typer(suggest_app, name="suggest")
 
 MethodOption = Annotated[Method, typer.Option(
-    "--method", help="model (linear.v2: learned from your decisions, the best on held-out "
+    "--method", help="model (linear.v3: learned from your decisions, the best on held-out "
     "data), rules (keywords and patterns, rules.v2), both, or a versioned name.")]
 TopKOption = Annotated[int | None, typer.Option(
     "--top-k", min=1, help="Offer the k best codes of every unit instead of those above "
@@ -154,8 +155,8 @@ def evaluate_cmd(
     *,
     coder: CoderOption = None,
     methods: Annotated[list[str] | None, typer.Option(
-        "--methods", "--method", help="Suggesters to compare (linear.v2, linear.v1, rules.v2, rules.v1, "
-        "textcat.v1, or model/rules/both); repeat or separate by commas. The tfidf-lr and "
+        "--methods", "--method", help="Suggesters to compare (linear.v3, linear.v2, linear.v1, rules.v2, "
+        "rules.v1, textcat.v1, or model/rules/both); repeat or separate by commas. The tfidf-lr and "
         "majority baselines are always added.", show_default=False)] = None,
     unit: Annotated[UnitKind | None, typer.Option(
         "--unit", help="Unit kind to score (default: the project's).", show_default=False)] = None,

@@ -3,7 +3,7 @@ learns from the coders' own decisions. spaCy is imported inside functions only.
 
 ``base`` holds the records and the registry of versioned suggesters, ``parse``
 the parse cache, ``rules`` (``rules.v1``, ``rules.v2`` with ``compounds``),
-``linear`` (``linear.v1``, ``linear.v2``) and ``textcat`` (``textcat.v1``) the suggesters,
+``linear`` (``linear.v1`` to ``linear.v3``) and ``textcat`` (``textcat.v1``) the suggesters,
 ``features`` what a learner knows beyond the words, ``examples`` the training
 data from decisions, ``engine`` the suggest run, ``queue`` the coder's queue,
 ``decide`` accept and reject, ``evaluate`` the grouped cross-validation against

@@ -1,6 +1,6 @@
 """Records and the registry of suggesters (STYLE.md 7: versioned names).
 
-A suggester is looked up by its versioned name (``rules.v2``, ``linear.v2``);
+A suggester is looked up by its versioned name (``rules.v2``, ``linear.v3``);
 the name goes into every accept or reject line as ``source: suggest:<name>``. A
 changed behaviour is registered under a new name, never as an edit of an old one.
 """
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..corpus import Document
     from .docs import DocView
 
-METHODS = {"rules": ("rules.v2",), "model": ("linear.v2",), "both": ("rules.v2", "linear.v2")}
+METHODS = {"rules": ("rules.v2",), "model": ("linear.v3",), "both": ("rules.v2", "linear.v3")}
 DEFAULT_METHOD = "model"  # the learner that won on held-out data (docs/suggestions.md)
 
 

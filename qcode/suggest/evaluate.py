@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_METHODS", "Evaluation", "Fold", "LeakError", "Score", "evaluate",
            "grouped_folds", "score_records"]
 
-DEFAULT_METHODS = ("linear.v2", "rules.v2")
+DEFAULT_METHODS = ("linear.v3", "rules.v2")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +80,9 @@ class Evaluation:
     seed: int | None = None
     top_k: int | None = None
     threshold: float | None = None
-    seconds: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per method
     thresholds: dict[tuple[str, int], dict[str, float]] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of this process per method
 
     def score(self, method: str, code: str) -> Score:
         return next(s for s in self.scores if s.method == method and s.code == code)
@@ -161,7 +162,7 @@ def evaluate(project: Project, coder: str, *, folds: int = 5, pooled: bool = Fal
         sizes[e.doc] = sizes.get(e.doc, 0) + 1
     split = grouped_folds(list(sizes), folds, sizes, seed=seed)
     counts = {(m, c): [0, 0, 0] for m in names for c in ids}
-    seconds = dict.fromkeys(names, 0.0)
+    seconds, cpu = dict.fromkeys(names, 0.0), dict.fromkeys(names, 0.0)
     thresholds: dict[tuple[str, int], dict[str, float]] = {}
     options = FitOptions(seed=seed or 0, threshold=threshold)
     for n, fold in enumerate(split, start=1):
@@ -171,9 +172,10 @@ def evaluate(project: Project, coder: str, *, folds: int = 5, pooled: bool = Fal
         trainset = training_examples(setup.pool, fold)
         check_disjoint(sorted({e.doc for e in trainset}), fold.test)
         for method in names:
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             guesses, used = _guesses(method, trainset, test, setup, options, top_k, threshold)
             seconds[method] += time.perf_counter() - began
+            cpu[method] += time.process_time() - began_cpu
             if used is not None:
                 thresholds[(method, n)] = used
             for e, guessed in zip(test, guesses, strict=True):
@@ -182,7 +184,7 @@ def evaluate(project: Project, coder: str, *, folds: int = 5, pooled: bool = Fal
     scores = tuple(Score(m, c, *counts[(m, c)]) for m in names for c in ids)
     return Evaluation(coder, pooled, tuple(split), len(own), ids, scores,
                       tuple(sorted(setup.notes)), names, cache.unit_kind, seed, top_k, threshold,
-                      seconds, thresholds)
+                      seconds, thresholds, cpu)
 
 
 def _setup(project: Project, cache: ParseCache, coder: str, codes: Sequence[str] | None,

@@ -1,4 +1,4 @@
-"""``linear.v1``: a class-weighted linear model over qcode's features, with a
+"""``linear.v1`` to ``linear.v3``: a class-weighted linear model over qcode's features, with a
 threshold per code chosen on the training data only.
 
 Features of a unit: its stems and pairs of neighbouring stems (TF-IDF, sublinear),
@@ -7,6 +7,9 @@ and the codebook (``kw=CODE`` where CODE's keywords or patterns matched, ``def=C
 where the unit shares a content stem with CODE's label or definition); see
 :mod:`.features`. One logistic regression per code (scikit-learn, liblinear) with
 balanced class weights, so a rare code counts as much as a frequent one.
+``linear.v2`` scales the non-word features to unit length beside the stems;
+``linear.v3`` adds a third block, the unit text's own word 1-2-grams (the
+standard baseline's representation), so it sees all the baseline sees.
 
 The decision threshold of each code is chosen by an inner cross-validation on the
 training documents (folds grouped by document): the threshold that gives the best
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 
 METHOD = "linear.v1"
 METHOD_V2 = "linear.v2"
+METHOD_V3 = "linear.v3"
 C = 1.0
 META_WEIGHT = 1.0
 INNER_FOLDS = 3
@@ -46,6 +50,7 @@ MAX_ITER = 2000
 MIN_POSITIVES = 3
 DEFAULT_THRESHOLD = 0.5
 GRID = tuple(i / 40 for i in range(2, 39))  # 0.05 ... 0.95
+WORD_NGRAMS = (1, 2)  # linear.v3's block of the text's own words
 
 
 def sklearn_parts() -> Any:
@@ -83,9 +88,10 @@ class LinearModel:
     notes: tuple[str, ...] = ()
     seen: frozenset[str] = frozenset()  # the documents it learned from (thresholds too)
     balanced: bool = False  # the non-word block scaled to unit length (linear.v2)
+    words: Any = None  # the unit text's own word 1-2-grams beside the stems (linear.v3)
 
     def matrix(self, examples: Sequence[Example]) -> Any:
-        return _matrix(self.text, self.meta, examples, self.balanced)
+        return _matrix(self.text, self.meta, examples, self.balanced, self.words)
 
     def scores(self, examples: Sequence[Example]) -> list[dict[str, float]]:
         if not examples or not self.labels:
@@ -101,6 +107,8 @@ class LinearModel:
         row = self.matrix([example]).tocsr()
         j = self.labels.index(code)
         names = [*self.text.get_feature_names_out(), *self.meta.get_feature_names_out()]
+        if self.words is not None:
+            names += [f"word={w}" for w in self.words.get_feature_names_out()]
         found = [(names[i], float(v * self.weights[i, j]))
                  for i, v in zip(row.indices, row.data, strict=True)]
         found.sort(key=lambda item: -abs(item[1]))
@@ -111,19 +119,34 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
 
-def _matrix(text: Any, meta: Any, examples: Sequence[Example], balanced: bool = False) -> Any:
-    """Words (TF-IDF rows of unit length) beside the other features (one-hot; with
+def _matrix(text: Any, meta: Any, examples: Sequence[Example], balanced: bool = False,
+            words: Any = None) -> Any:
+    """Stems (TF-IDF rows of unit length) beside the other features (one-hot; with
     ``balanced``, also scaled to unit length, so that a long unit's many keyword,
-    definition and attribute tokens do not outweigh its words)."""
+    definition and attribute tokens do not outweigh its words), and with ``words``
+    the text's own word 1-2-grams (a third block of unit length)."""
     from scipy.sparse import hstack
 
-    words = text.transform([_ngrams(e.words) for e in examples])
+    stems = text.transform([_ngrams(e.words) for e in examples])
     extra = meta.transform([list(e.context) for e in examples]) * META_WEIGHT
     if balanced:
         from sklearn.preprocessing import normalize
 
         extra = normalize(extra)
-    return hstack([words, extra], format="csr")
+    blocks = [stems, extra]
+    if words is not None:
+        blocks.append(words.transform([e.text for e in examples]))
+    return hstack(blocks, format="csr")
+
+
+def _word_block(examples: Sequence[Example]) -> tuple[Any, Any]:
+    """The baseline's representation of a unit: TF-IDF over the word 1-2-grams of its
+    text (scikit-learn's tokenizer, lower-cased), sublinear, rows of unit length. The
+    fitted vectorizer and the training rows (made in the same pass)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(ngram_range=WORD_NGRAMS, sublinear_tf=True)
+    return vectorizer, vectorizer.fit_transform([e.text for e in examples])
 
 
 def _vectorizers(examples: Sequence[Example]) -> tuple[Any, Any]:
@@ -156,7 +179,7 @@ def _fit_weights(x: Any, examples: Sequence[Example], labels: Sequence[str],
             # the dual problem: fewer units than features, about twice as fast
             model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True,
                                        max_iter=MAX_ITER, random_state=seed)
-            model.fit(x[rows], y)
+            model.fit(x if len(rows) == x.shape[0] else x[rows], y)  # (no copy when all)
             weights[:, j], bias[j] = model.coef_[0], model.intercept_[0]
     return weights, bias
 
@@ -165,15 +188,21 @@ def choose_thresholds(scores: Sequence[dict[str, float]], examples: Sequence[Exa
                       labels: Sequence[str]) -> dict[str, float]:
     """Per code, the threshold of :data:`GRID` with the best F1 on these (held-out)
     scores; ties go to the threshold nearest 0.5, and a code never found gets 0.5."""
+    import numpy
+
+    order = sorted(GRID, key=lambda t: abs(t - DEFAULT_THRESHOLD))
+    grid = numpy.array(order)[:, None]
     out = {}
     for code in labels:
         rows, y = _labelled(examples, code)
-        ps = [scores[i].get(code, 0.0) for i in rows]
+        ps = numpy.array([scores[i].get(code, 0.0) for i in rows])
+        truth = numpy.array(y, dtype=bool)
+        above = ps[None, :] >= grid  # thresholds x units
+        tps = (above & truth).sum(axis=1).tolist()
+        guessed, actual = above.sum(axis=1).tolist(), int(truth.sum())
         best, best_f1 = DEFAULT_THRESHOLD, 0.0
-        for t in sorted(GRID, key=lambda t: abs(t - DEFAULT_THRESHOLD)):
-            tp = sum(1 for p, truth in zip(ps, y, strict=True) if p >= t and truth)
-            guessed, actual = sum(1 for p in ps if p >= t), sum(y)
-            f1 = 2 * tp / (guessed + actual) if guessed + actual else 0.0
+        for t, tp, g in zip(order, tps, guessed, strict=True):
+            f1 = 2 * tp / (g + actual) if g + actual else 0.0
             if f1 > best_f1 + 1e-12:
                 best, best_f1 = t, f1
         out[code] = best
@@ -182,23 +211,29 @@ def choose_thresholds(scores: Sequence[dict[str, float]], examples: Sequence[Exa
 
 def fit(examples: Sequence[Example], codes: Sequence[str],
         options: FitOptions | None = None, inner_folds: int = INNER_FOLDS,
-        balanced: bool = False) -> LinearModel:
+        balanced: bool = False, words: bool = False) -> LinearModel:
     """Fit on ``examples`` (training data only): thresholds by inner grouped CV.
-    ``balanced`` is linear.v2's scaling of the non-word features (see :func:`_matrix`)."""
+    ``balanced`` is linear.v2's scaling of the non-word features, ``words`` linear.v3's
+    block of the text's own word 1-2-grams (see :func:`_matrix`)."""
     options = options or FitOptions()
     counts = {c: sum(c in e.positives for e in examples) for c in codes}
     labels = tuple(c for c in codes if counts[c] >= MIN_POSITIVES)
-    name = METHOD_V2 if balanced else METHOD
+    name = METHOD_V3 if words else METHOD_V2 if balanced else METHOD
     notes = tuple(f"{name}: not used for {c!r}: {counts[c]} positive unit(s), fewer than "
                   f"{MIN_POSITIVES}" for c in codes if counts[c] < MIN_POSITIVES)
     seen = frozenset(e.doc for e in examples)
     if not labels:
         return LinearModel(None, None, None, None, (), {}, counts, notes=notes, seen=seen)
     text, meta = _vectorizers(examples)
-    x = _matrix(text, meta, examples, balanced)
+    x, grams = _matrix(text, meta, examples, balanced), None
+    if words:
+        from scipy.sparse import hstack
+
+        grams, block = _word_block(examples)
+        x = hstack([x, block], format="csr")
     weights, bias = _fit_weights(x, examples, labels, options.seed)
     model = LinearModel(text, meta, weights, bias, labels, {}, counts, notes=notes, seen=seen,
-                        balanced=balanced)
+                        balanced=balanced, words=grams)
     if options.threshold is not None:
         model.thresholds = dict.fromkeys(labels, options.threshold)
     else:
@@ -240,13 +275,22 @@ def decide(scores: dict[str, float], thresholds: dict[str, float], *,
 
 
 def settings(name: str = METHOD) -> str:
-    return repr([name, C, META_WEIGHT, INNER_FOLDS, MIN_POSITIVES, GRID[0], GRID[-1], MAX_ITER])
+    found = [name, C, META_WEIGHT, INNER_FOLDS, MIN_POSITIVES, GRID[0], GRID[-1], MAX_ITER]
+    if name == METHOD_V3:
+        found.append(("words", WORD_NGRAMS, "sublinear"))
+    return repr(found)
 
 
 def fit_balanced(examples: Sequence[Example], codes: Sequence[str],
                  options: FitOptions | None = None) -> LinearModel:
     """linear.v2's fit: :func:`fit` with the non-word features scaled to unit length."""
     return fit(examples, codes, options, balanced=True)
+
+
+def fit_words(examples: Sequence[Example], codes: Sequence[str],
+              options: FitOptions | None = None) -> LinearModel:
+    """linear.v3's fit: linear.v2's, with the text's own word 1-2-grams beside the stems."""
+    return fit(examples, codes, options, balanced=True, words=True)
 
 
 @register(METHOD)
@@ -334,3 +378,16 @@ class BalancedLinearSuggester(LinearSuggester):
 
     name = METHOD_V2
     fit = staticmethod(fit_balanced)  # type: ignore[assignment]  # (fit's first three parameters)
+
+
+@register(METHOD_V3)
+class WordsLinearSuggester(LinearSuggester):
+    """``linear.v3``: ``linear.v2`` with a third block of features, the standard
+    baseline's own: TF-IDF over the word 1-2-grams of the unit's text (scikit-learn's
+    tokenizer, sublinear, unit length), beside qcode's stems and pairs of stems.
+    Stems join the forms of a word; the words keep what stemming loses (tense,
+    number, function words in a phrase such as "have to"). The learner so sees
+    everything the baseline sees, and what qcode knows besides."""
+
+    name = METHOD_V3
+    fit = staticmethod(fit_words)  # type: ignore[assignment]  # (fit's first three parameters)
