@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import InputError
-from .alpha import Statistic, fixed_delta_parts, pairable
+from .alpha import Statistic, fixed_delta_finish, fixed_delta_parts, pairable
 from .data import ReliabilityData, unit_counts
 
 DISTANCES = ("jaccard", "masi")
@@ -77,9 +77,37 @@ def set_alpha_statistic(data: ReliabilityData, distance: str = "masi") -> Statis
     if data.numeric is None:
         raise InputError("Set alpha needs data built by set_data().")
     delta = set_distance_matrix(data.numeric, distance)
+    if data.n_categories > _DENSE_SETS:
+        return _sparse_set_alpha(data, delta, distance)
     counts = unit_counts(data.codes, data.n_categories)
     rows = np.flatnonzero(pairable(counts))
     summaries, finish = fixed_delta_parts(counts[rows].astype(np.float64), delta)
+    return Statistic(f"alpha-{distance}", summaries, finish, data.n_coders, "nominal", rows)
+
+
+_DENSE_SETS = 16  # above this many distinct sets, per-unit summaries are kept sparse
+_ROWS_PER_BLOCK = 1 << 12
+
+
+def _sparse_set_alpha(data: ReliabilityData, delta: np.ndarray, distance: str) -> Statistic:
+    """The same statistic with sparse summaries ``[d_u, counts]``: a unit has at most one
+    set per coder, so its row has a handful of non-zero cells among possibly hundreds of
+    sets (a dense units x sets array was most of the time and memory of ``agree --ci``)."""
+    from scipy import sparse
+
+    n_units, k = data.codes.shape[0], data.n_categories
+    seen = data.codes >= 0
+    unit = np.broadcast_to(np.arange(n_units)[:, None], data.codes.shape)[seen]
+    counts = sparse.csr_matrix((np.ones(unit.size), (unit, data.codes[seen])), shape=(n_units, k))
+    counts.sum_duplicates()
+    m = np.asarray(counts.sum(axis=1)).reshape(-1)
+    rows = np.flatnonzero(m >= 2)
+    counts, m = counts[rows], m[rows]
+    d_u = np.concatenate([np.asarray((counts[a:a + _ROWS_PER_BLOCK] @ delta)
+                                     * counts[a:a + _ROWS_PER_BLOCK].toarray()).sum(axis=1)
+                          for a in range(0, rows.size, _ROWS_PER_BLOCK)] or [np.empty(0)])
+    summaries = sparse.hstack([sparse.csr_matrix((d_u / (m - 1.0))[:, None]), counts], format="csr")
+    finish = fixed_delta_finish(delta)
     return Statistic(f"alpha-{distance}", summaries, finish, data.n_coders, "nominal", rows)
 
 

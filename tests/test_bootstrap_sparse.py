@@ -1,0 +1,86 @@
+"""Bootstrap of alpha over code sets at scale: sparse per-unit summaries, the same results.
+
+With many coders and codes a unit's cell is one of hundreds of code sets; its
+summary row has one column per set but only a handful of non-zero cells. These
+tests check that the statistic keeps them sparse (a dense units x sets array
+was most of the time and memory of ``agree --ci``) and that every figure drawn
+from them (value, replicates for a seed, jackknife, interval) is the one the
+dense summaries give.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qcode import stats
+from qcode.agreement.sets import set_alpha_statistic, set_data
+from qcode.stats import Statistic
+
+CODES = tuple(f"c{j}" for j in range(8))
+
+
+def _sets(seed: int, units: int, coders: int, spread: float) -> tuple[np.ndarray, np.ndarray]:
+    """``present`` (units, coders, codes) with a shared code per unit plus noise, and missing."""
+    rng = np.random.default_rng(seed)
+    base = rng.random((units, 1, len(CODES))) < spread
+    noise = rng.random((units, coders, len(CODES))) < spread / 3
+    present = base ^ noise
+    missing = rng.random((units, coders)) < 0.1
+    return present, missing
+
+
+def _dense_twin(stat: Statistic) -> Statistic:
+    return Statistic(stat.name, stat.summaries.toarray(), stat.finish, stat.n_coders, stat.level, stat.rows)
+
+
+def _wide_statistic(seed: int = 1, units: int = 300, coders: int = 4) -> Statistic:
+    present, missing = _sets(seed, units, coders, 0.3)
+    data = set_data(present, missing, codes=CODES, coders=[f"k{i}" for i in range(coders)])
+    assert data.n_categories > 16  # many distinct sets
+    return set_alpha_statistic(data, "masi")
+
+
+def test_set_alpha_over_many_sets_keeps_its_unit_summaries_sparse():
+    stat = _wide_statistic()
+    assert stats.is_sparse(stat.summaries)
+    shape = stat.summaries.shape
+    assert stat.summaries.nnz < shape[0] * shape[1] / 4  # a few sets per unit, not all of them
+
+
+def test_sparse_set_alpha_gives_the_dense_figures_for_the_same_seed():
+    stat = _wide_statistic()
+    dense = _dense_twin(stat)
+    assert not stats.resampling(stat.summaries).by_group  # drawn unit by unit
+    assert stat.value() == pytest.approx(dense.value(), abs=1e-12)
+    np.testing.assert_allclose(stats.replicates(stat, 300, seed=3), stats.replicates(dense, 300, seed=3),
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(stats.jackknife(stat), stats.jackknife(dense), rtol=0, atol=1e-12)
+    a, b = stats.interval(stat, "bca", 500, seed=4), stats.interval(dense, "bca", 500, seed=4)
+    assert a.as_list() == pytest.approx(b.as_list(), abs=1e-12)
+
+
+def test_sparse_summaries_with_few_distinct_rows_are_drawn_by_the_same_groups():
+    """Two coders, many units: few distinct rows, so counts are drawn per group, in the dense order."""
+    present, missing = _sets(2, 8000, 2, 0.05)
+    data = set_data(present, missing, codes=CODES, coders=["a", "b"])
+    stat = set_alpha_statistic(data, "jaccard")
+    sparse_plan, dense_plan = stats.resampling(stat.summaries), stats.resampling(stat.summaries.toarray())
+    assert stats.is_sparse(stat.summaries) and sparse_plan.by_group and dense_plan.by_group
+    np.testing.assert_array_equal(sparse_plan.rows, dense_plan.rows)
+    np.testing.assert_array_equal(sparse_plan.group, dense_plan.group)
+    np.testing.assert_array_equal(sparse_plan.sizes, dense_plan.sizes)
+    np.testing.assert_allclose(stats.replicates(stat, 400, seed=8),
+                               stats.replicates(_dense_twin(stat), 400, seed=8), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_distinct_rows_are_numpys_unique_rows(seed):
+    rng = np.random.default_rng(seed)
+    s = rng.integers(-3, 4, size=(2000, 1 + seed)).astype(np.float64) / 2.0
+    s[rng.random(s.shape) < 0.05] = -0.0
+    rows, group, sizes = stats.distinct_rows(s)
+    want_rows, want_group, want_sizes = np.unique(s, axis=0, return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(rows, want_rows)
+    np.testing.assert_array_equal(group, want_group.reshape(-1))
+    np.testing.assert_array_equal(sizes, want_sizes)
