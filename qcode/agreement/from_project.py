@@ -59,15 +59,22 @@ class AgreementReport:
 def scope(project: Project, *, coders: Sequence[str] | None = None, codes: Sequence[str] | None = None,
           docs: Sequence[str] | None = None, min_coders: int = 1) -> Scope:
     """Replay the logs and pick coders (default: all who coded), codes (codebook order) and docs."""
-    all_codings = replay(project).codings
-    with_codings = {c.coder for c in all_codings}
+    known = set(list_documents(project))
+    unknown = [d for d in docs or () if d not in known]
+    if unknown:
+        raise InputError(f"No document {unknown[0]!r} in this project; see `qcode docs`.")
+    # Named coders: only their codings are read (the index answers by coder); the whole
+    # replay only to name who has codings when one of them has none.
+    held = replay(project, coders=list(coders) if coders else None).codings
+    with_codings = {c.coder for c in held}
     if coders:
         idle = [c for c in coders if c not in with_codings]
         if idle:
+            everyone = {c.coder for c in replay(project).codings}
             raise InputError(
                 f"Coder {idle[0]!r} has no codings in this project; coders with codings: "
-                f"{', '.join(sorted(with_codings)) or 'none'}"
-                f"{did_you_mean(idle[0], sorted(with_codings)) or '.'}"
+                f"{', '.join(sorted(everyone)) or 'none'}"
+                f"{did_you_mean(idle[0], sorted(everyone)) or '.'}"
             )
     coders = tuple(coders) if coders else tuple(sorted(with_codings))
     if len(coders) < min_coders:
@@ -76,11 +83,7 @@ def scope(project: Project, *, coders: Sequence[str] | None = None, codes: Seque
             f"{'agreement' if min_coders > 1 else 'this report'} needs at least {min_coders}. "
             "Name them with --coder, or code the documents first."
         )
-    known = set(list_documents(project))
-    unknown = [d for d in docs or () if d not in known]
-    if unknown:
-        raise InputError(f"No document {unknown[0]!r} in this project; see `qcode docs`.")
-    mine = [c for c in all_codings if c.coder in coders and (not docs or c.doc in docs)]
+    mine = [c for c in held if c.coder in coders and (not docs or c.doc in docs)]
     codebook = load_codebook(project.codebook_path)
     if codes:
         codes = tuple(codebook.require(c).id for c in codes)

@@ -1,0 +1,56 @@
+"""Analyses read only what they cover: one coder's co-occurrence never holds the
+codings of the others (on a big project, their codings were most of its memory).
+Documents named without coders still read every coder's codings: who has codings
+in the project decides the default coders."""
+
+from __future__ import annotations
+
+import pytest
+from tui_support import FIELDNOTE, INTERVIEW, clock, make_study
+
+from qcode.agreement import from_project
+from qcode.cli import app
+from qcode.errors import InputError
+from qcode.tui.session import Session
+
+
+def _coded_study(root):
+    project = make_study(root)
+    for coder, doc, codes in (("anna", INTERVIEW, ("coordination", "autonomy")),
+                              ("ben", INTERVIEW, ("autonomy",)),
+                              ("ben", FIELDNOTE, ("coordination",))):
+        s = Session(project, coder, doc=doc, clock=clock(), suggest=False)
+        for unit, code in enumerate(codes, start=2):
+            s.goto(unit)
+            s.apply(code)
+    return project
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """Every coding the analyses got from the replay (the real replay runs)."""
+    seen: list = []
+    real = from_project.replay
+
+    def spy(project, **kw):
+        out = real(project, **kw)
+        seen.extend(out.codings)
+        return out
+
+    monkeypatch.setattr(from_project, "replay", spy)
+    return seen
+
+
+def test_one_coders_cooccurrence_reads_only_her_codings(tmp_path, runner, held):
+    project = _coded_study(tmp_path / "study")
+    result = runner.invoke(app, ["cooccur", "--unit", "sentence", "--coder", "anna", "--format",
+                                 "csv", "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert "coordination" in result.stdout
+    assert held and {c.coder for c in held} == {"anna"}
+
+
+def test_a_coder_without_codings_is_still_named_with_those_who_have_some(tmp_path):
+    project = _coded_study(tmp_path / "study")
+    with pytest.raises(InputError, match="'carl' has no codings.*anna, ben"):
+        from_project.scope(project, coders=["anna", "carl"])
