@@ -84,3 +84,18 @@ def test_distinct_rows_are_numpys_unique_rows(seed):
     np.testing.assert_array_equal(rows, want_rows)
     np.testing.assert_array_equal(group, want_group.reshape(-1))
     np.testing.assert_array_equal(sizes, want_sizes)
+
+
+@pytest.mark.parametrize("n_codes", [1, 3, 10, 70])
+def test_code_sets_are_numpys_unique_rows_in_the_same_order(n_codes):
+    """Sets are found from one integer (or byte string) per cell, in np.unique's row order."""
+    rng = np.random.default_rng(n_codes)
+    present = rng.random((200, 3, n_codes)) < 0.2
+    missing = rng.random((200, 3)) < 0.1
+    data = set_data(present, missing, codes=[f"c{i}" for i in range(n_codes)], coders=["a", "b", "c"])
+    patterns, inverse = np.unique(present.reshape(-1, n_codes)[~missing.ravel()], axis=0,
+                                  return_inverse=True)
+    cells = np.full(600, -1)
+    cells[~missing.ravel()] = inverse.ravel()
+    np.testing.assert_array_equal(data.numeric, patterns.astype(np.float64))
+    np.testing.assert_array_equal(data.codes.ravel(), cells)

@@ -43,8 +43,10 @@ def set_data(
     n_units, n_coders, n_codes = present.shape
     if missing.shape != (n_units, n_coders) or len(codes) != n_codes or len(coders) != n_coders:
         raise InputError("Set data: shapes of present, missing, codes and coders do not agree.")
-    rows = present.reshape(-1, n_codes)[~missing.ravel()]
-    patterns, inverse = np.unique(rows, axis=0, return_inverse=True)
+    keys = _set_keys(present.reshape(-1, n_codes)[~missing.ravel()])
+    # the distinct sets, in the order of np.unique over the rows (first code most significant)
+    found, inverse = np.unique(keys, return_inverse=True)
+    patterns = _set_rows(found, n_codes)
     cells = np.full(n_units * n_coders, -1, dtype=np.int64)
     cells[~missing.ravel()] = inverse.ravel()
     domain = tuple(frozenset(codes[j] for j in np.flatnonzero(p)) for p in patterns)
@@ -52,6 +54,25 @@ def set_data(
     return ReliabilityData(
         cells.reshape(n_units, n_coders), domain, tuple(coders), "nominal", patterns.astype(np.float64)
     )
+
+
+def _set_keys(rows: np.ndarray) -> np.ndarray:
+    """Each row of 0/1 cells as one integer (code 0 the highest bit), or the row's bytes
+    when there are too many codes for 63 bits: sorting integers orders the sets as
+    ``np.unique(rows, axis=0)`` does, without sorting rows as records."""
+    n_codes = rows.shape[1]
+    if n_codes > 63:
+        return np.ascontiguousarray(rows).view(np.dtype((np.void, n_codes))).reshape(-1)
+    weights = np.left_shift(np.int64(1), np.arange(n_codes - 1, -1, -1, dtype=np.int64))
+    return rows.astype(np.int64) @ weights if n_codes else np.zeros(rows.shape[0], np.int64)
+
+
+def _set_rows(keys: np.ndarray, n_codes: int) -> np.ndarray:
+    """The 0/1 rows back from :func:`_set_keys`."""
+    if keys.dtype.kind == "V":
+        return np.frombuffer(keys.tobytes(), dtype=bool).reshape(-1, n_codes)
+    shifts = np.arange(n_codes - 1, -1, -1, dtype=np.int64)
+    return ((keys[:, None] >> shifts) & 1).astype(bool)
 
 
 def set_distance_matrix(patterns: np.ndarray, distance: str) -> np.ndarray:
