@@ -54,3 +54,31 @@ def test_a_coder_without_codings_is_still_named_with_those_who_have_some(tmp_pat
     project = _coded_study(tmp_path / "study")
     with pytest.raises(InputError, match="'carl' has no codings.*anna, ben"):
         from_project.scope(project, coders=["anna", "carl"])
+
+
+@pytest.mark.parametrize("args", [
+    ["agree", "--format", "json"],
+    ["agree", "--ci", "bca", "--replicates", "100", "--format", "json"],
+    ["agree", "--by", "team", "--format", "json"],
+    ["cooccur", "--unit", "sentence", "--format", "csv"],
+    ["crosstab", "--by", "team", "--replicates", "100", "--format", "json"],
+])
+def test_analyses_never_make_the_dense_units_by_coders_by_codes_array(tmp_path, runner, monkeypatch,
+                                                                      args):
+    """They work from the coded cells, a code or a coder at a time (the dense array was
+    most of their memory on a big project)."""
+    from qcode.agreement.coded_units import CodedUnits
+
+    project = _coded_study(tmp_path / "study")
+    for doc, team in ((INTERVIEW, "harbour"), (FIELDNOTE, "hill")):
+        assert runner.invoke(app, ["attrs", "set", doc, f"team={team}", "--project",
+                                   str(project.root)]).exit_code == 0
+    expected = runner.invoke(app, [*args, "--project", str(project.root)])
+
+    def tripwire(self):
+        raise AssertionError("the dense units x coders x codes array was made")
+
+    monkeypatch.setattr(CodedUnits, "present", property(tripwire))
+    result = runner.invoke(app, [*args, "--project", str(project.root)])
+    assert result.exit_code == expected.exit_code == 0, result.output
+    assert result.stdout == expected.stdout

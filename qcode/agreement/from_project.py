@@ -30,11 +30,11 @@ from ..hints import did_you_mean
 from ..index import replay
 from ..project import UNIT_KINDS, Project
 from .chars import char_agreement
-from .coded_units import CodedUnits, Units, char_windows, coded_units, disagreements
+from .coded_units import CodedUnits, char_windows, coded_units, disagreements
 from .coefficients import COEFFICIENTS, TWO_CODER_ONLY, statistic
 from .data import ReliabilityData
 from .results import Agreement, evaluate
-from .sets import set_alpha_statistic, set_data
+from .sets import coded_set_data, set_alpha_statistic
 from .unitized import FAMILY_2016, Segment, family_2016, u_alpha_2004
 
 
@@ -145,7 +145,7 @@ def agreement_rows(
     if cu.codes:
         pooled = _pooled(cu)
         out += [evaluate(statistic(n, pooled), **kw) for n in names]
-        sets = set_data(cu.present, cu.missing, codes=cu.codes, coders=cu.coders)
+        sets = coded_set_data(cu)
         out.append(evaluate(set_alpha_statistic(sets, set_distance), **kw))
     return out
 
@@ -185,7 +185,7 @@ def project_agreement(
     else:
         results = []
         for value, rows in _groups_by(sc, cu, by):
-            sub = CodedUnits(_take_units(cu, rows), cu.coders, cu.codes, cu.present[rows], cu.missing[rows])
+            sub = cu.take(rows)
             results += agreement_rows(sub, coefficients, extra={"group": {by: value}}, **kw)
     return AgreementReport(tuple(results), cu.missing_cells(), kind)
 
@@ -197,11 +197,6 @@ def _groups_by(sc: Scope, cu: CodedUnits, attribute: str) -> Iterator[tuple[Any,
     per_unit = np.array([values[i] if values[i] is not None else "" for i in cu.units.doc], dtype=object)
     for value in sorted({v for v in values if v is not None}):
         yield value, np.flatnonzero(per_unit == value)
-
-
-def _take_units(cu: CodedUnits, rows: np.ndarray) -> Units:
-    u = cu.units
-    return Units(u.docs, u.doc[rows], u.number[rows], u.start[rows], u.end[rows])
 
 
 def project_disagreements(
@@ -258,7 +253,7 @@ def project_cooccurrence(
         kind = unit or project.settings.unit
         cu = coded(sc, kind)
         tables = [
-            from_incidence(cu.present[:, i, :], sc.codes, "doc" if kind == "doc" else "unit", coder)
+            from_incidence(cu.coder_present(i), sc.codes, "doc" if kind == "doc" else "unit", coder)
             for i, coder in enumerate(sc.coders)
         ]
     return tables, pooled(tables), sc
@@ -284,7 +279,7 @@ def project_crosstab(
     if all(v is None for v in values):
         raise InputError(f"No document has the attribute {by!r}; see `qcode attrs`.")
     groups = [values[i] for i in cu.units.doc]
-    incidence = cu.present.any(axis=1)
+    incidence = cu.any_present()
     table = crosstab(incidence, groups, sc.codes, attribute=by)
     diffs = proportion_differences(
         incidence, groups, sc.codes, attribute=by, n_replicates=n_replicates, seed=seed

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from .alpha import Statistic, fixed_delta_finish, fixed_delta_parts, pairable
+from .coded_units import CodedUnits
 from .data import ReliabilityData, unit_counts
 
 DISTANCES = ("jaccard", "masi")
@@ -56,6 +57,24 @@ def set_data(
     )
 
 
+def coded_set_data(cu: CodedUnits) -> ReliabilityData:
+    """:func:`set_data` of coded units, from their coded cells: each (unit, coder) cell's
+    set as one integer, without a dense units x coders x codes array (same result)."""
+    n_codes = len(cu.codes)
+    if n_codes > 63:
+        return set_data(cu.present, cu.missing, codes=cu.codes, coders=cu.coders)
+    pair, code = np.divmod(cu.cells, max(n_codes, 1))
+    keys = np.zeros(cu.missing.size, dtype=np.int64)
+    np.bitwise_or.at(keys, pair, np.left_shift(np.int64(1), n_codes - 1 - code))
+    seen = ~cu.missing.ravel()
+    found, inverse = np.unique(keys[seen], return_inverse=True)
+    cells = np.full(cu.missing.size, -1, dtype=np.int64)
+    cells[seen] = inverse.ravel()
+    domain = tuple(frozenset(cu.codes[j] for j in np.flatnonzero(p)) for p in _set_rows(found, n_codes))
+    return ReliabilityData(cells.reshape(cu.missing.shape), domain, cu.coders, "nominal",
+                           _set_rows(found, n_codes).astype(np.float64))
+
+
 def _set_keys(rows: np.ndarray) -> np.ndarray:
     """Each row of 0/1 cells as one integer (code 0 the highest bit), or the row's bytes
     when there are too many codes for 63 bits: sorting integers orders the sets as
@@ -63,8 +82,11 @@ def _set_keys(rows: np.ndarray) -> np.ndarray:
     n_codes = rows.shape[1]
     if n_codes > 63:
         return np.ascontiguousarray(rows).view(np.dtype((np.void, n_codes))).reshape(-1)
-    weights = np.left_shift(np.int64(1), np.arange(n_codes - 1, -1, -1, dtype=np.int64))
-    return rows.astype(np.int64) @ weights if n_codes else np.zeros(rows.shape[0], np.int64)
+    keys = np.zeros(rows.shape[0], dtype=np.int64)
+    for j in range(n_codes):  # a column at a time: no int64 copy of the whole rows
+        keys <<= 1
+        keys |= rows[:, j]
+    return keys
 
 
 def _set_rows(keys: np.ndarray, n_codes: int) -> np.ndarray:
