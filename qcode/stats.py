@@ -56,7 +56,7 @@ CHUNK = 256  # replicates per random stream (small enough for their counts to st
 _BLOCK_ELEMENTS = 1 << 17  # unit indices per block when drawing by unit: stays in cache
 _GROUP_RATIO = 16  # draw by group when groups * 16 <= units (a multinomial draw per group
 # costs about as much as 16 unit indices, counted)
-_SPARSE_PRODUCT_ELEMENTS = 1 << 21  # unit counts multiplied at once by sparse summaries
+_SPARSE_PRODUCT_ELEMENTS = 1 << 18  # unit counts multiplied at once by sparse summaries
 _THREADED_WORK = 1 << 22  # draws below which threads cost more than they save
 _NORMAL = NormalDist()
 

@@ -99,3 +99,36 @@ def test_code_sets_are_numpys_unique_rows_in_the_same_order(n_codes):
     cells[~missing.ravel()] = inverse.ravel()
     np.testing.assert_array_equal(data.numeric, patterns.astype(np.float64))
     np.testing.assert_array_equal(data.codes.ravel(), cells)
+
+
+@pytest.mark.parametrize("name", ["percent", "alpha", "fleiss", "conger", "brennan-prediger",
+                                  "gwet-ac1", "cohen", "scott"])
+def test_the_pooled_statistic_is_the_statistic_of_the_stacked_tables(name):
+    """agree's pooled row, built from the codes' own statistics, equals the coefficient of
+    every code's binary table stacked (what it was computed from before), seed for seed."""
+    from qcode.agreement.coded_units import coded_units
+    from qcode.agreement.coefficients import statistic
+    from qcode.agreement.data import ReliabilityData
+    from qcode.agreement.from_project import pooled_statistic
+
+    rng = np.random.default_rng(7)
+    coders = ("a", "b") if name in ("cohen", "scott") else ("a", "b", "c")
+    spans = {f"d{k}": tuple((u * 10, u * 10 + 9) for u in range(40)) for k in range(3)}
+    codings = [_Coding(c, d, u * 10, u * 10 + 5, code) for d in spans for c in coders
+               for u in range(40) for code in CODES[:4]
+               if rng.random() < 0.3 and not (c == "c" and d == "d2")]
+    cu = coded_units(codings, spans, coders=coders, codes=CODES[:4])
+    tables = [cu.code_data(code) for code in cu.codes]
+    stacked = ReliabilityData(np.concatenate([t.codes for t in tables]), (0, 1), cu.coders, "nominal",
+                              np.array([0.0, 1.0]))
+    want = statistic(name, stacked)
+    got = pooled_statistic([statistic(name, t) for t in tables], len(cu.units))
+    np.testing.assert_array_equal(got.summaries, want.summaries)
+    np.testing.assert_array_equal(got.rows, want.rows)
+    assert got.value() == want.value()
+    np.testing.assert_array_equal(stats.replicates(got, 200, seed=1), stats.replicates(want, 200, seed=1))
+
+
+class _Coding:
+    def __init__(self, coder: str, doc: str, start: int, end: int, code: str) -> None:
+        self.coder, self.doc, self.start, self.end, self.code = coder, doc, start, end, code

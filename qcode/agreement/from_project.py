@@ -32,7 +32,6 @@ from ..project import UNIT_KINDS, Project
 from .chars import char_agreement
 from .coded_units import CodedUnits, char_windows, coded_units, disagreements
 from .coefficients import COEFFICIENTS, TWO_CODER_ONLY, statistic
-from .data import ReliabilityData
 from .results import Agreement, evaluate
 from .sets import coded_set_data, set_alpha_statistic
 from .unitized import FAMILY_2016, Segment, family_2016, u_alpha_2004
@@ -141,19 +140,30 @@ def agreement_rows(
                 "use conger or fleiss, or pick two coders with --coder."
             )
     kw: dict[str, Any] = {"ci": ci, "n_replicates": n_replicates, "seed": seed, "extra": extra}
-    out = [evaluate(statistic(n, cu.code_data(code)), code=code, **kw) for code in cu.codes for n in names]
+    out, per_code = [], []
+    for code in cu.codes:  # one code's binary table at a time
+        data = cu.code_data(code)
+        per_code.append([statistic(n, data) for n in names])
+        out += [evaluate(stat, code=code, **kw) for stat in per_code[-1]]
     if cu.codes:
-        pooled = _pooled(cu)
-        out += [evaluate(statistic(n, pooled), **kw) for n in names]
+        out += [evaluate(pooled_statistic([s[k] for s in per_code], len(cu.units)), **kw)
+                for k in range(len(names))]
         sets = coded_set_data(cu)
         out.append(evaluate(set_alpha_statistic(sets, set_distance), **kw))
     return out
 
 
-def _pooled(cu: CodedUnits) -> ReliabilityData:
-    """All codes' binary tables stacked: one unit per (unit, code)."""
-    cells = [cu.code_data(code).codes for code in cu.codes]
-    return ReliabilityData(np.concatenate(cells), (0, 1), cu.coders, "nominal", np.array([0.0, 1.0]))
+def pooled_statistic(per_code: Sequence[stats.Statistic], n_units: int) -> stats.Statistic:
+    """The coefficient of all codes' binary tables stacked (one unit per (unit, code)),
+    from the codes' own statistics: every coefficient here sums per-unit summaries and
+    the binary tables share their categories, so stacking the summaries is the statistic
+    of the stacked table (a test checks it for each coefficient), without the stacked
+    table itself (codes x units x coders cells)."""
+    first = per_code[0]
+    rows = [s.rows + k * n_units for k, s in enumerate(per_code) if s.rows is not None]
+    return stats.Statistic(first.name, np.concatenate([s.summaries for s in per_code]), first.finish,
+                           first.n_coders, first.level,
+                           np.concatenate(rows) if len(rows) == len(per_code) else None)
 
 
 def project_agreement(

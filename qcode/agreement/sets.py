@@ -64,8 +64,9 @@ def coded_set_data(cu: CodedUnits) -> ReliabilityData:
     if n_codes > 63:
         return set_data(cu.present, cu.missing, codes=cu.codes, coders=cu.coders)
     pair, code = np.divmod(cu.cells, max(n_codes, 1))
-    keys = np.zeros(cu.missing.size, dtype=np.int64)
-    np.bitwise_or.at(keys, pair, np.left_shift(np.int64(1), n_codes - 1 - code))
+    kind = np.int16 if n_codes < 16 else np.int32 if n_codes < 32 else np.int64
+    keys = np.zeros(cu.missing.size, dtype=kind)  # the narrowest integer for the sets
+    np.bitwise_or.at(keys, pair, np.left_shift(1, n_codes - 1 - code).astype(kind))
     seen = ~cu.missing.ravel()
     found, inverse = np.unique(keys[seen], return_inverse=True)
     cells = np.full(cu.missing.size, -1, dtype=np.int64)
