@@ -5,6 +5,8 @@ in the project decides the default coders."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from tui_support import FIELDNOTE, INTERVIEW, clock, make_study
 
@@ -82,3 +84,20 @@ def test_analyses_never_make_the_dense_units_by_coders_by_codes_array(tmp_path, 
     result = runner.invoke(app, [*args, "--project", str(project.root)])
     assert result.exit_code == expected.exit_code == 0, result.output
     assert result.stdout == expected.stdout
+
+
+def test_audit_stats_counts_one_log_at_a_time(tmp_path, runner, monkeypatch):
+    """It never gathers every event of every log into one list (all_events)."""
+    from qcode import trail
+
+    project = _coded_study(tmp_path / "study")
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("every event of every log was gathered")
+
+    monkeypatch.setattr(trail, "all_events", tripwire)
+    result = runner.invoke(app, ["audit", "stats", "--format", "json", "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    coders = {row["coder"]: row for row in json.loads(result.stdout)["coders"]}
+    assert coders["anna"]["applied"] == 2 and coders["ben"]["applied"] == 2
+    assert coders["anna"]["codings"] == 2 and coders["anna"]["days"] == 1
