@@ -236,9 +236,13 @@ class Index:
         fold = Fold(name)
         fold.lines, fold.voided = lines, set(json.loads(voided))
         where, args = _where(name, docs, coders)
+        share: dict[Any, Any] = {}  # one object per repeated value (coder, doc, code...)
+        one = share.setdefault
         for r in self.db.execute(f"SELECT {_TABLES['codings']} FROM codings WHERE {where}", args):
-            c = Coding(*(*r[1:11], json.loads(r[11]), r[12], json.loads(r[13]),
-                         tuple(json.loads(r[14]))))
+            c = Coding(r[1], one(r[2], r[2]), one(r[3], r[3]), r[4], r[5], one(r[6], r[6]),
+                       one(r[7], r[7]), r[8], one(r[9], r[9]), one(r[10], r[10]),
+                       json.loads(r[11]), one(r[12], r[12]), json.loads(r[13]),
+                       tuple(json.loads(r[14])))
             fold.live[c.id] = c
             fold.keys[(c.doc, c.start, c.end, c.code)] = c.id
         rows = self.db.execute("SELECT * FROM memos WHERE log = ? ORDER BY pos", (name,))

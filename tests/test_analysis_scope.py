@@ -101,3 +101,16 @@ def test_audit_stats_counts_one_log_at_a_time(tmp_path, runner, monkeypatch):
     coders = {row["coder"]: row for row in json.loads(result.stdout)["coders"]}
     assert coders["anna"]["applied"] == 2 and coders["ben"]["applied"] == 2
     assert coders["anna"]["codings"] == 2 and coders["anna"]["days"] == 1
+
+
+def test_codings_read_from_the_index_share_their_repeated_values(tmp_path):
+    """One string per coder, document and code, not one per coding (a fifth of a replay's
+    memory on a big project)."""
+    from qcode import index
+
+    project = _coded_study(tmp_path / "study")
+    index.replay(project)  # builds the index
+    codings = [c for c in index.replay(project).codings if c.coder == "ben"]
+    assert len(codings) == 2
+    a, b = codings
+    assert a.coder is b.coder and a.source is b.source
