@@ -7,10 +7,14 @@ DEMO   ?= demo-study
 
 .PHONY: install demo test bench lint clean fuzz
 
+# An editable install writes no bytecode, and where PYTHONDONTWRITEBYTECODE is set
+# nothing ever would (every command compiled qcode again): compile it once, as
+# installing a wheel does.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	$(BIN)/python -m compileall -q qcode
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -30,6 +34,7 @@ fuzz: $(STAMP)
 		--hypothesis-show-statistics
 
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q qcode
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 # ruff, the import contracts of docs/architecture.md (pyproject.toml [tool.importlinter]),

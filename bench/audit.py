@@ -160,7 +160,7 @@ def appends(root: Path, count: int, rows: int) -> dict[str, float]:
 
     from qcode import coding
     from qcode.audit.log import append
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
     from qcode.project import init_project
 
     started = time.perf_counter()

@@ -39,7 +39,7 @@ from _measure import describe_folder, work_folder  # noqa: E402
 
 
 def run_ours(paths: list[Path], root: Path, workers: bool) -> tuple[float, float]:
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
     from qcode.project import init_project
 
     project = init_project(Path(tempfile.mkdtemp(dir=root)) / "study")
@@ -69,7 +69,7 @@ def peak_rss_mb(words: int, where: Path) -> tuple[float, float]:
         "import sys, json, resource, tempfile; from pathlib import Path\n"
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
         "from _corpus import write_corpus\n"
-        "from qcode.corpus import ingest\nfrom qcode.project import init_project\n"
+        "from qcode.corpus.ingest import ingest\nfrom qcode.project import init_project\n"
         f"root = Path(tempfile.mkdtemp(dir={str(where)!r}))\n"
         f"paths = write_corpus(root / 'src', {words})\n"
         "ingest(init_project(root / 'study'), paths)\n"

@@ -8,6 +8,9 @@ stores them; decisions go straight into each coder's log through the audit
 library's batch append (``append_events``), as ``apply --from`` does: about 90%
 applies, 5% removals of an earlier coding, 5% memos.
 
+The reference is a full replay of the same logs: "cold" without ``.qcode/`` (every
+log's chain is checked once, as any first command on a fresh clone does; the first
+build of the index is compared with it) and warm (those checks cached).
 Each command runs as a whole process (``qcode ...``; the best CPU time of the runs,
 user + system of the process and its children, and the peak resident memory),
 next to a full replay of the same logs in the same
@@ -146,10 +149,10 @@ def measure(size: float, folder: Path, runs: int,
           f"built in {built:.0f} s")
     env = dict(os.environ, QCODE_INDEX="0")
     out: dict[str, tuple[float, float]] = {}
-    out["full replay (reference)"] = process([sys.executable, "-c", REPLAY, str(project.root)],
-                                             runs, cpu=True)
-    shutil.rmtree(project.cache_dir, ignore_errors=True)
-    out["first build of the index"] = process(commands(project, qcode)[0][1], 1, cpu=True)
+    replay = [sys.executable, "-c", REPLAY, str(project.root)]
+    out["full replay, cold"] = min(cold(project, replay) for _ in range(runs))
+    out["full replay (reference)"] = process(replay, runs, cpu=True)
+    out["first build of the index"] = cold(project, commands(project, qcode)[0][1])
     for name, command, stdin in commands(project, qcode):
         out[name] = process(command, runs, stdin=stdin, cpu=True)
     without = process(commands(project, qcode)[0][1], 1, env=env, cpu=True)
@@ -157,10 +160,29 @@ def measure(size: float, folder: Path, runs: int,
     ref = out["full replay (reference)"][0]
     for name, (t, mb) in out.items():
         print(f"  {name:<26} {t:7.2f} s {t / ref:6.2f}x replay  {mb:6.0f} MB")
+    first, cold_replay = out["first build of the index"][0], out["full replay, cold"][0]
+    print(f"  first build of the index: {first / cold_replay:.2f}x a cold full replay (both "
+          "start without .qcode/, so both check every log's chain once)")
     out["_lines"] = (float(lines), logs)
     if qc_python is not None:
         qc_comparison(project, size, qc_python, folder, runs)
     return out
+
+
+def cold(project, command: list[str]) -> tuple[float, float]:
+    """One run of ``command`` with no ``.qcode/`` (no index, no cached log checks)."""
+    shutil.rmtree(project.cache_dir, ignore_errors=True)
+    return process(command, 1, cpu=True)
+
+
+def compiled() -> None:
+    """Compile qcode's bytecode first, as installing a wheel does: an editable install
+    run with PYTHONDONTWRITEBYTECODE would compile every module again on every start
+    (about 0.3 s of CPU), which no installed qcode pays."""
+    import qcode
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(qcode.__file__).parent)],
+                   check=True)
 
 
 def qc_comparison(project, size: float, qc_python: Path, folder: Path, runs: int) -> None:
@@ -235,6 +257,7 @@ def main() -> None:
     sizes = [0.002] if args.quick else [float(s) for s in args.sizes.split(",")]
     runs = 1 if args.quick else args.runs
     folder = work_folder(args.dir, "qcode-scale-")
+    compiled()
     try:
         qc_python = qc_venv(args.qc) if args.qc else None
         results = [(size, measure(size, folder, runs, qc_python)) for size in sizes]

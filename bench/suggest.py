@@ -116,7 +116,7 @@ def codebook_text(vocab: list[str], seed: int = 2) -> str:
 
 
 def build(root: Path, words: int):
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
     from qcode.project import init_project
 
     paths, vocab, cum = write_corpus(root / "src", words)

@@ -38,7 +38,8 @@ MOVES = ["j"] * 40 + ["k"] * 10 + ["l", "l", "L", "h", "v"] * 4 + ["n", "pagedow
 def build(folder: Path, words: int):
     from qcode.audit.log import locked_log
     from qcode.coding.plan import Plan
-    from qcode.corpus import ingest, load_document
+    from qcode.corpus import load_document
+    from qcode.corpus.ingest import ingest
     from qcode.project import init_project
 
     codebook = (ROOT / "codebooks" / "homecare.yaml").read_text(encoding="utf-8")

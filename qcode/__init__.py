@@ -12,8 +12,7 @@ modules (spaCy, numpy) load only when a function that needs them runs.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from . import lazy
 
 __version__ = "0.1.0"
 
@@ -35,20 +34,13 @@ _EXPORTS = {
     "apply": "qcode.coding",
     "apply_csv": "qcode.coding",
     "verify_project": "qcode.audit",
-    "suggest": "qcode.suggest",
     "recover": "qcode.recovery",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'qcode' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.exports(__name__, _EXPORTS)
 
 
 def __dir__() -> list[str]:

@@ -20,7 +20,8 @@ from .audit import verify_project
 from .codebook import Codebook, check, dump_codebook, load_codebook
 from .coding import apply_csv
 from .codings import replay
-from .corpus import ingest, list_documents, load_document
+from .corpus import list_documents, load_document
+from .corpus.ingest import ingest
 from .errors import ProjectError
 from .exchange.demo import report_exchange
 from .migrations import recode

@@ -38,7 +38,7 @@ from dataclasses import astuple
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .audit.health import note_broken
+from .audit.health import Hashed, note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import log_names
 from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log, note_left_out
@@ -46,7 +46,7 @@ from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log, n
 if TYPE_CHECKING:
     from .project import Project
 
-VERSION = "1"
+VERSION = "2"
 _CHUNK = 1 << 20
 _TABLES = {
     "codings": "log, id, coder, doc, start, end_, code, source, time, docv, memo, codebook, fp, "
@@ -65,13 +65,15 @@ def replay(project: Project, *, docs: Iterable[str] | None = None,
     their codings, memos and decisions (steps and warnings are always all of them).
     A broken log is noted for the person, as a full replay notes it (``health``
     False: not checked, for a view that replays after every decision)."""
+    hashed: dict[str, Hashed] = {}  # each log's digest as the health check read it
     if health:
-        note_broken(project.audit_dir, project.id)
+        note_broken(project.audit_dir, project.id, hashed)
     path = project.cache_dir / "index.sqlite"
     if os.environ.get("QCODE_INDEX") != "0":  # 0: no index (benchmarks, comparisons)
         try:
             with Index(path) as index:
-                return note_left_out(index.read(project.audit_dir, docs=docs, coders=coders))
+                return note_left_out(index.read(project.audit_dir, docs=docs, coders=coders,
+                                                hashed=hashed))
         except sqlite3.Error:  # a damaged cache: dropped, built again next time
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -123,10 +125,12 @@ class Index:
         db.execute("CREATE TABLE logs (name TEXT PRIMARY KEY, size INTEGER, lines INTEGER, "
                    "digest BLOB, voided TEXT, partial INTEGER)")
         for name, columns in _TABLES.items():
+            # no declared types: SQLite keeps each value as given (an int codebook
+            # version stays an int, a str one a str, a score its exact float)
             db.execute(f"CREATE TABLE {name} ({columns})")
-        db.execute("CREATE INDEX codings_doc ON codings (doc, coder)")
-        db.execute("CREATE INDEX codings_coder ON codings (coder)")
-        db.execute("CREATE INDEX codings_log ON codings (log)")
+        # every query names the log (one coder's, mostly): one index serves them all, and
+        # each index more made the first build slower than the fold it stores
+        db.execute("CREATE INDEX codings_log ON codings (log, doc)")
         for name in ("memos", "decisions", "steps", "warnings"):
             db.execute(f"CREATE INDEX {name}_log ON {name} (log, pos)")
         db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
@@ -134,8 +138,10 @@ class Index:
     # ------------------------------------------------------------ reading
 
     def read(self, audit_dir: Path, *, docs: Iterable[str] | None = None,
-             coders: Iterable[str] | None = None) -> Codings:
-        """Bring every log's entry up to date, then combine what is asked for."""
+             coders: Iterable[str] | None = None, hashed: dict[str, Hashed] | None = None
+             ) -> Codings:
+        """Bring every log's entry up to date, then combine what is asked for
+        (``hashed``: digests the health check just made, used where the log is unchanged)."""
         names = log_names(audit_dir)
         notes: list[str] = []
         folds: list[Fold] = []
@@ -143,7 +149,8 @@ class Index:
         try:
             self._forget([n for n in self._names() if n not in names])
             for name in names:
-                folds.append(self._update(audit_dir / f"{name}.log", notes, docs, coders))
+                folds.append(self._update(audit_dir / f"{name}.log", notes, docs, coders,
+                                          (hashed or {}).get(name)))
         finally:
             self.db.execute("COMMIT")
         out = combine(folds)
@@ -161,7 +168,7 @@ class Index:
                 self.db.execute(f"DELETE FROM {table} WHERE log = ?", (name,))
 
     def _update(self, path: Path, notes: list[str], docs: Iterable[str] | None,
-                coders: Iterable[str] | None) -> Fold:
+                coders: Iterable[str] | None, known: Hashed | None = None) -> Fold:
         """The fold of one log (only the wanted codings loaded), after bringing its
         entry up to date under the log's shared lock."""
         name = path.stem
@@ -170,7 +177,7 @@ class Index:
             row = self.db.execute("SELECT size, lines, digest, voided, partial FROM logs "
                                   "WHERE name = ?", (name,)).fetchone()
             if row is not None:
-                kept = self._kept(fh, name, row, notes, docs, coders)
+                kept = self._kept(fh, name, row, notes, docs, coders, known)
                 if kept is not None:
                     return kept
             fold = fold_log(path, lock=False)
@@ -178,18 +185,28 @@ class Index:
         return _wanted(fold, docs, coders)
 
     def _kept(self, fh: BinaryIO, name: str, row: tuple, notes: list[str],
-              docs: Iterable[str] | None, coders: Iterable[str] | None) -> Fold | None:
+              docs: Iterable[str] | None, coders: Iterable[str] | None,
+              known: Hashed | None = None) -> Fold | None:
         """The indexed fold, folded on by what the log gained; None when the log must
-        be folded again from its start."""
+        be folded again from its start. ``known``: the log's digest when the health
+        check read it, used when the log (locked now) still has that size and time."""
         size, lines, digest, voided, partial = row
-        hasher = hashlib.sha256()
-        if os.fstat(fh.fileno()).st_size < size or _hash(fh, size, hasher) != digest:
+        hasher: Any = hashlib.sha256()
+        now = os.fstat(fh.fileno())
+        if known is not None and known.size == size == now.st_size \
+                and known.mtime_ns == now.st_mtime_ns:
+            prefix, hasher = known.sha256, None  # nothing to add to it: the log did not grow
+            fh.seek(size)
+        else:
+            prefix = _hash(fh, size, hasher) if now.st_size >= size else b""
+        if prefix != digest:
             notes.append(f"audit/{name}.log changed before the point the index had read "
                          "(an edited or replaced log?); it was read again from its first line. "
                          "`qcode audit verify` says what changed.")
             return None
         tail = fh.read()
-        if partial or tail[-1:] not in (b"", b"\n") or b'"action":"void"' in tail:
+        if partial or tail[-1:] not in (b"", b"\n") or b'"action":"void"' in tail \
+                or (tail and hasher is None):
             return None
         try:
             events = [parse_object(raw, strict=False) for raw in tail[:-1].split(b"\n")] \
@@ -217,13 +234,14 @@ class Index:
                     int(fold.partial)))
         db.executemany("INSERT INTO codings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        ((name, c.id, c.coder, c.doc, c.start, c.end, c.code, c.source, c.time,
-                         c.docv, c.memo, json.dumps(c.codebook), c.fp, json.dumps(c.score),
-                         json.dumps(c.flags)) for c in fold.live.values()))
+                         c.docv, c.memo, c.codebook, c.fp, c.score, _flags(c.flags))
+                        for c in fold.live.values()))
         db.executemany("INSERT INTO memos VALUES (?,?,?,?,?,?,?,?,?,?)",
-                       ((name, i, *astuple(m)) for i, m in enumerate(fold.memos)))
+                       ((name, i, m.id, m.coder, m.time, m.text, m.doc, m.code, m.coding, m.span)
+                        for i, m in enumerate(fold.memos)))
         db.executemany("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        ((name, i, d.id, d.coder, d.time, d.doc, d.start, d.end, d.code, d.source,
-                         json.dumps(d.score), int(d.accepted), d.reason)
+                         d.score, int(d.accepted), d.reason)
                         for i, d in enumerate(fold.decisions)))
         db.executemany("INSERT INTO steps VALUES (?,?,?)",
                        ((name, i, json.dumps(astuple(e))) for i, e in enumerate(fold.steps)))
@@ -240,20 +258,23 @@ class Index:
         one = share.setdefault
         for r in self.db.execute(f"SELECT {_TABLES['codings']} FROM codings WHERE {where}", args):
             c = Coding(r[1], one(r[2], r[2]), one(r[3], r[3]), r[4], r[5], one(r[6], r[6]),
-                       one(r[7], r[7]), r[8], one(r[9], r[9]), one(r[10], r[10]),
-                       json.loads(r[11]), one(r[12], r[12]), json.loads(r[13]),
-                       tuple(json.loads(r[14])))
+                       one(r[7], r[7]), r[8], one(r[9], r[9]), one(r[10], r[10]), r[11],
+                       one(r[12], r[12]), r[13], tuple(json.loads(r[14])) if r[14] else ())
             fold.live[c.id] = c
             fold.keys[(c.doc, c.start, c.end, c.code)] = c.id
         rows = self.db.execute("SELECT * FROM memos WHERE log = ? ORDER BY pos", (name,))
         fold.memos = [Memo(*r[2:]) for r in rows]
         rows = self.db.execute("SELECT * FROM decisions WHERE log = ? ORDER BY pos", (name,))
-        fold.decisions = [Decision(*(*r[2:10], json.loads(r[10]), bool(r[11]), r[12])) for r in rows]
+        fold.decisions = [Decision(*(*r[2:11], bool(r[11]), r[12])) for r in rows]
         rows = self.db.execute("SELECT event FROM steps WHERE log = ? ORDER BY pos", (name,))
         fold.steps = [Event(*json.loads(r[0])) for r in rows]
         rows = self.db.execute("SELECT text FROM warnings WHERE log = ? ORDER BY pos", (name,))
         fold.warnings = [r[0] for r in rows]
         return fold
+
+
+def _flags(flags: tuple[str, ...]) -> str | None:
+    return json.dumps(flags) if flags else None
 
 
 def _where(name: str, docs: Iterable[str] | None, coders: Iterable[str] | None

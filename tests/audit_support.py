@@ -111,7 +111,7 @@ Nobody had the key to car number three, so the team shared lifts all morning.
 
 def make_study(root: Path, coders: tuple[str, ...] = ("anna", "ben")):
     """A small project with the test codebook and two documents (hc01, fn01)."""
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
     from qcode.project import init_project
 
     project = init_project(root, coders=coders, codebook_text=CODEBOOK)

@@ -40,7 +40,7 @@ def hostile_project(folder: Path) -> Path:
     """A small project whose document, memo, code label and attribute carry ATTACKS.
     (A coder's name cannot: every reader and writer refuses a log named HOSTILE_CODER.)"""
     from qcode.coding import apply, memo
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
     from qcode.project import init_project
 
     attack = " ".join(ATTACKS) + " a|b"  # a pipe must not add a Markdown table column

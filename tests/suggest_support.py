@@ -31,7 +31,7 @@ codes:
 def make_project(root: Path, docs: dict[str, str], *, codebook: str = CODEBOOK,
                  unit: str = "sentence", attrs: dict[str, dict[str, str]] | None = None):
     """A project in ``root`` with ``docs`` ({id: text}) ingested."""
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
     from qcode.project import init_project
 
     project = init_project(root, codebook_text=codebook, unit=unit, coders=("anna", "ben"))

@@ -161,7 +161,7 @@ def test_codings_an_interrupted_ingest_left_behind_are_re_anchored_on_request(st
     """The corpus layer's ingest stores a text and never writes the logs: what an ingest
     interrupted before recording the re-anchoring leaves behind, which
     `orphans reanchor` picks up."""
-    from qcode.corpus import ingest as store_only
+    from qcode.corpus.ingest import ingest as store_only
 
     project, source = study
     source.write_text("Intro.\n" + TEXT)

@@ -18,7 +18,6 @@ from qcode.corpus import (
     doc_id_from_path,
     document_exists,
     import_attributes,
-    ingest,
     list_documents,
     load_document,
     normalise,
@@ -28,6 +27,7 @@ from qcode.corpus import (
     set_attributes,
 )
 from qcode.corpus.decode import decode
+from qcode.corpus.ingest import ingest
 from qcode.errors import InputError, SpanError
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -106,7 +106,8 @@ def _awkward_project(root: Path) -> Path:
     """Emoji (outside the BMP), a combining mark with no precomposed form, an NFD
     accent, CRLF line ends and a BOM in the source."""
     from qcode.coding import apply
-    from qcode.corpus import ingest, load_document
+    from qcode.corpus import load_document
+    from qcode.corpus.ingest import ingest
     from qcode.project import init_project
 
     project = init_project(root / "awkward", codebook_text=(

@@ -13,7 +13,7 @@ TEXT = "Interviewer: How was the week?\n\nAna: Fine. The rota was fine.\n"
 
 
 def _study(project, tmp_path):
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
 
     (tmp_path / "P2_GMT20211119.txt").write_text(TEXT, encoding="utf-8")
     ingest(project, [tmp_path / "P2_GMT20211119.txt"])

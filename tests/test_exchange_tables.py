@@ -17,7 +17,7 @@ P3 = "P3: We share one car between three of us.\n"
 
 @pytest.fixture
 def study(project, tmp_path):
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
 
     for name, text in (("P2_GMT20211119.txt", P2), ("P3 notes.txt", P3)):
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -87,7 +87,7 @@ def test_unplaceable_rows_are_reported_by_row_and_kept(runner, study, tmp_path):
 
 def test_generic_columns_coder_and_id_from_name(runner, project, tmp_path):
     from qcode.codings import replay
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
 
     (tmp_path / "P2_GMT.txt").write_text(P2, encoding="utf-8")
     ingest(project, [tmp_path / "P2_GMT.txt"], doc_id="p2_gmt")

@@ -319,3 +319,28 @@ def test_the_coding_view_opens_and_refreshes_through_the_warm_index(tmp_path, mo
     bare = Session(project, "anna", doc=INTERVIEW, compare="ben", suggest=False)
     assert set(bare.mine) == set(s.mine) and set(bare.theirs) == set(s.theirs)
     assert folded
+
+
+def test_stored_values_come_back_with_their_types(tmp_path) -> None:
+    """The index stores a coding's codebook version, score and flags as given: an int
+    version stays an int and a str one a str, a score keeps its exact float."""
+    from qcode.codings import Coding, Decision, Fold, Memo
+
+    fold = Fold("anna")
+    kept = [Coding("anna:1", "anna", "d", 0, 5, "autonomy", "manual", "t", "v1", None, 3, "fp",
+                   0.1 + 0.2, ("merged:x", "review:y")),
+            Coding("anna:2", "anna", "d", 5, 9, "autonomy", "suggest", "t", None, "m", "2", None,
+                   7, ()),
+            Coding("anna:3", "anna", "e", 1, 2, "leadership", "manual", "t")]
+    for c in kept:
+        fold.live[c.id] = c
+    fold.memos = [Memo("anna:4", "anna", "t", "a memo", "d", None, "anna:1", "0:5")]
+    fold.decisions = [Decision("anna:5", "anna", "t", "d", 0, 5, "autonomy", "rules.v2", 0.75,
+                               False, "too broad")]
+    fold.lines = 5
+    with index.Index(tmp_path / "index.sqlite") as db:
+        db._store("anna", fold, 10, b"x")
+        back = db._load("anna", 5, "[]", None, None)
+    assert list(back.live.values()) == kept
+    assert [type(c.codebook) for c in back.live.values()] == [int, str, type(None)]
+    assert back.memos == fold.memos and back.decisions == fold.decisions

@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qcode.codebook import Code, Codebook, dump_codebook, parse_codebook
-from qcode.corpus import READERS, ingest, load_document, normalise, read_source
+from qcode.corpus import READERS, load_document, normalise, read_source
+from qcode.corpus.ingest import ingest
 from qcode.errors import QcodeError
 from qcode.project import init_project
 
@@ -328,7 +329,7 @@ def test_document_metadata_dump_then_load_is_identity(turns, cues, attributes, s
     separators, quotes) survives the metadata file, read by qcode and by plain YAML."""
     import yaml
 
-    from qcode.corpus.metafile import dump_meta, load_meta
+    from qcode.corpus.metafile import dump_meta, head_and_turns, load_meta
 
     meta = {"id": "doc", "sha256_text": "0" * 64, "language": "en", "attributes": attributes,
             "roles": {t["speaker"]: "respondent" for t in turns if "speaker" in t},
@@ -337,3 +338,7 @@ def test_document_metadata_dump_then_load_is_identity(turns, cues, attributes, s
     text = dump_meta(meta)
     assert load_meta(text, "doc.yaml") == meta
     assert yaml.load(text, Loader=yaml.SafeLoader) == meta
+    # a listing counts the turns without reading them, in this layout and in any other
+    head = {k: v for k, v in meta.items() if k not in ("turns", "timestamps", "units")}
+    assert head_and_turns(text, "doc.yaml") == (head, len(turns))
+    assert head_and_turns(yaml.safe_dump(meta), "doc.yaml")[1] == len(turns)

@@ -175,7 +175,7 @@ def test_did_you_mean_stays_quiet_for_unrelated_names():
 
 
 def test_an_empty_document_id_is_refused(project, tmp_path):
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
     from qcode.errors import InputError
 
     note = tmp_path / "note.txt"

@@ -53,7 +53,7 @@ def test_deleting_the_cache_gives_identical_suggestions(study):
 
 
 def test_an_edited_document_alone_is_parsed_again(study, tmp_path):
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
 
     suggest(study, "anna")
     source = tmp_path / "study-sources" / "c.txt"
@@ -104,7 +104,8 @@ def test_the_queue_is_in_document_and_codebook_order(study):
 
 
 def test_the_document_view_agrees_with_load_document(study, tmp_path):
-    from qcode.corpus import ingest, load_document
+    from qcode.corpus import load_document
+    from qcode.corpus.ingest import ingest
     from qcode.suggest.docs import read_view
 
     talk = tmp_path / "talk.txt"

@@ -99,7 +99,7 @@ def test_unknown_id_and_changed_document_write_nothing(study, tmp_path):
     stale = one(study, "sentence:1", "coordination")
     source = tmp_path / "study-sources" / "a.txt"
     source.write_text(TEXT.replace("nine", "ten"), encoding="utf-8")
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
 
     ingest(study, [source])
     with pytest.raises(SpanError, match="changed since suggestion"):

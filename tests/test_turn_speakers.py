@@ -65,7 +65,7 @@ def test_project_declares_speakers_and_a_sentence_keeps_its_speaker(tmp_path):
     source = tmp_path / "talk.txt"
     source.write_text("LEDER:\nWelcome. Please sit down.\n\nGjest: Thanks. It is cold today.\n",
                       encoding="utf-8")
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
 
     ingest(project, [source])
     document = load_document(project, "talk")

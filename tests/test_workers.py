@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qcode import workers
-from qcode.corpus import ingest
+from qcode.corpus.ingest import ingest
 from qcode.errors import InputError
 from qcode.project import init_project
 

@@ -15,7 +15,7 @@ FIELDNOTE = "fieldnote"
 
 def make_study(root: Path, coders: tuple[str, ...] = ("anna", "ben")):
     """A project with the interview and the fieldnote of tests/fixtures/tui."""
-    from qcode.corpus import ingest
+    from qcode.corpus.ingest import ingest
     from qcode.project import init_project
 
     codebook = (FIXTURES / "codebook.yaml").read_text(encoding="utf-8")

@@ -41,15 +41,28 @@ class BrokenLog:
                 "not verified. Run `qcode audit verify`.")
 
 
+@dataclass(frozen=True, slots=True)
+class Hashed:
+    """A log's SHA-256 as the health check read it, with the size and modification time
+    it had then: a reader that finds the same may use the digest instead of hashing the
+    log again."""
+
+    size: int
+    mtime_ns: int
+    sha256: bytes
+
+
 _CHECKED: dict[str, BrokenLog | None] = {}  # sha256 of a log's bytes -> what it showed
 
 
-def log_health(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
+def log_health(audit_dir: Path, project_id: str, hashed: dict[str, Hashed] | None = None
+               ) -> tuple[BrokenLog, ...]:
     """Every broken log of ``audit_dir``, in log-name order (empty when all hold).
 
     A log's bytes are hashed (hundreds of times cheaper than checking its chain) and
     a log whose bytes were checked before, in this process or by an earlier command
-    (``.qcode/health.json``, a cache), is not checked again."""
+    (``.qcode/health.json``, a cache), is not checked again. ``hashed``, if given, gets
+    each log's digest (:class:`Hashed`)."""
     cache_path = audit_dir.parent / ".qcode" / "health.json"
     if not _CHECKED:
         _CHECKED.update(_read_cache(cache_path))
@@ -58,7 +71,12 @@ def log_health(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
     for name in log_names(audit_dir):
         path = audit_dir / f"{name}.log"
         conv = converted.get(name)
-        digest = f"{project_id}:{name}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+        before = path.stat()
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).digest()
+        if hashed is not None and path.stat().st_mtime_ns == before.st_mtime_ns:
+            hashed[name] = Hashed(len(data), before.st_mtime_ns, sha)
+        digest = f"{project_id}:{name}:{sha.hex()}"
         if conv:
             digest += ":" + hashlib.sha256(json.dumps(sorted(conv.items())).encode()).hexdigest()
         if digest not in _CHECKED:
@@ -110,9 +128,10 @@ def _write_cache(path: Path) -> None:
         atomic_write(path, json.dumps(data), durable=False)
 
 
-def note_broken(audit_dir: Path, project_id: str) -> tuple[BrokenLog, ...]:
+def note_broken(audit_dir: Path, project_id: str, hashed: dict[str, Hashed] | None = None
+                ) -> tuple[BrokenLog, ...]:
     """:func:`log_health`, with one notice per broken log for the person."""
-    found = log_health(audit_dir, project_id)
+    found = log_health(audit_dir, project_id, hashed)
     for broken in found:
         note(broken.message)
     return found

@@ -28,6 +28,7 @@ from .root import app
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from ..codebook import Codebook
     from ..codings import Coding, Memo
     from ..project import Project
 
@@ -272,10 +273,10 @@ def _coding_records(proj: "Project", chosen: "Iterable[Coding]", *, wide: bool) 
     from ..audit.line import shorten
     from ..codings import coding_status
     from ..corpus import DocumentCache
-    from ..trail import code_order
 
-    rank = {c: i for i, c in enumerate(code_order(proj))}
-    retired = _retired_codes(proj)
+    codebook = _codebook_or_none(proj)
+    rank = {c: i for i, c in enumerate(codebook.ids if codebook else ())}
+    retired = frozenset(c.id for c in codebook.codes if c.retired) if codebook else frozenset()
     documents = DocumentCache(proj)
     records = []
     for c in sorted(chosen, key=lambda c: (c.doc, c.start, c.end, rank.get(c.code, len(rank)),
@@ -288,13 +289,13 @@ def _coding_records(proj: "Project", chosen: "Iterable[Coding]", *, wide: bool) 
     return records
 
 
-def _retired_codes(proj: "Project") -> frozenset[str]:
-    """Codes retired in the codebook in force (none when it does not load: the listing
-    still works, and `qcode codebook check` says what is wrong)."""
+def _codebook_or_none(proj: "Project") -> "Codebook | None":
+    """The codebook in force, for its order and its retired codes (``None`` when it does
+    not load: the listing still works, and `qcode codebook check` says what is wrong)."""
     from ..codebook import load_codebook
     from ..errors import QcodeError
 
     try:
-        return frozenset(c.id for c in load_codebook(proj.codebook_path).codes if c.retired)
+        return load_codebook(proj.codebook_path)
     except QcodeError:
-        return frozenset()
+        return None

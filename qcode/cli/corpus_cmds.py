@@ -163,18 +163,20 @@ def docs(ctx: typer.Context, *, format: FormatOption = Format.table,  # noqa: A0
 
 
 def _doc_records(proj: "Project") -> tuple[list[dict[str, Any]], list[str]]:
-    """One record per document, and the attribute keys in first-seen order."""
-    from ..corpus import list_documents, load_document
+    """One record per document, and the attribute keys in first-seen order (read from
+    each document's metadata head: no text, no turn or unit lists)."""
+    from ..corpus import list_documents
+    from ..corpus.store import Document, read_listing
 
     records = []
     keys: list[str] = []
     for doc_id in list_documents(proj):
-        doc = load_document(proj, doc_id)
+        head, turns = read_listing(proj.documents_dir, doc_id)
+        doc = Document(id=doc_id, text="", meta=head)
         attrs = {k: v for k, v in doc.attributes.items() if k != "language"}  # a column already
         keys += [k for k in attrs if k not in keys]
         records.append({"doc": doc_id, "format": doc.meta.get("format"), "kind": doc.kind,
-                        "language": doc.language, "words": doc.words(),
-                        "turns": len(doc.meta.get("turns") or ()), **attrs})
+                        "language": doc.language, "words": doc.words(), "turns": turns, **attrs})
     return records, keys
 
 

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .. import lazy
 from ..project import Project
-from .attributes import import_attributes, set_attributes
-from .decode import decode, normalise
-from .ingest import IngestResult, ingest, parse_attrs, resegment
-from .readers import READERS, read_source
 from .store import UNIT_KINDS, Document, doc_id_from_path, list_document_ids, read_document
-from .turns import Turn, detect_turns
+
+if TYPE_CHECKING:
+    from .attributes import import_attributes, set_attributes
+    from .decode import normalise
+    from .ingest import IngestResult, parse_attrs, resegment
+    from .readers import READERS, read_source
+    from .turns import Turn, detect_turns
+
+# Readers, ingest and the rest load on first use: reading a stored document does not
+# need them. ``decode`` and ``ingest`` share their module's name: import them from
+# ``qcode.corpus.decode`` and ``qcode.corpus.ingest`` (the public ``qcode.ingest``
+# is the whole intake).
+__getattr__ = lazy.exports(__name__, {
+    **dict.fromkeys(("import_attributes", "set_attributes"), ".attributes"),
+    "normalise": ".decode",
+    **dict.fromkeys(("IngestResult", "parse_attrs", "resegment"), ".ingest"),
+    **dict.fromkeys(("READERS", "read_source"), ".readers"),
+    **dict.fromkeys(("Turn", "detect_turns"), ".turns"),
+})
 
 __all__ = [
-    "READERS", "UNIT_KINDS", "Document", "DocumentCache", "IngestResult", "Turn", "decode", "detect_turns",
-    "doc_id_from_path", "document_exists", "import_attributes", "ingest", "list_documents",
+    "READERS", "UNIT_KINDS", "Document", "DocumentCache", "IngestResult", "Turn", "detect_turns",
+    "doc_id_from_path", "document_exists", "import_attributes", "list_documents",
     "load_document", "normalise", "parse_attrs", "read_source", "resegment", "set_attributes",
 ]
 

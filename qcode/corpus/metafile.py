@@ -128,6 +128,19 @@ def load_head(text: str, source: str) -> Any:
     return yamlio.loads(text if cut < 0 else text[: cut + 1], source)
 
 
+def head_and_turns(text: str, source: str) -> tuple[Any, int]:
+    """:func:`load_head`, and how many turns the file lists, counted without reading
+    them (a listing of every document needs the count, not the turns)."""
+    head = load_head(text, source)
+    if isinstance(head, dict) and isinstance(head.get("turns"), list):
+        return head, len(head["turns"])  # another layout: the whole file was read
+    start = text.find("\nturns:\n")
+    if start < 0:
+        return head, 0
+    ends = [i for i in (text.find("\ntimestamps:", start), text.find("\nunits:", start)) if i >= 0]
+    return head, text.count("\n- ", start, min(ends, default=len(text)))
+
+
 def _load_lists(tail: str) -> dict[str, Any] | None:
     """The list sections of :func:`dump_meta`'s layout, or None for any other layout.
     Each section's items are read with one ``json.loads`` of them all."""

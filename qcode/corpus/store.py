@@ -17,7 +17,7 @@ from ..fileio import write_files
 from ..hints import did_you_mean
 from ..ids import check_doc_id, inside
 from ..yamlio import read_text
-from .metafile import UNIT_KINDS, dump_meta, load_head, load_meta
+from .metafile import UNIT_KINDS, dump_meta, head_and_turns, load_head, load_meta
 from .turns import Turn
 
 ATTR_KEY_RE = re.compile(r"\A[A-Za-z_][\w-]*\Z")
@@ -171,6 +171,16 @@ def read_head(documents_dir: Path, doc_id: str) -> dict[str, Any]:
     if not isinstance(head, dict) or "sha256_text" not in head:
         raise InputError(f"{meta_path}: not a qcode document metadata file; re-ingest the source.")
     return head
+
+
+def read_listing(documents_dir: Path, doc_id: str) -> tuple[dict[str, Any], int]:
+    """:func:`read_head` and the number of turns: what a listing of documents shows,
+    read without the text and without parsing the turn and unit lists."""
+    _, meta_path = doc_paths(documents_dir, doc_id)
+    head, turns = head_and_turns(meta_path.read_text(encoding="utf-8"), str(meta_path))
+    if not isinstance(head, dict) or "sha256_text" not in head:
+        raise InputError(f"{meta_path}: not a qcode document metadata file; re-ingest the source.")
+    return head, turns
 
 
 def document_files(

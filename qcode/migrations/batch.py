@@ -17,13 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import intent
-from ..audit.health import note_broken
 from ..audit.line import Event, fingerprint, now_iso, shorten
-from ..audit.log import PROJECT_LOG, locked_log, log_names, read_head
+from ..audit.log import PROJECT_LOG, locked_log, read_head
 from ..codebook import load_codebook
 from ..codebook.mapping import StepIndex, map_codings, paused_gc, walk
 from ..codebook.steps import Step, is_after, step_data
-from ..codings import fold_log
 from ..corpus import DocumentCache
 from ..errors import CodebookError, QcodeError
 from ..fileio import atomic_write
@@ -31,6 +29,7 @@ from ..hints import did_you_mean
 from ..project import resolve_coder
 from ..suggest import suggest
 from ..yamlio import read_text
+from .history import raw_replay
 from .kept import keep
 from .routing import MIN_SCORE, route_by_rules
 
@@ -112,15 +111,6 @@ class RecodeResult:
 
 
 # ---------------------------------------------------------------- reading the logs
-
-
-def raw_replay(project: Project) -> tuple[list[Any], list[Any]]:
-    """Codings as made (before any mapping) and the step events, in time order."""
-    note_broken(project.audit_dir, project.id)
-    folds = [fold_log(project.log_path(name)) for name in log_names(project.audit_dir)]
-    codings = [c for f in folds for c in f.live.values()]
-    steps = sorted((e for f in folds for e in f.steps), key=lambda e: (e.time, e.actor, e.seq))
-    return codings, steps
 
 
 def _fake_events(batch: list[dict[str, Any]], time: str) -> list[Any]:

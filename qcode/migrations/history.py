@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import intent
-from ..audit.log import PROJECT_LOG, read_log
+from ..audit.health import note_broken
+from ..audit.log import PROJECT_LOG, log_names, read_log
 from ..audit.ops import append_events
 from ..codebook import load_codebook
 from ..codebook.mapping import StepIndex
 from ..codebook.steps import step_from_data
-from ..codings import voided_seqs
+from ..codings import fold_log, voided_seqs
 from ..errors import QcodeError
 from ..fileio import atomic_write
 from ..project import resolve_coder
-from .batch import raw_replay
 from .kept import kept_text, version_file
 
 if TYPE_CHECKING:
@@ -34,6 +34,16 @@ if TYPE_CHECKING:
     from ..project import Project
 
 COLUMNS = ("time", "actor", "version", "step", "change", "reason", "routed", "status")
+
+
+def raw_replay(project: Project) -> tuple[list[Any], list[Any]]:
+    """Codings as made (before any mapping) and the step events, in time order."""
+    note_broken(project.audit_dir, project.id)
+    folds = [fold_log(project.log_path(name)) for name in log_names(project.audit_dir)]
+    codings = [c for f in folds for c in f.live.values()]
+    steps = sorted((e for f in folds for e in f.steps), key=lambda e: (e.time, e.actor, e.seq))
+    return codings, steps
+
 
 
 def _project_events(project: Project) -> tuple[list[Any], set[int]]:
