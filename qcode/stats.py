@@ -56,6 +56,8 @@ CHUNK = 256  # replicates per random stream (small enough for their counts to st
 _BLOCK_ELEMENTS = 1 << 17  # unit indices per block when drawing by unit: stays in cache
 _GROUP_RATIO = 16  # draw by group when groups * 16 <= units (a multinomial draw per group
 # costs about as much as 16 unit indices, counted)
+_COLLAPSE_RATIO = 2  # sparse rows drawn by unit are counted per distinct row when
+# there are at most half as many distinct rows as units
 _SPARSE_PRODUCT_ELEMENTS = 1 << 18  # unit counts multiplied at once by sparse summaries
 _THREADED_WORK = 1 << 22  # draws below which threads cost more than they save
 _NORMAL = NormalDist()
@@ -128,6 +130,8 @@ class Resampling:
     rows: np.ndarray  # what W multiplies: the summaries (maybe sparse), or their distinct rows
     group: np.ndarray | None  # each unit's row in ``rows`` (None: drawn by unit)
     sizes: np.ndarray | None  # units per group
+    members: np.ndarray | None = None  # drawn by unit, counted per distinct (sparse) row:
+    # each unit's row in ``rows``
 
     @property
     def by_group(self) -> bool:
@@ -169,19 +173,24 @@ def distinct_rows(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _sparse_resampling(s: Any) -> Resampling:
-    """Groups of identical rows of a CSR matrix, as :func:`resampling` finds them dense."""
+    """Groups of identical rows of a CSR matrix, as :func:`resampling` finds them dense.
+    With too many groups to draw by group, units are still drawn one by one, but when
+    their rows repeat the draws are counted per distinct row (same draws, same totals,
+    a smaller product)."""
     n, p = s.shape
     if not n or not np.isfinite(s.data).all():
         return Resampling(n, s, None, None)
     probe = np.random.default_rng(0x51A7).random((p, 2))
     hashes = np.asarray(s @ probe, dtype=np.float64)
     _, group, sizes = distinct_rows(hashes)
-    if sizes.size * _GROUP_RATIO > n:
+    if sizes.size * _COLLAPSE_RATIO > n:
         return Resampling(n, s, None, None)
     first = np.full(sizes.size, n, dtype=np.int64)
     np.minimum.at(first, group, np.arange(n))
     if (s - s[first[group]]).count_nonzero():
         return Resampling(n, s, None, None)  # two rows hashed alike
+    if sizes.size * _GROUP_RATIO > n:
+        return Resampling(n, s[first], None, None, members=group)
     dense = np.asarray(s[first].toarray(), dtype=np.float64)
     rows, rank, _ = distinct_rows(dense)  # the dense order of the groups
     return Resampling(n, rows, rank[group], np.bincount(rank[group], minlength=rows.shape[0]))
@@ -234,32 +243,38 @@ def _chunk_replicates(stat: Statistic, plan: Resampling, k: int, ss: np.random.S
             return stat.finish(_counts(plan, k, rng).astype(np.float64) @ plan.rows)
         n = plan.n_units
         if transposed is not None:
-            return _sparse_chunk(stat, transposed, n, k, rng)
+            return _sparse_chunk(stat, transposed, n, k, rng, plan.members)
         buffer = np.empty((block_size(n), n))
         return np.concatenate([stat.finish(_weights(idx, n, buffer) @ plan.rows)
                                for idx in _index_blocks(n, k, rng)])
 
 
-def _sparse_chunk(stat: Statistic, transposed: Any, n: int, k: int, rng: np.random.Generator) -> np.ndarray:
+def _sparse_chunk(stat: Statistic, transposed: Any, n: int, k: int, rng: np.random.Generator,
+                  members: np.ndarray | None) -> np.ndarray:
     """Replicates from sparse summaries (``transposed``: their transpose, CSR): the index
-    blocks are drawn as for dense ones, then several are counted together and multiplied
-    in one ``(S.T @ W.T).T``, work in proportion to the non-zero cells (a dense product
-    multiplied every zero; a product per small block spent its time in overhead)."""
+    blocks are drawn as for dense ones, then several are counted together (per distinct
+    row when ``members`` maps units to them) and multiplied in one ``(S.T @ W.T).T``,
+    work in proportion to the non-zero cells (a dense product multiplied every zero; a
+    product per small block spent its time in overhead)."""
     per = max(block_size(n), _SPARSE_PRODUCT_ELEMENTS // max(n, 1))
     out, pending, rows = [], [], 0
     for idx in _index_blocks(n, k, rng):
         pending.append(idx)
         rows += idx.shape[0]
         if rows >= per:
-            out.append(_sparse_block(stat, transposed, pending, n))
+            out.append(_sparse_block(stat, transposed, pending, members))
             pending, rows = [], 0
     if pending:
-        out.append(_sparse_block(stat, transposed, pending, n))
+        out.append(_sparse_block(stat, transposed, pending, members))
     return np.concatenate(out)
 
 
-def _sparse_block(stat: Statistic, transposed: Any, blocks: list[np.ndarray], n: int) -> np.ndarray:
-    weights = np.ascontiguousarray(_weights(np.concatenate(blocks), n).T)  # units x replicates
+def _sparse_block(stat: Statistic, transposed: Any, blocks: list[np.ndarray],
+                  members: np.ndarray | None) -> np.ndarray:
+    idx = np.concatenate(blocks)
+    if members is not None:
+        idx = members[idx]
+    weights = np.ascontiguousarray(_weights(idx, transposed.shape[1]).T)  # rows x replicates
     return stat.finish(np.asarray(transposed @ weights).T)
 
 

@@ -132,3 +132,15 @@ def test_the_pooled_statistic_is_the_statistic_of_the_stacked_tables(name):
 class _Coding:
     def __init__(self, coder: str, doc: str, start: int, end: int, code: str) -> None:
         self.coder, self.doc, self.start, self.end, self.code = coder, doc, start, end, code
+
+
+def test_sparse_rows_that_repeat_are_counted_per_distinct_row_with_the_same_replicates():
+    """Too many distinct rows to draw by group, but far fewer than units: units are drawn
+    one by one as before and their draws counted per distinct row."""
+    present, missing = _sets(3, 3000, 3, 0.08)
+    stat = set_alpha_statistic(set_data(present, missing, codes=CODES, coders=["a", "b", "c"]), "masi")
+    plan = stats.resampling(stat.summaries)
+    assert not plan.by_group and plan.members is not None
+    assert plan.rows.shape[0] * 2 <= stat.n_units
+    np.testing.assert_allclose(stats.replicates(stat, 600, seed=6),
+                               stats.replicates(_dense_twin(stat), 600, seed=6), rtol=0, atol=1e-12)
