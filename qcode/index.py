@@ -38,15 +38,16 @@ from dataclasses import astuple
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .audit.health import Hashed, note_broken
+from .audit.health import Hashed, log_digests, note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import log_names
 from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log, note_left_out
+from .corpus.store import list_document_ids, read_listing
 
 if TYPE_CHECKING:
     from .project import Project
 
-VERSION = "2"
+VERSION = "4"
 _CHUNK = 1 << 20
 _TABLES = {
     "codings": "log, id, coder, doc, start, end_, code, source, time, docv, memo, codebook, fp, "
@@ -68,6 +69,8 @@ def replay(project: Project, *, docs: Iterable[str] | None = None,
     hashed: dict[str, Hashed] = {}  # each log's digest as the health check read it
     if health:
         note_broken(project.audit_dir, project.id, hashed)
+    else:
+        hashed = log_digests(project.audit_dir)
     path = project.cache_dir / "index.sqlite"
     if os.environ.get("QCODE_INDEX") != "0":  # 0: no index (benchmarks, comparisons)
         try:
@@ -80,6 +83,24 @@ def replay(project: Project, *, docs: Iterable[str] | None = None,
         except OSError:  # a project folder this process cannot write: no cache
             pass
     return note_left_out(_filtered(_combine_all(project), docs, coders))
+
+
+def document_listing(project: Project) -> list[tuple[str, dict[str, Any], int]]:
+    """Each document's id, metadata head and turn count (what ``qcode docs`` lists),
+    read through the index: a document whose metadata file is unchanged is not parsed."""
+    ids = list_document_ids(project.documents_dir)
+    if os.environ.get("QCODE_INDEX") != "0":
+        path = project.cache_dir / "index.sqlite"
+        try:
+            with Index(path) as index:
+                return [(d, *x) for d, x in zip(ids, index.listing(project.documents_dir, ids),
+                                                strict=True)]
+        except sqlite3.Error:  # a damaged cache: dropped, built again next time
+            with contextlib.suppress(OSError):
+                path.unlink()
+        except OSError:  # a project folder this process cannot write: no cache
+            pass
+    return [(d, *read_listing(project.documents_dir, d)) for d in ids]
 
 
 def _combine_all(project: Project) -> Codings:
@@ -128,11 +149,15 @@ class Index:
             # no declared types: SQLite keeps each value as given (an int codebook
             # version stays an int, a str one a str, a score its exact float)
             db.execute(f"CREATE TABLE {name} ({columns})")
-        # every query names the log (one coder's, mostly): one index serves them all, and
-        # each index more made the first build slower than the fold it stores
+        # every query names the log, and some documents or some coders (each index more
+        # makes the first build slower: these two serve every query)
         db.execute("CREATE INDEX codings_log ON codings (log, doc)")
+        db.execute("CREATE INDEX codings_coder ON codings (coder, log)")
         for name in ("memos", "decisions", "steps", "warnings"):
             db.execute(f"CREATE INDEX {name}_log ON {name} (log, pos)")
+        db.execute("DROP TABLE IF EXISTS documents")
+        db.execute("CREATE TABLE documents (id TEXT PRIMARY KEY, stamp TEXT, head TEXT, "
+                   "turns INTEGER)")
         db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
 
     # ------------------------------------------------------------ reading
@@ -224,6 +249,35 @@ class Index:
         self._store(name, fold, size + len(tail), hasher.digest())
         return _wanted(fold, docs, coders)
 
+    def listing(self, documents_dir: Path, ids: list[str]) -> list[tuple[dict[str, Any], int]]:
+        """:func:`qcode.corpus.store.read_listing` of each document, from the index where
+        its metadata file is the file it was (same inode, size and time, not a link)."""
+        known = {r[0]: r[1:] for r in
+                 self.db.execute("SELECT id, stamp, head, turns FROM documents")}
+        out, fresh = [], []
+        for doc_id in ids:
+            st = os.lstat(documents_dir / f"{doc_id}.yaml")
+            stamp = f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+            row = known.get(doc_id)
+            if row is not None and row[0] == stamp:
+                out.append((json.loads(row[1]), row[2]))
+                continue
+            head, turns = read_listing(documents_dir, doc_id)
+            out.append((head, turns))
+            with contextlib.suppress(TypeError, ValueError):
+                text = json.dumps(head)
+                if json.loads(text) == head:  # only what JSON gives back unchanged
+                    fresh.append((doc_id, stamp, text, turns))
+        gone = [(d,) for d in known.keys() - set(ids)]
+        if fresh or gone:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.executemany("DELETE FROM documents WHERE id = ?", gone)
+                self.db.executemany("INSERT OR REPLACE INTO documents VALUES (?,?,?,?)", fresh)
+            finally:
+                self.db.execute("COMMIT")
+        return out
+
     # ------------------------------------------------------------ storing
 
     def _store(self, name: str, fold: Fold, size: int, digest: bytes) -> None:
@@ -265,9 +319,13 @@ class Index:
             fold.live[c.id] = c
             if to_feed:
                 fold.keys[(c.doc, c.start, c.end, c.code)] = c.id
-        rows = self.db.execute("SELECT * FROM memos WHERE log = ? ORDER BY pos", (name,))
+        # memos and decisions of other documents and coders are left out as the codings
+        # are (a memo on a coding is kept: it follows its coding when combined)
+        where, args = _where(name, docs, coders, keep="coding IS NOT NULL")
+        rows = self.db.execute(f"SELECT * FROM memos WHERE {where} ORDER BY pos", args)
         fold.memos = [Memo(*r[2:]) for r in rows]
-        rows = self.db.execute("SELECT * FROM decisions WHERE log = ? ORDER BY pos", (name,))
+        where, args = _where(name, docs, coders)
+        rows = self.db.execute(f"SELECT * FROM decisions WHERE {where} ORDER BY pos", args)
         fold.decisions = [Decision(*(*r[2:11], bool(r[11]), r[12])) for r in rows]
         rows = self.db.execute("SELECT event FROM steps WHERE log = ? ORDER BY pos", (name,))
         fold.steps = [Event(*json.loads(r[0])) for r in rows]
@@ -280,13 +338,18 @@ def _flags(flags: tuple[str, ...]) -> str | None:
     return json.dumps(flags) if flags else None
 
 
-def _where(name: str, docs: Iterable[str] | None, coders: Iterable[str] | None
-           ) -> tuple[str, list[Any]]:
+def _where(name: str, docs: Iterable[str] | None, coders: Iterable[str] | None, *,
+           keep: str | None = None) -> tuple[str, list[Any]]:
+    """The rows of log ``name`` of these documents and coders; ``keep``: a condition
+    under which a row of another document is kept all the same."""
     where, args = ["log = ?"], [name]
     for column, values in (("doc", docs), ("coder", coders)):
         if values is not None:
             chosen = list(values)
-            where.append(f"{column} IN ({','.join('?' * len(chosen))})" if chosen else "0")
+            clause = f"{column} IN ({','.join('?' * len(chosen))})" if chosen else "0"
+            if keep and column == "doc":
+                clause = f"({clause} OR {keep})"
+            where.append(clause)
             args += chosen
     return " AND ".join(where), args
 

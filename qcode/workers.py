@@ -30,10 +30,14 @@ from .errors import QcodeError
 MIN_BYTES = 1_000_000  # below this much input, forking costs more than it saves
 
 
-def _cpus() -> int:
+def cpus() -> int:
+    """The CPUs this process may run on."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1  # pragma: no cover - Linux has sched_getaffinity
+
+
+_cpus = cpus  # what available() asks (a test sets it)
 
 
 def available(size: int) -> bool:

@@ -82,3 +82,34 @@ def test_log_health_names_each_broken_log_and_line(tampered):
     found = log_health(tampered.audit_dir, tampered.id)
     assert [(b.log, b.line) for b in found] == [("anna", 2)]
     assert log_health(tampered.audit_dir, tampered.id) == found  # cached, same answer
+
+
+def test_a_later_command_does_not_trust_what_an_earlier_one_found_whole(tmp_path, runner):
+    """Each append keeps how far the log was found whole (.qcode/sound.json), so the
+    next command hashes that part instead of checking it line by line; a same-length
+    edit inside it, made between two commands, is still refused (real processes)."""
+    import json
+    import subprocess
+    import sys
+
+    study = make_study(tmp_path / "study")
+
+    def apply(quote: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "qcode", "apply", "hc01", "coordination",
+                               "--quote", quote, "--coder", "anna", "-P", str(study.root)],
+                              capture_output=True, text=True)
+
+    assert apply("We start with the list.").returncode == 0
+    assert apply("The list is the list.").returncode == 0
+    log = study.audit_dir / "anna.log"
+    saved = json.loads((study.root / ".qcode" / "sound.json").read_text())["anna"]
+    assert saved["size"] == log.stat().st_size and saved["seq"] == 2
+    lines = log.read_bytes().split(b"\n")
+    assert b'"code":"coordination"' in lines[0]
+    lines[0] = lines[0].replace(b'"code":"coordination"', b'"code":"coordinatioX"')
+    log.write_bytes(b"\n".join(lines))
+    before = log.read_bytes()
+    refused = apply("The leader is far away.")
+    assert refused.returncode == 2
+    assert "audit/anna.log line 1: the hash chain is broken" in refused.stderr
+    assert log.read_bytes() == before

@@ -98,3 +98,16 @@ def test_a_300_character_id_is_refused_with_a_message(runner, study, tmp_path):
     long_name.write_text("A note.\n", encoding="utf-8")
     assert "--id" in refused(runner.invoke(app, ["ingest", str(long_name),
                                                  "-P", str(study.root)]))
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".yaml"])
+def test_a_document_file_linked_outside_the_project_is_refused(runner, study, tmp_path, suffix):
+    """A stored document's text or metadata replaced by a symbolic link to a file
+    outside the project is never read: the command names the path and stops."""
+    stored = study.documents_dir / f"hc01{suffix}"
+    outside = tmp_path / f"elsewhere{suffix}"
+    outside.write_bytes(stored.read_bytes())
+    stored.unlink()
+    stored.symlink_to(outside)
+    stderr = refused(runner.invoke(app, ["show", "hc01", "--no-pager", "-P", str(study.root)]))
+    assert "leads outside" in stderr and f"hc01{suffix}" in stderr

@@ -344,3 +344,33 @@ def test_stored_values_come_back_with_their_types(tmp_path) -> None:
     assert list(back.live.values()) == kept
     assert [type(c.codebook) for c in back.live.values()] == [int, str, type(None)]
     assert back.memos == fold.memos and back.decisions == fold.decisions
+
+
+def test_the_document_listing_follows_every_change_of_a_metadata_file(tmp_path, runner):
+    """`docs` reads unchanged metadata from the index; a changed attribute, a file
+    edited in place and a withdrawn or new document show at once."""
+    project = make_study(tmp_path / "study")
+    root = str(project.root)
+
+    def listing() -> str:
+        result = runner.invoke(app, ["docs", "--format", "csv", "-P", root])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    first = listing()
+    assert listing() == first and "team" not in first
+    assert runner.invoke(app, ["attrs", "set", "interview", "team=north", "-P", root]).exit_code == 0
+    assert "north" in listing()
+    meta = project.documents_dir / "interview.yaml"
+    text = meta.read_text(encoding="utf-8")
+    with open(meta, "r+", encoding="utf-8") as fh:  # in place: same inode
+        fh.write(text.replace("team: north", "team: south"))
+    assert "south" in listing() and "north" not in listing()
+    folder = project.documents_dir
+    shutil.copy(folder / "interview.txt", folder / "interview-copy.txt")
+    shutil.copy(meta, folder / "interview-copy.yaml")
+    assert "interview-copy," in listing()
+    (folder / "interview-copy.yaml").unlink()
+    assert "interview-copy," not in listing()
+    shutil.rmtree(project.cache_dir)
+    assert listing() == runner.invoke(app, ["docs", "--format", "csv", "-P", root]).stdout

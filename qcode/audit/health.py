@@ -12,13 +12,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import mmap
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AuditError
 from ..fileio import atomic_write
 from ..notices import note
+from ..workers import cpus
 from .erasure import converted_lines, records
 from .log import display, log_names, read_tail
 from .signing import signing_for, tail_unsigned
@@ -53,6 +57,7 @@ class Hashed:
 
 
 _CHECKED: dict[str, BrokenLog | None] = {}  # sha256 of a log's bytes -> what it showed
+_THREADED_BYTES = 32 << 20  # logs this large in all are hashed on threads
 
 
 def log_health(audit_dir: Path, project_id: str, hashed: dict[str, Hashed] | None = None
@@ -68,14 +73,12 @@ def log_health(audit_dir: Path, project_id: str, hashed: dict[str, Hashed] | Non
         _CHECKED.update(_read_cache(cache_path))
     out, grown = [], False
     converted = converted_lines(records(audit_dir))  # format-1 lines a redaction rewrote
-    for name in log_names(audit_dir):
-        path = audit_dir / f"{name}.log"
+    names = log_names(audit_dir)
+    paths = [audit_dir / f"{name}.log" for name in names]
+    for name, path, (size, mtime_ns, sha) in zip(names, paths, _hash_all(paths), strict=True):
         conv = converted.get(name)
-        before = path.stat()
-        data = path.read_bytes()
-        sha = hashlib.sha256(data).digest()
-        if hashed is not None and path.stat().st_mtime_ns == before.st_mtime_ns:
-            hashed[name] = Hashed(len(data), before.st_mtime_ns, sha)
+        if hashed is not None and mtime_ns is not None:
+            hashed[name] = Hashed(size, mtime_ns, sha)
         digest = f"{project_id}:{name}:{sha.hex()}"
         if conv:
             digest += ":" + hashlib.sha256(json.dumps(sorted(conv.items())).encode()).hexdigest()
@@ -87,6 +90,42 @@ def log_health(audit_dir: Path, project_id: str, hashed: dict[str, Hashed] | Non
     if grown:
         _write_cache(cache_path)
     return tuple(out)
+
+
+def log_digests(audit_dir: Path) -> dict[str, Hashed]:
+    """Every log's :class:`Hashed` digest, as :func:`log_health` makes them, without the
+    health check (for a reader that checks nothing, such as the coding view)."""
+    names = log_names(audit_dir)
+    found = _hash_all([audit_dir / f"{name}.log" for name in names])
+    return {name: Hashed(size, mtime_ns, sha)
+            for name, (size, mtime_ns, sha) in zip(names, found, strict=True)
+            if mtime_ns is not None}
+
+
+def _hash_all(paths: list[Path]) -> list[tuple[int, int | None, bytes]]:
+    """:func:`_sha256` of every log, on threads when they are large (hashlib lets go of
+    the interpreter lock while it hashes, so the logs of a big project are hashed on
+    every CPU)."""
+    total = sum(p.stat().st_size for p in paths if p.exists())
+    if total < _THREADED_BYTES or len(paths) < 2:
+        return [_sha256(p) for p in paths]
+    with ThreadPoolExecutor(min(len(paths), cpus(), 8)) as pool:
+        return list(pool.map(_sha256, paths))
+
+
+def _sha256(path: Path) -> tuple[int, int | None, bytes]:
+    """``(size, modification time, SHA-256)`` of a file, hashed from a memory map (no
+    copy of a large log into this process); the time is None when the file changed
+    while it was hashed."""
+    with open(path, "rb") as fh:
+        before = os.fstat(fh.fileno())
+        if before.st_size == 0:
+            return 0, before.st_mtime_ns, hashlib.sha256().digest()
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            sha, size = hashlib.sha256(view).digest(), len(view)
+        after = os.fstat(fh.fileno())
+    same = (after.st_size, after.st_mtime_ns) == (size, before.st_mtime_ns)
+    return size, before.st_mtime_ns if same else None, sha
 
 
 def _unsigned_tail(audit_dir: Path, path: Path) -> BrokenLog | None:

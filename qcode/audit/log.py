@@ -8,7 +8,9 @@ Readers take a shared lock, so they never see a line being written.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AuditError
+from ..fileio import atomic_write
 from .line import (
     HASH_SUFFIX_LEN,
     TEXT_KEY,
@@ -190,12 +193,62 @@ class _Sound:
     prev: str
     seq: int
 
+    def hexdigest(self) -> str:
+        return str(self.digest.hexdigest())
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """What an earlier command found whole (``.qcode/sound.json``, a cache): the first
+    ``size`` bytes, whose SHA-256 is ``sha256``, end with line ``seq`` of hash ``prev``."""
+
+    size: int
+    sha256: str
+    prev: str
+    seq: int
+
+    def hexdigest(self) -> str:
+        return self.sha256
+
 
 _SOUND: dict[tuple[int, int], _Sound] = {}  # (dev, inode) -> what was found whole
+_SOUND_FILE = "sound.json"
 
 
-def _break_after(fd: int, path: Path, start: str, known: _Sound | None) -> tuple[int | None,
-                                                                               _Sound]:
+def _sound_path(log: Path) -> Path:
+    return log.parent.parent / ".qcode" / _SOUND_FILE
+
+
+def _saved_sound(log: Path) -> _Saved | None:
+    """What an earlier command found whole in this log (None: nothing, or a damaged
+    cache). Trusted only as far as the log's bytes still hash to it."""
+    try:
+        entry = json.loads(_sound_path(log).read_text(encoding="utf-8"))[log.stem]
+        return _Saved(int(entry["size"]), str(entry["sha256"]), str(entry["prev"]),
+                      int(entry["seq"]))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _save_sound(log: Path, found: _Sound) -> None:
+    """Keep how far this log was found whole for the next command (a cache: a lost or
+    stale entry only means the chain is checked again)."""
+    path = _sound_path(log)
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(saved, dict):
+            saved = {}
+    except (OSError, ValueError):
+        saved = {}
+    saved[log.stem] = {"size": found.size, "sha256": found.hexdigest(), "prev": found.prev,
+                       "seq": found.seq}
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(exist_ok=True)
+        atomic_write(path, json.dumps(saved), durable=False)
+
+
+def _break_after(fd: int, path: Path, start: str, known: _Sound | _Saved | None
+                 ) -> tuple[int | None, _Sound]:
     """The first line of the whole lines of ``fd`` whose chain breaks (None: none), and
     what is now known whole. Lines already found whole are hashed again, not parsed
     (an edit anywhere in them is still seen), and only lines after them are checked."""
@@ -205,7 +258,7 @@ def _break_after(fd: int, path: Path, start: str, known: _Sound | None) -> tuple
         again = sha256()
         for pos in range(0, known.size, _TAIL_CHUNK * 16):
             again.update(os.pread(fd, min(_TAIL_CHUNK * 16, known.size - pos), pos))
-        if again.digest() == known.digest.digest():
+        if again.hexdigest() == known.hexdigest():
             found = _Sound(known.size, again, known.prev, known.seq)
     data = os.pread(fd, whole - found.size, found.size) if whole > found.size else b""
     recorded: bytes | None = None
@@ -329,7 +382,8 @@ class LockedLog:
         before is hashed again rather than checked line by line)."""
         st = os.fstat(self._fd)
         key = (st.st_dev, st.st_ino)
-        line, found = _break_after(self._fd, self.path, start, _SOUND.get(key))
+        known = _SOUND.get(key) or _saved_sound(self.path)
+        line, found = _break_after(self._fd, self.path, start, known)
         if line is not None:
             _SOUND.pop(key, None)
             raise AuditError(
@@ -337,6 +391,8 @@ class LockedLog:
                 "nothing was written; run `qcode audit verify`, and restore the log from git."
             )
         _SOUND[key] = found
+        if known is None or found.size > known.size:
+            _save_sound(self.path, found)
 
     def _recover_partial(self) -> None:
         size = os.fstat(self._fd).st_size
@@ -461,6 +517,7 @@ class LockedLog:
                 known.digest.update(data)
                 known.size, known.prev, known.seq = size + len(data), last["hash"], last["seq"]
                 _SOUND[(st.st_dev, st.st_ino)] = known
+                _save_sound(self.path, known)
         except OSError as exc:
             os.ftruncate(self._fd, size)
             raise AuditError(f"{display(self.path)}: could not write ({exc}); nothing was "

@@ -163,15 +163,14 @@ def docs(ctx: typer.Context, *, format: FormatOption = Format.table,  # noqa: A0
 
 
 def _doc_records(proj: "Project") -> tuple[list[dict[str, Any]], list[str]]:
-    """One record per document, and the attribute keys in first-seen order (read from
-    each document's metadata head: no text, no turn or unit lists)."""
-    from ..corpus import list_documents
-    from ..corpus.store import Document, read_listing
+    """One record per document, and the attribute keys in first-seen order (from each
+    document's metadata head, through the index: no text, no turn or unit lists)."""
+    from ..corpus.store import Document
+    from ..index import document_listing
 
     records = []
     keys: list[str] = []
-    for doc_id in list_documents(proj):
-        head, turns = read_listing(proj.documents_dir, doc_id)
+    for doc_id, head, turns in document_listing(proj):
         doc = Document(id=doc_id, text="", meta=head)
         attrs = {k: v for k, v in doc.attributes.items() if k != "language"}  # a column already
         keys += [k for k in attrs if k not in keys]
