@@ -16,14 +16,11 @@ drawing ``W`` give the same distribution (n independent uniform draws of a unit)
   coders has at most four), so this is the usual case; it is used when there
   are at most 1/16 as many groups as units.
 
-Summaries may be a ``scipy.sparse`` CSR matrix (alpha over code sets: one column
-per set of codes seen, a handful of them non-zero in a unit). They are then
-never made dense as a whole: grouping finds the identical rows from two
-random projections of each row (checked exactly afterwards), a replicate block
-is ``(S.T @ W.T).T`` (work in proportion to the non-zero cells) and the
-jackknife runs over blocks of rows. Either way the groups, their order and the
-draws are those of the dense summaries, so results for a seed do not depend on
-the representation.
+Summaries may be a ``scipy.sparse`` CSR matrix (alpha over code sets), never made
+dense as a whole: identical rows are found from two random projections (checked
+exactly), a block of replicates is ``(S.T @ W.T).T`` over the non-zero cells, the
+jackknife runs over blocks of rows. The groups, their order and the draws are those
+of the dense summaries, so results for a seed do not depend on the representation.
 
 Replicates are drawn in chunks of :data:`CHUNK` from independent streams
 spawned from ``SeedSequence(seed)``; chunks run on worker threads (numpy's
@@ -130,8 +127,7 @@ class Resampling:
     rows: np.ndarray  # what W multiplies: the summaries (maybe sparse), or their distinct rows
     group: np.ndarray | None  # each unit's row in ``rows`` (None: drawn by unit)
     sizes: np.ndarray | None  # units per group
-    members: np.ndarray | None = None  # drawn by unit, counted per distinct (sparse) row:
-    # each unit's row in ``rows``
+    members: np.ndarray | None = None  # drawn by unit, counted per distinct row of ``rows``
 
     @property
     def by_group(self) -> bool:
@@ -173,10 +169,8 @@ def distinct_rows(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _sparse_resampling(s: Any) -> Resampling:
-    """Groups of identical rows of a CSR matrix, as :func:`resampling` finds them dense.
-    With too many groups to draw by group, units are still drawn one by one, but when
-    their rows repeat the draws are counted per distinct row (same draws, same totals,
-    a smaller product)."""
+    """Groups of identical rows of a CSR matrix, as :func:`resampling` finds them dense;
+    with too many to draw by group, units drawn one by one are counted per distinct row."""
     n, p = s.shape
     if not n or not np.isfinite(s.data).all():
         return Resampling(n, s, None, None)
@@ -251,11 +245,9 @@ def _chunk_replicates(stat: Statistic, plan: Resampling, k: int, ss: np.random.S
 
 def _sparse_chunk(stat: Statistic, transposed: Any, n: int, k: int, rng: np.random.Generator,
                   members: np.ndarray | None) -> np.ndarray:
-    """Replicates from sparse summaries (``transposed``: their transpose, CSR): the index
-    blocks are drawn as for dense ones, then several are counted together (per distinct
-    row when ``members`` maps units to them) and multiplied in one ``(S.T @ W.T).T``,
-    work in proportion to the non-zero cells (a dense product multiplied every zero; a
-    product per small block spent its time in overhead)."""
+    """Replicates from sparse summaries (``transposed``: their transpose, CSR): index blocks
+    drawn as for dense ones, several counted together (per distinct row with ``members``)
+    and multiplied at once (a product per small block spent its time in overhead)."""
     per = max(block_size(n), _SPARSE_PRODUCT_ELEMENTS // max(n, 1))
     out, pending, rows = [], [], 0
     for idx in _index_blocks(n, k, rng):
