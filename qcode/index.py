@@ -239,7 +239,7 @@ class Index:
         except (LineError, UnicodeDecodeError):
             return None  # the full fold names the line
         if not events:
-            return self._load(name, lines, voided, docs, coders)
+            return self._load(name, lines, voided, docs, coders, to_feed=False)
         fold = self._load(name, lines, voided, None, None)
         for event in events:
             fold.lines += 1
@@ -303,15 +303,22 @@ class Index:
                        ((name, i, w) for i, w in enumerate(fold.warnings)))
 
     def _load(self, name: str, lines: int, voided: str, docs: Iterable[str] | None,
-              coders: Iterable[str] | None) -> Fold:
-        """The stored fold of one log; with filters, only the wanted codings."""
+              coders: Iterable[str] | None, *, to_feed: bool = True) -> Fold:
+        """The stored fold of one log; with filters, only the wanted codings. ``to_feed``
+        False: only read, never fed more lines, so without the key of every coding that
+        feeding looks removals up by (a dict entry per coding)."""
         fold = Fold(name)
         fold.lines, fold.voided = lines, set(json.loads(voided))
         where, args = _where(name, docs, coders)
+        share: dict[Any, Any] = {}  # one object per repeated value (coder, doc, code...)
+        one = share.setdefault
         for r in self.db.execute(f"SELECT {_TABLES['codings']} FROM codings WHERE {where}", args):
-            c = Coding(*(*r[1:14], tuple(json.loads(r[14])) if r[14] else ()))
+            c = Coding(r[1], one(r[2], r[2]), one(r[3], r[3]), r[4], r[5], one(r[6], r[6]),
+                       one(r[7], r[7]), r[8], one(r[9], r[9]), one(r[10], r[10]), r[11],
+                       one(r[12], r[12]), r[13], tuple(json.loads(r[14])) if r[14] else ())
             fold.live[c.id] = c
-            fold.keys[(c.doc, c.start, c.end, c.code)] = c.id
+            if to_feed:
+                fold.keys[(c.doc, c.start, c.end, c.code)] = c.id
         # memos and decisions of other documents and coders are left out as the codings
         # are (a memo on a coding is kept: it follows its coding when combined)
         where, args = _where(name, docs, coders, keep="coding IS NOT NULL")

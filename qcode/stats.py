@@ -16,6 +16,12 @@ drawing ``W`` give the same distribution (n independent uniform draws of a unit)
   coders has at most four), so this is the usual case; it is used when there
   are at most 1/16 as many groups as units.
 
+Summaries may be a ``scipy.sparse`` CSR matrix (alpha over code sets), never made
+dense as a whole: identical rows are found from two random projections (checked
+exactly), a block of replicates is ``(S.T @ W.T).T`` over the non-zero cells, the
+jackknife runs over blocks of rows. The groups, their order and the draws are those
+of the dense summaries, so results for a seed do not depend on the representation.
+
 Replicates are drawn in chunks of :data:`CHUNK` from independent streams
 spawned from ``SeedSequence(seed)``; chunks run on worker threads (numpy's
 random draws, counting and matrix products release the GIL), and the result
@@ -37,6 +43,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +53,9 @@ CHUNK = 256  # replicates per random stream (small enough for their counts to st
 _BLOCK_ELEMENTS = 1 << 17  # unit indices per block when drawing by unit: stays in cache
 _GROUP_RATIO = 16  # draw by group when groups * 16 <= units (a multinomial draw per group
 # costs about as much as 16 unit indices, counted)
+_COLLAPSE_RATIO = 2  # sparse rows drawn by unit are counted per distinct row when
+# there are at most half as many distinct rows as units
+_SPARSE_PRODUCT_ELEMENTS = 1 << 18  # unit counts multiplied at once by sparse summaries
 _THREADED_WORK = 1 << 22  # draws below which threads cost more than they save
 _NORMAL = NormalDist()
 
@@ -59,7 +69,7 @@ class Statistic:
     """
 
     name: str
-    summaries: np.ndarray
+    summaries: np.ndarray  # or a scipy.sparse CSR matrix of the same shape
     finish: Callable[[np.ndarray], np.ndarray]
     n_coders: int
     level: str = "nominal"
@@ -71,7 +81,19 @@ class Statistic:
 
     def value(self) -> float | None:
         """The point estimate, or ``None`` when undefined."""
-        return defined(self.finish(self.summaries.sum(axis=0)))
+        return defined(self.finish(column_totals(self.summaries)))
+
+
+def is_sparse(summaries: object) -> bool:
+    """A scipy.sparse matrix (told apart without importing scipy)."""
+    return hasattr(summaries, "tocsr")
+
+
+def column_totals(summaries: np.ndarray) -> np.ndarray:
+    """Column sums of dense or sparse summaries, as a 1-D array."""
+    if is_sparse(summaries):
+        return np.asarray(summaries.sum(axis=0), dtype=np.float64).reshape(-1)
+    return np.asarray(summaries.sum(axis=0))
 
 
 def defined(value: np.ndarray | float) -> float | None:
@@ -102,9 +124,10 @@ class Resampling:
     """How replicates of one set of summaries are drawn: by unit or by group of identical rows."""
 
     n_units: int
-    rows: np.ndarray  # what W multiplies: the summaries, or their distinct rows
+    rows: np.ndarray  # what W multiplies: the summaries (maybe sparse), or their distinct rows
     group: np.ndarray | None  # each unit's row in ``rows`` (None: drawn by unit)
     sizes: np.ndarray | None  # units per group
+    members: np.ndarray | None = None  # drawn by unit, counted per distinct row of ``rows``
 
     @property
     def by_group(self) -> bool:
@@ -113,13 +136,58 @@ class Resampling:
 
 def resampling(summaries: np.ndarray) -> Resampling:
     """Group identical summary rows when that makes drawing cheaper."""
+    if is_sparse(summaries):
+        sparse: Any = summaries
+        csr = sparse.tocsr()
+        csr.sum_duplicates()  # canonical: sorted column indices, so equal rows hash equally
+        return _sparse_resampling(csr)
     s = np.asarray(summaries, dtype=np.float64)
     n = s.shape[0]
     if n and np.isfinite(s).all():
-        rows, group, sizes = np.unique(s, axis=0, return_inverse=True, return_counts=True)
+        rows, group, sizes = distinct_rows(s)
         if rows.shape[0] * _GROUP_RATIO <= n:
-            return Resampling(n, rows, group.reshape(-1), sizes)
+            return Resampling(n, rows, group, sizes)
     return Resampling(n, s, None, None)
+
+
+def distinct_rows(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(s, axis=0, return_inverse=True, return_counts=True)`` for a finite 2-D
+    float array, from one 1-D sort per column (the rows come out in the same lexicographic
+    order; sorting whole rows as records took seconds on a million rows)."""
+    n, p = s.shape
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for j in range(p):
+        values, inverse = np.unique(s[:, j], return_inverse=True)
+        if span * values.size >= 1 << 62:  # renumber the keys so far before they overflow
+            key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+            span = int(key.max()) + 1 if n else 1
+        key = key * values.size + inverse.reshape(-1)
+        span *= values.size
+    _, first, group, sizes = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
+    return s[first], group.reshape(-1), sizes
+
+
+def _sparse_resampling(s: Any) -> Resampling:
+    """Groups of identical rows of a CSR matrix, as :func:`resampling` finds them dense;
+    with too many to draw by group, units drawn one by one are counted per distinct row."""
+    n, p = s.shape
+    if not n or not np.isfinite(s.data).all():
+        return Resampling(n, s, None, None)
+    probe = np.random.default_rng(0x51A7).random((p, 2))
+    hashes = np.asarray(s @ probe, dtype=np.float64)
+    _, group, sizes = distinct_rows(hashes)
+    if sizes.size * _COLLAPSE_RATIO > n:
+        return Resampling(n, s, None, None)
+    first = np.full(sizes.size, n, dtype=np.int64)
+    np.minimum.at(first, group, np.arange(n))
+    if (s - s[first[group]]).count_nonzero():
+        return Resampling(n, s, None, None)  # two rows hashed alike
+    if sizes.size * _GROUP_RATIO > n:
+        return Resampling(n, s[first], None, None, members=group)
+    dense = np.asarray(s[first].toarray(), dtype=np.float64)
+    rows, rank, _ = distinct_rows(dense)  # the dense order of the groups
+    return Resampling(n, rows, rank[group], np.bincount(rank[group], minlength=rows.shape[0]))
 
 
 def block_size(n_units: int) -> int:
@@ -161,15 +229,45 @@ def _weights(idx: np.ndarray, n: int, out: np.ndarray | None = None) -> np.ndarr
     return out[:rows]
 
 
-def _chunk_replicates(stat: Statistic, plan: Resampling, k: int, ss: np.random.SeedSequence) -> np.ndarray:
+def _chunk_replicates(stat: Statistic, plan: Resampling, k: int, ss: np.random.SeedSequence,
+                      transposed: Any = None) -> np.ndarray:
     rng = np.random.default_rng(ss)
     with np.errstate(divide="ignore", invalid="ignore"):
         if plan.by_group:
             return stat.finish(_counts(plan, k, rng).astype(np.float64) @ plan.rows)
         n = plan.n_units
+        if transposed is not None:
+            return _sparse_chunk(stat, transposed, n, k, rng, plan.members)
         buffer = np.empty((block_size(n), n))
         return np.concatenate([stat.finish(_weights(idx, n, buffer) @ plan.rows)
                                for idx in _index_blocks(n, k, rng)])
+
+
+def _sparse_chunk(stat: Statistic, transposed: Any, n: int, k: int, rng: np.random.Generator,
+                  members: np.ndarray | None) -> np.ndarray:
+    """Replicates from sparse summaries (``transposed``: their transpose, CSR): index blocks
+    drawn as for dense ones, several counted together (per distinct row with ``members``)
+    and multiplied at once (a product per small block spent its time in overhead)."""
+    per = max(block_size(n), _SPARSE_PRODUCT_ELEMENTS // max(n, 1))
+    out, pending, rows = [], [], 0
+    for idx in _index_blocks(n, k, rng):
+        pending.append(idx)
+        rows += idx.shape[0]
+        if rows >= per:
+            out.append(_sparse_block(stat, transposed, pending, members))
+            pending, rows = [], 0
+    if pending:
+        out.append(_sparse_block(stat, transposed, pending, members))
+    return np.concatenate(out)
+
+
+def _sparse_block(stat: Statistic, transposed: Any, blocks: list[np.ndarray],
+                  members: np.ndarray | None) -> np.ndarray:
+    idx = np.concatenate(blocks)
+    if members is not None:
+        idx = members[idx]
+    weights = np.ascontiguousarray(_weights(idx, transposed.shape[1]).T)  # rows x replicates
+    return stat.finish(np.asarray(transposed @ weights).T)
 
 
 def _workers(work: int, chunks: int) -> int:
@@ -193,11 +291,13 @@ def replicates(
         return np.empty(0)
     per = plan.rows.shape[0] * 4 if plan.by_group else plan.n_units
     workers = _workers(n_replicates * per, len(chunks))
+    sparse: Any = plan.rows
+    transposed = sparse.T.tocsr() if is_sparse(sparse) else None
     if workers == 1:
-        out = [_chunk_replicates(stat, plan, k, ss) for k, ss in chunks]
+        out = [_chunk_replicates(stat, plan, k, ss, transposed) for k, ss in chunks]
     else:
         with ThreadPoolExecutor(workers) as pool:
-            out = list(pool.map(lambda c: _chunk_replicates(stat, plan, *c), chunks))
+            out = list(pool.map(lambda c: _chunk_replicates(stat, plan, c[0], c[1], transposed), chunks))
     return np.concatenate(out)
 
 
@@ -234,8 +334,16 @@ def resample_blocks(
 
 
 def jackknife(stat: Statistic) -> np.ndarray:
-    """Leave-one-unit-out values of ``stat``, all at once from the summaries."""
-    return stat.finish(stat.summaries.sum(axis=0) - stat.summaries)
+    """Leave-one-unit-out values of ``stat``, all at once from the summaries (sparse
+    summaries block by block, never dense as a whole)."""
+    total = column_totals(stat.summaries)
+    if not is_sparse(stat.summaries):
+        return stat.finish(total - stat.summaries)
+    sparse: Any = stat.summaries
+    n, p = sparse.shape
+    step = max(1, _BLOCK_ELEMENTS // max(p, 1))
+    blocks = [stat.finish(total - sparse[a:a + step].toarray()) for a in range(0, n, step)]
+    return np.concatenate(blocks) if blocks else np.empty(0)
 
 
 def percentile_interval(reps: np.ndarray, confidence: float = 0.95) -> Interval:

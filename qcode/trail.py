@@ -226,48 +226,60 @@ def stats(project: Project) -> dict[str, list[dict[str, Any]]]:
     A memo is counted as ``qcode memos`` lists it: every memo text not undone, whether
     written on its own (a ``memo`` line on a document, code or coding) or given with a
     coding when it was applied or accepted."""
-    entries = all_events(project)
+    tally = _Tally()
+    for name in log_names(project.audit_dir):  # one log's events at a time, never all of them
+        tally.add(e for e in read_log(project.log_path(name)).events if e.action != "sign")
     codings = replay(project)
-    return {"coders": _coder_rows(entries, codings), "days": _day_rows(entries, codings),
+    return {"coders": _coder_rows(tally, codings), "days": _day_rows(tally, codings),
             "codes": _code_rows(project, codings)}
 
 
-def _coder_rows(entries: list[Entry], codings: Codings) -> list[dict[str, Any]]:
-    by_actor: dict[str, Counter] = defaultdict(Counter)
-    times: dict[str, list[str]] = defaultdict(list)
-    for x in entries:
-        by_actor[x.event.actor][x.event.action] += 1
-        times[x.event.actor].append(x.event.time)
+class _Tally:
+    """Counts of events per coder and action, per coder and day, and each coder's days."""
+
+    def __init__(self) -> None:
+        self.by_actor: dict[str, Counter] = defaultdict(Counter)
+        self.days: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self.first: dict[str, str] = {}
+        self.last: dict[str, str] = {}
+
+    def add(self, events: Iterable[Event]) -> None:
+        for e in events:
+            self.by_actor[e.actor][e.action] += 1
+            self.days[(e.actor, e.time[:10])][e.action] += 1
+            self.first[e.actor] = min(self.first.get(e.actor, e.time), e.time)
+            self.last[e.actor] = max(self.last.get(e.actor, e.time), e.time)
+
+
+def _coder_rows(tally: _Tally, codings: Codings) -> list[dict[str, Any]]:
     memos = Counter(m.coder for m in codings.memos)
     live: Counter = Counter()
     suggested: Counter = Counter()
     for c in codings:  # one pass over the codings, not one per coder
         live[c.coder] += 1
         suggested[c.coder] += c.source.startswith("suggest")
+    days_of = Counter(actor for actor, _ in tally.days)
     rows = []
-    for actor in sorted(by_actor):
+    for actor in sorted(tally.by_actor):
         mine = live[actor]
-        counts = by_actor[actor]
+        counts = tally.by_actor[actor]
         rows.append({"coder": actor, "events": sum(counts.values()), "codings": mine,
                      "applied": counts["apply"] + counts["accept"], "removed": counts["remove"],
                      "memos": memos[actor], "voids": counts["void"],
                      "from_suggestions": round(suggested[actor] / mine, 3) if mine else 0.0,
-                     "first": min(times[actor])[:10], "last": max(times[actor])[:10],
-                     "days": len({t[:10] for t in times[actor]})})
+                     "first": tally.first[actor][:10], "last": tally.last[actor][:10],
+                     "days": days_of[actor]})
     return rows
 
 
-def _day_rows(entries: list[Entry], codings: Codings) -> list[dict[str, Any]]:
-    days: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for x in entries:
-        days[(x.event.actor, x.event.time[:10])][x.event.action] += 1
+def _day_rows(tally: _Tally, codings: Codings) -> list[dict[str, Any]]:
     memos = Counter((m.coder, m.time[:10]) for m in codings.memos)
     return [{"coder": actor, "day": day, "events": sum(c.values()),
              "apply": c["apply"] + c["accept"], "remove": c["remove"],
              "memo": memos[(actor, day)],
              "void": c["void"], "other": sum(c.values()) - c["apply"] - c["accept"]
              - c["remove"] - c["memo"] - c["void"]}
-            for (actor, day), c in sorted(days.items())]
+            for (actor, day), c in sorted(tally.days.items())]
 
 
 def _code_rows(project: Project, codings: Codings) -> list[dict[str, Any]]:

@@ -165,11 +165,15 @@ def fixed_delta_parts(counts: np.ndarray, delta: np.ndarray) -> Parts:
     """Any fixed difference matrix (ratio, set distances): summaries [d_u, counts]."""
     m = counts.sum(axis=1)
     d_u = ((counts @ delta) * counts).sum(axis=1) / (m - 1.0)
-    summaries = np.column_stack([d_u, counts])
+    return np.column_stack([d_u, counts]), fixed_delta_finish(delta)
+
+
+def fixed_delta_finish(delta: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Alpha from totals ``[sum d_u, n_c...]`` for a fixed difference matrix."""
 
     def finish(t: np.ndarray) -> np.ndarray:
         n_c = t[..., 1:]
         n = n_c.sum(axis=-1)
-        return _alpha_from(n, t[..., 0], np.einsum("...c,ck,...k->...", n_c, delta, n_c))
+        return _alpha_from(n, t[..., 0], ((n_c @ delta) * n_c).sum(axis=-1))  # a BLAS product
 
-    return summaries, finish
+    return finish

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
@@ -45,21 +46,72 @@ class Units:
         return int(self.doc.size)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class CodedUnits:
-    """``present[u, i, c]``: coder i coded unit u with code c; ``missing[u, i]``: she did not
-    code u's document at all."""
+    """Which coder coded which unit with which code, kept sparse: ``cells`` holds the
+    coded (unit u, coder i, code c) cells as sorted flat indices ``(u * coders + i) *
+    codes + c`` (a dense units x coders x codes array was most of the memory of an
+    analysis on a big project); ``missing[u, i]``: she did not code u's document at all
+    (never a coded cell)."""
 
     units: Units
     coders: tuple[str, ...]
     codes: tuple[str, ...]
-    present: np.ndarray
+    cells: np.ndarray
     missing: np.ndarray
+
+    @cached_property
+    def present(self) -> np.ndarray:
+        """``present[u, i, c]`` as a dense array, made on first use: for small scopes only
+        (the per-unit comparison, reports); the analyses use the per-code and per-coder views."""
+        out = np.zeros((len(self.units), len(self.coders), len(self.codes)), dtype=bool)
+        out.ravel()[self.cells] = True
+        return out
+
+    def code_present(self, j: int) -> np.ndarray:
+        """units x coders: who coded each unit with code ``j``."""
+        out = np.zeros((len(self.units), len(self.coders)), dtype=bool)
+        chosen = self.cells[self.cells % len(self.codes) == j]
+        out.ravel()[chosen // len(self.codes)] = True
+        return out
+
+    def coder_present(self, i: int) -> np.ndarray:
+        """units x codes: the codes coder ``i`` gave each unit."""
+        k, n = len(self.codes), len(self.coders)
+        out = np.zeros((len(self.units), k), dtype=bool)
+        chosen = self.cells[self.cells // k % n == i]
+        out.ravel()[chosen // (n * k) * k + chosen % k] = True
+        return out
+
+    def coded_any(self) -> np.ndarray:
+        """units x coders: who gave each unit any code."""
+        out = np.zeros((len(self.units), len(self.coders)), dtype=bool)
+        out.ravel()[self.cells // len(self.codes)] = True
+        return out
+
+    def any_present(self) -> np.ndarray:
+        """units x codes: the codes any coder gave each unit."""
+        k, n = len(self.codes), len(self.coders)
+        out = np.zeros((len(self.units), k), dtype=bool)
+        out.ravel()[self.cells // (n * k) * k + self.cells % k] = True
+        return out
+
+    def take(self, rows: np.ndarray) -> CodedUnits:
+        """These units only (``rows``: increasing unit positions)."""
+        u = self.units
+        width = len(self.coders) * len(self.codes)
+        where = np.full(len(u), -1, dtype=np.int64)
+        where[rows] = np.arange(rows.size)
+        moved = where[self.cells // width]
+        keep = moved >= 0
+        cells = moved[keep] * width + self.cells[keep] % width
+        units = Units(u.docs, u.doc[rows], u.number[rows], u.start[rows], u.end[rows])
+        return CodedUnits(units, self.coders, self.codes, np.sort(cells), self.missing[rows])
 
     def code_data(self, code: str) -> ReliabilityData:
         """Binary reliability data (1 coded, 0 not, missing) for one code."""
         j = self.codes.index(code)
-        cells = np.where(self.missing, np.int8(-1), self.present[:, :, j].astype(np.int8))
+        cells = np.where(self.missing, np.int8(-1), self.code_present(j).astype(np.int8))
         return ReliabilityData(cells, (0, 1), self.coders, "nominal", np.array([0.0, 1.0]))
 
     def missing_cells(self) -> dict[str, list[str]]:
@@ -110,10 +162,10 @@ def coded_units(
     codings = list(codings)
     units = build_units(unit_spans)
     coders, codes = tuple(coders), tuple(codes)
-    present = _present(codings, units, coders, codes, min_chars, min_fraction)
+    cells = _present(codings, units, coders, codes, min_chars, min_fraction)
     missing = _missing(codings, units, coders, coded_docs)
-    present &= ~missing[:, :, None]
-    return CodedUnits(units, coders, codes, present, missing)
+    cells = cells[~missing.ravel()[cells // max(len(codes), 1)]]
+    return CodedUnits(units, coders, codes, cells, missing)
 
 
 def _missing(codings: Iterable[CodingLike], units: Units, coders: Sequence[str],
@@ -132,11 +184,11 @@ def _missing(codings: Iterable[CodingLike], units: Units, coders: Sequence[str],
 def _present(codings: Iterable[CodingLike], units: Units, coders: Sequence[str],
              codes: Sequence[str], min_chars: int,
              min_fraction: float) -> np.ndarray:
-    """``present[u, i, c]``: coder i's merged spans of code c cover at least ``min_chars``
-    characters and ``min_fraction`` of unit u. The overlaps are summed only for the
-    (unit, coder, code) cells some span touches (a sparse sum), never for all of them:
-    a float per cell of a large project took gigabytes."""
-    out = np.zeros((len(units), len(coders), len(codes)), dtype=bool)
+    """The cells (flat, sorted; see :class:`CodedUnits`) where coder i's merged spans of
+    code c cover at least ``min_chars`` characters and ``min_fraction`` of unit u. The
+    overlaps are summed only for the (unit, coder, code) cells some span touches (a
+    sparse sum), never for all of them: a float per cell of a large project took gigabytes."""
+    none = np.empty(0, dtype=np.int64)
     coder_ix = {c: i for i, c in enumerate(coders)}
     code_ix = {c: i for i, c in enumerate(codes)}
     doc_ix = {d: i for i, d in enumerate(units.docs)}
@@ -146,7 +198,7 @@ def _present(codings: Iterable[CodingLike], units: Units, coders: Sequence[str],
         if c.doc in doc_ix and c.coder in coder_ix and c.code in code_ix and c.end > c.start
     ]
     if not rows or not len(units):
-        return out
+        return none
     arr = np.array(rows, dtype=np.int64)
     key = (arr[:, 0] * len(coders) + arr[:, 1]) * len(codes) + arr[:, 2]
     key, s, e = merge_grouped(key, arr[:, 3], arr[:, 4])
@@ -165,8 +217,7 @@ def _present(codings: Iterable[CodingLike], units: Units, coders: Sequence[str],
     cells, which = np.unique(cell, return_inverse=True)
     covered = np.bincount(which, weights=length[keep])
     size = (units.end - units.start).astype(np.float64)[cells // (len(coders) * len(codes))]
-    out.ravel()[cells[(covered >= min_chars) & (covered >= min_fraction * size)]] = True
-    return out
+    return cells[(covered >= min_chars) & (covered >= min_fraction * size)].astype(np.int64)
 
 
 _BIG = np.int64(1) << 40  # offsets are below 2**40; doc index goes above
@@ -206,8 +257,7 @@ def disagreements(
     """One record per (code, unit) where the coders who coded the document differ."""
     out: list[dict[str, Any]] = []
     for code in codes or coded.codes:
-        j = coded.codes.index(code)
-        yes = coded.present[:, :, j]
+        yes = coded.code_present(coded.codes.index(code))
         seen = ~coded.missing
         differ = (yes & seen).any(axis=1) & (~yes & seen).any(axis=1)
         for u in np.flatnonzero(differ):

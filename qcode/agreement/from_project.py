@@ -30,11 +30,10 @@ from ..hints import did_you_mean
 from ..index import replay
 from ..project import UNIT_KINDS, Project
 from .chars import char_agreement
-from .coded_units import CodedUnits, Units, char_windows, coded_units, disagreements
+from .coded_units import CodedUnits, char_windows, coded_units, disagreements
 from .coefficients import COEFFICIENTS, TWO_CODER_ONLY, statistic
-from .data import ReliabilityData
 from .results import Agreement, evaluate
-from .sets import set_alpha_statistic, set_data
+from .sets import coded_set_data, set_alpha_statistic
 from .unitized import FAMILY_2016, Segment, family_2016, u_alpha_2004
 
 
@@ -59,15 +58,22 @@ class AgreementReport:
 def scope(project: Project, *, coders: Sequence[str] | None = None, codes: Sequence[str] | None = None,
           docs: Sequence[str] | None = None, min_coders: int = 1) -> Scope:
     """Replay the logs and pick coders (default: all who coded), codes (codebook order) and docs."""
-    all_codings = replay(project).codings
-    with_codings = {c.coder for c in all_codings}
+    known = set(list_documents(project))
+    unknown = [d for d in docs or () if d not in known]
+    if unknown:
+        raise InputError(f"No document {unknown[0]!r} in this project; see `qcode docs`.")
+    # Named coders: only their codings are read (the index answers by coder); the whole
+    # replay only to name who has codings when one of them has none.
+    held = replay(project, coders=list(coders) if coders else None).codings
+    with_codings = {c.coder for c in held}
     if coders:
         idle = [c for c in coders if c not in with_codings]
         if idle:
+            everyone = {c.coder for c in replay(project).codings}
             raise InputError(
                 f"Coder {idle[0]!r} has no codings in this project; coders with codings: "
-                f"{', '.join(sorted(with_codings)) or 'none'}"
-                f"{did_you_mean(idle[0], sorted(with_codings)) or '.'}"
+                f"{', '.join(sorted(everyone)) or 'none'}"
+                f"{did_you_mean(idle[0], sorted(everyone)) or '.'}"
             )
     coders = tuple(coders) if coders else tuple(sorted(with_codings))
     if len(coders) < min_coders:
@@ -76,11 +82,7 @@ def scope(project: Project, *, coders: Sequence[str] | None = None, codes: Seque
             f"{'agreement' if min_coders > 1 else 'this report'} needs at least {min_coders}. "
             "Name them with --coder, or code the documents first."
         )
-    known = set(list_documents(project))
-    unknown = [d for d in docs or () if d not in known]
-    if unknown:
-        raise InputError(f"No document {unknown[0]!r} in this project; see `qcode docs`.")
-    mine = [c for c in all_codings if c.coder in coders and (not docs or c.doc in docs)]
+    mine = [c for c in held if c.coder in coders and (not docs or c.doc in docs)]
     codebook = load_codebook(project.codebook_path)
     if codes:
         codes = tuple(codebook.require(c).id for c in codes)
@@ -138,19 +140,30 @@ def agreement_rows(
                 "use conger or fleiss, or pick two coders with --coder."
             )
     kw: dict[str, Any] = {"ci": ci, "n_replicates": n_replicates, "seed": seed, "extra": extra}
-    out = [evaluate(statistic(n, cu.code_data(code)), code=code, **kw) for code in cu.codes for n in names]
+    out, per_code = [], []
+    for code in cu.codes:  # one code's binary table at a time
+        data = cu.code_data(code)
+        per_code.append([statistic(n, data) for n in names])
+        out += [evaluate(stat, code=code, **kw) for stat in per_code[-1]]
     if cu.codes:
-        pooled = _pooled(cu)
-        out += [evaluate(statistic(n, pooled), **kw) for n in names]
-        sets = set_data(cu.present, cu.missing, codes=cu.codes, coders=cu.coders)
+        out += [evaluate(pooled_statistic([s[k] for s in per_code], len(cu.units)), **kw)
+                for k in range(len(names))]
+        sets = coded_set_data(cu)
         out.append(evaluate(set_alpha_statistic(sets, set_distance), **kw))
     return out
 
 
-def _pooled(cu: CodedUnits) -> ReliabilityData:
-    """All codes' binary tables stacked: one unit per (unit, code)."""
-    cells = [cu.code_data(code).codes for code in cu.codes]
-    return ReliabilityData(np.concatenate(cells), (0, 1), cu.coders, "nominal", np.array([0.0, 1.0]))
+def pooled_statistic(per_code: Sequence[stats.Statistic], n_units: int) -> stats.Statistic:
+    """The coefficient of all codes' binary tables stacked (one unit per (unit, code)),
+    from the codes' own statistics: every coefficient here sums per-unit summaries and
+    the binary tables share their categories, so stacking the summaries is the statistic
+    of the stacked table (a test checks it for each coefficient), without the stacked
+    table itself (codes x units x coders cells)."""
+    first = per_code[0]
+    rows = [s.rows + k * n_units for k, s in enumerate(per_code) if s.rows is not None]
+    return stats.Statistic(first.name, np.concatenate([s.summaries for s in per_code]), first.finish,
+                           first.n_coders, first.level,
+                           np.concatenate(rows) if len(rows) == len(per_code) else None)
 
 
 def project_agreement(
@@ -182,7 +195,7 @@ def project_agreement(
     else:
         results = []
         for value, rows in _groups_by(sc, cu, by):
-            sub = CodedUnits(_take_units(cu, rows), cu.coders, cu.codes, cu.present[rows], cu.missing[rows])
+            sub = cu.take(rows)
             results += agreement_rows(sub, coefficients, extra={"group": {by: value}}, **kw)
     return AgreementReport(tuple(results), cu.missing_cells(), kind)
 
@@ -194,11 +207,6 @@ def _groups_by(sc: Scope, cu: CodedUnits, attribute: str) -> Iterator[tuple[Any,
     per_unit = np.array([values[i] if values[i] is not None else "" for i in cu.units.doc], dtype=object)
     for value in sorted({v for v in values if v is not None}):
         yield value, np.flatnonzero(per_unit == value)
-
-
-def _take_units(cu: CodedUnits, rows: np.ndarray) -> Units:
-    u = cu.units
-    return Units(u.docs, u.doc[rows], u.number[rows], u.start[rows], u.end[rows])
 
 
 def project_disagreements(
@@ -255,7 +263,7 @@ def project_cooccurrence(
         kind = unit or project.settings.unit
         cu = coded(sc, kind)
         tables = [
-            from_incidence(cu.present[:, i, :], sc.codes, "doc" if kind == "doc" else "unit", coder)
+            from_incidence(cu.coder_present(i), sc.codes, "doc" if kind == "doc" else "unit", coder)
             for i, coder in enumerate(sc.coders)
         ]
     return tables, pooled(tables), sc
@@ -281,7 +289,7 @@ def project_crosstab(
     if all(v is None for v in values):
         raise InputError(f"No document has the attribute {by!r}; see `qcode attrs`.")
     groups = [values[i] for i in cu.units.doc]
-    incidence = cu.present.any(axis=1)
+    incidence = cu.any_present()
     table = crosstab(incidence, groups, sc.codes, attribute=by)
     diffs = proportion_differences(
         incidence, groups, sc.codes, attribute=by, n_replicates=n_replicates, seed=seed

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import InputError
-from .alpha import Statistic, fixed_delta_parts, pairable
+from .alpha import Statistic, fixed_delta_finish, fixed_delta_parts, pairable
+from .coded_units import CodedUnits
 from .data import ReliabilityData, unit_counts
 
 DISTANCES = ("jaccard", "masi")
@@ -43,8 +44,10 @@ def set_data(
     n_units, n_coders, n_codes = present.shape
     if missing.shape != (n_units, n_coders) or len(codes) != n_codes or len(coders) != n_coders:
         raise InputError("Set data: shapes of present, missing, codes and coders do not agree.")
-    rows = present.reshape(-1, n_codes)[~missing.ravel()]
-    patterns, inverse = np.unique(rows, axis=0, return_inverse=True)
+    keys = _set_keys(present.reshape(-1, n_codes)[~missing.ravel()])
+    # the distinct sets, in the order of np.unique over the rows (first code most significant)
+    found, inverse = np.unique(keys, return_inverse=True)
+    patterns = _set_rows(found, n_codes)
     cells = np.full(n_units * n_coders, -1, dtype=np.int64)
     cells[~missing.ravel()] = inverse.ravel()
     domain = tuple(frozenset(codes[j] for j in np.flatnonzero(p)) for p in patterns)
@@ -52,6 +55,47 @@ def set_data(
     return ReliabilityData(
         cells.reshape(n_units, n_coders), domain, tuple(coders), "nominal", patterns.astype(np.float64)
     )
+
+
+def coded_set_data(cu: CodedUnits) -> ReliabilityData:
+    """:func:`set_data` of coded units, from their coded cells: each (unit, coder) cell's
+    set as one integer, without a dense units x coders x codes array (same result)."""
+    n_codes = len(cu.codes)
+    if n_codes > 63:
+        return set_data(cu.present, cu.missing, codes=cu.codes, coders=cu.coders)
+    pair, code = np.divmod(cu.cells, max(n_codes, 1))
+    kind = np.int16 if n_codes < 16 else np.int32 if n_codes < 32 else np.int64
+    keys = np.zeros(cu.missing.size, dtype=kind)  # the narrowest integer for the sets
+    np.bitwise_or.at(keys, pair, np.left_shift(1, n_codes - 1 - code).astype(kind))
+    seen = ~cu.missing.ravel()
+    found, inverse = np.unique(keys[seen], return_inverse=True)
+    cells = np.full(cu.missing.size, -1, dtype=np.int64)
+    cells[seen] = inverse.ravel()
+    domain = tuple(frozenset(cu.codes[j] for j in np.flatnonzero(p)) for p in _set_rows(found, n_codes))
+    return ReliabilityData(cells.reshape(cu.missing.shape), domain, cu.coders, "nominal",
+                           _set_rows(found, n_codes).astype(np.float64))
+
+
+def _set_keys(rows: np.ndarray) -> np.ndarray:
+    """Each row of 0/1 cells as one integer (code 0 the highest bit), or the row's bytes
+    when there are too many codes for 63 bits: sorting integers orders the sets as
+    ``np.unique(rows, axis=0)`` does, without sorting rows as records."""
+    n_codes = rows.shape[1]
+    if n_codes > 63:
+        return np.ascontiguousarray(rows).view(np.dtype((np.void, n_codes))).reshape(-1)
+    keys = np.zeros(rows.shape[0], dtype=np.int64)
+    for j in range(n_codes):  # a column at a time: no int64 copy of the whole rows
+        keys <<= 1
+        keys |= rows[:, j]
+    return keys
+
+
+def _set_rows(keys: np.ndarray, n_codes: int) -> np.ndarray:
+    """The 0/1 rows back from :func:`_set_keys`."""
+    if keys.dtype.kind == "V":
+        return np.frombuffer(keys.tobytes(), dtype=bool).reshape(-1, n_codes)
+    shifts = np.arange(n_codes - 1, -1, -1, dtype=np.int64)
+    return ((keys[:, None] >> shifts) & 1).astype(bool)
 
 
 def set_distance_matrix(patterns: np.ndarray, distance: str) -> np.ndarray:
@@ -77,9 +121,37 @@ def set_alpha_statistic(data: ReliabilityData, distance: str = "masi") -> Statis
     if data.numeric is None:
         raise InputError("Set alpha needs data built by set_data().")
     delta = set_distance_matrix(data.numeric, distance)
+    if data.n_categories > _DENSE_SETS:
+        return _sparse_set_alpha(data, delta, distance)
     counts = unit_counts(data.codes, data.n_categories)
     rows = np.flatnonzero(pairable(counts))
     summaries, finish = fixed_delta_parts(counts[rows].astype(np.float64), delta)
+    return Statistic(f"alpha-{distance}", summaries, finish, data.n_coders, "nominal", rows)
+
+
+_DENSE_SETS = 16  # above this many distinct sets, per-unit summaries are kept sparse
+_ROWS_PER_BLOCK = 1 << 12
+
+
+def _sparse_set_alpha(data: ReliabilityData, delta: np.ndarray, distance: str) -> Statistic:
+    """The same statistic with sparse summaries ``[d_u, counts]``: a unit has at most one
+    set per coder, so its row has a handful of non-zero cells among possibly hundreds of
+    sets (a dense units x sets array was most of the time and memory of ``agree --ci``)."""
+    from scipy import sparse
+
+    n_units, k = data.codes.shape[0], data.n_categories
+    seen = data.codes >= 0
+    unit = np.broadcast_to(np.arange(n_units)[:, None], data.codes.shape)[seen]
+    counts = sparse.csr_matrix((np.ones(unit.size), (unit, data.codes[seen])), shape=(n_units, k))
+    counts.sum_duplicates()
+    m = np.asarray(counts.sum(axis=1)).reshape(-1)
+    rows = np.flatnonzero(m >= 2)
+    counts, m = counts[rows], m[rows]
+    d_u = np.concatenate([np.asarray((counts[a:a + _ROWS_PER_BLOCK] @ delta)
+                                     * counts[a:a + _ROWS_PER_BLOCK].toarray()).sum(axis=1)
+                          for a in range(0, rows.size, _ROWS_PER_BLOCK)] or [np.empty(0)])
+    summaries = sparse.hstack([sparse.csr_matrix((d_u / (m - 1.0))[:, None]), counts], format="csr")
+    finish = fixed_delta_finish(delta)
     return Statistic(f"alpha-{distance}", summaries, finish, data.n_coders, "nominal", rows)
 
 

@@ -96,7 +96,7 @@ def _coded_per_doc(sc: Scope | None, unit: str) -> dict[tuple[str, str], int]:
     if sc is None:
         return {}
     cu = coded(sc, unit)
-    any_code = cu.present.any(axis=2)
+    any_code = cu.coded_any()
     out: Counter[tuple[str, str]] = Counter()
     for i, coder in enumerate(cu.coders):
         for d in cu.units.doc[any_code[:, i]]:
