@@ -34,7 +34,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import astuple
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -241,12 +241,14 @@ class Index:
         if not events:
             return self._load(name, lines, voided, docs, coders, to_feed=False)
         fold = self._load(name, lines, voided, None, None)
+        before = _Before(dict(fold.live), len(fold.memos), len(fold.decisions), len(fold.steps),
+                         len(fold.warnings))
         for event in events:
             fold.lines += 1
             if event.get("seq") not in fold.voided:
                 fold.feed(fold.lines, event)
         hasher.update(tail)
-        self._store(name, fold, size + len(tail), hasher.digest())
+        self._store(name, fold, size + len(tail), hasher.digest(), since=before)
         return _wanted(fold, docs, coders)
 
     def listing(self, documents_dir: Path, ids: list[str]) -> list[tuple[dict[str, Any], int]]:
@@ -280,27 +282,45 @@ class Index:
 
     # ------------------------------------------------------------ storing
 
-    def _store(self, name: str, fold: Fold, size: int, digest: bytes) -> None:
-        self._forget([name])
+    def _store(self, name: str, fold: Fold, size: int, digest: bytes,
+               since: _Before | None = None) -> None:
+        """Store a log's fold; ``since``: what the stored fold held before it was fed the
+        log's new lines, so that only what they changed is written (an append to a
+        20,000-line log rewrote all its codings)."""
         db = self.db
+        live: Iterable[Coding] = fold.live.values()
+        counts = (0, 0, 0, 0)
+        if since is not None:
+            gone = [i for i, c in since.live.items() if fold.live.get(i) is not c]
+            live = [c for i, c in fold.live.items() if since.live.get(i) is not c]
+            if len(gone) + len(live) > _DELTA_ROWS:
+                since, live = None, fold.live.values()
+        if since is None:
+            self._forget([name])
+        else:
+            db.execute("DELETE FROM logs WHERE name = ?", (name,))
+            db.executemany("DELETE FROM codings WHERE log = ? AND id = ?", ((name, i) for i in gone))
+            counts = (since.memos, since.decisions, since.steps, since.warnings)
         db.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)",
                    (name, size, fold.lines, digest, json.dumps(sorted(fold.voided)),
                     int(fold.partial)))
         db.executemany("INSERT INTO codings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        ((name, c.id, c.coder, c.doc, c.start, c.end, c.code, c.source, c.time,
                          c.docv, c.memo, c.codebook, c.fp, c.score, _flags(c.flags))
-                        for c in fold.live.values()))
+                        for c in live))
+        memos, decisions, steps, warnings = counts
         db.executemany("INSERT INTO memos VALUES (?,?,?,?,?,?,?,?,?,?)",
                        ((name, i, m.id, m.coder, m.time, m.text, m.doc, m.code, m.coding, m.span)
-                        for i, m in enumerate(fold.memos)))
+                        for i, m in enumerate(fold.memos[memos:], start=memos)))
         db.executemany("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        ((name, i, d.id, d.coder, d.time, d.doc, d.start, d.end, d.code, d.source,
                          d.score, int(d.accepted), d.reason)
-                        for i, d in enumerate(fold.decisions)))
+                        for i, d in enumerate(fold.decisions[decisions:], start=decisions)))
         db.executemany("INSERT INTO steps VALUES (?,?,?)",
-                       ((name, i, json.dumps(astuple(e))) for i, e in enumerate(fold.steps)))
+                       ((name, i, json.dumps(astuple(e)))
+                        for i, e in enumerate(fold.steps[steps:], start=steps)))
         db.executemany("INSERT INTO warnings VALUES (?,?,?)",
-                       ((name, i, w) for i, w in enumerate(fold.warnings)))
+                       ((name, i, w) for i, w in enumerate(fold.warnings[warnings:], start=warnings)))
 
     def _load(self, name: str, lines: int, voided: str, docs: Iterable[str] | None,
               coders: Iterable[str] | None, *, to_feed: bool = True) -> Fold:
@@ -336,6 +356,20 @@ class Index:
 
 def _flags(flags: tuple[str, ...]) -> str | None:
     return json.dumps(flags) if flags else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Before:
+    """A stored fold's live codings and list lengths before new lines were fed to it."""
+
+    live: dict[str, Coding]
+    memos: int
+    decisions: int
+    steps: int
+    warnings: int
+
+
+_DELTA_ROWS = 500  # more changed codings than this: the log's codings are written anew
 
 
 def _where(name: str, docs: Iterable[str] | None, coders: Iterable[str] | None, *,

@@ -87,7 +87,8 @@ def test_log_health_names_each_broken_log_and_line(tampered):
 def test_a_later_command_does_not_trust_what_an_earlier_one_found_whole(tmp_path, runner):
     """Each append keeps how far the log was found whole (.qcode/sound.json), so the
     next command hashes that part instead of checking it line by line; a same-length
-    edit inside it, made between two commands, is still refused (real processes)."""
+    edit inside it, made between two commands, is still refused and still reported
+    (real processes)."""
     import json
     import subprocess
     import sys
@@ -113,3 +114,8 @@ def test_a_later_command_does_not_trust_what_an_earlier_one_found_whole(tmp_path
     assert refused.returncode == 2
     assert "audit/anna.log line 1: the hash chain is broken" in refused.stderr
     assert log.read_bytes() == before
+    # nor does a reading command, which trusts what an append found whole only while
+    # the log is byte for byte what it found
+    listed = subprocess.run([sys.executable, "-m", "qcode", "codings", "-P", str(study.root)],
+                            capture_output=True, text=True)
+    assert "audit/anna.log line 1: the hash chain is broken" in listed.stderr

@@ -374,3 +374,35 @@ def test_the_document_listing_follows_every_change_of_a_metadata_file(tmp_path, 
     assert "interview-copy," not in listing()
     shutil.rmtree(project.cache_dir)
     assert listing() == runner.invoke(app, ["docs", "--format", "csv", "-P", root]).stdout
+
+
+@pytest.mark.parametrize("delta_rows", [index._DELTA_ROWS, 0])
+def test_lines_appended_to_an_indexed_log_change_only_their_rows(tmp_path, monkeypatch,
+                                                                   delta_rows):
+    """A log that grew is stored by what its new lines changed (a coding added, one
+    removed, a memo); past _DELTA_ROWS changed codings it is written anew.
+    Either way the stored rows are the log's fold, nothing left over."""
+    import sqlite3
+
+    monkeypatch.setattr(index, "_DELTA_ROWS", delta_rows)
+    project = make_study(tmp_path / "study")
+    s = Session(project, "anna", doc=INTERVIEW, clock=clock(), suggest=False)
+    for unit, code in ((1, "coordination"), (2, "autonomy"), (3, "collaboration")):
+        s.goto(unit)
+        s.apply(code)
+    check(project)
+    s.goto(4)
+    s.apply("time-resources")
+    s.goto(2)
+    s.remove(s.removable()[0])
+    s.goto(1)
+    s.memo("the list again")
+    got = check(project)
+    mine = [c for c in got.codings if c.coder == "anna"]
+    assert len(mine) == 3 and [m.text for m in got.memos] == ["the list again"]
+    db = sqlite3.connect(project.cache_dir / "index.sqlite")
+    stored = db.execute("SELECT id FROM codings WHERE log = 'anna' ORDER BY id").fetchall()
+    memos = db.execute("SELECT pos FROM memos WHERE log = 'anna' ORDER BY pos").fetchall()
+    db.close()
+    assert sorted(c.id for c in mine) == [r[0] for r in stored]
+    assert memos == [(0,)]

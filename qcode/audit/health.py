@@ -24,7 +24,7 @@ from ..fileio import atomic_write
 from ..notices import note
 from ..workers import cpus
 from .erasure import converted_lines, records
-from .log import display, log_names, read_tail
+from .log import display, found_whole, log_names, read_tail
 from .signing import signing_for, tail_unsigned
 from .verify import check_log
 
@@ -83,7 +83,9 @@ def log_health(audit_dir: Path, project_id: str, hashed: dict[str, Hashed] | Non
         if conv:
             digest += ":" + hashlib.sha256(json.dumps(sorted(conv.items())).encode()).hexdigest()
         if digest not in _CHECKED:
-            _CHECKED[digest], grown = _check(path, project_id, conv), True
+            # a log that an append found whole, up to its last byte, needs no check again
+            whole = not conv and mtime_ns is not None and found_whole(path, size, sha)
+            _CHECKED[digest], grown = None if whole else _check(path, project_id, conv), True
         found = _CHECKED[digest] or _unsigned_tail(audit_dir, path)
         if found is not None:
             out.append(found)

@@ -230,6 +230,13 @@ def _saved_sound(log: Path) -> _Saved | None:
         return None
 
 
+def found_whole(log: Path, size: int, sha256: bytes) -> bool:
+    """Whether an append (this command's or an earlier one's) found ``log`` whole as it
+    is now: the saved record covers all ``size`` bytes, whose SHA-256 is ``sha256``."""
+    saved = _saved_sound(log)
+    return saved is not None and saved.size == size and saved.sha256 == sha256.hex()
+
+
 def _save_sound(log: Path, found: _Sound) -> None:
     """Keep how far this log was found whole for the next command (a cache: a lost or
     stale entry only means the chain is checked again)."""
