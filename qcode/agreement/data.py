@@ -63,15 +63,16 @@ class ReliabilityData:
 
 
 def unit_counts(codes: np.ndarray, n_categories: int) -> np.ndarray:
-    """Units x categories counts from a codes matrix (missing = -1): one count per
-    category over the rows when there are few categories (no index array the size of
-    the matrix), else one bincount."""
+    """Units x categories counts from a codes matrix (missing = -1), by one bincount."""
     n_units, n_coders = codes.shape
-    if n_categories <= 16:
-        out = np.empty((n_units, n_categories), dtype=np.int64)
-        for v in range(n_categories):
-            out[:, v] = np.count_nonzero(codes == v, axis=1)
-        return out
+    width = n_categories + 1  # a column for "missing" (-1), dropped at the end
+    if n_units * width < 1 << 31:
+        # one bincount of (unit, value + 1) pairs in 32-bit integers, missing included:
+        # no mask, no index array of 64-bit integers the size of the matrix
+        flat = codes.astype(np.int32)
+        flat += (np.arange(n_units, dtype=np.int32) * width + 1)[:, None]
+        counts = np.bincount(flat.ravel(), minlength=n_units * width)
+        return counts.reshape(n_units, width)[:, 1:]
     present = codes >= 0
     rows = np.broadcast_to(np.arange(n_units, dtype=np.int64)[:, None], codes.shape)[present]
     flat = rows * n_categories + codes[present]
