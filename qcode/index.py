@@ -33,10 +33,10 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import astuple, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from .audit.health import Hashed, log_digests, note_broken
 from .audit.line import Event, LineError, parse_object
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .project import Project
 
 VERSION = "4"
+T = TypeVar("T")
 _CHUNK = 1 << 20
 _TABLES = {
     "codings": "log, id, coder, doc, start, end_, code, source, time, docv, memo, codebook, fp, "
@@ -71,36 +72,37 @@ def replay(project: Project, *, docs: Iterable[str] | None = None,
         note_broken(project.audit_dir, project.id, hashed)
     else:
         hashed = log_digests(project.audit_dir)
-    path = project.cache_dir / "index.sqlite"
-    if os.environ.get("QCODE_INDEX") != "0":  # 0: no index (benchmarks, comparisons)
-        try:
-            with Index(path) as index:
-                return note_left_out(index.read(project.audit_dir, docs=docs, coders=coders,
-                                                hashed=hashed))
-        except sqlite3.Error:  # a damaged cache: dropped, built again next time
-            with contextlib.suppress(OSError):
-                path.unlink()
-        except OSError:  # a project folder this process cannot write: no cache
-            pass
-    return note_left_out(_filtered(_combine_all(project), docs, coders))
+    found = _through_index(project, lambda index: index.read(
+        project.audit_dir, docs=docs, coders=coders, hashed=hashed))
+    return note_left_out(found if found is not None
+                         else _filtered(_combine_all(project), docs, coders))
 
 
 def document_listing(project: Project) -> list[tuple[str, dict[str, Any], int]]:
     """Each document's id, metadata head and turn count (what ``qcode docs`` lists),
     read through the index: a document whose metadata file is unchanged is not parsed."""
     ids = list_document_ids(project.documents_dir)
-    if os.environ.get("QCODE_INDEX") != "0":
-        path = project.cache_dir / "index.sqlite"
-        try:
-            with Index(path) as index:
-                return [(d, *x) for d, x in zip(ids, index.listing(project.documents_dir, ids),
-                                                strict=True)]
-        except sqlite3.Error:  # a damaged cache: dropped, built again next time
-            with contextlib.suppress(OSError):
-                path.unlink()
-        except OSError:  # a project folder this process cannot write: no cache
-            pass
-    return [(d, *read_listing(project.documents_dir, d)) for d in ids]
+    found = _through_index(project, lambda index: index.listing(project.documents_dir, ids))
+    heads = found if found is not None else [read_listing(project.documents_dir, d) for d in ids]
+    return [(d, *x) for d, x in zip(ids, heads, strict=True)]
+
+
+def _through_index(project: Project, use: Callable[[Index], T]) -> T | None:
+    """``use`` on the project's index, or None when there is none to use: switched off
+    (``QCODE_INDEX=0``, for benchmarks and comparisons), damaged (dropped, built again
+    next time) or in a folder this process cannot write."""
+    if os.environ.get("QCODE_INDEX") == "0":
+        return None
+    path = project.cache_dir / "index.sqlite"
+    try:
+        with Index(path) as index:
+            return use(index)
+    except sqlite3.Error:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    except OSError:
+        pass
+    return None
 
 
 def _combine_all(project: Project) -> Codings:
