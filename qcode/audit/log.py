@@ -378,6 +378,7 @@ class LockedLog:
         self._clock = clock
         self._signing = signing
         self._checked = False
+        self._found_more = False  # whether sound.json is behind what this process knows
         self.warnings: list[str] = []
         self.signatures: list[Event] = []
         self._recover_partial()
@@ -398,8 +399,16 @@ class LockedLog:
                 "nothing was written; run `qcode audit verify`, and restore the log from git."
             )
         _SOUND[key] = found
-        if known is None or found.size > known.size:
-            _save_sound(self.path, found)
+        self._found_more = known is None or found.size > known.size
+
+    def keep_sound(self) -> None:
+        """Save how far the log is known whole for the next command, once, as the lock is
+        released (the check before an append and the append itself both advance it)."""
+        if self._found_more:
+            st = os.fstat(self._fd)
+            found = _SOUND.get((st.st_dev, st.st_ino))
+            if found is not None:
+                _save_sound(self.path, found)
 
     def _recover_partial(self) -> None:
         size = os.fstat(self._fd).st_size
@@ -524,7 +533,7 @@ class LockedLog:
                 known.digest.update(data)
                 known.size, known.prev, known.seq = size + len(data), last["hash"], last["seq"]
                 _SOUND[(st.st_dev, st.st_ino)] = known
-                _save_sound(self.path, known)
+                self._found_more = True
         except OSError as exc:
             os.ftruncate(self._fd, size)
             raise AuditError(f"{display(self.path)}: could not write ({exc}); nothing was "
@@ -544,8 +553,10 @@ def locked_log(
     rules = signing_for(path.parent, project_id) if signing is AUTO else signing
     fd, created = _open_locked(path)
     try:
-        yield LockedLog(path, fd, project_id, clock or now_iso,
+        log = LockedLog(path, fd, project_id, clock or now_iso,
                         rules if isinstance(rules, Signing) else None)
+        yield log
+        log.keep_sound()
     finally:
         if created and os.fstat(fd).st_size == 0:
             path.unlink()
