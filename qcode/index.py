@@ -45,9 +45,10 @@ from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log, n
 from .corpus.store import list_document_ids, read_listing
 
 if TYPE_CHECKING:
+    from .columns import CodingTable
     from .project import Project
 
-VERSION = "4"
+VERSION = "5"
 T = TypeVar("T")
 _CHUNK = 1 << 20
 _TABLES = {
@@ -58,6 +59,7 @@ _TABLES = {
                  "reason",
     "steps": "log, pos, event",
     "warnings": "log, pos, text",
+    "columns": "log, vocab, data",  # each log's codings as a CodingTable (qcode.columns)
 }
 
 
@@ -76,6 +78,21 @@ def replay(project: Project, *, docs: Iterable[str] | None = None,
         project.audit_dir, docs=docs, coders=coders, hashed=hashed))
     return note_left_out(found if found is not None
                          else _filtered(_combine_all(project), docs, coders))
+
+
+def coding_table(project: Project, *, coders: Iterable[str] | None = None
+                 ) -> CodingTable | None:
+    """The project's codings as a :class:`qcode.columns.CodingTable` (only ``coders``'
+    with ``coders``), read from the index without building a record per coding; None
+    when the index cannot answer so (there is none, or a log holds a project-level step:
+    then the codings are mapped through the steps, which :func:`replay` does). Broken
+    logs are noted for the person, as :func:`replay` notes them."""
+    hashed: dict[str, Hashed] = {}
+    note_broken(project.audit_dir, project.id, hashed)
+    found = _through_index(project, lambda index: index.table(project.audit_dir, hashed=hashed))
+    if found is None:
+        return None
+    return found.only(coders=coders) if coders is not None else found
 
 
 def document_listing(project: Project) -> list[tuple[str, dict[str, Any], int]]:
@@ -157,6 +174,7 @@ class Index:
         db.execute("CREATE INDEX codings_coder ON codings (coder, log)")
         for name in ("memos", "decisions", "steps", "warnings"):
             db.execute(f"CREATE INDEX {name}_log ON {name} (log, pos)")
+        db.execute("CREATE INDEX columns_log ON columns (log)")
         db.execute("DROP TABLE IF EXISTS documents")
         db.execute("CREATE TABLE documents (id TEXT PRIMARY KEY, stamp TEXT, head TEXT, "
                    "turns INTEGER)")
@@ -176,14 +194,41 @@ class Index:
         try:
             self._forget([n for n in self._names() if n not in names])
             for name in names:
-                folds.append(self._update(audit_dir / f"{name}.log", notes, docs, coders,
-                                          (hashed or {}).get(name)))
+                fold = self._update(audit_dir / f"{name}.log", notes, docs, coders,
+                                    (hashed or {}).get(name))
+                if fold is not None:  # always, when loading
+                    folds.append(fold)
         finally:
             self.db.execute("COMMIT")
         out = combine(folds)
         if notes:
             out = out.with_warnings(notes)
         return _filtered(out, docs, coders) if (docs is not None or coders is not None) else out
+
+    def table(self, audit_dir: Path, *, hashed: dict[str, Hashed] | None = None
+              ) -> CodingTable | None:
+        """Bring every log's entry up to date (an unchanged log is not loaded), then the
+        stored tables of all logs stacked; None when a log holds a project-level step."""
+        from .columns import CodingTable
+
+        names = log_names(audit_dir)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self._forget([n for n in self._names() if n not in names])
+            for name in names:
+                self._update(audit_dir / f"{name}.log", [], None, None,
+                             (hashed or {}).get(name), load=False)
+        finally:
+            self.db.execute("COMMIT")
+        if self.db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None:
+            return None
+        stored = {r[0]: r[1:] for r in self.db.execute("SELECT log, vocab, data FROM columns")}
+        if set(stored) != set(names):
+            raise sqlite3.DatabaseError("a log without its coding table")
+        try:
+            return CodingTable.stack([CodingTable.load(*stored[n]) for n in names])
+        except ValueError:
+            raise sqlite3.DatabaseError("a damaged coding table") from None
 
     def _names(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM logs")]
@@ -195,27 +240,30 @@ class Index:
                 self.db.execute(f"DELETE FROM {table} WHERE log = ?", (name,))
 
     def _update(self, path: Path, notes: list[str], docs: Iterable[str] | None,
-                coders: Iterable[str] | None, known: Hashed | None = None) -> Fold:
+                coders: Iterable[str] | None, known: Hashed | None = None, *,
+                load: bool = True) -> Fold | None:
         """The fold of one log (only the wanted codings loaded), after bringing its
-        entry up to date under the log's shared lock."""
+        entry up to date under the log's shared lock (``load`` False: None when the
+        entry was up to date, nothing loaded)."""
         name = path.stem
         with open(path, "rb") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_SH)  # no append while this log is read
             row = self.db.execute("SELECT size, lines, digest, voided, partial FROM logs "
                                   "WHERE name = ?", (name,)).fetchone()
             if row is not None:
-                kept = self._kept(fh, name, row, notes, docs, coders, known)
+                kept = self._kept(fh, name, row, notes, docs, coders, known, load=load)
                 if kept is not None:
-                    return kept
+                    return kept if kept is not _UNCHANGED else None
             fold = fold_log(path, lock=False)
             self._store(name, fold, *_digest(fh, fold.partial))
         return _wanted(fold, docs, coders)
 
     def _kept(self, fh: BinaryIO, name: str, row: tuple, notes: list[str],
               docs: Iterable[str] | None, coders: Iterable[str] | None,
-              known: Hashed | None = None) -> Fold | None:
+              known: Hashed | None = None, *, load: bool = True) -> Fold | None:
         """The indexed fold, folded on by what the log gained; None when the log must
-        be folded again from its start. ``known``: the log's digest when the health
+        be folded again from its start (``load`` False: ``_UNCHANGED`` when the log did
+        not grow, nothing loaded). ``known``: the log's digest when the health
         check read it, used when the log (locked now) still has that size and time."""
         size, lines, digest, voided, partial = row
         hasher: Any = hashlib.sha256()
@@ -241,7 +289,8 @@ class Index:
         except (LineError, UnicodeDecodeError):
             return None  # the full fold names the line
         if not events:
-            return self._load(name, lines, voided, docs, coders, to_feed=False)
+            return self._load(name, lines, voided, docs, coders, to_feed=False) if load \
+                else _UNCHANGED
         fold = self._load(name, lines, voided, None, None)
         before = _Before(dict(fold.live), len(fold.memos), len(fold.decisions), len(fold.steps),
                          len(fold.warnings))
@@ -289,6 +338,8 @@ class Index:
         """Store a log's fold; ``since``: what the stored fold held before it was fed the
         log's new lines, so that only what they changed is written (an append to a
         20,000-line log rewrote all its codings)."""
+        from .columns import CodingTable
+
         db = self.db
         live: Iterable[Coding] = fold.live.values()
         counts = (0, 0, 0, 0)
@@ -303,6 +354,9 @@ class Index:
             db.execute("DELETE FROM logs WHERE name = ?", (name,))
             db.executemany("DELETE FROM codings WHERE log = ? AND id = ?", ((name, i) for i in gone))
             counts = (since.memos, since.decisions, since.steps, since.warnings)
+        db.execute("DELETE FROM columns WHERE log = ?", (name,))
+        db.execute("INSERT INTO columns VALUES (?, ?, ?)",
+                   (name, *CodingTable.of(fold.live.values()).dump()))
         db.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)",
                    (name, size, fold.lines, digest, json.dumps(sorted(fold.voided)),
                     int(fold.partial)))
@@ -354,6 +408,9 @@ class Index:
         rows = self.db.execute("SELECT text FROM warnings WHERE log = ? ORDER BY pos", (name,))
         fold.warnings = [r[0] for r in rows]
         return fold
+
+
+_UNCHANGED = Fold("")  # _kept's answer, when asked not to load, for a log that did not grow
 
 
 def _flags(flags: tuple[str, ...]) -> str | None:

@@ -30,16 +30,24 @@ def _coded_study(root):
 
 @pytest.fixture
 def held(monkeypatch):
-    """Every coding the analyses got from the replay (the real replay runs)."""
+    """The coder of every coding the analyses got, from the index's coding table or from
+    the replay (the real functions run)."""
     seen: list = []
-    real = from_project.replay
+    real_replay, real_table = from_project.replay, from_project.coding_table
 
-    def spy(project, **kw):
-        out = real(project, **kw)
-        seen.extend(out.codings)
+    def replay(project, **kw):
+        out = real_replay(project, **kw)
+        seen.extend(("replay", c.coder) for c in out.codings)
         return out
 
-    monkeypatch.setattr(from_project, "replay", spy)
+    def coding_table(project, **kw):
+        out = real_table(project, **kw)
+        if out is not None:
+            seen.extend(("table", out.coders[i]) for i in out.rows[:, 1])
+        return out
+
+    monkeypatch.setattr(from_project, "replay", replay)
+    monkeypatch.setattr(from_project, "coding_table", coding_table)
     return seen
 
 
@@ -49,7 +57,8 @@ def test_one_coders_cooccurrence_reads_only_her_codings(tmp_path, runner, held):
                                  "csv", "--project", str(project.root)])
     assert result.exit_code == 0, result.output
     assert "coordination" in result.stdout
-    assert held and {c.coder for c in held} == {"anna"}
+    # from the index, as a table: no record was made of any coding
+    assert held and set(held) == {("table", "anna")}
 
 
 def test_a_coder_without_codings_is_still_named_with_those_who_have_some(tmp_path):

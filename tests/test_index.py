@@ -42,7 +42,22 @@ def check(project) -> index.Codings:
         part = index.replay(project, coders=[coder], docs=[INTERVIEW])
         assert part.codings == tuple(c for c in full.codings
                                      if c.coder == coder and c.doc == INTERVIEW)
+    # the analyses' table: the same codings, or none while steps must map them
+    table = index.coding_table(project)
+    if full.steps:
+        assert table is None
+    else:
+        assert table is not None
+        assert named(table) == sorted((c.doc, c.coder, c.code, c.start, c.end)
+                                      for c in full.codings)
+        assert named(index.coding_table(project, coders=["ben"])) == sorted(
+            (c.doc, c.coder, c.code, c.start, c.end) for c in full.codings if c.coder == "ben")
     return got
+
+
+def named(table) -> list[tuple]:
+    return sorted((table.docs[d], table.coders[i], table.codes[k], int(s), int(e))
+                  for d, i, k, s, e in table.rows)
 
 
 class Team:
@@ -406,3 +421,32 @@ def test_lines_appended_to_an_indexed_log_change_only_their_rows(tmp_path, monke
     db.close()
     assert sorted(c.id for c in mine) == [r[0] for r in stored]
     assert memos == [(0,)]
+
+
+def test_a_damaged_coding_table_is_never_counted(tmp_path, runner):
+    """A stored table whose rows point outside its names (or whose log lost its table)
+    is not read: the index is dropped and the analysis counts from the replay."""
+    import sqlite3
+
+    project = make_study(tmp_path / "study")
+    team = Team(project, 7)
+    for _ in range(8):
+        team.step()
+    args = ["cooccur", "--format", "csv", "--project", str(project.root)]
+    before = runner.invoke(app, args)
+    assert before.exit_code == 0 and before.stdout.count("\n") > 1
+    db = sqlite3.connect(project.cache_dir / "index.sqlite")
+    with db:
+        db.execute("UPDATE columns SET data = ? WHERE log = 'anna'",
+                   ((b"\xff" * 4 * 5) * 3,))  # doc -1 in every row
+    db.close()
+    assert index.coding_table(project) is None  # refused, index dropped
+    assert not (project.cache_dir / "index.sqlite").exists()
+    after = runner.invoke(app, args)
+    assert after.exit_code == 0 and after.stdout == before.stdout
+    db = sqlite3.connect(project.cache_dir / "index.sqlite")
+    with db:
+        db.execute("DELETE FROM columns WHERE log = 'ben'")
+    db.close()
+    assert index.coding_table(project) is None
+    assert runner.invoke(app, args).stdout == before.stdout

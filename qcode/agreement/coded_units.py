@@ -7,8 +7,9 @@ any overlap). Her spans of one code are merged first, so overlapping spans are
 not counted twice. A document she has not coded at all is *missing* for her,
 not "nothing applies": its cells are left out of every coefficient.
 
-Codings are any objects with ``.coder``, ``.doc``, ``.start``, ``.end`` and
-``.code`` (the records :func:`qcode.codings.replay` returns).
+Codings are a :class:`qcode.columns.CodingTable`, or any objects with ``.coder``,
+``.doc``, ``.start``, ``.end`` and ``.code`` (the records :func:`qcode.codings.replay`
+returns).
 """
 
 from __future__ import annotations
@@ -16,20 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from ..columns import CODE, CODER, DOC, END, START, CodingLike, CodingTable
 from ..errors import InputError
 from .data import ReliabilityData
-
-
-class CodingLike(Protocol):
-    coder: str
-    doc: str
-    start: int
-    end: int
-    code: str
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -143,7 +137,7 @@ def build_units(unit_spans: Mapping[str, Sequence[tuple[int, int]]]) -> Units:
 
 
 def coded_units(
-    codings: Iterable[CodingLike],
+    codings: Iterable[CodingLike] | CodingTable,
     unit_spans: Mapping[str, Sequence[tuple[int, int]]],
     *,
     coders: Sequence[str],
@@ -159,49 +153,49 @@ def coded_units(
     """
     if min_chars < 1 or not 0.0 <= min_fraction <= 1.0:
         raise InputError("Minimum overlap must be at least 1 character and a fraction between 0 and 1.")
-    codings = list(codings)
+    table = codings if isinstance(codings, CodingTable) else CodingTable.of(codings)
     units = build_units(unit_spans)
     coders, codes = tuple(coders), tuple(codes)
-    cells = _present(codings, units, coders, codes, min_chars, min_fraction)
-    missing = _missing(codings, units, coders, coded_docs)
+    rows = table.rows
+    doc = table.positions(DOC, units.docs)[rows[:, DOC]]
+    coder = table.positions(CODER, coders)[rows[:, CODER]]
+    cells = _present(table, doc, coder, units, coders, codes, min_chars, min_fraction)
+    missing = _missing(doc, coder, units, coders, coded_docs)
     cells = cells[~missing.ravel()[cells // max(len(codes), 1)]]
     return CodedUnits(units, coders, codes, cells, missing)
 
 
-def _missing(codings: Iterable[CodingLike], units: Units, coders: Sequence[str],
+def _missing(doc: np.ndarray, coder: np.ndarray, units: Units, coders: Sequence[str],
              coded_docs: Mapping[str, Iterable[str]] | None) -> np.ndarray:
+    """``missing[u, i]``: coder i did not code unit u's document at all (``doc`` and
+    ``coder``: each coding's document and coder as positions in the analysis, -1 out)."""
+    n = len(coders)
     if coded_docs is None:
-        done: dict[str, set[str]] = {c: set() for c in coders}
-        for c in codings:
-            if c.coder in done:
-                done[c.coder].add(c.doc)
+        seen = (doc >= 0) & (coder >= 0)
+        done = np.zeros(len(units.docs) * n, dtype=bool)
+        done[doc[seen] * n + coder[seen]] = True
     else:
-        done = {c: set(coded_docs.get(c, ())) for c in coders}
-    doc_done = np.array([[d in done[c] for c in coders] for d in units.docs], dtype=bool)
-    return ~doc_done.reshape(len(units.docs), len(coders))[units.doc]
+        sets = [set(coded_docs.get(c, ())) for c in coders]
+        done = np.array([d in s for d in units.docs for s in sets], dtype=bool)
+    return ~done.reshape(len(units.docs), n)[units.doc]
 
 
-def _present(codings: Iterable[CodingLike], units: Units, coders: Sequence[str],
-             codes: Sequence[str], min_chars: int,
+def _present(table: CodingTable, doc: np.ndarray, coder: np.ndarray, units: Units,
+             coders: Sequence[str], codes: Sequence[str], min_chars: int,
              min_fraction: float) -> np.ndarray:
     """The cells (flat, sorted; see :class:`CodedUnits`) where coder i's merged spans of
     code c cover at least ``min_chars`` characters and ``min_fraction`` of unit u. The
     overlaps are summed only for the (unit, coder, code) cells some span touches (a
     sparse sum), never for all of them: a float per cell of a large project took gigabytes."""
     none = np.empty(0, dtype=np.int64)
-    coder_ix = {c: i for i, c in enumerate(coders)}
-    code_ix = {c: i for i, c in enumerate(codes)}
-    doc_ix = {d: i for i, d in enumerate(units.docs)}
-    rows = [
-        (doc_ix[c.doc], coder_ix[c.coder], code_ix[c.code], c.start, c.end)
-        for c in codings
-        if c.doc in doc_ix and c.coder in coder_ix and c.code in code_ix and c.end > c.start
-    ]
-    if not rows or not len(units):
+    rows = table.rows
+    code = table.positions(CODE, codes)[rows[:, CODE]]
+    start, end = rows[:, START].astype(np.int64), rows[:, END].astype(np.int64)
+    keep = (doc >= 0) & (coder >= 0) & (code >= 0) & (end > start)
+    if not keep.any() or not len(units):
         return none
-    arr = np.array(rows, dtype=np.int64)
-    key = (arr[:, 0] * len(coders) + arr[:, 1]) * len(codes) + arr[:, 2]
-    key, s, e = merge_grouped(key, arr[:, 3], arr[:, 4])
+    key = (doc[keep] * len(coders) + coder[keep]) * len(codes) + code[keep]
+    key, s, e = merge_grouped(key, start[keep], end[keep])
     d = key // (len(coders) * len(codes))
     # unit rows overlapping each merged span: units of the same doc, sorted by start
     order = np.lexsort((units.start, units.doc))

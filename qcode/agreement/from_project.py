@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import stats
 from ..codebook import load_codebook
+from ..columns import CODE, CODER, DOC, CodingTable
 from ..cooccurrence import (
     Cooccurrence,
     Crosstab,
@@ -27,7 +28,7 @@ from ..cooccurrence import (
 from ..corpus import list_documents, load_document
 from ..errors import InputError
 from ..hints import did_you_mean
-from ..index import replay
+from ..index import coding_table, replay
 from ..project import UNIT_KINDS, Project
 from .chars import char_agreement
 from .coded_units import CodedUnits, char_windows, coded_units, disagreements
@@ -39,13 +40,22 @@ from .unitized import FAMILY_2016, Segment, family_2016, u_alpha_2004
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """What an analysis covers: codings of the chosen coders, codes and documents."""
+    """What an analysis covers: codings of the chosen coders, codes and documents, as a
+    table (``table``) and, when asked for, as records (``codings``; None otherwise)."""
 
-    codings: tuple[Any, ...]
+    codings: tuple[Any, ...] | None
     coders: tuple[str, ...]
     codes: tuple[str, ...]
     docs: tuple[str, ...]
     documents: dict[str, Any] = field(repr=False)
+    table: CodingTable = field(repr=False)
+
+    @property
+    def records(self) -> tuple[Any, ...]:
+        """The codings as records: only for a scope gathered with ``records=True``."""
+        if self.codings is None:
+            raise TypeError("this scope was gathered without records (scope(records=True))")
+        return self.codings
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +66,23 @@ class AgreementReport:
 
 
 def scope(project: Project, *, coders: Sequence[str] | None = None, codes: Sequence[str] | None = None,
-          docs: Sequence[str] | None = None, min_coders: int = 1) -> Scope:
-    """Replay the logs and pick coders (default: all who coded), codes (codebook order) and docs."""
+          docs: Sequence[str] | None = None, min_coders: int = 1, records: bool = False) -> Scope:
+    """Replay the logs and pick coders (default: all who coded), codes (codebook order) and
+    docs. The codings come as a table, from the index when it can give one (no record per
+    coding is made); ``records``: as records too, for analyses that need them."""
     known = set(list_documents(project))
     unknown = [d for d in docs or () if d not in known]
     if unknown:
         raise InputError(f"No document {unknown[0]!r} in this project; see `qcode docs`.")
     # Named coders: only their codings are read (the index answers by coder); the whole
     # replay only to name who has codings when one of them has none.
-    held = replay(project, coders=list(coders) if coders else None).codings
-    with_codings = {c.coder for c in held}
+    named = list(coders) if coders else None
+    table = None if records else coding_table(project, coders=named)
+    held: tuple[Any, ...] | None = None
+    if table is None:
+        held = replay(project, coders=named).codings
+        table = CodingTable.of(held)
+    with_codings = table.present(CODER)
     if coders:
         idle = [c for c in coders if c not in with_codings]
         if idle:
@@ -82,16 +99,18 @@ def scope(project: Project, *, coders: Sequence[str] | None = None, codes: Seque
             f"{'agreement' if min_coders > 1 else 'this report'} needs at least {min_coders}. "
             "Name them with --coder, or code the documents first."
         )
-    mine = [c for c in held if c.coder in coders and (not docs or c.doc in docs)]
+    table = table.only(coders=coders, docs=docs or None)
+    mine = None if held is None else tuple(
+        c for c in held if c.coder in coders and (not docs or c.doc in docs))
     codebook = load_codebook(project.codebook_path)
     if codes:
         codes = tuple(codebook.require(c).id for c in codes)
     else:
-        used = {c.code for c in mine}
+        used = table.present(CODE)
         codes = tuple(c for c in codebook.ids if c in used) + tuple(sorted(used - set(codebook.ids)))
-    doc_ids = tuple(docs) if docs else tuple(sorted({c.doc for c in mine}))
+    doc_ids = tuple(docs) if docs else tuple(sorted(table.present(DOC)))
     documents = {d: load_document(project, d) for d in doc_ids}
-    return Scope(tuple(mine), coders, codes, doc_ids, documents)
+    return Scope(mine, coders, codes, doc_ids, documents, table)
 
 
 def unit_spans(sc: Scope, unit: str) -> dict[str, tuple[tuple[int, int], ...]]:
@@ -111,7 +130,7 @@ def unit_spans(sc: Scope, unit: str) -> dict[str, tuple[tuple[int, int], ...]]:
 
 def coded(sc: Scope, unit: str, *, min_chars: int = 1, min_fraction: float = 0.0) -> CodedUnits:
     return coded_units(
-        sc.codings,
+        sc.table,
         unit_spans(sc, unit),
         coders=sc.coders,
         codes=sc.codes,
@@ -230,9 +249,9 @@ def project_char_agreement(project: Project, *, coders: Sequence[str] | None = N
                            codes: Sequence[str] | None = None,
                            docs: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """NVivo-compatible: Cohen's kappa on characters per code per document."""
-    sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
+    sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2, records=True)
     lengths = {d: len(sc.documents[d].text) for d in sc.docs}
-    return char_agreement(sc.codings, lengths, coders=sc.coders, codes=sc.codes)
+    return char_agreement(sc.records, lengths, coders=sc.coders, codes=sc.codes)
 
 
 def project_cooccurrence(
@@ -245,17 +264,20 @@ def project_cooccurrence(
     overlap: bool = False,
     window: int | None = None,
     within: Scope | None = None,
+    records: bool = False,
 ) -> tuple[list[Cooccurrence], Cooccurrence, Scope]:
-    """Per-coder co-occurrence tables and their pooled sum (``within``: as for agreement)."""
-    sc = within or scope(project, coders=coders, codes=codes, docs=docs)
-    if overlap or window is not None:
+    """Per-coder co-occurrence tables and their pooled sum (``within``: as for agreement;
+    ``records``: the scope returned holds the codings as records, for the examples)."""
+    spans = overlap or window is not None
+    sc = within or scope(project, coders=coders, codes=codes, docs=docs, records=records or spans)
+    if spans:
         gap = -1 if overlap or window is None else int(window)
         if gap < -1:
             raise InputError(f"--window {window} must be 0 or more characters.")
         lengths = {d: len(sc.documents[d].text) for d in sc.docs}
         tables = [
             span_cooccurrence(
-                [c for c in sc.codings if c.coder == coder], sc.codes, gap=gap, lengths=lengths, coder=coder
+                [c for c in sc.records if c.coder == coder], sc.codes, gap=gap, lengths=lengths, coder=coder
             )
             for coder in sc.coders
         ]
@@ -305,8 +327,8 @@ def project_unitized(project: Project, *, coders: Sequence[str] | None = None,
     Returns the results and notes (documents left out; the 2016 family skipped when a
     coder's spans of different codes overlap).
     """
-    sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
-    done = {c: {x.doc for x in sc.codings if x.coder == c} for c in sc.coders}
+    sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2, records=True)
+    done = {c: {x.doc for x in sc.records if x.coder == c} for c in sc.coders}
     both = [d for d in sc.docs if all(d in done[c] for c in sc.coders)]
     notes = [f"left out {d}: not coded by every coder" for d in sc.docs if d not in both]
     offsets, total = {}, 0
@@ -315,7 +337,7 @@ def project_unitized(project: Project, *, coders: Sequence[str] | None = None,
         total += len(sc.documents[d].text)
     segments = [
         Segment(c.coder, c.start + offsets[c.doc], c.end + offsets[c.doc], c.code)
-        for c in sc.codings
+        for c in sc.records
         if c.doc in offsets and c.end > c.start
     ]
     if not segments:

@@ -77,7 +77,7 @@ def cooccur(
     proj = project_from(project, strict=strict)
     tables, total, sc = project_cooccurrence(
         proj, coders=coder, codes=code, docs=doc, unit=unit, overlap=overlap,
-        window=window)
+        window=window, records=examples is not None)
     if examples is not None:
         _show_examples(proj, sc, examples, -1 if window is None else window, fmt)
         return
@@ -95,12 +95,12 @@ def _show_examples(proj: "Project", sc: "Scope", pair: tuple[str, ...], gap: int
     from ..codebook import load_codebook
     from ..cooccurrence import examples  # numpy behind it
 
-    used = {c.code for c in sc.codings}
+    used = {c.code for c in sc.records}
     if any(p not in used for p in pair):  # an unknown code gets a did-you-mean
         codebook = load_codebook(proj.codebook_path)
         pair = tuple(p if p in used else codebook.require(p).id for p in pair)
     texts = {d: sc.documents[d].text for d in sc.docs}
-    records = examples(sc.codings, pair[0], pair[1], gap=gap, texts=texts)
+    records = examples(sc.records, pair[0], pair[1], gap=gap, texts=texts)
     emit(
         records,
         ("coder", "doc", "start", "end", "text"),

@@ -115,7 +115,7 @@ def suggestions_section(codings: Codings, sc: Scope | None, opts: ReportOptions)
     Codings and decisions are those of the scope's coders (and of the codes and
     documents asked for)."""
     coders, codes = (sc.coders, sc.codes) if sc else ((), ())
-    live = list(sc.codings) if sc else []
+    live = list(sc.records) if sc else []
     decisions = [d for d in codings.decisions if d.coder in coders
                  and (not opts.codes or d.code in codes) and (not opts.docs or d.doc in opts.docs)]
     per_coder: list[dict[str, Any]] = []

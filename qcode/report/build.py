@@ -49,7 +49,7 @@ def build_report(project: Project, options: ReportOptions | None = None) -> Repo
     labels = {c.id: c.label for c in codebook.codes}
     sections = {
         "record": record.record_section(project, codebook, documents, entries),
-        "codebook": record.codebook_section(codebook, sc.codings if sc else (), sc.coders if sc else (),
+        "codebook": record.codebook_section(codebook, sc.records if sc else (), sc.coders if sc else (),
                                             only=opts.codes),
         "memos": record.memos_section(codings, labels, opts.coders, opts.docs, opts.codes),
         "suggestions": analysis.suggestions_section(codings, sc, opts),
@@ -84,7 +84,7 @@ def narrowed(opts: ReportOptions) -> str:
 def _scope(project: Project, opts: ReportOptions) -> Scope | None:
     """The codings in scope, or None when there are none yet (an empty project)."""
     try:
-        return scope(project, coders=opts.coders, codes=opts.codes, docs=opts.docs)
+        return scope(project, coders=opts.coders, codes=opts.codes, docs=opts.docs, records=True)
     except InputError:
         if opts.coders or opts.codes or opts.docs:
             raise  # an unknown coder, code or document is the person's to fix

@@ -1,0 +1,121 @@
+"""Codings as columns: five small integers per coding, for the analyses of a big project.
+
+Agreement, co-occurrence and crosstabs need of a coding only its document, coder,
+code and span. A :class:`CodingTable` holds those as one ``int32`` array with a row
+per coding (document, coder and code as positions in the table's vocabularies),
+about 20 bytes a coding, where a :class:`qcode.codings.Coding` record takes some
+hundreds. The index (:mod:`qcode.index`) keeps each log's table as one blob, so an
+analysis of a million-line project reads 50 blobs instead of building a million
+records; a table made from records (:meth:`CodingTable.of`) is the same table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+DOC, CODER, CODE, START, END = range(5)
+
+
+class CodingLike(Protocol):
+    """What an analysis reads of a coding (a frozen record gives it too)."""
+
+    @property
+    def coder(self) -> str: ...
+    @property
+    def doc(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+
+
+@dataclass(frozen=True, eq=False)
+class CodingTable:
+    """Codings as rows ``(doc, coder, code, start, end)`` of ``int32``; the first three
+    are positions in ``docs``, ``coders`` and ``codes``. Row order carries no meaning."""
+
+    docs: tuple[str, ...]
+    coders: tuple[str, ...]
+    codes: tuple[str, ...]
+    rows: np.ndarray
+
+    @classmethod
+    def of(cls, codings: Iterable[CodingLike]) -> CodingTable:
+        """The table of these records."""
+        vocab: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
+        d, c, k = (v.setdefault for v in vocab)
+        flat = [x for r in codings
+                for x in (d(r.doc, len(vocab[0])), c(r.coder, len(vocab[1])),
+                          k(r.code, len(vocab[2])), r.start, r.end)]
+        rows = np.array(flat, dtype=np.int32).reshape(-1, 5)
+        return cls(tuple(vocab[0]), tuple(vocab[1]), tuple(vocab[2]), rows)
+
+    @classmethod
+    def stack(cls, parts: Sequence[CodingTable]) -> CodingTable:
+        """All the rows of ``parts``, in one table with one vocabulary per column."""
+        vocab: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
+        out = []
+        for part in parts:
+            rows = part.rows.copy()
+            for col, (names, seen) in enumerate(zip((part.docs, part.coders, part.codes), vocab,
+                                                    strict=True)):
+                if names:
+                    moved = np.array([seen.setdefault(n, len(seen)) for n in names], np.int32)
+                    rows[:, col] = moved[rows[:, col]]
+            out.append(rows)
+        rows = np.concatenate(out) if out else np.empty((0, 5), np.int32)
+        return cls(tuple(vocab[0]), tuple(vocab[1]), tuple(vocab[2]), rows)
+
+    def __len__(self) -> int:
+        return int(self.rows.shape[0])
+
+    def present(self, column: int) -> set[str]:
+        """The documents (``DOC``), coders (``CODER``) or codes (``CODE``) with a row."""
+        names = (self.docs, self.coders, self.codes)[column]
+        return {names[i] for i in np.unique(self.rows[:, column])}
+
+    def only(self, *, docs: Iterable[str] | None = None, coders: Iterable[str] | None = None
+             ) -> CodingTable:
+        """The rows of these documents and coders (None: all of them)."""
+        keep = np.ones(len(self), dtype=bool)
+        for column, chosen in ((DOC, docs), (CODER, coders)):
+            if chosen is not None:
+                keep &= self.positions(column, chosen)[self.rows[:, column]] >= 0
+        return self if keep.all() else CodingTable(self.docs, self.coders, self.codes,
+                                                   self.rows[keep])
+
+    def positions(self, column: int, chosen: Iterable[str]) -> np.ndarray:
+        """For each name of the column's vocabulary, its position in ``chosen`` (-1: not
+        chosen): the lookup that turns the table's numbering into an analysis's."""
+        names = (self.docs, self.coders, self.codes)[column]
+        where = {n: i for i, n in enumerate(chosen)}
+        return np.array([where.get(n, -1) for n in names], dtype=np.int64).reshape(-1)
+
+    # ------------------------------------------------------------ stored form
+
+    def dump(self) -> tuple[str, bytes]:
+        """``(vocabularies as JSON, rows as bytes)``: what the index stores for a log."""
+        vocab = json.dumps([self.docs, self.coders, self.codes], ensure_ascii=False)
+        return vocab, np.ascontiguousarray(self.rows, dtype="<i4").tobytes()
+
+    @classmethod
+    def load(cls, vocab: str, data: bytes) -> CodingTable:
+        """The table :meth:`dump` gave (a damaged entry raises ValueError)."""
+        names: Any = json.loads(vocab)
+        if not (isinstance(names, list) and len(names) == 3
+                and all(isinstance(n, list) for n in names)):
+            raise ValueError("not a stored coding table")
+        rows = np.frombuffer(data, dtype="<i4").reshape(-1, 5).astype(np.int32)
+        docs, coders, codes = (tuple(str(x) for x in n) for n in names)
+        if rows.size and (rows[:, :3].min() < 0 or rows[:, DOC].max() >= len(docs)
+                          or rows[:, CODER].max() >= len(coders)
+                          or rows[:, CODE].max() >= len(codes)):
+            raise ValueError("a stored coding table points outside its names")
+        return cls(docs, coders, codes, rows)
