@@ -1,4 +1,5 @@
-"""Shared fixtures: every test runs in its own tmp_path with no QCODE_* variables."""
+"""Shared fixtures: every test runs in its own tmp_path with no QCODE_* variables and no
+notices left by an earlier test."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ def _isolate(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
+    from qcode.notices import drain
+
+    drain()  # what an earlier test's library calls noted is not this test's to print
 
 
 @pytest.fixture
