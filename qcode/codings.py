@@ -441,14 +441,18 @@ def _memos_follow(memos: list[Memo], codings: list[Coding], left_out: list[Codin
 
 def note_left_out(codings: Codings) -> Codings:
     """Say how many codings a result leaves out, and which command lists them."""
-    orphaned, withdrawn = len(codings.orphaned), len(codings.withdrawn)
+    note_left_out_counts(len(codings.orphaned), len(codings.withdrawn))
+    return codings
+
+
+def note_left_out_counts(orphaned: int, withdrawn: int) -> None:
+    """:func:`note_left_out`'s notes, from the counts."""
     if orphaned:
         note(f"{orphaned} orphaned coding(s) left out (their text changed and they could "
              "not be re-anchored); `qcode orphans` lists them.")
     if withdrawn:
         note(f"{withdrawn} coding(s) of withdrawn documents left out; `qcode audit show "
              "--action docversion` lists the withdrawals.")
-    return codings
 
 
 def replay(project: Project) -> Codings:

@@ -41,14 +41,24 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 from .audit.health import Hashed, log_digests, note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import log_names
-from .codings import Coding, Codings, Decision, Fold, Memo, combine, fold_log, note_left_out
+from .codings import (
+    Coding,
+    Codings,
+    Decision,
+    Fold,
+    Memo,
+    combine,
+    fold_log,
+    note_left_out,
+    note_left_out_counts,
+)
 from .corpus.store import list_document_ids, read_listing
 
 if TYPE_CHECKING:
     from .columns import CodingTable
     from .project import Project
 
-VERSION = "5"
+VERSION = "6"
 T = TypeVar("T")
 _CHUNK = 1 << 20
 _TABLES = {
@@ -84,15 +94,19 @@ def coding_table(project: Project, *, coders: Iterable[str] | None = None
                  ) -> CodingTable | None:
     """The project's codings as a :class:`qcode.columns.CodingTable` (only ``coders``'
     with ``coders``), read from the index without building a record per coding; None
-    when the index cannot answer so (there is none, or a log holds a project-level step:
-    then the codings are mapped through the steps, which :func:`replay` does). Broken
-    logs are noted for the person, as :func:`replay` notes them."""
+    when there is no index to use (then :func:`replay` gives them). Broken logs and the
+    codings left out (orphans, withdrawn documents) are noted for the person, as
+    :func:`replay` notes them."""
     hashed: dict[str, Hashed] = {}
     note_broken(project.audit_dir, project.id, hashed)
     found = _through_index(project, lambda index: index.table(project.audit_dir, hashed=hashed))
     if found is None:
         return None
-    return found.only(coders=coders) if coders is not None else found
+    table, left_out = found
+    chosen = set(coders) if coders is not None else None
+    counts = [n for coder, n in left_out.items() if chosen is None or coder in chosen]
+    note_left_out_counts(sum(n[0] for n in counts), sum(n[1] for n in counts))
+    return table.only(coders=coders) if coders is not None else table
 
 
 def document_listing(project: Project) -> list[tuple[str, dict[str, Any], int]]:
@@ -175,6 +189,8 @@ class Index:
         for name in ("memos", "decisions", "steps", "warnings"):
             db.execute(f"CREATE INDEX {name}_log ON {name} (log, pos)")
         db.execute("CREATE INDEX columns_log ON columns (log)")
+        db.execute("DROP TABLE IF EXISTS mapped")
+        db.execute("CREATE TABLE mapped (state TEXT, left_out TEXT, vocab TEXT, data BLOB)")
         db.execute("DROP TABLE IF EXISTS documents")
         db.execute("CREATE TABLE documents (id TEXT PRIMARY KEY, stamp TEXT, head TEXT, "
                    "turns INTEGER)")
@@ -206,9 +222,15 @@ class Index:
         return _filtered(out, docs, coders) if (docs is not None or coders is not None) else out
 
     def table(self, audit_dir: Path, *, hashed: dict[str, Hashed] | None = None
-              ) -> CodingTable | None:
+              ) -> tuple[CodingTable, dict[str, list[int]]]:
         """Bring every log's entry up to date (an unchanged log is not loaded), then the
-        stored tables of all logs stacked; None when a log holds a project-level step."""
+        codings of all logs as one table, with each coder's ``[orphaned, withdrawn]``
+        codings left out of it.
+
+        Without project-level steps the logs' stored tables are stacked. With them, the
+        codings must be mapped through the steps: the table of the combined, mapped
+        codings is kept for the state of the logs it was made from (their names, sizes
+        and digests) and made again, from a full :meth:`read`, when any log changed."""
         from .columns import CodingTable
 
         names = log_names(audit_dir)
@@ -221,14 +243,44 @@ class Index:
         finally:
             self.db.execute("COMMIT")
         if self.db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None:
-            return None
+            return self._mapped(audit_dir, hashed)
         stored = {r[0]: r[1:] for r in self.db.execute("SELECT log, vocab, data FROM columns")}
         if set(stored) != set(names):
             raise sqlite3.DatabaseError("a log without its coding table")
-        try:
-            return CodingTable.stack([CodingTable.load(*stored[n]) for n in names])
-        except ValueError:
-            raise sqlite3.DatabaseError("a damaged coding table") from None
+        return CodingTable.stack([_loaded(*stored[n]) for n in names]), {}
+
+    def _mapped(self, audit_dir: Path, hashed: dict[str, Hashed] | None
+                ) -> tuple[CodingTable, dict[str, list[int]]]:
+        from .columns import CodingTable
+
+        state = self._state()
+        row = self.db.execute("SELECT left_out, vocab, data FROM mapped WHERE state = ?",
+                              (state,)).fetchone()
+        if row is not None:
+            return _loaded(row[1], row[2]), json.loads(row[0])
+        out = self.read(audit_dir, hashed=hashed)
+        table = CodingTable.of(out.codings)
+        left_out: dict[str, list[int]] = {}
+        for c in out.left_out:
+            counts = left_out.setdefault(c.coder, [0, 0])
+            counts[0] += "orphan" in c.flags
+            counts[1] += "withdrawn" in c.flags
+        if self._state() == state:  # no log changed while it was read
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("DELETE FROM mapped")
+                self.db.execute("INSERT INTO mapped VALUES (?, ?, ?, ?)",
+                                (state, json.dumps(left_out), *table.dump()))
+            finally:
+                self.db.execute("COMMIT")
+        return table, left_out
+
+    def _state(self) -> str:
+        """The digest of every indexed log's name, size and digest: what the combined
+        codings depend on."""
+        rows = self.db.execute("SELECT name, size, digest FROM logs ORDER BY name").fetchall()
+        return hashlib.sha256(json.dumps([[n, s, d.hex()] for n, s, d in rows]).encode()
+                              ).hexdigest()
 
     def _names(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM logs")]
@@ -408,6 +460,16 @@ class Index:
         rows = self.db.execute("SELECT text FROM warnings WHERE log = ? ORDER BY pos", (name,))
         fold.warnings = [r[0] for r in rows]
         return fold
+
+
+def _loaded(vocab: str, data: bytes) -> CodingTable:
+    """A stored table; a damaged one is a damaged index (dropped, built again)."""
+    from .columns import CodingTable
+
+    try:
+        return CodingTable.load(vocab, data)
+    except ValueError:
+        raise sqlite3.DatabaseError("a damaged coding table") from None
 
 
 _UNCHANGED = Fold("")  # _kept's answer, when asked not to load, for a log that did not grow
