@@ -207,8 +207,10 @@ class Codings:
 # ---------------------------------------------------------------- one log
 
 
-def _objects(path: Path, limit: int, lock: bool) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(line number, parsed object)`` of the first ``limit`` lines (keys checked)."""
+def _objects(path: Path, limit: int, lock: bool, fold: Fold
+             ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, parsed object)`` of the first ``limit`` lines (keys checked); the
+    first line that is not an audit line is kept in ``fold.bad``."""
     with open(path, "rb") as fh:
         if lock:
             fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
@@ -217,8 +219,10 @@ def _objects(path: Path, limit: int, lock: bool) -> Iterator[tuple[int, dict[str
                 return
             try:
                 yield number, parse_object(raw[:-1], strict=False)
-            except (LineError, UnicodeDecodeError):
-                continue  # not an audit line: the log's health says so (audit.health)
+            except (LineError, UnicodeDecodeError) as exc:
+                # not an audit line: the log's health says so (audit.health)
+                if fold.bad is None:
+                    fold.bad = (number, str(exc))
 
 
 def voided_seqs(path: Path, *, lock: bool = True) -> tuple[set[int], int, bytes | None]:
@@ -282,12 +286,21 @@ class Fold:
         self.voided: set[int] = set()  # seqs undone by a void (set by fold_log)
         self.lines = 0  # whole lines read
         self.partial = False  # whether the log ends with a partial line
+        # every event, undone or not (``qcode audit stats``): (actor, day, action) -> count
+        self.tally: dict[tuple[str, str, str], int] = {}
+        self.bad: tuple[int, str] | None = None  # the first line that is no audit line
         self._handlers = {
             "apply": self._add, "accept": self._accept, "reject": self._reject,
             "remove": self._remove, "memo": self._memo, "void": _nothing,
             "import": _nothing, **dict.fromkeys(TRAIL_ACTIONS, _nothing),
             **dict.fromkeys(STEP_ACTIONS, self._step),
         }
+
+    def count(self, e: dict[str, Any]) -> None:
+        """Count an event in ``tally`` (a signature is the trail's, not a decision)."""
+        if e["action"] != "sign":
+            key = (e["actor"], e["time"][:10], e["action"])
+            self.tally[key] = self.tally.get(key, 0) + 1
 
     def feed(self, number: int, e: dict[str, Any]) -> None:
         handler = self._handlers.get(e["action"])
@@ -370,8 +383,9 @@ def fold_log(path: Path, *, lock: bool = True) -> Fold:
         return fold
     voided, count, partial = voided_seqs(path, lock=lock)
     fold.voided, fold.lines, fold.partial = voided, count, partial is not None
-    feed = fold.feed
-    for number, event in _objects(path, count, lock):
+    feed, tally = fold.feed, fold.count
+    for number, event in _objects(path, count, lock, fold):
+        tally(event)
         if event["seq"] not in voided:
             feed(number, event)
     if partial is not None:

@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from .columns import CodingTable
     from .project import Project
 
-VERSION = "6"
+VERSION = "7"
 T = TypeVar("T")
 _CHUNK = 1 << 20
 _TABLES = {
@@ -70,6 +70,7 @@ _TABLES = {
     "steps": "log, pos, event",
     "warnings": "log, pos, text",
     "columns": "log, vocab, data",  # each log's codings as a CodingTable (qcode.columns)
+    "tallies": "log, actor, day, action, n",  # each log's events counted (Fold.tally)
 }
 
 
@@ -107,6 +108,57 @@ def coding_table(project: Project, *, coders: Iterable[str] | None = None
     counts = [n for coder, n in left_out.items() if chosen is None or coder in chosen]
     note_left_out_counts(sum(n[0] for n in counts), sum(n[1] for n in counts))
     return table.only(coders=coders) if coders is not None else table
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """What ``qcode audit stats`` counts: every log's events (``tallies``: log ->
+    (actor, day, action) -> count, undone ones too), the first line of a log that is no
+    audit line (``bad``), and of the replayed result: live codings per coder
+    (``live``), those from suggestions (``suggested``), per (code, coder)
+    (``by_code``), memos per (coder, day) (``memos``) and the codings left out
+    (``left_out``: orphaned, withdrawn)."""
+
+    tallies: dict[str, dict[tuple[str, str, str], int]]
+    bad: dict[str, tuple[int, str]]
+    live: dict[str, int]
+    suggested: dict[str, int]
+    by_code: dict[tuple[str, str], int]
+    memos: dict[tuple[str, str], int]
+    left_out: tuple[int, int]
+
+
+def activity(project: Project) -> Activity:
+    """:class:`Activity` of the project, through the index (nothing but counts is read
+    from it when no log holds a project-level step); broken logs and the codings left
+    out are noted for the person, as a replay notes them."""
+    hashed: dict[str, Hashed] = {}
+    note_broken(project.audit_dir, project.id, hashed)
+    found = _through_index(project, lambda index: index.activity(project.audit_dir,
+                                                                 hashed=hashed))
+    if found is None:
+        folds = [fold_log(project.log_path(n)) for n in log_names(project.audit_dir)]
+        found = _counted(folds, combine(folds))
+    note_left_out_counts(*found.left_out)
+    return found
+
+
+def _counted(folds: list[Fold], codings: Codings) -> Activity:
+    """:class:`Activity` of folded logs and their combined codings."""
+    live: dict[str, int] = {}
+    suggested: dict[str, int] = {}
+    by_code: dict[tuple[str, str], int] = {}
+    memos: dict[tuple[str, str], int] = {}
+    for c in codings.codings:
+        live[c.coder] = live.get(c.coder, 0) + 1
+        suggested[c.coder] = suggested.get(c.coder, 0) + c.source.startswith("suggest")
+        by_code[(c.code, c.coder)] = by_code.get((c.code, c.coder), 0) + 1
+    for m in codings.memos:
+        memos[(m.coder, m.time[:10])] = memos.get((m.coder, m.time[:10]), 0) + 1
+    return Activity({f.name: f.tally for f in folds},
+                    {f.name: f.bad for f in folds if f.bad is not None},
+                    live, suggested, by_code, memos,
+                    (len(codings.orphaned), len(codings.withdrawn)))
 
 
 def document_listing(project: Project) -> list[tuple[str, dict[str, Any], int]]:
@@ -177,7 +229,7 @@ class Index:
             db.execute(f"DROP TABLE IF EXISTS {name}")
         db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
         db.execute("CREATE TABLE logs (name TEXT PRIMARY KEY, size INTEGER, lines INTEGER, "
-                   "digest BLOB, voided TEXT, partial INTEGER)")
+                   "digest BLOB, voided TEXT, partial INTEGER, bad TEXT)")
         for name, columns in _TABLES.items():
             # no declared types: SQLite keeps each value as given (an int codebook
             # version stays an int, a str one a str, a score its exact float)
@@ -189,6 +241,7 @@ class Index:
         for name in ("memos", "decisions", "steps", "warnings"):
             db.execute(f"CREATE INDEX {name}_log ON {name} (log, pos)")
         db.execute("CREATE INDEX columns_log ON columns (log)")
+        db.execute("CREATE INDEX tallies_log ON tallies (log)")
         db.execute("DROP TABLE IF EXISTS mapped")
         db.execute("CREATE TABLE mapped (state TEXT, left_out TEXT, vocab TEXT, data BLOB)")
         db.execute("DROP TABLE IF EXISTS documents")
@@ -233,21 +286,42 @@ class Index:
         and digests) and made again, from a full :meth:`read`, when any log changed."""
         from .columns import CodingTable
 
-        names = log_names(audit_dir)
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            self._forget([n for n in self._names() if n not in names])
-            for name in names:
-                self._update(audit_dir / f"{name}.log", [], None, None,
-                             (hashed or {}).get(name), load=False)
-        finally:
-            self.db.execute("COMMIT")
+        names = self._up_to_date(audit_dir, hashed)
         if self.db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None:
             return self._mapped(audit_dir, hashed)
         stored = {r[0]: r[1:] for r in self.db.execute("SELECT log, vocab, data FROM columns")}
         if set(stored) != set(names):
             raise sqlite3.DatabaseError("a log without its coding table")
         return CodingTable.stack([_loaded(*stored[n]) for n in names]), {}
+
+    def activity(self, audit_dir: Path, *, hashed: dict[str, Hashed] | None = None
+                 ) -> Activity:
+        """:class:`Activity`: counted in SQL from the stored rows when no log holds a
+        project-level step; otherwise of the combined, mapped codings (a full read)."""
+        names = self._up_to_date(audit_dir, hashed)
+        db = self.db
+        tallies: dict[str, dict[tuple[str, str, str], int]] = {n: {} for n in names}
+        for log, actor, day, action, n in db.execute("SELECT * FROM tallies"):
+            tallies[log][(actor, day, action)] = n
+        bad = {name: b for name, stored in db.execute("SELECT name, bad FROM logs")
+               if (b := _bad(stored)) is not None}
+        if db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None:
+            codings = self.read(audit_dir, hashed=hashed)
+            found = _counted([], codings)
+            return Activity(tallies, bad, found.live, found.suggested, found.by_code,
+                            found.memos, found.left_out)
+        live: dict[str, int] = {}
+        suggested: dict[str, int] = {}
+        by_code: dict[tuple[str, str], int] = {}
+        for coder, code, n, hinted in db.execute(
+                "SELECT coder, code, count(*), sum(substr(source, 1, 7) = 'suggest') "
+                "FROM codings GROUP BY coder, code"):
+            live[coder] = live.get(coder, 0) + n
+            suggested[coder] = suggested.get(coder, 0) + hinted
+            by_code[(code, coder)] = n
+        memos = {(coder, day): n for coder, day, n in db.execute(
+            "SELECT coder, substr(time, 1, 10), count(*) FROM memos GROUP BY 1, 2")}
+        return Activity(tallies, bad, live, suggested, by_code, memos, (0, 0))
 
     def _mapped(self, audit_dir: Path, hashed: dict[str, Hashed] | None
                 ) -> tuple[CodingTable, dict[str, list[int]]]:
@@ -282,6 +356,20 @@ class Index:
         return hashlib.sha256(json.dumps([[n, s, d.hex()] for n, s, d in rows]).encode()
                               ).hexdigest()
 
+    def _up_to_date(self, audit_dir: Path, hashed: dict[str, Hashed] | None) -> list[str]:
+        """Bring every log's entry up to date without loading an unchanged one; the
+        logs' names."""
+        names = log_names(audit_dir)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self._forget([n for n in self._names() if n not in names])
+            for name in names:
+                self._update(audit_dir / f"{name}.log", [], None, None,
+                             (hashed or {}).get(name), load=False)
+        finally:
+            self.db.execute("COMMIT")
+        return names
+
     def _names(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM logs")]
 
@@ -300,7 +388,7 @@ class Index:
         name = path.stem
         with open(path, "rb") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_SH)  # no append while this log is read
-            row = self.db.execute("SELECT size, lines, digest, voided, partial FROM logs "
+            row = self.db.execute("SELECT size, lines, digest, voided, partial, bad FROM logs "
                                   "WHERE name = ?", (name,)).fetchone()
             if row is not None:
                 kept = self._kept(fh, name, row, notes, docs, coders, known, load=load)
@@ -317,7 +405,7 @@ class Index:
         be folded again from its start (``load`` False: ``_UNCHANGED`` when the log did
         not grow, nothing loaded). ``known``: the log's digest when the health
         check read it, used when the log (locked now) still has that size and time."""
-        size, lines, digest, voided, partial = row
+        size, lines, digest, voided, partial, bad = row
         hasher: Any = hashlib.sha256()
         now = os.fstat(fh.fileno())
         if known is not None and known.size == size == now.st_size \
@@ -344,10 +432,12 @@ class Index:
             return self._load(name, lines, voided, docs, coders, to_feed=False) if load \
                 else _UNCHANGED
         fold = self._load(name, lines, voided, None, None)
+        fold.bad = _bad(bad)
         before = _Before(dict(fold.live), len(fold.memos), len(fold.decisions), len(fold.steps),
                          len(fold.warnings))
         for event in events:
             fold.lines += 1
+            fold.count(event)
             if event.get("seq") not in fold.voided:
                 fold.feed(fold.lines, event)
         hasher.update(tail)
@@ -409,9 +499,12 @@ class Index:
         db.execute("DELETE FROM columns WHERE log = ?", (name,))
         db.execute("INSERT INTO columns VALUES (?, ?, ?)",
                    (name, *CodingTable.of(fold.live.values()).dump()))
-        db.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)",
+        db.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (name, size, fold.lines, digest, json.dumps(sorted(fold.voided)),
-                    int(fold.partial)))
+                    int(fold.partial), json.dumps(fold.bad)))
+        db.execute("DELETE FROM tallies WHERE log = ?", (name,))
+        db.executemany("INSERT INTO tallies VALUES (?,?,?,?,?)",
+                       ((name, *key, n) for key, n in fold.tally.items()))
         db.executemany("INSERT INTO codings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        ((name, c.id, c.coder, c.doc, c.start, c.end, c.code, c.source, c.time,
                          c.docv, c.memo, c.codebook, c.fp, c.score, _flags(c.flags))
@@ -447,6 +540,9 @@ class Index:
             fold.live[c.id] = c
             if to_feed:
                 fold.keys[(c.doc, c.start, c.end, c.code)] = c.id
+        if to_feed:
+            fold.tally = {(r[0], r[1], r[2]): r[3] for r in self.db.execute(
+                "SELECT actor, day, action, n FROM tallies WHERE log = ?", (name,))}
         # memos and decisions of other documents and coders are left out as the codings
         # are (a memo on a coding is kept: it follows its coding when combined)
         where, args = _where(name, docs, coders, keep="coding IS NOT NULL")
@@ -460,6 +556,11 @@ class Index:
         rows = self.db.execute("SELECT text FROM warnings WHERE log = ? ORDER BY pos", (name,))
         fold.warnings = [r[0] for r in rows]
         return fold
+
+
+def _bad(stored: str | None) -> tuple[int, str] | None:
+    found = json.loads(stored) if stored else None
+    return (int(found[0]), str(found[1])) if found else None
 
 
 def _loaded(vocab: str, data: bytes) -> CodingTable:

@@ -18,9 +18,9 @@ from .audit.log import log_names, read_log
 from .codebook import load_codebook
 from .codings import CODING_ACTIONS, Codings
 from .corpus.store import list_document_ids
-from .errors import InputError, QcodeError
+from .errors import AuditError, InputError, QcodeError
 from .hints import did_you_mean
-from .index import replay
+from .index import Activity, activity, replay
 from .migrations import coding_trails
 
 if TYPE_CHECKING:
@@ -225,13 +225,19 @@ def stats(project: Project) -> dict[str, list[dict[str, Any]]]:
 
     A memo is counted as ``qcode memos`` lists it: every memo text not undone, whether
     written on its own (a ``memo`` line on a document, code or coding) or given with a
-    coding when it was applied or accepted."""
+    coding when it was applied or accepted. The counts come from the index
+    (:func:`qcode.index.activity`): each log's events are counted once, when the index
+    reads them, never gathered into one list."""
+    found = activity(project)
+    for name in sorted(found.bad):
+        number, problem = found.bad[name]
+        raise AuditError(f"audit/{name}.log line {number}: {problem}; run `qcode audit verify` "
+                         "to see what happened to the log.")
     tally = _Tally()
-    for name in log_names(project.audit_dir):  # one log's events at a time, never all of them
-        tally.add(e for e in read_log(project.log_path(name)).events if e.action != "sign")
-    codings = replay(project)
-    return {"coders": _coder_rows(tally, codings), "days": _day_rows(tally, codings),
-            "codes": _code_rows(project, codings)}
+    for name in log_names(project.audit_dir):
+        tally.add(found.tallies.get(name, {}))
+    return {"coders": _coder_rows(tally, found), "days": _day_rows(tally, found),
+            "codes": _code_rows(project, found)}
 
 
 class _Tally:
@@ -243,52 +249,49 @@ class _Tally:
         self.first: dict[str, str] = {}
         self.last: dict[str, str] = {}
 
-    def add(self, events: Iterable[Event]) -> None:
-        for e in events:
-            self.by_actor[e.actor][e.action] += 1
-            self.days[(e.actor, e.time[:10])][e.action] += 1
-            self.first[e.actor] = min(self.first.get(e.actor, e.time), e.time)
-            self.last[e.actor] = max(self.last.get(e.actor, e.time), e.time)
+    def add(self, counts: dict[tuple[str, str, str], int]) -> None:
+        for (actor, day, action), n in counts.items():
+            self.by_actor[actor][action] += n
+            self.days[(actor, day)][action] += n
+            self.first[actor] = min(self.first.get(actor, day), day)
+            self.last[actor] = max(self.last.get(actor, day), day)
 
 
-def _coder_rows(tally: _Tally, codings: Codings) -> list[dict[str, Any]]:
-    memos = Counter(m.coder for m in codings.memos)
-    live: Counter = Counter()
-    suggested: Counter = Counter()
-    for c in codings:  # one pass over the codings, not one per coder
-        live[c.coder] += 1
-        suggested[c.coder] += c.source.startswith("suggest")
+def _coder_rows(tally: _Tally, found: Activity) -> list[dict[str, Any]]:
+    memos: Counter = Counter()
+    for (coder, _), n in found.memos.items():
+        memos[coder] += n
     days_of = Counter(actor for actor, _ in tally.days)
     rows = []
     for actor in sorted(tally.by_actor):
-        mine = live[actor]
+        mine = found.live.get(actor, 0)
         counts = tally.by_actor[actor]
         rows.append({"coder": actor, "events": sum(counts.values()), "codings": mine,
                      "applied": counts["apply"] + counts["accept"], "removed": counts["remove"],
                      "memos": memos[actor], "voids": counts["void"],
-                     "from_suggestions": round(suggested[actor] / mine, 3) if mine else 0.0,
-                     "first": tally.first[actor][:10], "last": tally.last[actor][:10],
+                     "from_suggestions": round(found.suggested.get(actor, 0) / mine, 3)
+                     if mine else 0.0,
+                     "first": tally.first[actor], "last": tally.last[actor],
                      "days": days_of[actor]})
     return rows
 
 
-def _day_rows(tally: _Tally, codings: Codings) -> list[dict[str, Any]]:
-    memos = Counter((m.coder, m.time[:10]) for m in codings.memos)
+def _day_rows(tally: _Tally, found: Activity) -> list[dict[str, Any]]:
     return [{"coder": actor, "day": day, "events": sum(c.values()),
              "apply": c["apply"] + c["accept"], "remove": c["remove"],
-             "memo": memos[(actor, day)],
+             "memo": found.memos.get((actor, day), 0),
              "void": c["void"], "other": sum(c.values()) - c["apply"] - c["accept"]
              - c["remove"] - c["memo"] - c["void"]}
             for (actor, day), c in sorted(tally.days.items())]
 
 
-def _code_rows(project: Project, codings: Codings) -> list[dict[str, Any]]:
+def _code_rows(project: Project, found: Activity) -> list[dict[str, Any]]:
     order = list(code_order(project))
-    seen = order + sorted({c.code for c in codings} - set(order))
-    counts = Counter((c.code, c.coder) for c in codings)
+    seen = order + sorted({code for code, _ in found.by_code} - set(order))
+    coders = sorted(found.live)
     rows = []
     for code in seen:
-        per = {coder: counts[(code, coder)] for coder in codings.coders}
+        per = {coder: found.by_code.get((code, coder), 0) for coder in coders}
         if any(per.values()) or code in order:
             rows.append({"code": code, **per, "total": sum(per.values())})
     return rows
