@@ -496,3 +496,25 @@ def test_audit_stats_still_refuses_a_line_that_is_no_audit_line(tmp_path, runner
     assert result.exit_code == 2, result.output
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("Error: audit/anna.log line ") and "qcode audit verify" in last
+
+
+def test_the_coding_view_holds_only_the_open_documents_codings(tmp_path):
+    """It held every coding of the coders shown, in every document (a coder's 20,000
+    codings on a big project, a third of the view's open); moving to another document,
+    and looking for an uncoded unit in the next ones, still sees what the logs say."""
+    project = make_study(tmp_path / "study")
+    anna = Session(project, "anna", doc=FIELDNOTE, clock=clock(), suggest=False)
+    for unit in range(len(anna.units)):  # the field note fully coded
+        anna.goto(unit)
+        anna.apply("coordination")
+    anna.open(INTERVIEW)
+    anna.goto(1)
+    anna.apply("autonomy")
+    index.replay(project)  # the index, warm
+    s = Session(project, "anna", doc=INTERVIEW, clock=clock(10_000), suggest=False)
+    assert {c.doc for c in s.replayed.codings} == {INTERVIEW}
+    s.open(FIELDNOTE)
+    assert {c.doc for c in s.replayed.codings} == {FIELDNOTE}
+    assert len(s.mine) == len(s.units)  # every unit coded, as the logs say
+    full = codings.replay(project)
+    assert set(s.mine) == {c for c in full.codings if c.doc == FIELDNOTE}

@@ -162,6 +162,9 @@ class Finding:
     def unit_of(self, offset: int) -> int:
         raise NotImplementedError
 
+    def codings_everywhere(self) -> Any:
+        raise NotImplementedError
+
     def find(self, query: str, step: int = 1) -> str:
         """Select the next (``step`` 1) or previous (-1) place the text ``query`` occurs."""
         found = matches(self.doc.text, query)
@@ -209,10 +212,11 @@ class Finding:
         """Open the next (previous) document with a unit this coder has not coded, at
         its first (last) such unit."""
         i = self.doc_ids.index(self.doc.id) + step
+        everywhere = self.codings_everywhere()
         while 0 <= i < len(self.doc_ids):
             doc = load_document(self.project, self.doc_ids[i])
             units = doc.units(self._kind_for(doc))
-            mine = [c for c in self.replayed.by_doc(doc.id)
+            mine = [c for c in everywhere.by_doc(doc.id)
                     if c.coder == self.coder and "orphan" not in c.flags]
             free = [k for k, codes in enumerate(unit_code_sets(units, mine, self.rank))
                     if not codes]

@@ -68,8 +68,10 @@ class Session(Finding):
         self.pick = 0
         self.last_code: str | None = None
         self._live: Any = None
-        self._replay()
-        self.open(doc or self._resume_doc())
+        self._replayed_doc: str | None = None  # the document the replay holds (index)
+        first = doc or self._resume_doc()
+        self._replay(first)
+        self.open(first)
 
     # ------------------------------------------------------------ documents
 
@@ -79,6 +81,8 @@ class Session(Finding):
 
     def open(self, doc_id: str) -> None:
         """Show ``doc_id`` at this coder's last position in it."""
+        if self._replayed_doc is not None and self._replayed_doc != doc_id:
+            self._replay(doc_id)
         self.doc = load_document(self.project, doc_id)
         self.kind = self._kind_for(self.doc)
         self.units = self.doc.units(self.kind)
@@ -110,21 +114,33 @@ class Session(Finding):
 
     # ------------------------------------------------------------ codings
 
-    def _replay(self) -> None:
+    def _replay(self, doc_id: str) -> None:
         """The codings, memos and decisions of the coders shown (this one and the one
-        compared with) through the index in .qcode/, which reads only what the logs
-        gained since it was last brought up to date; opening a document of a big
-        project then costs what that coder's work costs, not a replay of everyone's.
-        Without the index (``QCODE_INDEX=0``) the logs are replayed, then kept up to
-        date by :class:`LiveReplay`. Neither checks the logs' chains (after every
-        decision that would re-check the coder's whole log): `qcode audit verify` does."""
+        compared with) on document ``doc_id``, through the index in .qcode/, which reads
+        only what the logs gained since it was last brought up to date and, of what it
+        holds, only that document's rows; opening a document of a big project then costs
+        what the document's codings cost, not a replay of everyone's, nor of all this
+        coder's work. Without the index (``QCODE_INDEX=0``) the logs are replayed, then
+        kept up to date by :class:`LiveReplay`. Neither checks the logs' chains (after
+        every decision that would re-check the coder's whole log): `qcode audit verify`
+        does."""
         if os.environ.get("QCODE_INDEX") == "0":
             if self._live is None:
                 self._live = LiveReplay(self.project.audit_dir)
             self.replayed = self._live.replay()
             return
-        shown = [self.coder, *([self.compare] if self.compare else [])]
-        self.replayed = index.replay(self.project, coders=shown, health=False)
+        self.replayed = index.replay(self.project, coders=self.shown_coders(), docs=[doc_id],
+                                     health=False)
+        self._replayed_doc = doc_id
+
+    def shown_coders(self) -> list[str]:
+        return [self.coder, *([self.compare] if self.compare else [])]
+
+    def codings_everywhere(self) -> Any:
+        """This coder's codings on every document (for a search across documents)."""
+        if self._replayed_doc is None:  # the live replay holds every document
+            return self.replayed
+        return index.replay(self.project, coders=[self.coder], health=False)
 
     def _derive(self) -> None:
         """Per-document views of the replay: this coder's codings, the other's, and the
@@ -157,7 +173,7 @@ class Session(Finding):
 
     def refresh(self) -> None:
         """Re-read the logs (after a decision, or to see another coder's new work)."""
-        self._replay()
+        self._replay(self.doc.id)
         self._derive()
         self.pick = min(self.pick, max(len(self.suggestions_here()) - 1, 0))
 
