@@ -20,9 +20,18 @@ combines them, so the result is the same (a test compares the two after random
 appends, undos, migrations, re-ingests, edits and pulls). A query for some
 documents or coders reads only their codings: mapping through the project-level
 steps works coding by coding (unions join codings of one coder and document), so
-mapping a subset gives that subset of the mapped whole. Deleting ``.qcode/``
-changes no result; a cache that cannot be read or written is rebuilt, or
-skipped (a full replay), without a word.
+mapping a subset gives that subset of the mapped whole.
+
+Beside each log's rows the index keeps what the analyses read, so that they
+build no record per coding: its live codings as one :class:`qcode.columns.CodingTable`
+blob (five integers a coding) and its events counted by actor, day and action
+(``qcode audit stats``). While no log holds a project-level step these are the
+answer, stacked or summed. With steps the combined codings must be mapped: the
+mapped table, with the counts it cannot hold, is kept under the digest of every
+log's name, size and digest, and made again from a full read when any log changed.
+
+Deleting ``.qcode/`` changes no result; a cache that cannot be read or written
+is rebuilt, or skipped (a full replay), without a word.
 """
 
 from __future__ import annotations
@@ -58,7 +67,7 @@ if TYPE_CHECKING:
     from .columns import CodingTable
     from .project import Project
 
-VERSION = "7"
+VERSION = "8"
 T = TypeVar("T")
 _CHUNK = 1 << 20
 _TABLES = {
@@ -243,7 +252,7 @@ class Index:
         db.execute("CREATE INDEX columns_log ON columns (log)")
         db.execute("CREATE INDEX tallies_log ON tallies (log)")
         db.execute("DROP TABLE IF EXISTS mapped")
-        db.execute("CREATE TABLE mapped (state TEXT, left_out TEXT, vocab TEXT, data BLOB)")
+        db.execute("CREATE TABLE mapped (state TEXT, counts TEXT, vocab TEXT, data BLOB)")
         db.execute("DROP TABLE IF EXISTS documents")
         db.execute("CREATE TABLE documents (id TEXT PRIMARY KEY, stamp TEXT, head TEXT, "
                    "turns INTEGER)")
@@ -288,7 +297,8 @@ class Index:
 
         names = self._up_to_date(audit_dir, hashed)
         if self.db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None:
-            return self._mapped(audit_dir, hashed)
+            table, counts = self._mapped(audit_dir, hashed)
+            return table, counts.left_out
         stored = {r[0]: r[1:] for r in self.db.execute("SELECT log, vocab, data FROM columns")}
         if set(stored) != set(names):
             raise sqlite3.DatabaseError("a log without its coding table")
@@ -306,48 +316,54 @@ class Index:
         bad = {name: b for name, stored in db.execute("SELECT name, bad FROM logs")
                if (b := _bad(stored)) is not None}
         if db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None:
-            codings = self.read(audit_dir, hashed=hashed)
-            found = _counted([], codings)
-            return Activity(tallies, bad, found.live, found.suggested, found.by_code,
-                            found.memos, found.left_out)
+            table, counts = self._mapped(audit_dir, hashed)
+            live, by_code = _per_coder_and_code(table)
+            left_out = (sum(n[0] for n in counts.left_out.values()),
+                        sum(n[1] for n in counts.left_out.values()))
+            return Activity(tallies, bad, live, counts.suggested, by_code, counts.memos,
+                            left_out)
+        return Activity(tallies, bad, *self._counted_rows(), (0, 0))
+
+    def _counted_rows(self) -> tuple[dict[str, int], dict[str, int],
+                                     dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+        """Live codings per coder, from suggestions per coder, per (code, coder), and
+        memos per (coder, day), counted in SQL over every log's stored rows (what the
+        combined result holds while no project-level step maps them)."""
         live: dict[str, int] = {}
         suggested: dict[str, int] = {}
         by_code: dict[tuple[str, str], int] = {}
-        for coder, code, n, hinted in db.execute(
+        for coder, code, n, hinted in self.db.execute(
                 "SELECT coder, code, count(*), sum(substr(source, 1, 7) = 'suggest') "
                 "FROM codings GROUP BY coder, code"):
             live[coder] = live.get(coder, 0) + n
             suggested[coder] = suggested.get(coder, 0) + hinted
             by_code[(code, coder)] = n
-        memos = {(coder, day): n for coder, day, n in db.execute(
+        memos = {(coder, day): n for coder, day, n in self.db.execute(
             "SELECT coder, substr(time, 1, 10), count(*) FROM memos GROUP BY 1, 2")}
-        return Activity(tallies, bad, live, suggested, by_code, memos, (0, 0))
+        return live, suggested, by_code, memos
 
     def _mapped(self, audit_dir: Path, hashed: dict[str, Hashed] | None
-                ) -> tuple[CodingTable, dict[str, list[int]]]:
+                ) -> tuple[CodingTable, _Counts]:
+        """The combined, mapped codings as a table, with what ``audit stats`` counts
+        beside them; kept for the state of the logs, made again when it changed."""
         from .columns import CodingTable
 
         state = self._state()
-        row = self.db.execute("SELECT left_out, vocab, data FROM mapped WHERE state = ?",
+        row = self.db.execute("SELECT counts, vocab, data FROM mapped WHERE state = ?",
                               (state,)).fetchone()
         if row is not None:
-            return _loaded(row[1], row[2]), json.loads(row[0])
+            return _loaded(row[1], row[2]), _Counts.load(row[0])
         out = self.read(audit_dir, hashed=hashed)
-        table = CodingTable.of(out.codings)
-        left_out: dict[str, list[int]] = {}
-        for c in out.left_out:
-            counts = left_out.setdefault(c.coder, [0, 0])
-            counts[0] += "orphan" in c.flags
-            counts[1] += "withdrawn" in c.flags
+        table, counts = CodingTable.of(out.codings), _Counts.of(out)
         if self._state() == state:  # no log changed while it was read
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 self.db.execute("DELETE FROM mapped")
                 self.db.execute("INSERT INTO mapped VALUES (?, ?, ?, ?)",
-                                (state, json.dumps(left_out), *table.dump()))
+                                (state, counts.dump(), *table.dump()))
             finally:
                 self.db.execute("COMMIT")
-        return table, left_out
+        return table, counts
 
     def _state(self) -> str:
         """The digest of every indexed log's name, size and digest: what the combined
@@ -556,6 +572,59 @@ class Index:
         rows = self.db.execute("SELECT text FROM warnings WHERE log = ? ORDER BY pos", (name,))
         fold.warnings = [r[0] for r in rows]
         return fold
+
+
+@dataclass(frozen=True, slots=True)
+class _Counts:
+    """What the mapped table does not hold: each coder's ``[orphaned, withdrawn]``
+    codings left out, her codings from suggestions, and memos per (coder, day)."""
+
+    left_out: dict[str, list[int]]
+    suggested: dict[str, int]
+    memos: dict[tuple[str, str], int]
+
+    @classmethod
+    def of(cls, codings: Codings) -> _Counts:
+        left_out: dict[str, list[int]] = {}
+        for c in codings.left_out:
+            counts = left_out.setdefault(c.coder, [0, 0])
+            counts[0] += "orphan" in c.flags
+            counts[1] += "withdrawn" in c.flags
+        found = _counted([], codings)
+        return cls(left_out, found.suggested, found.memos)
+
+    def dump(self) -> str:
+        return json.dumps({"left_out": self.left_out, "suggested": self.suggested,
+                           "memos": [[*k, n] for k, n in self.memos.items()]})
+
+    @classmethod
+    def load(cls, text: str) -> _Counts:
+        try:
+            data = json.loads(text)
+            return cls({str(k): [int(v[0]), int(v[1])] for k, v in data["left_out"].items()},
+                       {str(k): int(v) for k, v in data["suggested"].items()},
+                       {(str(c), str(d)): int(n) for c, d, n in data["memos"]})
+        except (ValueError, TypeError, KeyError, IndexError):
+            raise sqlite3.DatabaseError("damaged counts beside the mapped table") from None
+
+
+def _per_coder_and_code(table: CodingTable) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """Codings per coder and per (code, coder) in a table."""
+    import numpy as np
+
+    from .columns import CODE, CODER
+
+    rows = table.rows
+    pairs = rows[:, CODE].astype(np.int64) * max(len(table.coders), 1) + rows[:, CODER]
+    found, n = np.unique(pairs, return_counts=True)
+    live: dict[str, int] = {}
+    by_code: dict[tuple[str, str], int] = {}
+    for pair, count in zip(found.tolist(), n.tolist(), strict=True):
+        code, coder = table.codes[pair // max(len(table.coders), 1)], \
+            table.coders[pair % max(len(table.coders), 1)]
+        by_code[(code, coder)] = count
+        live[coder] = live.get(coder, 0) + count
+    return live, by_code
 
 
 def _bad(stored: str | None) -> tuple[int, str] | None:

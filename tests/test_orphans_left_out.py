@@ -121,3 +121,19 @@ def test_a_memo_on_an_orphaned_coding_is_left_out_with_it(orphaned):
     for replayed in (replay(orphaned), indexed(orphaned)):
         assert "The list comes first." not in {m.text for m in replayed.memos}
         assert replayed.memos_for(doc="hc01") == ()
+
+
+@pytest.mark.parametrize("index", ["1", "0"])
+def test_audit_stats_leaves_orphans_out_and_says_so_through_the_index_or_not(
+        runner, orphaned, monkeypatch, index):
+    """Twice: the first run makes the index's mapped table, the second reads it."""
+    monkeypatch.setenv("QCODE_INDEX", index)
+    for _ in range(2):
+        out = runner.invoke(app, ["audit", "stats", "--format", "json", "-P", str(orphaned.root)])
+        assert out.exit_code == 0, out.output
+        assert NOTE in out.stderr and "`qcode orphans`" in out.stderr
+        tables = json.loads(out.stdout)
+        assert {r["code"]: r["total"] for r in tables["codes"]}["coordination"] == 0
+        coders = {r["coder"]: r for r in tables["coders"]}
+        assert coders["anna"]["codings"] == coders["ben"]["codings"] == 1
+        assert coders["anna"]["memos"] == 0  # her memo went with its orphaned coding
