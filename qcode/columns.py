@@ -7,18 +7,24 @@ about 20 bytes a coding, where a :class:`qcode.codings.Coding` record takes some
 hundreds. The index (:mod:`qcode.index`) keeps each log's table as one blob, so an
 analysis of a million-line project reads 50 blobs instead of building a million
 records; a table made from records (:meth:`CodingTable.of`) is the same table.
+Storing one (:func:`dump_codings`) needs no numpy: a command that only reads a
+document's codings, after an append, does not pay numpy's import to update the index.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 DOC, CODER, CODE, START, END = range(5)
+_INT32 = next(t for t in "ilh" if array(t).itemsize == 4)  # "i" wherever C's int is 32 bits
 
 
 class CodingLike(Protocol):
@@ -49,17 +55,13 @@ class CodingTable:
     @classmethod
     def of(cls, codings: Iterable[CodingLike]) -> CodingTable:
         """The table of these records."""
-        vocab: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
-        d, c, k = (v.setdefault for v in vocab)
-        flat = [x for r in codings
-                for x in (d(r.doc, len(vocab[0])), c(r.coder, len(vocab[1])),
-                          k(r.code, len(vocab[2])), r.start, r.end)]
-        rows = np.array(flat, dtype=np.int32).reshape(-1, 5)
-        return cls(tuple(vocab[0]), tuple(vocab[1]), tuple(vocab[2]), rows)
+        return cls.load(*dump_codings(codings))
 
     @classmethod
     def stack(cls, parts: Sequence[CodingTable]) -> CodingTable:
         """All the rows of ``parts``, in one table with one vocabulary per column."""
+        import numpy as np
+
         vocab: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
         out = []
         for part in parts:
@@ -78,12 +80,16 @@ class CodingTable:
 
     def present(self, column: int) -> set[str]:
         """The documents (``DOC``), coders (``CODER``) or codes (``CODE``) with a row."""
+        import numpy as np
+
         names = (self.docs, self.coders, self.codes)[column]
         return {names[i] for i in np.unique(self.rows[:, column])}
 
     def only(self, *, docs: Iterable[str] | None = None, coders: Iterable[str] | None = None
              ) -> CodingTable:
         """The rows of these documents and coders (None: all of them)."""
+        import numpy as np
+
         keep = np.ones(len(self), dtype=bool)
         for column, chosen in ((DOC, docs), (CODER, coders)):
             if chosen is not None:
@@ -94,6 +100,8 @@ class CodingTable:
     def positions(self, column: int, chosen: Iterable[str]) -> np.ndarray:
         """For each name of the column's vocabulary, its position in ``chosen`` (-1: not
         chosen): the lookup that turns the table's numbering into an analysis's."""
+        import numpy as np
+
         names = (self.docs, self.coders, self.codes)[column]
         where = {n: i for i, n in enumerate(chosen)}
         return np.array([where.get(n, -1) for n in names], dtype=np.int64).reshape(-1)
@@ -101,13 +109,18 @@ class CodingTable:
     # ------------------------------------------------------------ stored form
 
     def dump(self) -> tuple[str, bytes]:
-        """``(vocabularies as JSON, rows as bytes)``: what the index stores for a log."""
+        """``(vocabularies as JSON, rows as bytes)``: what the index stores (as
+        :func:`dump_codings` makes it)."""
+        import numpy as np
+
         vocab = json.dumps([self.docs, self.coders, self.codes], ensure_ascii=False)
         return vocab, np.ascontiguousarray(self.rows, dtype="<i4").tobytes()
 
     @classmethod
     def load(cls, vocab: str, data: bytes) -> CodingTable:
         """The table :meth:`dump` gave (a damaged entry raises ValueError)."""
+        import numpy as np
+
         names: Any = json.loads(vocab)
         if not (isinstance(names, list) and len(names) == 3
                 and all(isinstance(n, list) for n in names)):
@@ -119,3 +132,17 @@ class CodingTable:
                           or rows[:, CODE].max() >= len(codes)):
             raise ValueError("a stored coding table points outside its names")
         return cls(docs, coders, codes, rows)
+
+
+def dump_codings(codings: Iterable[CodingLike]) -> tuple[str, bytes]:
+    """What :meth:`CodingTable.dump` gives for the table of these records, made without
+    numpy (rows as little-endian ``int32``)."""
+    vocab: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
+    d, c, k = (v.setdefault for v in vocab)
+    rows = array(_INT32, [x for r in codings
+                       for x in (d(r.doc, len(vocab[0])), c(r.coder, len(vocab[1])),
+                                 k(r.code, len(vocab[2])), r.start, r.end)])
+    if sys.byteorder == "big":
+        rows.byteswap()
+    names = json.dumps([list(vocab[0]), list(vocab[1]), list(vocab[2])], ensure_ascii=False)
+    return names, rows.tobytes()

@@ -496,7 +496,7 @@ class Index:
         """Store a log's fold; ``since``: what the stored fold held before it was fed the
         log's new lines, so that only what they changed is written (an append to a
         20,000-line log rewrote all its codings)."""
-        from .columns import CodingTable
+        from .columns import dump_codings
 
         db = self.db
         live: Iterable[Coding] = fold.live.values()
@@ -514,7 +514,7 @@ class Index:
             counts = (since.memos, since.decisions, since.steps, since.warnings)
         db.execute("DELETE FROM columns WHERE log = ?", (name,))
         db.execute("INSERT INTO columns VALUES (?, ?, ?)",
-                   (name, *CodingTable.of(fold.live.values()).dump()))
+                   (name, *dump_codings(fold.live.values())))
         db.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (name, size, fold.lines, digest, json.dumps(sorted(fold.voided)),
                     int(fold.partial), json.dumps(fold.bad)))

@@ -518,3 +518,32 @@ def test_the_coding_view_holds_only_the_open_documents_codings(tmp_path):
     assert len(s.mine) == len(s.units)  # every unit coded, as the logs say
     full = codings.replay(project)
     assert set(s.mine) == {c for c in full.codings if c.doc == FIELDNOTE}
+
+
+def test_reading_a_document_after_an_append_does_not_load_numpy(tmp_path, runner):
+    """The index stores a grown log's coding table without numpy: a reading command
+    right after a decision paid numpy's import (0.1-0.2 s) to update the index."""
+    import subprocess
+    import sys
+
+    project = make_study(tmp_path / "study")
+    team = Team(project, 17)
+    for _ in range(4):
+        team.step()
+    index.replay(project)  # warm
+    before = index.coding_table(project)
+    applied = runner.invoke(app, ["apply", INTERVIEW, "autonomy", "--span", "0:5", "--coder",
+                                  "anna", "--project", str(project.root)])
+    assert applied.exit_code == 0, applied.output  # a line the index has not read
+    code = ("import sys; from pathlib import Path; from qcode import index; "
+            "from qcode.project import open_project; "
+            f"got = index.replay(open_project(Path({str(project.root)!r})), docs=[{INTERVIEW!r}]); "
+            "print(len(got.codings), 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    count, numpy_loaded = out.stdout.split()
+    assert numpy_loaded == "False", out.stdout
+    full = codings.replay(project)
+    assert int(count) == len([c for c in full.codings if c.doc == INTERVIEW])
+    after = index.coding_table(project)  # the table stored without numpy reads back
+    assert named(after) == sorted((c.doc, c.coder, c.code, c.start, c.end) for c in full.codings)
+    assert len(after) == len(before) + 1
