@@ -297,9 +297,12 @@ class Fold:
         }
 
     def count(self, e: dict[str, Any]) -> None:
-        """Count an event in ``tally`` (a signature is the trail's, not a decision)."""
+        """Count an event in ``tally`` (a signature is the trail's, not a decision). A
+        line whose time is no text (its chain is broken: the health check says so) is
+        counted under no day."""
         if e["action"] != "sign":
-            key = (e["actor"], e["time"][:10], e["action"])
+            time = e["time"]
+            key = (e["actor"], time[:10] if isinstance(time, str) else "", str(e["action"]))
             self.tally[key] = self.tally.get(key, 0) + 1
 
     def feed(self, number: int, e: dict[str, Any]) -> None:

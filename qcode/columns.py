@@ -1,9 +1,9 @@
-"""Codings as columns: five small integers per coding, for the analyses of a big project.
+"""Codings as columns: five integers per coding, for the analyses of a big project.
 
 Agreement, co-occurrence and crosstabs need of a coding only its document, coder,
-code and span. A :class:`CodingTable` holds those as one ``int32`` array with a row
+code and span. A :class:`CodingTable` holds those as one ``int64`` array with a row
 per coding (document, coder and code as positions in the table's vocabularies),
-about 20 bytes a coding, where a :class:`qcode.codings.Coding` record takes some
+40 bytes a coding, where a :class:`qcode.codings.Coding` record takes some
 hundreds. The index (:mod:`qcode.index`) keeps each log's table as one blob, so an
 analysis of a million-line project reads 50 blobs instead of building a million
 records; a table made from records (:meth:`CodingTable.of`) is the same table.
@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 DOC, CODER, CODE, START, END = range(5)
-_INT32 = next(t for t in "ilh" if array(t).itemsize == 4)  # "i" wherever C's int is 32 bits
+_INT64 = next(t for t in "qlL" if array(t).itemsize == 8)  # "q" everywhere
+# int64, not int32: a span in a (damaged or hostile) log may lie past 2**31, and must be
+# counted as the replay counts it, not overflow
 
 
 class CodingLike(Protocol):
@@ -44,7 +46,7 @@ class CodingLike(Protocol):
 
 @dataclass(frozen=True, eq=False)
 class CodingTable:
-    """Codings as rows ``(doc, coder, code, start, end)`` of ``int32``; the first three
+    """Codings as rows ``(doc, coder, code, start, end)`` of ``int64``; the first three
     are positions in ``docs``, ``coders`` and ``codes``. Row order carries no meaning."""
 
     docs: tuple[str, ...]
@@ -69,10 +71,10 @@ class CodingTable:
             for col, (names, seen) in enumerate(zip((part.docs, part.coders, part.codes), vocab,
                                                     strict=True)):
                 if names:
-                    moved = np.array([seen.setdefault(n, len(seen)) for n in names], np.int32)
+                    moved = np.array([seen.setdefault(n, len(seen)) for n in names], np.int64)
                     rows[:, col] = moved[rows[:, col]]
             out.append(rows)
-        rows = np.concatenate(out) if out else np.empty((0, 5), np.int32)
+        rows = np.concatenate(out) if out else np.empty((0, 5), np.int64)
         return cls(tuple(vocab[0]), tuple(vocab[1]), tuple(vocab[2]), rows)
 
     def __len__(self) -> int:
@@ -114,7 +116,7 @@ class CodingTable:
         import numpy as np
 
         vocab = json.dumps([self.docs, self.coders, self.codes], ensure_ascii=False)
-        return vocab, np.ascontiguousarray(self.rows, dtype="<i4").tobytes()
+        return vocab, np.ascontiguousarray(self.rows, dtype="<i8").tobytes()
 
     @classmethod
     def load(cls, vocab: str, data: bytes) -> CodingTable:
@@ -125,7 +127,7 @@ class CodingTable:
         if not (isinstance(names, list) and len(names) == 3
                 and all(isinstance(n, list) for n in names)):
             raise ValueError("not a stored coding table")
-        rows = np.frombuffer(data, dtype="<i4").reshape(-1, 5).astype(np.int32)
+        rows = np.frombuffer(data, dtype="<i8").reshape(-1, 5).astype(np.int64)
         docs, coders, codes = (tuple(str(x) for x in n) for n in names)
         if rows.size and (rows[:, :3].min() < 0 or rows[:, DOC].max() >= len(docs)
                           or rows[:, CODER].max() >= len(coders)
@@ -136,10 +138,10 @@ class CodingTable:
 
 def dump_codings(codings: Iterable[CodingLike]) -> tuple[str, bytes]:
     """What :meth:`CodingTable.dump` gives for the table of these records, made without
-    numpy (rows as little-endian ``int32``)."""
+    numpy (rows as little-endian ``int64``)."""
     vocab: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
     d, c, k = (v.setdefault for v in vocab)
-    rows = array(_INT32, [x for r in codings
+    rows = array(_INT64, [x for r in codings
                        for x in (d(r.doc, len(vocab[0])), c(r.coder, len(vocab[1])),
                                  k(r.code, len(vocab[2])), r.start, r.end)])
     if sys.byteorder == "big":

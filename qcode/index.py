@@ -43,11 +43,11 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
-from .audit.health import Hashed, log_digests, note_broken
+from .audit.health import Hashed, log_digests, log_health, note_broken
 from .audit.line import Event, LineError, parse_object
 from .audit.log import log_names
 from .codings import (
@@ -62,6 +62,7 @@ from .codings import (
     note_left_out_counts,
 )
 from .corpus.store import list_document_ids, read_listing
+from .notices import note
 
 if TYPE_CHECKING:
     from .columns import CodingTable
@@ -135,21 +136,27 @@ class Activity:
     by_code: dict[tuple[str, str], int]
     memos: dict[tuple[str, str], int]
     left_out: tuple[int, int]
+    broken: tuple[str, ...] = ()  # what the health check found, for the person
+
+    def note(self) -> None:
+        """Say what a replay says beside its result: broken logs, codings left out."""
+        for message in self.broken:
+            note(message)
+        note_left_out_counts(*self.left_out)
 
 
 def activity(project: Project) -> Activity:
     """:class:`Activity` of the project, through the index (nothing but counts is read
-    from it when no log holds a project-level step); broken logs and the codings left
-    out are noted for the person, as a replay notes them."""
+    from it when no log holds a project-level step). Nothing is noted for the person:
+    the caller says :meth:`Activity.note` once it uses the counts."""
     hashed: dict[str, Hashed] = {}
-    note_broken(project.audit_dir, project.id, hashed)
+    broken = tuple(b.message for b in log_health(project.audit_dir, project.id, hashed))
     found = _through_index(project, lambda index: index.activity(project.audit_dir,
                                                                  hashed=hashed))
     if found is None:
         folds = [fold_log(project.log_path(n)) for n in log_names(project.audit_dir)]
         found = _counted(folds, combine(folds))
-    note_left_out_counts(*found.left_out)
-    return found
+    return replace(found, broken=broken)
 
 
 def _counted(folds: list[Fold], codings: Codings) -> Activity:
@@ -296,11 +303,16 @@ class Index:
         from .columns import CodingTable
 
         names = self._up_to_date(audit_dir, hashed)
-        if self.db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None:
+        try:  # read in the transaction that brought the entries up to date
+            stepped = self.db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None
+            stored = {} if stepped else {
+                r[0]: r[1:] for r in self.db.execute("SELECT log, vocab, data FROM columns")}
+        finally:
+            self.db.execute("COMMIT")
+        if stepped:
             table, counts = self._mapped(audit_dir, hashed)
             return table, counts.left_out
-        stored = {r[0]: r[1:] for r in self.db.execute("SELECT log, vocab, data FROM columns")}
-        if set(stored) != set(names):
+        if not set(names) <= set(stored):
             raise sqlite3.DatabaseError("a log without its coding table")
         return CodingTable.stack([_loaded(*stored[n]) for n in names]), {}
 
@@ -310,19 +322,24 @@ class Index:
         project-level step; otherwise of the combined, mapped codings (a full read)."""
         names = self._up_to_date(audit_dir, hashed)
         db = self.db
-        tallies: dict[str, dict[tuple[str, str, str], int]] = {n: {} for n in names}
-        for log, actor, day, action, n in db.execute("SELECT * FROM tallies"):
-            tallies[log][(actor, day, action)] = n
-        bad = {name: b for name, stored in db.execute("SELECT name, bad FROM logs")
-               if (b := _bad(stored)) is not None}
-        if db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None:
-            table, counts = self._mapped(audit_dir, hashed)
-            live, by_code = _per_coder_and_code(table)
-            left_out = (sum(n[0] for n in counts.left_out.values()),
-                        sum(n[1] for n in counts.left_out.values()))
-            return Activity(tallies, bad, live, counts.suggested, by_code, counts.memos,
-                            left_out)
-        return Activity(tallies, bad, *self._counted_rows(), (0, 0))
+        try:  # read in the transaction that brought the entries up to date
+            tallies: dict[str, dict[tuple[str, str, str], int]] = {n: {} for n in names}
+            for log, actor, day, action, n in db.execute("SELECT * FROM tallies"):
+                if log in tallies:
+                    tallies[log][(actor, day, action)] = n
+            bad = {name: b for name, stored in db.execute("SELECT name, bad FROM logs")
+                   if name in tallies and (b := _bad(stored)) is not None}
+            stepped = db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None
+            rows = None if stepped else self._counted_rows()
+        finally:
+            db.execute("COMMIT")
+        if rows is not None:
+            return Activity(tallies, bad, *rows, (0, 0))
+        table, counts = self._mapped(audit_dir, hashed)
+        live, by_code = _per_coder_and_code(table)
+        left_out = (sum(n[0] for n in counts.left_out.values()),
+                    sum(n[1] for n in counts.left_out.values()))
+        return Activity(tallies, bad, live, counts.suggested, by_code, counts.memos, left_out)
 
     def _counted_rows(self) -> tuple[dict[str, int], dict[str, int],
                                      dict[tuple[str, str], int], dict[tuple[str, str], int]]:
@@ -374,7 +391,7 @@ class Index:
 
     def _up_to_date(self, audit_dir: Path, hashed: dict[str, Hashed] | None) -> list[str]:
         """Bring every log's entry up to date without loading an unchanged one; the
-        logs' names."""
+        logs' names. The transaction is left open, for the caller to read in and end."""
         names = log_names(audit_dir)
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -382,8 +399,9 @@ class Index:
             for name in names:
                 self._update(audit_dir / f"{name}.log", [], None, None,
                              (hashed or {}).get(name), load=False)
-        finally:
+        except BaseException:
             self.db.execute("COMMIT")
+            raise
         return names
 
     def _names(self) -> list[str]:
@@ -628,8 +646,12 @@ def _per_coder_and_code(table: CodingTable) -> tuple[dict[str, int], dict[tuple[
 
 
 def _bad(stored: str | None) -> tuple[int, str] | None:
-    found = json.loads(stored) if stored else None
-    return (int(found[0]), str(found[1])) if found else None
+    """A log's first line that is no audit line, as stored (damaged: a damaged index)."""
+    try:
+        found = json.loads(stored) if stored else None
+        return (int(found[0]), str(found[1])) if found else None
+    except (ValueError, TypeError, IndexError, KeyError):
+        raise sqlite3.DatabaseError("a damaged entry of a log") from None
 
 
 def _loaded(vocab: str, data: bytes) -> CodingTable:
@@ -638,7 +660,7 @@ def _loaded(vocab: str, data: bytes) -> CodingTable:
 
     try:
         return CodingTable.load(vocab, data)
-    except ValueError:
+    except (ValueError, TypeError, IndexError, KeyError):
         raise sqlite3.DatabaseError("a damaged coding table") from None
 
 

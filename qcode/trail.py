@@ -233,6 +233,7 @@ def stats(project: Project) -> dict[str, list[dict[str, Any]]]:
         number, problem = found.bad[name]
         raise AuditError(f"audit/{name}.log line {number}: {problem}; run `qcode audit verify` "
                          "to see what happened to the log.")
+    found.note()
     tally = _Tally()
     for name in log_names(project.audit_dir):
         tally.add(found.tallies.get(name, {}))

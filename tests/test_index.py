@@ -494,8 +494,9 @@ def test_audit_stats_still_refuses_a_line_that_is_no_audit_line(tmp_path, runner
         fh.write(b"this is not an audit line\n")
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("Error: audit/anna.log line ") and "qcode audit verify" in last
+    said = result.stderr.strip().splitlines()
+    assert len(said) == 1, said  # the one line, no note before it
+    assert said[0].startswith("Error: audit/anna.log line ") and "qcode audit verify" in said[0]
 
 
 def test_the_coding_view_holds_only_the_open_documents_codings(tmp_path):
@@ -547,3 +548,90 @@ def test_reading_a_document_after_an_append_does_not_load_numpy(tmp_path, runner
     after = index.coding_table(project)  # the table stored without numpy reads back
     assert named(after) == sorted((c.doc, c.coder, c.code, c.start, c.end) for c in full.codings)
     assert len(after) == len(before) + 1
+
+
+def _hostile(**fields) -> bytes:
+    """An audit line as an append would write it, but with these values (its hash is
+    wrong: the health check names the log as broken)."""
+    line = {"seq": 900, "time": "2026-02-03T11:00:00.000Z", "actor": "anna", "action": "apply",
+            "doc": INTERVIEW, "docv": None, "span": "0:10", "code": "coordination",
+            "codebook": 1, "quote": None, "fp": None, "source": "manual", "score": None,
+            "ref": None, "memo": None, "data": None, "hash": "0" * 64}
+    line.update(fields)
+    return (json.dumps(line, separators=(",", ":")) + "\n").encode()
+
+
+@pytest.mark.parametrize("fields", [
+    {"time": None, "action": "seal"},  # a time that is no text: counted under no day
+    {"span": "0:3000000000"},  # past 2**31: no unit reaches it
+    {"span": "5:3000000000", "code": "autonomy"},
+])
+def test_a_hostile_line_gives_with_the_index_what_it_gives_without(tmp_path, runner,
+                                                                     monkeypatch, fields):
+    """Such a line crashed every replay (a time that was no text) or every command that
+    stored the index's table (a span past int32); each command must answer, and answer
+    as without the index."""
+    project = make_study(tmp_path / "study")
+    team = Team(project, 3)
+    for _ in range(15):
+        team.step()
+    for doc, team_name in ((INTERVIEW, "harbour"), (FIELDNOTE, "hill")):
+        assert runner.invoke(app, ["attrs", "set", doc, f"team={team_name}", "--project",
+                                   str(project.root)]).exit_code == 0
+    index.replay(project)  # warm: the line is then read as an append
+    with project.log_path("anna").open("ab") as fh:
+        fh.write(_hostile(**fields))
+    commands = [["codings", "--format", "csv"], ["audit", "stats", "--format", "json"],
+                ["agree", "--format", "json"], ["cooccur", "--format", "csv"],
+                ["crosstab", "--by", "team", "--format", "csv"]]
+    warm = [runner.invoke(app, [*a, "--project", str(project.root)]) for a in commands]
+    monkeypatch.setenv("QCODE_INDEX", "0")
+    bare = [runner.invoke(app, [*a, "--project", str(project.root)]) for a in commands]
+    for args, a, b in zip(commands, warm, bare, strict=True):
+        assert a.exception is None or isinstance(a.exception, SystemExit), (args, a.exception)
+        assert (a.exit_code, a.stdout, a.stderr) == (b.exit_code, b.stdout, b.stderr), args
+    assert "anna.log" in warm[0].stderr  # the broken chain is named
+
+
+@pytest.mark.parametrize("damage", [
+    "UPDATE logs SET bad = '{x' WHERE name = 'anna'",
+    "UPDATE logs SET bad = '[1]' WHERE name = 'anna'",
+    "UPDATE columns SET vocab = NULL WHERE log = 'anna'",
+    "UPDATE columns SET data = 'text' WHERE log = 'anna'",
+    "UPDATE columns SET data = 7 WHERE log = 'anna'",
+    "INSERT INTO tallies VALUES ('ghost', 'ghost', '2026-01-01', 'apply', 3)",
+])
+def test_a_damaged_index_value_is_dropped_never_a_crash(tmp_path, runner, damage):
+    import sqlite3
+
+    project = make_study(tmp_path / "study")
+    team = Team(project, 3)
+    for _ in range(15):
+        team.step()
+    commands = [["audit", "stats", "--format", "json"], ["agree", "--format", "json"],
+                ["cooccur", "--format", "csv"]]
+    before = [runner.invoke(app, [*a, "--project", str(project.root)]).stdout for a in commands]
+    for args in commands:
+        for _ in range(2):  # the index (the first call may find the last damage, and drop it)
+            index.coding_table(project)
+        assert index.coding_table(project) is not None
+        db = sqlite3.connect(project.cache_dir / "index.sqlite")
+        with db:
+            db.execute(damage)
+        db.close()
+        result = runner.invoke(app, [*args, "--project", str(project.root)])
+        assert result.exit_code == 0, (args, result.output)
+        assert result.stdout == before[commands.index(args)], args
+
+
+def test_a_coder_named_twice_is_one_coder(tmp_path, runner):
+    project = make_study(tmp_path / "study")
+    team = Team(project, 29)
+    for _ in range(12):
+        team.step()
+    once = runner.invoke(app, ["agree", "--coder", "anna", "--coder", "ben", "--format", "json",
+                               "--project", str(project.root)])
+    twice = runner.invoke(app, ["agree", "--coder", "anna", "--coder", "anna", "--coder", "ben",
+                                "--format", "json", "--project", str(project.root)])
+    assert once.exit_code == twice.exit_code == 0, twice.output
+    assert twice.stdout == once.stdout and twice.stderr == once.stderr

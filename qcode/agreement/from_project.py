@@ -75,7 +75,9 @@ def scope(project: Project, *, coders: Sequence[str] | None = None, codes: Seque
     if unknown:
         raise InputError(f"No document {unknown[0]!r} in this project; see `qcode docs`.")
     # Named coders: only their codings are read (the index answers by coder); the whole
-    # replay only to name who has codings when one of them has none.
+    # replay only to name who has codings when one of them has none. A coder named twice
+    # is one coder (counted twice, she agreed with herself).
+    coders = tuple(dict.fromkeys(coders)) if coders else None
     named = list(coders) if coders else None
     table = None if records else coding_table(project, coders=named)
     held: tuple[Any, ...] | None = None
