@@ -143,8 +143,17 @@ def dump_codings(codings: Iterable[CodingLike]) -> tuple[str, bytes]:
     d, c, k = (v.setdefault for v in vocab)
     rows = array(_INT64, [x for r in codings
                        for x in (d(r.doc, len(vocab[0])), c(r.coder, len(vocab[1])),
-                                 k(r.code, len(vocab[2])), r.start, r.end)])
+                                 k(r.code, len(vocab[2])), _held(r.start), _held(r.end))])
     if sys.byteorder == "big":
         rows.byteswap()
     names = json.dumps([list(vocab[0]), list(vocab[1]), list(vocab[2])], ensure_ascii=False)
     return names, rows.tobytes()
+
+
+_FAR = 1 << 62  # past any document: a span beyond it reaches the same units (none) held here
+
+
+def _held(offset: int) -> int:
+    """An offset as the table holds it: within +-2**62, so that an absurd span in a
+    damaged log (past 2**63) neither overflows nor changes which units it reaches."""
+    return offset if -_FAR <= offset <= _FAR else (_FAR if offset > 0 else -_FAR)

@@ -42,7 +42,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
@@ -199,7 +199,7 @@ def _through_index(project: Project, use: Callable[[Index], T]) -> T | None:
     except sqlite3.Error:
         with contextlib.suppress(OSError):
             path.unlink()
-    except OSError:
+    except (OSError, OverflowError):  # OverflowError: an offset past SQLite's 64 bits
         pass
     return None
 
@@ -231,6 +231,19 @@ class Index:
 
     def __exit__(self, *exc: object) -> None:
         self.db.close()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write transaction, committed whole or rolled back whole: a write that fails
+        half-way (an offset SQLite cannot hold, a full disk) must not leave a log's entry
+        saying it was read with half its rows."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def _current(self) -> bool:
         try:
@@ -275,16 +288,13 @@ class Index:
         names = log_names(audit_dir)
         notes: list[str] = []
         folds: list[Fold] = []
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._writing():
             self._forget([n for n in self._names() if n not in names])
             for name in names:
                 fold = self._update(audit_dir / f"{name}.log", notes, docs, coders,
                                     (hashed or {}).get(name))
                 if fold is not None:  # always, when loading
                     folds.append(fold)
-        finally:
-            self.db.execute("COMMIT")
         out = combine(folds)
         if notes:
             out = out.with_warnings(notes)
@@ -373,13 +383,10 @@ class Index:
         out = self.read(audit_dir, hashed=hashed)
         table, counts = CodingTable.of(out.codings), _Counts.of(out)
         if self._state() == state:  # no log changed while it was read
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._writing():
                 self.db.execute("DELETE FROM mapped")
                 self.db.execute("INSERT INTO mapped VALUES (?, ?, ?, ?)",
                                 (state, counts.dump(), *table.dump()))
-            finally:
-                self.db.execute("COMMIT")
         return table, counts
 
     def _state(self) -> str:
@@ -400,7 +407,7 @@ class Index:
                 self._update(audit_dir / f"{name}.log", [], None, None,
                              (hashed or {}).get(name), load=False)
         except BaseException:
-            self.db.execute("COMMIT")
+            self.db.execute("ROLLBACK")  # half a log's rows would be trusted next time
             raise
         return names
 
@@ -499,12 +506,9 @@ class Index:
                     fresh.append((doc_id, stamp, text, turns))
         gone = [(d,) for d in known.keys() - set(ids)]
         if fresh or gone:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._writing():
                 self.db.executemany("DELETE FROM documents WHERE id = ?", gone)
                 self.db.executemany("INSERT OR REPLACE INTO documents VALUES (?,?,?,?)", fresh)
-            finally:
-                self.db.execute("COMMIT")
         return out
 
     # ------------------------------------------------------------ storing

@@ -565,6 +565,7 @@ def _hostile(**fields) -> bytes:
     {"time": None, "action": "seal"},  # a time that is no text: counted under no day
     {"span": "0:3000000000"},  # past 2**31: no unit reaches it
     {"span": "5:3000000000", "code": "autonomy"},
+    {"span": "0:99999999999999999999"},  # past 2**63: SQLite cannot hold it
 ])
 def test_a_hostile_line_gives_with_the_index_what_it_gives_without(tmp_path, runner,
                                                                      monkeypatch, fields):
