@@ -110,14 +110,15 @@ def coding_table(project: Project, *, coders: Iterable[str] | None = None
     :func:`replay` notes them."""
     hashed: dict[str, Hashed] = {}
     note_broken(project.audit_dir, project.id, hashed)
-    found = _through_index(project, lambda index: index.table(project.audit_dir, hashed=hashed))
+    chosen = set(coders) if coders is not None else None
+    found = _through_index(project, lambda index: index.table(project.audit_dir, hashed=hashed,
+                                                              coders=chosen))
     if found is None:
         return None
     table, left_out = found
-    chosen = set(coders) if coders is not None else None
     counts = [n for coder, n in left_out.items() if chosen is None or coder in chosen]
     note_left_out_counts(sum(n[0] for n in counts), sum(n[1] for n in counts))
-    return table.only(coders=coders) if coders is not None else table
+    return table.only(coders=chosen) if chosen is not None else table
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,11 +301,12 @@ class Index:
             out = out.with_warnings(notes)
         return _filtered(out, docs, coders) if (docs is not None or coders is not None) else out
 
-    def table(self, audit_dir: Path, *, hashed: dict[str, Hashed] | None = None
-              ) -> tuple[CodingTable, dict[str, list[int]]]:
+    def table(self, audit_dir: Path, *, hashed: dict[str, Hashed] | None = None,
+              coders: set[str] | None = None) -> tuple[CodingTable, dict[str, list[int]]]:
         """Bring every log's entry up to date (an unchanged log is not loaded), then the
-        codings of all logs as one table, with each coder's ``[orphaned, withdrawn]``
-        codings left out of it.
+        codings of all logs as one table (with ``coders``, at least theirs: a log whose
+        table names none of them is not loaded), with each coder's ``[orphaned,
+        withdrawn]`` codings left out of it.
 
         Without project-level steps the logs' stored tables are stacked. With them, the
         codings must be mapped through the steps: the table of the combined, mapped
@@ -324,7 +326,11 @@ class Index:
             return table, counts.left_out
         if not set(names) <= set(stored):
             raise sqlite3.DatabaseError("a log without its coding table")
-        return CodingTable.stack([_loaded(*stored[n]) for n in names]), {}
+        parts = [_loaded(*stored[n]) for n in names
+                 if coders is None or _names_any(stored[n][0], coders)]
+        if coders is not None:  # one coder's analysis holds her rows, not everyone's
+            parts = [part.only(coders=coders) for part in parts]
+        return CodingTable.stack(parts), {}
 
     def activity(self, audit_dir: Path, *, hashed: dict[str, Hashed] | None = None
                  ) -> Activity:
@@ -656,6 +662,15 @@ def _bad(stored: str | None) -> tuple[int, str] | None:
         return (int(found[0]), str(found[1])) if found else None
     except (ValueError, TypeError, IndexError, KeyError):
         raise sqlite3.DatabaseError("a damaged entry of a log") from None
+
+
+def _names_any(vocab: str, coders: set[str]) -> bool:
+    """Whether a stored table's coders include any of ``coders`` (read from its names
+    alone; damaged names: a damaged index)."""
+    try:
+        return not coders.isdisjoint(json.loads(vocab)[1])
+    except (ValueError, TypeError, IndexError, KeyError):
+        raise sqlite3.DatabaseError("a damaged coding table") from None
 
 
 def _loaded(vocab: str, data: bytes) -> CodingTable:

@@ -636,3 +636,28 @@ def test_a_coder_named_twice_is_one_coder(tmp_path, runner):
                                 "--format", "json", "--project", str(project.root)])
     assert once.exit_code == twice.exit_code == 0, twice.output
     assert twice.stdout == once.stdout and twice.stderr == once.stderr
+
+
+def test_one_coders_table_loads_no_other_coders_log(tmp_path, monkeypatch):
+    """A named coder's analysis stacked every log's table (all 50 coders' codings on a
+    big project, 181 MB for one coder's co-occurrence, more than qc's 120 MB); a log
+    whose table names none of the chosen coders is now not loaded."""
+    project = make_study(tmp_path / "study")
+    team = Team(project, 3)
+    for _ in range(15):
+        team.step()
+    index.coding_table(project)  # warm
+    loaded: list[tuple[str, ...]] = []
+    real = index._loaded
+
+    def spy(vocab, data):
+        table = real(vocab, data)
+        loaded.append(table.coders)
+        return table
+
+    monkeypatch.setattr(index, "_loaded", spy)
+    ben = index.coding_table(project, coders=["ben"])
+    assert loaded and all(coders == ("ben",) for coders in loaded), loaded
+    full = codings.replay(project)
+    assert named(ben) == sorted((c.doc, c.coder, c.code, c.start, c.end)
+                                for c in full.codings if c.coder == "ben")
