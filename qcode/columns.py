@@ -65,16 +65,17 @@ class CodingTable:
         import numpy as np
 
         vocab: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
-        out = []
+        # one copy of every row: renumbered in place, part by part, after stacking
+        rows = np.concatenate([p.rows for p in parts]) if parts else np.empty((0, 5), np.int64)
+        at = 0
         for part in parts:
-            rows = part.rows.copy()
+            block = rows[at:at + len(part)]
+            at += len(part)
             for col, (names, seen) in enumerate(zip((part.docs, part.coders, part.codes), vocab,
                                                     strict=True)):
                 if names:
                     moved = np.array([seen.setdefault(n, len(seen)) for n in names], np.int64)
-                    rows[:, col] = moved[rows[:, col]]
-            out.append(rows)
-        rows = np.concatenate(out) if out else np.empty((0, 5), np.int64)
+                    block[:, col] = moved[block[:, col]]
         return cls(tuple(vocab[0]), tuple(vocab[1]), tuple(vocab[2]), rows)
 
     def __len__(self) -> int:
@@ -110,17 +111,9 @@ class CodingTable:
 
     # ------------------------------------------------------------ stored form
 
-    def dump(self) -> tuple[str, bytes]:
-        """``(vocabularies as JSON, rows as bytes)``: what the index stores (as
-        :func:`dump_codings` makes it)."""
-        import numpy as np
-
-        vocab = json.dumps([self.docs, self.coders, self.codes], ensure_ascii=False)
-        return vocab, np.ascontiguousarray(self.rows, dtype="<i8").tobytes()
-
     @classmethod
     def load(cls, vocab: str, data: bytes) -> CodingTable:
-        """The table :meth:`dump` gave (a damaged entry raises ValueError)."""
+        """The table :func:`dump_codings` stored (a damaged entry raises ValueError)."""
         import numpy as np
 
         names: Any = json.loads(vocab)
@@ -137,8 +130,9 @@ class CodingTable:
 
 
 def dump_codings(codings: Iterable[CodingLike]) -> tuple[str, bytes]:
-    """What :meth:`CodingTable.dump` gives for the table of these records, made without
-    numpy (rows as little-endian ``int64``)."""
+    """``(vocabularies as JSON, rows as bytes)``: the stored form of the table of these
+    records (what the index keeps for a log), made without numpy (rows as little-endian
+    ``int64``)."""
     vocab: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
     d, c, k = (v.setdefault for v in vocab)
     rows = array(_INT64, [x for r in codings

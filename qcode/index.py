@@ -379,7 +379,7 @@ class Index:
                 ) -> tuple[CodingTable, _Counts]:
         """The combined, mapped codings as a table, with what ``audit stats`` counts
         beside them; kept for the state of the logs, made again when it changed."""
-        from .columns import CodingTable
+        from .columns import CodingTable, dump_codings
 
         state = self._state()
         row = self.db.execute("SELECT counts, vocab, data FROM mapped WHERE state = ?",
@@ -387,13 +387,13 @@ class Index:
         if row is not None:
             return _loaded(row[1], row[2]), _Counts.load(row[0])
         out = self.read(audit_dir, hashed=hashed)
-        table, counts = CodingTable.of(out.codings), _Counts.of(out)
+        stored, counts = dump_codings(out.codings), _Counts.of(out)
         if self._state() == state:  # no log changed while it was read
             with self._writing():
                 self.db.execute("DELETE FROM mapped")
                 self.db.execute("INSERT INTO mapped VALUES (?, ?, ?, ?)",
-                                (state, counts.dump(), *table.dump()))
-        return table, counts
+                                (state, counts.dump(), *stored))
+        return CodingTable.load(*stored), counts
 
     def _state(self) -> str:
         """The digest of every indexed log's name, size and digest: what the combined
