@@ -58,6 +58,7 @@ _COLLAPSE_RATIO = 2  # sparse rows drawn by unit are counted per distinct row wh
 _SPARSE_PRODUCT_ELEMENTS = 1 << 18  # unit counts multiplied at once by sparse summaries
 _THREADED_WORK = 1 << 22  # draws below which threads cost more than they save
 _NORMAL = NormalDist()
+_TIE = 1e-12  # replicates this close to the estimate (relative and absolute) are ties
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -74,14 +75,45 @@ class Statistic:
     n_coders: int
     level: str = "nominal"
     rows: np.ndarray | None = None  # which rows of the data the summaries describe
+    weights: np.ndarray | None = None  # units per summary row (None: one each; dense only)
 
     @property
     def n_units(self) -> int:
+        if self.weights is not None:
+            return int(self.weights.sum())
         return int(self.summaries.shape[0])
 
     def value(self) -> float | None:
         """The point estimate, or ``None`` when undefined."""
-        return defined(self.finish(column_totals(self.summaries)))
+        return defined(self.finish(column_totals(self.summaries, self.weights)))
+
+
+def collapsed(name: str, summaries: np.ndarray, finish: Callable[[np.ndarray], np.ndarray],
+              n_coders: int, level: str = "nominal", weights: np.ndarray | None = None) -> Statistic:
+    """The statistic of these (dense, finite) summary rows, each standing for ``weights``
+    units (None: one each), kept as their distinct rows with how many units each stands
+    for. Summaries gathered part by part (documents of a big project) are collapsed as
+    they come: a part's rows plus the distinct rows so far make the new distinct rows,
+    so memory follows the distinct rows, not the units. Drawn by group, its replicates
+    are those of the rows it stands for whenever those are drawn by group (see
+    :func:`resampling`)."""
+    s = np.asarray(summaries, dtype=np.float64)
+    w = np.ones(s.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    if s.shape[0] and np.isfinite(s).all():
+        rows, group, _ = distinct_rows(s)
+        w = np.bincount(group, weights=w, minlength=rows.shape[0]).astype(np.float64)
+        s = rows
+    return Statistic(name, s, finish, n_coders, level, None, w)
+
+
+def merged(a: Statistic, b: Statistic) -> Statistic:
+    """One statistic over the units of two (collapsed, of the same coefficient)."""
+    return collapsed(a.name, np.concatenate([a.summaries, b.summaries]), a.finish, a.n_coders,
+                     a.level, np.concatenate([_unit_weights(a), _unit_weights(b)]))
+
+
+def _unit_weights(stat: Statistic) -> np.ndarray:
+    return np.ones(stat.summaries.shape[0]) if stat.weights is None else stat.weights
 
 
 def is_sparse(summaries: object) -> bool:
@@ -89,10 +121,13 @@ def is_sparse(summaries: object) -> bool:
     return hasattr(summaries, "tocsr")
 
 
-def column_totals(summaries: np.ndarray) -> np.ndarray:
-    """Column sums of dense or sparse summaries, as a 1-D array."""
+def column_totals(summaries: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Column sums of dense or sparse summaries, as a 1-D array (``weights``: units per
+    row of dense summaries)."""
     if is_sparse(summaries):
         return np.asarray(summaries.sum(axis=0), dtype=np.float64).reshape(-1)
+    if weights is not None:
+        return np.asarray(weights @ np.asarray(summaries, dtype=np.float64))
     return np.asarray(summaries.sum(axis=0))
 
 
@@ -134,8 +169,13 @@ class Resampling:
         return self.group is not None
 
 
-def resampling(summaries: np.ndarray) -> Resampling:
-    """Group identical summary rows when that makes drawing cheaper."""
+def resampling(summaries: np.ndarray, weights: np.ndarray | None = None) -> Resampling:
+    """Group identical summary rows when that makes drawing cheaper (``weights``: the rows
+    of a collapsed statistic, always drawn by group)."""
+    if weights is not None:
+        k = summaries.shape[0]
+        return Resampling(int(weights.sum()), np.asarray(summaries, dtype=np.float64),
+                          np.arange(k), np.asarray(weights, dtype=np.float64))
     if is_sparse(summaries):
         sparse: Any = summaries
         csr = sparse.tocsr()
@@ -285,7 +325,7 @@ def replicates(
     """Bootstrap replicates of ``stat`` (nan where undefined), one matrix product per block."""
     if stat.n_units == 0:
         return np.full(n_replicates, np.nan)
-    plan = resampling(stat.summaries)
+    plan = resampling(stat.summaries, stat.weights)
     chunks = _chunks(n_replicates, seed)
     if not chunks:
         return np.empty(0)
@@ -333,10 +373,16 @@ def resample_blocks(
         yield block
 
 
-def jackknife(stat: Statistic) -> np.ndarray:
+Jackknife = np.ndarray | tuple[np.ndarray, np.ndarray]  # values, or (values, units per value)
+
+
+def jackknife(stat: Statistic) -> Jackknife:
     """Leave-one-unit-out values of ``stat``, all at once from the summaries (sparse
-    summaries block by block, never dense as a whole)."""
-    total = column_totals(stat.summaries)
+    summaries block by block, never dense as a whole); of a collapsed statistic, one
+    value per distinct row with the units it stands for."""
+    total = column_totals(stat.summaries, stat.weights)
+    if stat.weights is not None:
+        return stat.finish(total - stat.summaries), stat.weights
     if not is_sparse(stat.summaries):
         return stat.finish(total - stat.summaries)
     sparse: Any = stat.summaries
@@ -356,14 +402,28 @@ def percentile_interval(reps: np.ndarray, confidence: float = 0.95) -> Interval:
     return Interval(float(low), float(high), "percentile", confidence, int(reps.size), undefined)
 
 
-def acceleration(jackknife_values: Sequence[np.ndarray]) -> float:
-    """a = sum d^3 / (6 (sum d^2)^1.5), d = mean - theta_(i), summed over samples (scipy's form)."""
+def _weighted(values: Jackknife) -> tuple[np.ndarray, np.ndarray | None]:
+    if isinstance(values, tuple):
+        return np.asarray(values[0]), np.asarray(values[1], dtype=np.float64)
+    return np.asarray(values), None
+
+
+def acceleration(jackknife_values: Sequence[Jackknife]) -> float:
+    """a = sum d^3 / (6 (sum d^2)^1.5), d = mean - theta_(i), summed over samples (scipy's
+    form); a sample given as (values, units per value) counts each value that many times."""
     num = den = 0.0
-    for theta in jackknife_values:
-        n = float(theta.size)
-        u = (n - 1.0) * (theta.mean() - theta)
-        num += float((u**3).sum()) / n**3
-        den += float((u**2).sum()) / n**2
+    for item in jackknife_values:
+        theta, w = _weighted(item)
+        if w is None:
+            n = float(theta.size)
+            u = (n - 1.0) * (theta.mean() - theta)
+            num += float((u**3).sum()) / n**3
+            den += float((u**2).sum()) / n**2
+            continue
+        n = float(w.sum())
+        u = (n - 1.0) * (float(w @ theta) / n - theta)
+        num += float(w @ u**3) / n**3
+        den += float(w @ u**2) / n**2
     if den == 0.0:
         return 0.0  # no jackknife variation: no skewness correction
     return num / (6.0 * den**1.5)
@@ -372,16 +432,22 @@ def acceleration(jackknife_values: Sequence[np.ndarray]) -> float:
 def bca_interval(
     estimate: float | None,
     reps: np.ndarray,
-    jackknife_values: Sequence[np.ndarray],
+    jackknife_values: Sequence[Jackknife],
     confidence: float = 0.95,
 ) -> Interval:
     """BCa interval from replicates and the jackknife values of each resampled sample."""
     finite = reps[np.isfinite(reps)]
     undefined = int(reps.size - finite.size)
     bad = Interval(None, None, "bca", confidence, int(reps.size), undefined)
-    if estimate is None or finite.size < 2 or any(not np.all(np.isfinite(j)) for j in jackknife_values):
+    if (estimate is None or finite.size < 2
+            or any(not np.all(np.isfinite(_weighted(j)[0])) for j in jackknife_values)):
         return bad
-    share = (np.count_nonzero(finite < estimate) + np.count_nonzero(finite <= estimate)) / (2.0 * finite.size)
+    # A replicate equal to the estimate up to rounding is a tie: replicates are made by
+    # matrix products and the estimate by a sum, so the same number may differ in its last
+    # bits, and coded data has many replicates equal to the estimate.
+    tie = np.isclose(finite, estimate, rtol=_TIE, atol=_TIE)
+    below = np.count_nonzero((finite < estimate) & ~tie)
+    share = (2 * below + np.count_nonzero(tie)) / (2.0 * finite.size)
     if not 0.0 < share < 1.0:
         return bad
     z0 = _NORMAL.inv_cdf(share)
