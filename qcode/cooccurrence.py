@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
-from .stats import Statistic, bca_interval, replicates
+from .stats import Jackknife, Statistic, bca_interval, column_totals, replicates
 
 MODES = ("unit", "doc", "overlap", "window")
 MEASURES = ("count", "jaccard", "c")
@@ -292,19 +292,39 @@ def proportion_differences(
     """
     x = np.asarray(incidence, dtype=np.float64)
     vals, g = _groups(groups, values)
+    samples = [Statistic("proportions", x[g == v], partial(_share, n=0), 1) for v in range(len(vals))]
+    return differences_of(samples, vals, codes, attribute=attribute, n_replicates=n_replicates,
+                          seed=seed, confidence=confidence)
+
+
+def differences_of(
+    samples: Sequence[Statistic],
+    vals: Sequence[str],
+    codes: Sequence[str],
+    *,
+    attribute: str,
+    n_replicates: int = 10_000,
+    seed: int | None = 0,
+    confidence: float = 0.95,
+) -> list[dict[str, Any]]:
+    """:func:`proportion_differences` from each group's units as summaries (units x codes
+    0/1 rows, or their distinct rows with how many units each stands for: a crosstab made
+    part by part, see :func:`qcode.stats.collapsed`)."""
     reps, jack, est = [], [], []
-    for v in range(len(vals)):
-        xv = x[g == v]
-        n = len(xv)
+    k = len(codes)
+    for v, sample in enumerate(samples):
+        n = sample.n_units
+        stat = Statistic("proportions", sample.summaries, partial(_share, n=n), 1,
+                         weights=sample.weights)  # finish -> (..., codes)
         with np.errstate(divide="ignore", invalid="ignore"):
-            stat = Statistic("proportions", xv, partial(_share, n=n), 1)  # finish -> (..., codes)
             reps.append(
                 replicates(stat, n_replicates, None if seed is None else [seed, v])
                 if n
-                else np.full((n_replicates, x.shape[1]), np.nan)
+                else np.full((n_replicates, k), np.nan)
             )
-            jack.append((xv.sum(axis=0) - xv) / (n - 1.0))
-            est.append(xv.sum(axis=0) / n)
+            total = column_totals(stat.summaries, stat.weights)
+            jack.append(((total - stat.summaries) / (n - 1.0), stat.weights))
+            est.append(total / n)
     out = []
     for c, code in enumerate(codes):
         for a in range(len(vals)):
@@ -313,7 +333,8 @@ def proportion_differences(
                 ci = bca_interval(
                     _num(diff),
                     reps[a][:, c] - reps[b][:, c],
-                    [jack[a][:, c] - est[b][c], est[a][c] - jack[b][:, c]],
+                    [_jack(jack[a][0][:, c] - est[b][c], jack[a][1]),
+                     _jack(est[a][c] - jack[b][0][:, c], jack[b][1])],
                     confidence,
                 )
                 out.append(
@@ -330,3 +351,7 @@ def proportion_differences(
                     }
                 )
     return out
+
+
+def _jack(values: np.ndarray, weights: np.ndarray | None) -> Jackknife:
+    return values if weights is None else (values, weights)

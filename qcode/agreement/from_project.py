@@ -7,7 +7,8 @@ the pure functions of this package and :mod:`qcode.cooccurrence`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,10 +20,9 @@ from ..columns import CODE, CODER, DOC, CodingTable
 from ..cooccurrence import (
     Cooccurrence,
     Crosstab,
-    crosstab,
-    from_incidence,
+    differences_of,
+    incidence_counts,
     pooled,
-    proportion_differences,
     span_cooccurrence,
 )
 from ..corpus import list_documents, load_document
@@ -34,7 +34,14 @@ from .chars import char_agreement
 from .coded_units import CodedUnits, char_windows, coded_units, disagreements
 from .coefficients import COEFFICIENTS, TWO_CODER_ONLY, statistic
 from .results import Agreement, evaluate
-from .sets import coded_set_data, set_alpha_statistic
+from .sets import (
+    SetCells,
+    SetTotals,
+    coded_set_data,
+    set_alpha_of_parts,
+    set_alpha_statistic,
+    set_cells,
+)
 from .unitized import FAMILY_2016, Segment, family_2016, u_alpha_2004
 
 
@@ -47,7 +54,7 @@ class Scope:
     coders: tuple[str, ...]
     codes: tuple[str, ...]
     docs: tuple[str, ...]
-    documents: dict[str, Any] = field(repr=False)
+    documents: Mapping[str, Any] = field(repr=False)
     table: CodingTable = field(repr=False)
 
     @property
@@ -111,23 +118,65 @@ def scope(project: Project, *, coders: Sequence[str] | None = None, codes: Seque
         used = table.present(CODE)
         codes = tuple(c for c in codebook.ids if c in used) + tuple(sorted(used - set(codebook.ids)))
     doc_ids = tuple(docs) if docs else tuple(sorted(table.present(DOC)))
-    documents = {d: load_document(project, d) for d in doc_ids}
-    return Scope(mine, coders, codes, doc_ids, documents, table)
+    return Scope(mine, coders, codes, doc_ids, Documents(project, doc_ids), table)
+
+
+class Documents(Mapping[str, Any]):
+    """The scope's documents, read when asked for and the last few kept: an analysis goes
+    through them in order, so it holds a few documents at a time, not all of them."""
+
+    KEEP = 8
+
+    def __init__(self, project: Project, ids: Sequence[str]) -> None:
+        self._project, self._ids = project, tuple(ids)
+        self._known = frozenset(self._ids)
+        self._kept: OrderedDict[str, Any] = OrderedDict()
+
+    def __getitem__(self, doc_id: str) -> Any:
+        if doc_id not in self._known:
+            raise KeyError(doc_id)
+        if doc_id in self._kept:
+            self._kept.move_to_end(doc_id)
+            return self._kept[doc_id]
+        document = self._kept[doc_id] = load_document(self._project, doc_id)
+        if len(self._kept) > self.KEEP:
+            self._kept.popitem(last=False)
+        return document
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 def unit_spans(sc: Scope, unit: str) -> dict[str, tuple[tuple[int, int], ...]]:
     """Units per document: a kind, ``doc`` (whole documents) or ``window:N`` (N characters)."""
-    if unit == "doc":
-        return {d: ((0, len(sc.documents[d].text)),) for d in sc.docs}
+    check_unit(unit)
+    return {d: doc_units(sc, d, unit) for d in sc.docs}
+
+
+def check_unit(unit: str) -> None:
+    """Refuse a unit that is not a kind, ``doc`` or ``window:N``."""
+    if unit == "doc" or unit in UNIT_KINDS:
+        return
     if unit.startswith("window:"):
         try:
-            size = int(unit.partition(":")[2])
+            int(unit.partition(":")[2])
         except ValueError:
             raise InputError(f"--unit {unit!r}: write window:N with N a number of characters.") from None
-        return {d: char_windows(len(sc.documents[d].text), size) for d in sc.docs}
-    if unit not in UNIT_KINDS:
-        raise InputError(f"Unknown unit {unit!r}; use {', '.join(UNIT_KINDS)}, doc or window:N.")
-    return {d: sc.documents[d].units(unit) for d in sc.docs}
+        return
+    raise InputError(f"Unknown unit {unit!r}; use {', '.join(UNIT_KINDS)}, doc or window:N.")
+
+
+def doc_units(sc: Scope, doc: str, unit: str) -> tuple[tuple[int, int], ...]:
+    """One document's units (``unit`` checked by :func:`check_unit`)."""
+    document = sc.documents[doc]
+    if unit == "doc":
+        return ((0, len(document.text)),)
+    if unit.startswith("window:"):
+        return char_windows(len(document.text), int(unit.partition(":")[2]))
+    return tuple(document.units(unit))
 
 
 def coded(sc: Scope, unit: str, *, min_chars: int = 1, min_fraction: float = 0.0) -> CodedUnits:
@@ -141,8 +190,50 @@ def coded(sc: Scope, unit: str, *, min_chars: int = 1, min_fraction: float = 0.0
     )
 
 
+PART_CELLS = 1 << 19  # units x coders of one part of an analysis (half a million cells)
+
+
+def coded_parts(sc: Scope, unit: str, *, docs: Sequence[str] | None = None, min_chars: int = 1,
+                min_fraction: float = 0.0, part_cells: int = PART_CELLS) -> Iterator[CodedUnits]:
+    """The coded units of the scope's documents (or of ``docs``, in that order), a run of
+    documents at a time: as many documents as hold ``part_cells`` units x coders, one at
+    least. An analysis that adds up what each part gives holds one part's units at a time,
+    however big the project; a scope within the bound is one part, what :func:`coded`
+    makes. A coder's documents, and so what is missing, are per document: the parts give
+    the cells of the whole."""
+    check_unit(unit)
+    docs = sc.docs if docs is None else tuple(docs)
+    if len(sc.codes) > 63:
+        part_cells = 1 << 62  # code sets are kept part by part as 63-bit integers
+    table = sc.table
+    where = table.positions(DOC, docs)[table.rows[:, DOC]]
+    order = np.argsort(where, kind="stable")
+    bounds = np.searchsorted(where, np.arange(len(docs) + 1), sorter=order)
+    del where
+    n = max(len(sc.coders), 1)
+    pending: dict[str, tuple[tuple[int, int], ...]] = {}
+    first = cells = 0
+
+    def part(last: int) -> CodedUnits:
+        rows = table.rows[order[bounds[first]:bounds[last]]]
+        return coded_units(CodingTable(table.docs, table.coders, table.codes, rows), pending,
+                           coders=sc.coders, codes=sc.codes, min_chars=min_chars,
+                           min_fraction=min_fraction)
+
+    made = False
+    for i, d in enumerate(docs):
+        spans = doc_units(sc, d, unit)
+        if pending and cells + len(spans) * n > part_cells:
+            yield part(i)
+            made, pending, first, cells = True, {}, i, 0
+        pending[d] = spans
+        cells += len(spans) * n
+    if pending or not made:
+        yield part(len(docs))
+
+
 def agreement_rows(
-    cu: CodedUnits,
+    parts: CodedUnits | Iterable[CodedUnits],
     coefficients: Sequence[str],
     *,
     set_distance: str = "masi",
@@ -150,9 +241,72 @@ def agreement_rows(
     n_replicates: int = stats.DEFAULT_REPLICATES,
     seed: int | None = 0,
     extra: dict[str, Any] | None = None,
+    missing: dict[str, list[str]] | None = None,
 ) -> list[Agreement]:
-    """Per code, then overall: the pooled per-code figure and alpha over code sets."""
+    """Per code, then overall: the pooled per-code figure and alpha over code sets.
+
+    ``parts``: coded units, or the parts of :func:`coded_parts`. Of several parts, each
+    code's statistic is kept collapsed to its distinct summary rows and merged part by
+    part (:func:`qcode.stats.collapsed`), and the code sets as :class:`SetCells`; the
+    figures are those of the parts' units taken together. ``missing``: filled with the
+    documents each coder has not coded."""
     names = [c for c in coefficients if c in COEFFICIENTS]
+    whole: CodedUnits | None = None
+    per_code: list[list[stats.Statistic]] = []
+    sets: list[SetCells] = []
+    totals = SetTotals(set_distance)  # without an interval, code sets are only added up
+    n_units = 0
+    codes: tuple[str, ...] = ()
+    coders: tuple[str, ...] = ()
+    for cu in [parts] if isinstance(parts, CodedUnits) else parts:
+        if not coders:
+            _two_coders(names, cu)
+        codes, coders = cu.codes, cu.coders
+        if missing is not None:
+            for coder, docs in cu.missing_cells().items():
+                missing.setdefault(coder, []).extend(docs)
+        if whole is not None:  # a second part: from now on, collapsed
+            per_code = [[stats.collapsed(s.name, s.summaries, s.finish, s.n_coders, s.level)
+                         for s in row] for row in per_code]
+            _keep_sets(whole, 0, ci, sets, totals)
+            n_units, whole = len(whole.units), None
+        part = [[statistic(n, cu.code_data(code)) for n in names] for code in cu.codes]
+        if not per_code and not sets:
+            per_code, whole = part, cu
+            continue
+        per_code = [[stats.merged(a, stats.collapsed(b.name, b.summaries, b.finish, b.n_coders, b.level))
+                     for a, b in zip(mine, theirs, strict=True)]
+                    for mine, theirs in zip(per_code, part, strict=True)]
+        _keep_sets(cu, n_units, ci, sets, totals)
+        n_units += len(cu.units)
+    if whole is not None:
+        n_units = len(whole.units)
+    kw: dict[str, Any] = {"ci": ci, "n_replicates": n_replicates, "seed": seed, "extra": extra}
+    out = [evaluate(stat, code=code, **kw) for code, row in zip(codes, per_code, strict=True)
+           for stat in row]
+    if codes:
+        out += [evaluate(pooled_statistic([s[k] for s in per_code], n_units), **kw)
+                for k in range(len(names))]
+        if whole is not None:
+            out.append(evaluate(set_alpha_statistic(coded_set_data(whole), set_distance), **kw))
+        elif ci is None:
+            out.append(evaluate(totals.statistic(codes, len(coders)), **kw))
+        else:
+            out.append(evaluate(set_alpha_of_parts(sets, codes, len(coders), set_distance),
+                                **kw))
+    return out
+
+
+def _keep_sets(cu: CodedUnits, first_unit: int, ci: str | None, sets: list[SetCells],
+               totals: SetTotals) -> None:
+    """A part's code sets: added up, or kept unit by unit for an interval's resampling."""
+    if ci is None:
+        totals.add(cu)
+    else:
+        sets.append(set_cells(cu, first_unit))
+
+
+def _two_coders(names: Sequence[str], cu: CodedUnits) -> None:
     if len(cu.coders) != 2:
         skipped = [c for c in names if c in TWO_CODER_ONLY]
         if skipped:
@@ -160,18 +314,6 @@ def agreement_rows(
                 f"{skipped[0]} is for two coders and {len(cu.coders)} are compared; "
                 "use conger or fleiss, or pick two coders with --coder."
             )
-    kw: dict[str, Any] = {"ci": ci, "n_replicates": n_replicates, "seed": seed, "extra": extra}
-    out, per_code = [], []
-    for code in cu.codes:  # one code's binary table at a time
-        data = cu.code_data(code)
-        per_code.append([statistic(n, data) for n in names])
-        out += [evaluate(stat, code=code, **kw) for stat in per_code[-1]]
-    if cu.codes:
-        out += [evaluate(pooled_statistic([s[k] for s in per_code], len(cu.units)), **kw)
-                for k in range(len(names))]
-        sets = coded_set_data(cu)
-        out.append(evaluate(set_alpha_statistic(sets, set_distance), **kw))
-    return out
 
 
 def pooled_statistic(per_code: Sequence[stats.Statistic], n_units: int) -> stats.Statistic:
@@ -179,8 +321,12 @@ def pooled_statistic(per_code: Sequence[stats.Statistic], n_units: int) -> stats
     from the codes' own statistics: every coefficient here sums per-unit summaries and
     the binary tables share their categories, so stacking the summaries is the statistic
     of the stacked table (a test checks it for each coefficient), without the stacked
-    table itself (codes x units x coders cells)."""
+    table itself (codes x units x coders cells). Collapsed statistics stay collapsed."""
     first = per_code[0]
+    if first.weights is not None:
+        return stats.collapsed(first.name, np.concatenate([s.summaries for s in per_code]),
+                               first.finish, first.n_coders, first.level,
+                               np.concatenate([s.weights for s in per_code if s.weights is not None]))
     rows = [s.rows + k * n_units for k, s in enumerate(per_code) if s.rows is not None]
     return stats.Statistic(first.name, np.concatenate([s.summaries for s in per_code]), first.finish,
                            first.n_coders, first.level,
@@ -203,31 +349,46 @@ def project_agreement(
     min_fraction: float = 0.0,
     by: str | None = None,
     within: Scope | None = None,
+    part_cells: int = PART_CELLS,
 ) -> AgreementReport:
-    """``qcode agree`` on a project (units of a kind, whole documents or windows).
-    ``within``: a scope already gathered (coders, codes and docs are then ignored)."""
+    """``qcode agree`` on a project (units of a kind, whole documents or windows), a run of
+    documents at a time (:func:`coded_parts`). ``within``: a scope already gathered
+    (coders, codes and docs are then ignored)."""
     sc = within or scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
     kind = unit or project.settings.unit
-    cu = coded(sc, kind, min_chars=min_chars, min_fraction=min_fraction)
     kw: dict[str, Any] = {"set_distance": set_distance, "ci": ci, "n_replicates": n_replicates,
                           "seed": seed}
+    cut: dict[str, Any] = {"min_chars": min_chars, "min_fraction": min_fraction,
+                           "part_cells": part_cells}
+    missing: dict[str, list[str]] = {}
     if by is None:
-        results = agreement_rows(cu, coefficients, **kw)
+        results = agreement_rows(coded_parts(sc, kind, **cut), coefficients, missing=missing, **kw)
     else:
         results = []
-        for value, rows in _groups_by(sc, cu, by):
-            sub = cu.take(rows)
-            results += agreement_rows(sub, coefficients, extra={"group": {by: value}}, **kw)
-    return AgreementReport(tuple(results), cu.missing_cells(), kind)
+        groups = _groups_by(sc, by)
+        for value, group in groups.items():
+            if value is not None:
+                results += agreement_rows(coded_parts(sc, kind, docs=group, **cut), coefficients,
+                                          extra={"group": {by: value}}, missing=missing, **kw)
+        if None in groups:  # documents without the attribute: in no group, but reported missing
+            for cu in coded_parts(sc, kind, docs=groups[None], **cut):
+                for coder, docs_ in cu.missing_cells().items():
+                    missing.setdefault(coder, []).extend(docs_)
+        place = {d: i for i, d in enumerate(sc.docs)}
+        missing = {c: sorted(ds, key=place.__getitem__) for c, ds in missing.items()}
+    return AgreementReport(tuple(results), {c: missing[c] for c in sc.coders if c in missing}, kind)
 
 
-def _groups_by(sc: Scope, cu: CodedUnits, attribute: str) -> Iterator[tuple[Any, np.ndarray]]:
-    values = [sc.documents[d].attributes.get(attribute) for d in cu.units.docs]
-    if all(v is None for v in values):
+def _groups_by(sc: Scope, attribute: str) -> dict[Any, list[str]]:
+    """The scope's documents by their value of ``attribute`` (None: without it), values
+    sorted, documents in scope order."""
+    values = {d: sc.documents[d].attributes.get(attribute) for d in sc.docs}
+    if all(v is None for v in values.values()):
         raise InputError(f"No document has the attribute {attribute!r}; see `qcode attrs`.")
-    per_unit = np.array([values[i] if values[i] is not None else "" for i in cu.units.doc], dtype=object)
-    for value in sorted({v for v in values if v is not None}):
-        yield value, np.flatnonzero(per_unit == value)
+    out: dict[Any, list[str]] = {v: [] for v in sorted({v for v in values.values() if v is not None})}
+    for d, v in values.items():
+        out.setdefault(v, []).append(d)
+    return out
 
 
 def project_disagreements(
@@ -267,6 +428,7 @@ def project_cooccurrence(
     window: int | None = None,
     within: Scope | None = None,
     records: bool = False,
+    part_cells: int = PART_CELLS,
 ) -> tuple[list[Cooccurrence], Cooccurrence, Scope]:
     """Per-coder co-occurrence tables and their pooled sum (``within``: as for agreement;
     ``records``: the scope returned holds the codings as records, for the examples)."""
@@ -285,11 +447,12 @@ def project_cooccurrence(
         ]
     else:
         kind = unit or project.settings.unit
-        cu = coded(sc, kind)
-        tables = [
-            from_incidence(cu.coder_present(i), sc.codes, "doc" if kind == "doc" else "unit", coder)
-            for i, coder in enumerate(sc.coders)
-        ]
+        counts = np.zeros((len(sc.coders), len(sc.codes), len(sc.codes)), dtype=np.int64)
+        for cu in coded_parts(sc, kind, part_cells=part_cells):  # counts add up part by part
+            for i in range(len(sc.coders)):
+                counts[i] += incidence_counts(cu.coder_present(i))
+        mode = "doc" if kind == "doc" else "unit"
+        tables = [Cooccurrence(sc.codes, counts[i], mode, coder) for i, coder in enumerate(sc.coders)]
     return tables, pooled(tables), sc
 
 
@@ -304,21 +467,41 @@ def project_crosstab(
     n_replicates: int = stats.DEFAULT_REPLICATES,
     seed: int | None = 0,
     within: Scope | None = None,
+    part_cells: int = PART_CELLS,
 ) -> tuple[Crosstab, list[dict[str, Any]]]:
     """Code frequencies by a document attribute (a unit counts when any chosen coder coded
     it; ``within``: as for agreement)."""
     sc = within or scope(project, coders=coders, codes=codes, docs=docs)
-    cu = coded(sc, unit)
-    values = [sc.documents[d].attributes.get(by) for d in cu.units.docs]
-    if all(v is None for v in values):
-        raise InputError(f"No document has the attribute {by!r}; see `qcode attrs`.")
-    groups = [values[i] for i in cu.units.doc]
-    incidence = cu.any_present()
-    table = crosstab(incidence, groups, sc.codes, attribute=by)
-    diffs = proportion_differences(
-        incidence, groups, sc.codes, attribute=by, n_replicates=n_replicates, seed=seed
-    )
-    return table, diffs
+    groups = _groups_by(sc, by)
+    vals = tuple(v for v in groups if v is not None)
+    # part by part, group by group: the counts add up; a group of one part keeps its units
+    # (unit x code rows), one of several their distinct rows (all its bootstrap needs)
+    n = np.zeros(len(vals), dtype=np.int64)
+    counted = np.zeros((len(vals), len(sc.codes)), dtype=np.int64)
+    samples = []
+    for v, value in enumerate(vals):
+        sample: stats.Statistic | None = None
+        for cu in coded_parts(sc, unit, docs=groups[value], part_cells=part_cells):
+            x = cu.any_present()
+            n[v] += x.shape[0]
+            counted[v] += x.sum(axis=0)
+            part = stats.Statistic("proportions", x.astype(np.float64), _unused, 1)
+            if sample is not None:
+                part = stats.merged(_collapse(sample), _collapse(part))
+            sample = part
+        assert sample is not None  # a group has a document, so a part
+        samples.append(sample)
+    table = Crosstab(by, vals, sc.codes, n, counted)
+    return table, differences_of(samples, vals, sc.codes, attribute=by, n_replicates=n_replicates,
+                                 seed=seed)
+
+
+def _collapse(s: stats.Statistic) -> stats.Statistic:
+    return s if s.weights is not None else stats.collapsed(s.name, s.summaries, s.finish, s.n_coders)
+
+
+def _unused(t: np.ndarray) -> np.ndarray:
+    raise AssertionError("a sample's own finish is never called")  # differences_of makes one
 
 
 def project_unitized(project: Project, *, coders: Sequence[str] | None = None,

@@ -15,10 +15,13 @@ The distance itself is alpha's difference function delta_ck (as in Passonneau
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
+from ..stats import is_sparse
 from .alpha import Statistic, fixed_delta_finish, fixed_delta_parts, pairable
 from .coded_units import CodedUnits
 from .data import ReliabilityData, unit_counts
@@ -125,8 +128,7 @@ def set_alpha_statistic(data: ReliabilityData, distance: str = "masi") -> Statis
         return _sparse_set_alpha(data, delta, distance)
     counts = unit_counts(data.codes, data.n_categories)
     rows = np.flatnonzero(pairable(counts))
-    summaries, finish = fixed_delta_parts(counts[rows].astype(np.float64), delta)
-    return Statistic(f"alpha-{distance}", summaries, finish, data.n_coders, "nominal", rows)
+    return _set_alpha(counts[rows].astype(np.float64), delta, distance, data.n_coders, rows)
 
 
 _DENSE_SETS = 16  # above this many distinct sets, per-unit summaries are kept sparse
@@ -146,13 +148,121 @@ def _sparse_set_alpha(data: ReliabilityData, delta: np.ndarray, distance: str) -
     counts.sum_duplicates()
     m = np.asarray(counts.sum(axis=1)).reshape(-1)
     rows = np.flatnonzero(m >= 2)
-    counts, m = counts[rows], m[rows]
+    return _set_alpha(counts[rows], delta, distance, data.n_coders, rows)
+
+
+def _set_alpha(counts: Any, delta: np.ndarray, distance: str, n_coders: int,
+               rows: np.ndarray) -> Statistic:
+    """Set alpha from the pairable units' counts of each set (dense, or a CSR matrix when
+    there are many sets): summaries ``[d_u, counts]``."""
+    if not is_sparse(counts):
+        summaries, finish = fixed_delta_parts(counts, delta)
+        return Statistic(f"alpha-{distance}", summaries, finish, n_coders, "nominal", rows)
+    from scipy import sparse
+
+    m = np.asarray(counts.sum(axis=1)).reshape(-1)
     d_u = np.concatenate([np.asarray((counts[a:a + _ROWS_PER_BLOCK] @ delta)
                                      * counts[a:a + _ROWS_PER_BLOCK].toarray()).sum(axis=1)
-                          for a in range(0, rows.size, _ROWS_PER_BLOCK)] or [np.empty(0)])
+                          for a in range(0, m.size, _ROWS_PER_BLOCK)] or [np.empty(0)])
     summaries = sparse.hstack([sparse.csr_matrix((d_u / (m - 1.0))[:, None]), counts], format="csr")
-    finish = fixed_delta_finish(delta)
-    return Statistic(f"alpha-{distance}", summaries, finish, data.n_coders, "nominal", rows)
+    return Statistic(f"alpha-{distance}", summaries, fixed_delta_finish(delta), n_coders,
+                     "nominal", rows)
+
+
+# ---------------------------------------------------------------- part by part
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SetCells:
+    """What one part of an analysis (a run of documents) keeps for alpha over code sets:
+    each pairable unit's sets as ``(unit, set, coders)`` triples (units numbered across
+    the parts), and every set given to a unit at all (the domain, as :func:`coded_set_data`
+    finds it). Sets are integers as in :func:`coded_set_data` (63 codes at most)."""
+
+    unit: np.ndarray
+    key: np.ndarray
+    count: np.ndarray
+    seen: np.ndarray
+
+
+def set_cells(cu: CodedUnits, first_unit: int) -> SetCells:
+    """The :class:`SetCells` of these coded units, the first numbered ``first_unit``."""
+    n_codes, n_coders = len(cu.codes), len(cu.coders)
+    if n_codes > 63:
+        raise ValueError("code sets of more than 63 codes are not kept part by part")
+    pair, code = np.divmod(cu.cells, max(n_codes, 1))
+    keys = np.zeros(cu.missing.size, dtype=np.int64)
+    np.bitwise_or.at(keys, pair, np.left_shift(np.int64(1), n_codes - 1 - code))
+    valued = np.flatnonzero(~cu.missing.ravel())
+    unit, key = valued // max(n_coders, 1), keys[valued]
+    seen = np.unique(key)
+    m = np.bincount(unit, minlength=len(cu.units))
+    keep = m[unit] >= 2
+    unit, key = unit[keep], key[keep]
+    order = np.lexsort((key, unit))
+    unit, key = unit[order], key[order]
+    new = np.ones(unit.size, dtype=bool)
+    new[1:] = (unit[1:] != unit[:-1]) | (key[1:] != key[:-1])
+    at = np.flatnonzero(new)
+    count = np.diff(np.append(at, unit.size))
+    return SetCells(unit[at] + first_unit, key[at], count, seen)
+
+
+@dataclass(slots=True)
+class SetTotals:
+    """Alpha over code sets added up part by part when no interval is asked for: the sum
+    of the units' ``d_u`` terms, how often each set was given in pairable units, and how
+    many units were pairable; the statistic of the whole is made from these alone."""
+
+    distance: str
+    d: float = 0.0
+    counts: dict[int, float] | None = None
+    units: int = 0
+
+    def add(self, cu: CodedUnits) -> None:
+        data = coded_set_data(cu)
+        stat = set_alpha_statistic(data, self.distance)
+        totals = np.asarray(stat.summaries.sum(axis=0), dtype=np.float64).reshape(-1)
+        assert data.numeric is not None  # made by coded_set_data
+        keys = _set_keys(data.numeric.astype(np.int64))
+        counts = self.counts if self.counts is not None else {}
+        for key, n in zip(keys.tolist(), totals[1:].tolist(), strict=True):
+            counts[key] = counts.get(key, 0.0) + n
+        self.counts, self.d, self.units = counts, self.d + float(totals[0]), self.units + stat.n_units
+
+    def statistic(self, codes: Sequence[str], n_coders: int) -> Statistic:
+        """The whole's statistic: one row, the mean of the units' summaries, standing for
+        all of them (its value is the whole's; it is not for resampling)."""
+        counts = self.counts or {}
+        domain = np.array(sorted(counts), dtype=np.int64)
+        delta = set_distance_matrix(_set_rows(domain, len(codes)).astype(np.float64), self.distance)
+        totals = np.array([self.d, *(counts[k] for k in domain.tolist())], dtype=np.float64)
+        n = max(self.units, 1)
+        return Statistic(f"alpha-{self.distance}", (totals / n)[None, :], fixed_delta_finish(delta),
+                         n_coders, "nominal", None, np.array([float(self.units)]))
+
+
+def set_alpha_of_parts(parts: Sequence[SetCells], codes: Sequence[str], n_coders: int,
+                       distance: str = "masi") -> Statistic:
+    """Set alpha over the units of all the parts: the statistic
+    ``set_alpha_statistic(coded_set_data(cu))`` gives for their coded units taken together
+    (the same domain, rows and summaries), without a units x coders array of the whole."""
+    domain = np.unique(np.concatenate([p.seen for p in parts])) if parts else np.empty(0, np.int64)
+    patterns = _set_rows(domain, len(codes)).astype(np.float64)
+    delta = set_distance_matrix(patterns, distance)
+    unit = np.concatenate([p.unit for p in parts]) if parts else np.empty(0, np.int64)
+    col = np.searchsorted(domain, np.concatenate([p.key for p in parts])) if parts else unit
+    count = np.concatenate([p.count for p in parts]).astype(np.float64) if parts else np.empty(0)
+    rows, at = np.unique(unit, return_inverse=True)
+    if domain.size > _DENSE_SETS:
+        from scipy import sparse
+
+        counts: Any = sparse.csr_matrix((count, (at.reshape(-1), col)), shape=(rows.size, domain.size))
+        counts.sum_duplicates()
+    else:
+        counts = np.zeros((rows.size, domain.size))
+        counts[at.reshape(-1), col] = count
+    return _set_alpha(counts, delta, distance, n_coders, rows)
 
 
 def set_alpha(data: ReliabilityData, distance: str = "masi") -> float | None:
