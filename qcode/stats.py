@@ -107,7 +107,8 @@ def collapsed(name: str, summaries: np.ndarray, finish: Callable[[np.ndarray], n
 
 
 def merged(a: Statistic, b: Statistic) -> Statistic:
-    """One statistic over the units of two (collapsed, of the same coefficient)."""
+    """One collapsed statistic over the units of two of the same coefficient (each
+    collapsed or not)."""
     return collapsed(a.name, np.concatenate([a.summaries, b.summaries]), a.finish, a.n_coders,
                      a.level, np.concatenate([_unit_weights(a), _unit_weights(b)]))
 

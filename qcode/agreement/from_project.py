@@ -247,7 +247,8 @@ def agreement_rows(
 
     ``parts``: coded units, or the parts of :func:`coded_parts`. Of several parts, each
     code's statistic is kept collapsed to its distinct summary rows and merged part by
-    part (:func:`qcode.stats.collapsed`), and the code sets as :class:`SetCells`; the
+    part (:func:`qcode.stats.merged`), and the code sets added up (:class:`SetTotals`) or,
+    for an interval, kept as :class:`SetCells`; the
     figures are those of the parts' units taken together. ``missing``: filled with the
     documents each coder has not coded."""
     names = [c for c in coefficients if c in COEFFICIENTS]
@@ -258,24 +259,21 @@ def agreement_rows(
     n_units = 0
     codes: tuple[str, ...] = ()
     coders: tuple[str, ...] = ()
-    for cu in [parts] if isinstance(parts, CodedUnits) else parts:
-        if not coders:
+    for i, cu in enumerate([parts] if isinstance(parts, CodedUnits) else parts):
+        if i == 0:
             _two_coders(names, cu)
         codes, coders = cu.codes, cu.coders
         if missing is not None:
             for coder, docs in cu.missing_cells().items():
                 missing.setdefault(coder, []).extend(docs)
-        if whole is not None:  # a second part: from now on, collapsed
-            per_code = [[stats.collapsed(s.name, s.summaries, s.finish, s.n_coders, s.level)
-                         for s in row] for row in per_code]
-            _keep_sets(whole, 0, ci, sets, totals)
-            n_units, whole = len(whole.units), None
         part = [[statistic(n, cu.code_data(code)) for n in names] for code in cu.codes]
-        if not per_code and not sets:
+        if i == 0:  # kept as it is: one part is computed as a whole
             per_code, whole = part, cu
             continue
-        per_code = [[stats.merged(a, stats.collapsed(b.name, b.summaries, b.finish, b.n_coders, b.level))
-                     for a, b in zip(mine, theirs, strict=True)]
+        if whole is not None:  # a second part: the first one's code sets are kept too
+            _keep_sets(whole, 0, ci, sets, totals)
+            n_units, whole = len(whole.units), None
+        per_code = [[stats.merged(a, b) for a, b in zip(mine, theirs, strict=True)]
                     for mine, theirs in zip(per_code, part, strict=True)]
         _keep_sets(cu, n_units, ci, sets, totals)
         n_units += len(cu.units)
@@ -486,18 +484,12 @@ def project_crosstab(
             n[v] += x.shape[0]
             counted[v] += x.sum(axis=0)
             part = stats.Statistic("proportions", x.astype(np.float64), _unused, 1)
-            if sample is not None:
-                part = stats.merged(_collapse(sample), _collapse(part))
-            sample = part
+            sample = part if sample is None else stats.merged(sample, part)
         assert sample is not None  # a group has a document, so a part
         samples.append(sample)
     table = Crosstab(by, vals, sc.codes, n, counted)
     return table, differences_of(samples, vals, sc.codes, attribute=by, n_replicates=n_replicates,
                                  seed=seed)
-
-
-def _collapse(s: stats.Statistic) -> stats.Statistic:
-    return s if s.weights is not None else stats.collapsed(s.name, s.summaries, s.finish, s.n_coders)
 
 
 def _unused(t: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..stats import is_sparse
+from ..stats import column_totals, is_sparse
 from .alpha import Statistic, fixed_delta_finish, fixed_delta_parts, pairable
 from .coded_units import CodedUnits
 from .data import ReliabilityData, unit_counts
@@ -222,7 +222,7 @@ class SetTotals:
     def add(self, cu: CodedUnits) -> None:
         data = coded_set_data(cu)
         stat = set_alpha_statistic(data, self.distance)
-        totals = np.asarray(stat.summaries.sum(axis=0), dtype=np.float64).reshape(-1)
+        totals = column_totals(stat.summaries)
         assert data.numeric is not None  # made by coded_set_data
         keys = _set_keys(data.numeric.astype(np.int64))
         counts = self.counts if self.counts is not None else {}
