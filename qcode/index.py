@@ -178,6 +178,14 @@ def _counted(folds: list[Fold], codings: Codings) -> Activity:
                     (len(codings.orphaned), len(codings.withdrawn)))
 
 
+def checked_logs(project: Project, names: Iterable[str]) -> dict[str, int] | None:
+    """For each named log, how many bytes of it the index has read, every line of them
+    an audit line (a prefix hashed again now, as for any use of the index); None when
+    there is no index to ask, or when one of them holds a line that is no audit line
+    (the caller reads the logs itself and names that line)."""
+    return _through_index(project, lambda index: index.checked(project.audit_dir, list(names)))
+
+
 def document_listing(project: Project) -> list[tuple[str, dict[str, Any], int]]:
     """Each document's id, metadata head and turn count (what ``qcode docs`` lists),
     read through the index: a document whose metadata file is unchanged is not parsed."""
@@ -356,6 +364,17 @@ class Index:
         left_out = (sum(n[0] for n in counts.left_out.values()),
                     sum(n[1] for n in counts.left_out.values()))
         return Activity(tallies, bad, live, counts.suggested, by_code, counts.memos, left_out)
+
+    def checked(self, audit_dir: Path, names: list[str]) -> dict[str, int] | None:
+        """:func:`checked_logs` on this index: only the named logs are brought up to date."""
+        with self._writing():
+            for name in names:
+                self._update(audit_dir / f"{name}.log", [], None, None, load=False)
+            rows = {n: (size, bad) for n, size, bad in
+                    self.db.execute("SELECT name, size, bad FROM logs")}
+        if any(n not in rows or _bad(rows[n][1]) is not None for n in names):
+            return None
+        return {n: int(rows[n][0]) for n in names}
 
     def _counted_rows(self) -> tuple[dict[str, int], dict[str, int],
                                      dict[tuple[str, str], int], dict[tuple[str, str], int]]:

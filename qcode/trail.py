@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .audit import seal, verify_project
-from .audit.line import Event, parse_span
+from .audit.line import Event, parse_line, parse_span
 from .audit.log import log_names, read_log
 from .codebook import load_codebook
 from .codings import CODING_ACTIONS, Codings
 from .corpus.store import list_document_ids
 from .errors import AuditError, InputError, QcodeError
 from .hints import did_you_mean
-from .index import Activity, activity, replay
+from .index import Activity, activity, checked_logs, replay
 from .migrations import coding_trails
 
 if TYPE_CHECKING:
@@ -94,23 +94,82 @@ def timeline(project: Project, *, coders: Iterable[str] | None = None,
     since, until = _check_date(since, "--since"), _check_date(until, "--until")
     want = {k: set(v) for k, v in (("actor", coders), ("code", codes), ("doc", docs),
                                    ("action", actions)) if v}
-    prefixes = tuple(sources or ())
     # a coder's events are in her log and the project log only; a code filter reads
     # every log, so that a code found only in another coder's log is still known
     entries = all_events(project, coders if not codes else None,
                          signatures="sign" in want.get("action", ()))
     _check_names(project, want, entries)
-    chosen = []
-    for entry in entries:
+    keep = _chosen(want, tuple(sources or ()), since, until)
+    return [entry for entry in entries if keep(entry)]
+
+
+def timeline_stream(project: Project, *, coders: Iterable[str] | None = None,
+                    codes: Iterable[str] | None = None, docs: Iterable[str] | None = None,
+                    since: str | None = None, until: str | None = None,
+                    actions: Iterable[str] | None = None, sources: Iterable[str] | None = None
+                    ) -> Iterator[Entry]:
+    """:func:`timeline`'s entries one at a time, each line parsed when its turn comes:
+    a listing cut short (``audit show | head``) parses the lines it shows. The order is
+    found first from each line's leading ``seq``, ``time`` and ``action``, read from the
+    bytes, in logs the index has read whole and found to be audit lines (hashed again
+    now); with no index, a log with a bad line, a line not in the canonical form, or a
+    code or document filter (whose names are checked against every event), it is
+    :func:`timeline` itself."""
+    kw: dict[str, Any] = {"coders": coders, "codes": codes, "docs": docs, "since": since,
+                          "until": until, "actions": actions, "sources": sources}
+    if codes or docs:
+        return iter(timeline(project, **kw))
+    since, until = _check_date(since, "--since"), _check_date(until, "--until")
+    want = {k: set(v) for k, v in (("actor", coders), ("action", actions)) if v}
+    if set(want.get("actor", ())) - _known_names(project, "actor"):
+        return iter(timeline(project, **kw))  # the full read names the unknown coder
+    names = log_names(project.audit_dir)
+    if coders:
+        names = [n for n in names if n in set(coders) | {"project"}]
+    sizes = checked_logs(project, names)
+    order = None if sizes is None else _order(project, sizes, "sign" in want.get("action", ()))
+    if order is None:
+        return iter(timeline(project, **kw))
+    keep = _chosen(want, tuple(sources or ()), since, until)
+    return (entry for entry in (Entry(log, parse_line(raw, strict=False)) for *_, log, raw in order)
+            if keep(entry))
+
+
+_HEAD_RE = re.compile(rb'\{"seq":(-?\d+),"time":"([^"\\]*)","actor":"(?:[^"\\]|\\.)*",'
+                      rb'"action":"([^"\\]*)"')
+
+
+def _order(project: Project, sizes: dict[str, int], signatures: bool
+           ) -> list[tuple[str, int, str, bytes]] | None:
+    """Every line of the logs up to ``sizes``, as (time, seq, log, bytes) in time order
+    (then log and seq), from the bytes alone; None when a line does not start as a
+    canonical audit line does."""
+    out = []
+    for name, size in sizes.items():
+        with open(project.log_path(name), "rb") as fh:
+            data = fh.read(size)
+        if data and not data.endswith(b"\n"):
+            return None
+        for raw in data.split(b"\n")[:-1]:
+            head = _HEAD_RE.match(raw)
+            if head is None:
+                return None
+            if signatures or head[3] != b"sign":
+                out.append((head[2].decode("utf-8", "replace"), int(head[1]), name, raw))
+    out.sort(key=lambda x: (x[0], x[2], x[1]))
+    return out
+
+
+def _chosen(want: dict[str, set[str]], prefixes: tuple[str, ...], since: str | None,
+            until: str | None) -> Callable[[Entry], bool]:
+    def keep(entry: Entry) -> bool:
         e = entry.event
         if any(getattr(e, key) not in values for key, values in want.items()):
-            continue
+            return False
         if prefixes and not (e.source or "").startswith(prefixes):
-            continue
-        if (since and e.time < since) or (until and e.time[:len(until)] > until):
-            continue
-        chosen.append(entry)
-    return chosen
+            return False
+        return not ((since and e.time < since) or (until and e.time[:len(until)] > until))
+    return keep
 
 
 _NAMED = {"actor": ("--coder", "coder", "the project's coders"),

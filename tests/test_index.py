@@ -219,6 +219,8 @@ EVERY_COMMAND = [
     ["audit", "stats", "--by", "code", "--format", "csv"],
     ["audit", "stats", "--by", "day", "--format", "csv"],
     ["audit", "show", "--coder", "anna", "--format", "csv"],
+    ["audit", "show", "--coder", "anna"],
+    ["audit", "show", "--action", "apply", "--since", "2000-01-01"],
     ["agree", "--ci", "bca", "--replicates", "200", "--format", "json"],
     ["cooccur", "--unit", "sentence", "--coder", "anna", "--format", "json"],
     ["crosstab", "--by", "team", "--replicates", "200", "--format", "json"],

@@ -162,20 +162,32 @@ def show(
     project: ProjectOption = None,
 ) -> None:
     """A timeline of decisions with the coded text in its context."""
-    from ..trail import TIMELINE_COLUMNS, entry_record, timeline
+    from ..trail import TIMELINE_COLUMNS, entry_record, timeline, timeline_stream
 
     proj = project_from(project)
-    entries = timeline(proj, coders=coder, codes=code, docs=doc, since=since, until=until,
-                       actions=[a.value for a in action or ()], sources=source)
+    kw: dict[str, Any] = {"coders": coder, "codes": code, "docs": doc, "since": since,
+                          "until": until, "actions": [a.value for a in action or ()],
+                          "sources": source}
     if getattr(format, "value", format) != "table":
-        emit([entry_record(x) for x in entries], list(TIMELINE_COLUMNS), format)
+        emit([entry_record(x) for x in timeline(proj, **kw)], list(TIMELINE_COLUMNS), format)
         return
     console = stdout_console()
-    for block in _timeline_view(proj, entries):  # each entry as soon as it is drawn, so
-        console.print(block)  # `| head` shows the first ones at once
-    info(f"{len(entries)} events.")
-    for line in _imported(entries):
+    shown: list[int] = [0]  # how many were shown
+    imported: list[Any] = []  # those an import wrote
+    # each entry parsed and drawn in its turn, so `| head` shows the first ones at once
+    for block in _timeline_view(proj, _counted(timeline_stream(proj, **kw), shown, imported)):
+        console.print(block)
+    info(f"{shown[0]} events.")
+    for line in _imported(imported):
         info(line)
+
+
+def _counted(entries: "Iterable[Any]", shown: list[int], imported: list[Any]) -> "Iterator[Any]":
+    for x in entries:
+        shown[0] += 1
+        if (x.event.source or "").startswith("import:"):
+            imported.append(x)
+        yield x
 
 
 def _imported(entries: "Iterable[Any]") -> list[str]:
