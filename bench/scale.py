@@ -185,9 +185,9 @@ def compiled() -> None:
                    check=True)
 
 
-def qc_comparison(project, size: float, qc_python: Path, folder: Path, runs: int) -> None:
-    """The same texts and live codings (sentence k = line k - 1) in a qc project; ``qc codes
-    crosstab`` and ``qcode cooccur`` over one coder's lines, as whole processes."""
+def qc_spec(project, size: float, folder: Path) -> tuple[Path, int, int]:
+    """The texts and live codings of ``project`` (sentence k = line k - 1) as the spec
+    ``_qc_build.py`` reads; returns it with its numbers of documents and coded lines."""
     import json
 
     from qcode.codings import replay
@@ -203,12 +203,20 @@ def qc_comparison(project, size: float, qc_python: Path, folder: Path, runs: int
         spec_codings += [[c.coder, doc_id, line[c.start], c.code] for c in by_doc.get(doc_id, ())]
     spec = folder / f"qc-spec-{size}.json"
     spec.write_text(json.dumps({"docs": docs, "codings": spec_codings}))
+    return spec, len(docs), len(spec_codings)
+
+
+def qc_comparison(project, size: float, qc_python: Path, folder: Path, runs: int) -> None:
+    """The same texts and live codings in a qc project (``_qc_build.py``: documents through
+    qc's corpus API, coded lines as its API writes them, in bulk); ``qc codes crosstab``
+    and ``qcode cooccur`` over one coder's lines, as whole processes."""
+    spec, n_docs, n_lines = qc_spec(project, size, folder)
     target = folder / f"qc-{size}"
     started = time.perf_counter()
     subprocess.run([str(qc_python), str(Path(__file__).with_name("_qc_build.py")), str(target),
                     str(spec)], check=True)
-    print(f"  qc project: {len(docs):,} documents, {len(spec_codings):,} coded lines, built "
-          f"through qc's corpus API in {time.perf_counter() - started:.0f} s")
+    print(f"  qc project: {n_docs:,} documents, {n_lines:,} coded lines, built in "
+          f"{time.perf_counter() - started:.0f} s")
     qc = str(qc_python.with_name("qc"))
     coder = CODERS[0]
     theirs = process(["bash", "-c", f"cd {target} && {qc} codes crosstab -c {coder} -n line"],
