@@ -120,7 +120,8 @@ class CodingTable:
         if not (isinstance(names, list) and len(names) == 3
                 and all(isinstance(n, list) for n in names)):
             raise ValueError("not a stored coding table")
-        rows = np.frombuffer(data, dtype="<i8").reshape(-1, 5).astype(np.int64)
+        # a read-only view of the stored bytes (no copy: stacking makes the one copy)
+        rows = np.frombuffer(data, dtype="<i8").reshape(-1, 5).astype(np.int64, copy=False)
         docs, coders, codes = (tuple(str(x) for x in n) for n in names)
         if rows.size and (rows[:, :3].min() < 0 or rows[:, DOC].max() >= len(docs)
                           or rows[:, CODER].max() >= len(coders)
