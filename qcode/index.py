@@ -178,9 +178,10 @@ def _counted(folds: list[Fold], codings: Codings) -> Activity:
                     (len(codings.orphaned), len(codings.withdrawn)))
 
 
-def checked_logs(project: Project, names: Iterable[str]) -> dict[str, int] | None:
+def checked_logs(project: Project, names: Iterable[str]) -> dict[str, tuple[int, bytes]] | None:
     """For each named log, how many bytes of it the index has read, every line of them
-    an audit line (a prefix hashed again now, as for any use of the index); None when
+    an audit line, and their SHA-256 (a prefix hashed again now, as for any use of the
+    index: a reader checks the bytes it reads later against it); None when
     there is no index to ask, or when one of them holds a line that is no audit line
     (the caller reads the logs itself and names that line)."""
     return _through_index(project, lambda index: index.checked(project.audit_dir, list(names)))
@@ -365,16 +366,16 @@ class Index:
                     sum(n[1] for n in counts.left_out.values()))
         return Activity(tallies, bad, live, counts.suggested, by_code, counts.memos, left_out)
 
-    def checked(self, audit_dir: Path, names: list[str]) -> dict[str, int] | None:
+    def checked(self, audit_dir: Path, names: list[str]) -> dict[str, tuple[int, bytes]] | None:
         """:func:`checked_logs` on this index: only the named logs are brought up to date."""
         with self._writing():
             for name in names:
                 self._update(audit_dir / f"{name}.log", [], None, None, load=False)
-            rows = {n: (size, bad) for n, size, bad in
-                    self.db.execute("SELECT name, size, bad FROM logs")}
-        if any(n not in rows or _bad(rows[n][1]) is not None for n in names):
+            rows = {n: (size, digest, bad) for n, size, digest, bad in
+                    self.db.execute("SELECT name, size, digest, bad FROM logs")}
+        if any(n not in rows or _bad(rows[n][2]) is not None for n in names):
             return None
-        return {n: int(rows[n][0]) for n in names}
+        return {n: (int(rows[n][0]), bytes(rows[n][1])) for n in names}
 
     def _counted_rows(self) -> tuple[dict[str, int], dict[str, int],
                                      dict[tuple[str, str], int], dict[tuple[str, str], int]]:

@@ -6,6 +6,8 @@ or the CLI render; nothing here prints.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -139,16 +141,18 @@ _HEAD_RE = re.compile(rb'\{"seq":(-?\d+),"time":"([^"\\]*)","actor":"(?:[^"\\]|\
                       rb'"action":"([^"\\]*)"')
 
 
-def _order(project: Project, sizes: dict[str, int], signatures: bool
+def _order(project: Project, sizes: dict[str, tuple[int, bytes]], signatures: bool
            ) -> list[tuple[str, int, str, bytes]] | None:
-    """Every line of the logs up to ``sizes``, as (time, seq, log, bytes) in time order
-    (then log and seq), from the bytes alone; None when a line does not start as a
-    canonical audit line does."""
+    """Every line of the logs up to the sizes the index checked, as (time, seq, log,
+    bytes) in time order (then log and seq), from the bytes alone; None when the bytes
+    read are not those the index checked (a log replaced since) or a line does not start
+    as a canonical audit line does."""
     out = []
-    for name, size in sizes.items():
+    for name, (size, digest) in sizes.items():
         with open(project.log_path(name), "rb") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
             data = fh.read(size)
-        if data and not data.endswith(b"\n"):
+        if hashlib.sha256(data).digest() != digest or (data and not data.endswith(b"\n")):
             return None
         for raw in data.split(b"\n")[:-1]:
             head = _HEAD_RE.match(raw)

@@ -113,3 +113,31 @@ def test_an_unknown_coder_is_refused_as_before(study):
         list(timeline_stream(study, coders=["ana"]))
     assert str(streamed.value) == str(full.value)
     assert "anna" in str(full.value)
+
+
+def test_a_key_written_twice_makes_no_audit_line_for_either_reader(study):
+    """A duplicate key: the bytes show the first value, a parsed object the last. Such a
+    line is refused by both readers alike (it could hide an event from a listing)."""
+    path = study.log_path("anna")
+    lines = lines_of(path)
+    line = lines[0].replace(b'"action":"apply"', b'"action":"sign"', 1)
+    cut = line.rfind(b',"hash":')
+    lines[0] = line[:cut] + b',"action":"apply"' + line[cut:]
+    write_lines(path, lines)
+    with pytest.raises(AuditError) as full:
+        timeline(study)
+    with pytest.raises(AuditError) as streamed:
+        list(timeline_stream(study))
+    assert streamed.value.message == full.value.message
+    assert "audit/anna.log line 1" in full.value.message and "appears twice" in full.value.message
+
+
+def test_bytes_that_are_not_those_the_index_checked_are_not_ordered(study):
+    sizes = trail.checked_logs(study, ["anna", "ben"])
+    assert sizes is not None and trail._order(study, sizes, False) is not None
+    path = study.log_path("ben")
+    lines = lines_of(path)
+    lines[1] = lines[1].replace(b'"time":"2025', b'"time":"2024', 1)  # replaced after the check
+    write_lines(path, lines)
+    assert trail._order(study, sizes, False) is None
+    assert _ids(timeline_stream(study)) == _ids(timeline(study))
