@@ -215,3 +215,29 @@ def test_crosstab_of_the_parts_is_that_of_the_whole(study):
         assert g.keys() == w.keys()
         for key, want in w.items():
             assert g[key] == (pytest.approx(want, rel=1e-9, abs=1e-12) if isinstance(want, float) else want)
+
+
+def test_a_repeated_document_is_one_document(study):
+    once = project_agreement(study, coefficients=("percent",), docs=["d000", "d001"])
+    twice = project_agreement(study, coefficients=("percent",), docs=["d000", "d001", "d000"],
+                              part_cells=1)
+    _same(twice, once)
+
+
+def test_a_group_whose_documents_have_no_unit_is_no_group(tmp_path):
+    project = _project(tmp_path / "p", 9)
+    text = "A note with no sentence units stored."
+    meta = {"id": "empty", "source": "test", "format": "txt", "kind": "text", "language": "en",
+            "sha256_text": hashlib.sha256(text.encode()).hexdigest(), "words": 7,
+            "attributes": {"team": "west"}, "turns": [],
+            "units": {"sentence": [], "turn": [], "paragraph": []}, "history": []}
+    write_document(project.documents_dir, "empty", text, meta)
+    doc = Document("empty", text, meta)
+    for coder in CODERS[:2]:
+        append_events(project, coder, [event_fields(coder, "apply", doc, 0, 6, "autonomy", 1)])
+    assert "empty" in scope(project).docs
+    for cells in (PART_CELLS, 100):
+        table, diffs = project_crosstab(project, by="team", unit="sentence", n_replicates=100,
+                                        part_cells=cells)
+        assert table.values == ("east", "north", "south")
+        assert {d["value1"] for d in diffs} | {d["value2"] for d in diffs} == set(table.values)

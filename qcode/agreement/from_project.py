@@ -117,7 +117,7 @@ def scope(project: Project, *, coders: Sequence[str] | None = None, codes: Seque
     else:
         used = table.present(CODE)
         codes = tuple(c for c in codebook.ids if c in used) + tuple(sorted(used - set(codebook.ids)))
-    doc_ids = tuple(docs) if docs else tuple(sorted(table.present(DOC)))
+    doc_ids = tuple(dict.fromkeys(docs)) if docs else tuple(sorted(table.present(DOC)))
     return Scope(mine, coders, codes, doc_ids, Documents(project, doc_ids), table)
 
 
@@ -487,9 +487,10 @@ def project_crosstab(
             sample = part if sample is None else stats.merged(sample, part)
         assert sample is not None  # a group has a document, so a part
         samples.append(sample)
-    table = Crosstab(by, vals, sc.codes, n, counted)
-    return table, differences_of(samples, vals, sc.codes, attribute=by, n_replicates=n_replicates,
-                                 seed=seed)
+    have = [v for v in range(len(vals)) if n[v]]  # a value whose documents have no unit: none
+    table = Crosstab(by, tuple(vals[v] for v in have), sc.codes, n[have], counted[have])
+    return table, differences_of([samples[v] for v in have], table.values, sc.codes, attribute=by,
+                                 n_replicates=n_replicates, seed=seed)
 
 
 def _unused(t: np.ndarray) -> np.ndarray:
