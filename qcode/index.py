@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from .columns import CodingTable
     from .project import Project
 
-VERSION = "8"
+VERSION = "9"
 T = TypeVar("T")
 _CHUNK = 1 << 20
 _TABLES = {
