@@ -178,6 +178,25 @@ def _counted(folds: list[Fold], codings: Codings) -> Activity:
                     (len(codings.orphaned), len(codings.withdrawn)))
 
 
+def held_fold(project: Project, path: Path) -> Fold:
+    """The fold of a log the caller holds the exclusive lock of (a write planning its
+    append): the index's entry when the log's bytes up to the indexed point hash to its
+    digest, folded on by the lines since; otherwise :func:`qcode.codings.fold_log`.
+    Nothing is written to the index and no lock on it is waited for: a reader that
+    waits on this log's lock may hold the index's, and a busy index is no damaged one."""
+    cache = project.cache_dir / "index.sqlite"
+    if os.environ.get("QCODE_INDEX") != "0" and cache.is_file():
+        try:
+            with Index(cache, create=False, timeout=0) as index:
+                found = index.held(path)
+            if found is not None:
+                return found
+        except (sqlite3.Error, OSError, OverflowError, ValueError, TypeError, KeyError,
+                IndexError):
+            pass  # busy or damaged: the log itself answers (the next reader mends the index)
+    return fold_log(path, lock=False)
+
+
 def checked_logs(project: Project, names: Iterable[str]) -> dict[str, tuple[int, bytes]] | None:
     """For each named log, how many bytes of it the index has read, every line of them
     an audit line, and their SHA-256 (a prefix hashed again now, as for any use of the
@@ -228,13 +247,21 @@ def _filtered(full: Codings, docs: Iterable[str] | None, coders: Iterable[str] |
 class Index:
     """The SQLite file of the index; use as a context manager (it closes)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True, timeout: float = 30) -> None:
+        """``create`` False: an index of another version is not made anew (DatabaseError)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=OFF")  # a cache: a lost write is re-read
-        if not self._current():
-            self._create()
+        self.db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+        try:
+            if create:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=OFF")  # a cache: a lost write is re-read
+            if not self._current():
+                if not create:
+                    raise sqlite3.DatabaseError("no index of this version")
+                self._create()
+        except BaseException:
+            self.db.close()
+            raise
 
     def __enter__(self) -> Index:
         return self
@@ -377,6 +404,20 @@ class Index:
             return None
         return {n: (int(rows[n][0]), bytes(rows[n][1])) for n in names}
 
+    def held(self, path: Path) -> Fold | None:
+        """:func:`held_fold` on this index: None when the entry cannot be used."""
+        name = path.stem
+        self.db.execute("BEGIN")  # one snapshot: a writer's commit meanwhile is not half seen
+        try:
+            row = self.db.execute("SELECT size, lines, digest, voided, partial, bad FROM logs "
+                                  "WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return None
+            with open(path, "rb") as fh:
+                return self._kept(fh, name, row, [], None, None, store=False)
+        finally:
+            self.db.execute("COMMIT")
+
     def _counted_rows(self) -> tuple[dict[str, int], dict[str, int],
                                      dict[tuple[str, str], int], dict[tuple[str, str], int]]:
         """Live codings per coder, from suggestions per coder, per (code, coder), and
@@ -467,11 +508,13 @@ class Index:
 
     def _kept(self, fh: BinaryIO, name: str, row: tuple, notes: list[str],
               docs: Iterable[str] | None, coders: Iterable[str] | None,
-              known: Hashed | None = None, *, load: bool = True) -> Fold | None:
+              known: Hashed | None = None, *, load: bool = True, store: bool = True
+              ) -> Fold | None:
         """The indexed fold, folded on by what the log gained; None when the log must
         be folded again from its start (``load`` False: ``_UNCHANGED`` when the log did
-        not grow, nothing loaded). ``known``: the log's digest when the health
-        check read it, used when the log (locked now) still has that size and time."""
+        not grow, nothing loaded; ``store`` False: what it gained is not stored).
+        ``known``: the log's digest when the health check read it, used when the log
+        (locked now) still has that size and time."""
         size, lines, digest, voided, partial, bad = row
         hasher: Any = hashlib.sha256()
         now = os.fstat(fh.fileno())
@@ -507,8 +550,9 @@ class Index:
             fold.count(event)
             if event.get("seq") not in fold.voided:
                 fold.feed(fold.lines, event)
-        hasher.update(tail)
-        self._store(name, fold, size + len(tail), hasher.digest(), since=before)
+        if store:
+            hasher.update(tail)
+            self._store(name, fold, size + len(tail), hasher.digest(), since=before)
         return _wanted(fold, docs, coders)
 
     def listing(self, documents_dir: Path, ids: list[str]) -> list[tuple[dict[str, Any], int]]:

@@ -53,7 +53,7 @@ def apply(project: Project, doc: str, code: str, *, span: str | None = None,
     start, end = select_span(document, span=span, quote=quote, unit=unit,
                              default_kind=project.settings.unit)
     with locked_log(project.log_path(name), project.id, clock=clock) as log:
-        plan = Plan(name, log)
+        plan = Plan(name, log, project)
         plan.apply(document, start, end, code_id, codebook.version, source=source,
                    memo=memo or None)
         events = plan.commit()
@@ -71,7 +71,7 @@ def remove(project: Project, doc: str, code: str, *, span: str | None = None,
     start, end = select_span(document, span=span, quote=quote, unit=unit,
                              default_kind=project.settings.unit)
     with locked_log(project.log_path(name), project.id, clock=clock) as log:
-        plan = Plan(name, log)
+        plan = Plan(name, log, project)
         mine = [c for c in plan.live.values() if c.doc == document.id and c.code == code]
         chosen = [c for c in mine if (c.overlaps(start, end) if overlapping
                                       else (c.start, c.end) == (start, end))]
@@ -102,7 +102,7 @@ def remove_coding(project: Project, coding_id: str, *, coder: str | None = None,
                         f"removes it; you are coding as {name!r}.")
     codebook_version = _codebook_version(project)
     with locked_log(project.log_path(name), project.id, clock=clock) as log:
-        plan = Plan(name, log)
+        plan = Plan(name, log, project)
         coding = plan.live.get(coding_id)
         if coding is None:
             raise SpanError(f"No live coding {coding_id!r} (it never existed, was removed or "

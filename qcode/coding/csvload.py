@@ -179,7 +179,7 @@ def apply_csv(project: Project, coder: str | None, path: Path | str, *, source: 
     steps = _check_all(checker, path, read_rows(path))
     version = checker.codebook.version
     with locked_log(project.log_path(name), project.id, clock=clock) as log:
-        plan, errors = Plan(name, log), []
+        plan, errors = Plan(name, log, project), []
         for step in steps:
             try:
                 _plan(plan, step, version, source)

@@ -15,6 +15,7 @@ from ..audit.line import Event, fingerprint, shorten
 from ..audit.log import LockedLog
 from ..coders import require_known
 from ..codings import Coding, fold_log
+from ..index import held_fold
 
 if TYPE_CHECKING:
     from ..corpus import Document
@@ -55,10 +56,13 @@ def event_fields(actor: str, action: str, doc: Document, start: int, end: int, c
 class Plan:
     """Steps for one coder's log, checked against it; see the module docstring."""
 
-    def __init__(self, coder: str, log: LockedLog) -> None:
+    def __init__(self, coder: str, log: LockedLog, project: Project | None = None) -> None:
+        """``project``: the log's fold may come from its index (:func:`held_fold`);
+        without it, the log is folded in full."""
         self.coder = coder
         self.log = log
-        fold = fold_log(log.path, lock=False)
+        fold = held_fold(project, log.path) if project is not None \
+            else fold_log(log.path, lock=False)
         self.live: dict[str, Coding] = dict(fold.live)
         self.keys = {(c.doc, c.start, c.end, c.code): c.id for c in self.live.values()}
         self.batch: list[dict[str, Any]] = []

@@ -50,7 +50,7 @@ def decide(project: Project, coder: str, chosen: Sequence[Suggestion], *, accept
     for s in chosen:
         _check_current(s, documents[s.doc], codebook)
     with locked_log(project.log_path(coder), project.id, clock=clock) as log:
-        plan = Plan(coder, log)
+        plan = Plan(coder, log, project)
         for s in chosen:
             extra: dict[str, Any] = {"source": s.source, "score": s.score, "memo": memo or None,
                                      "data": _data(s)}

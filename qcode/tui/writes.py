@@ -38,7 +38,7 @@ def apply_code(project: Project, coder: str, doc: Document, codebook: Codebook, 
     code_id = active_code(codebook, code)
     _check_span(doc, start, end)
     with locked_log(project.log_path(coder), project.id, clock=clock) as log:
-        plan = Plan(coder, log)
+        plan = Plan(coder, log, project)
         plan.apply(doc, start, end, code_id, codebook.version, source="manual")
         return Outcome(coder, plan.commit(), tuple(log.warnings), tuple(plan.notes))
 
@@ -49,7 +49,7 @@ def remove_coding(project: Project, coder: str, doc: Document, codebook: Codeboo
     if coding.coder != coder:
         raise SpanError(f"Coding {coding.id} is {coding.coder}'s; only its coder removes it.")
     with locked_log(project.log_path(coder), project.id, clock=clock) as log:
-        plan = Plan(coder, log)
+        plan = Plan(coder, log, project)
         live = plan.live.get(coding.id)
         if live is None:
             raise SpanError(f"Coding {coding.id} is no longer live (removed or undone "
