@@ -117,12 +117,12 @@ class CodingTable:
         import numpy as np
 
         names: Any = json.loads(vocab)
-        if not (isinstance(names, list) and len(names) == 3
+        if not (isinstance(names, list) and len(names) in (3, 4)
                 and all(isinstance(n, list) for n in names)):
             raise ValueError("not a stored coding table")
         # a read-only view of the stored bytes (no copy: stacking makes the one copy)
         rows = np.frombuffer(data, dtype="<i8").reshape(-1, 5).astype(np.int64, copy=False)
-        docs, coders, codes = (tuple(str(x) for x in n) for n in names)
+        docs, coders, codes = (tuple(str(x) for x in n) for n in names[:3])
         if rows.size and (rows[:, :3].min() < 0 or rows[:, DOC].max() >= len(docs)
                           or rows[:, CODER].max() >= len(coders)
                           or rows[:, CODE].max() >= len(codes)):
@@ -133,16 +133,31 @@ class CodingTable:
 def dump_codings(codings: Iterable[CodingLike]) -> tuple[str, bytes]:
     """``(vocabularies as JSON, rows as bytes)``: the stored form of the table of these
     records (what the index keeps for a log), made without numpy (rows as little-endian
-    ``int64``)."""
+    ``int64``). The rows are in document order and the documents named in sorted order,
+    with a fourth list, ``bounds``: document ``i``'s rows are ``bounds[i]:bounds[i+1]``,
+    so that a reader takes a run of documents' rows without the rest
+    (:class:`qcode.index.StoredCodings`)."""
     vocab: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
     d, c, k = (v.setdefault for v in vocab)
-    rows = array(_INT64, [x for r in codings
-                       for x in (d(r.doc, len(vocab[0])), c(r.coder, len(vocab[1])),
-                                 k(r.code, len(vocab[2])), _held(r.start), _held(r.end))])
+    ordered = sorted(codings, key=_doc_of)
+    bounds = [0]
+    rows = array(_INT64)
+    for r in ordered:
+        i = d(r.doc, len(vocab[0]))
+        if i == len(bounds) - 1:  # a new document begins
+            bounds.append(bounds[-1])
+        bounds[-1] += 1
+        rows.extend((i, c(r.coder, len(vocab[1])), k(r.code, len(vocab[2])), _held(r.start),
+                     _held(r.end)))
     if sys.byteorder == "big":
         rows.byteswap()
-    names = json.dumps([list(vocab[0]), list(vocab[1]), list(vocab[2])], ensure_ascii=False)
+    names = json.dumps([list(vocab[0]), list(vocab[1]), list(vocab[2]), bounds],
+                       ensure_ascii=False)
     return names, rows.tobytes()
+
+
+def _doc_of(r: CodingLike) -> str:
+    return r.doc
 
 
 _FAR = 1 << 62  # past any document: a span beyond it reaches the same units (none) held here

@@ -36,16 +36,17 @@ is rebuilt, or skipped (a full replay), without a word.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar, overload
 
 from .audit.health import Hashed, log_digests, log_health, note_broken
 from .audit.line import Event, LineError, parse_object
@@ -62,13 +63,16 @@ from .codings import (
     note_left_out_counts,
 )
 from .corpus.store import list_document_ids, read_listing
+from .errors import ProjectError
 from .notices import note
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .columns import CodingTable
     from .project import Project
 
-VERSION = "9"
+VERSION = "10"
 T = TypeVar("T")
 _CHUNK = 1 << 20
 _TABLES = {
@@ -119,6 +123,28 @@ def coding_table(project: Project, *, coders: Iterable[str] | None = None
     counts = [n for coder, n in left_out.items() if chosen is None or coder in chosen]
     note_left_out_counts(sum(n[0] for n in counts), sum(n[1] for n in counts))
     return table.only(coders=chosen) if chosen is not None else table
+
+
+def coding_source(project: Project, *, coders: Iterable[str] | None = None
+                  ) -> StoredCodings | CodingTable | None:
+    """The project's codings (only ``coders``' with ``coders``) as the index stores them,
+    for an analysis that reads a run of documents at a time
+    (:meth:`StoredCodings.rows_of`): no more of them is held than one run's. A
+    :class:`qcode.columns.CodingTable` when they could only be had whole; None when there
+    is no index to use. Broken logs and codings left out are noted as by
+    :func:`coding_table`."""
+    hashed: dict[str, Hashed] = {}
+    note_broken(project.audit_dir, project.id, hashed)
+    chosen = set(coders) if coders is not None else None
+    found = _through_index(project, lambda index: index.source(
+        project.audit_dir, hashed=hashed, coders=chosen), keep=True)
+    if found is None:
+        return None
+    source, left_out = found
+    counts = [n for coder, n in left_out.items() if chosen is None or coder in chosen]
+    note_left_out_counts(sum(n[0] for n in counts), sum(n[1] for n in counts))
+    return source.only(coders=chosen) if chosen is not None and not isinstance(source, StoredCodings) \
+        else source
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,16 +241,25 @@ def document_listing(project: Project) -> list[tuple[str, dict[str, Any], int]]:
     return [(d, *x) for d, x in zip(ids, heads, strict=True)]
 
 
-def _through_index(project: Project, use: Callable[[Index], T]) -> T | None:
+def _through_index(project: Project, use: Callable[[Index], T], *, keep: bool = False
+                   ) -> T | None:
     """``use`` on the project's index, or None when there is none to use: switched off
     (``QCODE_INDEX=0``, for benchmarks and comparisons), damaged (dropped, built again
-    next time) or in a folder this process cannot write."""
+    next time) or in a folder this process cannot write. ``keep``: what ``use`` gives
+    reads the index on (it is left open for it, and closes it)."""
     if os.environ.get("QCODE_INDEX") == "0":
         return None
     path = project.cache_dir / "index.sqlite"
     try:
-        with Index(path) as index:
-            return use(index)
+        index = Index(path)
+        try:
+            out = use(index)
+        except BaseException:
+            index.close()
+            raise
+        if not keep:
+            index.close()
+        return out
     except sqlite3.Error:
         with contextlib.suppress(OSError):
             path.unlink()
@@ -250,6 +285,7 @@ class Index:
     def __init__(self, path: Path, *, create: bool = True, timeout: float = 30) -> None:
         """``create`` False: an index of another version is not made anew (DatabaseError)."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self.db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
         try:
             if create:
@@ -267,6 +303,9 @@ class Index:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.db.close()
+
+    def close(self) -> None:
         self.db.close()
 
     @contextlib.contextmanager
@@ -368,6 +407,48 @@ class Index:
             parts = [part.only(coders=coders) for part in parts]
         return CodingTable.stack(parts), {}
 
+    def source(self, audit_dir: Path, *, hashed: dict[str, Hashed] | None = None,
+               coders: set[str] | None = None
+               ) -> tuple[StoredCodings | CodingTable, dict[str, list[int]]]:
+        """:func:`coding_source` on this index: every log's entry brought up to date, then a
+        read transaction opened, in which every stored table is checked and what it
+        holds is counted (a run of rows at a time) and stays readable until the source is
+        closed. With project-level steps, the mapped table is made first when it is not
+        kept (a full :meth:`read`); one that could not be kept is given whole."""
+        names = self._up_to_date(audit_dir, hashed)
+        try:
+            stepped = self.db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None
+        finally:
+            self.db.execute("COMMIT")
+        left_out: dict[str, list[int]] = {}
+        if stepped:
+            table, counts = self._mapped(audit_dir, hashed, load=False)
+            if table is not None:  # not kept: a log changed while it was read
+                return table, counts.left_out
+            left_out, state = counts.left_out, self._state()
+        self.db.execute("BEGIN")  # one snapshot for every read of the source
+        try:
+            if stepped:
+                rows = self.db.execute("SELECT 'mapped', rowid, vocab, length(data) FROM mapped "
+                                       "WHERE state = ?", (state,)).fetchall()
+                if len(rows) != 1:
+                    raise _Moved
+            else:
+                rows = self.db.execute("SELECT 'columns', rowid, vocab, length(data), log "
+                                       "FROM columns").fetchall()
+                if sorted(r[4] for r in rows) != sorted(names):
+                    raise sqlite3.DatabaseError("a log without its coding table")
+            shared: dict[str, str] = {}  # one string per name, not one per table naming it
+            return StoredCodings(self, [_Stored.of(r[0], r[1], r[2], r[3], shared) for r in rows],
+                                 coders), left_out
+        except _Moved:
+            self.db.execute("COMMIT")
+            table, counts = self._mapped(audit_dir, hashed)
+            return table, counts.left_out
+        except BaseException:
+            self.db.execute("COMMIT")
+            raise
+
     def activity(self, audit_dir: Path, *, hashed: dict[str, Hashed] | None = None
                  ) -> Activity:
         """:class:`Activity`: counted in SQL from the stored rows when no log holds a
@@ -436,17 +517,31 @@ class Index:
             "SELECT coder, substr(time, 1, 10), count(*) FROM memos GROUP BY 1, 2")}
         return live, suggested, by_code, memos
 
+    @overload
     def _mapped(self, audit_dir: Path, hashed: dict[str, Hashed] | None
-                ) -> tuple[CodingTable, _Counts]:
+                ) -> tuple[CodingTable, _Counts]: ...
+    @overload
+    def _mapped(self, audit_dir: Path, hashed: dict[str, Hashed] | None, *, load: bool
+                ) -> tuple[CodingTable | None, _Counts]: ...
+
+    def _mapped(self, audit_dir: Path, hashed: dict[str, Hashed] | None, *, load: bool = True
+                ) -> tuple[CodingTable | None, _Counts]:
         """The combined, mapped codings as a table, with what ``audit stats`` counts
-        beside them; kept for the state of the logs, made again when it changed."""
+        beside them; kept for the state of the logs, made again when it changed.
+        ``load`` False: the table only when it could not be kept (None: it is kept)."""
         from .columns import CodingTable, dump_codings
 
         state = self._state()
-        row = self.db.execute("SELECT counts, vocab, data FROM mapped WHERE state = ?",
-                              (state,)).fetchone()
-        if row is not None:
-            return _loaded(row[1], row[2]), _Counts.load(row[0])
+        if not load:
+            row = self.db.execute("SELECT counts FROM mapped WHERE state = ?",
+                                  (state,)).fetchone()
+            if row is not None:
+                return None, _Counts.load(row[0])
+        else:
+            row = self.db.execute("SELECT counts, vocab, data FROM mapped WHERE state = ?",
+                                  (state,)).fetchone()
+            if row is not None:
+                return _loaded(row[1], row[2]), _Counts.load(row[0])
         out = self.read(audit_dir, hashed=hashed)
         stored, counts = dump_codings(out.codings), _Counts.of(out)
         if self._state() == state:  # no log changed while it was read
@@ -454,6 +549,8 @@ class Index:
                 self.db.execute("DELETE FROM mapped")
                 self.db.execute("INSERT INTO mapped VALUES (?, ?, ?, ?)",
                                 (state, counts.dump(), *stored))
+            if not load:
+                return None, counts
         return CodingTable.load(*stored), counts
 
     def _state(self) -> str:
@@ -664,6 +761,246 @@ class Index:
         rows = self.db.execute("SELECT text FROM warnings WHERE log = ? ORDER BY pos", (name,))
         fold.warnings = [r[0] for r in rows]
         return fold
+
+
+class _Moved(Exception):
+    """The kept mapped table was replaced between making it and reading it."""
+
+
+_RUN = 1 << 15  # rows read at a time when a stored table is checked and counted
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """One stored table as a source reads it: where its blob is, its names, and where
+    each document's rows begin (``bounds``, :func:`qcode.columns.dump_codings`)."""
+
+    table: str
+    rowid: int
+    docs: tuple[str, ...]
+    coders: tuple[str, ...]
+    codes: tuple[str, ...]
+    bounds: np.ndarray
+
+    @classmethod
+    def of(cls, table: str, rowid: int, vocab: str, size: int, shared: dict[str, str]
+           ) -> _Stored:
+        """Its names read (each kept once in ``shared``) and checked against its size
+        (damaged: a damaged index)."""
+        import numpy as np
+
+        try:
+            names = json.loads(vocab)
+            one = shared.setdefault
+            docs, coders, codes = (tuple(one(x, x) if isinstance(x, str) else x for x in n)
+                                   for n in names[:3])
+            bounds = np.array(names[3], dtype=np.int64)
+            ok = (len(names) == 4 and all(isinstance(x, str) for x in docs + coders + codes)
+                  and bounds.ndim == 1 and len(bounds) == len(docs) + 1 and bounds[0] == 0
+                  and bool(np.all(np.diff(bounds) > 0)) and size == int(bounds[-1]) * 40
+                  and all(a < b for a, b in zip(docs, docs[1:], strict=False)))
+        except (ValueError, TypeError, IndexError, KeyError, OverflowError):
+            ok = False
+        if not ok:
+            raise sqlite3.DatabaseError("a damaged coding table")
+        return cls(table, rowid, docs, coders, codes, bounds)
+
+
+class StoredCodings:
+    """Codings as the index stores them (each log's table, or the mapped one), read a
+    run of documents at a time: :meth:`rows_of` reads from each table only the rows of
+    the documents asked for (they are stored in document order), so an analysis holds
+    one run's rows, not the project's. Every table is checked and counted once, when
+    the source is made, in the read transaction every later read is in: what it reads
+    cannot change under it. Row order carries no meaning; ``only`` narrows it as
+    :meth:`qcode.columns.CodingTable.only` does."""
+
+    def __init__(self, index: Index, stored: list[_Stored],
+                 coders: Iterable[str] | None = None) -> None:
+        """``coders``: only theirs (a table that names none of them is never read)."""
+        import numpy as np
+
+        self._index, self._stored = index, stored
+        names = sorted({c for t in stored for c in t.coders})
+        codes = sorted({k for t in stored for k in t.codes})
+        self.coders, self.codes = tuple(names), tuple(codes)
+        at_coder = {c: i for i, c in enumerate(names)}
+        at_code = {k: i for i, k in enumerate(codes)}
+        self._maps = [(np.array([at_coder[c] for c in t.coders], np.int64),
+                       np.array([at_code[k] for k in t.codes], np.int64)) for t in stored]
+        self._coders = frozenset(coders) if coders is not None else None
+        self._docs: frozenset[str] | None = None
+        self._present: tuple[set[str], set[str], set[str]] | None = None
+        self._present = self._count()  # checks every table that is read
+
+    def only(self, *, docs: Iterable[str] | None = None, coders: Iterable[str] | None = None
+             ) -> StoredCodings:
+        """These documents' and coders' rows (None: all of them)."""
+        from .columns import CODER, DOC
+
+        out = object.__new__(StoredCodings)
+        out._index, out._stored, out._maps = self._index, self._stored, self._maps
+        out.coders, out.codes = self.coders, self.codes
+        out._coders, out._docs = self._coders, self._docs
+        if coders is not None:
+            chosen = frozenset(coders)
+            out._coders = chosen if out._coders is None else out._coders & chosen
+        if docs is not None:
+            chosen = frozenset(docs)
+            out._docs = chosen if out._docs is None else out._docs & chosen
+        present = self.present(CODER), self.present(DOC)
+        if (out._coders is None or out._coders >= present[0]) and \
+                (out._docs is None or out._docs >= present[1]):
+            out._present = self._present  # nothing left out: the same rows
+        else:
+            out._present = None
+        return out
+
+    def present(self, column: int) -> set[str]:
+        """The documents (``DOC``), coders (``CODER``) or codes (``CODE``) with a row."""
+        if self._present is None:
+            self._present = self._count()
+        return set(self._present[column])
+
+    def rows_of(self, docs: Sequence[str]) -> CodingTable:
+        """The rows of ``docs`` (of the chosen coders), as a table whose documents are
+        ``docs`` in that order."""
+        import numpy as np
+
+        from .columns import CODE, CODER, DOC, CodingTable
+
+        pieces = []
+        for t, (coder_map, code_map) in zip(self._stored, self._maps, strict=True):
+            if not self._wanted(t):
+                continue
+            runs: list[list[int]] = []  # [first row, end row, (part position, rows)...]
+            for j, d in enumerate(docs):
+                i = bisect.bisect_left(t.docs, d)
+                if i == len(t.docs) or t.docs[i] != d or \
+                        (self._docs is not None and d not in self._docs):
+                    continue
+                a, b = int(t.bounds[i]), int(t.bounds[i + 1])
+                if runs and runs[-1][1] == a:
+                    runs[-1][1] = b
+                    runs[-1].append(j)
+                    runs[-1].append(b - a)
+                else:
+                    runs.append([a, b, j, b - a])
+            if not runs:
+                continue
+            rows = self._read(t, runs)
+            at = 0
+            for run in runs:
+                for k in range(2, len(run), 2):
+                    rows[at:at + run[k + 1], DOC] = run[k]
+                    at += run[k + 1]
+            rows[:, CODER] = coder_map[rows[:, CODER]]
+            rows[:, CODE] = code_map[rows[:, CODE]]
+            if self._coders is not None:
+                keep = np.array([c in self._coders for c in self.coders], dtype=bool)
+                rows = rows[keep[rows[:, CODER]]]
+            pieces.append(rows)
+        rows = np.concatenate(pieces) if pieces else np.empty((0, 5), np.int64)
+        return CodingTable(tuple(docs), self.coders, self.codes, rows)
+
+    def counts(self, docs: Sequence[str]) -> list[int]:
+        """How many rows each of ``docs`` has in the tables read (of every coder of a
+        table: at most that many of the chosen coders)."""
+        import numpy as np
+
+        at = {d: j for j, d in enumerate(docs)}
+        out = np.zeros(len(docs), dtype=np.int64)
+        for t in self._stored:
+            if self._wanted(t):
+                where = np.array([at.get(d, -1) for d in t.docs], dtype=np.int64)
+                chosen = where >= 0
+                np.add.at(out, where[chosen], np.diff(t.bounds)[chosen])
+        return [int(x) for x in out]
+
+    def _wanted(self, t: _Stored) -> bool:
+        """Whether a table names any chosen coder (one that does not is never read)."""
+        return self._coders is None or not self._coders.isdisjoint(t.coders)
+
+    def whole(self) -> CodingTable:
+        """Every row (of the chosen documents and coders), at once."""
+        from .columns import DOC
+
+        return self.rows_of(sorted(self.present(DOC)))
+
+    def close(self) -> None:
+        self._index.close()
+
+    def _read(self, t: _Stored, runs: list[list[int]]) -> np.ndarray:
+        """The rows of these runs of one table, as a writable array."""
+        import numpy as np
+
+        out = np.empty((sum(b - a for a, b, *_ in runs), 5), dtype="<i8")
+        flat = out.reshape(-1).view(np.uint8)
+        at = 0
+        try:
+            with self._index.db.blobopen(t.table, "data", t.rowid, readonly=True) as blob:
+                for a, b, *_ in runs:
+                    n = (b - a) * 40
+                    blob.seek(a * 40)
+                    got = blob.read(n)
+                    if len(got) != n:
+                        raise sqlite3.DatabaseError("a coding table shorter than its bounds")
+                    flat[at:at + n] = np.frombuffer(got, dtype=np.uint8)
+                    at += n
+        except sqlite3.Error:
+            self._damaged()
+        return out.astype(np.int64, copy=False)
+
+    def _damaged(self) -> NoReturn:
+        """Drop the index (it is built anew next time) and say so: an analysis half-way
+        through cannot count what is left from elsewhere."""
+        self._index.close()
+        with contextlib.suppress(OSError):
+            self._index.path.unlink()
+        raise IndexReadError(f"{self._index.path.parent.name}/{self._index.path.name} could "
+                             "not be read part-way through; it was dropped, and running the "
+                             "command again builds it anew.")
+
+    def _count(self) -> tuple[set[str], set[str], set[str]]:
+        """Check every table (each row's document is the one its bounds say, its coder
+        and code within its names) and find the documents, coders and codes with a
+        row of the chosen ones, a run of rows at a time."""
+        import numpy as np
+
+        from .columns import CODE, CODER, DOC
+
+        found: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+        for t, (coder_map, _) in zip(self._stored, self._maps, strict=True):
+            if not self._wanted(t):
+                continue
+            wanted_coder = None if self._coders is None else np.array(
+                [self.coders[g] in self._coders for g in coder_map], dtype=bool)
+            wanted_doc = None if self._docs is None else np.array(
+                [d in self._docs for d in t.docs], dtype=bool)
+            seen = [np.zeros(len(n), dtype=bool) for n in (t.docs, t.coders, t.codes)]
+            total = int(t.bounds[-1])
+            for first in range(0, total, _RUN):
+                last = min(first + _RUN, total)
+                rows = self._read(t, [[first, last]])
+                expected = np.searchsorted(t.bounds, np.arange(first, last), side="right") - 1
+                if not (np.array_equal(rows[:, DOC], expected)
+                        and rows[:, CODER].min() >= 0 and rows[:, CODER].max() < len(t.coders)
+                        and rows[:, CODE].min() >= 0 and rows[:, CODE].max() < len(t.codes)):
+                    raise sqlite3.DatabaseError("a damaged coding table")
+                keep = np.ones(len(rows), dtype=bool)
+                if wanted_coder is not None:
+                    keep &= wanted_coder[rows[:, CODER]]
+                if wanted_doc is not None:
+                    keep &= wanted_doc[rows[:, DOC]]
+                for column in (DOC, CODER, CODE):
+                    seen[column][rows[keep, column]] = True
+            for column, names in enumerate((t.docs, t.coders, t.codes)):
+                found[column].update(names[i] for i in np.flatnonzero(seen[column]))
+        return found
+
+
+class IndexReadError(ProjectError):
+    """The index could not be read once an analysis had begun (it is dropped)."""
 
 
 @dataclass(frozen=True, slots=True)

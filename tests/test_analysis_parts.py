@@ -241,3 +241,74 @@ def test_a_group_whose_documents_have_no_unit_is_no_group(tmp_path):
                                         part_cells=cells)
         assert table.values == ("east", "north", "south")
         assert {d["value1"] for d in diffs} | {d["value2"] for d in diffs} == set(table.values)
+
+
+# ---------------------------------------------------------------- read from the index by runs
+
+
+def test_the_index_is_read_a_run_of_documents_at_a_time(study, monkeypatch):
+    """Each log's table was loaded whole and the tables stacked (40 bytes a coding, the
+    project's every coding held at once); the index's tables are now read a run of
+    documents at a time, and give what the whole table gives."""
+    from qcode.index import StoredCodings
+
+    sc = scope(study, min_coders=2)
+    assert isinstance(sc.table, StoredCodings)
+    total = len(sc.table.whole())
+    read: list[int] = []
+    real = StoredCodings._read
+
+    def counted(self, t, runs):
+        rows = real(self, t, runs)
+        read.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(StoredCodings, "_read", counted)
+    got = project_agreement(study, coefficients=COEFFS, within=sc, part_cells=300)
+    assert read and max(read) < total / 4  # never more than a run of one log's table
+    monkeypatch.setenv("QCODE_INDEX", "0")  # the table held whole, from a full replay
+    held = scope(study, min_coders=2)
+    assert not isinstance(held.table, StoredCodings)
+    _same(got, project_agreement(study, coefficients=COEFFS, within=held))
+    tables, pooled_, _ = project_cooccurrence(study, within=held)
+    monkeypatch.delenv("QCODE_INDEX")
+    got_tables, got_pooled, _ = project_cooccurrence(study, part_cells=300)
+    for g, w in zip([*got_tables, got_pooled], [*tables, pooled_], strict=True):
+        np.testing.assert_array_equal(g.counts, w.counts)
+
+
+@pytest.mark.parametrize("rows", [1, 40, 200])
+def test_a_densely_coded_run_is_cut_by_its_codings(study, monkeypatch, rows):
+    """A part was bounded by units x coders only, so a run of densely coded documents held
+    140,000 codings at once on a big project; it is now cut by codings too."""
+    from qcode.agreement import from_project
+
+    whole = project_agreement(study, coefficients=COEFFS)
+    sc = scope(study, min_coders=2)
+    sizes = [len(np.unique(cu.units.doc)) for cu in coded_parts(sc, "sentence", part_rows=rows)]
+    assert len(sizes) > 1 and sum(sizes) == len(sc.docs)
+    monkeypatch.setattr(from_project, "PART_ROWS", rows)
+    _same(project_agreement(study, coefficients=COEFFS), whole)
+    kw = {"by": "team", "unit": "sentence", "n_replicates": 200, "seed": 2,
+          "codes": ["coordination", "autonomy"]}
+    table, _ = project_crosstab(study, **kw)
+    monkeypatch.setattr(from_project, "PART_ROWS", 1 << 40)
+    want, _ = project_crosstab(study, **kw)
+    np.testing.assert_array_equal(table.coded, want.coded)
+
+
+def test_an_index_lost_part_way_is_said_and_dropped(tmp_path):
+    """An index that cannot be read once an analysis has begun cannot be counted from
+    elsewhere: one line that says so, the index dropped, and the next run is whole."""
+    from qcode.errors import QcodeError
+    from qcode.index import IndexReadError
+
+    project = _project(tmp_path / "p", 6)
+    want = project_agreement(project, coefficients=("alpha",))
+    sc = scope(project, min_coders=2)
+    sc.table._index.close()  # what a failing disk does to the reads that follow
+    with pytest.raises(IndexReadError, match="could not be read part-way through") as raised:
+        project_agreement(project, coefficients=("alpha",), within=sc)
+    assert isinstance(raised.value, QcodeError) and raised.value.exit_code == 2
+    assert not (project.cache_dir / "index.sqlite").exists()
+    _same(project_agreement(project, coefficients=("alpha",)), want)

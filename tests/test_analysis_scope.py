@@ -33,21 +33,22 @@ def held(monkeypatch):
     """The coder of every coding the analyses got, from the index's coding table or from
     the replay (the real functions run)."""
     seen: list = []
-    real_replay, real_table = from_project.replay, from_project.coding_table
+    real_replay, real_source = from_project.replay, from_project.coding_source
 
     def replay(project, **kw):
         out = real_replay(project, **kw)
         seen.extend(("replay", c.coder) for c in out.codings)
         return out
 
-    def coding_table(project, **kw):
-        out = real_table(project, **kw)
+    def coding_source(project, **kw):
+        out = real_source(project, **kw)
         if out is not None:
-            seen.extend(("table", out.coders[i]) for i in out.rows[:, 1])
+            table = out.rows_of(sorted(out.present(0)))  # every row it gives
+            seen.extend(("table", table.coders[i]) for i in table.rows[:, 1])
         return out
 
     monkeypatch.setattr(from_project, "replay", replay)
-    monkeypatch.setattr(from_project, "coding_table", coding_table)
+    monkeypatch.setattr(from_project, "coding_source", coding_source)
     return seen
 
 

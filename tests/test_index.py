@@ -602,6 +602,9 @@ def test_a_hostile_line_gives_with_the_index_what_it_gives_without(tmp_path, run
     "UPDATE columns SET vocab = NULL WHERE log = 'anna'",
     "UPDATE columns SET data = 'text' WHERE log = 'anna'",
     "UPDATE columns SET data = 7 WHERE log = 'anna'",
+    "UPDATE columns SET vocab = json_set(vocab, '$[3][1]', 10000) WHERE log = 'anna'",
+    "UPDATE columns SET vocab = json_remove(vocab, '$[3]') WHERE log = 'anna'",
+    "UPDATE columns SET vocab = json_set(vocab, '$[0]', json_array('zzz', 'aaa')) WHERE log = 'anna'",
     "INSERT INTO tallies VALUES ('ghost', 'ghost', '2026-01-01', 'apply', 3)",
 ])
 def test_a_damaged_index_value_is_dropped_never_a_crash(tmp_path, runner, damage):

@@ -8,7 +8,7 @@ the pure functions of this package and :mod:`qcode.cooccurrence`.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ from ..cooccurrence import (
 from ..corpus import list_documents, load_document
 from ..errors import InputError
 from ..hints import did_you_mean
-from ..index import coding_table, replay
+from ..index import StoredCodings, coding_source, replay
 from ..project import UNIT_KINDS, Project
 from .chars import char_agreement
 from .coded_units import CodedUnits, char_windows, coded_units, disagreements
@@ -55,7 +55,7 @@ class Scope:
     codes: tuple[str, ...]
     docs: tuple[str, ...]
     documents: Mapping[str, Any] = field(repr=False)
-    table: CodingTable = field(repr=False)
+    table: CodingTable | StoredCodings = field(repr=False)  # stored: read a run at a time
 
     @property
     def records(self) -> tuple[Any, ...]:
@@ -86,7 +86,8 @@ def scope(project: Project, *, coders: Sequence[str] | None = None, codes: Seque
     # is one coder (counted twice, she agreed with herself).
     coders = tuple(dict.fromkeys(coders)) if coders else None
     named = list(coders) if coders else None
-    table = None if records else coding_table(project, coders=named)
+    table: CodingTable | StoredCodings | None = None if records \
+        else coding_source(project, coders=named)
     held: tuple[Any, ...] | None = None
     if table is None:
         held = replay(project, coders=named).codings
@@ -180,8 +181,9 @@ def doc_units(sc: Scope, doc: str, unit: str) -> tuple[tuple[int, int], ...]:
 
 
 def coded(sc: Scope, unit: str, *, min_chars: int = 1, min_fraction: float = 0.0) -> CodedUnits:
+    """The coded units of the whole scope at once (an analysis that needs them all)."""
     return coded_units(
-        sc.table,
+        sc.table if isinstance(sc.table, CodingTable) else sc.table.rows_of(sc.docs),
         unit_spans(sc, unit),
         coders=sc.coders,
         codes=sc.codes,
@@ -191,45 +193,59 @@ def coded(sc: Scope, unit: str, *, min_chars: int = 1, min_fraction: float = 0.0
 
 
 PART_CELLS = 1 << 19  # units x coders of one part of an analysis (half a million cells)
+PART_ROWS = 1 << 16  # codings of one part (a run of densely coded documents is cut shorter)
 
 
 def coded_parts(sc: Scope, unit: str, *, docs: Sequence[str] | None = None, min_chars: int = 1,
-                min_fraction: float = 0.0, part_cells: int = PART_CELLS) -> Iterator[CodedUnits]:
+                min_fraction: float = 0.0, part_cells: int = PART_CELLS,
+                part_rows: int | None = None) -> Iterator[CodedUnits]:
     """The coded units of the scope's documents (or of ``docs``, in that order), a run of
-    documents at a time: as many documents as hold ``part_cells`` units x coders, one at
-    least. An analysis that adds up what each part gives holds one part's units at a time,
-    however big the project; a scope within the bound is one part, what :func:`coded`
-    makes. A coder's documents, and so what is missing, are per document: the parts give
-    the cells of the whole."""
+    documents at a time: as many documents as hold ``part_cells`` units x coders and
+    ``part_rows`` codings, one at least. An analysis that adds up what each part gives
+    holds one part's units and codings at a time, however big the project; a scope within
+    both bounds is one part, what :func:`coded` makes. A coder's documents, and so what
+    is missing, are per document: the parts give the cells of the whole."""
     check_unit(unit)
     docs = sc.docs if docs is None else tuple(docs)
-    if len(sc.codes) > 63:
-        part_cells = 1 << 62  # code sets are kept part by part as 63-bit integers
-    table = sc.table
-    where = table.positions(DOC, docs)[table.rows[:, DOC]]
-    order = np.argsort(where, kind="stable")
-    bounds = np.searchsorted(where, np.arange(len(docs) + 1), sorter=order)
-    del where
+    part_rows = PART_ROWS if part_rows is None else part_rows
+    if len(sc.codes) > 63:  # code sets are kept part by part as 63-bit integers
+        part_cells = part_rows = 1 << 62
     n = max(len(sc.coders), 1)
     pending: dict[str, tuple[tuple[int, int], ...]] = {}
-    first = cells = 0
+    first = cells = rows = 0
+    rows_of, counts = _runs_of(sc.table, docs)
 
     def part(last: int) -> CodedUnits:
-        rows = table.rows[order[bounds[first]:bounds[last]]]
-        return coded_units(CodingTable(table.docs, table.coders, table.codes, rows), pending,
-                           coders=sc.coders, codes=sc.codes, min_chars=min_chars,
-                           min_fraction=min_fraction)
+        return coded_units(rows_of(first, last), pending, coders=sc.coders, codes=sc.codes,
+                           min_chars=min_chars, min_fraction=min_fraction)
 
     made = False
     for i, d in enumerate(docs):
         spans = doc_units(sc, d, unit)
-        if pending and cells + len(spans) * n > part_cells:
+        if pending and (cells + len(spans) * n > part_cells or rows + counts[i] > part_rows):
             yield part(i)
-            made, pending, first, cells = True, {}, i, 0
+            made, pending, first, cells, rows = True, {}, i, 0, 0
         pending[d] = spans
         cells += len(spans) * n
+        rows += counts[i]
     if pending or not made:
         yield part(len(docs))
+
+
+def _runs_of(table: CodingTable | StoredCodings, docs: Sequence[str]
+             ) -> tuple[Callable[[int, int], CodingTable], Sequence[int]]:
+    """For a run ``docs[first:last]``, the table of its rows: read from the index's
+    stored tables, or taken from a table held whole (sorted by document once); and how
+    many codings each document has (of a stored source: at most that many)."""
+    if isinstance(table, StoredCodings):
+        return (lambda first, last: table.rows_of(docs[first:last])), table.counts(docs)
+    where = table.positions(DOC, docs)[table.rows[:, DOC]]
+    order = np.argsort(where, kind="stable")
+    bounds = np.searchsorted(where, np.arange(len(docs) + 1), sorter=order)
+    del where
+    return (lambda first, last: CodingTable(table.docs, table.coders, table.codes,
+                                            table.rows[order[bounds[first]:bounds[last]]]),
+            np.diff(bounds).tolist())
 
 
 def agreement_rows(
