@@ -312,3 +312,22 @@ def test_an_index_lost_part_way_is_said_and_dropped(tmp_path):
     assert isinstance(raised.value, QcodeError) and raised.value.exit_code == 2
     assert not (project.cache_dir / "index.sqlite").exists()
     _same(project_agreement(project, coefficients=("alpha",)), want)
+
+
+@pytest.mark.parametrize("unit", ["sentence", "doc"])
+def test_disagreements_in_parts_are_those_of_the_whole(study, unit, monkeypatch):
+    """`agree --disagreements` held every unit of the project, and every document's text,
+    at once; it now goes a run of documents at a time and lists the same units in the
+    same order."""
+    from qcode.agreement import from_project
+    from qcode.agreement.from_project import project_disagreements
+
+    records, missing = project_disagreements(study, unit=unit)
+    assert records and missing  # units that differ, and coders who left documents out
+    monkeypatch.setattr(from_project, "PART_ROWS", 1 << 40)
+    whole = project_disagreements(study, unit=unit, part_cells=1 << 40)
+    assert (records, missing) == whole
+    got = project_disagreements(study, unit=unit, part_cells=1)
+    assert got == whole
+    monkeypatch.setattr(from_project, "PART_ROWS", 30)
+    assert project_disagreements(study, unit=unit) == whole

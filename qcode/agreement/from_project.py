@@ -415,11 +415,24 @@ def project_disagreements(
     min_chars: int = 1,
     min_fraction: float = 0.0,
     context: int = 60,
+    part_cells: int = PART_CELLS,
 ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """The units where coders differ (``qcode agree --disagreements``), in code order, then
+    document and position, and the documents each coder has not coded: found a run of
+    documents at a time (:func:`coded_parts`), each run's texts read with it."""
     sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
-    cu = coded(sc, unit or project.settings.unit, min_chars=min_chars, min_fraction=min_fraction)
-    texts = {d: sc.documents[d].text for d in sc.docs}
-    return disagreements(cu, texts=texts, context=context), cu.missing_cells()
+    found: list[dict[str, Any]] = []
+    missing: dict[str, list[str]] = {}
+    for cu in coded_parts(sc, unit or project.settings.unit, min_chars=min_chars,
+                          min_fraction=min_fraction, part_cells=part_cells):
+        texts = {d: sc.documents[d].text for d in cu.units.docs}
+        found += disagreements(cu, texts=texts, context=context)
+        for coder, docs_ in cu.missing_cells().items():
+            missing.setdefault(coder, []).extend(docs_)
+    order = {c: i for i, c in enumerate(sc.codes)}
+    place = {d: i for i, d in enumerate(sc.docs)}
+    found.sort(key=lambda r: (order[r["code"]], place[r["doc"]], r["start"]))
+    return found, {c: missing[c] for c in sc.coders if c in missing}
 
 
 def project_char_agreement(project: Project, *, coders: Sequence[str] | None = None,
