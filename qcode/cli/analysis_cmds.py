@@ -4,6 +4,7 @@ commands only."""
 
 
 import enum
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -204,7 +205,9 @@ def agree_disagreements(
         min_fraction=min_fraction)
     _note_missing(missing)
     if is_table(fmt):
-        stdout_console().print(disagreement_blocks(records, unit or proj.settings.unit))
+        console = stdout_console()
+        for block in disagreement_blocks(records, unit or proj.settings.unit):
+            console.print(block)  # one at a time: half a million of them are not held drawn
         return
     emit(records, DISAGREEMENT_COLUMNS, fmt, title=f"{len(records)} disagreements")
 
@@ -273,15 +276,16 @@ def missing_note(missing: dict[str, list[str]], named: int = 6) -> str:
             "for them, not as 'no code applies'.")
 
 
-def disagreement_blocks(records: list[dict[str, Any]], unit: str) -> Any:
+def disagreement_blocks(records: list[dict[str, Any]], unit: str) -> Iterator[Any]:
     """For a reconciliation meeting: each disagreement as a heading (code, place, who
-    coded it and who did not) over its text in context, the unit in bold."""
+    coded it and who did not) over its text in context, the unit in bold; made as they
+    are printed."""
     from rich.console import Group
     from rich.text import Text
 
     from ..safetext import visible
 
-    blocks = [Text(f"{len(records)} disagreements on {unit} units", style="bold")]
+    yield Text(f"{len(records)} disagreements on {unit} units", style="bold")
     for r in records:
         head = Text()
         head.append(visible(f"\n{r['code']}"), style="bold")
@@ -292,8 +296,7 @@ def disagreement_blocks(records: list[dict[str, Any]], unit: str) -> Any:
         body = Text(visible("  …" + " ".join((r.get("before") or "").split()) + " "), style="dim")
         body.append(visible(" ".join((r.get("text") or "").split())), style="bold")
         body.append(visible(" " + " ".join((r.get("after") or "").split()) + "…"), style="dim")
-        blocks += [head, body]
-    return Group(*blocks)
+        yield Group(head, body)
 
 
 def _coders(value: Any) -> str:
