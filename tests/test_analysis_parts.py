@@ -331,3 +331,47 @@ def test_disagreements_in_parts_are_those_of_the_whole(study, unit, monkeypatch)
     assert got == whole
     monkeypatch.setattr(from_project, "PART_ROWS", 30)
     assert project_disagreements(study, unit=unit) == whole
+
+
+def _set_interval_parts(monkeypatch, study, **kw):
+    """agree's set alpha with an interval, in parts, and what its code sets were kept as."""
+    from qcode.agreement import from_project, sets
+
+    kept: list = []
+    real = sets.SetPatterns.statistic
+
+    def seen(self, *args, **kwargs):
+        kept.append((len(self.patterns), self.units, self.cells is not None))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(sets.SetPatterns, "statistic", seen)
+    got = from_project.project_agreement(study, part_cells=150, **kw)
+    monkeypatch.undo()
+    return got, kept[0]
+
+
+def test_code_sets_with_an_interval_are_kept_as_their_patterns(study, monkeypatch):
+    """With --ci every pairable unit's sets were kept as (unit, set, coders) triples
+    (about 60 bytes a unit, the largest thing `agree --ci` held on a big project); few
+    codes give few patterns, kept collapsed, and the interval is the whole's."""
+    kw = {"codes": ["coordination", "autonomy"], "coefficients": ("alpha",), "ci": "bca",
+          "n_replicates": 400, "seed": 5}
+    got, (patterns, units, as_cells) = _set_interval_parts(monkeypatch, study, **kw)
+    assert not as_cells and patterns * 16 <= units  # collapsed: drawn by group
+    _same(got, project_agreement(study, **kw))
+
+
+def test_many_patterns_keep_the_units_cells(study, monkeypatch):
+    """Too many patterns to draw by group, or to keep at all: the units' cells in their
+    order, the statistic (and its draws unit by unit) exactly the whole's."""
+    from qcode.agreement import sets
+
+    kw = {"coefficients": ("alpha",), "ci": "percentile", "n_replicates": 300, "seed": 3}
+    whole = project_agreement(study, **kw)
+    got, (patterns, units, as_cells) = _set_interval_parts(monkeypatch, study, **kw)
+    assert patterns * 16 > units and not as_cells
+    _same(got, whole)
+    monkeypatch.setattr(sets, "_MAX_PATTERNS", 5)
+    got, (_, _, as_cells) = _set_interval_parts(monkeypatch, study, **kw)
+    assert as_cells
+    _same(got, whole)

@@ -34,14 +34,7 @@ from .chars import char_agreement
 from .coded_units import CodedUnits, char_windows, coded_units, disagreements
 from .coefficients import COEFFICIENTS, TWO_CODER_ONLY, statistic
 from .results import Agreement, evaluate
-from .sets import (
-    SetCells,
-    SetTotals,
-    coded_set_data,
-    set_alpha_of_parts,
-    set_alpha_statistic,
-    set_cells,
-)
+from .sets import SetPatterns, SetTotals, coded_set_data, set_alpha_statistic
 from .unitized import FAMILY_2016, Segment, family_2016, u_alpha_2004
 
 
@@ -264,13 +257,13 @@ def agreement_rows(
     ``parts``: coded units, or the parts of :func:`coded_parts`. Of several parts, each
     code's statistic is kept collapsed to its distinct summary rows and merged part by
     part (:func:`qcode.stats.merged`), and the code sets added up (:class:`SetTotals`) or,
-    for an interval, kept as :class:`SetCells`; the
+    for an interval, kept as their distinct patterns (:class:`SetPatterns`); the
     figures are those of the parts' units taken together. ``missing``: filled with the
     documents each coder has not coded."""
     names = [c for c in coefficients if c in COEFFICIENTS]
     whole: CodedUnits | None = None
     per_code: list[list[stats.Statistic]] = []
-    sets: list[SetCells] = []
+    sets = SetPatterns.empty()  # with an interval, code sets are kept as their patterns
     totals = SetTotals(set_distance)  # without an interval, code sets are only added up
     n_units = 0
     codes: tuple[str, ...] = ()
@@ -287,11 +280,11 @@ def agreement_rows(
             per_code, whole = part, cu
             continue
         if whole is not None:  # a second part: the first one's code sets are kept too
-            _keep_sets(whole, 0, ci, sets, totals)
+            _keep_sets(whole, ci, sets, totals)
             n_units, whole = len(whole.units), None
         per_code = [[stats.merged(a, b) for a, b in zip(mine, theirs, strict=True)]
                     for mine, theirs in zip(per_code, part, strict=True)]
-        _keep_sets(cu, n_units, ci, sets, totals)
+        _keep_sets(cu, ci, sets, totals)
         n_units += len(cu.units)
     if whole is not None:
         n_units = len(whole.units)
@@ -306,18 +299,16 @@ def agreement_rows(
         elif ci is None:
             out.append(evaluate(totals.statistic(codes, len(coders)), **kw))
         else:
-            out.append(evaluate(set_alpha_of_parts(sets, codes, len(coders), set_distance),
-                                **kw))
+            out.append(evaluate(sets.statistic(codes, len(coders), set_distance), **kw))
     return out
 
 
-def _keep_sets(cu: CodedUnits, first_unit: int, ci: str | None, sets: list[SetCells],
-               totals: SetTotals) -> None:
-    """A part's code sets: added up, or kept unit by unit for an interval's resampling."""
+def _keep_sets(cu: CodedUnits, ci: str | None, sets: SetPatterns, totals: SetTotals) -> None:
+    """A part's code sets: added up, or kept as patterns for an interval's resampling."""
     if ci is None:
         totals.add(cu)
     else:
-        sets.append(set_cells(cu, first_unit))
+        sets.add(cu)
 
 
 def _two_coders(names: Sequence[str], cu: CodedUnits) -> None:

@@ -242,6 +242,94 @@ class SetTotals:
                          n_coders, "nominal", None, np.array([float(self.units)]))
 
 
+_MAX_PATTERNS = 1 << 14  # distinct patterns kept before the units' own cells are kept
+_PATTERN_CELLS = 1 << 22  # patterns x sets beyond which the collapsed rows are not made dense
+_GROUP_RATIO = 16  # as qcode.stats draws by group: at most 1/16 as many rows as units
+
+
+@dataclass(slots=True)
+class SetPatterns:
+    """Alpha over code sets with an interval, part by part. A pairable unit's row of
+    summaries follows from its *pattern* (which sets it was given, and by how many
+    coders), so the units are kept as their distinct patterns, and each unit as the
+    number of its pattern (4 bytes). A coded project has few patterns whatever its size
+    (most of a unit's coders give it the empty set): then the statistic is kept
+    collapsed, its distinct rows with how many units each stands for, and drawn by group
+    as the whole would be. With many patterns the whole is drawn unit by unit, so the
+    units' cells are made again in their order (:func:`set_alpha_of_parts`); past
+    :data:`_MAX_PATTERNS` they are kept as cells from then on (:class:`SetCells`)."""
+
+    patterns: dict[tuple[tuple[int, ...], tuple[int, ...]], int]
+    seen: set[int]
+    order: list[np.ndarray]  # each part's pairable units, as the numbers of their patterns
+    cells: list[SetCells] | None = None  # past the patterns' bound
+    units: int = 0  # pairable units so far (numbered across the parts)
+
+    @classmethod
+    def empty(cls) -> SetPatterns:
+        return cls({}, set(), [])
+
+    def add(self, cu: CodedUnits) -> None:
+        """A part's units."""
+        part = set_cells(cu, 0)
+        self.seen.update(part.seen.tolist())
+        unit = part.unit
+        first = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]]) if unit.size else unit
+        if self.cells is not None:
+            self.cells.append(_renumbered(part, first, self.units))
+            self.units += first.size
+            return
+        last = np.r_[first[1:], unit.size].astype(np.int64)
+        keys, counts = part.key.tolist(), part.count.tolist()
+        found = self.patterns
+        ids = [found.setdefault((tuple(keys[a:b]), tuple(counts[a:b])), len(found))
+               for a, b in zip(first.tolist(), last.tolist(), strict=True)]
+        self.order.append(np.array(ids, dtype=np.int32))
+        self.units += len(ids)
+        if len(found) > _MAX_PATTERNS:  # too varied to pay: the units' own cells from here
+            self.cells, self.patterns, self.order = [self._expanded()], {}, []
+
+    def _expanded(self) -> SetCells:
+        """The units so far as their cells, in their order."""
+        table = list(self.patterns)
+        size = np.array([len(k) for k, _ in table], dtype=np.int64)
+        start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+        flat_keys = np.array([x for k, _ in table for x in k], dtype=np.int64)
+        flat_counts = np.array([x for _, c in table for x in c], dtype=np.int64)
+        ids = np.concatenate(self.order) if self.order else np.empty(0, np.int32)
+        n = size[ids]
+        unit = np.repeat(np.arange(ids.size, dtype=np.int64), n)
+        # each cell's place in the flat table: its pattern's start plus its rank within it
+        rank = np.arange(unit.size, dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
+        at = start[ids][unit] + rank
+        return SetCells(unit, flat_keys[at], flat_counts[at], np.array(sorted(self.seen), np.int64))
+
+    def statistic(self, codes: Sequence[str], n_coders: int, distance: str = "masi") -> Statistic:
+        """The statistic of the parts' units taken together: collapsed when the whole
+        would be drawn by group, otherwise :func:`set_alpha_of_parts` of the units' cells."""
+        from ..stats import collapsed
+
+        domain = np.array(sorted(self.seen), dtype=np.int64)
+        n = len(self.patterns)
+        if self.cells is not None or n * _GROUP_RATIO > self.units \
+                or n * (domain.size + 1) > _PATTERN_CELLS:
+            cells = self.cells if self.cells is not None else [self._expanded()]
+            return set_alpha_of_parts(cells, codes, n_coders, distance)
+        counts = np.zeros((n, domain.size))
+        for i, (key, count) in enumerate(self.patterns):
+            counts[i, np.searchsorted(domain, np.array(key, dtype=np.int64))] = count
+        weights = np.bincount(np.concatenate(self.order), minlength=n).astype(np.float64)
+        delta = set_distance_matrix(_set_rows(domain, len(codes)).astype(np.float64), distance)
+        summaries, finish = fixed_delta_parts(counts, delta)
+        return collapsed(f"alpha-{distance}", summaries, finish, n_coders, "nominal", weights)
+
+
+def _renumbered(part: SetCells, first: np.ndarray, start: int) -> SetCells:
+    """A part's cells with its pairable units numbered from ``start`` on."""
+    number = np.cumsum(np.isin(np.arange(part.unit.size), first)) - 1 + start
+    return SetCells(number.astype(np.int64), part.key, part.count, part.seen)
+
+
 def set_alpha_of_parts(parts: Sequence[SetCells], codes: Sequence[str], n_coders: int,
                        distance: str = "masi") -> Statistic:
     """Set alpha over the units of all the parts: the statistic
