@@ -261,11 +261,18 @@ def _through_index(project: Project, use: Callable[[Index], T], *, keep: bool = 
             index.close()
         return out
     except sqlite3.Error:
-        with contextlib.suppress(OSError):
-            path.unlink()
+        _drop(path)
     except (OSError, OverflowError):  # OverflowError: an offset past SQLite's 64 bits
         pass
     return None
+
+
+def _drop(path: Path) -> None:
+    """Delete the index with its write-ahead log and shared-memory file: a log left beside
+    the index built next would be read into it as if it were its own."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            file.unlink()
 
 
 def _combine_all(project: Project) -> Codings:
@@ -955,8 +962,7 @@ class StoredCodings:
         """Drop the index (it is built anew next time) and say so: an analysis half-way
         through cannot count what is left from elsewhere."""
         self._index.close()
-        with contextlib.suppress(OSError):
-            self._index.path.unlink()
+        _drop(self._index.path)
         raise IndexReadError(f"{self._index.path.parent.name}/{self._index.path.name} could "
                              "not be read part-way through; it was dropped, and running the "
                              "command again builds it anew.")

@@ -441,6 +441,8 @@ def test_a_damaged_coding_table_is_never_counted(tmp_path, runner):
     db.close()
     assert index.coding_table(project) is None  # refused, index dropped
     assert not (project.cache_dir / "index.sqlite").exists()
+    # with its write-ahead log: one left beside the next index would be read into it
+    assert not list(project.cache_dir.glob("index.sqlite-*"))
     after = runner.invoke(app, args)
     assert after.exit_code == 0 and after.stdout == before.stdout
     db = sqlite3.connect(project.cache_dir / "index.sqlite")
