@@ -260,17 +260,22 @@ def _through_index(project: Project, use: Callable[[Index], T], *, keep: bool = 
         if not keep:
             index.close()
         return out
-    except sqlite3.Error:
-        _drop(path)
+    except sqlite3.Error as error:
+        if getattr(error, "sqlite_errorcode", None) not in _BUSY:
+            _drop(path)  # damaged: built again next time (a busy one is another's, in use)
     except (OSError, OverflowError):  # OverflowError: an offset past SQLite's 64 bits
         pass
     return None
 
 
+_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+_WAIT = 30.0  # seconds a command waits for another's write to the index
+
+
 def _drop(path: Path) -> None:
-    """Delete the index with its write-ahead log and shared-memory file: a log left beside
-    the index built next would be read into it as if it were its own."""
-    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+    """Delete the index with its write-ahead log and shared-memory file (those first): a
+    log left beside the index built next would be read into it as if it were its own."""
+    for file in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"), path):
         with contextlib.suppress(OSError):
             file.unlink()
 
@@ -289,11 +294,12 @@ def _filtered(full: Codings, docs: Iterable[str] | None, coders: Iterable[str] |
 class Index:
     """The SQLite file of the index; use as a context manager (it closes)."""
 
-    def __init__(self, path: Path, *, create: bool = True, timeout: float = 30) -> None:
+    def __init__(self, path: Path, *, create: bool = True, timeout: float | None = None) -> None:
         """``create`` False: an index of another version is not made anew (DatabaseError)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+        self.db = sqlite3.connect(path, timeout=_WAIT if timeout is None else timeout,
+                                  isolation_level=None)
         try:
             if create:
                 self.db.execute("PRAGMA journal_mode=WAL")
@@ -422,39 +428,46 @@ class Index:
         holds is counted (a run of rows at a time) and stays readable until the source is
         closed. With project-level steps, the mapped table is made first when it is not
         kept (a full :meth:`read`); one that could not be kept is given whole."""
-        names = self._up_to_date(audit_dir, hashed)
-        try:
-            stepped = self.db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None
-        finally:
+        self._up_to_date(audit_dir, hashed)
+        self.db.execute("COMMIT")
+        for attempt in range(2):
+            if attempt:  # the mapped table is not kept for the logs as they are: make it
+                table, counts = self._mapped(audit_dir, hashed, load=False)
+                if table is not None:  # not kept: a log changed while it was read
+                    return table, counts.left_out
+            # one snapshot for every read of the source: which logs there are, whether they
+            # hold steps, and their tables (another process may index more meanwhile)
+            self.db.execute("BEGIN")
+            try:
+                found = self._stored_tables()
+                if found is not None:
+                    stored, left_out = found
+                    return StoredCodings(self, stored, coders), left_out
+            except BaseException:
+                self.db.execute("COMMIT")
+                raise
             self.db.execute("COMMIT")
-        left_out: dict[str, list[int]] = {}
-        if stepped:
-            table, counts = self._mapped(audit_dir, hashed, load=False)
-            if table is not None:  # not kept: a log changed while it was read
-                return table, counts.left_out
-            left_out, state = counts.left_out, self._state()
-        self.db.execute("BEGIN")  # one snapshot for every read of the source
-        try:
-            if stepped:
-                rows = self.db.execute("SELECT 'mapped', rowid, vocab, length(data) FROM mapped "
-                                       "WHERE state = ?", (state,)).fetchall()
-                if len(rows) != 1:
-                    raise _Moved
-            else:
-                rows = self.db.execute("SELECT 'columns', rowid, vocab, length(data), log "
-                                       "FROM columns").fetchall()
-                if sorted(r[4] for r in rows) != sorted(names):
-                    raise sqlite3.DatabaseError("a log without its coding table")
-            shared: dict[str, str] = {}  # one string per name, not one per table naming it
-            return StoredCodings(self, [_Stored.of(r[0], r[1], r[2], r[3], shared) for r in rows],
-                                 coders), left_out
-        except _Moved:
-            self.db.execute("COMMIT")
-            table, counts = self._mapped(audit_dir, hashed)
-            return table, counts.left_out
-        except BaseException:
-            self.db.execute("COMMIT")
-            raise
+        table, counts = self._mapped(audit_dir, hashed)  # the logs keep changing: whole
+        return table, counts.left_out
+
+    def _stored_tables(self) -> tuple[list[_Stored], dict[str, list[int]]] | None:
+        """In the open read transaction: each log's table, or with project-level steps the
+        mapped table kept for the logs as they are (None: not kept), with the codings each
+        coder has left out of it."""
+        db = self.db
+        shared: dict[str, str] = {}  # one string per name, not one per table naming it
+        if db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None:
+            row = db.execute("SELECT rowid, vocab, length(data), counts FROM mapped "
+                             "WHERE state = ?", (self._state(),)).fetchone()
+            if row is None:
+                return None
+            return ([_Stored.of("mapped", row[0], row[1], row[2], shared)],
+                    _Counts.load(row[3]).left_out)
+        rows = db.execute("SELECT rowid, vocab, length(data), log FROM columns").fetchall()
+        logs = [r[0] for r in db.execute("SELECT name FROM logs")]
+        if sorted(r[3] for r in rows) != sorted(logs):
+            raise sqlite3.DatabaseError("a log without its coding table")
+        return [_Stored.of("columns", r[0], r[1], r[2], shared) for r in rows], {}
 
     def activity(self, audit_dir: Path, *, hashed: dict[str, Hashed] | None = None
                  ) -> Activity:
@@ -768,10 +781,6 @@ class Index:
         rows = self.db.execute("SELECT text FROM warnings WHERE log = ? ORDER BY pos", (name,))
         fold.warnings = [r[0] for r in rows]
         return fold
-
-
-class _Moved(Exception):
-    """The kept mapped table was replaced between making it and reading it."""
 
 
 _RUN = 1 << 15  # rows read at a time when a stored table is checked and counted

@@ -375,3 +375,22 @@ def test_many_patterns_keep_the_units_cells(study, monkeypatch):
     got, (_, _, as_cells) = _set_interval_parts(monkeypatch, study, **kw)
     assert as_cells
     _same(got, whole)
+
+
+def test_a_run_no_two_coders_share_is_no_crash_with_an_interval(tmp_path):
+    """A run of documents coded by one coder only (the rest of a corpus around a
+    double-coded subsample) has no pairable unit; with --ci the code sets' patterns
+    broke on it."""
+    project = _project(tmp_path / "p", 8)
+    text = "One coder alone read this note. It stays hers."
+    meta = {"id": "zz-solo", "source": "test", "format": "txt", "kind": "text",
+            "language": "en", "sha256_text": hashlib.sha256(text.encode()).hexdigest(),
+            "words": 9, "attributes": {}, "turns": [],
+            "units": {"sentence": [(0, 31), (32, 46)], "turn": [(0, 46)],
+                      "paragraph": [(0, 46)]}, "history": []}
+    write_document(project.documents_dir, "zz-solo", text, meta)
+    doc = Document("zz-solo", text, meta)
+    append_events(project, "ane", [event_fields("ane", "apply", doc, 0, 31, "trust", 1)])
+    kw = {"coefficients": ("alpha",), "ci": "percentile", "n_replicates": 200, "seed": 4}
+    whole = project_agreement(project, **kw)
+    _same(project_agreement(project, part_cells=1, **kw), whole)

@@ -668,3 +668,99 @@ def test_one_coders_table_loads_no_other_coders_log(tmp_path, monkeypatch):
     full = codings.replay(project)
     assert named(ben) == sorted((c.doc, c.coder, c.code, c.start, c.end)
                                 for c in full.codings if c.coder == "ben")
+
+
+def test_a_migration_indexed_as_an_analysis_opens_is_mapped(tmp_path, monkeypatch):
+    """The analysis asked the index whether any log held a project-level step in one
+    snapshot and read the logs' tables in another: a migration indexed in between (by
+    another process) was counted unmapped. Whether to map and what to read are now one
+    snapshot."""
+    from qcode.index import StoredCodings
+
+    project = make_study(tmp_path / "study")
+    from qcode.coding import apply
+
+    team = Team(project, 11)
+    for _ in range(12):
+        team.step()
+    for coder, span in (("anna", "0:40"), ("ben", "10:40")):
+        apply(project, INTERVIEW, "coordination", span=span, coder=coder, clock=clock(90_000))
+    index.replay(project)  # warm, no step yet
+    real_init, real_source = index.Index.__init__, index.Index.source
+    armed: list = []
+
+    class Between:
+        """The index's connection, with another process's work run just before the
+        analysis opens its read transaction."""
+
+        def __init__(self, db):
+            self.db = db
+
+        def __getattr__(self, name):
+            return getattr(self.db, name)
+
+        def execute(self, sql, *args):
+            if sql == "BEGIN" and self in armed:
+                armed.remove(self)
+                rename_coordination(project)  # another coder migrates the codebook...
+                index.replay(project)  # ...and her command brings the index up to date
+            return self.db.execute(sql, *args)
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        self.db = Between(self.db)
+
+    def source(self, *args, **kwargs):
+        armed.append(self.db)
+        return real_source(self, *args, **kwargs)
+
+    monkeypatch.setattr(index.Index, "__init__", init)
+    monkeypatch.setattr(index.Index, "source", source)
+    got = index.coding_source(project)
+    monkeypatch.undo()
+    assert not armed  # the other process did run in between
+    table = got.whole() if isinstance(got, StoredCodings) else got
+    full = codings.replay(project)
+    assert "teamwork" in {c.code for c in full.codings}
+    assert named(table) == sorted((c.doc, c.coder, c.code, c.start, c.end)
+                                  for c in full.codings)
+
+
+def rename_coordination(project) -> None:
+    """Codebook version 4: coordination renamed teamwork."""
+    from qcode.migrations import recode
+
+    text = (FIXTURES / "codebook.yaml").read_text(encoding="utf-8")
+    new = text.replace("version: 3", "version: 4").replace("  - id: coordination\n",
+                                                           "  - id: teamwork\n") + (
+        "changes:\n  - version: 4\n    rename: {from: coordination, to: teamwork}\n"
+        "    reason: The team's word for it.\n")
+    path = project.root / "codebook-v4.yaml"
+    path.write_text(new, encoding="utf-8")
+    recode(project, path, actor="lead", rules=False)
+
+
+def test_an_index_busy_past_the_wait_is_left_to_its_writer(tmp_path, runner, monkeypatch):
+    """A command that waited its time for another's write to the index deleted it, and
+    its write-ahead log in use, as if it were damaged; it now reads without it."""
+    import sqlite3
+
+    project = make_study(tmp_path / "study")
+    team = Team(project, 13)
+    for _ in range(6):
+        team.step()
+    args = ["cooccur", "--format", "csv", "--project", str(project.root)]
+    assert runner.invoke(app, args).exit_code == 0  # the index made
+    team.step()  # a line the index has not read: the command must write to it
+    monkeypatch.setattr(index, "_WAIT", 0.2)
+    other = sqlite3.connect(project.cache_dir / "index.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another command is writing
+    try:
+        busy = runner.invoke(app, args)
+        assert (project.cache_dir / "index.sqlite").exists()
+        assert (project.cache_dir / "index.sqlite-wal").exists()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    monkeypatch.setenv("QCODE_INDEX", "0")
+    assert busy.exit_code == 0 and busy.stdout == runner.invoke(app, args).stdout

@@ -274,7 +274,9 @@ class SetPatterns:
         part = set_cells(cu, 0)
         self.seen.update(part.seen.tolist())
         unit = part.unit
-        first = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]]) if unit.size else unit
+        if not unit.size:  # no unit of this run has two coders
+            return
+        first = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])
         if self.cells is not None:
             self.cells.append(_renumbered(part, first, self.units))
             self.units += first.size
