@@ -26,9 +26,12 @@ Beside each log's rows the index keeps what the analyses read, so that they
 build no record per coding: its live codings as one :class:`qcode.columns.CodingTable`
 blob (five integers a coding) and its events counted by actor, day and action
 (``qcode audit stats``). While no log holds a project-level step these are the
-answer, stacked or summed. With steps the combined codings must be mapped: the
-mapped table, with the counts it cannot hold, is kept under the digest of every
-log's name, size and digest, and made again from a full read when any log changed.
+answer, read by runs or summed. With steps the codings must be mapped: each log's
+mapped codings (of logs that share a coder, together), with the counts their table
+cannot hold, are kept under the digest of the steps and of those logs, and mapped
+again when one of them changed (:meth:`Index._map_groups`). The whole mapped table
+made from a full read remains for the whole-table reader (:func:`coding_table`) and
+for logs that change while they are read.
 
 Deleting ``.qcode/`` changes no result; a cache that cannot be read or written
 is rebuilt, or skipped (a full replay), without a word.
@@ -72,7 +75,7 @@ if TYPE_CHECKING:
     from .columns import CodingTable
     from .project import Project
 
-VERSION = "10"
+VERSION = "11"
 T = TypeVar("T")
 _CHUNK = 1 << 20
 _TABLES = {
@@ -362,6 +365,11 @@ class Index:
         db.execute("CREATE INDEX tallies_log ON tallies (log)")
         db.execute("DROP TABLE IF EXISTS mapped")
         db.execute("CREATE TABLE mapped (state TEXT, counts TEXT, vocab TEXT, data BLOB)")
+        # the mapped codings of each group of logs, kept under the digest of the steps and
+        # of the group's logs (see Index._groups)
+        db.execute("DROP TABLE IF EXISTS mapped_groups")
+        db.execute("CREATE TABLE mapped_groups (key TEXT PRIMARY KEY, left_out TEXT, "
+                   "vocab TEXT, data BLOB)")
         db.execute("DROP TABLE IF EXISTS documents")
         db.execute("CREATE TABLE documents (id TEXT PRIMARY KEY, stamp TEXT, head TEXT, "
                    "turns INTEGER)")
@@ -431,10 +439,8 @@ class Index:
         self._up_to_date(audit_dir, hashed)
         self.db.execute("COMMIT")
         for attempt in range(2):
-            if attempt:  # the mapped table is not kept for the logs as they are: make it
-                table, counts = self._mapped(audit_dir, hashed, load=False)
-                if table is not None:  # not kept: a log changed while it was read
-                    return table, counts.left_out
+            if attempt:  # the mapped tables are not kept for the logs as they are: make them
+                self._map_groups()
             # one snapshot for every read of the source: which logs there are, whether they
             # hold steps, and their tables (another process may index more meanwhile)
             self.db.execute("BEGIN")
@@ -451,23 +457,106 @@ class Index:
         return table, counts.left_out
 
     def _stored_tables(self) -> tuple[list[_Stored], dict[str, list[int]]] | None:
-        """In the open read transaction: each log's table, or with project-level steps the
-        mapped table kept for the logs as they are (None: not kept), with the codings each
-        coder has left out of it."""
+        """In the open read transaction: each log's table, or with project-level steps each
+        group's mapped table kept for the steps and the logs as they are (None: one is not
+        kept), with the codings each coder has left out of them."""
         db = self.db
         shared: dict[str, str] = {}  # one string per name, not one per table naming it
         if db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None:
-            row = db.execute("SELECT rowid, vocab, length(data), counts FROM mapped "
-                             "WHERE state = ?", (self._state(),)).fetchone()
-            if row is None:
-                return None
-            return ([_Stored.of("mapped", row[0], row[1], row[2], shared)],
-                    _Counts.load(row[3]).left_out)
+            stored: list[_Stored] = []
+            left_out: dict[str, list[int]] = {}
+            for key in self._groups()[1]:
+                row = db.execute("SELECT rowid, vocab, length(data), left_out FROM "
+                                 "mapped_groups WHERE key = ?", (key,)).fetchone()
+                if row is None:
+                    return None
+                stored.append(_Stored.of("mapped_groups", row[0], row[1], row[2], shared))
+                for coder, n in _GroupCounts.load(row[3]).left_out.items():
+                    counts = left_out.setdefault(coder, [0, 0])
+                    counts[0], counts[1] = counts[0] + n[0], counts[1] + n[1]
+            return stored, left_out
         rows = db.execute("SELECT rowid, vocab, length(data), log FROM columns").fetchall()
         logs = [r[0] for r in db.execute("SELECT name FROM logs")]
         if sorted(r[3] for r in rows) != sorted(logs):
             raise sqlite3.DatabaseError("a log without its coding table")
         return [_Stored.of("columns", r[0], r[1], r[2], shared) for r in rows], {}
+
+    def _groups(self) -> tuple[list[Event], list[str], list[list[str]]]:
+        """The project-level steps in the order :func:`qcode.codings.combine` applies
+        them, the key of each group of logs and the groups. Mapping works coding by coding,
+        but a merge joins codings of one coder and document, so logs that share a coder
+        are one group (a log is its owner's, so each log is its own group in practice):
+        a group's mapped codings depend only on the steps and the group's own logs."""
+        steps = [Event(*json.loads(r[0])) for r in self.db.execute(
+            "SELECT event FROM steps ORDER BY log, pos")]
+        steps.sort(key=lambda e: (e.time, e.actor, e.seq))
+        state = hashlib.sha256(json.dumps([astuple(e) for e in steps]).encode()).hexdigest()
+        logs = {n: (size, bytes(d).hex()) for n, size, d in
+                self.db.execute("SELECT name, size, digest FROM logs")}
+        owner: dict[str, str] = {}  # union-find of logs through the coders they share
+        def root(n: str) -> str:
+            while owner.get(n, n) != n:
+                n = owner[n]
+            return n
+        by_coder: dict[str, str] = {}
+        for log, vocab in self.db.execute("SELECT log, vocab FROM columns"):
+            for coder in _coders_of(vocab):
+                first = by_coder.setdefault(coder, log)
+                a, b = root(first), root(log)
+                if a != b:
+                    owner[max(a, b)] = min(a, b)
+        groups: dict[str, list[str]] = {}
+        for name in sorted(logs):
+            groups.setdefault(root(name), []).append(name)
+        members = list(groups.values())
+        keys = [hashlib.sha256(json.dumps([state, [[n, *logs[n]] for n in group]]).encode()
+                               ).hexdigest() for group in members]
+        return steps, keys, members
+
+    def _map_groups(self) -> None:
+        """Make the mapped table of each group of logs that has none for the steps and its
+        logs as they are (read in one snapshot; each table is stored under the digest of
+        what it was made from, so a table made while another process indexed more is
+        right for what it says, and the tables no longer current are dropped)."""
+        from .codings import LEFT_OUT_FLAGS, map_codings
+        from .columns import dump_codings
+
+        made = []
+        self.db.execute("BEGIN")
+        try:
+            steps, keys, members = self._groups()
+            for key, group in zip(keys, members, strict=True):
+                if self.db.execute("SELECT 1 FROM mapped_groups WHERE key = ?",
+                                   (key,)).fetchone() is not None:
+                    continue
+                codings: list[Coding] = []
+                for name in group:
+                    row = self.db.execute("SELECT lines, voided FROM logs WHERE name = ?",
+                                          (name,)).fetchone()
+                    codings += self._load(name, row[0], row[1], None, None,
+                                          to_feed=False).live.values()
+                left_out: dict[str, list[int]] = {}
+                gone: list[str] = []
+                kept = []
+                for c in map_codings(codings, steps):
+                    if LEFT_OUT_FLAGS.intersection(c.flags):
+                        counts = left_out.setdefault(c.coder, [0, 0])
+                        counts[0] += "orphan" in c.flags
+                        counts[1] += "withdrawn" in c.flags
+                        gone.append(c.id)
+                    else:
+                        kept.append(c)
+                found = _counted([], Codings(tuple(kept), (), (), (), (), ()))
+                summary = {"left_out": left_out, "gone": gone, "suggested": found.suggested,
+                           "by_code": [[*k, n] for k, n in found.by_code.items()]}
+                made.append((key, json.dumps(summary), *dump_codings(kept)))
+        finally:
+            self.db.execute("COMMIT")
+        with self._writing():
+            self.db.executemany("INSERT OR REPLACE INTO mapped_groups VALUES (?, ?, ?, ?)", made)
+            current = self._groups()[1]
+            self.db.execute(f"DELETE FROM mapped_groups WHERE key NOT IN "
+                            f"({','.join('?' * len(current))})", current)
 
     def activity(self, audit_dir: Path, *, hashed: dict[str, Hashed] | None = None
                  ) -> Activity:
@@ -488,11 +577,58 @@ class Index:
             db.execute("COMMIT")
         if rows is not None:
             return Activity(tallies, bad, *rows, (0, 0))
-        table, counts = self._mapped(audit_dir, hashed)
+        for attempt in range(2):  # with steps: summed over the mapped groups
+            if attempt:
+                self._map_groups()
+            db.execute("BEGIN")
+            try:
+                found = self._grouped_counts()
+            finally:
+                db.execute("COMMIT")
+            if found is not None:
+                return Activity(tallies, bad, *found)
+        table, counts = self._mapped(audit_dir, hashed)  # the logs keep changing: whole
         live, by_code = _per_coder_and_code(table)
         left_out = (sum(n[0] for n in counts.left_out.values()),
                     sum(n[1] for n in counts.left_out.values()))
         return Activity(tallies, bad, live, counts.suggested, by_code, counts.memos, left_out)
+
+    def _grouped_counts(self) -> tuple[dict[str, int], dict[str, int], dict[tuple[str, str], int],
+                                       dict[tuple[str, str], int], tuple[int, int]] | None:
+        """In the open read transaction: what :class:`Activity` counts of the combined,
+        mapped codings, summed over the mapped groups' counts (None: a group's table is not
+        kept). Memos are those a full replay keeps: not on a coding left out, nor on a
+        document withdrawn after they were written."""
+        from .codebook.mapping import StepIndex
+
+        steps, keys, _ = self._groups()
+        live: dict[str, int] = {}
+        suggested: dict[str, int] = {}
+        by_code: dict[tuple[str, str], int] = {}
+        gone: set[str] = set()
+        orphaned = withdrawn = 0
+        for key in keys:
+            row = self.db.execute("SELECT left_out FROM mapped_groups WHERE key = ?",
+                                  (key,)).fetchone()
+            if row is None:
+                return None
+            counts = _GroupCounts.load(row[0])
+            for (code, coder), n in counts.by_code.items():
+                by_code[(code, coder)] = by_code.get((code, coder), 0) + n
+                live[coder] = live.get(coder, 0) + n
+            for coder, n in counts.suggested.items():
+                suggested[coder] = suggested.get(coder, 0) + n
+            orphaned += sum(n[0] for n in counts.left_out.values())
+            withdrawn += sum(n[1] for n in counts.left_out.values())
+            gone.update(counts.gone)
+        away = StepIndex.build(steps).withdrawn
+        memos: dict[tuple[str, str], int] = {}
+        for coder, time, coding, doc in self.db.execute(
+                "SELECT coder, time, coding, doc FROM memos"):
+            if coding in gone or (doc in away and time <= away[doc]):
+                continue
+            memos[(coder, time[:10])] = memos.get((coder, time[:10]), 0) + 1
+        return live, suggested, by_code, memos, (orphaned, withdrawn)
 
     def checked(self, audit_dir: Path, names: list[str]) -> dict[str, tuple[int, bytes]] | None:
         """:func:`checked_logs` on this index: only the named logs are brought up to date."""
@@ -1069,6 +1205,37 @@ def _per_coder_and_code(table: CodingTable) -> tuple[dict[str, int], dict[tuple[
         by_code[(code, coder)] = count
         live[coder] = live.get(coder, 0) + count
     return live, by_code
+
+
+def _coders_of(vocab: str) -> list[str]:
+    """The coders a stored table names (damaged: a damaged index)."""
+    try:
+        return [str(c) for c in json.loads(vocab)[1]]
+    except (ValueError, TypeError, IndexError, KeyError):
+        raise sqlite3.DatabaseError("a damaged coding table") from None
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupCounts:
+    """What a mapped group's table does not hold: each coder's ``[orphaned, withdrawn]``
+    codings left out and their ids, and of the codings it holds, those from suggestions
+    per coder and the count per (code, coder)."""
+
+    left_out: dict[str, list[int]]
+    gone: tuple[str, ...]
+    suggested: dict[str, int]
+    by_code: dict[tuple[str, str], int]
+
+    @classmethod
+    def load(cls, stored: str) -> _GroupCounts:
+        try:
+            data = json.loads(stored)
+            return cls({str(k): [int(v[0]), int(v[1])] for k, v in data["left_out"].items()},
+                       tuple(str(i) for i in data["gone"]),
+                       {str(k): int(v) for k, v in data["suggested"].items()},
+                       {(str(k), str(c)): int(n) for k, c, n in data["by_code"]})
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError):
+            raise sqlite3.DatabaseError("damaged counts beside a mapped table") from None
 
 
 def _bad(stored: str | None) -> tuple[int, str] | None:

@@ -764,3 +764,41 @@ def test_an_index_busy_past_the_wait_is_left_to_its_writer(tmp_path, runner, mon
         other.close()
     monkeypatch.setenv("QCODE_INDEX", "0")
     assert busy.exit_code == 0 and busy.stdout == runner.invoke(app, args).stdout
+
+
+def test_after_a_migration_a_coders_change_maps_only_her_log_again(tmp_path, runner,
+                                                                    monkeypatch):
+    """On a migrated project every log's codings were mapped again, from a full read,
+    whenever any log changed (22 s and 600 MB for `agree` after one decision at a million
+    lines); each log's mapped codings are now kept for the steps and that log, so a
+    decision maps only its coder's codings again, and the result is the full replay's."""
+    from qcode.coding import apply
+
+    project = make_study(tmp_path / "study")
+    team = Team(project, 17)
+    for _ in range(14):
+        team.step()
+    for coder, span in (("anna", "0:40"), ("ben", "10:40")):
+        apply(project, INTERVIEW, "coordination", span=span, coder=coder, clock=clock(90_000))
+    rename_coordination(project)
+    args = [["agree", "--format", "json"], ["cooccur", "--format", "csv"],
+            ["audit", "stats", "--format", "json"]]
+    for a in args:  # the index and the mapped tables made
+        assert runner.invoke(app, [*a, "--project", str(project.root)]).exit_code == 0
+    mapped: list[set[str]] = []
+    real = codings.map_codings
+
+    def counted(found, steps):
+        mapped.append({c.coder for c in found})
+        return real(found, steps)
+
+    monkeypatch.setattr(codings, "map_codings", counted)
+    apply(project, INTERVIEW, "teamwork", span="50:90", coder="ben", clock=clock(95_000))
+    got = [runner.invoke(app, [*a, "--project", str(project.root)]) for a in args]
+    assert mapped == [{"ben"}]  # ben's log alone, once for all three commands
+    monkeypatch.undo()
+    monkeypatch.setenv("QCODE_INDEX", "0")
+    for a, result in zip(args, got, strict=True):
+        want = runner.invoke(app, [*a, "--project", str(project.root)])
+        assert result.exit_code == want.exit_code == 0, a
+        assert result.stdout == want.stdout, a
