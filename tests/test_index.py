@@ -802,3 +802,30 @@ def test_after_a_migration_a_coders_change_maps_only_her_log_again(tmp_path, run
         want = runner.invoke(app, [*a, "--project", str(project.root)])
         assert result.exit_code == want.exit_code == 0, a
         assert result.stdout == want.stdout, a
+
+
+def test_equal_versions_of_another_type_map_alike_in_any_order(tmp_path, runner,
+                                                                monkeypatch):
+    """The mapping cached a version's steps by its value, so a line made under codebook
+    2.0 (written by hand) decided for another coder's line made under 2, or not, by
+    which log came first; mapped one log at a time, the index and a full replay then
+    differed. Each is now mapped by its own value and type."""
+    from qcode.coding import apply
+
+    project = make_study(tmp_path / "study")
+    apply(project, INTERVIEW, "autonomy", span="0:40", coder="anna", clock=clock(1000))
+    apply(project, INTERVIEW, "autonomy", span="0:40", coder="ben", clock=clock(2000))
+    for coder, version in (("anna", 2.0), ("ben", 2)):
+        with project.log_path(coder).open("ab") as fh:
+            fh.write(_hostile(seq=900, actor=coder, span="0:40", codebook=version))
+    rename_coordination(project)
+    args = ["audit", "stats", "--by", "code", "--format", "csv", "--project", str(project.root)]
+    warm = runner.invoke(app, args)
+    shutil.rmtree(project.cache_dir)
+    monkeypatch.setenv("QCODE_INDEX", "0")
+    full = runner.invoke(app, args)
+    assert warm.exit_code == full.exit_code == 0, warm.output
+    assert warm.stdout == full.stdout
+    rows = {line.split(",")[0]: line for line in full.stdout.splitlines()}
+    assert rows["teamwork"].startswith("teamwork,0,1,")  # ben's, made under 2, renamed
+    assert rows["coordination"].startswith("coordination,1,0,")  # anna's 2.0 is no version

@@ -122,10 +122,11 @@ class StepIndex:
 
     def after(self, made_under: Any) -> tuple[tuple[Step, bool], ...]:
         """The steps a coding made under ``made_under`` goes through, in order."""
-        found = self._after.get(made_under)
+        key = (type(made_under), made_under)  # 2 and 2.0 are equal keys, not one version
+        found = self._after.get(key)
         if found is None:
             found = tuple(s for s in self.steps if is_after(s[0].version, made_under, self.order))
-            self._after[made_under] = found
+            self._after[key] = found
         return found
 
 
@@ -175,13 +176,13 @@ def walk(code: str, coding_id: str, steps: tuple[tuple[Step, bool], ...],
     return Outcome(code, tuple(flags), tuple(unions), tuple(touched), per_coding)
 
 
-def code_outcome(coding: Any, index: StepIndex, cache: dict[tuple[Any, str], Outcome]) -> Outcome:
+def code_outcome(coding: Any, index: StepIndex, cache: dict[tuple[Any, ...], Outcome]) -> Outcome:
     """The outcome of one coding, cached by version and code unless a split or
     redefine (decided per coding) was on its way."""
     steps = index.after(coding.codebook)
     if not steps:
         return Outcome(coding.code)
-    key = (coding.codebook, coding.code)
+    key = (type(coding.codebook), coding.codebook, coding.code)
     found = cache.get(key)
     if found is not None:
         return found
@@ -223,7 +224,7 @@ def map_codings(codings: list[Any], events: list[Any]) -> list[Any]:
     index = StepIndex.build(events)
     if index.empty:
         return codings
-    cache: dict[tuple[Any, str], Outcome] = {}
+    cache: dict[tuple[Any, ...], Outcome] = {}
     out: list[Any] = []
     unions: list[tuple[Any, tuple[str, ...]]] = []
     spans = bool(index.docversions or index.reanchors)
