@@ -197,7 +197,8 @@ def _counted(folds: list[Fold], codings: Codings) -> Activity:
     memos: dict[tuple[str, str], int] = {}
     for c in codings.codings:
         live[c.coder] = live.get(c.coder, 0) + 1
-        suggested[c.coder] = suggested.get(c.coder, 0) + c.source.startswith("suggest")
+        suggested[c.coder] = suggested.get(c.coder, 0) + (isinstance(c.source, str)
+                                                          and c.source.startswith("suggest"))
         by_code[(c.code, c.coder)] = by_code.get((c.code, c.coder), 0) + 1
     for m in codings.memos:
         memos[(m.coder, m.time[:10])] = memos.get((m.coder, m.time[:10]), 0) + 1

@@ -829,3 +829,26 @@ def test_equal_versions_of_another_type_map_alike_in_any_order(tmp_path, runner,
     rows = {line.split(",")[0]: line for line in full.stdout.splitlines()}
     assert rows["teamwork"].startswith("teamwork,0,1,")  # ben's, made under 2, renamed
     assert rows["coordination"].startswith("coordination,1,0,")  # anna's 2.0 is no version
+
+
+def test_an_odd_source_after_a_migration_counts_as_in_a_full_replay(tmp_path, runner,
+                                                                            monkeypatch):
+    """A hand-written line whose source is a number crashed `agree` and `audit stats` with
+    the index on a migrated project."""
+    from qcode.coding import apply
+
+    project = make_study(tmp_path / "study")
+    apply(project, INTERVIEW, "autonomy", span="0:40", coder="anna", clock=clock(1000))
+    apply(project, INTERVIEW, "autonomy", span="0:40", coder="ben", clock=clock(2000))
+    with project.log_path("anna").open("ab") as fh:
+        fh.write(_hostile(seq=900, actor="anna", span="0:40", source=5))
+    rename_coordination(project)
+    commands = [["agree", "--format", "json"], ["audit", "stats", "--format", "json"],
+                ["audit", "stats", "--by", "code", "--format", "csv"]]
+    warm = [runner.invoke(app, [*a, "--project", str(project.root)]) for a in commands]
+    shutil.rmtree(project.cache_dir)
+    monkeypatch.setenv("QCODE_INDEX", "0")
+    for args, got in zip(commands, warm, strict=True):
+        want = runner.invoke(app, [*args, "--project", str(project.root)])
+        assert got.exit_code == want.exit_code == 0, (args, got.output)
+        assert got.stdout == want.stdout, args
