@@ -321,6 +321,7 @@ class Fold:
         doc, code, span = e["doc"], e["code"], e["span"]
         if not (doc and code and span):
             raise ValueError("doc, span and code")
+        _text(doc, code, e["actor"])
         start, end = _bounds(span)
         key = (doc, start, end, code)
         if key in self.keys:
@@ -345,6 +346,7 @@ class Fold:
     def _decide(self, e: dict[str, Any], accepted: bool) -> None:
         if not (e["doc"] and e["code"] and e["span"]):
             raise ValueError("doc, span and code")
+        _text(e["doc"], e["code"], e["actor"])
         start, end = _bounds(e["span"])
         reason = (e["data"] or {}).get("reason")
         self.decisions.append(Decision(f"{self.name}:{e['seq']}", e["actor"], e["time"],
@@ -372,6 +374,13 @@ class Fold:
 
     def _step(self, e: dict[str, Any]) -> None:
         self.steps.append(Event(*e.values()))
+
+
+def _text(*values: Any) -> None:
+    """A coding's document, code and coder are text (a hand-written number is no code:
+    codings are ordered by them, and a number beside text has no order)."""
+    if not all(isinstance(v, str) for v in values):
+        raise TypeError("doc, code and actor as text")
 
 
 def _nothing(e: dict[str, Any]) -> None:

@@ -75,7 +75,7 @@ if TYPE_CHECKING:
     from .columns import CodingTable
     from .project import Project
 
-VERSION = "11"
+VERSION = "12"
 T = TypeVar("T")
 _CHUNK = 1 << 20
 _TABLES = {

@@ -852,3 +852,28 @@ def test_an_odd_source_after_a_migration_counts_as_in_a_full_replay(tmp_path, ru
         want = runner.invoke(app, [*args, "--project", str(project.root)])
         assert got.exit_code == want.exit_code == 0, (args, got.output)
         assert got.stdout == want.stdout, args
+
+
+@pytest.mark.parametrize("fields", [{"code": 5}, {"doc": 7}, {"code": True}])
+def test_a_coding_whose_code_or_document_is_no_text_is_ignored_not_a_crash(
+        tmp_path, runner, monkeypatch, fields):
+    """A hand-written apply line whose code or document is a number crashed every replay
+    (codings are sorted by them); it is now ignored with a warning naming the line, with
+    the index and without, as a line that lacks what it needs is."""
+    from qcode.coding import apply
+
+    project = make_study(tmp_path / "study")
+    apply(project, INTERVIEW, "autonomy", span="0:40", coder="anna", clock=clock(1000))
+    apply(project, INTERVIEW, "autonomy", span="0:40", coder="ben", clock=clock(2000))
+    with project.log_path("ben").open("ab") as fh:
+        fh.write(_hostile(seq=900, actor="ben", span="0:40", **fields))
+    commands = [["agree", "--format", "json"], ["audit", "stats", "--format", "json"],
+                ["codings", "--format", "csv"]]
+    warm = [runner.invoke(app, [*a, "--project", str(project.root)]) for a in commands]
+    shutil.rmtree(project.cache_dir)
+    monkeypatch.setenv("QCODE_INDEX", "0")
+    for args, got in zip(commands, warm, strict=True):
+        want = runner.invoke(app, [*args, "--project", str(project.root)])
+        assert got.exit_code == want.exit_code == 0, (args, got.output)
+        assert got.stdout == want.stdout, args
+    assert "audit/ben.log line 2" in warm[2].stderr and "ignored" in warm[2].stderr
