@@ -1023,6 +1023,8 @@ class StoredCodings:
         from .columns import CODE, CODER, DOC, CodingTable
 
         pieces = []
+        keep = None if self._coders is None else np.array(
+            [c in self._coders for c in self.coders], dtype=bool)  # the chosen coders' rows
         for t, (coder_map, code_map) in zip(self._stored, self._maps, strict=True):
             if not self._wanted(t):
                 continue
@@ -1049,8 +1051,7 @@ class StoredCodings:
                     at += run[k + 1]
             rows[:, CODER] = coder_map[rows[:, CODER]]
             rows[:, CODE] = code_map[rows[:, CODE]]
-            if self._coders is not None:
-                keep = np.array([c in self._coders for c in self.coders], dtype=bool)
+            if keep is not None:
                 rows = rows[keep[rows[:, CODER]]]
             pieces.append(rows)
         rows = np.concatenate(pieces) if pieces else np.empty((0, 5), np.int64)
@@ -1079,9 +1080,6 @@ class StoredCodings:
         from .columns import DOC
 
         return self.rows_of(sorted(self.present(DOC)))
-
-    def close(self) -> None:
-        self._index.close()
 
     def _read(self, t: _Stored, runs: list[list[int]]) -> np.ndarray:
         """The rows of these runs of one table, as a writable array."""

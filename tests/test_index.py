@@ -677,14 +677,7 @@ def test_a_migration_indexed_as_an_analysis_opens_is_mapped(tmp_path, monkeypatc
     snapshot."""
     from qcode.index import StoredCodings
 
-    project = make_study(tmp_path / "study")
-    from qcode.coding import apply
-
-    team = Team(project, 11)
-    for _ in range(12):
-        team.step()
-    for coder, span in (("anna", "0:40"), ("ben", "10:40")):
-        apply(project, INTERVIEW, "coordination", span=span, coder=coder, clock=clock(90_000))
+    project = _coordinated_study(tmp_path / "study", 11, 12)
     index.replay(project)  # warm, no step yet
     real_init, real_source = index.Index.__init__, index.Index.source
     armed: list = []
@@ -774,12 +767,7 @@ def test_after_a_migration_a_coders_change_maps_only_her_log_again(tmp_path, run
     decision maps only its coder's codings again, and the result is the full replay's."""
     from qcode.coding import apply
 
-    project = make_study(tmp_path / "study")
-    team = Team(project, 17)
-    for _ in range(14):
-        team.step()
-    for coder, span in (("anna", "0:40"), ("ben", "10:40")):
-        apply(project, INTERVIEW, "coordination", span=span, coder=coder, clock=clock(90_000))
+    project = _coordinated_study(tmp_path / "study", 17, 14)
     rename_coordination(project)
     args = [["agree", "--format", "json"], ["cooccur", "--format", "csv"],
             ["audit", "stats", "--format", "json"]]
@@ -797,11 +785,7 @@ def test_after_a_migration_a_coders_change_maps_only_her_log_again(tmp_path, run
     got = [runner.invoke(app, [*a, "--project", str(project.root)]) for a in args]
     assert mapped == [{"ben"}]  # ben's log alone, once for all three commands
     monkeypatch.undo()
-    monkeypatch.setenv("QCODE_INDEX", "0")
-    for a, result in zip(args, got, strict=True):
-        want = runner.invoke(app, [*a, "--project", str(project.root)])
-        assert result.exit_code == want.exit_code == 0, a
-        assert result.stdout == want.stdout, a
+    _as_full_replay(runner, monkeypatch, project, args, got)
 
 
 def test_equal_versions_of_another_type_map_alike_in_any_order(tmp_path, runner,
@@ -810,14 +794,8 @@ def test_equal_versions_of_another_type_map_alike_in_any_order(tmp_path, runner,
     2.0 (written by hand) decided for another coder's line made under 2, or not, by
     which log came first; mapped one log at a time, the index and a full replay then
     differed. Each is now mapped by its own value and type."""
-    from qcode.coding import apply
-
-    project = make_study(tmp_path / "study")
-    apply(project, INTERVIEW, "autonomy", span="0:40", coder="anna", clock=clock(1000))
-    apply(project, INTERVIEW, "autonomy", span="0:40", coder="ben", clock=clock(2000))
-    for coder, version in (("anna", 2.0), ("ben", 2)):
-        with project.log_path(coder).open("ab") as fh:
-            fh.write(_hostile(seq=900, actor=coder, span="0:40", codebook=version))
+    project = _autonomy_study(tmp_path / "study", anna={"codebook": 2.0},
+                              ben={"codebook": 2})
     rename_coordination(project)
     args = ["audit", "stats", "--by", "code", "--format", "csv", "--project", str(project.root)]
     warm = runner.invoke(app, args)
@@ -835,23 +813,13 @@ def test_an_odd_source_after_a_migration_counts_as_in_a_full_replay(tmp_path, ru
                                                                             monkeypatch):
     """A hand-written line whose source is a number crashed `agree` and `audit stats` with
     the index on a migrated project."""
-    from qcode.coding import apply
-
-    project = make_study(tmp_path / "study")
-    apply(project, INTERVIEW, "autonomy", span="0:40", coder="anna", clock=clock(1000))
-    apply(project, INTERVIEW, "autonomy", span="0:40", coder="ben", clock=clock(2000))
-    with project.log_path("anna").open("ab") as fh:
-        fh.write(_hostile(seq=900, actor="anna", span="0:40", source=5))
+    project = _autonomy_study(tmp_path / "study", anna={"source": 5})
     rename_coordination(project)
     commands = [["agree", "--format", "json"], ["audit", "stats", "--format", "json"],
                 ["audit", "stats", "--by", "code", "--format", "csv"]]
     warm = [runner.invoke(app, [*a, "--project", str(project.root)]) for a in commands]
     shutil.rmtree(project.cache_dir)
-    monkeypatch.setenv("QCODE_INDEX", "0")
-    for args, got in zip(commands, warm, strict=True):
-        want = runner.invoke(app, [*args, "--project", str(project.root)])
-        assert got.exit_code == want.exit_code == 0, (args, got.output)
-        assert got.stdout == want.stdout, args
+    _as_full_replay(runner, monkeypatch, project, commands, warm)
 
 
 @pytest.mark.parametrize("fields", [{"code": 5}, {"doc": 7}, {"code": True}])
@@ -860,20 +828,46 @@ def test_a_coding_whose_code_or_document_is_no_text_is_ignored_not_a_crash(
     """A hand-written apply line whose code or document is a number crashed every replay
     (codings are sorted by them); it is now ignored with a warning naming the line, with
     the index and without, as a line that lacks what it needs is."""
-    from qcode.coding import apply
-
-    project = make_study(tmp_path / "study")
-    apply(project, INTERVIEW, "autonomy", span="0:40", coder="anna", clock=clock(1000))
-    apply(project, INTERVIEW, "autonomy", span="0:40", coder="ben", clock=clock(2000))
-    with project.log_path("ben").open("ab") as fh:
-        fh.write(_hostile(seq=900, actor="ben", span="0:40", **fields))
+    project = _autonomy_study(tmp_path / "study", ben=fields)
     commands = [["agree", "--format", "json"], ["audit", "stats", "--format", "json"],
                 ["codings", "--format", "csv"]]
     warm = [runner.invoke(app, [*a, "--project", str(project.root)]) for a in commands]
     shutil.rmtree(project.cache_dir)
-    monkeypatch.setenv("QCODE_INDEX", "0")
-    for args, got in zip(commands, warm, strict=True):
-        want = runner.invoke(app, [*args, "--project", str(project.root)])
-        assert got.exit_code == want.exit_code == 0, (args, got.output)
-        assert got.stdout == want.stdout, args
+    _as_full_replay(runner, monkeypatch, project, commands, warm)
     assert "audit/ben.log line 2" in warm[2].stderr and "ignored" in warm[2].stderr
+
+
+def _coordinated_study(root, seed: int, steps: int):
+    """A study after ``steps`` random team steps, with a coordination coding by each coder."""
+    from qcode.coding import apply
+
+    project = make_study(root)
+    team = Team(project, seed)
+    for _ in range(steps):
+        team.step()
+    for coder, span in (("anna", "0:40"), ("ben", "10:40")):
+        apply(project, INTERVIEW, "coordination", span=span, coder=coder, clock=clock(90_000))
+    return project
+
+
+def _autonomy_study(root, **hostile: dict):
+    """A study where anna and ben each code the interview's first 40 characters, and then
+    ``hostile`` (coder -> fields) hand-written lines are appended to their logs."""
+    from qcode.coding import apply
+
+    project = make_study(root)
+    apply(project, INTERVIEW, "autonomy", span="0:40", coder="anna", clock=clock(1000))
+    apply(project, INTERVIEW, "autonomy", span="0:40", coder="ben", clock=clock(2000))
+    for coder, fields in hostile.items():
+        with project.log_path(coder).open("ab") as fh:
+            fh.write(_hostile(seq=900, actor=coder, span="0:40", **fields))
+    return project
+
+
+def _as_full_replay(runner, monkeypatch, project, commands, got) -> None:
+    """Each command's result ``got`` is what it gives without the index."""
+    monkeypatch.setenv("QCODE_INDEX", "0")
+    for args, result in zip(commands, got, strict=True):
+        want = runner.invoke(app, [*args, "--project", str(project.root)])
+        assert result.exit_code == want.exit_code == 0, (args, result.output)
+        assert result.stdout == want.stdout, args
