@@ -3,8 +3,8 @@
 Replaying a large project parses every line of every log. The index keeps what
 each log folds into (:class:`qcode.codings.Fold`: live codings, memos,
 suggestion decisions, project-level steps, warnings, the seqs a void undid)
-in SQLite, with how many bytes of the log it has read and the SHA-256 of those
-bytes. On each use every log is checked:
+in SQLite, with how many bytes of the log it has read and the digest of those
+bytes (BLAKE3: :func:`qcode.audit.log.bytes_hasher`). On each use every log is checked:
 
 - its indexed prefix is hashed again (hashing is hundreds of times cheaper than
   parsing), so a log edited before the indexed point, even by a same-length
@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar, overload
 
 from .audit.health import Hashed, log_digests, log_health, note_broken
 from .audit.line import Event, LineError, parse_object
-from .audit.log import log_names
+from .audit.log import bytes_hasher, log_names
 from .codings import (
     Coding,
     Codings,
@@ -75,7 +75,7 @@ if TYPE_CHECKING:
     from .columns import CodingTable
     from .project import Project
 
-VERSION = "12"
+VERSION = "13"
 T = TypeVar("T")
 _CHUNK = 1 << 20
 _TABLES = {
@@ -229,7 +229,7 @@ def held_fold(project: Project, path: Path) -> Fold:
 
 def checked_logs(project: Project, names: Iterable[str]) -> dict[str, tuple[int, bytes]] | None:
     """For each named log, how many bytes of it the index has read, every line of them
-    an audit line, and their SHA-256 (a prefix hashed again now, as for any use of the
+    an audit line, and their digest (a prefix hashed again now, as for any use of the
     index: a reader checks the bytes it reads later against it); None when
     there is no index to ask, or when one of them holds a line that is no audit line
     (the caller reads the logs itself and names that line)."""
@@ -770,11 +770,11 @@ class Index:
         ``known``: the log's digest when the health check read it, used when the log
         (locked now) still has that size and time."""
         size, lines, digest, voided, partial, bad = row
-        hasher: Any = hashlib.sha256()
+        hasher: Any = bytes_hasher()
         now = os.fstat(fh.fileno())
         if known is not None and known.size == size == now.st_size \
                 and known.mtime_ns == now.st_mtime_ns:
-            prefix, hasher = known.sha256, None  # nothing to add to it: the log did not grow
+            prefix, hasher = known.digest, None  # nothing to add to it: the log did not grow
             fh.seek(size)
         else:
             prefix = _hash(fh, size, hasher) if now.st_size >= size else b""
@@ -1318,7 +1318,7 @@ def _wanted(fold: Fold, docs: Iterable[str] | None, coders: Iterable[str] | None
 
 
 def _hash(fh: BinaryIO, size: int, hasher: Any) -> bytes:
-    """SHA-256 of the first ``size`` bytes of ``fh`` (left at ``size``)."""
+    """The digest (``hasher``'s) of the first ``size`` bytes of ``fh`` (left at ``size``)."""
     fh.seek(0)
     left = size
     while left:
@@ -1331,10 +1331,10 @@ def _hash(fh: BinaryIO, size: int, hasher: Any) -> bytes:
 
 
 def _digest(fh: BinaryIO, partial: bool) -> tuple[int, bytes]:
-    """``(bytes, SHA-256)`` of the log's whole lines (a partial last line left out)."""
+    """``(bytes, digest)`` of the log's whole lines (a partial last line left out)."""
     size = os.fstat(fh.fileno()).st_size
     if partial:
         fh.seek(0)
         data_end = fh.read().rfind(b"\n") + 1
         size = data_end
-    return size, _hash(fh, size, hashlib.sha256())
+    return size, _hash(fh, size, bytes_hasher())

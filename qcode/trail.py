@@ -7,7 +7,6 @@ or the CLI render; nothing here prints.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .audit import seal, verify_project
 from .audit.line import Event, parse_line, parse_span
-from .audit.log import log_names, read_log
+from .audit.log import bytes_hasher, log_names, read_log
 from .codebook import load_codebook
 from .codings import CODING_ACTIONS, Codings
 from .corpus.store import list_document_ids
@@ -152,7 +151,7 @@ def _order(project: Project, sizes: dict[str, tuple[int, bytes]], signatures: bo
         with open(project.log_path(name), "rb") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
             data = fh.read(size)
-        if hashlib.sha256(data).digest() != digest or (data and not data.endswith(b"\n")):
+        if bytes_hasher(data).digest() != digest or (data and not data.endswith(b"\n")):
             return None
         for raw in data.split(b"\n")[:-1]:
             head = _HEAD_RE.match(raw)

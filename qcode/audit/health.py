@@ -23,7 +23,7 @@ from ..fileio import atomic_write
 from ..notices import note
 from ..workers import cpus
 from .erasure import converted_lines, records
-from .log import display, found_whole, log_names, read_tail
+from .log import bytes_hasher, display, found_whole, log_names, read_tail
 from .signing import signing_for, tail_unsigned
 from .verify import check_log
 
@@ -46,16 +46,16 @@ class BrokenLog:
 
 @dataclass(frozen=True, slots=True)
 class Hashed:
-    """A log's SHA-256 as the health check read it, with the size and modification time
-    it had then: a reader that finds the same may use the digest instead of hashing the
-    log again."""
+    """A log's digest (:func:`~qcode.audit.log.bytes_hasher`) as the health check read
+    it, with the size and modification time it had then: a reader that finds the same
+    may use the digest instead of hashing the log again."""
 
     size: int
     mtime_ns: int
-    sha256: bytes
+    digest: bytes
 
 
-_CHECKED: dict[str, BrokenLog | None] = {}  # sha256 of a log's bytes -> what it showed
+_CHECKED: dict[str, BrokenLog | None] = {}  # digest of a log's bytes -> what it showed
 _THREADED_BYTES = 32 << 20  # logs this large in all are hashed on threads
 
 
@@ -74,16 +74,16 @@ def log_health(audit_dir: Path, project_id: str, hashed: dict[str, Hashed] | Non
     converted = converted_lines(records(audit_dir))  # format-1 lines a redaction rewrote
     names = log_names(audit_dir)
     paths = [audit_dir / f"{name}.log" for name in names]
-    for name, path, (size, mtime_ns, sha) in zip(names, paths, _hash_all(paths), strict=True):
+    for name, path, (size, mtime_ns, bytes_digest) in zip(names, paths, _hash_all(paths), strict=True):
         conv = converted.get(name)
         if hashed is not None and mtime_ns is not None:
-            hashed[name] = Hashed(size, mtime_ns, sha)
-        digest = f"{project_id}:{name}:{sha.hex()}"
+            hashed[name] = Hashed(size, mtime_ns, bytes_digest)
+        digest = f"{project_id}:{name}:b3:{bytes_digest.hex()}"
         if conv:
             digest += ":" + hashlib.sha256(json.dumps(sorted(conv.items())).encode()).hexdigest()
         if digest not in _CHECKED:
             # a log that an append found whole, up to its last byte, needs no check again
-            whole = not conv and mtime_ns is not None and found_whole(path, size, sha)
+            whole = not conv and mtime_ns is not None and found_whole(path, size, bytes_digest)
             _CHECKED[digest], grown = None if whole else _check(path, project_id, conv), True
         found = _CHECKED[digest] or _unsigned_tail(audit_dir, path)
         if found is not None:
@@ -98,31 +98,31 @@ def log_digests(audit_dir: Path) -> dict[str, Hashed]:
     health check (for a reader that checks nothing, such as the coding view)."""
     names = log_names(audit_dir)
     found = _hash_all([audit_dir / f"{name}.log" for name in names])
-    return {name: Hashed(size, mtime_ns, sha)
-            for name, (size, mtime_ns, sha) in zip(names, found, strict=True)
+    return {name: Hashed(size, mtime_ns, digest)
+            for name, (size, mtime_ns, digest) in zip(names, found, strict=True)
             if mtime_ns is not None}
 
 
 def _hash_all(paths: list[Path]) -> list[tuple[int, int | None, bytes]]:
-    """:func:`_sha256` of every log, on threads when they are large (hashlib lets go of
-    the interpreter lock while it hashes, so the logs of a big project are hashed on
+    """:func:`_digest` of every log, on threads when they are large (the hasher lets go
+    of the interpreter lock while it hashes, so the logs of a big project are hashed on
     every CPU)."""
     total = sum(p.stat().st_size for p in paths if p.exists())
     if total < _THREADED_BYTES or len(paths) < 2:
-        return [_sha256(p) for p in paths]
+        return [_digest(p) for p in paths]
     with ThreadPoolExecutor(min(len(paths), cpus(), 8)) as pool:
-        return list(pool.map(_sha256, paths))
+        return list(pool.map(_digest, paths))
 
 
 _READ = 1 << 20  # bytes hashed at a time
 
 
-def _sha256(path: Path) -> tuple[int, int | None, bytes]:
-    """``(size, modification time, SHA-256)`` of a file, read a megabyte at a time into
+def _digest(path: Path) -> tuple[int, int | None, bytes]:
+    """``(size, modification time, digest)`` of a file, read a megabyte at a time into
     one buffer (a memory map made every page of a hashed log count towards the
     process's memory: 26 MB more for a million-line project); the time is None when
     the file changed while it was hashed."""
-    hasher, size = hashlib.sha256(), 0
+    hasher, size = bytes_hasher(), 0
     buffer = bytearray(_READ)
     view = memoryview(buffer)
     with open(path, "rb", buffering=0) as fh:

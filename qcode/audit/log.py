@@ -183,10 +183,22 @@ def _recorded_conversion(raw: bytes, recorded: bytes, seq: int) -> dict | None:
     return obj if obj["seq"] == seq else None
 
 
+def bytes_hasher(data: bytes = b"") -> Any:
+    """A hasher of a log's bytes as the caches in ``.qcode/`` record them (the index,
+    the health check, what an append found whole): BLAKE3, twice as fast as SHA-256 on
+    one CPU and faster again on threads, so the re-hash that every use of a cache makes
+    of the logs costs less (docs/DESIGN-notes.md). The lines' own hash chain stays
+    SHA-256 (:mod:`qcode.audit.line`)."""
+    from blake3 import blake3
+
+    return blake3(data)
+
+
 @dataclass
 class _Sound:
     """How far this process has found a log's chain whole: its first ``size`` bytes
-    (their running sha256 in ``digest``) end with line ``seq``, whose hash is ``prev``."""
+    (their running :func:`bytes_hasher` in ``digest``) end with line ``seq``, whose hash
+    is ``prev``."""
 
     size: int
     digest: Any
@@ -200,19 +212,21 @@ class _Sound:
 @dataclass(frozen=True)
 class _Saved:
     """What an earlier command found whole (``.qcode/sound.json``, a cache): the first
-    ``size`` bytes, whose SHA-256 is ``sha256``, end with line ``seq`` of hash ``prev``."""
+    ``size`` bytes, whose :func:`bytes_hasher` digest is ``digest``, end with line ``seq``
+    of hash ``prev``."""
 
     size: int
-    sha256: str
+    digest: str
     prev: str
     seq: int
 
     def hexdigest(self) -> str:
-        return self.sha256
+        return self.digest
 
 
 _SOUND: dict[tuple[int, int], _Sound] = {}  # (dev, inode) -> what was found whole
 _SOUND_FILE = "sound.json"
+_DIGEST_KEY = "blake3"  # an entry under another hash's name is not read: checked again
 
 
 def _sound_path(log: Path) -> Path:
@@ -224,17 +238,17 @@ def _saved_sound(log: Path) -> _Saved | None:
     cache). Trusted only as far as the log's bytes still hash to it."""
     try:
         entry = json.loads(_sound_path(log).read_text(encoding="utf-8"))[log.stem]
-        return _Saved(int(entry["size"]), str(entry["sha256"]), str(entry["prev"]),
+        return _Saved(int(entry["size"]), str(entry[_DIGEST_KEY]), str(entry["prev"]),
                       int(entry["seq"]))
     except (OSError, ValueError, TypeError, KeyError):
         return None
 
 
-def found_whole(log: Path, size: int, sha256: bytes) -> bool:
+def found_whole(log: Path, size: int, digest: bytes) -> bool:
     """Whether an append (this command's or an earlier one's) found ``log`` whole as it
-    is now: the saved record covers all ``size`` bytes, whose SHA-256 is ``sha256``."""
+    is now: the saved record covers all ``size`` bytes, whose digest is ``digest``."""
     saved = _saved_sound(log)
-    return saved is not None and saved.size == size and saved.sha256 == sha256.hex()
+    return saved is not None and saved.size == size and saved.digest == digest.hex()
 
 
 def _save_sound(log: Path, found: _Sound) -> None:
@@ -247,7 +261,7 @@ def _save_sound(log: Path, found: _Sound) -> None:
             saved = {}
     except (OSError, ValueError):
         saved = {}
-    saved[log.stem] = {"size": found.size, "sha256": found.hexdigest(), "prev": found.prev,
+    saved[log.stem] = {"size": found.size, _DIGEST_KEY: found.hexdigest(), "prev": found.prev,
                        "seq": found.seq}
     with contextlib.suppress(OSError):
         path.parent.mkdir(exist_ok=True)
@@ -260,9 +274,9 @@ def _break_after(fd: int, path: Path, start: str, known: _Sound | _Saved | None
     what is now known whole. Lines already found whole are hashed again, not parsed
     (an edit anywhere in them is still seen), and only lines after them are checked."""
     whole = _whole_size(fd, os.fstat(fd).st_size)
-    found = _Sound(0, sha256(), start, 0)
+    found = _Sound(0, bytes_hasher(), start, 0)
     if known is not None and whole >= known.size:
-        again = sha256()
+        again = bytes_hasher()
         for pos in range(0, known.size, _TAIL_CHUNK * 16):
             again.update(os.pread(fd, min(_TAIL_CHUNK * 16, known.size - pos), pos))
         if again.hexdigest() == known.hexdigest():
