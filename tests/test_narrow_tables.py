@@ -46,6 +46,23 @@ def test_memos_at_80_columns_wrap_the_text_and_drop_columns(runner, study):
     assert "not shown" not in wide and "coding" in wide.splitlines()[2]
 
 
+def test_codings_at_80_columns_keep_the_quote_readable(runner, study):
+    """A coding's quote gets the room, not one word a line: the columns a reader needs
+    least go first (a status that is "active" on every row first of all), and the
+    caption names them."""
+    run(runner, study, "apply", "hc01", "time-resources", "--span", "0:120")
+    out = run(runner, study, "codings", "--doc", "hc01")
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    row = next(line for line in lines if "anna:1" in line)
+    assert len(lines[1].split("┳")[-1]) >= 28, out  # the quote's column, not a sliver
+    assert row.split("│")[-2].split()[:3] == ["Interviewer:", "How", "is"]
+    assert "time-resources" in row and "hc01" in row  # code and doc each on one line
+    assert "not shown at this width: status, source" in " ".join(words_in(out))
+    wide = run(runner, study, "codings", "--doc", "hc01", columns=200)
+    assert "not shown" not in wide and "source" in wide.splitlines()[2]
+
+
 TEAM = ("anna", "ben", "cecilie", "dag", "eirin", "frode", "guro", "hallvard")
 
 

@@ -204,6 +204,7 @@ def undo(
 CODING_COLUMNS = ["id", "coder", "doc", "start", "end", "code", "status", "source", "time", "memo",
                   "text"]
 TABLE_COLUMNS = ["id", "doc", "start", "end", "code", "status", "source", "text"]
+TABLE_OPTIONAL = ("source", "end", "doc")  # dropped in this order when narrow
 
 
 @app.command()
@@ -232,8 +233,11 @@ def codings(
     chosen = replayed.select(coders=coder or None, codes=code or None, docs=doc or None)
     wide = getattr(format, "value", format) != "table"
     records = _coding_records(proj, chosen, wide=wide)
+    # a status column that says "active" on every row is the first to give way; one
+    # that names a retired, pending or orphaned coding stays
+    quiet = ("status",) if all(r["status"] == "active" for r in records) else ()
     emit(records, CODING_COLUMNS if wide else TABLE_COLUMNS, format,
-         title=f"{len(records)} codings")
+         title=f"{len(records)} codings", optional=quiet + TABLE_OPTIONAL)
 
 
 def _known_filters(proj: "Project", all_codings: "Sequence[Coding | Memo]", codes: list[str] | None,
