@@ -18,8 +18,11 @@ run (``python -c 'qcode.codings.replay(...)'``, also a whole process). The index
 in ``.qcode/`` is first built by ``codings --doc`` (the "first build" row), then
 every command runs on the warm index (and ``codings --doc`` once more without it,
 ``QCODE_INDEX=0``). CPU time rather than wall time: on the shared 2-core machine
-this was written on, wall time measured the other jobs as much as qcode. At three
-sizes, the growth factor of each command is printed beside the growth of the data.
+this was written on, wall time measured the other jobs as much as qcode. The
+commands with the one-second target are also timed by the clock (the best of
+the runs), which is what a person waits for: the logs are hashed on every CPU, so
+their CPU time is above it. At three sizes, the growth factor of each command is
+printed beside the growth of the data.
 
 With ``--qc DIR`` (a venv holding qualitative-coding 1.7.8; ``--qc auto`` makes
 one in bench/out/) the same texts and codings are loaded into a qc project and
@@ -115,6 +118,11 @@ def build(root: Path, size: float, seed: int = 7):
     return project, n_docs, lines
 
 
+# what the issue wants under a second on a warm index
+INSTANT = ("codings --doc", "show DOC -c A -c B", "code DOC --plain (open)", "docs",
+           "audit show | head")
+
+
 def commands(project, qcode: str) -> list[tuple[str, list[str], str | None]]:
     """``(name, command, stdin)`` of what a user runs, on the first document and coder."""
     doc, a, b = "doc00000", CODERS[0], CODERS[1]
@@ -153,13 +161,17 @@ def measure(size: float, folder: Path, runs: int,
     out["full replay, cold"] = min(cold(project, replay) for _ in range(runs))
     out["full replay (reference)"] = process(replay, runs, cpu=True)
     out["first build of the index"] = cold(project, commands(project, qcode)[0][1])
+    walls = {}
     for name, command, stdin in commands(project, qcode):
         out[name] = process(command, runs, stdin=stdin, cpu=True)
+        if name in INSTANT:
+            walls[name] = process(command, runs, stdin=stdin)[0]
     without = process(commands(project, qcode)[0][1], 1, env=env, cpu=True)
     out["codings --doc, no index"] = without
     ref = out["full replay (reference)"][0]
     for name, (t, mb) in out.items():
-        print(f"  {name:<26} {t:7.2f} s {t / ref:6.2f}x replay  {mb:6.0f} MB")
+        wall = f"  (wall {walls[name]:.2f} s)" if name in walls else ""
+        print(f"  {name:<26} {t:7.2f} s {t / ref:6.2f}x replay  {mb:6.0f} MB{wall}")
     first, cold_replay = out["first build of the index"][0], out["full replay, cold"][0]
     print(f"  first build of the index: {first / cold_replay:.2f}x a cold full replay (both "
           "start without .qcode/, so both check every log's chain once)")
