@@ -119,3 +119,34 @@ def test_a_later_command_does_not_trust_what_an_earlier_one_found_whole(tmp_path
     listed = subprocess.run([sys.executable, "-m", "qcode", "codings", "-P", str(study.root)],
                             capture_output=True, text=True)
     assert "audit/anna.log line 1: the hash chain is broken" in listed.stderr
+
+
+def test_caches_of_an_earlier_hash_are_not_trusted(tmp_path, runner):
+    """The caches in .qcode/ record a log's bytes by their BLAKE3 digest. Entries an
+    earlier qcode wrote under SHA-256 (sound.json, health.json) are not read as if they
+    were BLAKE3 digests: a log edited after them is still reported, and an append to it
+    is still refused."""
+    import hashlib
+    import json
+
+    study = make_study(tmp_path / "study")
+    for quote in ("We start with the list.", "The list is the list."):
+        result = runner.invoke(app, ["apply", "hc01", "coordination", "--quote", quote,
+                                     "--coder", "anna", "-P", str(study.root)])
+        assert result.exit_code == 0, result.output
+    log, cache = study.audit_dir / "anna.log", study.root / ".qcode"
+    lines = log.read_bytes().split(b"\n")
+    lines[0] = lines[0].replace(b'"code":"coordination"', b'"code":"coordinatioX"')
+    log.write_bytes(b"\n".join(lines))
+    edited = log.read_bytes()
+    # what an earlier qcode would have kept had it found these very bytes whole
+    sha = hashlib.sha256(edited).hexdigest()
+    (cache / "sound.json").write_text(json.dumps(
+        {"anna": {"size": len(edited), "sha256": sha, "prev": "0" * 64, "seq": 2}}))
+    (cache / "health.json").write_text(json.dumps({f"{study.id}:anna:{sha}": None}))
+    listed = runner.invoke(app, ["codings", "-P", str(study.root)])
+    assert "audit/anna.log line 1: the hash chain is broken" in listed.stderr
+    refused = runner.invoke(app, ["apply", "hc01", "coordination", "--quote",
+                                  "The leader is far away.", "--coder", "anna",
+                                  "-P", str(study.root)])
+    assert refused.exit_code == 2 and log.read_bytes() == edited
