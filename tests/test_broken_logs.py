@@ -121,32 +121,40 @@ def test_a_later_command_does_not_trust_what_an_earlier_one_found_whole(tmp_path
     assert "audit/anna.log line 1: the hash chain is broken" in listed.stderr
 
 
-def test_caches_of_an_earlier_hash_are_not_trusted(tmp_path, runner):
+def test_caches_of_an_earlier_hash_are_not_trusted(tmp_path):
     """The caches in .qcode/ record a log's bytes by their BLAKE3 digest. Entries an
     earlier qcode wrote under SHA-256 (sound.json, health.json) are not read as if they
     were BLAKE3 digests: a log edited after them is still reported, and an append to it
-    is still refused."""
+    is still refused (real processes, so that nothing this process found counts)."""
     import hashlib
     import json
+    import subprocess
+    import sys
 
     study = make_study(tmp_path / "study")
+
+    def qcode(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "qcode", *args, "-P", str(study.root)],
+                              capture_output=True, text=True)
+
     for quote in ("We start with the list.", "The list is the list."):
-        result = runner.invoke(app, ["apply", "hc01", "coordination", "--quote", quote,
-                                     "--coder", "anna", "-P", str(study.root)])
-        assert result.exit_code == 0, result.output
+        assert qcode("apply", "hc01", "coordination", "--quote", quote,
+                     "--coder", "anna").returncode == 0
     log, cache = study.audit_dir / "anna.log", study.root / ".qcode"
+    last = json.loads(log.read_bytes().splitlines()[-1])
     lines = log.read_bytes().split(b"\n")
     lines[0] = lines[0].replace(b'"code":"coordination"', b'"code":"coordinatioX"')
     log.write_bytes(b"\n".join(lines))
     edited = log.read_bytes()
     # what an earlier qcode would have kept had it found these very bytes whole
     sha = hashlib.sha256(edited).hexdigest()
-    (cache / "sound.json").write_text(json.dumps(
-        {"anna": {"size": len(edited), "sha256": sha, "prev": "0" * 64, "seq": 2}}))
+    sound = {"size": len(edited), "sha256": sha, "prev": last["hash"], "seq": last["seq"]}
+    (cache / "sound.json").write_text(json.dumps({"anna": sound}))
     (cache / "health.json").write_text(json.dumps({f"{study.id}:anna:{sha}": None}))
-    listed = runner.invoke(app, ["codings", "-P", str(study.root)])
-    assert "audit/anna.log line 1: the hash chain is broken" in listed.stderr
-    refused = runner.invoke(app, ["apply", "hc01", "coordination", "--quote",
-                                  "The leader is far away.", "--coder", "anna",
-                                  "-P", str(study.root)])
-    assert refused.exit_code == 2 and log.read_bytes() == edited
+    assert "audit/anna.log line 1: the hash chain is broken" in qcode("codings").stderr
+    (cache / "sound.json").write_text(json.dumps({"anna": sound}))
+    refused = qcode("apply", "hc01", "coordination", "--quote", "The leader is far away.",
+                    "--coder", "anna")
+    assert refused.returncode == 2, refused.stderr
+    assert "audit/anna.log line 1: the hash chain is broken" in refused.stderr
+    assert log.read_bytes() == edited
