@@ -13,7 +13,7 @@ from audit_support import make_study
 pytestmark = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 
 
-@pytest.mark.parametrize("args", [["docs"], ["codings"], ["audit", "show"],
+@pytest.mark.parametrize("args", [["docs"], ["codings"], ["audit", "show"], ["--help"],
                                   ["codings", "-f", "csv"]])
 def test_a_full_disk_under_the_output_is_one_line_and_status_2(tmp_path, args):
     study = make_study(tmp_path / "study")

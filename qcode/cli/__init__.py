@@ -14,6 +14,12 @@ measures it). Library types in annotations are strings, imported under
 """
 
 
+import errno
+import os
+import sys
+
+import typer
+
 from .root import QcodeGroup, app, new_app
 
 # isort: split
@@ -61,5 +67,33 @@ __all__ = ["QcodeGroup", "app", "main", "new_app"]
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point. Output that cannot be written (a redirect to a full
+    disk) ends in one line and exit status 2, whatever was being written (a listing,
+    the help)."""
+    try:
+        app()
+    except OSError as exc:
+        if exc.errno not in _CANNOT_WRITE or exc.filename is not None:
+            raise
+        # a write that names no file: the output, or a project file written whole or not
+        # at all (a log append says so itself, naming the log)
+        _stdout_gone()
+        typer.echo(f"Error: could not write ({exc.strerror}): the output, or a file of the "
+                   "project. Free some space, or send the output elsewhere; what the "
+                   "command recorded before that is kept (`qcode audit show` lists it).",
+                   err=True)
+        sys.exit(2)
+
+
+_CANNOT_WRITE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def _stdout_gone() -> None:
+    """Point stdout at the null device, so that what is still buffered for it does not
+    fail again when the process exits."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass

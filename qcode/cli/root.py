@@ -5,8 +5,6 @@ commands on :data:`app`.
 """
 
 
-import errno
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,17 +28,6 @@ class QcodeGroup(typer.core.TyperGroup):
             _say_notices()
             typer.echo(f"Error: {visible(exc.message)}", err=True)
             sys.exit(exc.exit_code)
-        except OSError as exc:
-            if exc.errno not in _DISK_FULL or exc.filename is not None:
-                raise
-            # a write that names no file: the output (a redirect to a full disk), or a
-            # project file written whole or not at all (a log append says so itself)
-            _stdout_gone()
-            _say_notices()
-            typer.echo(f"Error: could not write ({exc.strerror}): the output, or a file of the "
-                       "project, is on a full disk; free some space, or send the output "
-                       "elsewhere, and run the command again.", err=True)
-            sys.exit(2)
         except Exception as exc:
             if not _is_usage_error(exc):
                 raise
@@ -60,20 +47,6 @@ class QcodeGroup(typer.core.TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # definition order, not alphabetical
-
-
-_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
-
-
-def _stdout_gone() -> None:
-    """Point stdout at the null device, so that what is still buffered for it does not
-    fail again when the process exits."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 def _say_notices() -> None:
