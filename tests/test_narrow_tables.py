@@ -63,6 +63,19 @@ def test_codings_at_80_columns_keep_the_quote_readable(runner, study):
     assert "not shown" not in wide and "source" in wide.splitlines()[2]
 
 
+def test_narrow_codings_keep_a_column_that_tells_rows_apart(runner, study):
+    """Only a column that says nothing gives way: with codings in two documents the
+    doc column stays, so the listing still says where each quote is."""
+    run(runner, study, "apply", "hc01", "time-resources", "--span", "0:120")
+    run(runner, study, "apply", "fn01", "time-resources", "--span", "0:60")
+    out = run(runner, study, "codings")
+    header = next(line for line in out.splitlines() if "text" in line and "id" in line)
+    assert "doc" in header.split("┃")[2], out
+    rows = {line.split("│")[2].strip() for line in out.splitlines() if "anna:" in line}
+    assert rows == {"hc01", "fn01"}
+    assert "not shown at this width: status, source (" in " ".join(words_in(out))
+
+
 TEAM = ("anna", "ben", "cecilie", "dag", "eirin", "frode", "guro", "hallvard")
 
 

@@ -204,7 +204,8 @@ def undo(
 CODING_COLUMNS = ["id", "coder", "doc", "start", "end", "code", "status", "source", "time", "memo",
                   "text"]
 TABLE_COLUMNS = ["id", "doc", "start", "end", "code", "status", "source", "text"]
-TABLE_OPTIONAL = ("source", "end", "doc")  # dropped in this order when narrow
+# what a column may say on every row for a narrow table to leave it out (None: anything)
+QUIET_WHEN = {"status": "active", "source": "manual", "doc": None}
 
 
 @app.command()
@@ -233,11 +234,19 @@ def codings(
     chosen = replayed.select(coders=coder or None, codes=code or None, docs=doc or None)
     wide = getattr(format, "value", format) != "table"
     records = _coding_records(proj, chosen, wide=wide)
-    # a status column that says "active" on every row is the first to give way; one
-    # that names a retired, pending or orphaned coding stays
-    quiet = ("status",) if all(r["status"] == "active" for r in records) else ()
     emit(records, CODING_COLUMNS if wide else TABLE_COLUMNS, format,
-         title=f"{len(records)} codings", optional=quiet + TABLE_OPTIONAL)
+         title=f"{len(records)} codings", optional=_narrow_drops(records))
+
+
+def _narrow_drops(records: list[dict]) -> tuple[str, ...]:
+    """The columns a narrow table leaves out first (the caption names them): those
+    that say nothing on any row (every coding active, made by hand, in one document),
+    then ``end``. A column with something to say (a retired status, a suggestion as
+    source, another document) stays."""
+    quiet = tuple(c for c, value in QUIET_WHEN.items()
+                  if len(found := {r[c] for r in records}) <= 1
+                  and (value is None or found <= {value}))
+    return (*quiet, "end")
 
 
 def _known_filters(proj: "Project", all_codings: "Sequence[Coding | Memo]", codes: list[str] | None,
