@@ -5,6 +5,8 @@ layout, look at the new screens and run pytest with --snapshot-update."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from tui_support import INTERVIEW, clock, drive, make_study
 
@@ -98,7 +100,32 @@ def test_finding_screens_text(study, snapshot, size, name):
     assert screen == snapshot
     lines = screen.splitlines()
     assert len(lines) == size[1] and max(len(line) for line in lines) <= size[0]
-    if name == "memos":
-        assert "✎ Memos on sentence 8" in screen and "anna on" in screen and "ben on" in screen
+    if name == "memos":  # at 80x24 the second memo is under the line that says so
+        assert "✎ Memos on sentence 8" in screen and "ben on" in screen
+        assert ("more lines: qcode memos" in screen) == (size == (80, 24))
+        assert ("anna on" in screen) == (size != (80, 24))
     if name == "found":
         assert "'visit': match 3 of 3" in screen  # unit 7's "visits" was the first after it
+
+
+LONG_MEMO = ("She says the team decides, then corrects herself: the coordinator decides and "
+             "the team agrees. Ask in the second interview who writes the rota, who can "
+             "change it during the day, and whether anyone asks the users. Compare with the "
+             "field notes from the Tuesday meeting, where nobody mentioned the rota at all, "
+             "and with the leader's account of the trust reform as giving time back.")
+
+
+def test_a_memo_too_long_for_the_panel_says_how_much_is_left(study):
+    """At 80x24 the memo panel has a few lines: a memo longer than that ends in a line
+    that says how many more there are and where to read them, never cut off silently.
+    At 160x45 the same memo fits whole."""
+    anna = Session(study, "anna", doc=INTERVIEW, clock=clock(2000), suggest=False)
+    anna.goto(7)
+    anna.memo(LONG_MEMO)
+    small = drive(coding_app(study), FINDING_SCREENS["memos"], size=(80, 24))
+    assert "✎ Memos on sentence 8" in small
+    side = " ".join(line.rpartition("│")[2].strip() for line in small.splitlines())
+    assert re.search(rf"the … \d+ more lines: qcode memos --doc {INTERVIEW} ─", side), small
+    large = drive(coding_app(study), FINDING_SCREENS["memos"], size=(160, 45))
+    side = " ".join(line.rpartition("│")[2].strip() for line in large.splitlines())
+    assert "more lines" not in large and "as giving time back." in side, large

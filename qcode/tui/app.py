@@ -113,7 +113,8 @@ class CodingApp(App[None]):
 
     def repaint(self) -> None:
         self.query_one(DocumentView).refresh()
-        self.query_one(MemoPanel).show(render.memo_panel(self.session))
+        self.query_one(MemoPanel).show(render.memo_panel(self.session),
+                                       f"qcode memos --doc {self.session.doc.id}")
         self.show_status()
 
     def run_step(self, method: Any, *args: Any) -> None:

@@ -124,17 +124,54 @@ class CodeDetail(VerticalScroll, can_focus=False):
 
 class MemoPanel(Static):
     """The memos on the current unit (this coder's, and the compared coder's), under
-    the codebook; hidden when there are none."""
+    the codebook; hidden when there are none. Memos longer than the panel's lines end
+    in a line that says how many more there are and where to read them whole."""
 
-    DEFAULT_CSS = """
-    MemoPanel { height: auto; max-height: 40%; display: none;
-        border-top: solid $primary-darken-2; }
-    MemoPanel.shown { display: block; }
+    SHARE = 40  # percent of the side column's height at most
+    DEFAULT_CSS = f"""
+    MemoPanel {{ height: auto; max-height: {SHARE}%; display: none;
+        border-top: solid $primary-darken-2; }}
+    MemoPanel.shown {{ display: block; }}
     """
 
-    def show(self, text: Text | None) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._text: Text | None = None
+        self._whole = ""
+
+    def show(self, text: Text | None, whole: str = "") -> None:
+        """``whole``: the command that shows these memos in full."""
+        self._text, self._whole = text, whole
         self.set_class(text is not None, "shown")
-        self.update(text if text is not None else "")
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        text = self._text
+        if text is None:
+            self.update("")
+            return
+        parent = self.parent
+        room = (parent.size.height * self.SHARE) // 100 - 1 if isinstance(parent, Widget) else 0
+        width = self.size.width
+        if room > 1 and width > 0:
+            lines = text.wrap(self.app.console, width)
+            if len(lines) > room:
+                text = self._cut(lines, room, width)
+        self.update(text)
+
+    def _cut(self, lines: Any, room: int, width: int) -> Text:
+        """The first lines, and then as many lines as it takes to say how many more
+        there are and where to read them whole."""
+        where = f": {self._whole}" if self._whole else ""
+        marker = Text("")
+        for _ in range(2):  # the count's own length may change how many lines it takes
+            kept = max(room - len(marker.wrap(self.app.console, width)), 1)
+            marker = Text(f"… {len(lines) - kept} more lines{where}", style="dim italic")
+        marker = Text("\n").join(marker.wrap(self.app.console, width)[: max(room - kept, 1)])
+        return Text("\n").join([*lines[:kept], marker])
 
 
 class StatusLine(Static):
