@@ -1,15 +1,18 @@
 """Turn result data into text: table (Rich), CSV, JSON or Markdown.
 
 The library computes records (lists of dicts with a fixed column order); this
-module renders them. Nothing here prints: callers write the returned text.
+module renders them. Nothing here prints: callers write the returned text. A
+listing too long to hold is written piece by piece (:func:`chunks`), in the very
+bytes the whole text would have.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .safetext import csv_safe, visible
@@ -47,16 +50,23 @@ def _cell(value: Any) -> str:
 
 
 def to_csv(records: Sequence[Record], columns: Sequence[str]) -> str:
+    return "".join(csv_chunks(records, columns))
+
+
+def csv_chunks(records: Iterable[Record], columns: Sequence[str]) -> Iterator[str]:
+    """:func:`to_csv`'s text a row at a time."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     # the csv module quotes a field holding "\n" but not one holding a lone "\r" (not in
     # the line terminator), which would split the row for every reader: such rows are
     # written with every field quoted
     quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    for row in ([csv_safe(c) for c in columns],
-                *([_csv_cell(rec.get(c)) for c in columns] for rec in records)):
+    rows = ([_csv_cell(rec.get(c)) for c in columns] for rec in records)
+    for row in itertools.chain([[csv_safe(c) for c in columns]], rows):
         (quoted if any(isinstance(v, str) and "\r" in v for v in row) else writer).writerow(row)
-    return buf.getvalue()
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
 
 
 def _csv_cell(value: Any) -> Any:
@@ -82,13 +92,53 @@ def to_json(records: Sequence[Record], columns: Sequence[str] | None = None) -> 
     return json.dumps(list(records), ensure_ascii=False, indent=2) + "\n"
 
 
+def json_chunks(records: Iterable[Record], columns: Sequence[str] | None = None
+                ) -> Iterator[str]:
+    """:func:`to_json`'s text a record at a time: each record as ``json.dumps`` lays it
+    out inside the list, two more spaces on every line (lines end at "\\n" alone: a
+    JSON text escapes that one in its strings, but not U+2028 and the like, which
+    ``str.splitlines`` would break at)."""
+    first = True
+    for rec in records:
+        value = {c: rec.get(c) for c in columns} if columns is not None else rec
+        lines = json.dumps(value, ensure_ascii=False, indent=2).split("\n")
+        body = "\n".join("  " + line for line in lines)
+        yield ("[\n" if first else ",\n") + body
+        first = False
+    yield "[]\n" if first else "\n]\n"
+
+
 def to_markdown(records: Sequence[Record], columns: Sequence[str]) -> str:
+    return "".join(markdown_chunks(records, columns))
+
+
+def markdown_chunks(records: Iterable[Record], columns: Sequence[str]) -> Iterator[str]:
+    """:func:`to_markdown`'s text a row at a time."""
     def esc(v: Any) -> str:
         return " ".join(_cell(v).replace("|", "\\|").split())  # one line per row
 
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(esc(rec.get(c)) for c in columns) + " |" for rec in records]
-    return "\n".join(lines) + "\n"
+    yield "| " + " | ".join(columns) + " |\n" + "|" + "---|" * len(columns) + "\n"
+    for rec in records:
+        yield "| " + " | ".join(esc(rec.get(c)) for c in columns) + " |\n"
+
+
+def chunks(records: Iterable[Record], columns: Sequence[str], fmt: str,
+           size: int = 1 << 16) -> Iterator[str]:
+    """The csv, json or markdown text of ``records`` in pieces of about ``size``
+    characters, for a listing that is read as it is written rather than held."""
+    writers = {"csv": csv_chunks, "json": json_chunks, "markdown": markdown_chunks}
+    if fmt not in writers:
+        raise ValueError(f"no piece-by-piece writer for {fmt!r}")
+    pending: list[str] = []
+    held = 0
+    for piece in writers[fmt](records, columns):
+        pending.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield "".join(pending)
+            pending, held = [], 0
+    if pending:
+        yield "".join(pending)
 
 
 def fitting(records: Sequence[Record], columns: Sequence[str], optional: Sequence[str],

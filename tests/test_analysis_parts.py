@@ -322,15 +322,55 @@ def test_disagreements_in_parts_are_those_of_the_whole(study, unit, monkeypatch)
     from qcode.agreement import from_project
     from qcode.agreement.from_project import project_disagreements
 
-    records, missing = project_disagreements(study, unit=unit)
+    def listed(**kw):
+        records, missing = project_disagreements(study, unit=unit, **kw)
+        assert len(records) == len(list(records))
+        return list(records), missing
+
+    records, missing = listed()
     assert records and missing  # units that differ, and coders who left documents out
     monkeypatch.setattr(from_project, "PART_ROWS", 1 << 40)
-    whole = project_disagreements(study, unit=unit, part_cells=1 << 40)
+    whole = listed(part_cells=1 << 40)
     assert (records, missing) == whole
-    got = project_disagreements(study, unit=unit, part_cells=1)
-    assert got == whole
+    assert listed(part_cells=1) == whole
     monkeypatch.setattr(from_project, "PART_ROWS", 30)
-    assert project_disagreements(study, unit=unit) == whole
+    assert listed() == whole
+    # and those of the pure function on the whole scope's coded units, held at once
+    from qcode.agreement.coded_units import disagreements
+    from qcode.agreement.from_project import coded, scope
+
+    sc = scope(study, min_coders=2)
+    texts = {d: sc.documents[d].text for d in sc.docs}
+    assert whole[0] == disagreements(coded(sc, unit), texts=texts)
+
+
+def test_disagreements_are_kept_on_disk_in_the_project_or_else_in_memory(study, tmp_path,
+                                                                         monkeypatch):
+    """Half a million disagreements held as records took 906 MB: they go to an unnamed
+    file in the project's .qcode/ (project text never leaves the project), and stay in
+    memory only where that file cannot be made; the listing is the same either way."""
+    import tempfile
+
+    from qcode.agreement.from_project import project_disagreements
+
+    made = []
+    real = tempfile.TemporaryFile
+
+    def spy(*args, **kwargs):
+        made.append(kwargs.get("dir"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", spy)
+    on_disk, missing = project_disagreements(study, part_cells=1)
+    assert made == [study.cache_dir] and on_disk._held is None
+    want = list(on_disk)
+
+    def refuse(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    held, again = project_disagreements(study, part_cells=1)
+    assert held._held is not None and (list(held), again) == (want, missing)
 
 
 def _set_interval_parts(monkeypatch, study, **kw):

@@ -7,9 +7,14 @@ the pure functions of this package and :mod:`qcode.cooccurrence`.
 
 from __future__ import annotations
 
+import itertools
+import os
+import pickle
+import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -407,23 +412,69 @@ def project_disagreements(
     min_fraction: float = 0.0,
     context: int = 60,
     part_cells: int = PART_CELLS,
-) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
-    """The units where coders differ (``qcode agree --disagreements``), in code order, then
+) -> tuple[Disagreements, dict[str, list[str]]]:
+    """The units where coders differ (``qcode agree disagreements``), in code order, then
     document and position, and the documents each coder has not coded: found a run of
-    documents at a time (:func:`coded_parts`), each run's texts read with it."""
+    documents at a time (:func:`coded_parts`), each run's texts read with it, and kept
+    on disk code by code (:class:`Disagreements`), so that half a million of them are
+    not held."""
     sc = scope(project, coders=coders, codes=codes, docs=docs, min_coders=2)
-    found: list[dict[str, Any]] = []
+    found = Disagreements(project.cache_dir, sc.codes)
     missing: dict[str, list[str]] = {}
     for cu in coded_parts(sc, unit or project.settings.unit, min_chars=min_chars,
                           min_fraction=min_fraction, part_cells=part_cells):
         texts = {d: sc.documents[d].text for d in cu.units.docs}
-        found += disagreements(cu, texts=texts, context=context)
+        found.add(disagreements(cu, texts=texts, context=context))
         for coder, docs_ in cu.missing_cells().items():
             missing.setdefault(coder, []).extend(docs_)
-    order = {c: i for i, c in enumerate(sc.codes)}
-    place = {d: i for i, d in enumerate(sc.docs)}
-    found.sort(key=lambda r: (order[r["code"]], place[r["doc"]], r["start"]))
     return found, {c: missing[c] for c in sc.coders if c in missing}
+
+
+class Disagreements:
+    """The disagreements of a run of documents after another, given back in code order
+    and, within a code, in the order the runs came (the scope's document order, each
+    run's in document and position order: :func:`disagreements` sorts them so). Each
+    run's records go to one file, unnamed, in the project's ``.qcode/`` (project text
+    stays in the project, and the file is gone when the process is), each code's as
+    one stretch; reading a code reads its stretches in turn. Where the file cannot be
+    made, they are held in memory."""
+
+    def __init__(self, folder: Path, codes: Sequence[str]) -> None:
+        self.codes = tuple(codes)
+        self.count = 0
+        self._spans: dict[str, list[tuple[int, int]]] = {c: [] for c in self.codes}
+        self._held: dict[str, list[dict[str, Any]]] | None = None
+        try:
+            folder.mkdir(exist_ok=True)
+            self._file: Any = tempfile.TemporaryFile(dir=folder)
+        except OSError:
+            self._file, self._held = None, {c: [] for c in self.codes}
+
+    def add(self, records: Sequence[dict[str, Any]]) -> None:
+        """One run's records, sorted as :func:`disagreements` sorts them."""
+        self.count += len(records)
+        for code, group in itertools.groupby(records, key=lambda r: r["code"]):
+            if self._held is not None:
+                self._held[code].extend(group)
+                continue
+            # pickled: ten times faster than JSON; the file has no name, so only this
+            # process, which made it, reads it back
+            data = pickle.dumps(list(group), protocol=pickle.HIGHEST_PROTOCOL)
+            start = self._file.seek(0, os.SEEK_END)
+            self._file.write(data)
+            self._spans[code].append((start, len(data)))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for code in self.codes:
+            if self._held is not None:
+                yield from self._held[code]
+                continue
+            for start, size in self._spans[code]:
+                self._file.seek(start)
+                yield from pickle.loads(self._file.read(size))  # noqa: S301 - made above
 
 
 def project_char_agreement(project: Project, *, coders: Sequence[str] | None = None,

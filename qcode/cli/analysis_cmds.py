@@ -33,6 +33,7 @@ from .modes import OldFlag, mode_group
 from .root import app, new_app
 
 if TYPE_CHECKING:
+    from ..agreement.from_project import Disagreements
     from ..project import Project
 
 AGREE_COLUMNS = ("code", "coefficient", "level", "value", "ci", "units", "coders", "band")
@@ -209,7 +210,10 @@ def agree_disagreements(
         for block in disagreement_blocks(records, unit or proj.settings.unit):
             console.print(block)  # one at a time: half a million of them are not held drawn
         return
-    emit(records, DISAGREEMENT_COLUMNS, fmt, title=f"{len(records)} disagreements")
+    from ..reports import chunks
+
+    for piece in chunks(records, DISAGREEMENT_COLUMNS, name_of(fmt)):  # read as written
+        typer.echo(piece, nl=False)
 
 
 def _names(choices: list[Any] | None) -> tuple[str, ...]:
@@ -276,7 +280,8 @@ def missing_note(missing: dict[str, list[str]], named: int = 6) -> str:
             "for them, not as 'no code applies'.")
 
 
-def disagreement_blocks(records: list[dict[str, Any]], unit: str) -> Iterator[Any]:
+def disagreement_blocks(records: "Disagreements | list[dict[str, Any]]", unit: str
+                        ) -> Iterator[Any]:
     """For a reconciliation meeting: each disagreement as a heading (code, place, who
     coded it and who did not) over its text in context, the unit in bold; made as they
     are printed."""
