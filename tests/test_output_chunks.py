@@ -16,7 +16,7 @@ texts = st.text(alphabet=st.characters(codec="utf-8"), max_size=30)
 values = st.one_of(st.none(), texts, st.integers(-10**12, 10**12),
                    st.floats(allow_nan=False, allow_infinity=False), st.lists(texts, max_size=3),
                    st.dictionaries(texts, st.integers(), max_size=2))
-records = st.lists(st.fixed_dictionaries({c: values for c in COLUMNS}), max_size=6)
+records = st.lists(st.fixed_dictionaries(dict.fromkeys(COLUMNS, values)), max_size=6)
 
 
 @settings(max_examples=200, deadline=None)

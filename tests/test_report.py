@@ -263,3 +263,25 @@ def test_narrowed_to_codes_the_codebook_and_memos_follow_and_the_page_says_so(ru
     assert result.exit_code == 0, result.output
     first = out.read_text(encoding="utf-8").split("\n\n")[1]
     assert "narrowed to code time" in first, first
+
+
+def test_a_long_disagreement_listing_is_cut_with_a_note(runner, hostile, monkeypatch):
+    """At 100,000 log lines the disagreements made a 301 MB page (every unit with every
+    coder's codes): the report shows the first units, says how many there are in all and
+    where every one is listed, in HTML and in Markdown."""
+    from qcode.report import analysis
+
+    full = _report(runner, hostile)
+    units = full.split('<section id="disagreements"')[1].split("</section>")[0].count(
+        'class="unit"')
+    assert units >= 2
+    monkeypatch.setattr(analysis, "REPORT_UNITS", 1)
+    cut = _report(runner, hostile).split('<section id="disagreements"')[1].split("</section>")[0]
+    assert cut.count('class="unit"') == 1
+    assert f"The first 1 of {units} units are shown" in cut
+    assert "qcode agree disagreements" in cut
+    md = hostile.parent / "out.md"
+    result = _run(runner, "report", "--project", str(hostile), "-f", "md", "--out", str(md))
+    assert result.exit_code == 0, result.output
+    text = md.read_text(encoding="utf-8").split("## Disagreements")[1].split("\n## ")[0]
+    assert f"The first 1 of {units} units are shown" in text

@@ -44,8 +44,13 @@ def agreement_section(project: Project, sc: Scope, opts: ReportOptions, unit: st
             "replicates": opts.replicates, "seed": opts.seed, "unit": report.unit, "note": ""}
 
 
+REPORT_UNITS = 1000  # disagreement units the page shows (the sample study has 451)
+
+
 def disagreements_section(sc: Scope, unit: str) -> dict[str, Any]:
-    """Units where coders differ, grouped by document, and the confusion of code pairs."""
+    """Units where coders differ, grouped by document, and the confusion of code pairs;
+    past :data:`REPORT_UNITS` units, the first ones, with a note of how many there are
+    (each shows every coder's codes: at 100,000 log lines they made a 301 MB page)."""
     if len(sc.coders) < 2:
         return {"docs": [], "pairs": [], "count": 0, "coders": list(sc.coders)}
     cu = coded(sc, unit)
@@ -53,11 +58,16 @@ def disagreements_section(sc: Scope, unit: str) -> dict[str, Any]:
     turns = {d: sc.documents[d].turns for d in sc.docs}
     records = unit_disagreements(cu, texts=texts, turns=turns)
     by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in records:
+    for r in records[:REPORT_UNITS]:
         by_doc[r["doc"]].append(r)
+    note = ""
+    if len(records) > REPORT_UNITS:
+        note = (f"The first {REPORT_UNITS:,} of {len(records):,} units are shown, in document "
+                "order; `qcode agree disagreements` lists every one, and the report's --doc "
+                "and --code narrow it.")
     return {"docs": [{"doc": d, "units": rs} for d, rs in by_doc.items()],
             "pairs": confusion_pairs(cu), "count": len(records), "coders": list(sc.coders),
-            "missing": cu.missing_cells()}
+            "missing": cu.missing_cells(), "note": note}
 
 
 def cooccurrence_section(project: Project, sc: Scope, opts: ReportOptions, unit: str) -> dict[str, Any]:
