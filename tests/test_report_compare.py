@@ -91,6 +91,51 @@ def test_confusion_pairs_do_not_depend_on_coder_order(order):
     assert confusion_pairs(cu) == confusion_pairs(reference)
 
 
+def _pairs_by_definition(cu):
+    """confusion_pairs as its docstring defines it, one unit and pair of coders at a
+    time (the reference for the counting done a pair of coders at a time)."""
+    from collections import Counter
+
+    counts = Counter()
+    for u in range(len(cu.units)):
+        for i in range(len(cu.coders)):
+            for j in range(i + 1, len(cu.coders)):
+                if cu.missing[u, i] or cu.missing[u, j]:
+                    continue
+                a = {c for c, x in zip(cu.codes, cu.present[u, i], strict=True) if x}
+                b = {c for c, x in zip(cu.codes, cu.present[u, j], strict=True) if x}
+                only_a, only_b = a - b, b - a
+                if only_a and only_b:
+                    counts.update(tuple(sorted((x, y), key=cu.codes.index))
+                                  for x in only_a for y in only_b)
+                else:
+                    counts.update((c, None) for c in only_a | only_b)
+    return counts
+
+
+@given(st.lists(st.tuples(st.sampled_from(["ann", "bob", "cai", "dag"]),
+                          st.sampled_from(["d1", "d2"]), st.integers(0, 3),
+                          st.sampled_from(CODES)), max_size=40))
+def test_confusion_pairs_count_what_the_definition_counts(marks):
+    units = {"d1": SPANS["d1"], "d2": SPANS["d2"]}
+    codings = [C(coder, doc, *units[doc][k % len(units[doc])], code)
+               for coder, doc, k, code in marks]
+    cu = coded_units(codings, SPANS, coders=["ann", "bob", "cai", "dag"], codes=CODES)
+    got = confusion_pairs(cu)
+    assert {(r["code1"], r["code2"]): r["count"] for r in got} == _pairs_by_definition(cu)
+    assert [r["count"] for r in got] == sorted((r["count"] for r in got), reverse=True)
+
+
+def test_unit_disagreements_of_chosen_units_are_those_units_records():
+    from qcode.agreement.compare import differing_units
+
+    cu = _coded()
+    every = unit_disagreements(cu, texts={"d1": TEXT})
+    units = differing_units(cu)
+    assert len(units) == len(every) == 2
+    assert unit_disagreements(cu, texts={"d1": TEXT}, units=units[1:]) == every[1:]
+
+
 def test_speaker_at_finds_the_turn_or_none():
     turns = TURNS["d1"]
     assert speaker_at(turns, 6) == "Kari" and speaker_at(turns, 25) == "Ola"

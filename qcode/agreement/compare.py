@@ -10,7 +10,6 @@ codes on it and who was speaking. These functions return plain records over
 from __future__ import annotations
 
 import bisect
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -33,21 +32,32 @@ def unit_disagreements(
     texts: Mapping[str, str] | None = None,
     turns: Mapping[str, Sequence[TurnLike]] | None = None,
     context: int = 80,
+    units: Sequence[int] | np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
-    """One record per unit where the coders who coded its document differ on any code.
+    """One record per unit where the coders who coded its document differ on any code
+    (``units``: only these of them, as :func:`differing_units` numbers them).
 
     ``codes`` maps every coder to the codes she applied there, in codebook order
     (``None``: she has not coded the document); ``differ`` lists the codes not all of
     them applied. Records come in document order, then text order.
     """
+    differ = _differ(coded)
+    chosen = np.flatnonzero(differ.any(axis=1)) if units is None else units
+    return [_unit_record(coded, int(u), differ[u], texts, turns, context) for u in chosen]
+
+
+def differing_units(coded: CodedUnits) -> np.ndarray:
+    """The units where the coders who coded its document differ on any code, in order."""
+    return np.flatnonzero(_differ(coded).any(axis=1))
+
+
+def _differ(coded: CodedUnits) -> np.ndarray:
+    """units x codes: some coder who coded the unit's document applied the code there,
+    and another did not."""
     seen = ~coded.missing
     yes = coded.present & seen[:, :, None]
     no = ~coded.present & seen[:, :, None]
-    differ = yes.any(axis=1) & no.any(axis=1)  # units x codes
-    out = []
-    for u in np.flatnonzero(differ.any(axis=1)):
-        out.append(_unit_record(coded, int(u), differ[u], texts, turns, context))
-    return out
+    return yes.any(axis=1) & no.any(axis=1)
 
 
 def _unit_record(coded: CodedUnits, u: int, differ: np.ndarray, texts: Mapping[str, str] | None,
@@ -84,32 +94,39 @@ def confusion_pairs(coded: CodedUnits) -> list[dict[str, Any]]:
     coded, every code one applied and the other did not, paired with every code the
     other applied and the first did not (``code2`` None: the other applied no code the
     first lacks). ``count`` is the number of such (unit, pair of coders); the pair is
-    unordered, written in codebook order. Most frequent first."""
+    unordered, written in codebook order. Most frequent first. Counted a pair of coders
+    at a time over all units at once (a loop over units and pairs took 35 s for 40,000
+    units and 50 coders)."""
     order = {c: k for k, c in enumerate(coded.codes)}
-    counts: Counter[tuple[str, str | None]] = Counter()
+    n_codes = len(coded.codes)
+    crossed = np.zeros((n_codes, n_codes), dtype=np.int64)  # [x, y]: x only one's, y only the other's
+    alone = np.zeros(n_codes, dtype=np.int64)  # codes only one applied, the other adding none
+    present, seen = coded.present, ~coded.missing
     n = len(coded.coders)
-    for u in range(len(coded.units)):
-        for i in range(n):
-            for j in range(i + 1, n):
-                if coded.missing[u, i] or coded.missing[u, j]:
-                    continue
-                counts.update(_pairs(coded, coded.present[u, i], coded.present[u, j], order))
+    for i in range(n):
+        for j in range(i + 1, n):
+            both = seen[:, i] & seen[:, j]
+            if not both.any():
+                continue
+            a, b = present[both, i], present[both, j]
+            only_a, only_b = a & ~b, b & ~a
+            has_a, has_b = only_a.any(axis=1), only_b.any(axis=1)
+            cross = has_a & has_b
+            if cross.any():
+                crossed += only_a[cross].T.astype(np.int64) @ only_b[cross].astype(np.int64)
+            one = has_a ^ has_b
+            alone += (only_a[one] | only_b[one]).sum(axis=0)
+    counts: dict[tuple[str, str | None], int] = {}
+    pair = crossed + crossed.T
+    for x in range(n_codes):
+        if alone[x]:
+            counts[(coded.codes[x], NO_CODE)] = int(alone[x])
+        for y in range(x + 1, n_codes):
+            if pair[x, y]:
+                counts[(coded.codes[x], coded.codes[y])] = int(pair[x, y])
     return [{"code1": a, "code2": b, "count": k}
             for (a, b), k in sorted(counts.items(), key=lambda x: (-x[1], order[x[0][0]],
                                                                   order.get(x[0][1] or "", len(order))))]
-
-
-def _pairs(coded: CodedUnits, a: np.ndarray, b: np.ndarray,
-           order: Mapping[str, int]) -> list[tuple[str, str | None]]:
-    only_a = [c for c, x, y in zip(coded.codes, a, b, strict=True) if x and not y]
-    only_b = [c for c, x, y in zip(coded.codes, a, b, strict=True) if y and not x]
-    if not only_a or not only_b:
-        return [(c, NO_CODE) for c in only_a or only_b]
-    pairs: list[tuple[str, str | None]] = []
-    for x in only_a:
-        for y in only_b:
-            pairs.append((x, y) if order[x] < order[y] else (y, x))
-    return pairs
 
 
 def cooccurring_units(

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from ..agreement.compare import confusion_pairs, cooccurring_units, unit_disagreements
+import numpy as np
+
+from ..agreement.compare import (
+    confusion_pairs,
+    cooccurring_units,
+    differing_units,
+    unit_disagreements,
+)
 from ..agreement.from_project import Scope, coded, project_agreement, project_cooccurrence, project_crosstab
 from ..codings import Codings
 from ..project import Project
@@ -54,20 +61,23 @@ def disagreements_section(sc: Scope, unit: str) -> dict[str, Any]:
     if len(sc.coders) < 2:
         return {"docs": [], "pairs": [], "count": 0, "coders": list(sc.coders)}
     cu = coded(sc, unit)
-    texts = {d: sc.documents[d].text for d in sc.docs}
-    turns = {d: sc.documents[d].turns for d in sc.docs}
-    records = unit_disagreements(cu, texts=texts, turns=turns)
+    differing = differing_units(cu)
+    shown = differing[:REPORT_UNITS]
+    docs = {cu.units.docs[d] for d in np.unique(cu.units.doc[shown])}  # only their texts
+    texts = {d: sc.documents[d].text for d in sc.docs if d in docs}
+    turns = {d: sc.documents[d].turns for d in sc.docs if d in docs}
+    records = unit_disagreements(cu, texts=texts, turns=turns, units=shown)
     by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in records[:REPORT_UNITS]:
+    for r in records:
         by_doc[r["doc"]].append(r)
     note = ""
-    if len(records) > REPORT_UNITS:
-        note = (f"The first {REPORT_UNITS:,} of {len(records):,} units are shown, in document "
-                "order; `qcode agree disagreements` lists every one, and the report's --doc "
-                "and --code narrow it.")
+    if differing.size > REPORT_UNITS:
+        note = (f"The first {REPORT_UNITS:,} of {differing.size:,} units are shown, in "
+                "document order; `qcode agree disagreements` lists every one, and the "
+                "report's --doc and --code narrow it.")
     return {"docs": [{"doc": d, "units": rs} for d, rs in by_doc.items()],
-            "pairs": confusion_pairs(cu), "count": len(records), "coders": list(sc.coders),
-            "missing": cu.missing_cells(), "note": note}
+            "pairs": confusion_pairs(cu), "count": int(differing.size),
+            "coders": list(sc.coders), "missing": cu.missing_cells(), "note": note}
 
 
 def cooccurrence_section(project: Project, sc: Scope, opts: ReportOptions, unit: str) -> dict[str, Any]:
