@@ -8,7 +8,7 @@ from typing import Any
 
 from ..agreement.from_project import Scope, coded, scope
 from ..codebook import load_codebook
-from ..codings import replay
+from ..index import replay
 from ..corpus import list_documents, load_document
 from ..errors import InputError
 from ..project import UNIT_KINDS, Project
