@@ -372,6 +372,26 @@ def test_disagreements_are_kept_on_disk_in_the_project_or_else_in_memory(study, 
     held, again = project_disagreements(study, part_cells=1)
     assert held._held is not None and (list(held), again) == (want, missing)
 
+    class FillsUp:
+        """A file on a disk that fills after the first stretch is written."""
+
+        def __init__(self, *args, **kwargs):
+            self.file, self.writes = real(*args, **kwargs), 0
+
+        def write(self, data):
+            self.writes += 1
+            if self.writes > 1:
+                raise OSError(28, "No space left on device")
+            return self.file.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self.file, name)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", FillsUp)
+    with project_disagreements(study, part_cells=1)[0] as filled:
+        assert filled._held is not None and filled._file is None  # moved to memory
+        assert list(filled) == want
+
 
 def _set_interval_parts(monkeypatch, study, **kw):
     """agree's set alpha with an interval, in parts, and what its code sets were kept as."""

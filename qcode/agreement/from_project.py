@@ -435,46 +435,73 @@ class Disagreements:
     and, within a code, in the order the runs came (the scope's document order, each
     run's in document and position order: :func:`disagreements` sorts them so). Each
     run's records go to one file, unnamed, in the project's ``.qcode/`` (project text
-    stays in the project, and the file is gone when the process is), each code's as
-    one stretch; reading a code reads its stretches in turn. Where the file cannot be
-    made, they are held in memory."""
+    stays in the project, and the file is gone when it is closed or the process ends),
+    each code's as one stretch; reading a code reads its stretches in turn. Where the
+    file cannot be made or written (a full disk), they are held in memory: the file is
+    a cache, and a reading command does not fail for it."""
 
     def __init__(self, folder: Path, codes: Sequence[str]) -> None:
         self.codes = tuple(codes)
         self.count = 0
         self._spans: dict[str, list[tuple[int, int]]] = {c: [] for c in self.codes}
         self._held: dict[str, list[dict[str, Any]]] | None = None
+        self._file: Any = None
         try:
             folder.mkdir(exist_ok=True)
-            self._file: Any = tempfile.TemporaryFile(dir=folder)
+            self._file = tempfile.TemporaryFile(dir=folder)
         except OSError:
-            self._file, self._held = None, {c: [] for c in self.codes}
+            self._held = {c: [] for c in self.codes}
 
     def add(self, records: Sequence[dict[str, Any]]) -> None:
         """One run's records, sorted as :func:`disagreements` sorts them."""
         self.count += len(records)
         for code, group in itertools.groupby(records, key=lambda r: r["code"]):
-            if self._held is not None:
-                self._held[code].extend(group)
-                continue
-            # pickled: ten times faster than JSON; the file has no name, so only this
-            # process, which made it, reads it back
-            data = pickle.dumps(list(group), protocol=pickle.HIGHEST_PROTOCOL)
-            start = self._file.seek(0, os.SEEK_END)
-            self._file.write(data)
-            self._spans[code].append((start, len(data)))
+            rows = list(group)
+            if self._held is None:
+                try:
+                    # pickled: ten times faster than JSON; the file has no name, so only
+                    # this process, which made it, reads it back
+                    data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+                    start = self._file.seek(0, os.SEEK_END)
+                    self._file.write(data)
+                    self._file.flush()
+                    self._spans[code].append((start, len(data)))
+                    continue
+                except OSError:
+                    self._to_memory()
+            assert self._held is not None
+            self._held[code].extend(rows)
+
+    def _to_memory(self) -> None:
+        """Read what the file holds back into memory, and hold everything from now on."""
+        held = {c: list(self._stretches(c)) for c in self.codes}
+        self.close()
+        self._held = held
+
+    def _stretches(self, code: str) -> Iterator[dict[str, Any]]:
+        for start, size in self._spans[code]:
+            self._file.seek(start)
+            yield from pickle.loads(self._file.read(size))  # noqa: S301 - made above
+
+    def close(self) -> None:
+        """Give the file's space back (the records held in memory stay)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._spans = {c: [] for c in self.codes}
+
+    def __enter__(self) -> Disagreements:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __len__(self) -> int:
         return self.count
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for code in self.codes:
-            if self._held is not None:
-                yield from self._held[code]
-                continue
-            for start, size in self._spans[code]:
-                self._file.seek(start)
-                yield from pickle.loads(self._file.read(size))  # noqa: S301 - made above
+            yield from self._held[code] if self._held is not None else self._stretches(code)
 
 
 def project_char_agreement(project: Project, *, coders: Sequence[str] | None = None,

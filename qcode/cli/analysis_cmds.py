@@ -205,15 +205,16 @@ def agree_disagreements(
         proj, coders=coder, codes=code, docs=doc, unit=unit, min_chars=min_chars,
         min_fraction=min_fraction)
     _note_missing(missing)
-    if is_table(fmt):
-        console = stdout_console()
-        for block in disagreement_blocks(records, unit or proj.settings.unit):
-            console.print(block)  # one at a time: half a million of them are not held drawn
-        return
-    from ..reports import chunks
+    with records:
+        if is_table(fmt):
+            console = stdout_console()
+            for block in disagreement_blocks(records, unit or proj.settings.unit):
+                console.print(block)  # one at a time: half a million are not held drawn
+            return
+        from ..reports import chunks
 
-    for piece in chunks(records, DISAGREEMENT_COLUMNS, name_of(fmt)):  # read as written
-        typer.echo(piece, nl=False)
+        for piece in chunks(records, DISAGREEMENT_COLUMNS, name_of(fmt)):  # read as written
+            typer.echo(piece, nl=False)
 
 
 def _names(choices: list[Any] | None) -> tuple[str, ...]:
