@@ -279,7 +279,12 @@ def test_a_long_disagreement_listing_is_cut_with_a_note(runner, hostile, monkeyp
     cut = _report(runner, hostile).split('<section id="disagreements"')[1].split("</section>")[0]
     assert cut.count('class="unit"') == 1
     assert f"The first 1 of {units} units are shown" in cut
-    assert "qcode agree disagreements" in cut
+    assert "qcode agree disagreements lists every one" in cut
+    # the document cut part-way says how many of its units are shown
+    doc = re.search(r'<div class="unit" data-doc="([^"]+)"', cut).group(1)
+    has = full.split('<section id="disagreements"')[1].count(f'class="unit" data-doc="{doc}"')
+    shown = "1" if has == 1 else f"1 of {has}"
+    assert f'<h3>{doc} <span class="muted">({shown})</span></h3>' in cut
     md = hostile.parent / "out.md"
     result = _run(runner, "report", "--project", str(hostile), "-f", "md", "--out", str(md))
     assert result.exit_code == 0, result.output

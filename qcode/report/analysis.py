@@ -70,12 +70,15 @@ def disagreements_section(sc: Scope, unit: str) -> dict[str, Any]:
     by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in records:
         by_doc[r["doc"]].append(r)
+    per_doc = np.bincount(cu.units.doc[differing], minlength=len(cu.units.docs))
+    total = {d: int(per_doc[i]) for i, d in enumerate(cu.units.docs)}
     note = ""
     if differing.size > REPORT_UNITS:
         note = (f"The first {REPORT_UNITS:,} of {differing.size:,} units are shown, in "
-                "document order; `qcode agree disagreements` lists every one, and the "
-                "report's --doc and --code narrow it.")
-    return {"docs": [{"doc": d, "units": rs} for d, rs in by_doc.items()],
+                "document order. qcode agree disagreements lists every one (a row per code "
+                "and unit, with the same --unit, --coder, --code and --doc), and the "
+                "report's --doc and --code narrow this one.")
+    return {"docs": [{"doc": d, "units": rs, "total": total[d]} for d, rs in by_doc.items()],
             "pairs": confusion_pairs(cu), "count": int(differing.size),
             "coders": list(sc.coders), "missing": cu.missing_cells(), "note": note}
 

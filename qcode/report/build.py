@@ -8,9 +8,9 @@ from typing import Any
 
 from ..agreement.from_project import Scope, coded, scope
 from ..codebook import load_codebook
-from ..index import replay
 from ..corpus import list_documents, load_document
 from ..errors import InputError
+from ..index import replay
 from ..project import UNIT_KINDS, Project
 from ..trail import all_events
 from . import analysis, record
