@@ -129,3 +129,19 @@ def test_a_memo_too_long_for_the_panel_says_how_much_is_left(study):
     large = drive(coding_app(study), FINDING_SCREENS["memos"], size=(160, 45))
     side = " ".join(line.rpartition("│")[2].strip() for line in large.splitlines())
     assert "more lines" not in large and "as giving time back." in side, large
+
+
+def test_the_memo_panel_fits_again_when_the_terminal_grows(study):
+    """Growing the terminal leaves the panel's own size alone until it is refitted:
+    the cut-off line must not stay once the whole memo fits."""
+    anna = Session(study, "anna", doc=INTERVIEW, clock=clock(2000), suggest=False)
+    anna.goto(7)
+    anna.memo(LONG_MEMO)
+
+    async def grow(pilot):
+        await pilot.resize_terminal(80, 60)  # taller only: the panel keeps its width
+        await pilot.pause()
+
+    grown = drive(coding_app(study), FINDING_SCREENS["memos"], size=(80, 24), then=grow)
+    side = " ".join(line.rpartition("│")[2].strip() for line in grown.splitlines())
+    assert "more lines" not in grown and "as giving time back." in side, grown

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.widgets import Input, Tree
 
 from ..errors import QcodeError
@@ -29,6 +29,7 @@ from .widgets import (
     HelpScreen,
     MemoPanel,
     Prompt,
+    SideColumn,
     StatusLine,
 )
 
@@ -80,7 +81,7 @@ class CodingApp(App[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
             yield DocumentView(self.session, self.colours, id="doc")
-            with Vertical(id="side"):
+            with SideColumn(id="side"):
                 yield CodebookTree(self.session.codebook, self.numbers, self.colours,
                                    self.shortcuts, id="codebook")
                 yield MemoPanel(id="memos")

@@ -122,6 +122,15 @@ class CodeDetail(VerticalScroll, can_focus=False):
         self.scroll_home(animate=False)
 
 
+class SideColumn(Vertical):
+    """The codebook, the memo panel and a code's rules, right of the document: when it
+    changes size (the terminal did), the memo panel fits its memos to its new share."""
+
+    def on_resize(self) -> None:
+        for panel in self.query(MemoPanel):
+            panel.refit()
+
+
 class MemoPanel(Static):
     """The memos on the current unit (this coder's, and the compared coder's), under
     the codebook; hidden when there are none. Memos longer than the panel's lines end
@@ -146,6 +155,10 @@ class MemoPanel(Static):
         self._fit()
 
     def on_resize(self) -> None:
+        self._fit()
+
+    def refit(self) -> None:
+        """Fit the memos again to the panel's share of the side column."""
         self._fit()
 
     def _fit(self) -> None:
