@@ -87,9 +87,7 @@ def _csv_cell(value: Any) -> Any:
 
 
 def to_json(records: Sequence[Record], columns: Sequence[str] | None = None) -> str:
-    if columns is not None:
-        records = [{c: rec.get(c) for c in columns} for rec in records]
-    return json.dumps(list(records), ensure_ascii=False, indent=2) + "\n"
+    return "".join(json_chunks(records, columns))
 
 
 def json_chunks(records: Iterable[Record], columns: Sequence[str] | None = None
