@@ -152,16 +152,13 @@ class MemoPanel(Static):
         """``whole``: the command that shows these memos in full."""
         self._text, self._whole = text, whole
         self.set_class(text is not None, "shown")
-        self._fit()
+        self.refit()
 
     def on_resize(self) -> None:
-        self._fit()
+        self.refit()
 
     def refit(self) -> None:
-        """Fit the memos again to the panel's share of the side column."""
-        self._fit()
-
-    def _fit(self) -> None:
+        """Fit the memos to the panel's share of the side column."""
         text = self._text
         if text is None:
             self.update("")
