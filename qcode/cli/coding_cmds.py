@@ -204,8 +204,9 @@ def undo(
 CODING_COLUMNS = ["id", "coder", "doc", "start", "end", "code", "status", "source", "time", "memo",
                   "text"]
 TABLE_COLUMNS = ["id", "doc", "start", "end", "code", "status", "source", "text"]
-# what a column may say on every row for a narrow table to leave it out (None: anything)
-QUIET_WHEN = {"status": "active", "source": "manual", "doc": None}
+# what a column may say on every row for a narrow table to leave it out (None: anything
+# alike; a status is kept unless it is "active" everywhere: a listing of retired codings)
+QUIET_WHEN = {"status": "active", "source": None, "doc": None}
 
 
 @app.command()
@@ -240,9 +241,9 @@ def codings(
 
 def _narrow_drops(records: list[dict]) -> tuple[str, ...]:
     """The columns a narrow table leaves out first (the caption names them): those
-    that say nothing on any row (every coding active, made by hand, in one document),
-    then ``end``. A column with something to say (a retired status, a suggestion as
-    source, another document) stays."""
+    that say the same on every row (every coding active, from one source, in one
+    document), then ``end``. A column that tells rows apart (a second source or
+    document, a retired status among active ones) stays."""
     quiet = tuple(c for c, value in QUIET_WHEN.items()
                   if len(found := {r[c] for r in records}) <= 1
                   and (value is None or found <= {value}))
